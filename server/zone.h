@@ -1,0 +1,56 @@
+/* server/zone.h -- the zone store: zone files read with libzscanner into compact wire-format
+   RRsets indexed by owner name (no linear scans), several zones served together. */
+#ifndef MXLAB_ZONE_H
+#define MXLAB_ZONE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/diag.h"
+
+struct zoneset;   /* every served zone; immutable once zoneset_finish() succeeded */
+
+/* One record as stored, for walkers such as the mail lint. Pointers stay valid while the
+   zoneset lives. */
+struct zone_rr {
+	const uint8_t *owner;   /* owner name, wire form, lower-case */
+	uint16_t type;          /* record type */
+	uint32_t ttl;           /* TTL */
+	const uint8_t *rdata;   /* rdata in wire form (names uncompressed) */
+	uint16_t rdlen;         /* rdata length */
+	const char *file;       /* zone file it was read from */
+	unsigned long line;     /* line in that file */
+	const uint8_t *origin;  /* origin of the zone the record belongs to */
+};
+
+struct zone_info {
+	char origin[1025];      /* presentation form with trailing dot */
+	uint32_t serial;        /* SOA serial */
+	size_t records;         /* records in the zone */
+	const char *file;       /* file it was read from */
+};
+
+struct zoneset *zoneset_new(void);
+void zoneset_free(struct zoneset *zs);
+
+/* Read one zone file and add it. Every problem goes to d as file:line. Returns 0 when the
+   zone was added, -1 on error (nothing added). */
+int zoneset_add_file(struct zoneset *zs, const char *path, struct diag *d);
+
+/* Same, from text in memory (control API, tests); name is used for file:line. */
+int zoneset_add_text(struct zoneset *zs, const char *name, const char *text, struct diag *d);
+
+/* Structural checks across the set and index building; call once after adding. Errors
+   (missing SOA/NS, CNAME beside other data, out-of-zone data, duplicate origins) go to d.
+   Returns 0 when the set can be served. */
+int zoneset_finish(struct zoneset *zs, struct diag *d);
+
+size_t zoneset_count(const struct zoneset *zs);
+void zoneset_info(const struct zoneset *zs, size_t i, struct zone_info *out);
+
+/* Call fn for every record of every zone, zone by zone, in file order. */
+void zoneset_foreach(const struct zoneset *zs, void (*fn)(const struct zone_rr *rr, void *arg),
+		     void *arg);
+
+#endif

@@ -1,0 +1,320 @@
+/* tests/support/support.c -- helpers for end-to-end tests: temp dirs, starting bin/mxlabd on
+   port 0 (it dies with the test), running bin/mxcheck, querying with ldns. */
+#include "tests/support/support.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+double
+test_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static const char *
+path_in(const char *envname, const char *dflt, const char *name)
+{
+	static char buf[4][PATH_MAX];
+	static int slot;
+	const char *base = getenv(envname);
+	char *out = buf[slot++ % 4];
+	char cwd[PATH_MAX];
+
+	if (base == NULL || base[0] == '\0') {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			snprintf(cwd, sizeof(cwd), ".");
+		snprintf(out, PATH_MAX, "%s/%s%s%s", cwd, dflt, dflt[0] ? "/" : "", name);
+	} else {
+		snprintf(out, PATH_MAX, "%s/%s", base, name);
+	}
+	return out;
+}
+
+const char *
+test_bin(const char *name)
+{
+	return path_in("MXLAB_BIN_DIR", "bin", name);
+}
+
+const char *
+test_src(const char *rel)
+{
+	return path_in("MXLAB_SRC_DIR", "", rel);
+}
+
+void
+test_tmpdir(char *dir, size_t len)
+{
+	const char *t = getenv("TMPDIR");
+	snprintf(dir, len, "%s/mxlab-test-XXXXXX", t && t[0] ? t : "/tmp");
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		abort();
+	}
+}
+
+void
+test_write(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fp = fopen(path, "w");
+	if (fp == NULL) {
+		perror(path);
+		abort();
+	}
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/* In the child: die with the parent, even if the parent is a Criterion worker. */
+static void
+child_bind_to_parent(pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+}
+
+int
+testsrv_start(struct testsrv *s, const char *const args[])
+{
+	int pfd[2];
+	const char *argv[64];
+	size_t n = 0;
+	pid_t parent = getpid();
+	char line[256];
+	size_t used = 0;
+	double deadline = test_now_ms() + 10000;
+
+	memset(s, 0, sizeof(*s));
+	s->out_fd = -1;
+	snprintf(s->errfile, sizeof(s->errfile), "/tmp/mxlabd-test-%ld-%ld.err", (long)getpid(),
+		 (long)random());
+	argv[n++] = test_bin("mxlabd");
+	argv[n++] = "-p";
+	argv[n++] = "0";
+	for (size_t i = 0; args && args[i] && n < 62; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+
+	if (pipe(pfd) < 0)
+		return -1;
+	s->pid = fork();
+	if (s->pid < 0)
+		return -1;
+	if (s->pid == 0) {
+		int efd = open(s->errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		child_bind_to_parent(parent);
+		dup2(pfd[1], 1);
+		if (efd >= 0)
+			dup2(efd, 2);
+		close(pfd[0]);
+		close(pfd[1]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	s->out_fd = pfd[0];
+
+	/* Read the ready line byte by byte so nothing after it is consumed. */
+	while (used + 1 < sizeof(line)) {
+		struct pollfd p = {.fd = s->out_fd, .events = POLLIN};
+		int left = (int)(deadline - test_now_ms());
+		char c;
+		if (left <= 0 || poll(&p, 1, left) <= 0)
+			break;
+		if (read(s->out_fd, &c, 1) != 1)
+			break;
+		if (c == '\n') {
+			line[used] = '\0';
+			if (sscanf(line, "mxlabd: ready port=%d", &s->port) == 1 && s->port > 0)
+				return 0;
+			used = 0;
+			continue;
+		}
+		line[used++] = c;
+	}
+	testsrv_stop(s);
+	return -1;
+}
+
+void
+testsrv_signal(struct testsrv *s, int sig)
+{
+	if (s->pid > 0)
+		kill(s->pid, sig);
+}
+
+int
+testsrv_stop(struct testsrv *s)
+{
+	int status = -1;
+
+	if (s->pid > 0) {
+		double deadline = test_now_ms() + 5000;
+		kill(s->pid, SIGTERM);
+		for (;;) {
+			pid_t r = waitpid(s->pid, &status, WNOHANG);
+			if (r == s->pid || r < 0)
+				break;
+			if (test_now_ms() > deadline) {
+				kill(s->pid, SIGKILL);
+				waitpid(s->pid, &status, 0);
+				break;
+			}
+			usleep(2000);
+		}
+		s->pid = 0;
+	}
+	if (s->out_fd >= 0) {
+		close(s->out_fd);
+		s->out_fd = -1;
+	}
+	return status;
+}
+
+const char *
+testsrv_stderr(struct testsrv *s)
+{
+	static char buf[65536];
+	FILE *fp = fopen(s->errfile, "r");
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (fp) {
+		n = fread(buf, 1, sizeof(buf) - 1, fp);
+		buf[n] = '\0';
+		fclose(fp);
+	}
+	return buf;
+}
+
+ldns_pkt *
+test_query(int port, const char *name, ldns_rr_type type, bool tcp, uint16_t edns,
+	   int timeout_ms)
+{
+	ldns_resolver *res = ldns_resolver_new();
+	ldns_rdf *ns = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, "127.0.0.1");
+	ldns_rdf *qname = ldns_dname_new_frm_str(name);
+	ldns_pkt *q = NULL, *a = NULL;
+	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+
+	if (res == NULL || ns == NULL || qname == NULL)
+		goto out;
+	ldns_resolver_push_nameserver(res, ns);
+	ldns_resolver_set_port(res, (uint16_t)port);
+	ldns_resolver_set_usevc(res, tcp);
+	ldns_resolver_set_fallback(res, false);
+	ldns_resolver_set_retry(res, 1);
+	ldns_resolver_set_timeout(res, tv);
+	ldns_resolver_set_recursive(res, false);
+	ldns_resolver_set_dnssec(res, false);
+	ldns_resolver_set_edns_udp_size(res, edns);
+	if (ldns_resolver_prepare_query_pkt(&q, res, qname, type, LDNS_RR_CLASS_IN, 0) !=
+	    LDNS_STATUS_OK)
+		goto out;
+	ldns_pkt_set_rd(q, false);
+	if (edns)
+		ldns_pkt_set_edns_udp_size(q, edns);
+	if (ldns_resolver_send_pkt(&a, res, q) != LDNS_STATUS_OK) {
+		ldns_pkt_free(a);
+		a = NULL;
+	}
+out:
+	ldns_pkt_free(q);
+	ldns_rdf_deep_free(qname);
+	ldns_resolver_deep_free(res); /* frees ns too */
+	return a;
+}
+
+size_t
+test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap, int timeout_ms)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	ssize_t n = 0;
+
+	if (fd < 0)
+		return 0;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (sendto(fd, q, qlen, 0, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    poll(&p, 1, timeout_ms) <= 0 || (n = recv(fd, out, cap, 0)) < 0)
+		n = 0;
+	close(fd);
+	return (size_t)n;
+}
+
+int
+test_run(const char *const argv[], char *out, size_t cap, int timeout_ms)
+{
+	int pfd[2];
+	pid_t pid, parent = getpid();
+	size_t used = 0;
+	int status = 0;
+	double deadline = test_now_ms() + timeout_ms;
+
+	if (cap)
+		out[0] = '\0';
+	if (pipe(pfd) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+		child_bind_to_parent(parent);
+		dup2(pfd[1], 1);
+		if (devnull >= 0)
+			dup2(devnull, 0);
+		close(pfd[0]);
+		close(pfd[1]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
+		int left = (int)(deadline - test_now_ms());
+		char tmp[4096];
+		ssize_t n;
+		if (left <= 0 || poll(&p, 1, left) <= 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			close(pfd[0]);
+			return -1;
+		}
+		n = read(pfd[0], tmp, sizeof(tmp));
+		if (n <= 0)
+			break;
+		if (cap && used + 1 < cap) {
+			size_t take = (size_t)n < cap - 1 - used ? (size_t)n : cap - 1 - used;
+			memcpy(out + used, tmp, take);
+			used += take;
+			out[used] = '\0';
+		}
+	}
+	close(pfd[0]);
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}

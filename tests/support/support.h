@@ -1,0 +1,56 @@
+/* tests/support/support.h -- helpers for end-to-end tests: temp dirs, starting bin/mxlabd on
+   port 0 (it dies with the test), running bin/mxcheck, querying with ldns. */
+#ifndef MXLAB_TEST_SUPPORT_H
+#define MXLAB_TEST_SUPPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <ldns/ldns.h>
+
+struct testsrv {
+	pid_t pid;            /* mxlabd process, 0 when not running */
+	int port;             /* port from the "mxlabd: ready port=N" line */
+	int out_fd;           /* read end of mxlabd's stdout (after the ready line) */
+	char errfile[256];    /* file collecting mxlabd's stderr */
+};
+
+/* Absolute path of a built program: $MXLAB_BIN_DIR/name (default ./bin/name). */
+const char *test_bin(const char *name);
+/* Absolute path inside the source tree: $MXLAB_SRC_DIR/rel (default ./rel). */
+const char *test_src(const char *rel);
+
+/* Make a fresh temporary directory; returns its path in dir. */
+void test_tmpdir(char *dir, size_t len);
+/* Write text to dir/name. */
+void test_write(const char *dir, const char *name, const char *text);
+
+/* Start bin/mxlabd -p 0 with args (NULL-terminated, "-p 0" added) and wait (bounded, 10 s)
+   for the ready line. Returns 0, or -1 with stderr kept in s->errfile. */
+int testsrv_start(struct testsrv *s, const char *const args[]);
+/* Send a signal and, for SIGHUP, return at once; test_reload waits until the server says it
+   reloaded (bounded). */
+void testsrv_signal(struct testsrv *s, int sig);
+/* SIGTERM, wait (bounded), SIGKILL if needed. Returns the exit status (waitpid form). */
+int testsrv_stop(struct testsrv *s);
+/* Contents of the server's stderr so far (static buffer). */
+const char *testsrv_stderr(struct testsrv *s);
+
+/* One query to 127.0.0.1:port with ldns. tcp: over TCP; edns: add OPT with 1232 (0: none).
+   Returns the parsed answer or NULL on timeout/error (timeout_ms bounded). */
+ldns_pkt *test_query(int port, const char *name, ldns_rr_type type, bool tcp, uint16_t edns,
+		     int timeout_ms);
+/* Raw exchange: send bytes over UDP to 127.0.0.1:port, receive into out. Returns the reply
+   length, 0 on timeout. */
+size_t test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap,
+		    int timeout_ms);
+
+/* Run a command (argv NULL-terminated) with a bound; capture stdout into out (NUL-terminated).
+   Returns the exit status (0..255), or -1 when it could not run or timed out. */
+int test_run(const char *const argv[], char *out, size_t cap, int timeout_ms);
+
+/* Milliseconds from a monotonic clock. */
+double test_now_ms(void);
+
+#endif
