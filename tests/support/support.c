@@ -30,18 +30,19 @@ test_now_ms(void)
 static const char *
 path_in(const char *envname, const char *dflt, const char *name)
 {
-	static char buf[4][PATH_MAX];
+	static char buf[4][PATH_MAX + 512];
 	static int slot;
 	const char *base = getenv(envname);
 	char *out = buf[slot++ % 4];
 	char cwd[PATH_MAX];
+	size_t outlen = sizeof(buf[0]);
 
 	if (base == NULL || base[0] == '\0') {
 		if (getcwd(cwd, sizeof(cwd)) == NULL)
 			snprintf(cwd, sizeof(cwd), ".");
-		snprintf(out, PATH_MAX, "%s/%s%s%s", cwd, dflt, dflt[0] ? "/" : "", name);
+		snprintf(out, outlen, "%.*s/%s%s%.200s", 3800, cwd, dflt, dflt[0] ? "/" : "", name);
 	} else {
-		snprintf(out, PATH_MAX, "%s/%s", base, name);
+		snprintf(out, outlen, "%.3800s/%.200s", base, name);
 	}
 	return out;
 }
