@@ -1,0 +1,81 @@
+/* server/srv.h -- daemon glue: what to load (zones, rules) from the command line, loading it
+   all-or-nothing into new objects, and the running server (event loop, signals, reload). */
+#ifndef MXLAB_SRV_H
+#define MXLAB_SRV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/diag.h"
+#include "server/fault.h"
+#include "server/net.h"
+#include "server/zone.h"
+
+#define MXLABD_VERSION "0.1.0"
+
+enum srv_source_kind {
+	SRV_SRC_DIR,     /* -z DIR: DIR/ *.zone in sorted order, then DIR/faults.conf if present */
+	SRV_SRC_ZONE,    /* a zone file argument */
+	SRV_SRC_FAULTS,  /* -f FILE */
+};
+
+struct srv_source {
+	enum srv_source_kind kind;  /* what path is */
+	char *path;                 /* file or directory; owned */
+};
+
+/* Everything the command line asked for. */
+struct srv_conf {
+	struct srv_source *src;     /* sources in command-line order; owned */
+	size_t nsrc;                /* entries in src */
+	struct net_addr *addrs;     /* listen addresses; owned */
+	size_t naddrs;              /* entries in addrs */
+	int port;                   /* -p (0: pick a free one) */
+	char *port_file;            /* --port-file; owned, NULL when none */
+	char *control;              /* --control ADDR:PORT or unix:PATH; owned, NULL when none */
+	char *query_log;            /* --query-log FILE or "-"; owned, NULL when none */
+	uint64_t seed;              /* --seed for the fault rules' PRNG */
+	int workers;                /* -w (accepted; one event loop serves everything) */
+	int verbose;                /* -v count */
+	bool check;                 /* --check */
+	bool allow_nonlocal;        /* --allow-nonlocal */
+};
+
+void srv_conf_init(struct srv_conf *c);
+void srv_conf_free(struct srv_conf *c);
+int srv_conf_add_source(struct srv_conf *c, enum srv_source_kind kind, const char *path);
+int srv_conf_add_addr(struct srv_conf *c, const char *host, bool optional);
+
+/* Is host (numeric IPv4/IPv6) a loopback address? -1 when it is not an address at all. */
+int srv_addr_is_loopback(const char *host);
+
+/* Load every source of c into new objects (*zsp, *frp). Every problem goes to d as file:line.
+   Returns 0 when all of it loaded (the objects are then the caller's), -1 otherwise (nothing
+   returned, everything freed). */
+int srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **frp,
+	     struct diag *d);
+
+/* Add "file:line: message" (as fault_rules_* report it) to d as an error. */
+void srv_diag_add_msg(struct diag *d, const char *msg);
+
+/* The directory of the bundled catalog: <dir of the executable>/../zones when it exists (source
+   tree), else MXLAB_DATADIR/zones. */
+void srv_default_zone_dir(char *buf, size_t len);
+
+struct srv;
+
+/* Build the running server from c and data already loaded (taken over). NULL + err on error. */
+struct srv *srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *err,
+		    size_t errlen);
+/* Listen, announce readiness (ready line, port file), run until SIGTERM/SIGINT. Returns the
+   exit status. */
+int srv_run(struct srv *s);
+void srv_free(struct srv *s);
+
+/* Reload everything from the configured sources; keeps the old data when anything fails.
+   0 ok, -1 with the reason in err. */
+int srv_reload(struct srv *s, char *err, size_t errlen);
+
+#endif
