@@ -301,6 +301,13 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 		goto fail;
 	}
 	s->net = net_new(s->base, &s->ctx);
+	if (s->net) {
+		/* test knobs (documented in mxlabd.8): shorter idle timeout, fewer connections */
+		const char *idle = getenv("MXLABD_TCP_IDLE_MS");
+		const char *maxc = getenv("MXLABD_TCP_MAX_CONNS");
+		net_set_limits(s->net, idle ? atoi(idle) : 0,
+			       maxc && atoi(maxc) > 0 ? (size_t)atoi(maxc) : 0);
+	}
 	s->sig_hup = evsignal_new(s->base, SIGHUP, srv_signal_cb, s);
 	s->sig_term = evsignal_new(s->base, SIGTERM, srv_signal_cb, s);
 	s->sig_int = evsignal_new(s->base, SIGINT, srv_signal_cb, s);
