@@ -151,8 +151,6 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		q->log.fault = strdup(fault_rule_text(rule));
 		q->log.action = fault_action_name(act);
 		ctx->stats.faults++;
-		if (fault_rule_index(rule) < ctx->stats.fault_fired_n)
-			ctx->stats.fault_fired[fault_rule_index(rule)]++;
 	}
 
 	switch (act) {
@@ -256,18 +254,4 @@ query_done(struct query_ctx *ctx, struct query *q, bool sent)
 		qlog_add(ctx->qlog, &q->log);
 	else
 		qlog_entry_clear(&q->log);
-}
-
-void
-query_stats_rules_changed(struct query_stats *st, size_t nrules)
-{
-	free(st->fault_fired);
-	st->fault_fired = nrules ? calloc(nrules, sizeof(*st->fault_fired)) : NULL;
-	st->fault_fired_n = st->fault_fired ? nrules : 0;
-}
-
-void
-query_stats_free(struct query_stats *st)
-{
-	query_stats_rules_changed(st, 0);
 }

@@ -35,9 +35,7 @@ struct query_stats {
 	uint64_t by_type_other;        /* queries with qtype >= 256 */
 	uint64_t by_rcode[32];         /* replies by rcode (extended rcodes < 32) */
 	uint64_t drops;                /* queries that got no reply (drop, close, unparsable) */
-	uint64_t faults;               /* queries a fault rule fired on */
-	uint64_t *fault_fired;         /* per rule index of the current rules; owned */
-	size_t fault_fired_n;          /* entries in fault_fired */
+	uint64_t faults;               /* queries a fault rule fired on (per rule: fault.h) */
 };
 
 /* What every query is answered from; owned by the daemon (srv), swapped on reload. */
@@ -45,7 +43,7 @@ struct query_ctx {
 	struct zoneset *zs;            /* zones served; not owned */
 	struct fault_rules *rules;     /* fault rules (counters advance); not owned, may be NULL */
 	struct qlog *qlog;             /* query log; not owned, may be NULL */
-	struct query_stats stats;      /* counters; fault_fired owned */
+	struct query_stats stats;      /* counters */
 };
 
 /* One query in flight. The transport allocates it, fills the addresses with query_start, and
@@ -85,8 +83,5 @@ enum query_state query_process(struct query_ctx *ctx, struct query *q, const uin
 /* The transport finished with q (sent is true when the reply went out): log it, count it. */
 void query_done(struct query_ctx *ctx, struct query *q, bool sent);
 
-/* Reset per-rule fault counters for a new rule list of nrules rules. */
-void query_stats_rules_changed(struct query_stats *st, size_t nrules);
-void query_stats_free(struct query_stats *st);
 
 #endif

@@ -10,12 +10,14 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
 #include "common/log.h"
+#include "server/control.h"
 #include "server/qlog.h"
 #include "server/query.h"
 
@@ -235,19 +237,8 @@ fail:
 
 /* ---- the running server ------------------------------------------------------------------- */
 
-struct srv {
-	struct srv_conf *conf;        /* command line; not owned */
-	struct event_base *base;      /* event loop; owned */
-	struct net *net;              /* transports; owned */
-	struct query_ctx ctx;         /* zones, rules, log, stats queries use; zs/rules owned */
-	struct qlog *qlog;            /* query log ring; owned */
-	FILE *qlog_fp;                /* --query-log file; owned (NULL or stdout when not) */
-	struct event *sig_hup;        /* SIGHUP: reload; owned */
-	struct event *sig_term;       /* SIGTERM: stop; owned */
-	struct event *sig_int;        /* SIGINT: stop; owned */
-	struct timespec started;      /* monotonic start time (uptime) */
-	int port;                     /* port bound */
-};
+
+static void apizones_clear(struct srv *s);
 
 static void
 srv_signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -281,7 +272,6 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 	s->conf = c;
 	s->ctx.zs = zs;
 	s->ctx.rules = fr;
-	query_stats_rules_changed(&s->ctx.stats, fault_rules_count(fr));
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
 
 	if (c->query_log) {
@@ -328,7 +318,9 @@ srv_free(struct srv *s)
 {
 	if (s == NULL)
 		return;
+	control_free(s->control);
 	net_free(s->net);
+	apizones_clear(s);
 	if (s->sig_hup)
 		event_free(s->sig_hup);
 	if (s->sig_term)
@@ -342,7 +334,6 @@ srv_free(struct srv *s)
 		fclose(s->qlog_fp);
 	zoneset_free(s->ctx.zs);
 	fault_rules_free(s->ctx.rules);
-	query_stats_free(&s->ctx.stats);
 	free(s);
 }
 
@@ -367,11 +358,11 @@ srv_reload(struct srv *s, char *err, size_t errlen)
 		return -1;
 	}
 	diag_free(&d);
+	apizones_clear(s); /* a reload serves what the sources say */
 	zoneset_free(s->ctx.zs);
 	fault_rules_free(s->ctx.rules);
 	s->ctx.zs = zs;
 	s->ctx.rules = fr;
-	query_stats_rules_changed(&s->ctx.stats, fault_rules_count(fr));
 	return 0;
 }
 
@@ -401,6 +392,13 @@ srv_run(struct srv *s)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (s->conf->control) {
+		s->control = control_new(s, s->conf->control, err, sizeof(err));
+		if (s->control == NULL) {
+			log_warnx("--control %s: %s", s->conf->control, err);
+			return 1;
+		}
+	}
 	printf("mxlabd: ready port=%d\n", s->port);
 	fflush(stdout);
 	log_info("serving %zu zones, %zu fault rules", zoneset_count(s->ctx.zs),
@@ -410,4 +408,188 @@ srv_run(struct srv *s)
 		return 1;
 	}
 	return 0;
+}
+
+/* ---- control API operations --------------------------------------------------------------- */
+
+/* Lower-case origin with a trailing dot. */
+static void
+norm_origin(const char *in, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; *in && n + 2 < len; in++)
+		out[n++] = (char)tolower((unsigned char)*in);
+	if (n == 0 || out[n - 1] != '.')
+		out[n++] = '.';
+	out[n] = '\0';
+}
+
+static struct srv_apizone *
+apizone_find(struct srv *s, const char *origin)
+{
+	for (size_t i = 0; i < s->napiz; i++)
+		if (strcasecmp(s->apiz[i].origin, origin) == 0)
+			return &s->apiz[i];
+	return NULL;
+}
+
+static void
+apizones_clear(struct srv *s)
+{
+	for (size_t i = 0; i < s->napiz; i++)
+		free(s->apiz[i].text);
+	free(s->apiz);
+	s->apiz = NULL;
+	s->napiz = 0;
+}
+
+/* A new zone set: every zone served now except drop (re-read from its file or the API text),
+   plus add (name, text) when given. */
+static struct zoneset *
+rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, char *err,
+	      size_t errlen)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+
+	diag_init(&d);
+	if (zs == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < zoneset_count(s->ctx.zs); i++) {
+		struct zone_info zi;
+		struct srv_apizone *az;
+		zoneset_info(s->ctx.zs, i, &zi);
+		if (strcasecmp(zi.origin, drop) == 0)
+			continue;
+		if ((az = apizone_find(s, zi.origin)) != NULL)
+			zoneset_add_text(zs, az->name, az->text, &d);
+		else
+			zoneset_add_file(zs, zi.file, &d);
+	}
+	if (add)
+		zoneset_add_text(zs, add->name, add->text, &d);
+	zoneset_finish(zs, &d);
+	if (d.errors == 0 && add) {
+		/* the text must be the zone the URL names */
+		bool found = false;
+		for (size_t i = 0; i < zoneset_count(zs); i++) {
+			struct zone_info zi;
+			zoneset_info(zs, i, &zi);
+			if (strcasecmp(zi.origin, add->origin) == 0)
+				found = true;
+		}
+		if (!found)
+			diag_add(&d, DIAG_ERROR, add->name, 0, NULL,
+				 "the zone text does not define the zone %s", add->origin);
+	}
+	if (d.errors) {
+		diag_first_error(&d, err, errlen);
+		diag_free(&d);
+		zoneset_free(zs);
+		return NULL;
+	}
+	diag_free(&d);
+	return zs;
+}
+
+int
+srv_zone_put(struct srv *s, const char *origin, const char *text, char *err, size_t errlen)
+{
+	struct srv_apizone az, *old, *v;
+	struct zoneset *zs;
+
+	memset(&az, 0, sizeof(az));
+	norm_origin(origin, az.origin, sizeof(az.origin));
+	snprintf(az.name, sizeof(az.name), "zones/%s", az.origin);
+	az.text = strdup(text);
+	if (az.text == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	zs = rebuild_zones(s, az.origin, &az, err, errlen);
+	if (zs == NULL) {
+		free(az.text);
+		return -1;
+	}
+	if ((old = apizone_find(s, az.origin)) != NULL) {
+		free(old->text);
+		*old = az;
+	} else {
+		v = realloc(s->apiz, (s->napiz + 1) * sizeof(*v));
+		if (v == NULL) {
+			free(az.text);
+			zoneset_free(zs);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		s->apiz = v;
+		s->apiz[s->napiz++] = az;
+	}
+	zoneset_free(s->ctx.zs);
+	s->ctx.zs = zs;
+	return 0;
+}
+
+int
+srv_zone_delete(struct srv *s, const char *origin, char *err, size_t errlen)
+{
+	char norm[1025];
+	struct zoneset *zs;
+	struct srv_apizone *az;
+	bool served = false;
+
+	norm_origin(origin, norm, sizeof(norm));
+	for (size_t i = 0; i < zoneset_count(s->ctx.zs); i++) {
+		struct zone_info zi;
+		zoneset_info(s->ctx.zs, i, &zi);
+		if (strcasecmp(zi.origin, norm) == 0)
+			served = true;
+	}
+	if (!served) {
+		snprintf(err, errlen, "no zone %s is served", norm);
+		return -1;
+	}
+	zs = rebuild_zones(s, norm, NULL, err, errlen);
+	if (zs == NULL)
+		return -1;
+	if ((az = apizone_find(s, norm)) != NULL) {
+		free(az->text);
+		*az = s->apiz[--s->napiz];
+	}
+	zoneset_free(s->ctx.zs);
+	s->ctx.zs = zs;
+	return 0;
+}
+
+int
+srv_faults_append(struct srv *s, const char *text, char *err, size_t errlen)
+{
+	return fault_rules_parse(s->ctx.rules, "faults", text, err, errlen);
+}
+
+int
+srv_faults_replace(struct srv *s, const char *text, char *err, size_t errlen)
+{
+	struct fault_rules *fr = fault_rules_new(s->conf->seed);
+
+	if (fr == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (fault_rules_parse(fr, "faults", text, err, errlen) < 0) {
+		fault_rules_free(fr);
+		return -1;
+	}
+	fault_rules_free(s->ctx.rules);
+	s->ctx.rules = fr;
+	return 0;
+}
+
+void
+srv_faults_clear(struct srv *s)
+{
+	fault_rules_clear(s->ctx.rules);
 }

@@ -7,10 +7,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
+
+#include <event2/event.h>
 
 #include "common/diag.h"
 #include "server/fault.h"
 #include "server/net.h"
+#include "server/qlog.h"
+#include "server/query.h"
 #include "server/zone.h"
 
 #define MXLABD_VERSION "0.1.0"
@@ -64,7 +69,32 @@ void srv_diag_add_msg(struct diag *d, const char *msg);
    tree), else MXLAB_DATADIR/zones. */
 void srv_default_zone_dir(char *buf, size_t len);
 
-struct srv;
+struct control;
+
+/* A zone added or replaced through the control API (kept until the next reload). */
+struct srv_apizone {
+	char origin[1025];            /* zone origin, lower case with trailing dot */
+	char name[1100];              /* name used for file:line ("zones/ORIGIN") */
+	char *text;                   /* zone file text; owned */
+};
+
+/* The running server. */
+struct srv {
+	struct srv_conf *conf;        /* command line; not owned */
+	struct event_base *base;      /* event loop; owned */
+	struct net *net;              /* transports; owned */
+	struct control *control;      /* control API; owned, NULL without --control */
+	struct query_ctx ctx;         /* zones, rules, log, stats queries use; zs/rules owned */
+	struct qlog *qlog;            /* query log ring; owned */
+	FILE *qlog_fp;                /* --query-log file; owned (NULL or stdout when not) */
+	struct event *sig_hup;        /* SIGHUP: reload; owned */
+	struct event *sig_term;       /* SIGTERM: stop; owned */
+	struct event *sig_int;        /* SIGINT: stop; owned */
+	struct timespec started;      /* monotonic start time (uptime) */
+	int port;                     /* port bound */
+	struct srv_apizone *apiz;     /* zones from the control API; owned */
+	size_t napiz;                 /* entries in apiz */
+};
 
 /* Build the running server from c and data already loaded (taken over). NULL + err on error. */
 struct srv *srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *err,
@@ -77,5 +107,13 @@ void srv_free(struct srv *s);
 /* Reload everything from the configured sources; keeps the old data when anything fails.
    0 ok, -1 with the reason in err. */
 int srv_reload(struct srv *s, char *err, size_t errlen);
+
+/* Control API operations: each builds new data and swaps it in only when all of it is valid;
+   0 ok, -1 with "name:line: message" in err (nothing served changes). */
+int srv_zone_put(struct srv *s, const char *origin, const char *text, char *err, size_t errlen);
+int srv_zone_delete(struct srv *s, const char *origin, char *err, size_t errlen);
+int srv_faults_append(struct srv *s, const char *text, char *err, size_t errlen);
+int srv_faults_replace(struct srv *s, const char *text, char *err, size_t errlen);
+void srv_faults_clear(struct srv *s);
 
 #endif
