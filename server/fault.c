@@ -1052,9 +1052,7 @@ apply_garble(struct fault_rules *r, uint8_t *buf, size_t len)
 	}
 	/* ... and make the first label length a reserved label type (01xxxxxx / 10xxxxxx), so
 	   no parser reads the question, whatever else the draws did. */
-	buf[MSG_HEADER_LEN] = (uint8_t)(0x40 | (prng_next(s) & 0x7f));
-	if ((buf[MSG_HEADER_LEN] & 0xc0) == 0xc0)
-		buf[MSG_HEADER_LEN] &= 0xbf;
+	buf[MSG_HEADER_LEN] = (uint8_t)(0x40 + prng_next(s) % 0x80);
 }
 
 static size_t
