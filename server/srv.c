@@ -285,7 +285,15 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 	}
 	s->qlog = qlog_new(QLOG_RING_DEFAULT, s->qlog_fp);
 	s->ctx.qlog = s->qlog;
-	s->base = event_base_new();
+	{
+		/* precise timers: the default coarse clock can end a delay=MS a few ms early */
+		struct event_config *cfg = event_config_new();
+		if (cfg) {
+			event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+			s->base = event_base_new_with_config(cfg);
+			event_config_free(cfg);
+		}
+	}
 	if (s->qlog == NULL || s->base == NULL) {
 		snprintf(err, errlen, "cannot set up the event loop");
 		goto fail;
