@@ -248,9 +248,13 @@ check_helo(struct lookup *lk, struct check_result *r, const char *helo)
 			 sizeof(found));
 	if (o == N_PASS || o == N_TEMP)
 		return; /* a temporary failure decides nothing; the dns-* warning says it */
-	check_problem(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
-		      "the HELO name %s %s, not to %s", o == N_NXDOMAIN ? "does not exist" : "resolves",
-		      o == N_NXDOMAIN ? "" : (found[0] ? found : "no address"), a->text);
+	if (o == N_NXDOMAIN)
+		check_problem(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
+			      "the HELO name does not exist, so it cannot resolve to %s", a->text);
+	else
+		check_problem(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
+			      "the HELO name resolves to %s, not to %s",
+			      found[0] ? found : "no address", a->text);
 }
 
 struct check_result *
