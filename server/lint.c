@@ -533,7 +533,7 @@ lint_mx_addresses(struct lint *l, const struct zone_rr *mxrr, const char *exch,
 		if (pr.status != LINT_OK)
 			continue;
 		for (size_t k = 0; k < pr.nptr; k++)
-			if (name_eq(pr.ptr[k], exch))
+			if (name_eq(pr.ptr[k], exch) || name_eq(pr.ptr[k], res->final))
 				named = true;
 		if (!named)
 			report(l, DIAG_INFO, at, "ptr-not-mx-name", as,
