@@ -30,51 +30,51 @@
 
 /* Outcome of resolving one name and type inside the served data. */
 enum lint_status {
-	LINT_OK,      /* data of the type found (after CNAMEs, if any) */
-	LINT_NODATA,  /* the final name exists without data of the type */
+	LINT_OK,       /* data of the type found (after CNAMEs, if any) */
+	LINT_NODATA,   /* the final name exists without data of the type */
 	LINT_NXDOMAIN, /* the final name does not exist */
-	LINT_OUTSIDE, /* the name (or the chain) leaves the served data: not ours to judge */
-	LINT_LOOP,    /* CNAME loop or more than LINT_HOPS hops */
-	LINT_FAIL,    /* answer_build or parsing failed */
+	LINT_OUTSIDE,  /* the name (or the chain) leaves the served data: not ours to judge */
+	LINT_LOOP,     /* CNAME loop or more than LINT_HOPS hops */
+	LINT_FAIL,     /* answer_build or parsing failed */
 };
 
 /* One address found for a name. */
 struct lint_addr {
-	int family;          /* AF_INET or AF_INET6 */
-	uint8_t bytes[16];   /* the address (4 or 16 bytes used) */
+	int family;        /* AF_INET or AF_INET6 */
+	uint8_t bytes[16]; /* the address (4 or 16 bytes used) */
 };
 
 /* Result of lint_resolve(). */
 struct lint_res {
-	enum lint_status status;            /* what happened */
-	int hops;                           /* CNAMEs followed */
-	char final[LINT_NAME];              /* last name of the chain (the canonical name) */
+	enum lint_status status;             /* what happened */
+	int hops;                            /* CNAMEs followed */
+	char final[LINT_NAME];               /* last name of the chain (the canonical name) */
 	struct lint_addr addr[LINT_MAXADDR]; /* A/AAAA data (or none for other types) */
-	size_t naddr;                       /* addresses used */
-	char ptr[4][LINT_NAME];             /* PTR targets (type PTR only) */
-	size_t nptr;                        /* PTR targets used */
+	size_t naddr;                        /* addresses used */
+	char ptr[4][LINT_NAME];              /* PTR targets (type PTR only) */
+	size_t nptr;                         /* PTR targets used */
 };
 
 /* A record remembered from the walk (pointers into the zoneset). */
 struct lint_rec {
-	struct zone_rr rr;        /* the record as zoneset_foreach gave it (pointers into zs) */
-	char owner[LINT_NAME];    /* owner, presentation form */
+	struct zone_rr rr;     /* the record as zoneset_foreach gave it (pointers into zs) */
+	char owner[LINT_NAME]; /* owner, presentation form */
 };
 
 /* Everything one lint run needs; owned by lint_zoneset(). */
 struct lint {
-	const struct zoneset *zs;  /* the served data (not owned) */
-	struct diag *d;            /* where problems go (not owned) */
-	size_t added;              /* problems added */
-	uint8_t *buf;              /* answer buffer, ANSWER_MAX bytes; owned */
+	const struct zoneset *zs;   /* the served data (not owned) */
+	struct diag *d;             /* where problems go (not owned) */
+	size_t added;               /* problems added */
+	uint8_t *buf;               /* answer buffer, ANSWER_MAX bytes; owned */
 	char (*origins)[LINT_NAME]; /* origins of the served zones; owned */
-	size_t norigins;           /* origins used */
-	struct lint_rec *recs;     /* MX, CNAME, PTR, A and AAAA records; owned */
-	size_t nrecs;              /* records used */
-	size_t caprecs;            /* records allocated */
-	char **seen;               /* "code|file|line|subject" keys already reported; owned */
-	size_t nseen;              /* keys used */
-	size_t capseen;            /* keys allocated */
+	size_t norigins;            /* origins used */
+	struct lint_rec *recs;      /* MX, CNAME, PTR, A and AAAA records; owned */
+	size_t nrecs;               /* records used */
+	size_t caprecs;             /* records allocated */
+	char **seen;                /* "code|file|line|subject" keys already reported; owned */
+	size_t nseen;               /* keys used */
+	size_t capseen;             /* keys allocated */
 };
 
 static void
@@ -151,9 +151,9 @@ served_origin(const struct lint *l, const char *name)
 }
 
 /* Report once per code, place and subject. */
-static void
-report(struct lint *l, enum diag_severity sev, const struct zone_rr *rr, const char *code,
-       const char *subject, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void report(struct lint *l, enum diag_severity sev, const struct zone_rr *rr,
+                   const char *code, const char *subject, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 static void
 report(struct lint *l, enum diag_severity sev, const struct zone_rr *rr, const char *code,
@@ -163,7 +163,7 @@ report(struct lint *l, enum diag_severity sev, const struct zone_rr *rr, const c
 	va_list ap;
 
 	snprintf(key, sizeof(key), "%s|%s|%lu|%s", code, rr->file ? rr->file : "", rr->line,
-		 subject);
+	         subject);
 	for (size_t i = 0; i < l->nseen; i++)
 		if (strcmp(l->seen[i], key) == 0)
 			return;
@@ -237,6 +237,7 @@ lint_resolve(struct lint *l, const char *name, uint16_t type, struct lint_res *r
 	char cur[LINT_NAME];
 
 	memset(res, 0, sizeof(*res));
+	res->status = LINT_FAIL;
 	snprintf(cur, sizeof(cur), "%s", name);
 	for (char *p = cur; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
@@ -245,7 +246,7 @@ lint_resolve(struct lint *l, const char *name, uint16_t type, struct lint_res *r
 	for (int round = 0; round <= LINT_HOPS + 1; round++) {
 		ldns_pkt *pkt;
 		ldns_rr_list *an;
-		bool moved = false, progress = true;
+		bool moved = false, progress = true, found = false;
 		char queried[LINT_NAME];
 
 		if (served_origin(l, cur) == NULL) {
@@ -326,15 +327,16 @@ lint_resolve(struct lint *l, const char *name, uint16_t type, struct lint_res *r
 				snprintf(res->ptr[res->nptr++], LINT_NAME, "%s", t ? t : "");
 				free(t);
 			}
-			res->status = LINT_OK;
+			found = true;
 		}
-		if (res->status == LINT_OK) {
+		if (found) {
+			res->status = LINT_OK;
 			ldns_pkt_free(pkt);
 			goto done;
 		}
 		if (!moved || name_eq(cur, queried)) {
 			res->status = ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NXDOMAIN ? LINT_NXDOMAIN
-										 : LINT_NODATA;
+			                                                             : LINT_NODATA;
 			ldns_pkt_free(pkt);
 			goto done;
 		}
@@ -493,10 +495,24 @@ addr_record(const struct lint *l, const char *name, const struct lint_addr *a)
 	return NULL;
 }
 
+/* name resolves (inside the served data) to address a. */
+static bool
+ptr_confirms(struct lint *l, const char *name, const struct lint_addr *a)
+{
+	struct lint_res r;
+
+	lint_resolve(l, name, a->family == AF_INET ? T_A : T_AAAA, &r);
+	for (size_t i = 0; r.status == LINT_OK && i < r.naddr; i++)
+		if (r.addr[i].family == a->family &&
+		    memcmp(r.addr[i].bytes, a->bytes, a->family == AF_INET ? 4 : 16) == 0)
+			return true;
+	return false;
+}
+
 /* Addresses of a usable MX host: unroutable, private, and reverse DNS inside our data. */
 static void
 lint_mx_addresses(struct lint *l, const struct zone_rr *mxrr, const char *exch,
-		  const struct lint_res *res)
+                  const struct lint_res *res)
 {
 	for (size_t i = 0; i < res->naddr; i++) {
 		const struct lint_addr *a = &res->addr[i];
@@ -504,15 +520,16 @@ lint_mx_addresses(struct lint *l, const struct zone_rr *mxrr, const char *exch,
 		char as[64], rev[LINT_NAME];
 		struct lint_res pr;
 		int cls = addr_class(a);
-		bool named = false;
+		bool named = false, confirmed = false;
 
 		if (at == NULL)
 			at = mxrr;
 		addr_str(a, as, sizeof(as));
 		if (cls == 1) {
-			report(l, DIAG_ERROR, at, "mx-address-unroutable", as,
-			       "MX host %s has address %s, which no sender can reach (RFC 5321 5.1)",
-			       exch, as);
+			report(
+			    l, DIAG_ERROR, at, "mx-address-unroutable", as,
+			    "MX host %s has address %s, which no sender can reach (RFC 5321 5.1)",
+			    exch, as);
 			continue;
 		}
 		if (cls == 2) {
@@ -526,16 +543,22 @@ lint_mx_addresses(struct lint *l, const struct zone_rr *mxrr, const char *exch,
 		lint_resolve(l, rev, T_PTR, &pr);
 		if (pr.status == LINT_NXDOMAIN || pr.status == LINT_NODATA) {
 			report(l, DIAG_WARNING, at, "ptr-missing", as,
-			       "address %s of MX host %s has no PTR record at %s (RFC 1912 2.1)", as,
-			       exch, rev);
+			       "address %s of MX host %s has no PTR record at %s (RFC 1912 2.1)",
+			       as, exch, rev);
 			continue;
 		}
 		if (pr.status != LINT_OK)
 			continue;
-		for (size_t k = 0; k < pr.nptr; k++)
+		/* FCrDNS failures are reported at the PTR record; here only whether a confirmed
+		   PTR names the MX host (closing domain -MX-> host -A-> address -PTR-> host). */
+		for (size_t k = 0; k < pr.nptr; k++) {
+			if (!ptr_confirms(l, pr.ptr[k], a))
+				continue;
+			confirmed = true;
 			if (name_eq(pr.ptr[k], exch) || name_eq(pr.ptr[k], res->final))
 				named = true;
-		if (!named)
+		}
+		if (confirmed && !named)
 			report(l, DIAG_INFO, at, "ptr-not-mx-name", as,
 			       "PTR of %s is %s, not the MX host name %s", as, pr.ptr[0], exch);
 	}
@@ -621,15 +644,16 @@ lint_mx(struct lint *l)
 			for (size_t k = s; k < i; k++) {
 				char other[LINT_NAME];
 				if (rdata_name(mx[k]->rr.rdata + 2, mx[k]->rr.rdlen - 2u, other,
-					       sizeof(other)) &&
+				               sizeof(other)) &&
 				    name_eq(other, exch))
 					dup = true;
 			}
 			if (dup) {
-				report(l, DIAG_WARNING, rr, "mx-duplicate", exch,
-				       "MX host %s is listed more than once for %s; only the lowest "
-				       "preference counts",
-				       exch, owner);
+				report(
+				    l, DIAG_WARNING, rr, "mx-duplicate", exch,
+				    "MX host %s is listed more than once for %s; only the lowest "
+				    "preference counts",
+				    exch, owner);
 				continue;
 			}
 			lint_host(l, exch, &res);
@@ -658,10 +682,11 @@ lint_mx(struct lint *l)
 				break;
 			}
 			if (res.hops > 0 && res.status != LINT_LOOP)
-				report(l, DIAG_WARNING, rr, "mx-cname", exch,
-				       "MX host %s of %s is an alias (CNAME to %s); an MX must name "
-				       "the host itself (RFC 2181 10.3)",
-				       exch, owner, res.final);
+				report(
+				    l, DIAG_WARNING, rr, "mx-cname", exch,
+				    "MX host %s of %s is an alias (CNAME to %s); an MX must name "
+				    "the host itself (RFC 2181 10.3)",
+				    exch, owner, res.final);
 		}
 		s = e;
 	}
@@ -679,7 +704,8 @@ ptr_owner_addr(const char *owner, struct lint_addr *a, int *labels)
 	for (char *t = strtok_r(tmp, ".", &save); t && n < 80; t = strtok_r(NULL, ".", &save))
 		lab[n++] = t;
 	*labels = 0;
-	if (n >= 2 && strcasecmp(lab[n - 2], "in-addr") == 0 && strcasecmp(lab[n - 1], "arpa") == 0) {
+	if (n >= 2 && strcasecmp(lab[n - 2], "in-addr") == 0 &&
+	    strcasecmp(lab[n - 1], "arpa") == 0) {
 		*labels = n - 2;
 		if (n != 6)
 			return false;
@@ -705,7 +731,7 @@ ptr_owner_addr(const char *owner, struct lint_addr *a, int *labels)
 			if (strlen(x) != 1 || !isxdigit((unsigned char)x[0]))
 				return false;
 			v = isdigit((unsigned char)x[0]) ? x[0] - '0'
-							 : tolower((unsigned char)x[0]) - 'a' + 10;
+			                                 : tolower((unsigned char)x[0]) - 'a' + 10;
 			a->bytes[i / 2] |= (uint8_t)(i % 2 ? v : v << 4);
 		}
 		return true;
@@ -780,14 +806,16 @@ lint_ptr(struct lint *l)
 			if (res.addr[k].family == a.family &&
 			    memcmp(res.addr[k].bytes, a.bytes, a.family == AF_INET ? 4 : 16) == 0)
 				match = true;
-		if (!match) {
-			char got[64] = "none";
-			if (res.naddr > 0)
-				addr_str(&res.addr[0], got, sizeof(got));
+		if (!match && res.naddr > 0) {
+			char got[64];
+			addr_str(&res.addr[0], got, sizeof(got));
 			report(l, DIAG_ERROR, rr, "fcrdns-mismatch", as,
-			       "PTR of %s names %s, whose %s record%s %s, not %s (FCrDNS fails)", as,
-			       target, a.family == AF_INET ? "A" : "AAAA",
-			       res.naddr > 0 ? " is" : "s are", got, as);
+			       "PTR of %s names %s, whose %s record is %s, not %s (FCrDNS fails)",
+			       as, target, a.family == AF_INET ? "A" : "AAAA", got, as);
+		} else if (!match) {
+			report(l, DIAG_ERROR, rr, "fcrdns-mismatch", as,
+			       "PTR of %s names %s, which has no %s record (FCrDNS fails)", as,
+			       target, a.family == AF_INET ? "A" : "AAAA");
 		}
 	}
 }
@@ -802,7 +830,8 @@ lint_cname(struct lint *l)
 		char target[LINT_NAME];
 		struct lint_res res;
 
-		if (rr->type != T_CNAME || !rdata_name(rr->rdata, rr->rdlen, target, sizeof(target)))
+		if (rr->type != T_CNAME ||
+		    !rdata_name(rr->rdata, rr->rdlen, target, sizeof(target)))
 			continue;
 		lint_resolve(l, owner, T_A, &res);
 		if (res.status == LINT_LOOP)

@@ -12,30 +12,61 @@
 
 #include "tests/support/support.h"
 
-#define CAT_MAX   256  /* scenarios the test can hold */
-#define CAT_FIELD 512  /* longest field */
+#define CAT_MAX   256 /* scenarios the test can hold */
+#define CAT_FIELD 512 /* longest field */
 
 /* One line of catalog.tsv. */
 struct cat_line {
-	unsigned long lineno;     /* line in catalog.tsv */
-	char target[CAT_FIELD];   /* domain, address or name checked */
-	char flags[CAT_FIELD];    /* mxcheck flags, space-separated, "-" for none */
-	char verdict[32];         /* deliver, tempfail, permfail or pass */
-	char codes[CAT_FIELD];    /* problem codes, sorted, comma-separated, "-" for none */
-	char title[CAT_FIELD];    /* one-line description */
+	unsigned long lineno;   /* line in catalog.tsv */
+	char target[CAT_FIELD]; /* domain, address or name checked */
+	char flags[CAT_FIELD];  /* mxcheck flags, space-separated, "-" for none */
+	char verdict[32];       /* deliver, tempfail, permfail or pass */
+	char codes[CAT_FIELD];  /* problem codes, sorted, comma-separated, "-" for none */
+	char title[CAT_FIELD];  /* one-line description */
 };
 
 /* Every problem code of the mxcheck contract (spec "Problem codes"). */
 static const char spec_codes[][32] = {
-	"nxdomain", "no-mail-records", "null-mx", "null-mx-mixed", "null-mx-bad-preference",
-	"implicit-mx", "domain-cname", "mx-ip-literal", "mx-bad-name", "mx-duplicate", "mx-cname",
-	"mx-host-nxdomain", "mx-host-nodata", "mx-host-tempfail", "mx-host-wrong-family",
-	"mx-address-unroutable", "mx-address-private", "no-usable-mx", "primary-mx-v6-only",
-	"self-loop", "no-primary-relay", "cname-loop", "dns-servfail", "dns-refused", "dns-notimp",
-	"dns-formerr", "dns-timeout", "dns-truncated", "dns-tcp-failed", "dns-not-authoritative",
-	"ptr-missing", "ptr-tempfail", "ptr-numeric", "ptr-multiple", "ptr-cname",
-	"ptr-target-nxdomain", "fcrdns-mismatch", "fcrdns-tempfail", "ptr-not-mx-name",
-	"helo-mismatch",
+    "nxdomain",
+    "no-mail-records",
+    "null-mx",
+    "null-mx-mixed",
+    "null-mx-bad-preference",
+    "implicit-mx",
+    "domain-cname",
+    "mx-ip-literal",
+    "mx-bad-name",
+    "mx-duplicate",
+    "mx-cname",
+    "mx-host-nxdomain",
+    "mx-host-nodata",
+    "mx-host-tempfail",
+    "mx-host-wrong-family",
+    "mx-address-unroutable",
+    "mx-address-private",
+    "no-usable-mx",
+    "primary-mx-v6-only",
+    "self-loop",
+    "no-primary-relay",
+    "cname-loop",
+    "dns-servfail",
+    "dns-refused",
+    "dns-notimp",
+    "dns-formerr",
+    "dns-timeout",
+    "dns-truncated",
+    "dns-tcp-failed",
+    "dns-not-authoritative",
+    "ptr-missing",
+    "ptr-tempfail",
+    "ptr-numeric",
+    "ptr-multiple",
+    "ptr-cname",
+    "ptr-target-nxdomain",
+    "fcrdns-mismatch",
+    "fcrdns-tempfail",
+    "ptr-not-mx-name",
+    "helo-mismatch",
 };
 
 /* Read catalog.tsv into v (at most max lines); fails the test on a malformed line. */
@@ -66,11 +97,12 @@ cat_read(struct cat_line *v, size_t max)
 			*tab = '\0';
 			p = tab + 1;
 		}
-		cr_assert_eq(nf, 5, "catalog.tsv:%lu: %zu fields, want 5 (tab-separated)", lineno, nf);
+		cr_assert_eq(nf, 5, "catalog.tsv:%lu: %zu fields, want 5 (tab-separated)", lineno,
+		             nf);
 		cr_assert_lt(n, max, "catalog.tsv: more than %zu scenarios", max);
 		for (size_t i = 0; i < 5; i++)
 			cr_assert(field[i][0] != '\0' && strlen(field[i]) < CAT_FIELD,
-				  "catalog.tsv:%lu: field %zu empty or too long", lineno, i + 1);
+			          "catalog.tsv:%lu: field %zu empty or too long", lineno, i + 1);
 		v[n].lineno = lineno;
 		snprintf(v[n].target, CAT_FIELD, "%s", field[0]);
 		snprintf(v[n].flags, CAT_FIELD, "%s", field[1]);
@@ -110,13 +142,13 @@ Test(e2e_catalog, catalog_is_well_formed)
 		char prev[64] = "";
 
 		cr_assert(strcmp(vd, "deliver") == 0 || strcmp(vd, "tempfail") == 0 ||
-				  strcmp(vd, "permfail") == 0 || strcmp(vd, "pass") == 0,
-			  "catalog.tsv:%lu: bad verdict %s", v[i].lineno, vd);
+		              strcmp(vd, "permfail") == 0 || strcmp(vd, "pass") == 0,
+		          "catalog.tsv:%lu: bad verdict %s", v[i].lineno, vd);
 		for (size_t k = 0; k < i; k++)
 			cr_assert_str_neq(v[k].target, v[i].target,
-					  "catalog.tsv:%lu: target %s repeated (golden files are "
-					  "named by target)",
-					  v[i].lineno, v[i].target);
+			                  "catalog.tsv:%lu: target %s repeated (golden files are "
+			                  "named by target)",
+			                  v[i].lineno, v[i].target);
 		if (strcmp(v[i].codes, "-") == 0)
 			continue;
 		/* sorted, unique, every one a known code */
@@ -124,14 +156,15 @@ Test(e2e_catalog, catalog_is_well_formed)
 			const char *e = strchr(p, ',');
 			char code[64];
 			bool known = false;
-			snprintf(code, sizeof(code), "%.*s", (int)(e ? (size_t)(e - p) : strlen(p)), p);
+			snprintf(code, sizeof(code), "%.*s", (int)(e ? (size_t)(e - p) : strlen(p)),
+			         p);
 			for (size_t k = 0; k < sizeof(spec_codes) / sizeof(spec_codes[0]); k++)
 				if (strcmp(spec_codes[k], code) == 0)
 					known = true;
 			cr_assert(known, "catalog.tsv:%lu: unknown code %s", v[i].lineno, code);
 			cr_assert_lt(strcmp(prev, code), 0,
-				     "catalog.tsv:%lu: codes not sorted or repeated at %s",
-				     v[i].lineno, code);
+			             "catalog.tsv:%lu: codes not sorted or repeated at %s",
+			             v[i].lineno, code);
 			snprintf(prev, sizeof(prev), "%s", code);
 			p = e ? e + 1 : NULL;
 		}
@@ -173,11 +206,9 @@ collect_codes(json_t *j, char codes[][48], size_t *n, size_t max, bool *serious)
 			if (strcmp(json_string_value(sev), "info") != 0)
 				*serious = true;
 		}
-		json_object_foreach(j, key, val)
-			collect_codes(val, codes, n, max, serious);
+		json_object_foreach(j, key, val) collect_codes(val, codes, n, max, serious);
 	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, val)
-			collect_codes(val, codes, n, max, serious);
+		json_array_foreach(j, i, val) collect_codes(val, codes, n, max, serious);
 	}
 }
 
@@ -196,15 +227,15 @@ normalise(json_t *j)
 	size_t i;
 
 	if (json_is_object(j)) {
-		json_object_foreach(j, key, val) {
+		json_object_foreach(j, key, val)
+		{
 			if (strcmp(key, "elapsed_ms") == 0)
 				json_object_set_new(j, key, json_integer(0));
 			else
 				normalise(val);
 		}
 	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, val)
-			normalise(val);
+		json_array_foreach(j, i, val) normalise(val);
 	}
 }
 
@@ -233,7 +264,7 @@ strip_port(char *s, int port)
 static const char *
 golden_check(const char *target, json_t *got)
 {
-	static char msg[512];
+	static char msg[8192];
 	char rel[600], path[4096];
 	const char *upd = getenv("MXLAB_UPDATE_GOLDEN");
 	json_error_t jerr;
@@ -250,8 +281,8 @@ golden_check(const char *target, json_t *got)
 	want = json_load_file(path, 0, &jerr);
 	if (want == NULL) {
 		snprintf(msg, sizeof(msg),
-			 "no golden file %s (%s); create it with MXLAB_UPDATE_GOLDEN=1", rel,
-			 jerr.text);
+		         "no golden file %s (%s); create it with MXLAB_UPDATE_GOLDEN=1", rel,
+		         jerr.text);
 		return msg;
 	}
 	if (!json_equal(want, got)) {
@@ -280,7 +311,7 @@ static bool
 run_scenario(const struct cat_line *c, int port, char *report, size_t replen)
 {
 	static char out[1 << 20];
-	char server[64], flags[CAT_FIELD], codes[64][48], gotcodes[CAT_FIELD];
+	char server[64], flags[CAT_FIELD], codes[64][48], gotcodes[64 * 48 + 8];
 	const char *argv[64];
 	size_t argc = 0, ncodes = 0;
 	bool serious = false, ok = true;
@@ -364,7 +395,7 @@ Test(e2e_catalog, every_scenario_gives_its_expected_result, .timeout = 300)
 	args[1] = zones;
 	args[2] = NULL;
 	cr_assert_eq(testsrv_start(&s, args), 0, "mxlabd did not start on zones/: %s",
-		     testsrv_stderr(&s));
+	             testsrv_stderr(&s));
 	report[0] = '\0';
 	for (size_t i = 0; i < n; i++)
 		if (run_scenario(&v[i], s.port, report, sizeof(report)))
