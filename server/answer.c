@@ -1,0 +1,815 @@
+/* server/answer.c -- building responses from the zone store straight into wire format, the
+   way NSD 4.6 does it (same sections, same name compression, same truncation), without
+   building any intermediate packet object. */
+#include "server/answer.h"
+#include "server/zone_int.h"
+
+#include <string.h>
+
+#define RCODE_NOERROR  0
+#define RCODE_FORMERR  1
+#define RCODE_SERVFAIL 2
+#define RCODE_NXDOMAIN 3
+#define RCODE_NOTIMP   4
+#define RCODE_REFUSED  5
+#define RCODE_BADVERS  16
+
+#define FLAG_QR 0x8000
+#define FLAG_AA 0x0400
+#define FLAG_TC 0x0200
+#define FLAG_RD 0x0100
+#define FLAG_AD 0x0020
+
+#define OPT_LEN        11    /* OPT record without options */
+#define EDE_LEN        6     /* one Extended DNS Error option without text */
+#define EDE_NOT_AUTH   20    /* RFC 8914: Not Authoritative */
+#define EDE_NOT_SUPP   21    /* RFC 8914: Not Supported */
+#define MAX_PTR_OFFSET 16383 /* compression pointers are 14 bits */
+
+/* Sections in encoding order, as NSD splits them. */
+enum sec { SEC_ANSWER, SEC_AUTH, SEC_OPTAUTH, SEC_ADD_A, SEC_ADD_AAAA, SEC_COUNT };
+
+#define OWNER_QNAME (NODE_NONE - 1) /* owner is the query name as asked (pointer to 12) */
+#define MAX_RRSETS  512
+
+/* Compression table: node -> offset of the name already in the message. Open addressing;
+   entries are removed in reverse order of insertion when a record is rolled back. */
+#define CT_SIZE 4096
+#define CT_MAX  3000
+
+struct ctab {
+	uint32_t key[CT_SIZE]; /* node + 1, 0 when the slot is free */
+	uint16_t off[CT_SIZE]; /* offset of the name in the message */
+	uint16_t used[CT_MAX]; /* slots in insertion order */
+	size_t nused;          /* entries in used */
+};
+
+static __thread struct ctab ctab_tls;
+
+struct item {
+	uint32_t set;    /* offset of the rrset in zoneset sets */
+	uint32_t owner;  /* owner node, or OWNER_QNAME */
+	uint8_t section; /* enum sec */
+};
+
+struct actx {
+	const struct zoneset *zs;      /* the data */
+	const struct msg_query *q;     /* the request */
+	struct item items[MAX_RRSETS]; /* RRsets chosen, in the order added */
+	size_t nitems;                 /* items used */
+	uint32_t zone;                 /* current zone index, UINT32_MAX none */
+	int cname_count;               /* CNAMEs followed */
+	uint16_t rcode;                /* response rcode */
+	uint16_t ede;                  /* Extended DNS Error to add to OPT, 0 none */
+	bool aa;                       /* AA bit */
+	bool tc;                       /* TC bit */
+	bool delegation;               /* a delegation was found (NSD's delegation_domain) */
+	/* encoding */
+	uint8_t *out;    /* message buffer */
+	size_t pos;      /* write position */
+	size_t end;      /* records must end at or before this */
+	size_t bufend;   /* hard end of out */
+	bool overflow;   /* a write went past bufend */
+	struct ctab *ct; /* compression table */
+};
+
+/* ---- compression ---------------------------------------------------------------------- */
+
+static inline uint32_t
+ct_slot(uint32_t node)
+{
+	return (node * 2654435761u) >> 20; /* 12 bits */
+}
+
+static uint16_t
+ct_get(const struct ctab *ct, uint32_t node)
+{
+	for (uint32_t s = ct_slot(node);; s = (s + 1) & (CT_SIZE - 1)) {
+		if (ct->key[s] == 0)
+			return 0;
+		if (ct->key[s] == node + 1)
+			return ct->off[s];
+	}
+}
+
+static void
+ct_put(struct ctab *ct, uint32_t node, size_t off)
+{
+	uint32_t s;
+
+	if (off > MAX_PTR_OFFSET || ct->nused >= CT_MAX)
+		return;
+	for (s = ct_slot(node); ct->key[s] != 0; s = (s + 1) & (CT_SIZE - 1))
+		if (ct->key[s] == node + 1)
+			return;
+	ct->key[s] = node + 1;
+	ct->off[s] = (uint16_t)off;
+	ct->used[ct->nused++] = (uint16_t)s;
+}
+
+/* Forget every name written at or after mark. */
+static void
+ct_rollback(struct ctab *ct, size_t mark)
+{
+	while (ct->nused > 0 && ct->off[ct->used[ct->nused - 1]] >= mark) {
+		ct->key[ct->used[ct->nused - 1]] = 0;
+		ct->nused--;
+	}
+}
+
+static void
+ct_clear(struct ctab *ct)
+{
+	for (size_t i = 0; i < ct->nused; i++)
+		ct->key[ct->used[i]] = 0;
+	ct->nused = 0;
+}
+
+/* ---- writing -------------------------------------------------------------------------- */
+
+static inline void
+put(struct actx *c, const void *p, size_t n)
+{
+	if (c->overflow || c->pos + n > c->bufend) {
+		c->overflow = true;
+		return;
+	}
+	memcpy(c->out + c->pos, p, n);
+	c->pos += n;
+}
+
+static inline void
+put16(struct actx *c, uint16_t v)
+{
+	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+	put(c, b, 2);
+}
+
+static inline void
+set16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* A name from the tree, compressed against what is already in the message (NSD's
+   encode_dname: every new suffix written is remembered). */
+static void
+put_node_name(struct actx *c, uint32_t n)
+{
+	const struct zoneset *zs = c->zs;
+	uint16_t off;
+
+	if (n == OWNER_QNAME) {
+		put16(c, 0xc000 | MSG_HEADER_LEN);
+		return;
+	}
+	while (zs->nodes[n].parent != NODE_NONE && (off = ct_get(c->ct, n)) == 0) {
+		const uint8_t *label = zs->names + zs->nodes[n].name;
+		ct_put(c->ct, n, c->pos);
+		put(c, label, (size_t)label[0] + 1);
+		n = zs->nodes[n].parent;
+	}
+	if (zs->nodes[n].parent == NODE_NONE)
+		put(c, "", 1);
+	else
+		put16(c, 0xc000 | ct_get(c->ct, n));
+}
+
+/* One record; false (and nothing written) when it does not fit. */
+static bool
+put_rr(struct actx *c, uint32_t owner, const uint8_t *rr, const uint8_t **next)
+{
+	size_t mark = c->pos;
+	uint8_t nref = rr[10];
+	uint16_t rdlen = (uint16_t)(rr[8] << 8 | rr[9]);
+	const uint8_t *refs = rr + 11;
+	const uint8_t *rd = refs + (size_t)nref * RR_REF_SIZE;
+	bool compress = false;
+
+	*next = rd + rdlen;
+	for (uint8_t k = 0; k < nref; k++)
+		compress |= refs[k * RR_REF_SIZE + 3] != 0;
+	put_node_name(c, owner);
+	if (!compress) {
+		put(c, rr, 10);
+		put(c, rd, rdlen);
+	} else {
+		size_t lenpos, cur = 0;
+		put(c, rr, 8);
+		lenpos = c->pos;
+		put16(c, 0);
+		for (uint8_t k = 0; k < nref; k++) {
+			struct rr_ref ref;
+			memcpy(&ref, refs + (size_t)k * RR_REF_SIZE, RR_REF_SIZE);
+			if (!ref.compress)
+				continue;
+			put(c, rd + cur, ref.pos - cur);
+			put_node_name(c, ref.node);
+			cur = (size_t)ref.pos + ref.len;
+		}
+		put(c, rd + cur, rdlen - cur);
+		if (!c->overflow)
+			set16(c->out + lenpos, (uint16_t)(c->pos - lenpos - 2));
+	}
+	if (c->overflow || c->pos > c->end) {
+		c->overflow = false;
+		c->pos = mark;
+		ct_rollback(c->ct, mark);
+		return false;
+	}
+	return true;
+}
+
+/* The records of an RRset into the message; returns how many were written. */
+static uint16_t
+put_rrset(struct actx *c, const struct item *it, bool tcp, bool *done)
+{
+	const struct rrset *rs = zone_rrset_at(c->zs, it->set);
+	const uint8_t *rr = (const uint8_t *)(rs + 1);
+	size_t mark = c->pos;
+	uint16_t added = 0;
+	bool all = true;
+
+	for (uint16_t i = 0; i < rs->count; i++) {
+		if (!put_rr(c, it->owner, rr, &rr)) {
+			all = false;
+			break;
+		}
+		added++;
+	}
+	/* UDP: optional data that does not fit is left out, and nothing after it is tried */
+	if (!all && !tcp && it->section >= SEC_OPTAUTH) {
+		c->pos = mark;
+		ct_rollback(c->ct, mark);
+		added = 0;
+		*done = true;
+	}
+	/* needed data that does not fit: leave the whole RRset out and set TC */
+	if (!all && it->section <= SEC_AUTH) {
+		c->pos = mark;
+		ct_rollback(c->ct, mark);
+		c->tc = true;
+		added = 0;
+	}
+	return added;
+}
+
+/* ---- choosing the RRsets (NSD's query.c logic) ------------------------------------------ */
+
+static void lookup_zone(struct actx *c, uint32_t owner, bool exact, uint32_t ce);
+
+static uint32_t
+set_off(const struct actx *c, const struct rrset *rs)
+{
+	return (uint32_t)((const uint8_t *)rs - c->zs->sets);
+}
+
+/* Add an RRset once (an RRset already present moves to the earlier section). */
+static bool
+add_set(struct actx *c, enum sec section, uint32_t owner, const struct rrset *rs)
+{
+	uint32_t off = set_off(c, rs);
+
+	for (size_t i = 0; i < c->nitems; i++) {
+		if (c->items[i].set == off && c->items[i].owner == owner) {
+			if (section < c->items[i].section) {
+				c->items[i].section = (uint8_t)section;
+				return true;
+			}
+			return false;
+		}
+	}
+	if (c->nitems >= MAX_RRSETS)
+		return false;
+	c->items[c->nitems].set = off;
+	c->items[c->nitems].owner = owner;
+	c->items[c->nitems].section = (uint8_t)section;
+	c->nitems++;
+	return true;
+}
+
+/* Highest node with an NS RRset of zone z between n and the zone apex (apex excluded):
+   the delegation n is at or below, NODE_NONE when none. */
+static uint32_t
+find_delegation(const struct actx *c, uint32_t n, uint32_t z)
+{
+	const struct zoneset *zs = c->zs;
+	uint32_t apex = zs->zones[z]->apex, found = NODE_NONE;
+
+	while (n != NODE_NONE && n != apex) {
+		if (zone_rrset_find(zs, n, z, TYPE_NS))
+			found = n;
+		n = zs->nodes[n].parent;
+	}
+	return found;
+}
+
+static uint32_t
+wildcard_child(const struct zoneset *zs, uint32_t n)
+{
+	uint8_t name[256];
+	const struct node *nd = &zs->nodes[n];
+
+	if (!(nd->flags & NODE_WILDKID) || nd->namelen + 2 > 255)
+		return NODE_NONE;
+	name[0] = 1;
+	name[1] = '*';
+	memcpy(name + 2, zs->names + nd->name, nd->namelen);
+	return zone_node_find(zs, name, (size_t)nd->namelen + 2,
+	                      zone_name_hash(name, (size_t)nd->namelen + 2));
+}
+
+/* A/AAAA for the names an NS, MX or SRV RRset points at, from the current zone. */
+static void
+add_additional(struct actx *c, const struct rrset *rs, bool allow_glue)
+{
+	const struct zoneset *zs = c->zs;
+	const uint8_t *rr = (const uint8_t *)(rs + 1);
+
+	for (uint16_t i = 0; i < rs->count; i++) {
+		uint8_t nref = rr[10];
+		uint16_t rdlen = (uint16_t)(rr[8] << 8 | rr[9]);
+		struct rr_ref ref;
+		uint32_t target, match, data;
+		const struct rrset *a;
+
+		if (nref == 0)
+			goto next;
+		memcpy(&ref, rr + 11, RR_REF_SIZE);
+		target = ref.node;
+		if (!allow_glue) {
+			uint32_t d = find_delegation(c, target, c->zone);
+			if (d != NODE_NONE && !zone_rrset_find(zs, d, c->zone, TYPE_SOA))
+				goto next;
+		}
+		match = target;
+		while (match != NODE_NONE && !(zs->nodes[match].flags & NODE_EXISTS))
+			match = zs->nodes[match].parent;
+		if (match == NODE_NONE)
+			goto next;
+		data = target;
+		if (match != target) {
+			uint32_t w = wildcard_child(zs, match);
+			if (w != NODE_NONE)
+				data = w;
+		}
+		if ((a = zone_rrset_find(zs, data, c->zone, TYPE_A)) != NULL)
+			add_set(c, SEC_ADD_A, target, a);
+		if ((a = zone_rrset_find(zs, data, c->zone, TYPE_AAAA)) != NULL)
+			add_set(c, SEC_ADD_AAAA, target, a);
+	next:
+		rr += 11 + (size_t)nref * RR_REF_SIZE + rdlen;
+	}
+}
+
+/* Add an RRset and what it pulls into the additional section. */
+static bool
+add_rrset(struct actx *c, enum sec section, uint32_t owner, const struct rrset *rs)
+{
+	bool r = add_set(c, section, owner, rs);
+
+	switch (rs->type) {
+	case TYPE_NS:
+		add_additional(c, rs, true);
+		break;
+	case TYPE_MX:
+	case TYPE_SRV:
+		add_additional(c, rs, false);
+		break;
+	default:
+		break;
+	}
+	return r;
+}
+
+static void
+answer_soa(struct actx *c)
+{
+	const struct zone *z = c->zs->zones[c->zone];
+
+	if (z->soa_nx)
+		add_rrset(c, SEC_AUTH, z->apex, zone_rrset_at(c->zs, z->soa_nx));
+}
+
+static void
+answer_domain(struct actx *c, uint32_t data, uint32_t owner)
+{
+	const struct zoneset *zs = c->zs;
+	const struct zone *z = zs->zones[c->zone];
+	const struct rrset *rs;
+	uint16_t qtype = c->q->qtype;
+
+	if (qtype == TYPE_ANY) {
+		bool added = false;
+		for (uint32_t off = zs->nodes[data].rrsets; off;) {
+			rs = zone_rrset_at(zs, off);
+			off = rs->next;
+			if (rs->zone != c->zone)
+				continue;
+			add_rrset(c, SEC_ANSWER, owner, rs);
+			added = true;
+		}
+		if (!added)
+			answer_soa(c);
+		return; /* NSD adds no NS for ANY */
+	} else if ((rs = zone_rrset_find(zs, data, c->zone, qtype)) != NULL) {
+		add_rrset(c, SEC_ANSWER, owner, rs);
+	} else if ((rs = zone_rrset_find(zs, data, c->zone, TYPE_CNAME)) != NULL) {
+		const uint8_t *rr = (const uint8_t *)(rs + 1);
+		uint32_t save = c->zone;
+		struct rr_ref ref;
+		/* not added: it is already in the answer, a loop; the chain ends here */
+		if (add_rrset(c, SEC_ANSWER, owner, rs) && rr[10] > 0) {
+			memcpy(&ref, rr + 11, RR_REF_SIZE);
+			c->cname_count++;
+			lookup_zone(c, ref.node, true, ref.node);
+			c->zone = save;
+		}
+		return;
+	} else {
+		answer_soa(c); /* NODATA */
+		return;
+	}
+	if (z->ns && qtype != TYPE_DS && qtype != TYPE_DNSKEY)
+		add_rrset(c, SEC_OPTAUTH, z->apex, zone_rrset_at(zs, z->ns));
+}
+
+static void
+answer_authoritative(struct actx *c, uint32_t owner, bool exact, uint32_t ce)
+{
+	uint32_t w;
+
+	if (exact) {
+		answer_domain(c, ce, ce);
+	} else if ((w = wildcard_child(c->zs, ce)) != NODE_NONE &&
+	           (c->zs->nodes[w].flags & NODE_EXISTS)) {
+		/* RFC 4592: synthesize from the wildcard with the asked name as owner */
+		answer_domain(c, w, owner);
+	} else {
+		c->rcode = RCODE_NXDOMAIN;
+		answer_soa(c);
+	}
+}
+
+/* NSD's answer_lookup_zone: owner is the name being answered (OWNER_QNAME or a CNAME target
+   node), ce its closest encloser in the tree (may be a node without data). */
+static void
+lookup_zone(struct actx *c, uint32_t owner, bool exact, uint32_t ce)
+{
+	const struct zoneset *zs = c->zs;
+	uint32_t zi = ce == NODE_NONE ? 0 : zs->nodes[ce].zone, deleg;
+	uint16_t qtype = c->q->qtype;
+
+	if (zi == 0) {
+		if (c->cname_count == 0) {
+			c->rcode = RCODE_REFUSED;
+			c->ede = EDE_NOT_AUTH;
+		}
+		return;
+	}
+	c->zone = zi - 1;
+	if (!(zs->nodes[ce].flags & NODE_EXISTS)) {
+		exact = false;
+		while (ce != NODE_NONE && !(zs->nodes[ce].flags & NODE_EXISTS))
+			ce = zs->nodes[ce].parent;
+	}
+	if (ce == NODE_NONE) {
+		if (c->cname_count == 0)
+			c->rcode = RCODE_SERVFAIL;
+		return;
+	}
+	/* RFC 4035 3.1.4.1: DS at a zone cut is answered by the parent, when served */
+	if (exact && qtype == TYPE_DS && ce == zs->zones[c->zone]->apex) {
+		uint32_t p = zs->nodes[ce].parent;
+		if (p != NODE_NONE && zs->nodes[p].zone != 0)
+			c->zone = zs->nodes[p].zone - 1;
+	}
+	if (exact && qtype == TYPE_DS && ce == zs->zones[c->zone]->apex) {
+		c->aa = true;
+		answer_soa(c);
+		return;
+	}
+	deleg = find_delegation(c, ce, c->zone);
+	c->delegation = deleg != NODE_NONE;
+	if (deleg == NODE_NONE || (exact && qtype == TYPE_DS && ce == deleg)) {
+		c->aa = true;
+		answer_authoritative(c, owner, exact, ce);
+	} else {
+		/* referral: NS in authority, glue in additional, AA only after a CNAME */
+		c->aa = c->cname_count != 0;
+		add_rrset(c, SEC_AUTH, deleg, zone_rrset_find(zs, deleg, c->zone, TYPE_NS));
+	}
+}
+
+/* ---- the message ---------------------------------------------------------------------- */
+
+static size_t
+effective_limit(const struct msg_query *q, size_t limit, size_t cap)
+{
+	/* Like NSD: a UDP answer never exceeds our advertised EDNS size, whatever the client
+	   offers; without EDNS 512. TCP (limit 65535) is not capped. */
+	if (q->edns && limit > MSG_EDNS_SIZE && limit < ANSWER_MAX)
+		limit = MSG_EDNS_SIZE;
+	if (!q->edns && limit > MSG_UDP_MINSIZE && limit < ANSWER_MAX)
+		limit = MSG_UDP_MINSIZE;
+	if (limit > cap)
+		limit = cap;
+	return limit;
+}
+
+static void
+put_header(struct actx *c, uint16_t flags, uint16_t qd)
+{
+	uint8_t h[MSG_HEADER_LEN] = {0};
+
+	set16(h, c->q->id);
+	set16(h + 2, flags);
+	set16(h + 4, qd);
+	put(c, h, sizeof(h));
+}
+
+static void
+put_question(struct actx *c)
+{
+	put(c, c->q->qname, c->q->qname_len);
+	put16(c, c->q->qtype);
+	put16(c, c->q->qclass);
+}
+
+static void
+put_opt(struct actx *c, uint16_t rcode, uint16_t ede)
+{
+	uint8_t o[OPT_LEN + EDE_LEN] = {0, 0, TYPE_OPT, 0, 0, 0, 0, 0, 0, 0, 0};
+
+	set16(o + 3, MSG_EDNS_SIZE);
+	o[5] = (uint8_t)(rcode >> 4);
+	o[6] = 0;
+	o[7] = c->q->edns_do ? 0x80 : 0;
+	if (ede) {
+		set16(o + 9, EDE_LEN);
+		set16(o + 11, 15);
+		set16(o + 13, 2);
+		set16(o + 15, ede);
+		put(c, o, OPT_LEN + EDE_LEN);
+	} else {
+		put(c, o, OPT_LEN);
+	}
+}
+
+static uint16_t
+base_flags(const struct msg_query *q)
+{
+	return FLAG_QR | (q->flags & FLAG_RD) | (uint16_t)((q->opcode & 0xf) << 11);
+}
+
+static void
+fill_meta(struct answer_meta *meta, const uint8_t *out, size_t len, uint16_t rcode)
+{
+	if (meta == NULL)
+		return;
+	memset(meta, 0, sizeof(*meta));
+	if (len < MSG_HEADER_LEN)
+		return;
+	meta->rcode = (uint8_t)rcode;
+	meta->aa = (out[2] & 0x04) != 0;
+	meta->tc = (out[2] & 0x02) != 0;
+	meta->ancount = (uint16_t)(out[6] << 8 | out[7]);
+	meta->nscount = (uint16_t)(out[8] << 8 | out[9]);
+	meta->arcount = (uint16_t)(out[10] << 8 | out[11]);
+}
+
+static void
+ctx_init(struct actx *c, const struct zoneset *zs, const struct msg_query *q, uint8_t *out,
+         size_t cap, size_t limit)
+{
+	c->zs = zs;
+	c->q = q;
+	c->nitems = 0;
+	c->zone = UINT32_MAX;
+	c->cname_count = 0;
+	c->rcode = RCODE_NOERROR;
+	c->ede = 0;
+	c->aa = c->tc = c->delegation = false;
+	c->out = out;
+	c->pos = 0;
+	c->bufend = cap;
+	c->end = limit;
+	c->overflow = false;
+	c->ct = &ctab_tls;
+	ct_clear(c->ct);
+}
+
+/* Closest node to a lower-cased name: the name itself (exact) or its deepest ancestor in
+   the tree, NODE_NONE when not even the root is there. */
+static uint32_t
+tree_lookup(const struct zoneset *zs, const uint8_t *name, size_t len, bool *exact)
+{
+	size_t p = 0;
+
+	*exact = false;
+	if (zs == NULL || zs->htab == NULL)
+		return NODE_NONE;
+	while (p < len) {
+		uint32_t n =
+		    zone_node_find(zs, name + p, len - p, zone_name_hash(name + p, len - p));
+		if (n != NODE_NONE) {
+			*exact = p == 0;
+			return n;
+		}
+		if (name[p] == 0)
+			break;
+		p += (size_t)name[p] + 1;
+	}
+	return NODE_NONE;
+}
+
+/* CH TXT version.bind / version.server / id.server / hostname.bind, as NSD. */
+static size_t
+answer_chaos(struct actx *c, const uint8_t *lname, struct answer_meta *meta)
+{
+	static const char ident[] = "mxlabd";
+	const struct msg_query *q = c->q;
+	bool known = false;
+	uint16_t ancount = 0, rcode = RCODE_NOERROR;
+
+	if (q->qtype == TYPE_TXT || q->qtype == TYPE_ANY) {
+		known = (q->qname_len == 11 && memcmp(lname, "\002id\006server", 11) == 0) ||
+		        (q->qname_len == 15 && memcmp(lname, "\010hostname\004bind", 15) == 0) ||
+		        (q->qname_len == 16 && memcmp(lname, "\007version\006server", 16) == 0) ||
+		        (q->qname_len == 14 && memcmp(lname, "\007version\004bind", 14) == 0);
+	}
+	if (!known)
+		rcode = RCODE_REFUSED;
+	put_header(c, base_flags(q) | rcode, 1);
+	put_question(c);
+	if (known) {
+		uint8_t rr[11] = {0xc0, MSG_HEADER_LEN, 0, TYPE_TXT, 0, CLASS_CH, 0, 0, 0, 0, 0};
+		set16(rr + 9, (uint16_t)(sizeof(ident)));
+		put(c, rr, sizeof(rr));
+		put16(c, (uint16_t)(((sizeof(ident) - 1) << 8) | (uint8_t)ident[0]));
+		put(c, ident + 1, sizeof(ident) - 2);
+		ancount = 1;
+	}
+	if (q->edns) {
+		put_opt(c, rcode, 0);
+		set16(c->out + 10, 1);
+	}
+	if (c->overflow)
+		return 0;
+	set16(c->out + 6, ancount);
+	fill_meta(meta, c->out, c->pos, rcode);
+	return c->pos;
+}
+
+/* A header-only answer (optionally with the question); used for errors. */
+static size_t
+answer_error(struct actx *c, uint16_t flags, bool question, uint16_t rcode, uint16_t ede,
+             struct answer_meta *meta)
+{
+	put_header(c, flags | (rcode & 0xf), question ? 1 : 0);
+	if (question)
+		put_question(c);
+	if (c->q->edns) {
+		put_opt(c, rcode, ede);
+		set16(c->out + 10, 1);
+	}
+	if (c->overflow)
+		return 0;
+	fill_meta(meta, c->out, c->pos, rcode);
+	return c->pos;
+}
+
+size_t
+answer_build(const struct zoneset *zs, const struct msg_query *q, size_t limit, uint8_t *out,
+             size_t cap, struct answer_meta *meta)
+{
+	struct actx c;
+	uint8_t lname[256];
+	uint16_t counts[SEC_COUNT] = {0}, flags;
+	uint32_t ce;
+	bool exact, tcp = limit >= ANSWER_MAX, done = false;
+	size_t reserved;
+
+	if (meta != NULL)
+		memset(meta, 0, sizeof(*meta));
+	if (q == NULL || out == NULL || cap < MSG_HEADER_LEN)
+		return 0;
+	if (!q->has_question)
+		return answer_empty(zs, q, RCODE_FORMERR, false, false, out, cap, meta);
+	limit = effective_limit(q, limit, cap);
+	ctx_init(&c, zs, q, out, cap, limit);
+	zone_name_lower(q->qname, q->qname_len, lname);
+
+	if (q->qclass == CLASS_CH)
+		return answer_chaos(&c, lname, meta);
+	if (q->qclass != CLASS_IN) /* NSD: REFUSED without the question */
+		return answer_error(&c, base_flags(q), false, RCODE_REFUSED, EDE_NOT_SUPP, meta);
+	if (q->qtype == TYPE_AXFR) /* no zone transfers; NSD says NOTIMP over UDP */
+		return answer_error(&c, base_flags(q), true, RCODE_NOTIMP, 0, meta);
+	if (q->qtype == TYPE_IXFR)
+		return answer_error(&c, base_flags(q), true, RCODE_REFUSED, 0, meta);
+
+	ce = tree_lookup(zs, lname, q->qname_len, &exact);
+	lookup_zone(&c, OWNER_QNAME, exact, ce);
+	if (c.rcode == RCODE_REFUSED || c.rcode == RCODE_SERVFAIL)
+		return answer_error(&c, base_flags(q), true, c.rcode, c.ede, meta);
+
+	/* header, question, then every section in order until something needed is cut */
+	put_header(&c, 0, 1);
+	put_question(&c);
+	reserved = q->edns ? OPT_LEN : 0;
+	c.end = limit > reserved ? limit - reserved : 0;
+	if (c.nitems > 0 && ce != NODE_NONE) {
+		/* the asked name's suffixes that are in the tree point into the question */
+		size_t off = 0, cel = zs->nodes[ce].namelen;
+		while (q->qname_len - off > cel)
+			off += (size_t)lname[off] + 1;
+		for (uint32_t n = ce; zs->nodes[n].parent != NODE_NONE; n = zs->nodes[n].parent) {
+			ct_put(c.ct, n, MSG_HEADER_LEN + off);
+			off += (size_t)lname[off] + 1;
+		}
+	}
+	for (int s = SEC_ANSWER; s < SEC_COUNT && !c.tc; s++) {
+		for (size_t i = 0; i < c.nitems && !c.tc; i++) {
+			if (c.items[i].section == s)
+				counts[s] += put_rrset(&c, &c.items[i], tcp, &done);
+		}
+		if (done) {
+			/* a referral should carry at least one address */
+			if (s == SEC_ADD_A && counts[SEC_ADD_A] == 0 && c.delegation)
+				c.tc = true;
+			break;
+		}
+	}
+	flags = base_flags(q) | (c.aa ? FLAG_AA : 0) | (c.tc ? FLAG_TC : 0) | (c.rcode & 0xf);
+	set16(out + 2, flags);
+	set16(out + 6, counts[SEC_ANSWER]);
+	set16(out + 8, (uint16_t)(counts[SEC_AUTH] + counts[SEC_OPTAUTH]));
+	set16(out + 10, (uint16_t)(counts[SEC_ADD_A] + counts[SEC_ADD_AAAA]));
+	if (q->edns) {
+		c.end = c.bufend;
+		put_opt(&c, c.rcode, 0);
+		set16(out + 10, (uint16_t)(counts[SEC_ADD_A] + counts[SEC_ADD_AAAA] + 1));
+	}
+	ct_clear(c.ct);
+	if (c.overflow)
+		return 0;
+	fill_meta(meta, out, c.pos, c.rcode);
+	return c.pos;
+}
+
+size_t
+answer_empty(const struct zoneset *zs, const struct msg_query *q, uint16_t rcode, bool aa, bool tc,
+             uint8_t *out, size_t cap, struct answer_meta *meta)
+{
+	struct actx c;
+	uint16_t flags;
+	uint16_t nscount = 0;
+
+	if (meta != NULL)
+		memset(meta, 0, sizeof(*meta));
+	if (q == NULL || out == NULL || cap < MSG_HEADER_LEN)
+		return 0;
+	ctx_init(&c, zs, q, out, cap, cap);
+	if (rcode == RCODE_NOTIMP || rcode == RCODE_BADVERS) {
+		/* NSD keeps the request's flags here (BADVERS: without AD) */
+		flags = (uint16_t)((q->flags | FLAG_QR) & ~(FLAG_AA | FLAG_TC | 0xf));
+		if (rcode == RCODE_BADVERS)
+			flags &= (uint16_t)~FLAG_AD;
+	} else {
+		flags = base_flags(q);
+	}
+	flags |= (aa ? FLAG_AA : 0) | (tc ? FLAG_TC : 0) | (rcode & 0xf);
+	put_header(&c, flags, q->has_question ? 1 : 0);
+	if (q->has_question)
+		put_question(&c);
+	if (rcode == RCODE_NXDOMAIN && q->has_question && q->qclass == CLASS_IN) {
+		uint8_t lname[256];
+		bool exact;
+		uint32_t ce;
+		zone_name_lower(q->qname, q->qname_len, lname);
+		ce = tree_lookup(zs, lname, q->qname_len, &exact);
+		if (ce != NODE_NONE && zs->nodes[ce].zone != 0) {
+			const struct zone *z = zs->zones[zs->nodes[ce].zone - 1];
+			struct item it = {z->soa_nx, z->apex, SEC_AUTH};
+			bool done = false;
+			if (z->soa_nx) {
+				c.end = cap - (q->edns ? OPT_LEN : 0);
+				nscount = put_rrset(&c, &it, true, &done);
+			}
+		}
+	}
+	if (q->edns) {
+		put_opt(&c, rcode, 0);
+		set16(out + 10, 1);
+	}
+	set16(out + 8, nscount);
+	ct_clear(c.ct);
+	if (c.overflow)
+		return 0;
+	fill_meta(meta, out, c.pos, rcode);
+	if (meta != NULL)
+		meta->rcode = (uint8_t)rcode;
+	return c.pos;
+}

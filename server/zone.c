@@ -1,0 +1,1169 @@
+/* server/zone.c -- the zone store: zone files read with libzscanner into compact wire-format
+   RRsets indexed by owner name in one hash-indexed name tree (like NSD's domain table), several
+   zones served together, the deepest enclosing zone answering. */
+#include "server/zone.h"
+#include "server/zone_int.h"
+#include "server/msg.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libzscanner/scanner.h>
+
+#define DEFAULT_TTL     3600
+#define MAX_LOAD_ERRORS 100
+/* Origin given to the scanner while probing for $ORIGIN / the SOA owner. */
+#define SENTINEL_ORIGIN "mxlab-origin-unset.invalid."
+
+/* ---- names ---------------------------------------------------------------------------- */
+
+uint32_t
+zone_name_hash(const uint8_t *name, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= name[i];
+		h *= 16777619u;
+	}
+	return h ^ (h >> 15);
+}
+
+void
+zone_name_lower(const uint8_t *name, size_t len, uint8_t *out)
+{
+	size_t p = 0;
+
+	while (p < len) {
+		uint8_t l = name[p];
+		out[p++] = l;
+		if (l == 0)
+			break;
+		for (uint8_t i = 0; i < l && p < len; i++, p++) {
+			uint8_t c = name[p];
+			out[p] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+		}
+	}
+}
+
+/* Length of the wire name at p within end, 0 when malformed. */
+static size_t
+name_len(const uint8_t *p, const uint8_t *end)
+{
+	const uint8_t *s = p;
+
+	while (p < end) {
+		if (*p == 0)
+			return (size_t)(p - s) + 1;
+		if (*p & 0xc0)
+			return 0;
+		p += *p + 1;
+	}
+	return 0;
+}
+
+/* Is name (len) equal to or below origin (olen)? Both lower-cased wire names. */
+static bool
+name_is_sub(const uint8_t *name, size_t len, const uint8_t *origin, size_t olen)
+{
+	size_t p = 0;
+
+	if (len < olen)
+		return false;
+	while (len - p > olen)
+		p += (size_t)name[p] + 1;
+	return len - p == olen && memcmp(name + p, origin, olen) == 0;
+}
+
+/* ---- the name tree -------------------------------------------------------------------- */
+
+uint32_t
+zone_node_find(const struct zoneset *zs, const uint8_t *name, size_t len, uint32_t hash)
+{
+	if (zs->htab == NULL)
+		return NODE_NONE;
+	for (uint32_t n = zs->htab[hash & zs->hmask]; n != NODE_NONE; n = zs->nodes[n].hnext) {
+		const struct node *nd = &zs->nodes[n];
+		if (nd->namelen == len && memcmp(zs->names + nd->name, name, len) == 0)
+			return n;
+	}
+	return NODE_NONE;
+}
+
+static int
+tree_rehash(struct zoneset *zs, uint32_t buckets)
+{
+	uint32_t *nt = malloc((size_t)buckets * sizeof(*nt));
+
+	if (nt == NULL)
+		return -1;
+	memset(nt, 0xff, (size_t)buckets * sizeof(*nt));
+	for (uint32_t n = 0; n < zs->nnodes; n++) {
+		struct node *nd = &zs->nodes[n];
+		uint32_t b = zone_name_hash(zs->names + nd->name, nd->namelen) & (buckets - 1);
+		nd->hnext = nt[b];
+		nt[b] = n;
+	}
+	free(zs->htab);
+	zs->htab = nt;
+	zs->hmask = buckets - 1;
+	return 0;
+}
+
+/* The node of a lower-cased wire name, created with all its ancestors when missing.
+   NODE_NONE when out of memory. */
+static uint32_t
+tree_get(struct zoneset *zs, const uint8_t *name, size_t len)
+{
+	uint32_t h = zone_name_hash(name, len);
+	uint32_t n = zone_node_find(zs, name, len, h);
+	uint32_t parent = NODE_NONE;
+	struct node *nd;
+
+	if (n != NODE_NONE)
+		return n;
+	if (len > 1) {
+		parent = tree_get(zs, name + name[0] + 1, len - name[0] - 1u);
+		if (parent == NODE_NONE)
+			return NODE_NONE;
+	}
+	if (zs->nnodes == zs->capnodes) {
+		uint32_t nc = zs->capnodes ? zs->capnodes * 2 : 1024;
+		struct node *nn = realloc(zs->nodes, (size_t)nc * sizeof(*nn));
+		if (nn == NULL)
+			return NODE_NONE;
+		zs->nodes = nn;
+		zs->capnodes = nc;
+	}
+	if (zs->nlen + len > zs->ncap) {
+		size_t nc = zs->ncap ? zs->ncap * 2 : 65536;
+		uint8_t *nb;
+		while (nc < zs->nlen + len)
+			nc *= 2;
+		nb = realloc(zs->names, nc);
+		if (nb == NULL)
+			return NODE_NONE;
+		zs->names = nb;
+		zs->ncap = nc;
+	}
+	if (zs->htab == NULL || zs->nnodes + 1 > zs->hmask + 1) {
+		if (tree_rehash(zs, zs->htab ? (zs->hmask + 1) * 2 : 4096) != 0)
+			return NODE_NONE;
+	}
+	n = zs->nnodes++;
+	nd = &zs->nodes[n];
+	memset(nd, 0, sizeof(*nd));
+	nd->name = (uint32_t)zs->nlen;
+	memcpy(zs->names + zs->nlen, name, len);
+	zs->nlen += len;
+	nd->namelen = (uint8_t)len;
+	nd->parent = parent;
+	nd->hnext = zs->htab[h & zs->hmask];
+	zs->htab[h & zs->hmask] = n;
+	if (parent == NODE_NONE)
+		zs->root = n;
+	return n;
+}
+
+const struct rrset *
+zone_rrset_find(const struct zoneset *zs, uint32_t n, uint32_t z, uint16_t type)
+{
+	if (n == NODE_NONE)
+		return NULL;
+	for (uint32_t off = zs->nodes[n].rrsets; off;) {
+		const struct rrset *rs = zone_rrset_at(zs, off);
+		if (rs->type == type && rs->zone == z)
+			return rs;
+		off = rs->next;
+	}
+	return NULL;
+}
+
+/* ---- reading zone files --------------------------------------------------------------- */
+
+struct loadctx {
+	struct zone *z;         /* zone being filled */
+	struct diag *d;         /* where problems go */
+	const char *name;       /* file name (or text name) for messages */
+	size_t errors;          /* errors reported so far */
+	bool oom;               /* ran out of memory */
+	const char *last_fname; /* scanner file name seen last (pointer cache) */
+	uint16_t last_fidx;     /* its index in z->files */
+	uint32_t last_owner;    /* arena offset of the last owner stored */
+	size_t last_owner_len;  /* its length, 0 when none */
+};
+
+static void
+zone_free(struct zone *z)
+{
+	if (z == NULL)
+		return;
+	for (size_t i = 0; i < z->nfiles; i++)
+		free(z->files[i].path);
+	free(z->files);
+	free(z->recs);
+	free(z->arena);
+	free(z);
+}
+
+static int
+zone_add_file_name(struct zone *z, const char *path)
+{
+	struct zone_file *nf = realloc(z->files, (z->nfiles + 1) * sizeof(*nf));
+
+	if (nf == NULL)
+		return -1;
+	z->files = nf;
+	z->files[z->nfiles].path = strdup(path);
+	if (z->files[z->nfiles].path == NULL)
+		return -1;
+	z->nfiles++;
+	return (int)z->nfiles - 1;
+}
+
+/* Index of the file the scanner reads now ($INCLUDE makes it another one). */
+static uint16_t
+load_file_index(struct loadctx *c, zs_scanner_t *s)
+{
+	const char *fn = s->file.name;
+	int i;
+
+	if (fn == NULL || fn == c->last_fname)
+		return fn == NULL ? 0 : c->last_fidx;
+	for (size_t k = 0; k < c->z->nfiles; k++) {
+		if (strcmp(c->z->files[k].path, fn) == 0) {
+			c->last_fname = fn;
+			c->last_fidx = (uint16_t)k;
+			return (uint16_t)k;
+		}
+	}
+	if (c->z->nfiles >= UINT16_MAX || (i = zone_add_file_name(c->z, fn)) < 0) {
+		c->oom = true;
+		return 0;
+	}
+	c->last_fname = fn;
+	c->last_fidx = (uint16_t)i;
+	return (uint16_t)i;
+}
+
+static const char *
+load_file_name(struct loadctx *c, zs_scanner_t *s)
+{
+	return s->file.name ? s->file.name : c->name;
+}
+
+static int
+arena_reserve(struct zone *z, size_t n)
+{
+	if (z->alen + n > z->acap) {
+		size_t nc = z->acap ? z->acap * 2 : 65536;
+		uint8_t *na;
+		while (nc < z->alen + n)
+			nc *= 2;
+		if (nc > UINT32_MAX)
+			return -1;
+		na = realloc(z->arena, nc);
+		if (na == NULL)
+			return -1;
+		z->arena = na;
+		z->acap = nc;
+	}
+	return 0;
+}
+
+static void
+load_error_cb(zs_scanner_t *s)
+{
+	struct loadctx *c = s->process.data;
+
+	c->errors++;
+	diag_add(c->d, DIAG_ERROR, load_file_name(c, s), (unsigned long)s->line_counter, NULL, "%s",
+	         zs_strerror(s->error.code));
+	if (c->errors >= MAX_LOAD_ERRORS) {
+		diag_add(c->d, DIAG_ERROR, load_file_name(c, s), (unsigned long)s->line_counter,
+		         NULL, "too many errors, giving up on this file");
+		s->state = ZS_STATE_STOP;
+	}
+}
+
+static void
+load_record_cb(zs_scanner_t *s)
+{
+	struct loadctx *c = s->process.data;
+	struct zone *z = c->z;
+	uint8_t owner[256];
+	struct zrec *r;
+	size_t olen = s->r_owner_length;
+
+	if (c->oom)
+		return;
+	if (s->r_class != CLASS_IN) {
+		c->errors++;
+		diag_add(c->d, DIAG_ERROR, load_file_name(c, s), (unsigned long)s->line_counter,
+		         NULL, "class %u not supported (only IN)", s->r_class);
+		return;
+	}
+	if (olen == 0 || olen > 255 || s->r_data_length > UINT16_MAX) {
+		c->errors++;
+		diag_add(c->d, DIAG_ERROR, load_file_name(c, s), (unsigned long)s->line_counter,
+		         NULL, "record too long");
+		return;
+	}
+	if (z->nrecs == z->caprecs) {
+		size_t nc = z->caprecs ? z->caprecs * 2 : 256;
+		struct zrec *nr = realloc(z->recs, nc * sizeof(*nr));
+		if (nr == NULL) {
+			c->oom = true;
+			return;
+		}
+		z->recs = nr;
+		z->caprecs = nc;
+	}
+	if (arena_reserve(z, olen + s->r_data_length) != 0) {
+		c->oom = true;
+		return;
+	}
+	r = &z->recs[z->nrecs];
+	zone_name_lower(s->r_owner, olen, owner);
+	if (c->last_owner_len == olen && memcmp(z->arena + c->last_owner, owner, olen) == 0) {
+		r->owner = c->last_owner;
+	} else {
+		r->owner = (uint32_t)z->alen;
+		memcpy(z->arena + z->alen, owner, olen);
+		z->alen += olen;
+		c->last_owner = r->owner;
+		c->last_owner_len = olen;
+	}
+	r->rdata = (uint32_t)z->alen;
+	memcpy(z->arena + z->alen, s->r_data, s->r_data_length);
+	z->alen += s->r_data_length;
+	r->rdlen = (uint16_t)s->r_data_length;
+	r->ttl = s->r_ttl;
+	r->type = s->r_type;
+	r->line = (uint32_t)s->line_counter;
+	r->file = load_file_index(c, s);
+	r->skip = 0;
+	r->pad = 0;
+	z->nrecs++;
+}
+
+/* First pass: find the origin. */
+struct probe {
+	uint8_t origin[256]; /* origin found, wire */
+	size_t len;          /* its length, 0 when none */
+	bool relative_soa;   /* SOA owner relative without $ORIGIN */
+};
+
+static uint8_t sentinel_wire[64];
+static size_t sentinel_len;
+
+static bool
+ends_with_sentinel(const uint8_t *name, size_t len)
+{
+	return len >= sentinel_len &&
+	       memcmp(name + len - sentinel_len, sentinel_wire, sentinel_len) == 0;
+}
+
+static void
+probe_record_cb(zs_scanner_t *s)
+{
+	struct probe *p = s->process.data;
+
+	if (s->zone_origin_length != sentinel_len ||
+	    memcmp(s->zone_origin, sentinel_wire, sentinel_len) != 0) {
+		/* a $ORIGIN came before this record: that is the zone's origin */
+		p->len = s->zone_origin_length;
+		memcpy(p->origin, s->zone_origin, p->len);
+		s->state = ZS_STATE_STOP;
+		return;
+	}
+	if (s->r_type == TYPE_SOA) {
+		if (ends_with_sentinel(s->r_owner, s->r_owner_length)) {
+			p->relative_soa = true;
+		} else {
+			p->len = s->r_owner_length;
+			memcpy(p->origin, s->r_owner, p->len);
+		}
+		s->state = ZS_STATE_STOP;
+	}
+}
+
+static void
+probe_error_cb(zs_scanner_t *s)
+{
+	(void)s; /* reported by the real pass */
+}
+
+static int
+str_to_wire(const char *str, uint8_t *out, size_t *len)
+{
+	size_t o = 0;
+	const char *p = str;
+
+	if (strcmp(str, ".") == 0) {
+		out[0] = 0;
+		*len = 1;
+		return 0;
+	}
+	while (*p) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+		if (l == 0 || l > 63 || o + l + 2 > 255)
+			return -1;
+		out[o++] = (uint8_t)l;
+		memcpy(out + o, p, l);
+		o += l;
+		p += l;
+		if (*p == '.')
+			p++;
+	}
+	out[o++] = 0;
+	*len = o;
+	return 0;
+}
+
+/* The zone's origin (spec: its $ORIGIN, else the owner of its SOA). Files whose SOA owner is
+   relative and that have no $ORIGIN get the origin from the file name: "example.test.zone"
+   -> "example.test." (the text name for zoneset_add_text). Result is presentation form. */
+static void
+find_origin(const char *name, const char *text, size_t textlen, char *origin, size_t olen)
+{
+	zs_scanner_t *s = calloc(1, sizeof(*s));
+	struct probe p;
+	char tmp[1025];
+
+	memset(&p, 0, sizeof(p));
+	if (sentinel_len == 0)
+		(void)str_to_wire(SENTINEL_ORIGIN, sentinel_wire, &sentinel_len);
+	origin[0] = '\0';
+	if (s != NULL && zs_init(s, SENTINEL_ORIGIN, CLASS_IN, DEFAULT_TTL) == 0) {
+		int r = text ? zs_set_input_string(s, text, textlen) : zs_set_input_file(s, name);
+		if (r == 0 && zs_set_processing(s, probe_record_cb, probe_error_cb, &p) == 0)
+			(void)zs_parse_all(s);
+		zs_deinit(s);
+	}
+	free(s);
+	if (p.len > 0) {
+		msg_name_to_str(p.origin, tmp, sizeof(tmp));
+		snprintf(origin, olen, "%s", tmp);
+		return;
+	}
+	/* Fall back to the file name. */
+	{
+		const char *base = strrchr(name, '/');
+		size_t l;
+		base = base ? base + 1 : name;
+		l = strlen(base);
+		if (l > 5 && strcmp(base + l - 5, ".zone") == 0)
+			l -= 5;
+		if (l == 0 || l + 2 > olen)
+			snprintf(origin, olen, ".");
+		else if (base[l - 1] == '.')
+			snprintf(origin, olen, "%.*s", (int)l, base);
+		else
+			snprintf(origin, olen, "%.*s.", (int)l, base);
+	}
+}
+
+static int
+zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag *d)
+{
+	struct loadctx c;
+	zs_scanner_t *s = NULL;
+	struct zone *z = NULL;
+	char origin[1025];
+	size_t textlen = text ? strlen(text) : 0;
+	int r;
+
+	if (text == NULL) {
+		struct stat st;
+		if (stat(name, &st) != 0) {
+			diag_add(d, DIAG_ERROR, name, 0, NULL, "cannot read zone file: %s",
+			         strerror(errno));
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			diag_add(d, DIAG_ERROR, name, 0, NULL, "not a regular file");
+			return -1;
+		}
+	}
+	find_origin(name, text, textlen, origin, sizeof(origin));
+
+	memset(&c, 0, sizeof(c));
+	z = calloc(1, sizeof(*z));
+	s = calloc(1, sizeof(*s));
+	if (z == NULL || s == NULL || zone_add_file_name(z, name) < 0)
+		goto oom;
+	z->apex = NODE_NONE;
+	c.z = z;
+	c.d = d;
+	c.name = name;
+	if (zs_init(s, origin, CLASS_IN, DEFAULT_TTL) != 0) {
+		diag_add(d, DIAG_ERROR, name, 0, NULL, "bad origin %s: %s", origin,
+		         zs_strerror(s->error.code));
+		goto fail;
+	}
+	r = text ? zs_set_input_string(s, text, textlen) : zs_set_input_file(s, name);
+	if (r != 0) {
+		diag_add(d, DIAG_ERROR, name, 0, NULL, "cannot read zone file: %s",
+		         zs_strerror(s->error.code));
+		zs_deinit(s);
+		goto fail;
+	}
+	if (zs_set_processing(s, load_record_cb, load_error_cb, &c) != 0) {
+		zs_deinit(s);
+		goto oom;
+	}
+	if (zs_parse_all(s) != 0 && c.errors == 0 && !c.oom && s->error.code != ZS_OK) {
+		c.errors++;
+		diag_add(d, DIAG_ERROR, name, (unsigned long)s->line_counter, NULL, "%s",
+		         zs_strerror(s->error.code));
+	}
+	zs_deinit(s);
+	free(s);
+	s = NULL;
+	if (c.oom)
+		goto oom;
+	if (c.errors > 0)
+		goto fail;
+	if (z->nrecs == 0) {
+		diag_add(d, DIAG_ERROR, name, 0, NULL, "no records in zone");
+		goto fail;
+	}
+	if (str_to_wire(origin, z->origin, &z->origin_len) != 0) {
+		diag_add(d, DIAG_ERROR, name, 0, NULL, "bad origin %s", origin);
+		goto fail;
+	}
+	zone_name_lower(z->origin, z->origin_len, z->origin);
+	msg_name_to_str(z->origin, z->origin_str, sizeof(z->origin_str));
+	if (zs->nzones == zs->capzones) {
+		size_t nc = zs->capzones ? zs->capzones * 2 : 8;
+		struct zone **nz = realloc(zs->zones, nc * sizeof(*nz));
+		if (nz == NULL)
+			goto oom;
+		zs->zones = nz;
+		zs->capzones = nc;
+	}
+	zs->zones[zs->nzones++] = z;
+	zs->finished = false;
+	return 0;
+oom:
+	diag_add(d, DIAG_ERROR, name, 0, NULL, "out of memory");
+fail:
+	free(s);
+	zone_free(z);
+	return -1;
+}
+
+int
+zoneset_add_file(struct zoneset *zs, const char *path, struct diag *d)
+{
+	return zoneset_add(zs, path, NULL, d);
+}
+
+int
+zoneset_add_text(struct zoneset *zs, const char *name, const char *text, struct diag *d)
+{
+	if (text == NULL)
+		text = "";
+	return zoneset_add(zs, name, text, d);
+}
+
+/* ---- the set -------------------------------------------------------------------------- */
+
+struct zoneset *
+zoneset_new(void)
+{
+	struct zoneset *zs = calloc(1, sizeof(*zs));
+
+	if (zs != NULL)
+		zs->root = NODE_NONE;
+	return zs;
+}
+
+static void
+index_free(struct zoneset *zs)
+{
+	free(zs->nodes);
+	free(zs->htab);
+	free(zs->names);
+	free(zs->sets);
+	zs->nodes = NULL;
+	zs->htab = NULL;
+	zs->names = NULL;
+	zs->sets = NULL;
+	zs->nnodes = zs->capnodes = 0;
+	zs->hmask = 0;
+	zs->nlen = zs->ncap = zs->slen = zs->scap = 0;
+	zs->root = NODE_NONE;
+}
+
+void
+zoneset_free(struct zoneset *zs)
+{
+	if (zs == NULL)
+		return;
+	for (size_t i = 0; i < zs->nzones; i++)
+		zone_free(zs->zones[i]);
+	free(zs->zones);
+	index_free(zs);
+	free(zs);
+}
+
+size_t
+zoneset_count(const struct zoneset *zs)
+{
+	return zs ? zs->nzones : 0;
+}
+
+void
+zoneset_info(const struct zoneset *zs, size_t i, struct zone_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (zs == NULL || i >= zs->nzones)
+		return;
+	snprintf(out->origin, sizeof(out->origin), "%s", zs->zones[i]->origin_str);
+	out->serial = zs->zones[i]->serial;
+	out->records = zs->zones[i]->nrecs;
+	out->file = zs->zones[i]->files[0].path;
+}
+
+void
+zoneset_foreach(const struct zoneset *zs, void (*fn)(const struct zone_rr *rr, void *arg),
+                void *arg)
+{
+	if (zs == NULL)
+		return;
+	for (size_t i = 0; i < zs->nzones; i++) {
+		const struct zone *z = zs->zones[i];
+		for (size_t k = 0; k < z->nrecs; k++) {
+			const struct zrec *r = &z->recs[k];
+			struct zone_rr rr;
+			rr.owner = z->arena + r->owner;
+			rr.type = r->type;
+			rr.ttl = r->ttl;
+			rr.rdata = z->arena + r->rdata;
+			rr.rdlen = r->rdlen;
+			rr.file = z->files[r->file].path;
+			rr.line = r->line;
+			rr.origin = z->origin;
+			fn(&rr, arg);
+		}
+	}
+}
+
+/* ---- building the index --------------------------------------------------------------- */
+
+static int
+sets_reserve(struct zoneset *zs, size_t n)
+{
+	if (zs->slen + n > zs->scap) {
+		size_t nc = zs->scap ? zs->scap * 2 : 65536;
+		uint8_t *nb;
+		while (nc < zs->slen + n)
+			nc *= 2;
+		if (nc > UINT32_MAX)
+			return -1;
+		nb = realloc(zs->sets, nc);
+		if (nb == NULL)
+			return -1;
+		zs->sets = nb;
+		zs->scap = nc;
+	}
+	return 0;
+}
+
+/* Names inside rdata: which and whether NSD writes them compressed (RFC 1035 types). */
+static int
+rdata_refs(uint16_t type, const uint8_t *rd, size_t len, struct rr_ref *refs)
+{
+	size_t off[2];
+	int n = 0, compress = 1;
+
+	switch (type) {
+	case 2:  /* NS */
+	case 3:  /* MD */
+	case 4:  /* MF */
+	case 5:  /* CNAME */
+	case 7:  /* MB */
+	case 8:  /* MG */
+	case 9:  /* MR */
+	case 12: /* PTR */
+		off[n++] = 0;
+		break;
+	case 6:  /* SOA */
+	case 14: /* MINFO */
+		off[n++] = 0;
+		off[n++] = SIZE_MAX; /* after the first */
+		break;
+	case 15: /* MX */
+		off[n++] = 2;
+		break;
+	case 33: /* SRV: not compressed, looked up for the additional section */
+		off[n++] = 6;
+		compress = 0;
+		break;
+	default:
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		size_t p = off[i] == SIZE_MAX ? (size_t)refs[i - 1].pos + refs[i - 1].len : off[i];
+		size_t l;
+		if (p >= len)
+			return -1;
+		l = name_len(rd + p, rd + len);
+		if (l == 0 || l > 255)
+			return -1;
+		refs[i].pos = (uint16_t)p;
+		refs[i].len = (uint8_t)l;
+		refs[i].compress = (uint8_t)compress;
+		refs[i].node = NODE_NONE;
+	}
+	return n;
+}
+
+struct item {
+	uint32_t zone; /* zone index */
+	uint32_t rec;  /* record index in the zone */
+};
+
+/* Append one RRset made of the records items[idx[0..n-1]] at node nd. Returns the offset of
+   the rrset, 0 on failure. */
+static uint32_t
+build_rrset(struct zoneset *zs, uint32_t nd, const struct item *items, const uint32_t *idx,
+            size_t n, uint32_t *tail)
+{
+	const struct zone *z = zs->zones[items[idx[0]].zone];
+	size_t need = sizeof(struct rrset) + 3;
+	uint32_t off;
+	struct rrset *rs;
+	uint8_t *p;
+	size_t count = 0;
+
+	for (size_t i = 0; i < n; i++)
+		need += 11 + 2 * RR_REF_SIZE + z->recs[items[idx[i]].rec].rdlen;
+	if (sets_reserve(zs, need) != 0)
+		return 0;
+	zs->slen = (zs->slen + 3) & ~(size_t)3;
+	off = (uint32_t)zs->slen;
+	p = zs->sets + zs->slen + sizeof(struct rrset);
+	for (size_t i = 0; i < n; i++) {
+		const struct zrec *r = &z->recs[items[idx[i]].rec];
+		const uint8_t *rd = z->arena + r->rdata;
+		struct rr_ref refs[2];
+		int nref = rdata_refs(r->type, rd, r->rdlen, refs);
+		bool dup = false;
+
+		if (nref < 0)
+			nref = 0;
+		/* identical records are kept once (small sets only: quadratic) */
+		if (n <= 64) {
+			for (size_t j = 0; j < i && !dup; j++) {
+				const struct zrec *o = &z->recs[items[idx[j]].rec];
+				dup = o->rdlen == r->rdlen &&
+				      memcmp(z->arena + o->rdata, rd, r->rdlen) == 0;
+			}
+		}
+		if (dup || count == UINT16_MAX)
+			continue;
+		for (int k = 0; k < nref; k++) {
+			uint8_t lname[256];
+			zone_name_lower(rd + refs[k].pos, refs[k].len, lname);
+			refs[k].node = tree_get(zs, lname, refs[k].len);
+			if (refs[k].node == NODE_NONE)
+				return 0;
+		}
+		/* tree_get may have moved nothing in sets; p stays valid */
+		p[0] = (uint8_t)(r->type >> 8);
+		p[1] = (uint8_t)r->type;
+		p[2] = 0;
+		p[3] = CLASS_IN;
+		p[4] = (uint8_t)(r->ttl >> 24);
+		p[5] = (uint8_t)(r->ttl >> 16);
+		p[6] = (uint8_t)(r->ttl >> 8);
+		p[7] = (uint8_t)r->ttl;
+		p[8] = (uint8_t)(r->rdlen >> 8);
+		p[9] = (uint8_t)r->rdlen;
+		p[10] = (uint8_t)nref;
+		p += 11;
+		for (int k = 0; k < nref; k++) {
+			memcpy(p, &refs[k], RR_REF_SIZE);
+			p += RR_REF_SIZE;
+		}
+		memcpy(p, rd, r->rdlen);
+		p += r->rdlen;
+		count++;
+	}
+	rs = (struct rrset *)(void *)(zs->sets + off);
+	rs->next = 0;
+	rs->len = (uint32_t)(p - (zs->sets + off + sizeof(struct rrset)));
+	rs->type = z->recs[items[idx[0]].rec].type;
+	rs->count = (uint16_t)count;
+	rs->zone = (uint16_t)items[idx[0]].zone;
+	rs->pad = 0;
+	zs->slen = (size_t)(p - zs->sets);
+	if (*tail == 0)
+		zs->nodes[nd].rrsets = off;
+	else
+		((struct rrset *)(void *)(zs->sets + *tail))->next = off;
+	*tail = off;
+	return off;
+}
+
+#define rec_error(d, z, r, sev, ...)                                                               \
+	diag_add((d), (sev), (z)->files[(r)->file].path, (r)->line, NULL, __VA_ARGS__)
+
+/* Per-zone checks that need no index: SOA and NS at the apex, data outside the origin. */
+static void
+check_zone(struct zone *z, struct diag *d)
+{
+	size_t soa = 0, ns = 0;
+	char oname[1025];
+
+	for (size_t k = 0; k < z->nrecs; k++) {
+		struct zrec *r = &z->recs[k];
+		const uint8_t *owner = z->arena + r->owner;
+		size_t olen = name_len(owner, owner + 256);
+		bool apex = olen == z->origin_len && memcmp(owner, z->origin, olen) == 0;
+
+		if (!name_is_sub(owner, olen, z->origin, z->origin_len)) {
+			msg_name_to_str(owner, oname, sizeof(oname));
+			rec_error(d, z, r, DIAG_ERROR, "out-of-zone data: %s is not in zone %s",
+			          oname, z->origin_str);
+			r->skip = 1;
+			z->bad = true;
+			continue;
+		}
+		if (r->type == TYPE_SOA) {
+			if (!apex) {
+				msg_name_to_str(owner, oname, sizeof(oname));
+				rec_error(d, z, r, DIAG_ERROR,
+				          "SOA record for %s is not at the zone apex %s", oname,
+				          z->origin_str);
+				r->skip = 1;
+				z->bad = true;
+			} else if (++soa > 1) {
+				rec_error(d, z, r, DIAG_ERROR,
+				          "more than one SOA record at the apex of %s",
+				          z->origin_str);
+				z->bad = true;
+			} else if (r->rdlen >= 20) {
+				const uint8_t *rd = z->arena + r->rdata + r->rdlen - 20;
+				z->serial = (uint32_t)rd[0] << 24 | (uint32_t)rd[1] << 16 |
+				            (uint32_t)rd[2] << 8 | rd[3];
+			}
+		} else if (r->type == TYPE_NS && apex) {
+			ns++;
+		}
+	}
+	if (soa == 0) {
+		diag_add(d, DIAG_ERROR, z->files[0].path, 0, NULL,
+		         "no SOA record at the zone apex %s", z->origin_str);
+		z->bad = true;
+	}
+	if (ns == 0) {
+		diag_add(d, DIAG_ERROR, z->files[0].path, 0, NULL,
+		         "no NS record at the zone apex %s", z->origin_str);
+		z->bad = true;
+	}
+}
+
+/* Group the items of one node by (zone, type) in order of appearance and build the RRsets;
+   report CNAME beside other data. idx is consumed (entries overwritten). */
+struct group {
+	uint32_t zone; /* zone index */
+	uint32_t rec;  /* first record of the group */
+	uint16_t type; /* record type */
+	size_t count;  /* records in the group */
+};
+
+static int
+build_node(struct zoneset *zs, uint32_t nd, const struct item *items, uint32_t *idx, size_t n,
+           uint32_t *scratch, struct diag *d)
+{
+	struct group g[64];
+	size_t ng = 0, done = 0;
+	uint32_t tail = 0;
+	char oname[1025];
+
+	while (done < n) {
+		size_t first = SIZE_MAX, m = 0;
+		uint32_t zi = 0;
+		uint16_t type = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (idx[i] == UINT32_MAX)
+				continue;
+			if (first == SIZE_MAX) {
+				first = i;
+				zi = items[idx[i]].zone;
+				type = zs->zones[zi]->recs[items[idx[i]].rec].type;
+			}
+			if (items[idx[i]].zone == zi &&
+			    zs->zones[zi]->recs[items[idx[i]].rec].type == type) {
+				scratch[m++] = idx[i];
+				idx[i] = UINT32_MAX;
+			}
+		}
+		if (ng < 64) {
+			g[ng].zone = zi;
+			g[ng].rec = items[scratch[0]].rec;
+			g[ng].type = type;
+			g[ng].count = m;
+			ng++;
+		}
+		if (build_rrset(zs, nd, items, scratch, m, &tail) == 0)
+			return -1;
+		done += m;
+	}
+	for (size_t i = 0; i < ng; i++) {
+		struct zone *z;
+		const struct zrec *r;
+		if (g[i].type != TYPE_CNAME)
+			continue;
+		z = zs->zones[g[i].zone];
+		r = &z->recs[g[i].rec];
+		msg_name_to_str(zs->names + zs->nodes[nd].name, oname, sizeof(oname));
+		for (size_t j = 0; j < ng; j++) {
+			if (j == i || g[j].zone != g[i].zone || g[j].type == TYPE_RRSIG ||
+			    g[j].type == TYPE_NSEC)
+				continue;
+			diag_add(d, DIAG_ERROR, z->files[r->file].path, r->line, NULL,
+			         "CNAME and other data at %s (type %u at line %lu)", oname,
+			         g[j].type, (unsigned long)z->recs[g[j].rec].line);
+			z->bad = true;
+			break;
+		}
+		if (g[i].count > 1) {
+			diag_add(d, DIAG_ERROR, z->files[r->file].path, r->line, NULL,
+			         "more than one CNAME record at %s", oname);
+			z->bad = true;
+		}
+	}
+	return 0;
+}
+
+/* A copy of the apex SOA whose TTL is min(SOA TTL, SOA minimum), for negative answers. */
+static uint32_t
+build_soa_nx(struct zoneset *zs, uint32_t soa)
+{
+	const struct rrset *rs = zone_rrset_at(zs, soa);
+	size_t total = sizeof(struct rrset) + rs->len;
+	struct rrset *nrs;
+	uint8_t *rec;
+	uint32_t off, ttl, min;
+	uint16_t rdlen;
+	const uint8_t *rd;
+
+	if (sets_reserve(zs, total + 4) != 0)
+		return 0;
+	zs->slen = (zs->slen + 3) & ~(size_t)3;
+	off = (uint32_t)zs->slen;
+	memcpy(zs->sets + off, zs->sets + soa, total);
+	zs->slen += total;
+	nrs = (struct rrset *)(void *)(zs->sets + off);
+	nrs->next = 0;
+	nrs->count = 1;
+	rec = zs->sets + off + sizeof(struct rrset);
+	ttl = (uint32_t)rec[4] << 24 | (uint32_t)rec[5] << 16 | (uint32_t)rec[6] << 8 | rec[7];
+	rdlen = (uint16_t)(rec[8] << 8 | rec[9]);
+	rd = rec + 11 + (size_t)rec[10] * RR_REF_SIZE;
+	nrs->len = (uint32_t)(11 + (size_t)rec[10] * RR_REF_SIZE + rdlen);
+	if (rdlen >= 20) {
+		min = (uint32_t)rd[rdlen - 4] << 24 | (uint32_t)rd[rdlen - 3] << 16 |
+		      (uint32_t)rd[rdlen - 2] << 8 | rd[rdlen - 1];
+		if (min < ttl) {
+			rec[4] = (uint8_t)(min >> 24);
+			rec[5] = (uint8_t)(min >> 16);
+			rec[6] = (uint8_t)(min >> 8);
+			rec[7] = (uint8_t)min;
+		}
+	}
+	return off;
+}
+
+/* Warn about NS targets inside a delegation that have no address in the zone. */
+static void
+check_glue(struct zoneset *zs, size_t zi, struct diag *d)
+{
+	const struct zone *z = zs->zones[zi];
+
+	for (size_t k = 0; k < z->nrecs; k++) {
+		const struct zrec *r = &z->recs[k];
+		const uint8_t *owner = z->arena + r->owner, *rd = z->arena + r->rdata;
+		size_t olen, tlen;
+		uint8_t target[256];
+		uint32_t tn;
+		char tname[1025], dname[1025];
+
+		if (r->type != TYPE_NS || r->skip)
+			continue;
+		olen = name_len(owner, owner + 256);
+		if (olen == z->origin_len)
+			continue; /* apex NS: not a delegation */
+		tlen = name_len(rd, rd + r->rdlen);
+		if (tlen == 0)
+			continue;
+		zone_name_lower(rd, tlen, target);
+		if (!name_is_sub(target, tlen, owner, olen))
+			continue;
+		tn = zone_node_find(zs, target, tlen, zone_name_hash(target, tlen));
+		if (zone_rrset_find(zs, tn, (uint32_t)zi, TYPE_A) ||
+		    zone_rrset_find(zs, tn, (uint32_t)zi, TYPE_AAAA))
+			continue;
+		msg_name_to_str(target, tname, sizeof(tname));
+		msg_name_to_str(owner, dname, sizeof(dname));
+		diag_add(d, DIAG_WARNING, z->files[r->file].path, r->line, NULL,
+		         "missing glue: no A/AAAA record for %s, name server of the delegation %s",
+		         tname, dname);
+	}
+}
+
+int
+zoneset_finish(struct zoneset *zs, struct diag *d)
+{
+	size_t errors0 = d->errors, total = 0, k;
+	bool *dup = NULL;
+	struct item *items = NULL;
+	uint32_t *recnode = NULL, *cnt = NULL, *order = NULL, *scratch = NULL;
+	uint32_t nn;
+	int rc = -1;
+
+	index_free(zs);
+	if (zs->nzones == 0) {
+		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "no zones loaded");
+		return -1;
+	}
+	dup = calloc(zs->nzones, sizeof(*dup));
+	if (dup == NULL)
+		goto oom;
+	for (size_t i = 0; i < zs->nzones; i++) {
+		struct zone *z = zs->zones[i];
+		z->bad = false;
+		z->serial = 0;
+		z->apex = NODE_NONE;
+		z->soa = z->soa_nx = z->ns = 0;
+		for (k = 0; k < z->nrecs; k++)
+			z->recs[k].skip = 0;
+		for (size_t j = 0; j < i && !dup[i]; j++) {
+			if (!dup[j] && zs->zones[j]->origin_len == z->origin_len &&
+			    memcmp(zs->zones[j]->origin, z->origin, z->origin_len) == 0) {
+				diag_add(d, DIAG_ERROR, z->files[0].path, 0, NULL,
+				         "duplicate zone %s (already loaded from %s)",
+				         z->origin_str, zs->zones[j]->files[0].path);
+				dup[i] = true;
+				z->bad = true;
+			}
+		}
+		if (!dup[i]) {
+			check_zone(z, d);
+			total += z->nrecs;
+		}
+	}
+	if (total >= UINT32_MAX)
+		goto oom;
+	items = malloc((total + 1) * sizeof(*items));
+	recnode = malloc((total + 1) * sizeof(*recnode));
+	order = malloc((total + 1) * sizeof(*order));
+	scratch = malloc((total + 1) * sizeof(*scratch));
+	if (items == NULL || recnode == NULL || order == NULL || scratch == NULL)
+		goto oom;
+	/* sets offset 0 means "none": start with a few unused bytes */
+	if (sets_reserve(zs, 8) != 0)
+		goto oom;
+	memset(zs->sets, 0, 8);
+	zs->slen = 8;
+	k = 0;
+	for (size_t i = 0; i < zs->nzones; i++) {
+		const struct zone *z = zs->zones[i];
+		if (dup[i])
+			continue;
+		for (size_t r = 0; r < z->nrecs; r++) {
+			const uint8_t *owner = z->arena + z->recs[r].owner;
+			if (z->recs[r].skip)
+				continue;
+			items[k].zone = (uint32_t)i;
+			items[k].rec = (uint32_t)r;
+			recnode[k] = tree_get(zs, owner, name_len(owner, owner + 256));
+			if (recnode[k] == NODE_NONE)
+				goto oom;
+			k++;
+		}
+	}
+	total = k;
+	/* counting sort of the records by node, stable (file order inside a node) */
+	nn = zs->nnodes;
+	cnt = calloc((size_t)nn + 1, sizeof(*cnt));
+	if (cnt == NULL)
+		goto oom;
+	for (k = 0; k < total; k++)
+		cnt[recnode[k] + 1]++;
+	for (uint32_t n = 0; n < nn; n++)
+		cnt[n + 1] += cnt[n];
+	for (k = 0; k < total; k++)
+		order[cnt[recnode[k]]++] = (uint32_t)k;
+	/* cnt[n] is now the end of node n's run; its start is cnt[n-1] (0 for n == 0) */
+	for (uint32_t n = 0; n < nn; n++) {
+		uint32_t start = n ? cnt[n - 1] : 0, end = cnt[n];
+		if (end > start &&
+		    build_node(zs, n, items, order + start, end - start, scratch, d) != 0)
+			goto oom;
+	}
+	/* existence (data, or data below: empty non-terminals exist) */
+	for (uint32_t n = 0; n < zs->nnodes; n++) {
+		if (zs->nodes[n].rrsets == 0)
+			continue;
+		for (uint32_t a = n; a != NODE_NONE && !(zs->nodes[a].flags & NODE_EXISTS);
+		     a = zs->nodes[a].parent)
+			zs->nodes[a].flags |= NODE_EXISTS;
+	}
+	/* apexes */
+	for (size_t i = 0; i < zs->nzones; i++) {
+		struct zone *z = zs->zones[i];
+		if (dup[i])
+			continue;
+		z->apex = tree_get(zs, z->origin, z->origin_len);
+		if (z->apex == NODE_NONE)
+			goto oom;
+		zs->nodes[z->apex].flags |= NODE_APEX;
+		zs->nodes[z->apex].zone = (uint32_t)i + 1;
+		{
+			const struct rrset *soa =
+			    zone_rrset_find(zs, z->apex, (uint32_t)i, TYPE_SOA);
+			const struct rrset *ns = zone_rrset_find(zs, z->apex, (uint32_t)i, TYPE_NS);
+			z->soa = soa ? (uint32_t)((const uint8_t *)soa - zs->sets) : 0;
+			z->ns = ns ? (uint32_t)((const uint8_t *)ns - zs->sets) : 0;
+		}
+		if (z->soa && (z->soa_nx = build_soa_nx(zs, z->soa)) == 0)
+			goto oom;
+	}
+	/* deepest zone of every node (parents always have smaller numbers); wildcards */
+	for (uint32_t n = 0; n < zs->nnodes; n++) {
+		struct node *nd = &zs->nodes[n];
+		if (!(nd->flags & NODE_APEX))
+			nd->zone = nd->parent == NODE_NONE ? 0 : zs->nodes[nd->parent].zone;
+		if ((nd->flags & NODE_EXISTS) && nd->parent != NODE_NONE && nd->namelen > 2 &&
+		    zs->names[nd->name] == 1 && zs->names[nd->name + 1] == '*')
+			zs->nodes[nd->parent].flags |= NODE_WILDKID;
+	}
+	for (size_t i = 0; i < zs->nzones; i++)
+		if (!dup[i])
+			check_glue(zs, i, d);
+	zs->finished = true;
+	rc = d->errors > errors0 ? -1 : 0;
+	goto done;
+oom:
+	diag_add(d, DIAG_ERROR, NULL, 0, NULL, "out of memory building the zone index");
+	rc = -1;
+done:
+	free(dup);
+	free(items);
+	free(recnode);
+	free(cnt);
+	free(order);
+	free(scratch);
+	return rc;
+}

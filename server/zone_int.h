@@ -1,0 +1,143 @@
+/* server/zone_int.h -- the zone store's internal layout, shared by zone.c (building) and
+   answer.c (reading). Nothing outside the zone store and the answer builder uses this. */
+#ifndef MXLAB_ZONE_INT_H
+#define MXLAB_ZONE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/zone.h"
+
+#define NODE_NONE    UINT32_MAX /* no node */
+#define NODE_EXISTS  0x01       /* has data, or a descendant has (empty non-terminal) */
+#define NODE_WILDKID 0x02       /* has an existing "*" child */
+#define NODE_APEX    0x04       /* apex of a served zone */
+
+#define TYPE_A      1
+#define TYPE_NS     2
+#define TYPE_CNAME  5
+#define TYPE_SOA    6
+#define TYPE_PTR    12
+#define TYPE_MX     15
+#define TYPE_TXT    16
+#define TYPE_AAAA   28
+#define TYPE_SRV    33
+#define TYPE_OPT    41
+#define TYPE_DS     43
+#define TYPE_RRSIG  46
+#define TYPE_NSEC   47
+#define TYPE_DNSKEY 48
+#define TYPE_IXFR   251
+#define TYPE_AXFR   252
+#define TYPE_ANY    255
+#define CLASS_IN    1
+#define CLASS_CH    3
+
+/* One name in the global name tree (owners, their ancestors up to the root, and the names
+   rdata of RFC 1035 types points at), as NSD's domain table. */
+struct node {
+	uint32_t name;   /* offset of the lower-cased wire name in zoneset names */
+	uint32_t parent; /* parent node (one label less), NODE_NONE for the root */
+	uint32_t hnext;  /* next node in the same hash bucket, NODE_NONE at the end */
+	uint32_t rrsets; /* offset of the first rrset here in zoneset sets, 0 when none */
+	uint32_t zone;   /* index+1 of the deepest zone whose apex is at or above, 0 none */
+	uint8_t namelen; /* bytes of the wire name, root label included */
+	uint8_t flags;   /* NODE_EXISTS, NODE_WILDKID, NODE_APEX */
+	uint16_t pad;    /* unused */
+};
+
+/* Header of an RRset in zoneset sets (4-byte aligned), followed by its records, each:
+   wire[10] (type, class, ttl, rdlength of the uncompressed rdata), nref (1 byte),
+   nref x struct rr_ref, then the rdata as read (names uncompressed). */
+struct rrset {
+	uint32_t next;  /* offset of the next rrset at the same node, 0 at the end */
+	uint32_t len;   /* bytes of records after this header */
+	uint16_t type;  /* record type */
+	uint16_t count; /* records */
+	uint16_t zone;  /* index of the zone it belongs to */
+	uint16_t pad;   /* unused */
+};
+
+/* A domain name inside rdata. */
+struct rr_ref {
+	uint16_t pos;     /* offset of the name inside the rdata */
+	uint8_t len;      /* wire length of the name */
+	uint8_t compress; /* 1: RFC 1035 type, written compressed; 0: only looked up */
+	uint32_t node;    /* node of the name */
+};
+#define RR_REF_SIZE 8
+
+struct zone_file {
+	char *path; /* file name as given (owned) */
+};
+
+/* One record as read, in file order. */
+struct zrec {
+	uint32_t owner; /* offset of the lower-cased owner name in the zone arena */
+	uint32_t rdata; /* offset of the rdata in the zone arena */
+	uint32_t ttl;   /* TTL */
+	uint32_t line;  /* line in its file */
+	uint16_t type;  /* record type */
+	uint16_t rdlen; /* rdata length */
+	uint16_t file;  /* index into the zone's files */
+	uint8_t skip;   /* 1: not indexed (out of zone) */
+	uint8_t pad;    /* unused */
+};
+
+struct zone {
+	uint8_t origin[256];     /* origin, lower-cased wire form */
+	size_t origin_len;       /* bytes in origin */
+	char origin_str[1025];   /* presentation form */
+	struct zone_file *files; /* files read (first: the zone file itself); owned */
+	size_t nfiles;           /* entries in files */
+	struct zrec *recs;       /* records in file order; owned */
+	size_t nrecs;            /* records used */
+	size_t caprecs;          /* records allocated */
+	uint8_t *arena;          /* owner names and rdata of recs; owned */
+	size_t alen;             /* arena bytes used */
+	size_t acap;             /* arena bytes allocated */
+	uint32_t serial;         /* SOA serial (0 before finish) */
+	uint32_t apex;           /* apex node (after finish), NODE_NONE before */
+	uint32_t soa;            /* offset of the SOA rrset in sets, 0 when none */
+	uint32_t soa_nx;         /* offset of the SOA rrset with the negative TTL, 0 none */
+	uint32_t ns;             /* offset of the apex NS rrset, 0 when none */
+	bool bad;                /* finish found it unservable */
+};
+
+struct zoneset {
+	struct zone **zones; /* zones in the order added; owned */
+	size_t nzones;       /* zones used */
+	size_t capzones;     /* zones allocated */
+	struct node *nodes;  /* name tree; owned */
+	uint32_t nnodes;     /* nodes used */
+	uint32_t capnodes;   /* nodes allocated */
+	uint32_t *htab;      /* hash buckets: first node, NODE_NONE when empty; owned */
+	uint32_t hmask;      /* buckets - 1 (power of two) */
+	uint8_t *names;      /* wire names of nodes; owned */
+	size_t nlen;         /* names bytes used */
+	size_t ncap;         /* names bytes allocated */
+	uint8_t *sets;       /* rrsets (struct rrset + records); owned */
+	size_t slen;         /* sets bytes used */
+	size_t scap;         /* sets bytes allocated */
+	uint32_t root;       /* root node, NODE_NONE when the tree is empty */
+	bool finished;       /* zoneset_finish ran */
+};
+
+/* Hash of a lower-cased wire name. */
+uint32_t zone_name_hash(const uint8_t *name, size_t len);
+/* Node of a lower-cased wire name, NODE_NONE when not in the tree. */
+uint32_t zone_node_find(const struct zoneset *zs, const uint8_t *name, size_t len, uint32_t hash);
+/* The rrset of type at node n belonging to zone z (index), NULL when none. */
+const struct rrset *zone_rrset_find(const struct zoneset *zs, uint32_t n, uint32_t z,
+                                    uint16_t type);
+/* Lower-case a wire name into out (same length). */
+void zone_name_lower(const uint8_t *name, size_t len, uint8_t *out);
+
+static inline const struct rrset *
+zone_rrset_at(const struct zoneset *zs, uint32_t off)
+{
+	return off ? (const struct rrset *)(const void *)(zs->sets + off) : NULL;
+}
+
+#endif
