@@ -19,10 +19,10 @@
 
 #include <ldns/ldns.h>
 
-#define CMP_TIMEOUT_MS	1500 /* per exchange */
-#define CMP_MAX_DEAD	5    /* consecutive timeouts before a server is declared dead */
-#define CMP_MAXLINE	1024
-#define CMP_MAXALLOW	256
+#define CMP_TIMEOUT_MS 1500 /* per exchange */
+#define CMP_MAX_DEAD   5    /* consecutive timeouts before a server is declared dead */
+#define CMP_MAXLINE    1024
+#define CMP_MAXALLOW   256
 
 enum transport {
 	TR_UDP,  /* UDP, no EDNS: 512-byte limit */
@@ -34,30 +34,30 @@ enum transport {
 static const char *const tr_names[TR_COUNT] = {"udp", "edns", "tcp"};
 
 struct query {
-	char name[512];         /* query name as written in the list (case kept) */
-	char type[32];          /* type mnemonic as written */
-	ldns_rr_type qtype;     /* parsed type */
-	ldns_rr_class qclass;   /* IN unless class= given */
-	unsigned transports;    /* bit mask of enum transport to run */
-	uint16_t bufsize;       /* EDNS payload for TR_EDNS */
-	uint8_t ednsver;        /* EDNS version for TR_EDNS */
-	bool do_bit;            /* set DO on TR_EDNS */
-	bool rd;                /* set RD */
-	int line;               /* line number in the query file */
+	char name[512];       /* query name as written in the list (case kept) */
+	char type[32];        /* type mnemonic as written */
+	ldns_rr_type qtype;   /* parsed type */
+	ldns_rr_class qclass; /* IN unless class= given */
+	unsigned transports;  /* bit mask of enum transport to run */
+	uint16_t bufsize;     /* EDNS payload for TR_EDNS */
+	uint8_t ednsver;      /* EDNS version for TR_EDNS */
+	bool do_bit;          /* set DO on TR_EDNS */
+	bool rd;              /* set RD */
+	int line;             /* line number in the query file */
 };
 
 struct allow {
-	char qname[256];     /* fnmatch pattern on the query name (case-insensitive) */
-	char qtype[32];      /* pattern on the type mnemonic */
-	char transport[16];  /* pattern on the transport name */
-	char field[32];      /* pattern on the field name */
-	unsigned used;       /* how many differences it excused */
+	char qname[256];    /* fnmatch pattern on the query name (case-insensitive) */
+	char qtype[32];     /* pattern on the type mnemonic */
+	char transport[16]; /* pattern on the transport name */
+	char field[32];     /* pattern on the field name */
+	unsigned used;      /* how many differences it excused */
 };
 
 struct reply {
-	bool got;            /* a reply arrived in time */
-	ldns_pkt *pkt;       /* parsed reply, NULL when unparsable */
-	size_t len;          /* reply size in bytes */
+	bool got;      /* a reply arrived in time */
+	ldns_pkt *pkt; /* parsed reply, NULL when unparsable */
+	size_t len;    /* reply size in bytes */
 };
 
 struct server {
@@ -163,7 +163,8 @@ exchange(enum transport tr, int port, const uint8_t *q, size_t qlen, uint8_t *bu
 		out[0] = (uint8_t)(qlen >> 8);
 		out[1] = (uint8_t)qlen;
 		memcpy(out + 2, q, qlen);
-		if (write(fd, out, qlen + 2) == (ssize_t)(qlen + 2) && read_full(fd, hdr, 2, deadline)) {
+		if (write(fd, out, qlen + 2) == (ssize_t)(qlen + 2) &&
+		    read_full(fd, hdr, 2, deadline)) {
 			len = (size_t)hdr[0] << 8 | hdr[1];
 			if (len > cap || !read_full(fd, buf, len, deadline))
 				len = 0;
@@ -275,7 +276,8 @@ allowed(const struct query *qu, enum transport tr, const char *field)
 
 		if (fnmatch(a->qname, qu->name, FNM_CASEFOLD) == 0 &&
 		    fnmatch(a->qtype, qu->type, FNM_CASEFOLD) == 0 &&
-		    fnmatch(a->transport, tr_names[tr], 0) == 0 && fnmatch(a->field, field, 0) == 0) {
+		    fnmatch(a->transport, tr_names[tr], 0) == 0 &&
+		    fnmatch(a->field, field, 0) == 0) {
 			a->used++;
 			return true;
 		}
@@ -288,9 +290,8 @@ struct tally {
 	unsigned unexpected; /* differences not on the allow-list */
 };
 
-static void
-report(struct tally *t, const struct query *qu, enum transport tr, const char *field,
-       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void report(struct tally *t, const struct query *qu, enum transport tr, const char *field,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void
 report(struct tally *t, const struct query *qu, enum transport tr, const char *field,
@@ -313,9 +314,10 @@ report(struct tally *t, const struct query *qu, enum transport tr, const char *f
 static void
 flags_str(const ldns_pkt *p, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s%s%s%s%s%s", ldns_pkt_qr(p) ? " qr" : "", ldns_pkt_aa(p) ? " aa" : "",
-		 ldns_pkt_tc(p) ? " tc" : "", ldns_pkt_rd(p) ? " rd" : "", ldns_pkt_ra(p) ? " ra" : "",
-		 ldns_pkt_ad(p) ? " ad" : "", ldns_pkt_cd(p) ? " cd" : "");
+	snprintf(buf, len, "%s%s%s%s%s%s%s", ldns_pkt_qr(p) ? " qr" : "",
+	         ldns_pkt_aa(p) ? " aa" : "", ldns_pkt_tc(p) ? " tc" : "",
+	         ldns_pkt_rd(p) ? " rd" : "", ldns_pkt_ra(p) ? " ra" : "",
+	         ldns_pkt_ad(p) ? " ad" : "", ldns_pkt_cd(p) ? " cd" : "");
 	if (buf[0] == '\0')
 		snprintf(buf, len, " -");
 }
@@ -350,7 +352,7 @@ edns_str(const ldns_pkt *p, char *buf, size_t len)
 		snprintf(buf, len, "none");
 	else
 		snprintf(buf, len, "version=%u udp=%u do=%d", ldns_pkt_edns_version(p),
-			 ldns_pkt_edns_udp_size(p), ldns_pkt_edns_do(p) ? 1 : 0);
+		         ldns_pkt_edns_udp_size(p), ldns_pkt_edns_do(p) ? 1 : 0);
 }
 
 static void
@@ -371,8 +373,8 @@ question_str(const ldns_pkt *p, char *buf, size_t len)
 
 static void
 compare_section(struct tally *t, const struct query *qu, enum transport tr, const char *field,
-		const ldns_rr_list *la, const ldns_rr_list *lb, const struct server *a,
-		const struct server *b)
+                const ldns_rr_list *la, const ldns_rr_list *lb, const struct server *a,
+                const struct server *b)
 {
 	size_t na, nb, i = 0, j = 0;
 	char **va = section_strings(la, &na);
@@ -391,8 +393,8 @@ compare_section(struct tally *t, const struct query *qu, enum transport tr, cons
 			continue;
 		}
 		if (off < sizeof(buf))
-			off += (size_t)snprintf(buf + off, sizeof(buf) - off, "\n    only %s: %s", who,
-						rr);
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off, "\n    only %s: %s",
+			                        who, rr);
 		if (c < 0)
 			i++;
 		else
@@ -408,7 +410,7 @@ compare_section(struct tally *t, const struct query *qu, enum transport tr, cons
 /* Compare two replies to the same query; returns the tally of differences. */
 static struct tally
 compare(const struct query *qu, enum transport tr, uint16_t id, const struct reply *ra,
-	const struct reply *rb, const struct server *a, const struct server *b)
+        const struct reply *rb, const struct server *a, const struct server *b)
 {
 	struct tally t = {0, 0};
 	char sa[1024], sb[1024];
@@ -428,8 +430,8 @@ compare(const struct query *qu, enum transport tr, uint16_t id, const struct rep
 		return t;
 	}
 	if (ldns_pkt_id(ra->pkt) != id || ldns_pkt_id(rb->pkt) != id)
-		report(&t, qu, tr, "id", "sent %u, %s=%u %s=%u", id, a->label,
-		       ldns_pkt_id(ra->pkt), b->label, ldns_pkt_id(rb->pkt));
+		report(&t, qu, tr, "id", "sent %u, %s=%u %s=%u", id, a->label, ldns_pkt_id(ra->pkt),
+		       b->label, ldns_pkt_id(rb->pkt));
 	if (full_rcode(ra->pkt) != full_rcode(rb->pkt)) {
 		rcode_str(full_rcode(ra->pkt), sa, sizeof(sa));
 		rcode_str(full_rcode(rb->pkt), sb, sizeof(sb));
@@ -451,11 +453,11 @@ compare(const struct query *qu, enum transport tr, uint16_t id, const struct rep
 	if (strcmp(sa, sb) != 0)
 		report(&t, qu, tr, "edns", "%s=[%s] %s=[%s]", a->label, sa, b->label, sb);
 	compare_section(&t, qu, tr, "answer", ldns_pkt_answer(ra->pkt), ldns_pkt_answer(rb->pkt), a,
-			b);
+	                b);
 	compare_section(&t, qu, tr, "authority", ldns_pkt_authority(ra->pkt),
-			ldns_pkt_authority(rb->pkt), a, b);
+	                ldns_pkt_authority(rb->pkt), a, b);
 	compare_section(&t, qu, tr, "additional", ldns_pkt_additional(ra->pkt),
-			ldns_pkt_additional(rb->pkt), a, b);
+	                ldns_pkt_additional(rb->pkt), a, b);
 	return t;
 }
 
@@ -555,10 +557,11 @@ load_allow(const char *path)
 		if (*s == '\0')
 			continue;
 		memset(&a, 0, sizeof(a));
-		if (sscanf(s, "%255s %31s %15s %31s", a.qname, a.qtype, a.transport, a.field) != 4) {
+		if (sscanf(s, "%255s %31s %15s %31s", a.qname, a.qtype, a.transport, a.field) !=
+		    4) {
 			fprintf(stderr,
-				"compare: %s:%d: expected: qname-pattern type transport field\n",
-				path, lineno);
+			        "compare: %s:%d: expected: qname-pattern type transport field\n",
+			        path, lineno);
 			fclose(f);
 			return -1;
 		}
@@ -633,8 +636,7 @@ wait_ready(int port, const char *name, int timeout_ms)
 			return 0;
 		usleep(50 * 1000);
 	}
-	fprintf(stderr, "compare: nothing answers on 127.0.0.1:%d after %d ms\n", port,
-		timeout_ms);
+	fprintf(stderr, "compare: nothing answers on 127.0.0.1:%d after %d ms\n", port, timeout_ms);
 	return 1;
 }
 
@@ -642,10 +644,10 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-		"usage: compare [-v] [-a ALLOWLIST] [-A LABEL] [-B LABEL] QUERYFILE REF_PORT "
-		"TEST_PORT\n"
-		"       compare -P                      print a free UDP+TCP port on 127.0.0.1\n"
-		"       compare -w MS [-n NAME] PORT    wait until PORT answers NAME SOA\n");
+	        "usage: compare [-v] [-a ALLOWLIST] [-A LABEL] [-B LABEL] QUERYFILE REF_PORT "
+	        "TEST_PORT\n"
+	        "       compare -P                      print a free UDP+TCP port on 127.0.0.1\n"
+	        "       compare -w MS [-n NAME] PORT    wait until PORT answers NAME SOA\n");
 	exit(2);
 }
 
@@ -732,7 +734,7 @@ main(int argc, char *argv[])
 			if ((q = build_query(&qu, tr, id)) == NULL ||
 			    ldns_pkt2wire(&wire, q, &wlen) != LDNS_STATUS_OK) {
 				fprintf(stderr, "compare: %s:%d: cannot build query for '%s'\n",
-					argv[optind], lineno, qu.name);
+				        argv[optind], lineno, qu.name);
 				fclose(f);
 				return 2;
 			}
@@ -756,7 +758,7 @@ main(int argc, char *argv[])
 		}
 		if (a.dead_run >= CMP_MAX_DEAD || b.dead_run >= CMP_MAX_DEAD) {
 			fprintf(stderr, "compare: %s stopped answering (%d timeouts in a row)\n",
-				a.dead_run >= CMP_MAX_DEAD ? a.label : b.label, CMP_MAX_DEAD);
+			        a.dead_run >= CMP_MAX_DEAD ? a.label : b.label, CMP_MAX_DEAD);
 			fclose(f);
 			printf("%u/%u responses match %s (aborted)\n", match, total, a.label);
 			return 1;
