@@ -87,6 +87,8 @@ server:
 	server-count: 1
 	verbosity: 1
 	zonefiles-check: no
+	rrl-ratelimit: 0
+	rrl-whitelist-ratelimit: 0
 remote-control:
 	control-enable: no
 EOF
@@ -95,6 +97,10 @@ EOF
 			printf 'zone:\n\tname: "%s"\n\tzonefile: "%s"\n' "$name" "$f"
 		done
 	} >"$dir/nsd.conf"
+	# NSD built without rate limiting does not know the rrl options: drop them then.
+	if command -v nsd-checkconf >/dev/null 2>&1 && ! nsd-checkconf "$dir/nsd.conf" >/dev/null 2>&1; then
+		sed -i '/rrl-/d' "$dir/nsd.conf"
+	fi
 }
 
 # Start NSD in dir $1 on a free port (a few tries: the port may be taken meanwhile);
@@ -108,6 +114,8 @@ start_nsd() {
 		pid=$!
 		PIDS+=("$pid")
 		if "$COMPARE" -w "$START_TIMEOUT_MS" "$NSD_PORT" 2>/dev/null; then
+			# NSD forks: the process we started becomes xfrd, the pidfile names main.
+			[ -s "$dir/nsd.pid" ] && PIDS+=("$(cat "$dir/nsd.pid")")
 			return 0
 		fi
 		echo "conformance: nsd did not answer on port $NSD_PORT (try $try):" >&2
