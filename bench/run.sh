@@ -41,7 +41,7 @@ fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mxlab-bench.XXXXXX")
 PIDS=()
 stop() { # stop pid $1 (and NSD's main, named in pidfile $2): TERM, bounded wait, KILL
-	[ -n "${2:-}" ] && [ -s "$2" ] && kill -TERM "$(cat "$2")" 2>/dev/null
+	{ [ -n "${2:-}" ] && [ -s "$2" ] && kill -TERM "$(cat "$2")"; } 2>/dev/null || true
 	kill -TERM "$1" 2>/dev/null || true
 	for _ in $(seq 1 50); do
 		kill -0 "$1" 2>/dev/null || break
