@@ -70,6 +70,11 @@ static struct allow allows[CMP_MAXALLOW]; /* the allow-list (deliberate differen
 static size_t nallows;                    /* entries used in allows */
 static bool verbose;                      /* -v: print every exchange */
 
+static const char *const fields[] = {"reply",  "parse",     "id",         "rcode",
+                                     "flags",  "opcode",    "question",   "edns",
+                                     "answer", "authority", "additional", NULL};
+static unsigned field_count[16]; /* differences seen per entry of fields */
+
 static double
 now_ms(void)
 {
@@ -301,6 +306,9 @@ report(struct tally *t, const struct query *qu, enum transport tr, const char *f
 	va_list ap;
 
 	t->diffs++;
+	for (int i = 0; fields[i]; i++)
+		if (strcmp(fields[i], field) == 0)
+			field_count[i]++;
 	if (!ok)
 		t->unexpected++;
 	printf("DIFF %s %s %s %s%s: ", qu->name, qu->type, tr_names[tr], field,
@@ -770,6 +778,13 @@ main(int argc, char *argv[])
 			printf("note: allow-list entry '%s %s %s %s' matched nothing\n",
 			       allows[i].qname, allows[i].qtype, allows[i].transport,
 			       allows[i].field);
+	if (allowed_only + unexpected > 0) {
+		printf("differences by field:");
+		for (int i = 0; fields[i]; i++)
+			if (field_count[i])
+				printf(" %s=%u", fields[i], field_count[i]);
+		putchar('\n');
+	}
 	printf("%u queries, %u exchanges: %u differ only in allowed ways, %u unexpected "
 	       "differences\n",
 	       nq, total, allowed_only, unexpected);
