@@ -16,18 +16,18 @@
 #include "tests/support/support.h"
 
 static const char zone_text[] = "$ORIGIN example.test.\n"
-				"$TTL 300\n"
-				"@    IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
-				"@    IN NS  ns1\n"
-				"ns1  IN A   127.0.0.1\n"
-				"www  IN A   192.0.2.1\n";
+                                "$TTL 300\n"
+                                "@    IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
+                                "@    IN NS  ns1\n"
+                                "ns1  IN A   127.0.0.1\n"
+                                "www  IN A   192.0.2.1\n";
 
 static const char other_zone[] = "$ORIGIN other.test.\n"
-				 "$TTL 300\n"
-				 "@    IN SOA ns1 hostmaster 7 3600 600 86400 300\n"
-				 "@    IN NS  ns1\n"
-				 "ns1  IN A   127.0.0.1\n"
-				 "mail IN A   192.0.2.25\n";
+                                 "$TTL 300\n"
+                                 "@    IN SOA ns1 hostmaster 7 3600 600 86400 300\n"
+                                 "@    IN NS  ns1\n"
+                                 "ns1  IN A   127.0.0.1\n"
+                                 "mail IN A   192.0.2.25\n";
 
 static struct testsrv srv;
 static char dir[256];
@@ -80,11 +80,11 @@ http(const char *method, const char *path, const char *body, json_t **out)
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0, "connect %s: %s", sock,
-		     strerror(errno));
+	             strerror(errno));
 	int n = snprintf(req, sizeof(req),
-			 "%s %s HTTP/1.1\r\nHost: mxlabd\r\nConnection: close\r\n"
-			 "Content-Length: %zu\r\n\r\n%s",
-			 method, path, body ? strlen(body) : 0, body ? body : "");
+	                 "%s %s HTTP/1.1\r\nHost: mxlabd\r\nConnection: close\r\n"
+	                 "Content-Length: %zu\r\n\r\n%s",
+	                 method, path, body ? strlen(body) : 0, body ? body : "");
 	cr_assert_eq(write(fd, req, (size_t)n), n);
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -131,7 +131,7 @@ Test(e2e_server_control, status_lists_zones_and_version)
 	z = json_object_get(j, "zones");
 	cr_assert_eq(json_array_size(z), 1);
 	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(z, 0), "origin")),
-			 "example.test.");
+	                 "example.test.");
 	cr_expect_eq(json_integer_value(json_object_get(json_array_get(z, 0), "serial")), 1);
 	cr_expect_eq(json_integer_value(json_object_get(json_array_get(z, 0), "records")), 4);
 	json_decref(j);
@@ -156,7 +156,7 @@ Test(e2e_server_control, fault_rules_change_answers_at_run_time)
 	json_t *rules = json_object_get(j, "rules");
 	cr_assert_eq(json_array_size(rules), 2);
 	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(rules, 0), "rule")),
-			 "www.example.test. A rcode=REFUSED");
+	                 "www.example.test. A rcode=REFUSED");
 	cr_expect_eq(json_integer_value(json_object_get(json_array_get(rules, 0), "fired")), 1);
 	json_decref(j);
 
@@ -172,9 +172,9 @@ Test(e2e_server_control, bad_rule_is_400_naming_the_line_and_changes_nothing)
 	start_ctl();
 	cr_assert_eq(http("PUT", "/faults", "www.example.test. A drop\n", &j), 200);
 	json_decref(j);
-	cr_assert_eq(http("POST", "/faults", "ns1.example.test. A noaa\nns1.example.test. A dorp\n",
-			  &j),
-		     400);
+	cr_assert_eq(
+	    http("POST", "/faults", "ns1.example.test. A noaa\nns1.example.test. A dorp\n", &j),
+	    400);
 	cr_assert_not_null(j);
 	const char *err = json_string_value(json_object_get(j, "error"));
 	cr_assert_not_null(err);
@@ -205,13 +205,13 @@ Test(e2e_server_control, zones_are_added_replaced_and_deleted)
 
 	/* broken text: 400 naming the line, the old zone keeps serving */
 	cr_assert_eq(http("PUT", "/zones/other.test",
-			  "$ORIGIN other.test.\n$TTL 300\n@ IN SOA ns1 h 8 1 1 1 1\n@ IN NS ns1\n"
-			  "ns1 IN A 999.0.0.1\n",
-			  &j),
-		     400);
+	                  "$ORIGIN other.test.\n$TTL 300\n@ IN SOA ns1 h 8 1 1 1 1\n@ IN NS ns1\n"
+	                  "ns1 IN A 999.0.0.1\n",
+	                  &j),
+	             400);
 	const char *err = json_string_value(json_object_get(j, "error"));
 	cr_expect(err && strstr(err, ":5:") != NULL, "error should name line 5: %s",
-		  err ? err : "(none)");
+	          err ? err : "(none)");
 	json_decref(j);
 	cr_expect_eq(rcode_of("mail.other.test."), LDNS_RCODE_NOERROR);
 
@@ -238,14 +238,14 @@ Test(e2e_server_control, queries_since_and_clear)
 	cr_expect_eq(json_array_size(json_object_get(j, "queries")), 2);
 	cr_expect_eq(json_integer_value(json_object_get(j, "last_seq")), 2);
 	cr_expect_str_eq(json_string_value(json_object_get(
-			     json_array_get(json_object_get(j, "queries"), 0), "qname")),
-			 "www.example.test.");
+	                     json_array_get(json_object_get(j, "queries"), 0), "qname")),
+	                 "www.example.test.");
 	json_decref(j);
 	cr_assert_eq(http("GET", "/queries?since=1", NULL, &j), 200);
 	cr_assert_eq(json_array_size(json_object_get(j, "queries")), 1);
-	cr_expect_eq(json_integer_value(json_object_get(
-			 json_array_get(json_object_get(j, "queries"), 0), "seq")),
-		     2);
+	cr_expect_eq(json_integer_value(
+	                 json_object_get(json_array_get(json_object_get(j, "queries"), 0), "seq")),
+	             2);
 	json_decref(j);
 	cr_assert_eq(http("GET", "/queries?since=x", NULL, &j), 400);
 	json_decref(j);
@@ -261,7 +261,8 @@ Test(e2e_server_control, stats_count_queries)
 	json_t *j;
 
 	start_ctl();
-	cr_assert_eq(http("PUT", "/faults", "www.example.test. A rcode=SERVFAIL count=1\n", &j), 200);
+	cr_assert_eq(http("PUT", "/faults", "www.example.test. A rcode=SERVFAIL count=1\n", &j),
+	             200);
 	json_decref(j);
 	rcode_of("www.example.test.");
 	rcode_of("www.example.test.");
@@ -269,12 +270,13 @@ Test(e2e_server_control, stats_count_queries)
 	cr_assert_eq(http("GET", "/stats", NULL, &j), 200);
 	cr_assert_not_null(j);
 	cr_expect_eq(json_integer_value(json_object_get(j, "queries")), 3);
-	cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "transport"), "udp")), 3);
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "transport"), "udp")),
+	             3);
 	cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "qtype"), "A")), 3);
 	cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "rcode"), "SERVFAIL")),
-		     1);
+	             1);
 	cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "rcode"), "NXDOMAIN")),
-		     1);
+	             1);
 	cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "faults"), "fired")), 1);
 	json_decref(j);
 }
@@ -310,7 +312,7 @@ Test(e2e_server_control, public_control_address_is_refused)
 	test_tmpdir(dir, sizeof(dir));
 	test_write(dir, "example.test.zone", zone_text);
 	snprintf(cmd, sizeof(cmd), "exec '%s' -p 0 -z '%s' --control 192.0.2.1:8053 2>&1",
-		 test_bin("mxlabd"), dir);
+	         test_bin("mxlabd"), dir);
 	const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
 	cr_expect_eq(test_run(argv, out, sizeof(out), 10000), 2, "%s", out);
 	cr_expect(strstr(out, "loopback") != NULL, "%s", out);
