@@ -83,6 +83,8 @@ print_entry(const struct diag *d, size_t i, FILE *fp, bool with_severity)
 		snprintf(where, sizeof(where), "%s:%lu: ", e->file, e->line);
 	else if (e->file[0])
 		snprintf(where, sizeof(where), "%s: ", e->file);
+	else
+		snprintf(where, sizeof(where), "mxlabd: ");
 	fprintf(fp, "%s%s\n", where, e->msg);
 }
 
@@ -298,7 +300,7 @@ main(int argc, char *argv[])
 	return rc;
 
 bad_usage:
-	usage(stderr);
+	fprintf(stderr, "Try 'mxlabd --help' for the options.\n");
 bad_usage_quiet:
 	srv_conf_free(&conf);
 	return 2;
