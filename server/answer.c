@@ -644,8 +644,8 @@ answer_chaos(struct actx *c, const uint8_t *lname, struct answer_meta *meta)
 	put_header(c, base_flags(q) | rcode, 1);
 	put_question(c);
 	if (known) {
-		uint8_t rr[11] = {0xc0, MSG_HEADER_LEN, 0, TYPE_TXT, 0, CLASS_CH, 0, 0, 0, 0, 0};
-		set16(rr + 9, (uint16_t)(sizeof(ident)));
+		uint8_t rr[12] = {0xc0, MSG_HEADER_LEN, 0, TYPE_TXT, 0, CLASS_CH, 0, 0, 0, 0, 0, 0};
+		set16(rr + 10, (uint16_t)(sizeof(ident)));
 		put(c, rr, sizeof(rr));
 		put16(c, (uint16_t)(((sizeof(ident) - 1) << 8) | (uint8_t)ident[0]));
 		put(c, ident + 1, sizeof(ident) - 2);
