@@ -56,6 +56,9 @@ uint32_t fault_rule_arg(const struct fault_rule *rule);   /* delay ms, rcode or 
 const char *fault_rule_text(const struct fault_rule *rule); /* the rule as written */
 size_t fault_rule_index(const struct fault_rule *rule);    /* 0-based position in its list */
 const char *fault_action_name(enum fault_action a);         /* "drop", "delay", ... */
+/* Added: rule i of the list (for GET /faults), or NULL; and how often a rule fired (stats). */
+const struct fault_rule *fault_rules_get(const struct fault_rules *r, size_t i);
+uint64_t fault_rule_fired(const struct fault_rule *rule);
 
 /* Apply a byte-level action (noaa, badid, qmismatch, garble, short, ttl) to the encoded
    correct answer in buf; returns the new length. Other actions leave buf as it is. */

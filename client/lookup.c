@@ -1,0 +1,998 @@
+/* client/lookup.c -- the only code that talks to DNS: a UDP/TCP transport built on ldns
+   packets and the resolv.conf parser, a fake transport for tests, and the CNAME-following,
+   classifying lookup that mx.c and rdns.c use. */
+#include "client/lookup.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ldns/ldns.h>
+
+#define LOOKUP_DEFAULT_MAX_QUERIES 400   /* per check */
+#define LOOKUP_DEFAULT_TOTAL_MS    60000 /* per check */
+
+double
+lookup_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+const char *
+lookup_reason_name(enum lookup_reason r)
+{
+	switch (r) {
+	case LOOKUP_R_NONE:
+		return "";
+	case LOOKUP_R_SERVFAIL:
+		return "servfail";
+	case LOOKUP_R_REFUSED:
+		return "refused";
+	case LOOKUP_R_NOTIMP:
+		return "notimp";
+	case LOOKUP_R_TIMEOUT:
+		return "timeout";
+	case LOOKUP_R_NETWORK:
+		return "network";
+	case LOOKUP_R_TCP_FAILED:
+		return "tcp-failed";
+	case LOOKUP_R_FORMERR:
+		return "formerr";
+	}
+	return "network";
+}
+
+const char *
+lookup_status_name(enum lookup_status s)
+{
+	switch (s) {
+	case LOOKUP_OK:
+		return "ok";
+	case LOOKUP_NODATA:
+		return "nodata";
+	case LOOKUP_NXDOMAIN:
+		return "nxdomain";
+	case LOOKUP_TEMPORARY:
+		return "temporary";
+	case LOOKUP_FORMERR:
+		return "formerr";
+	case LOOKUP_CNAME_LOOP:
+		return "cname-loop";
+	}
+	return "temporary";
+}
+
+const char *
+lookup_type_name(uint16_t type)
+{
+	switch (type) {
+	case LOOKUP_T_A:
+		return "A";
+	case LOOKUP_T_AAAA:
+		return "AAAA";
+	case LOOKUP_T_MX:
+		return "MX";
+	case LOOKUP_T_PTR:
+		return "PTR";
+	case LOOKUP_T_CNAME:
+		return "CNAME";
+	case LOOKUP_T_SOA:
+		return "SOA";
+	}
+	return "TYPE?";
+}
+
+void
+lookup_name_abs(const char *name, char *out, size_t len)
+{
+	size_t n = strlen(name), i;
+
+	if (len == 0)
+		return;
+	if (n + 2 > len)
+		n = len - 2;
+	for (i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)name[i]);
+	if (n == 0 || out[n - 1] != '.' || (n >= 2 && out[n - 2] == '\\'))
+		out[n++] = '.';
+	out[n] = '\0';
+}
+
+void
+lookup_reply_clear(struct lookup_reply *rep)
+{
+	free(rep->an);
+	rep->an = NULL;
+	rep->nan = 0;
+}
+
+void
+lookup_result_free(struct lookup_result *r)
+{
+	if (r == NULL)
+		return;
+	free(r->rrs);
+	free(r);
+}
+
+/* ---- records ------------------------------------------------------------------------ */
+
+static void
+dname_to_str(const ldns_rdf *rdf, char *out, size_t len)
+{
+	ldns_rdf *c = ldns_rdf_clone(rdf);
+	char *s;
+
+	out[0] = '\0';
+	if (c == NULL)
+		return;
+	ldns_dname2canonical(c);
+	s = ldns_rdf2str(c);
+	if (s != NULL)
+		lookup_name_abs(s, out, len);
+	free(s);
+	ldns_rdf_deep_free(c);
+}
+
+/* Copy an ldns RR into our own form. 0 or -1 (unusable rdata). */
+static int
+rr_from_ldns(const ldns_rr *rr, struct lookup_rr *out)
+{
+	const ldns_rdf *rd;
+
+	memset(out, 0, sizeof(*out));
+	dname_to_str(ldns_rr_owner(rr), out->owner, sizeof(out->owner));
+	out->type = (uint16_t)ldns_rr_get_type(rr);
+	out->ttl = ldns_rr_ttl(rr);
+	switch (out->type) {
+	case LOOKUP_T_A:
+		rd = ldns_rr_rdf(rr, 0);
+		if (rd == NULL || ldns_rdf_size(rd) != 4)
+			return -1;
+		out->family = AF_INET;
+		memcpy(out->addr, ldns_rdf_data(rd), 4);
+		break;
+	case LOOKUP_T_AAAA:
+		rd = ldns_rr_rdf(rr, 0);
+		if (rd == NULL || ldns_rdf_size(rd) != 16)
+			return -1;
+		out->family = AF_INET6;
+		memcpy(out->addr, ldns_rdf_data(rd), 16);
+		break;
+	case LOOKUP_T_MX:
+		if (ldns_rr_rdf(rr, 0) == NULL || ldns_rr_rdf(rr, 1) == NULL)
+			return -1;
+		out->pref = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
+		dname_to_str(ldns_rr_rdf(rr, 1), out->target, sizeof(out->target));
+		break;
+	case LOOKUP_T_CNAME:
+	case LOOKUP_T_PTR:
+		if (ldns_rr_rdf(rr, 0) == NULL)
+			return -1;
+		dname_to_str(ldns_rr_rdf(rr, 0), out->target, sizeof(out->target));
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+int
+lookup_rr_parse(const char *text, struct lookup_rr *out)
+{
+	ldns_rr *rr = NULL;
+	int rc;
+
+	if (ldns_rr_new_frm_str(&rr, text, 300, NULL, NULL) != LDNS_STATUS_OK || rr == NULL)
+		return -1;
+	rc = rr_from_ldns(rr, out);
+	ldns_rr_free(rr);
+	return rc;
+}
+
+/* ---- the CNAME-following lookup ---------------------------------------------------- */
+
+struct lookup *
+lookup_new(const struct lookup_ops *ops, void *ud)
+{
+	struct lookup *lk = calloc(1, sizeof(*lk));
+
+	if (lk == NULL)
+		return NULL;
+	lk->ops = ops;
+	lk->ud = ud;
+	lk->max_queries = LOOKUP_DEFAULT_MAX_QUERIES;
+	lk->total_ms = LOOKUP_DEFAULT_TOTAL_MS;
+	return lk;
+}
+
+void
+lookup_free(struct lookup *lk)
+{
+	if (lk == NULL)
+		return;
+	if (lk->ops && lk->ops->free)
+		lk->ops->free(lk->ud);
+	free(lk);
+}
+
+void
+lookup_begin(struct lookup *lk)
+{
+	lk->queries = 0;
+	lk->deadline_ms = lk->total_ms ? lookup_now_ms() + lk->total_ms : 0;
+}
+
+static bool
+chain_seen(const struct lookup_result *r, const char *name)
+{
+	if (strcmp(r->qname, name) == 0)
+		return true;
+	for (size_t i = 0; i < r->nchain; i++)
+		if (strcmp(r->chain[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Walk the answer section from r->final along CNAMEs; collect records of qtype at the end.
+   Returns 1 when records were found, -1 on a loop, 0 otherwise (r->final updated). */
+static int
+follow_answer(struct lookup_result *r, const struct lookup_reply *rep)
+{
+	for (;;) {
+		size_t n = 0, i;
+		const struct lookup_rr *cname = NULL;
+
+		for (i = 0; i < rep->nan; i++) {
+			if (strcmp(rep->an[i].owner, r->final) != 0)
+				continue;
+			if (rep->an[i].type == r->qtype)
+				n++;
+			else if (rep->an[i].type == LOOKUP_T_CNAME && cname == NULL)
+				cname = &rep->an[i];
+		}
+		if (n > 0) {
+			r->rrs = calloc(n, sizeof(*r->rrs));
+			if (r->rrs == NULL)
+				return 0;
+			for (i = 0; i < rep->nan; i++)
+				if (strcmp(rep->an[i].owner, r->final) == 0 &&
+				    rep->an[i].type == r->qtype)
+					r->rrs[r->nrrs++] = rep->an[i];
+			return 1;
+		}
+		if (cname == NULL || r->qtype == LOOKUP_T_CNAME)
+			return 0;
+		if (chain_seen(r, cname->target) || r->nchain >= LOOKUP_MAX_CNAME) {
+			if (r->nchain < LOOKUP_MAX_CNAME + 1)
+				snprintf(r->chain[r->nchain++], LOOKUP_NAME_MAX, "%s", cname->target);
+			return -1;
+		}
+		snprintf(r->chain[r->nchain++], LOOKUP_NAME_MAX, "%s", cname->target);
+		snprintf(r->final, sizeof(r->final), "%s", cname->target);
+	}
+}
+
+struct lookup_result *
+lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
+{
+	struct lookup_result *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		abort();
+	lookup_name_abs(qname, r->qname, sizeof(r->qname));
+	snprintf(r->final, sizeof(r->final), "%s", r->qname);
+	r->qtype = qtype;
+
+	/* Each round asks for r->final; a chain that stops at an alias is asked again. */
+	for (int round = 0; round <= LOOKUP_MAX_CNAME + 1; round++) {
+		struct lookup_reply rep;
+		char asked[LOOKUP_NAME_MAX];
+		int f;
+
+		if ((lk->max_queries && lk->queries >= lk->max_queries) ||
+		    (lk->deadline_ms > 0 && lookup_now_ms() > lk->deadline_ms)) {
+			r->status = LOOKUP_TEMPORARY;
+			r->reason = LOOKUP_R_TIMEOUT;
+			snprintf(r->detail, sizeof(r->detail),
+				 "the check's bound (%u queries, %u ms) was reached", lk->max_queries,
+				 lk->total_ms);
+			return r;
+		}
+		memset(&rep, 0, sizeof(rep));
+		snprintf(asked, sizeof(asked), "%s", r->final);
+		lk->ops->query(lk->ud, asked, qtype, &rep);
+		if (rep.queries == 0)
+			rep.queries = 1;
+		lk->queries += rep.queries;
+		r->queries += rep.queries;
+		if (rep.tc)
+			r->truncated = true;
+		if (lk->check_aa && !rep.aa &&
+		    (rep.status == LOOKUP_OK || rep.status == LOOKUP_NXDOMAIN))
+			r->not_aa = true;
+		if (rep.status == LOOKUP_TEMPORARY || rep.status == LOOKUP_FORMERR) {
+			r->status = rep.status;
+			r->reason = rep.reason;
+			snprintf(r->detail, sizeof(r->detail), "%s", rep.detail);
+			lookup_reply_clear(&rep);
+			return r;
+		}
+		f = follow_answer(r, &rep);
+		lookup_reply_clear(&rep);
+		if (f < 0) {
+			r->status = LOOKUP_CNAME_LOOP;
+			snprintf(r->detail, sizeof(r->detail), "CNAME chain from %.200s loops or is longer than %d",
+				 r->qname, LOOKUP_MAX_CNAME);
+			return r;
+		}
+		if (f > 0) {
+			r->status = LOOKUP_OK;
+			return r;
+		}
+		if (rep.status == LOOKUP_NXDOMAIN) {
+			r->status = LOOKUP_NXDOMAIN; /* RFC 6604: the rcode is about the last name */
+			return r;
+		}
+		if (strcmp(asked, r->final) == 0) {
+			r->status = LOOKUP_NODATA;
+			return r;
+		}
+		/* The answer stopped at an alias: ask for the target ourselves. */
+	}
+	r->status = LOOKUP_CNAME_LOOP;
+	snprintf(r->detail, sizeof(r->detail), "CNAME chain from %.200s is too long", r->qname);
+	return r;
+}
+
+/* ---- the network transport -------------------------------------------------------------- */
+
+struct lookup_net {
+	struct sockaddr_storage srv[LOOKUP_MAX_SERVERS]; /* servers in order */
+	socklen_t srvlen[LOOKUP_MAX_SERVERS];           /* their address lengths */
+	size_t nsrv;                                    /* servers used */
+	int timeout_ms;                                 /* per packet */
+	int retries;                                    /* extra rounds over all servers */
+	bool rd;                                        /* set RD (system resolver) */
+};
+
+static void
+fail(struct lookup_reply *out, enum lookup_status st, enum lookup_reason why, const char *fmt,
+     const char *arg)
+{
+	out->status = st;
+	out->reason = why;
+	snprintf(out->detail, sizeof(out->detail), fmt, arg);
+}
+
+static int
+wait_fd(int fd, short ev, double deadline)
+{
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = ev};
+		int left = (int)(deadline - lookup_now_ms());
+		int n;
+
+		if (left <= 0)
+			return 0;
+		n = poll(&p, 1, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n;
+	}
+}
+
+static void
+addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		port = ntohs(s4->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+		port = ntohs(s6->sin6_port);
+	}
+	snprintf(buf, len, "%s@%d", a, port);
+}
+
+/* Check a raw reply against the query: ID, QR, question. Parse it into *pkt. */
+static int
+reply_check(const uint8_t *q, size_t qlen, const uint8_t *a, size_t alen, ldns_pkt **pkt,
+	    const char **why)
+{
+	ldns_pkt *qp = NULL, *ap = NULL;
+	int rc = -1;
+
+	*pkt = NULL;
+	if (alen < 12) {
+		*why = "reply shorter than a DNS header";
+		return -1;
+	}
+	if (a[0] != q[0] || a[1] != q[1]) {
+		*why = "reply ID does not match the query";
+		return -1;
+	}
+	if (!(a[2] & 0x80)) {
+		*why = "reply without the QR bit";
+		return -1;
+	}
+	if (ldns_wire2pkt(&ap, a, alen) != LDNS_STATUS_OK) {
+		*why = "malformed reply";
+		return -1;
+	}
+	if (ldns_wire2pkt(&qp, q, qlen) != LDNS_STATUS_OK) {
+		*why = "internal: cannot parse own query";
+		goto done;
+	}
+	if (ldns_pkt_qdcount(ap) == 0 && ldns_pkt_get_rcode(ap) != LDNS_RCODE_NOERROR &&
+	    ldns_pkt_get_rcode(ap) != LDNS_RCODE_NXDOMAIN) {
+		rc = 0; /* error replies may drop the question (FORMERR, NOTIMP) */
+		goto done;
+	}
+	if (ldns_pkt_qdcount(ap) != 1 || ldns_rr_list_rr_count(ldns_pkt_question(ap)) != 1) {
+		*why = "reply does not carry exactly one question";
+		goto done;
+	}
+	{
+		const ldns_rr *qq = ldns_rr_list_rr(ldns_pkt_question(qp), 0);
+		const ldns_rr *aq = ldns_rr_list_rr(ldns_pkt_question(ap), 0);
+		if (ldns_dname_compare(ldns_rr_owner(qq), ldns_rr_owner(aq)) != 0 ||
+		    ldns_rr_get_type(qq) != ldns_rr_get_type(aq) ||
+		    ldns_rr_get_class(qq) != ldns_rr_get_class(aq)) {
+			*why = "reply question does not match the query";
+			goto done;
+		}
+	}
+	rc = 0;
+done:
+	ldns_pkt_free(qp);
+	if (rc == 0)
+		*pkt = ap;
+	else
+		ldns_pkt_free(ap);
+	return rc;
+}
+
+/* One UDP exchange. Returns the parsed reply or NULL with out filled as a failure. */
+static ldns_pkt *
+udp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qlen,
+	     struct lookup_reply *out)
+{
+	uint8_t buf[65536];
+	char who[80];
+	int fd;
+	ssize_t got;
+	ldns_pkt *pkt = NULL;
+	const char *why = NULL;
+	double deadline = lookup_now_ms() + n->timeout_ms;
+
+	addr_str(&n->srv[si], who, sizeof(who));
+	fd = socket(n->srv[si].ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "socket: %s", strerror(errno));
+		return NULL;
+	}
+	if (connect(fd, (const struct sockaddr *)&n->srv[si], n->srvlen[si]) < 0 ||
+	    send(fd, q, qlen, 0) != (ssize_t)qlen) {
+		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (wait_fd(fd, POLLIN, deadline) <= 0) {
+		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_TIMEOUT, "no answer from %s", who);
+		close(fd);
+		return NULL;
+	}
+	got = recv(fd, buf, sizeof(buf), 0);
+	close(fd);
+	if (got < 0) {
+		char msg[200];
+		snprintf(msg, sizeof(msg), "%s: %s", who, strerror(errno));
+		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s", msg);
+		return NULL;
+	}
+	if (reply_check(q, qlen, buf, (size_t)got, &pkt, &why) < 0) {
+		char msg[200];
+		snprintf(msg, sizeof(msg), "%s from %s", why, who);
+		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s", msg);
+		return NULL;
+	}
+	return pkt;
+}
+
+static int
+io_all(int fd, uint8_t *buf, size_t len, bool wr, double deadline)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t k;
+		if (wait_fd(fd, wr ? POLLOUT : POLLIN, deadline) <= 0)
+			return -1;
+		k = wr ? send(fd, buf + done, len - done, MSG_NOSIGNAL)
+		       : recv(fd, buf + done, len - done, 0);
+		if (k < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (k <= 0)
+			return -1;
+		done += (size_t)k;
+	}
+	return 0;
+}
+
+/* One TCP exchange (RFC 7766 framing). NULL with out filled as a failure. */
+static ldns_pkt *
+tcp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qlen,
+	     struct lookup_reply *out)
+{
+	uint8_t *frame = NULL, *ans = NULL, hdr[2];
+	char who[80], msg[200];
+	int fd, err = 0;
+	socklen_t el = sizeof(err);
+	size_t alen;
+	ldns_pkt *pkt = NULL;
+	const char *why = NULL;
+	double deadline = lookup_now_ms() + n->timeout_ms;
+
+	addr_str(&n->srv[si], who, sizeof(who));
+	fd = socket(n->srv[si].ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		goto bad;
+	if (connect(fd, (const struct sockaddr *)&n->srv[si], n->srvlen[si]) < 0) {
+		if (errno != EINPROGRESS)
+			goto bad;
+		if (wait_fd(fd, POLLOUT, deadline) <= 0)
+			goto bad;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err != 0) {
+			errno = err;
+			goto bad;
+		}
+	}
+	frame = malloc(qlen + 2);
+	if (frame == NULL)
+		goto bad;
+	frame[0] = (uint8_t)(qlen >> 8);
+	frame[1] = (uint8_t)qlen;
+	memcpy(frame + 2, q, qlen);
+	if (io_all(fd, frame, qlen + 2, true, deadline) < 0 || io_all(fd, hdr, 2, false, deadline) < 0)
+		goto bad;
+	alen = (size_t)hdr[0] << 8 | hdr[1];
+	ans = malloc(alen ? alen : 1);
+	if (ans == NULL || io_all(fd, ans, alen, false, deadline) < 0)
+		goto bad;
+	if (reply_check(q, qlen, ans, alen, &pkt, &why) < 0) {
+		snprintf(msg, sizeof(msg), "TCP: %s from %s", why, who);
+		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_TCP_FAILED, "%s", msg);
+		pkt = NULL;
+		goto done;
+	}
+	goto done;
+bad:
+	snprintf(msg, sizeof(msg), "TCP to %s failed: %s", who,
+		 errno ? strerror(errno) : "timeout or connection closed");
+	fail(out, LOOKUP_TEMPORARY, LOOKUP_R_TCP_FAILED, "%s", msg);
+done:
+	if (fd >= 0)
+		close(fd);
+	free(frame);
+	free(ans);
+	return pkt;
+}
+
+static void
+reply_from_pkt(const ldns_pkt *pkt, struct lookup_reply *out)
+{
+	const ldns_rr_list *an = ldns_pkt_answer(pkt);
+	size_t n = an ? ldns_rr_list_rr_count(an) : 0;
+	char rc[40];
+
+	out->aa = ldns_pkt_aa(pkt);
+	switch (ldns_pkt_get_rcode(pkt)) {
+	case LDNS_RCODE_NOERROR:
+		out->status = LOOKUP_OK;
+		break;
+	case LDNS_RCODE_NXDOMAIN:
+		out->status = LOOKUP_NXDOMAIN;
+		break;
+	case LDNS_RCODE_SERVFAIL:
+		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_SERVFAIL, "%s", "server failure (SERVFAIL)");
+		return;
+	case LDNS_RCODE_REFUSED:
+		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_REFUSED, "%s", "query refused (REFUSED)");
+		return;
+	case LDNS_RCODE_NOTIMPL:
+		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NOTIMP, "%s", "not implemented (NOTIMP)");
+		return;
+	case LDNS_RCODE_FORMERR:
+		fail(out, LOOKUP_FORMERR, LOOKUP_R_FORMERR, "%s", "format error (FORMERR)");
+		return;
+	default:
+		snprintf(rc, sizeof(rc), "rcode %d", (int)ldns_pkt_get_rcode(pkt));
+		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_SERVFAIL, "unexpected %s", rc);
+		return;
+	}
+	if (n == 0)
+		return;
+	out->an = calloc(n, sizeof(*out->an));
+	if (out->an == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
+			continue;
+		if (rr_from_ldns(rr, &out->an[out->nan]) == 0)
+			out->nan++;
+	}
+}
+
+static void
+net_query(void *ud, const char *qname, uint16_t qtype, struct lookup_reply *out)
+{
+	const struct lookup_net *n = ud;
+	ldns_rdf *dn = ldns_dname_new_frm_str(qname);
+	ldns_pkt *q = NULL, *a = NULL;
+	uint8_t *wire = NULL;
+	size_t wlen = 0;
+
+	if (dn == NULL) {
+		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "cannot encode name %.200s", qname);
+		return;
+	}
+	q = ldns_pkt_query_new(dn, (ldns_rr_type)qtype, LDNS_RR_CLASS_IN, n->rd ? LDNS_RD : 0);
+	if (q == NULL) {
+		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "cannot build a query for %.200s", qname);
+		return;
+	}
+	for (int round = 0; round <= n->retries; round++) {
+		for (size_t si = 0; si < n->nsrv; si++) {
+			ldns_pkt_set_random_id(q);
+			free(wire);
+			wire = NULL;
+			if (ldns_pkt2wire(&wire, q, &wlen) != LDNS_STATUS_OK) {
+				fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s",
+				     "cannot encode the query");
+				goto done;
+			}
+			out->queries++;
+			a = udp_exchange(n, si, wire, wlen, out);
+			if (a != NULL && ldns_pkt_tc(a)) {
+				/* Never use a truncated answer (RFC 7766): ask again over TCP. */
+				ldns_pkt_free(a);
+				out->tc = true;
+				out->queries++;
+				a = tcp_exchange(n, si, wire, wlen, out);
+			}
+			if (a == NULL)
+				continue;
+			out->status = LOOKUP_OK;
+			out->reason = LOOKUP_R_NONE;
+			out->detail[0] = '\0';
+			reply_from_pkt(a, out);
+			ldns_pkt_free(a);
+			a = NULL;
+			if (out->status == LOOKUP_OK || out->status == LOOKUP_NXDOMAIN)
+				goto done;
+			lookup_reply_clear(out);
+		}
+	}
+done:
+	free(wire);
+	ldns_pkt_free(q);
+}
+
+static void
+net_free(void *ud)
+{
+	free(ud);
+}
+
+static const struct lookup_ops net_ops = {net_query, net_free};
+
+/* "ADDR" or "ADDR@PORT" into n->srv[n->nsrv]. */
+static int
+server_parse(struct lookup_net *n, const char *spec, char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 8];
+	const char *at = strrchr(spec, '@');
+	long port = 53;
+	size_t hl = at ? (size_t)(at - spec) : strlen(spec);
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&n->srv[n->nsrv];
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&n->srv[n->nsrv];
+
+	if (n->nsrv >= LOOKUP_MAX_SERVERS) {
+		snprintf(err, errlen, "-s: at most %d servers", LOOKUP_MAX_SERVERS);
+		return -1;
+	}
+	if (hl == 0 || hl >= sizeof(host)) {
+		snprintf(err, errlen, "-s %s: expected ADDR[@PORT]", spec);
+		return -1;
+	}
+	memcpy(host, spec, hl);
+	host[hl] = '\0';
+	if (host[0] == '[' && host[hl - 1] == ']') {
+		memmove(host, host + 1, hl - 2);
+		host[hl - 2] = '\0';
+	}
+	if (at != NULL) {
+		char *end;
+		errno = 0;
+		port = strtol(at + 1, &end, 10);
+		if (at[1] == '\0' || *end != '\0' || errno || port < 1 || port > 65535) {
+			snprintf(err, errlen, "-s %s: port must be 1..65535", spec);
+			return -1;
+		}
+	}
+	memset(&n->srv[n->nsrv], 0, sizeof(n->srv[n->nsrv]));
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		n->srvlen[n->nsrv++] = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		n->srvlen[n->nsrv++] = sizeof(*s6);
+	} else {
+		snprintf(err, errlen, "-s %s: not an IPv4 or IPv6 address", spec);
+		return -1;
+	}
+	return 0;
+}
+
+/* Nameservers from /etc/resolv.conf through ldns; only the addresses are used (no search
+   list, no default domain). */
+static int
+system_servers(struct lookup_net *n, char *err, size_t errlen)
+{
+	ldns_resolver *res = NULL;
+	ldns_status st = ldns_resolver_new_frm_file(&res, NULL);
+
+	if (st != LDNS_STATUS_OK || res == NULL) {
+		/* No resolv.conf: the resolver library default is the local host. */
+		return server_parse(n, "127.0.0.1", err, errlen);
+	}
+	for (size_t i = 0; i < ldns_resolver_nameserver_count(res) && n->nsrv < LOOKUP_MAX_SERVERS;
+	     i++) {
+		size_t sz = 0;
+		struct sockaddr_storage *ss = ldns_rdf2native_sockaddr_storage(
+		    ldns_resolver_nameservers(res)[i], ldns_resolver_port(res), &sz);
+		if (ss == NULL)
+			continue;
+		memcpy(&n->srv[n->nsrv], ss, sz);
+		n->srvlen[n->nsrv++] = (socklen_t)sz;
+		free(ss);
+	}
+	ldns_resolver_deep_free(res);
+	if (n->nsrv == 0)
+		return server_parse(n, "127.0.0.1", err, errlen);
+	return 0;
+}
+
+struct lookup *
+lookup_net_new(const char *const *servers, size_t nservers, int timeout_ms, int retries,
+	       char *err, size_t errlen)
+{
+	struct lookup_net *n = calloc(1, sizeof(*n));
+	struct lookup *lk;
+
+	if (n == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	n->timeout_ms = timeout_ms > 0 ? timeout_ms : 2000;
+	n->retries = retries >= 0 ? retries : 1;
+	for (size_t i = 0; i < nservers; i++)
+		if (server_parse(n, servers[i], err, errlen) < 0) {
+			free(n);
+			return NULL;
+		}
+	if (nservers == 0) {
+		n->rd = true;
+		if (system_servers(n, err, errlen) < 0) {
+			free(n);
+			return NULL;
+		}
+	}
+	lk = lookup_new(&net_ops, n);
+	if (lk == NULL) {
+		free(n);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	lk->check_aa = nservers > 0;
+	/* The whole check is bounded; make sure it leaves room for a few slow lookups. */
+	if ((unsigned)n->timeout_ms * (unsigned)(n->retries + 1) * 4 > lk->total_ms)
+		lk->total_ms = (unsigned)n->timeout_ms * (unsigned)(n->retries + 1) * 4;
+	return lk;
+}
+
+/* ---- the fake transport ------------------------------------------------------------- */
+
+struct fake_rule {
+	char name[LOOKUP_NAME_MAX];  /* owner matched (absolute, lower-case) */
+	uint16_t type;               /* type matched, 0 = any */
+	enum lookup_status status;   /* forced outcome, or LOOKUP_OK for a flags-only rule */
+	enum lookup_reason reason;   /* forced reason */
+	bool flags;                  /* a flags rule (aa/tc) rather than an outcome */
+	bool aa;                     /* AA for matching replies */
+	bool tc;                     /* TC-used for matching replies */
+};
+
+struct lookup_fake {
+	struct lookup_rr *rrs;    /* the "zone", owned */
+	size_t nrrs;              /* records used */
+	size_t cap;               /* records allocated */
+	struct fake_rule *rules;  /* forced outcomes and flags, owned */
+	size_t nrules;            /* rules used */
+	unsigned queries;         /* questions answered */
+};
+
+static bool
+name_below_or_at(const char *name, const char *owner)
+{
+	size_t n = strlen(name), o = strlen(owner);
+
+	if (o == n)
+		return strcmp(name, owner) == 0;
+	return o > n && strcmp(owner + (o - n), name) == 0 && owner[o - n - 1] == '.';
+}
+
+static void
+fake_query(void *ud, const char *qname, uint16_t qtype, struct lookup_reply *out)
+{
+	struct lookup_fake *f = ud;
+	char name[LOOKUP_NAME_MAX];
+	bool exists = false;
+	size_t i, n = 0;
+
+	f->queries++;
+	out->queries = 1;
+	out->aa = true;
+	lookup_name_abs(qname, name, sizeof(name));
+	for (i = 0; i < f->nrules; i++) {
+		const struct fake_rule *r = &f->rules[i];
+		if (strcmp(r->name, name) != 0 || (r->type != 0 && r->type != qtype))
+			continue;
+		if (r->flags) {
+			out->aa = r->aa;
+			out->tc = r->tc;
+			continue;
+		}
+		out->status = r->status;
+		out->reason = r->reason;
+		snprintf(out->detail, sizeof(out->detail), "fake %s", lookup_reason_name(r->reason));
+		return;
+	}
+	/* CNAME at the name: answer with the alias only (the client must chase it). */
+	for (i = 0; i < f->nrrs; i++)
+		if (strcmp(f->rrs[i].owner, name) == 0 && f->rrs[i].type == LOOKUP_T_CNAME &&
+		    qtype != LOOKUP_T_CNAME) {
+			out->an = calloc(1, sizeof(*out->an));
+			if (out->an == NULL)
+				abort();
+			out->an[0] = f->rrs[i];
+			out->nan = 1;
+			out->status = LOOKUP_OK;
+			return;
+		}
+	for (i = 0; i < f->nrrs; i++) {
+		if (name_below_or_at(name, f->rrs[i].owner))
+			exists = true;
+		if (strcmp(f->rrs[i].owner, name) == 0 && f->rrs[i].type == qtype)
+			n++;
+	}
+	out->status = exists ? LOOKUP_OK : LOOKUP_NXDOMAIN;
+	if (n == 0)
+		return;
+	out->an = calloc(n, sizeof(*out->an));
+	if (out->an == NULL)
+		abort();
+	for (i = 0; i < f->nrrs; i++)
+		if (strcmp(f->rrs[i].owner, name) == 0 && f->rrs[i].type == qtype)
+			out->an[out->nan++] = f->rrs[i];
+}
+
+static void
+fake_free(void *ud)
+{
+	struct lookup_fake *f = ud;
+
+	if (f == NULL)
+		return;
+	free(f->rrs);
+	free(f->rules);
+	free(f);
+}
+
+static const struct lookup_ops fake_ops = {fake_query, fake_free};
+
+struct lookup *
+lookup_fake_new(struct lookup_fake **fake)
+{
+	struct lookup_fake *f = calloc(1, sizeof(*f));
+	struct lookup *lk;
+
+	if (f == NULL)
+		return NULL;
+	lk = lookup_new(&fake_ops, f);
+	if (lk == NULL) {
+		free(f);
+		return NULL;
+	}
+	lk->check_aa = true;
+	*fake = f;
+	return lk;
+}
+
+int
+lookup_fake_add(struct lookup_fake *f, const char *rr)
+{
+	if (f->nrrs == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 16;
+		struct lookup_rr *v = realloc(f->rrs, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		f->rrs = v;
+		f->cap = cap;
+	}
+	if (lookup_rr_parse(rr, &f->rrs[f->nrrs]) < 0)
+		return -1;
+	f->nrrs++;
+	return 0;
+}
+
+static struct fake_rule *
+fake_rule_new(struct lookup_fake *f, const char *name, uint16_t type)
+{
+	struct fake_rule *v = realloc(f->rules, (f->nrules + 1) * sizeof(*v));
+
+	if (v == NULL)
+		abort();
+	f->rules = v;
+	memset(&v[f->nrules], 0, sizeof(v[0]));
+	lookup_name_abs(name, v[f->nrules].name, sizeof(v[0].name));
+	v[f->nrules].type = type;
+	return &v[f->nrules++];
+}
+
+void
+lookup_fake_fail(struct lookup_fake *f, const char *name, uint16_t type,
+		 enum lookup_status status, enum lookup_reason reason)
+{
+	struct fake_rule *r = fake_rule_new(f, name, type);
+
+	r->status = status;
+	r->reason = reason;
+}
+
+void
+lookup_fake_flags(struct lookup_fake *f, const char *name, uint16_t type, bool aa, bool tc)
+{
+	struct fake_rule *r = fake_rule_new(f, name, type);
+
+	r->flags = true;
+	r->aa = aa;
+	r->tc = tc;
+}
+
+unsigned
+lookup_fake_queries(const struct lookup_fake *f)
+{
+	return f->queries;
+}

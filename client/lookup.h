@@ -1,0 +1,146 @@
+/* client/lookup.h -- the only door to DNS: one classified lookup with CNAMEs followed. */
+#ifndef MXCHECK_LOOKUP_H
+#define MXCHECK_LOOKUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOOKUP_NAME_MAX  1025 /* presentation form of any wire name, escapes included, + NUL */
+#define LOOKUP_MAX_CNAME 8    /* CNAME hops followed before calling it a loop */
+#define LOOKUP_MAX_SERVERS 8  /* -s given at most this often */
+
+/* DNS type numbers used by mxcheck (same values as ldns/RFC 1035). */
+#define LOOKUP_T_A     1
+#define LOOKUP_T_CNAME 5
+#define LOOKUP_T_SOA   6
+#define LOOKUP_T_PTR   12
+#define LOOKUP_T_MX    15
+#define LOOKUP_T_AAAA  28
+
+/* Classification of a lookup before any mail rule looks at it. */
+enum lookup_status {
+	LOOKUP_OK,         /* records of the asked type found (after CNAMEs) */
+	LOOKUP_NODATA,     /* NOERROR, no records of that type */
+	LOOKUP_NXDOMAIN,   /* the (final) name does not exist */
+	LOOKUP_TEMPORARY,  /* SERVFAIL, REFUSED, NOTIMP, timeout, network, TCP after TC failed */
+	LOOKUP_FORMERR,    /* the server said FORMERR (callers treat it as temporary) */
+	LOOKUP_CNAME_LOOP, /* the CNAME chain looped or was longer than LOOKUP_MAX_CNAME */
+};
+
+/* Why a lookup failed temporarily (or formerr); LOOKUP_R_NONE otherwise. */
+enum lookup_reason {
+	LOOKUP_R_NONE,
+	LOOKUP_R_SERVFAIL,
+	LOOKUP_R_REFUSED,
+	LOOKUP_R_NOTIMP,
+	LOOKUP_R_TIMEOUT,
+	LOOKUP_R_NETWORK,
+	LOOKUP_R_TCP_FAILED,
+	LOOKUP_R_FORMERR,
+};
+
+/* One resource record, copied out of a reply (owned by whoever holds the array). */
+struct lookup_rr {
+	char owner[LOOKUP_NAME_MAX];  /* owner, absolute, lower-case presentation form */
+	uint16_t type;                /* RR type */
+	uint32_t ttl;                 /* TTL as received */
+	uint16_t pref;                /* MX preference (0 for other types) */
+	char target[LOOKUP_NAME_MAX]; /* MX exchange, CNAME or PTR target; absolute, lower-case */
+	int family;                   /* AF_INET for A, AF_INET6 for AAAA, 0 otherwise */
+	uint8_t addr[16];             /* A (4 bytes) or AAAA (16 bytes) address */
+};
+
+/* One question answered by a transport (the network or a fake), before CNAME following. */
+struct lookup_reply {
+	enum lookup_status status;  /* OK (=NOERROR), NXDOMAIN, TEMPORARY or FORMERR */
+	enum lookup_reason reason;  /* why, when TEMPORARY/FORMERR */
+	char detail[256];           /* human-readable detail of a failure ("" when none) */
+	bool aa;                    /* AA bit of the reply used */
+	bool tc;                    /* the UDP reply was truncated and TCP was used */
+	unsigned queries;           /* packets sent for this question (retries, TCP included) */
+	struct lookup_rr *an;       /* answer section, owned (malloc), NULL when empty */
+	size_t nan;                 /* records in an */
+};
+
+/* A transport: the network (lookup_net_new) or a test fake (lookup_fake_new). */
+struct lookup_ops {
+	/* Ask one question (qname absolute); fill *out (zeroed by the caller). */
+	void (*query)(void *ud, const char *qname, uint16_t qtype, struct lookup_reply *out);
+	/* Free ud. */
+	void (*free)(void *ud);
+};
+
+/* The lookup context a check uses. */
+struct lookup {
+	const struct lookup_ops *ops; /* transport */
+	void *ud;                     /* transport state, owned (freed by ops->free) */
+	bool check_aa;                /* servers are queried directly: flag answers without AA */
+	unsigned queries;             /* packets sent since lookup_begin */
+	unsigned max_queries;         /* bound on queries per check (0: none) */
+	double deadline_ms;           /* monotonic time after which lookups fail (0: none) */
+	unsigned total_ms;            /* time bound of one check, used by lookup_begin (0: none) */
+};
+
+/* Result of lookup_resolve: classified, CNAMEs followed, records owned. */
+struct lookup_result {
+	enum lookup_status status;    /* classification */
+	enum lookup_reason reason;    /* why, for TEMPORARY / FORMERR */
+	char detail[256];             /* human-readable failure detail ("" when none) */
+	char qname[LOOKUP_NAME_MAX];  /* name asked, absolute lower-case */
+	uint16_t qtype;               /* type asked */
+	char final[LOOKUP_NAME_MAX];  /* where the CNAME chain ended (== qname without CNAME) */
+	char chain[LOOKUP_MAX_CNAME + 1][LOOKUP_NAME_MAX]; /* CNAME targets in order followed */
+	size_t nchain;                /* entries in chain */
+	struct lookup_rr *rrs;        /* records of qtype at final, owned */
+	size_t nrrs;                  /* entries in rrs */
+	bool truncated;               /* some reply was truncated and TCP was used */
+	bool not_aa;                  /* a direct server answered without AA */
+	unsigned queries;             /* packets this lookup sent */
+};
+
+/* The system resolver (/etc/resolv.conf via ldns) when nservers is 0, else the given servers
+   ("ADDR" or "ADDR@PORT", IPv4 or IPv6) queried directly, RD clear. timeout_ms per packet,
+   retries extra rounds. NULL with err set on a bad server or resolver configuration. */
+struct lookup *lookup_net_new(const char *const *servers, size_t nservers, int timeout_ms,
+			      int retries, char *err, size_t errlen);
+/* A lookup over any transport (takes ownership of ud). */
+struct lookup *lookup_new(const struct lookup_ops *ops, void *ud);
+void lookup_free(struct lookup *lk);
+/* Start a check: reset the query counter and arm the per-check bounds. */
+void lookup_begin(struct lookup *lk);
+
+/* Resolve qname/qtype (absolute or not; a dot is added), following CNAMEs. Never NULL. */
+struct lookup_result *lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype);
+void lookup_result_free(struct lookup_result *r);
+
+/* Free the answer of a reply (NULL-safe on its fields). */
+void lookup_reply_clear(struct lookup_reply *rep);
+/* Parse one RR in zone-file form ("a.test. 300 IN A 192.0.2.1") into out. 0 or -1. */
+int lookup_rr_parse(const char *text, struct lookup_rr *out);
+
+/* "servfail", "timeout", ... (the dns-<reason> suffix); "" for LOOKUP_R_NONE. */
+const char *lookup_reason_name(enum lookup_reason r);
+const char *lookup_status_name(enum lookup_status s);
+const char *lookup_type_name(uint16_t type);
+/* Lower-case, absolute copy of name (adds the trailing dot). */
+void lookup_name_abs(const char *name, char *out, size_t len);
+/* Milliseconds from a monotonic clock. */
+double lookup_now_ms(void);
+
+/* A fake transport for tests: a tiny authoritative "zone" plus forced failures. */
+struct lookup_fake;
+struct lookup *lookup_fake_new(struct lookup_fake **fake);
+/* Add one record in zone-file form; owner names must be absolute. 0 or -1. */
+int lookup_fake_add(struct lookup_fake *f, const char *rr);
+/* Force every query for name/type (type 0: any) to get this outcome (status TEMPORARY,
+   FORMERR or NXDOMAIN; reason for TEMPORARY/FORMERR). */
+void lookup_fake_fail(struct lookup_fake *f, const char *name, uint16_t type,
+		      enum lookup_status status, enum lookup_reason reason);
+/* Flags of every reply: AA (default true) and TC-used (default false) for name/type. */
+void lookup_fake_flags(struct lookup_fake *f, const char *name, uint16_t type, bool aa,
+		       bool tc);
+/* Queries the fake answered so far. */
+unsigned lookup_fake_queries(const struct lookup_fake *f);
+
+#endif

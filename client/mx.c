@@ -1,0 +1,551 @@
+/* client/mx.c -- domain mode: the MX algorithm of RFC 5321 §5.1 as a careful sending MTA
+   runs it, with every problem found on the way.
+
+   Choices where the contract is silent (copied into the README):
+   - Queries are classic DNS without EDNS0: UDP answers are limited to 512 bytes and anything
+     bigger comes back truncated and is asked again over TCP (the truncated answer is never
+     used). With -s, RD is clear and answers without AA are flagged; with the system resolver
+     RD is set and AA is not checked.
+   - A temporary failure is retried: every round asks each server in turn, -r N adds N rounds.
+     A reply whose ID, QR bit or question does not match the query, or that cannot be parsed,
+     is a network error (`dns-network`, a code added to the contract's list). Any rcode other
+     than NOERROR/NXDOMAIN/SERVFAIL/REFUSED/NOTIMP/FORMERR counts as SERVFAIL.
+   - A whole check is bounded by 400 queries and 60 s (longer when -t x (-r+1) x 4 is longer);
+     lookups past the bound fail as `dns-timeout`.
+   - Every temporary lookup failure is reported twice: `dns-<reason>` (what broke, with the
+     severity of the lookup) and the mail-level code (`mx-host-tempfail`, `ptr-tempfail`, ...).
+   - The top-level "problems" of the JSON output lists every problem of the target; routes and
+     addresses repeat the ones about them.
+   - `null-mx` is info (a domain saying "no mail" is not a DNS mistake) but the verdict is
+     permfail. With `.` mixed with other MX, no exchange is looked up.
+   - An exchange is an IP literal when it parses as IPv4/IPv6 (brackets allowed) or when all of
+     its labels are numeric ("192.0.2.").
+   - The same exchange at two preferences: only the lowest preference is kept (and checked).
+   - --self: an entry is "better" than self when its preference is lower, whatever its state; so
+     self at 20 behind a broken host at 10 gives tempfail `no-primary-relay` (the backup queues).
+     All exchanges are resolved first so that self addresses can be matched.
+   - Unroutable (error, address unusable): 0/8, 127/8, 169.254/16, 224/4 multicast, 240/4
+     (reserved and broadcast), ::, ::1, fe80::/10, ff00::/8. Private (warning, still usable):
+     10/8, 172.16/12, 192.168/16, 100.64/10 (shared CGN space), fc00::/7.
+   - -4/-6: both families are still looked up (and reported); addresses of the other family are
+     marked unusable. A temporary failure of a family the sender cannot use does not make the
+     verdict tempfail. `mx-host-wrong-family` is an error of that host.
+   - The implicit MX uses the canonical name when the domain is a CNAME.
+   - The shuffle PRNG is splitmix64 seeded with --seed (default: from getrandom()); the seed is
+     reported as "seed" in JSON so a run can be repeated.
+   - A target that is an IP address (not a domain) is checked in address mode.
+   - A target that is not a valid host name after IDNA is a usage error (exit 64).
+   - PTR targets that are not valid host names get `ptr-bad-name` (a code added to the list).
+     In address mode, per-name reverse problems are errors unless another PTR name passes.
+   - --helo that fails temporarily reports only the `dns-*` warning (it decides nothing).
+*/
+#include "client/mx.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <idn2.h>
+
+#include "client/rdns.h"
+
+uint64_t
+mx_random(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in [0, n) without modulo bias. */
+static uint64_t
+random_below(uint64_t *state, uint64_t n)
+{
+	uint64_t limit = UINT64_MAX - UINT64_MAX % n, x;
+
+	do
+		x = mx_random(state);
+	while (x >= limit);
+	return x % n;
+}
+
+void
+mx_sort_routes(struct check_route *routes, size_t n, uint64_t seed)
+{
+	uint64_t state = seed;
+	size_t i, j;
+
+	/* Stable insertion sort by unsigned 16-bit preference (n is small). */
+	for (i = 1; i < n; i++) {
+		struct check_route t = routes[i];
+		for (j = i; j > 0 && routes[j - 1].pref > t.pref; j--)
+			routes[j] = routes[j - 1];
+		routes[j] = t;
+	}
+	/* Fisher-Yates inside each group of equal preference. */
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && routes[j].pref == routes[i].pref; j++)
+			;
+		for (size_t k = j - i; k > 1; k--) {
+			size_t m = (size_t)random_below(&state, k);
+			struct check_route t = routes[i + k - 1];
+			routes[i + k - 1] = routes[i + m];
+			routes[i + m] = t;
+		}
+	}
+}
+
+int
+mx_normalise(const char *target, char *out, size_t len, char *err, size_t errlen)
+{
+	const char *at = strrchr(target, '@');
+	const char *dom = at ? at + 1 : target;
+	char buf[LOOKUP_NAME_MAX];
+	bool ascii = true;
+	size_t n;
+
+	for (const char *p = dom; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			ascii = false;
+	if (!ascii) {
+		char *a = NULL;
+		int rc = idn2_to_ascii_8z(dom, &a, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+		if (rc != IDN2_OK) {
+			snprintf(err, errlen, "%s: not a valid internationalised domain name (%s)",
+				 target, idn2_strerror(rc));
+			return -1;
+		}
+		snprintf(buf, sizeof(buf), "%s", a);
+		idn2_free(a);
+	} else {
+		snprintf(buf, sizeof(buf), "%s", dom);
+	}
+	n = strlen(buf);
+	if (n == 0) {
+		snprintf(err, errlen, "%s: empty domain", target);
+		return -1;
+	}
+	if (check_looks_like_ip(buf)) {
+		snprintf(err, errlen, "%s: an address literal is not a mail domain", target);
+		return -1;
+	}
+	lookup_name_abs(buf, out, len);
+	if (!check_hostname_valid(out)) {
+		snprintf(err, errlen, "%s: not a valid domain name", target);
+		return -1;
+	}
+	return 0;
+}
+
+static bool
+is_null_mx(const char *exchange)
+{
+	return strcmp(exchange, ".") == 0;
+}
+
+static bool
+addr_unroutable(int family, const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	if (family == AF_INET)
+		return a[0] == 0 || a[0] == 127 || (a[0] == 169 && a[1] == 254) || a[0] >= 224;
+	if (memcmp(a, zero, 16) == 0)
+		return true;                                   /* :: */
+	if (memcmp(a, zero, 15) == 0 && a[15] == 1)
+		return true;                                   /* ::1 */
+	return (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || a[0] == 0xff; /* fe80::/10, ff00::/8 */
+}
+
+static bool
+addr_private(int family, const uint8_t *a)
+{
+	if (family == AF_INET)
+		return a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+		       (a[0] == 192 && a[1] == 168) || (a[0] == 100 && (a[1] & 0xc0) == 64);
+	return (a[0] & 0xfe) == 0xfc;
+}
+
+static bool
+family_wanted(const struct check_options *opt, int family)
+{
+	return family == AF_INET ? opt->want4 : opt->want6;
+}
+
+/* A and AAAA of route i; problems, addresses, usability. */
+static void
+resolve_host(struct lookup *lk, struct check_result *r, int i, const struct check_options *opt)
+{
+	struct check_route *rt = &r->routes[i];
+	struct lookup_result *lr[2];
+	const int fam[2] = {AF_INET, AF_INET6};
+	bool nx = false, loop = false, temp[2] = {false, false}, wrong = false;
+	const struct lookup_result *chain_src;
+	char shown[LOOKUP_NAME_MAX];
+
+	lr[0] = lookup_resolve(lk, rt->exchange, LOOKUP_T_A);
+	lr[1] = lookup_resolve(lk, rt->exchange, LOOKUP_T_AAAA);
+	chain_src = lr[0]->nchain >= lr[1]->nchain ? lr[0] : lr[1];
+	for (size_t k = 0; k < chain_src->nchain; k++)
+		check_route_add_chain(rt, chain_src->chain[k]);
+	if (rt->nchain > 0 && !r->implicit_mx)
+		check_problem(r, i, -1, "mx-cname", CHECK_WARNING, rt->exchange,
+			      "the MX exchange is an alias of %s; an MX must name a host, not a CNAME",
+			      check_name_display(rt->chain[rt->nchain - 1], shown, sizeof(shown)));
+	for (int f = 0; f < 2; f++) {
+		check_lookup_problems(r, i, -1, lr[f], CHECK_WARNING);
+		if (lr[f]->status == LOOKUP_CNAME_LOOP)
+			loop = true;
+		else if (lr[f]->status == LOOKUP_NXDOMAIN)
+			nx = true;
+		else if (lr[f]->status == LOOKUP_TEMPORARY || lr[f]->status == LOOKUP_FORMERR)
+			temp[f] = true;
+		else if (lr[f]->status == LOOKUP_OK)
+			for (size_t k = 0; k < lr[f]->nrrs; k++)
+				check_address_add(rt, fam[f], lr[f]->rrs[k].addr);
+	}
+	rt->checked = true;
+	if (loop) {
+		check_problem(r, i, -1, "cname-loop", CHECK_ERROR, rt->exchange,
+			      "the CNAME chain of this host loops or is longer than %d hops",
+			      LOOKUP_MAX_CNAME);
+		goto done;
+	}
+	for (int f = 0; f < 2; f++)
+		if (temp[f] && family_wanted(opt, fam[f]))
+			rt->temp = true;
+	if (rt->naddrs == 0) {
+		if (nx)
+			check_problem(r, i, -1, "mx-host-nxdomain", CHECK_ERROR, rt->exchange,
+				      "the host name does not exist (NXDOMAIN)");
+		else if (temp[0] || temp[1])
+			check_problem(r, i, -1, "mx-host-tempfail", CHECK_WARNING, rt->exchange,
+				      "address lookup failed temporarily (%s%s%s)",
+				      temp[0] ? "A" : "", temp[0] && temp[1] ? ", " : "",
+				      temp[1] ? "AAAA" : "");
+		else if (r->implicit_mx)
+			check_problem(r, i, -1, "no-mail-records", CHECK_ERROR, rt->exchange,
+				      "the domain has no MX, A or AAAA records: it cannot receive mail");
+		else
+			check_problem(r, i, -1, "mx-host-nodata", CHECK_ERROR, rt->exchange,
+				      "the host has neither A nor AAAA records");
+		goto done;
+	}
+	for (int f = 0; f < 2; f++)
+		if (temp[f])
+			check_problem(r, i, -1, "mx-host-tempfail", CHECK_WARNING, rt->exchange,
+				      "%s lookup failed temporarily; the other family is used",
+				      lookup_type_name(f ? LOOKUP_T_AAAA : LOOKUP_T_A));
+	for (size_t k = 0; k < rt->naddrs; k++) {
+		struct check_address *a = &rt->addrs[k];
+		if (addr_unroutable(a->family, a->addr)) {
+			check_problem(r, i, (int)k, "mx-address-unroutable", CHECK_ERROR, a->text,
+				      "%s is not a routable address (loopback, unspecified, link-local, "
+				      "multicast or reserved)",
+				      a->text);
+			continue;
+		}
+		if (addr_private(a->family, a->addr))
+			check_problem(r, i, (int)k, "mx-address-private", CHECK_WARNING, a->text,
+				      "%s is a private address, reachable only inside a network",
+				      a->text);
+		if (!family_wanted(opt, a->family)) {
+			wrong = true;
+			continue;
+		}
+		a->usable = true;
+		rt->usable = true;
+	}
+	if (!rt->usable && wrong && !rt->temp)
+		check_problem(r, i, -1, "mx-host-wrong-family", CHECK_ERROR, rt->exchange,
+			      "the host has only %s addresses and this sender uses only %s",
+			      opt->want4 ? "IPv6" : "IPv4", opt->want4 ? "IPv4" : "IPv6");
+done:
+	lookup_result_free(lr[0]);
+	lookup_result_free(lr[1]);
+}
+
+/* Duplicates, then exchange name checks, on the routes in MX order. */
+static void
+check_exchanges(struct check_result *r)
+{
+	for (size_t i = 0; i < r->nroutes; i++) {
+		for (size_t j = i + 1; j < r->nroutes; j++) {
+			struct check_route *a = &r->routes[i], *b = &r->routes[j];
+			if (strcmp(a->exchange, b->exchange) != 0 || is_null_mx(a->exchange))
+				continue;
+			/* Routes are sorted: a has the lower (or equal) preference. */
+			check_problem(r, -1, -1, "mx-duplicate", CHECK_WARNING, a->exchange,
+				      "listed at preferences %u and %u; only %u is used",
+				      (unsigned)a->pref, (unsigned)b->pref, (unsigned)a->pref);
+			free(b->chain);
+			free(b->addrs);
+			memmove(b, b + 1, (r->nroutes - j - 1) * sizeof(r->routes[0]));
+			r->nroutes--;
+			j--;
+		}
+	}
+	for (size_t i = 0; i < r->nroutes; i++) {
+		struct check_route *rt = &r->routes[i];
+		rt->checked = !is_null_mx(rt->exchange);
+		if (!rt->checked)
+			continue;
+		if (check_looks_like_ip(rt->exchange)) {
+			check_problem(r, (int)i, -1, "mx-ip-literal", CHECK_ERROR, rt->exchange,
+				      "an MX must name a host, not an address; the entry is ignored");
+			rt->checked = false;
+		} else if (!check_hostname_valid(rt->exchange)) {
+			check_problem(r, (int)i, -1, "mx-bad-name", CHECK_ERROR, rt->exchange,
+				      "not a valid host name (letters, digits, hyphens, labels of "
+				      "1-63 octets); the entry is ignored");
+			rt->checked = false;
+		}
+	}
+}
+
+/* RFC 7505. Returns true when the null MX decided the verdict. */
+static bool
+null_mx(struct check_result *r)
+{
+	size_t dots = 0, zero = 0;
+
+	for (size_t i = 0; i < r->nroutes; i++)
+		if (is_null_mx(r->routes[i].exchange)) {
+			dots++;
+			if (r->routes[i].pref == 0)
+				zero++;
+		}
+	if (dots == 0)
+		return false;
+	for (size_t i = 0; i < r->nroutes; i++)
+		if (is_null_mx(r->routes[i].exchange) && r->routes[i].pref != 0)
+			check_problem(r, (int)i, -1, "null-mx-bad-preference", CHECK_ERROR,
+				      r->name,
+				      "a null MX (\".\") must have preference 0, not %u; the entry is "
+				      "unusable",
+				      (unsigned)r->routes[i].pref);
+	if (dots < r->nroutes) {
+		check_problem(r, -1, -1, "null-mx-mixed", CHECK_ERROR, r->name,
+			      "a null MX (\".\") is mixed with other MX records; the domain is "
+			      "treated as accepting no mail");
+		r->verdict = CHECK_PERMFAIL;
+		return true;
+	}
+	if (zero > 0) {
+		check_problem(r, -1, -1, "null-mx", CHECK_INFO, r->name,
+			      "the domain publishes a null MX: it accepts no mail");
+		r->verdict = CHECK_PERMFAIL;
+		return true;
+	}
+	/* Only "." entries with bad preferences: nothing usable, decided below. */
+	return false;
+}
+
+/* --self: returns true when it decided the verdict. */
+static bool
+apply_self(struct check_result *r, const struct check_options *opt)
+{
+	char names[16][LOOKUP_NAME_MAX];
+	uint8_t addrs[16][16];
+	int fams[16];
+	size_t nn = 0, na = 0;
+	long best = -1;
+	bool better = false, usable = false;
+
+	for (size_t i = 0; i < opt->nself; i++) {
+		uint8_t a[16];
+		int f = check_parse_ip(opt->self[i], a);
+		if (f != 0 && na < 16) {
+			memcpy(addrs[na], a, 16);
+			fams[na++] = f;
+		} else if (f == 0 && nn < 16) {
+			lookup_name_abs(opt->self[i], names[nn++], LOOKUP_NAME_MAX);
+		}
+	}
+	for (size_t i = 0; i < r->nroutes; i++) {
+		struct check_route *rt = &r->routes[i];
+		for (size_t k = 0; k < nn && !rt->self; k++)
+			if (strcmp(rt->exchange, names[k]) == 0)
+				rt->self = true;
+		for (size_t j = 0; j < rt->naddrs && !rt->self; j++)
+			for (size_t k = 0; k < na; k++)
+				if (rt->addrs[j].family == fams[k] &&
+				    memcmp(rt->addrs[j].addr, addrs[k],
+					   fams[k] == AF_INET ? 4 : 16) == 0)
+					rt->self = true;
+		if (rt->self && (best < 0 || rt->pref < best))
+			best = rt->pref;
+	}
+	if (best < 0)
+		return false;
+	for (size_t i = 0; i < r->nroutes; i++) {
+		struct check_route *rt = &r->routes[i];
+		if (rt->pref < best) {
+			better = true;
+			usable = usable || rt->usable;
+			continue;
+		}
+		rt->dropped = true;
+		rt->usable = false;
+		for (size_t j = 0; j < rt->naddrs; j++)
+			rt->addrs[j].usable = false;
+	}
+	if (!better) {
+		check_problem(r, -1, -1, "self-loop", CHECK_ERROR, r->name,
+			      "this host is the best MX (preference %ld): mail would loop back to "
+			      "itself",
+			      best);
+		r->verdict = CHECK_PERMFAIL;
+		return true;
+	}
+	if (!usable) {
+		check_problem(r, -1, -1, "no-primary-relay", CHECK_ERROR, r->name,
+			      "this host is a backup MX (preference %ld) and no better MX has a "
+			      "usable address; mail stays queued",
+			      best);
+		r->verdict = CHECK_TEMPFAIL;
+		return true;
+	}
+	return false;
+}
+
+static void
+v6_only_primary(struct check_result *r)
+{
+	long best = -1;
+	bool v4 = false, v6 = false;
+
+	for (size_t i = 0; i < r->nroutes; i++)
+		if (r->routes[i].checked && !r->routes[i].dropped) {
+			best = r->routes[i].pref;
+			break;
+		}
+	if (best < 0)
+		return;
+	for (size_t i = 0; i < r->nroutes; i++) {
+		const struct check_route *rt = &r->routes[i];
+		if (rt->pref != best || !rt->checked || rt->dropped)
+			continue;
+		for (size_t j = 0; j < rt->naddrs; j++) {
+			if (rt->addrs[j].family == AF_INET)
+				v4 = true;
+			else
+				v6 = true;
+		}
+	}
+	if (v6 && !v4)
+		check_problem(r, -1, -1, "primary-mx-v6-only", CHECK_WARNING, r->name,
+			      "the best MX preference (%ld) has only IPv6 addresses; IPv4-only "
+			      "senders must use a backup",
+			      best);
+}
+
+struct check_result *
+mx_check(struct lookup *lk, const char *target, const struct check_options *opt, char *err,
+	 size_t errlen)
+{
+	struct check_result *r = check_result_new(CHECK_MODE_DOMAIN, target);
+	struct lookup_result *mx = NULL;
+	double t0 = lookup_now_ms();
+	char shown[LOOKUP_NAME_MAX];
+	bool decided = false, any_usable = false, any_temp = false;
+
+	r->seed = opt->seed;
+	if (mx_normalise(target, r->name, sizeof(r->name), err, errlen) < 0) {
+		check_result_free(r);
+		return NULL;
+	}
+	lookup_begin(lk);
+	mx = lookup_resolve(lk, r->name, LOOKUP_T_MX);
+	check_lookup_problems(r, -1, -1, mx, CHECK_ERROR);
+	if (mx->nchain > 0)
+		check_problem(r, -1, -1, "domain-cname", CHECK_INFO, r->name,
+			      "the domain is an alias of %s; its MX records are used",
+			      check_name_display(mx->final, shown, sizeof(shown)));
+	switch (mx->status) {
+	case LOOKUP_CNAME_LOOP:
+		check_problem(r, -1, -1, "cname-loop", CHECK_ERROR, r->name,
+			      "the CNAME chain of the domain loops or is longer than %d hops",
+			      LOOKUP_MAX_CNAME);
+		r->verdict = CHECK_PERMFAIL;
+		goto done;
+	case LOOKUP_NXDOMAIN:
+		check_problem(r, -1, -1, "nxdomain", CHECK_ERROR, r->name,
+			      "the domain does not exist (NXDOMAIN); mail to it bounces");
+		r->verdict = CHECK_PERMFAIL;
+		goto done;
+	case LOOKUP_TEMPORARY:
+	case LOOKUP_FORMERR:
+		r->verdict = CHECK_TEMPFAIL; /* never fall back to A/AAAA */
+		goto done;
+	case LOOKUP_NODATA: {
+		int i = check_route_add(r);
+		r->implicit_mx = true;
+		r->routes[i].has_pref = true;
+		r->routes[i].pref = 0;
+		snprintf(r->routes[i].exchange, LOOKUP_NAME_MAX, "%s", mx->final);
+		check_problem(r, -1, -1, "implicit-mx", CHECK_INFO, r->name,
+			      "no MX records: the domain's own address is used (implicit MX, "
+			      "preference 0)");
+		break;
+	}
+	case LOOKUP_OK:
+		for (size_t k = 0; k < mx->nrrs; k++) {
+			int i = check_route_add(r);
+			r->routes[i].has_pref = true;
+			r->routes[i].pref = mx->rrs[k].pref;
+			snprintf(r->routes[i].exchange, LOOKUP_NAME_MAX, "%s", mx->rrs[k].target);
+		}
+		mx_sort_routes(r->routes, r->nroutes, opt->seed);
+		if (null_mx(r))
+			goto done;
+		break;
+	}
+	if (!r->implicit_mx)
+		check_exchanges(r); /* "." entries (bad preference) stay unchecked */
+	else
+		r->routes[0].checked = true;
+	for (size_t i = 0; i < r->nroutes; i++)
+		if (r->routes[i].checked && !is_null_mx(r->routes[i].exchange))
+			resolve_host(lk, r, (int)i, opt);
+		else
+			r->routes[i].checked = false;
+	if (opt->nself > 0 && apply_self(r, opt))
+		decided = true;
+	for (size_t i = 0; i < r->nroutes; i++) {
+		if (r->routes[i].dropped)
+			continue;
+		any_usable = any_usable || r->routes[i].usable;
+		any_temp = any_temp || r->routes[i].temp;
+	}
+	if (!decided) {
+		if (any_usable) {
+			r->verdict = CHECK_DELIVER;
+		} else if (any_temp) {
+			r->verdict = CHECK_TEMPFAIL;
+		} else {
+			r->verdict = CHECK_PERMFAIL;
+			if (!check_has_problem(r, "no-mail-records"))
+				check_problem(r, -1, -1, "no-usable-mx", CHECK_ERROR, r->name,
+					      "no %s has a usable address: mail to this domain "
+					      "bounces",
+					      r->implicit_mx ? "implicit MX" : "MX");
+		}
+	}
+	v6_only_primary(r);
+	if (!opt->no_ptr)
+		for (size_t i = 0; i < r->nroutes; i++)
+			for (size_t j = 0; j < r->routes[i].naddrs; j++)
+				if (r->routes[i].addrs[j].usable)
+					rdns_check_address(lk, r, (int)i, (int)j, true);
+done:
+	lookup_result_free(mx);
+	r->queries = lk->queries;
+	r->elapsed_ms = lookup_now_ms() - t0;
+	return r;
+}

@@ -1,0 +1,305 @@
+/* client/rdns.c -- reverse DNS: PTR names (RFC 1035 §3.5, RFC 3596 §2.5), forward-confirmed
+   reverse DNS (RFC 1912 §2.1, Exim's rule: every PTR name is tried), address mode. */
+#include "client/rdns.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+int
+rdns_ptr_name(int family, const uint8_t *addr, char *out, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (family == AF_INET) {
+		int n = snprintf(out, len, "%u.%u.%u.%u.in-addr.arpa.", addr[3], addr[2], addr[1],
+				 addr[0]);
+		return n < 0 || (size_t)n >= len ? -1 : 0;
+	}
+	if (family != AF_INET6 || len < 32 * 2 + sizeof("ip6.arpa."))
+		return -1;
+	for (int i = 15; i >= 0; i--) {
+		out[o++] = hex[addr[i] & 0xf];
+		out[o++] = '.';
+		out[o++] = hex[addr[i] >> 4];
+		out[o++] = '.';
+	}
+	memcpy(out + o, "ip6.arpa.", sizeof("ip6.arpa."));
+	return 0;
+}
+
+/* Outcome of forward-confirming one PTR name. */
+enum name_outcome { N_PASS, N_MISMATCH, N_NXDOMAIN, N_TEMP, N_NUMERIC, N_BADNAME, N_LOOP };
+
+/* Do the A/AAAA of name include (family, addr)? Fills *found with the addresses seen. */
+static enum name_outcome
+confirm_name(struct lookup *lk, struct check_result *r, int route, int addr, const char *name,
+	     int family, const uint8_t *want, enum check_severity dns_sev, bool *cname,
+	     char *found, size_t flen)
+{
+	struct lookup_result *lr[2];
+	const uint16_t types[2] = {LOOKUP_T_A, LOOKUP_T_AAAA};
+	enum name_outcome out = N_MISMATCH;
+	bool nx = false, temp_same = false, loop = false;
+
+	found[0] = '\0';
+	for (int f = 0; f < 2; f++) {
+		int fam = f ? AF_INET6 : AF_INET;
+		lr[f] = lookup_resolve(lk, name, types[f]);
+		check_lookup_problems(r, route, addr, lr[f], dns_sev);
+		if (lr[f]->nchain > 0)
+			*cname = true;
+		switch (lr[f]->status) {
+		case LOOKUP_OK:
+			for (size_t k = 0; k < lr[f]->nrrs; k++) {
+				char t[48];
+				check_format_ip(fam, lr[f]->rrs[k].addr, t, sizeof(t));
+				if (strlen(found) + strlen(t) + 3 < flen) {
+					if (found[0])
+						strcat(found, ", ");
+					strcat(found, t);
+				}
+				if (fam == family &&
+				    memcmp(lr[f]->rrs[k].addr, want, fam == AF_INET ? 4 : 16) == 0)
+					out = N_PASS;
+			}
+			break;
+		case LOOKUP_NXDOMAIN:
+			nx = true;
+			break;
+		case LOOKUP_CNAME_LOOP:
+			loop = true;
+			break;
+		case LOOKUP_TEMPORARY:
+		case LOOKUP_FORMERR:
+			if (fam == family)
+				temp_same = true;
+			break;
+		case LOOKUP_NODATA:
+			break;
+		}
+	}
+	lookup_result_free(lr[0]);
+	lookup_result_free(lr[1]);
+	if (out == N_PASS)
+		return N_PASS;
+	if (temp_same)
+		return N_TEMP;
+	if (loop)
+		return N_LOOP;
+	if (nx)
+		return N_NXDOMAIN;
+	return N_MISMATCH;
+}
+
+static bool
+is_exchange_name(const struct check_route *rt, const char *name)
+{
+	if (strcmp(rt->exchange, name) == 0)
+		return true;
+	for (size_t i = 0; i < rt->nchain; i++)
+		if (strcmp(rt->chain[i], name) == 0)
+			return true;
+	return false;
+}
+
+void
+rdns_check_address(struct lookup *lk, struct check_result *r, int route, int addr,
+		   bool domain_mode)
+{
+	struct check_route *rt = &r->routes[route];
+	struct check_address *a = &rt->addrs[addr];
+	char ptrname[LOOKUP_NAME_MAX], shown[LOOKUP_NAME_MAX];
+	struct lookup_result *pl;
+	enum name_outcome *oc = NULL;
+	char(*found)[256] = NULL;
+	bool pass = false, temp = false, mx_name = false;
+	enum check_severity hard, soft = CHECK_WARNING;
+	const char *text = a->text;
+
+	if (rdns_ptr_name(a->family, a->addr, ptrname, sizeof(ptrname)) < 0)
+		return;
+	pl = lookup_resolve(lk, ptrname, LOOKUP_T_PTR);
+	/* In domain mode reverse DNS never changes the verdict: problems are warnings. */
+	hard = domain_mode ? CHECK_WARNING : CHECK_ERROR;
+	check_lookup_problems(r, route, addr, pl, soft);
+	switch (pl->status) {
+	case LOOKUP_NXDOMAIN:
+	case LOOKUP_NODATA:
+		check_problem(r, route, addr, "ptr-missing", hard, text,
+			      "no PTR record at %s (%s)",
+			      check_name_display(ptrname, shown, sizeof(shown)),
+			      lookup_status_name(pl->status));
+		a->fcrdns = CHECK_FCRDNS_FAIL;
+		goto done;
+	case LOOKUP_TEMPORARY:
+	case LOOKUP_FORMERR:
+		check_problem(r, route, addr, "ptr-tempfail", domain_mode ? CHECK_WARNING : hard,
+			      text, "the PTR lookup failed temporarily: %s", pl->detail);
+		a->fcrdns = CHECK_FCRDNS_TEMPFAIL;
+		goto done;
+	case LOOKUP_CNAME_LOOP:
+		check_problem(r, route, addr, "cname-loop", hard, text,
+			      "the CNAME chain of %s loops",
+			      check_name_display(ptrname, shown, sizeof(shown)));
+		a->fcrdns = CHECK_FCRDNS_FAIL;
+		goto done;
+	case LOOKUP_OK:
+		break;
+	}
+	if (pl->nrrs > 1)
+		check_problem(r, route, addr, "ptr-multiple", CHECK_WARNING, text,
+			      "%zu PTR records; many receivers use only the first one", pl->nrrs);
+	oc = calloc(pl->nrrs, sizeof(*oc));
+	found = calloc(pl->nrrs, sizeof(*found));
+	if (oc == NULL || found == NULL)
+		abort();
+	for (size_t i = 0; i < pl->nrrs; i++) {
+		const char *name = pl->rrs[i].target;
+		bool c = false;
+		check_address_add_ptr(a, name);
+		if (check_looks_like_ip(name)) {
+			oc[i] = N_NUMERIC;
+			continue;
+		}
+		if (!check_hostname_valid(name)) {
+			oc[i] = N_BADNAME;
+			continue;
+		}
+		oc[i] = confirm_name(lk, r, route, addr, name, a->family, a->addr, soft, &c,
+				     found[i], sizeof(found[i]));
+		if (c)
+			check_problem(r, route, addr, "ptr-cname", CHECK_WARNING,
+				      check_name_display(name, shown, sizeof(shown)),
+				      "the PTR target of %s is an alias (CNAME); it should name the "
+				      "host itself",
+				      text);
+		if (oc[i] == N_PASS) {
+			pass = true;
+			if (domain_mode && is_exchange_name(rt, name))
+				mx_name = true;
+		}
+		if (oc[i] == N_TEMP)
+			temp = true;
+	}
+	/* Per-name problems: errors only when no name passed (address mode). */
+	if (pass)
+		hard = CHECK_WARNING;
+	for (size_t i = 0; i < pl->nrrs; i++) {
+		const char *name = check_name_display(pl->rrs[i].target, shown, sizeof(shown));
+		switch (oc[i]) {
+		case N_PASS:
+			break;
+		case N_NUMERIC:
+			check_problem(r, route, addr, "ptr-numeric", hard, name,
+				      "the PTR of %s is an address, not a host name", text);
+			break;
+		case N_BADNAME:
+			check_problem(r, route, addr, "ptr-bad-name", hard, name,
+				      "the PTR of %s is not a valid host name", text);
+			break;
+		case N_NXDOMAIN:
+			check_problem(r, route, addr, "ptr-target-nxdomain", hard, name,
+				      "the PTR of %s names a host that does not exist", text);
+			break;
+		case N_LOOP:
+			check_problem(r, route, addr, "cname-loop", hard, name,
+				      "the CNAME chain of the PTR name loops");
+			break;
+		case N_MISMATCH:
+			check_problem(r, route, addr, "fcrdns-mismatch", hard, name,
+				      "%s resolves to %s, not to %s", name,
+				      found[i][0] ? found[i] : "no address", text);
+			break;
+		case N_TEMP:
+			check_problem(r, route, addr, "fcrdns-tempfail", soft, name,
+				      "the forward lookup of the PTR name failed temporarily");
+			break;
+		}
+	}
+	a->fcrdns = pass ? CHECK_FCRDNS_PASS : temp ? CHECK_FCRDNS_TEMPFAIL : CHECK_FCRDNS_FAIL;
+	if (domain_mode && pass && !mx_name)
+		check_problem(r, route, addr, "ptr-not-mx-name", CHECK_INFO, text,
+			      "reverse DNS is confirmed but names %s, not the MX host %s",
+			      check_name_display(a->ptr[0], shown, sizeof(shown)), rt->exchange);
+done:
+	free(oc);
+	free(found);
+	lookup_result_free(pl);
+}
+
+static void
+check_helo(struct lookup *lk, struct check_result *r, const char *helo)
+{
+	struct check_address *a = &r->routes[0].addrs[0];
+	char name[LOOKUP_NAME_MAX], found[256];
+	bool c = false;
+	enum name_outcome o;
+
+	lookup_name_abs(helo, name, sizeof(name));
+	if (!check_hostname_valid(name) || check_looks_like_ip(name)) {
+		check_problem(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
+			      "the HELO name is not a valid host name");
+		return;
+	}
+	o = confirm_name(lk, r, 0, -1, name, a->family, a->addr, CHECK_WARNING, &c, found,
+			 sizeof(found));
+	if (o == N_PASS || o == N_TEMP)
+		return; /* a temporary failure decides nothing; the dns-* warning says it */
+	if (o == N_NXDOMAIN)
+		check_problem(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
+			      "the HELO name does not exist, so it cannot resolve to %s", a->text);
+	else
+		check_problem(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
+			      "the HELO name resolves to %s, not to %s",
+			      found[0] ? found : "no address", a->text);
+}
+
+struct check_result *
+rdns_check(struct lookup *lk, const char *ip, const struct check_options *opt, char *err,
+	   size_t errlen)
+{
+	struct check_result *r;
+	uint8_t addr[16];
+	int family = check_parse_ip(ip, addr);
+	double t0 = lookup_now_ms();
+	struct check_address *a;
+	int ri;
+
+	if (family == 0) {
+		snprintf(err, errlen, "%s: not an IPv4 or IPv6 address", ip);
+		return NULL;
+	}
+	r = check_result_new(CHECK_MODE_ADDRESS, ip);
+	r->seed = opt->seed;
+	check_format_ip(family, addr, r->name, sizeof(r->name));
+	lookup_begin(lk);
+	ri = check_route_add(r);
+	if (opt->helo != NULL)
+		lookup_name_abs(opt->helo, r->routes[ri].exchange, LOOKUP_NAME_MAX);
+	check_address_add(&r->routes[ri], family, addr);
+	a = &r->routes[ri].addrs[0];
+	a->usable = true;
+	r->routes[ri].checked = true;
+	rdns_check_address(lk, r, ri, 0, false);
+	switch (a->fcrdns) {
+	case CHECK_FCRDNS_PASS:
+		r->verdict = CHECK_PASS;
+		break;
+	case CHECK_FCRDNS_TEMPFAIL:
+		r->verdict = CHECK_TEMPFAIL;
+		break;
+	default:
+		r->verdict = CHECK_PERMFAIL;
+		break;
+	}
+	r->routes[ri].usable = r->verdict == CHECK_PASS;
+	a->usable = r->routes[ri].usable;
+	if (opt->helo != NULL)
+		check_helo(lk, r, opt->helo);
+	r->queries = lk->queries;
+	r->elapsed_ms = lookup_now_ms() - t0;
+	return r;
+}

@@ -1,0 +1,433 @@
+/* server/control.c -- the HTTP control API (evhttp, JSON bodies with jansson) on a loopback
+   address or a UNIX socket. Every change is validated in full before anything served changes. */
+#include "server/control.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#include "common/log.h"
+#include "server/srv.h"
+
+#define CONTROL_MAX_BODY (16 * 1024 * 1024)
+
+struct control {
+	struct srv *srv;                      /* the server it controls; not owned */
+	struct evhttp *http;                  /* HTTP server; owned (owns its sockets) */
+	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* socket file, "" if TCP */
+};
+
+static void
+reply_json(struct evhttp_request *req, int code, const char *reason, json_t *j)
+{
+	struct evbuffer *buf = evbuffer_new();
+	char *text = json_dumps(j, JSON_COMPACT);
+
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "application/json");
+	if (buf && text) {
+		evbuffer_add(buf, text, strlen(text));
+		evbuffer_add(buf, "\n", 1);
+	}
+	evhttp_send_reply(req, code, reason, buf);
+	free(text);
+	if (buf)
+		evbuffer_free(buf);
+	json_decref(j);
+}
+
+static void
+reply_error(struct evhttp_request *req, int code, const char *reason, const char *msg)
+{
+	reply_json(req, code, reason, json_pack("{s:s}", "error", msg));
+}
+
+/* The request body as a NUL-terminated string (caller frees). */
+static char *
+body_text(struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	char *s = malloc(len + 1);
+
+	if (s == NULL)
+		return NULL;
+	evbuffer_copyout(in, s, len);
+	s[len] = '\0';
+	if (strlen(s) != len) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static json_t *
+rules_json(const struct fault_rules *fr)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; fr && i < fault_rules_count(fr); i++) {
+		const struct fault_rule *r = fault_rules_get(fr, i);
+		if (r == NULL)
+			continue;
+		json_array_append_new(
+		    a, json_pack("{s:I,s:s,s:s,s:I}", "index", (json_int_t)i, "rule",
+				 fault_rule_text(r), "action", fault_action_name(fault_rule_action(r)),
+				 "fired", (json_int_t)fault_rule_fired(r)));
+	}
+	return a;
+}
+
+static void
+get_status(struct control *c, struct evhttp_request *req)
+{
+	struct srv *s = c->srv;
+	struct timespec now;
+	json_t *zones = json_array();
+	double up;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	up = (double)(now.tv_sec - s->started.tv_sec) + (now.tv_nsec - s->started.tv_nsec) / 1e9;
+	for (size_t i = 0; i < zoneset_count(s->ctx.zs); i++) {
+		struct zone_info zi;
+		zoneset_info(s->ctx.zs, i, &zi);
+		json_array_append_new(zones, json_pack("{s:s,s:I,s:I,s:s}", "origin", zi.origin,
+						       "serial", (json_int_t)zi.serial, "records",
+						       (json_int_t)zi.records, "file",
+						       zi.file ? zi.file : ""));
+	}
+	reply_json(req, 200, "OK",
+		   json_pack("{s:s,s:f,s:i,s:o,s:I,s:I}", "version", MXLABD_VERSION, "uptime", up,
+			     "port", s->port, "zones", zones, "rules",
+			     (json_int_t)fault_rules_count(s->ctx.rules), "last_seq",
+			     (json_int_t)qlog_last_seq(s->qlog)));
+}
+
+static void
+get_stats(struct control *c, struct evhttp_request *req)
+{
+	const struct query_stats *st = &c->srv->ctx.stats;
+	json_t *types = json_object(), *rcodes = json_object();
+	char name[32];
+
+	for (unsigned t = 0; t < 256; t++)
+		if (st->by_type[t])
+			json_object_set_new(types, qlog_type_name((uint16_t)t, name, sizeof(name)),
+					    json_integer((json_int_t)st->by_type[t]));
+	if (st->by_type_other)
+		json_object_set_new(types, "other", json_integer((json_int_t)st->by_type_other));
+	for (unsigned r = 0; r < 32; r++)
+		if (st->by_rcode[r])
+			json_object_set_new(rcodes, qlog_rcode_name((uint16_t)r, name, sizeof(name)),
+					    json_integer((json_int_t)st->by_rcode[r]));
+	reply_json(req, 200, "OK",
+		   json_pack("{s:I,s:{s:I,s:I},s:o,s:o,s:{s:I,s:o},s:I,s:I}", "queries",
+			     (json_int_t)st->queries, "transport", "udp", (json_int_t)st->udp, "tcp",
+			     (json_int_t)st->tcp, "qtype", types, "rcode", rcodes, "faults",
+			     "fired", (json_int_t)st->faults, "rules", rules_json(c->srv->ctx.rules),
+			     "drops", (json_int_t)st->drops, "tcp_connections",
+			     (json_int_t)net_conn_count(c->srv->net)));
+}
+
+struct queries_out {
+	struct evbuffer *buf;   /* response body being built; not owned */
+	bool first;             /* no entry written yet */
+};
+
+static void
+queries_entry_cb(const struct qlog_entry *e, void *arg)
+{
+	struct queries_out *o = arg;
+	char line[4096];
+	size_t need = qlog_format(e, line, sizeof(line));
+
+	if (!o->first)
+		evbuffer_add(o->buf, ",", 1);
+	o->first = false;
+	if (need < sizeof(line)) {
+		evbuffer_add(o->buf, line, need);
+	} else {
+		char *big = malloc(need + 1);
+		if (big) {
+			qlog_format(e, big, need + 1);
+			evbuffer_add(o->buf, big, need);
+			free(big);
+		}
+	}
+}
+
+static void
+get_queries(struct control *c, struct evhttp_request *req, const char *query)
+{
+	struct evkeyvalq params;
+	const char *since_s = NULL;
+	unsigned long long since = 0;
+	struct queries_out o = {.first = true};
+
+	TAILQ_INIT(&params);
+	if (query && evhttp_parse_query_str(query, &params) == 0)
+		since_s = evhttp_find_header(&params, "since");
+	if (since_s) {
+		char *end;
+		errno = 0;
+		since = strtoull(since_s, &end, 10);
+		if (errno || *end || since_s[0] < '0' || since_s[0] > '9') {
+			evhttp_clear_headers(&params);
+			reply_error(req, 400, "Bad Request", "since: expected a sequence number");
+			return;
+		}
+	}
+	evhttp_clear_headers(&params);
+	o.buf = evbuffer_new();
+	if (o.buf == NULL) {
+		reply_error(req, 500, "Internal Server Error", "out of memory");
+		return;
+	}
+	evbuffer_add_printf(o.buf, "{\"last_seq\":%llu,\"queries\":[",
+			    (unsigned long long)qlog_last_seq(c->srv->qlog));
+	qlog_foreach_since(c->srv->qlog, since, queries_entry_cb, &o);
+	evbuffer_add(o.buf, "]}\n", 3);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "application/json");
+	evhttp_send_reply(req, 200, "OK", o.buf);
+	evbuffer_free(o.buf);
+}
+
+static void
+handle_faults(struct control *c, struct evhttp_request *req, enum evhttp_cmd_type cmd)
+{
+	char err[1024];
+	char *body;
+	int rc = 0;
+
+	if (cmd == EVHTTP_REQ_GET) {
+		reply_json(req, 200, "OK", json_pack("{s:o}", "rules", rules_json(c->srv->ctx.rules)));
+		return;
+	}
+	if (cmd == EVHTTP_REQ_DELETE) {
+		srv_faults_clear(c->srv);
+		log_info("control: fault rules cleared");
+		reply_json(req, 200, "OK", json_pack("{s:i}", "rules", 0));
+		return;
+	}
+	if ((body = body_text(req)) == NULL) {
+		reply_error(req, 400, "Bad Request", "body is not text");
+		return;
+	}
+	if (cmd == EVHTTP_REQ_POST)
+		rc = srv_faults_append(c->srv, body, err, sizeof(err));
+	else
+		rc = srv_faults_replace(c->srv, body, err, sizeof(err));
+	free(body);
+	if (rc < 0) {
+		reply_error(req, 400, "Bad Request", err);
+		return;
+	}
+	log_info("control: fault rules now %zu", fault_rules_count(c->srv->ctx.rules));
+	reply_json(req, 200, "OK",
+		   json_pack("{s:I}", "rules", (json_int_t)fault_rules_count(c->srv->ctx.rules)));
+}
+
+static void
+handle_zone(struct control *c, struct evhttp_request *req, enum evhttp_cmd_type cmd,
+	    const char *origin_enc)
+{
+	char err[1024];
+	char *origin = evhttp_uridecode(origin_enc, 0, NULL);
+	char *body = NULL;
+	int rc;
+
+	if (origin == NULL || origin[0] == '\0') {
+		free(origin);
+		reply_error(req, 400, "Bad Request", "missing zone origin in the path");
+		return;
+	}
+	if (cmd == EVHTTP_REQ_PUT) {
+		if ((body = body_text(req)) == NULL) {
+			free(origin);
+			reply_error(req, 400, "Bad Request", "body is not text");
+			return;
+		}
+		rc = srv_zone_put(c->srv, origin, body, err, sizeof(err));
+	} else {
+		rc = srv_zone_delete(c->srv, origin, err, sizeof(err));
+	}
+	free(body);
+	if (rc < 0) {
+		free(origin);
+		reply_error(req, cmd == EVHTTP_REQ_DELETE && strncmp(err, "no zone", 7) == 0 ? 404
+											      : 400,
+			    cmd == EVHTTP_REQ_DELETE && strncmp(err, "no zone", 7) == 0
+				? "Not Found"
+				: "Bad Request",
+			    err);
+		return;
+	}
+	log_info("control: zone %s %s", origin, cmd == EVHTTP_REQ_PUT ? "replaced" : "deleted");
+	reply_json(req, 200, "OK",
+		   json_pack("{s:s,s:I}", "zone", origin, "zones",
+			     (json_int_t)zoneset_count(c->srv->ctx.zs)));
+	free(origin);
+}
+
+static void
+control_cb(struct evhttp_request *req, void *arg)
+{
+	struct control *c = arg;
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
+	const char *path = u ? evhttp_uri_get_path(u) : NULL;
+	const char *query = u ? evhttp_uri_get_query(u) : NULL;
+	char err[1024];
+
+	if (path == NULL) {
+		reply_error(req, 400, "Bad Request", "bad request URI");
+		return;
+	}
+	if (strcmp(path, "/status") == 0) {
+		if (cmd != EVHTTP_REQ_GET)
+			goto bad_method;
+		get_status(c, req);
+	} else if (strcmp(path, "/stats") == 0) {
+		if (cmd != EVHTTP_REQ_GET)
+			goto bad_method;
+		get_stats(c, req);
+	} else if (strcmp(path, "/queries") == 0) {
+		if (cmd == EVHTTP_REQ_GET) {
+			get_queries(c, req, query);
+		} else if (cmd == EVHTTP_REQ_DELETE) {
+			qlog_clear(c->srv->qlog);
+			reply_json(req, 200, "OK", json_pack("{s:b}", "cleared", 1));
+		} else {
+			goto bad_method;
+		}
+	} else if (strcmp(path, "/faults") == 0) {
+		if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_POST && cmd != EVHTTP_REQ_PUT &&
+		    cmd != EVHTTP_REQ_DELETE)
+			goto bad_method;
+		handle_faults(c, req, cmd);
+	} else if (strncmp(path, "/zones/", 7) == 0) {
+		if (cmd != EVHTTP_REQ_PUT && cmd != EVHTTP_REQ_DELETE)
+			goto bad_method;
+		handle_zone(c, req, cmd, path + 7);
+	} else if (strcmp(path, "/reload") == 0) {
+		if (cmd != EVHTTP_REQ_POST)
+			goto bad_method;
+		if (srv_reload(c->srv, err, sizeof(err)) < 0) {
+			log_warnx("reload failed: %s", err);
+			reply_error(req, 400, "Bad Request", err);
+		} else {
+			log_warnx("reloaded");
+			reply_json(req, 200, "OK", json_pack("{s:b}", "reloaded", 1));
+		}
+	} else {
+		reply_error(req, 404, "Not Found", "no such resource");
+	}
+	return;
+bad_method:
+	reply_error(req, 405, "Method Not Allowed", "method not allowed on this resource");
+}
+
+static int
+listen_unix(struct control *c, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) == 0 || strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "bad UNIX socket path");
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	/* a stale socket from an earlier run is replaced; any other file is left alone */
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 16) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (evhttp_accept_socket_with_handle(c->http, fd) == NULL) {
+		close(fd);
+		snprintf(err, errlen, "%s: cannot serve HTTP", path);
+		return -1;
+	}
+	snprintf(c->unix_path, sizeof(c->unix_path), "%s", path);
+	return 0;
+}
+
+struct control *
+control_new(struct srv *s, const char *spec, char *err, size_t errlen)
+{
+	struct control *c = calloc(1, sizeof(*c));
+
+	if (c == NULL || (c->http = evhttp_new(s->base)) == NULL) {
+		free(c);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->srv = s;
+	evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+						 EVHTTP_REQ_DELETE);
+	evhttp_set_max_body_size(c->http, CONTROL_MAX_BODY);
+	evhttp_set_timeout(c->http, 30);
+	evhttp_set_gencb(c->http, control_cb, c);
+
+	if (strncmp(spec, "unix:", 5) == 0) {
+		if (listen_unix(c, spec + 5, err, errlen) < 0)
+			goto fail;
+	} else {
+		char host[128];
+		const char *colon = strrchr(spec, ':');
+		size_t hl = colon ? (size_t)(colon - spec) : 0;
+		int port = colon ? atoi(colon + 1) : 0;
+		if (colon == NULL || hl == 0 || hl >= sizeof(host) || port <= 0 || port > 65535) {
+			snprintf(err, errlen, "expected ADDR:PORT or unix:PATH");
+			goto fail;
+		}
+		memcpy(host, spec, hl);
+		host[hl] = '\0';
+		if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+			memmove(host, host + 1, hl - 2);
+			host[hl - 2] = '\0';
+		}
+		if (srv_addr_is_loopback(host) != 1) {
+			snprintf(err, errlen, "only a loopback address or a UNIX socket is allowed");
+			goto fail;
+		}
+		if (evhttp_bind_socket_with_handle(c->http, host, (uint16_t)port) == NULL) {
+			snprintf(err, errlen, "cannot listen on %s port %d", host, port);
+			goto fail;
+		}
+	}
+	return c;
+fail:
+	control_free(c);
+	return NULL;
+}
+
+void
+control_free(struct control *c)
+{
+	if (c == NULL)
+		return;
+	if (c->http)
+		evhttp_free(c->http);
+	if (c->unix_path[0])
+		unlink(c->unix_path);
+	free(c);
+}

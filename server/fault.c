@@ -1,0 +1,1124 @@
+/* server/fault.c -- fault rules: parsing faults.conf text, matching queries (pure, seeded) and
+   the byte-level actions applied to an encoded answer. */
+#include "server/fault.h"
+#include "server/msg.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ldns/ldns.h>
+
+/*
+ * Rule evaluation, for one query and one rule, in this order:
+ *
+ *   1. conditions: name pattern, type, transport, client, listen.  truncate implicitly needs
+ *      UDP and tcp-close needs TCP (TCP answers normally / UDP never closes), so those rules
+ *      do not even see queries of the other transport.  A query that fails a condition does
+ *      not touch the rule's counters.
+ *   2. after=N  -- the first N queries that met the conditions are declined.
+ *   3. every=N  -- of the queries after that, the 1st, N+1th, 2N+1th ... pass.
+ *   4. count=N  -- the first N queries that passed 2 and 3 pass, later ones are declined.
+ *   5. p=P      -- one PRNG draw per query that reached this step; fires when draw < P.
+ *
+ * A declined query falls through to the next rules; the first rule that fires wins.
+ */
+
+#define FAULT_DELAY_MAX 3600000U    /* one hour, in ms */
+#define FAULT_TTL_MAX   2147483647U /* RFC 2181 §8 */
+#define FAULT_FILE_MAX  (16U << 20) /* largest faults file we read */
+
+enum fault_pattern {
+	FAULT_PAT_EXACT, /* the name itself */
+	FAULT_PAT_BELOW, /* any name strictly below the name ("*.name") */
+	FAULT_PAT_ALL,   /* every name (lone "*") */
+};
+
+enum fault_transport {
+	FAULT_TRANSPORT_ANY, /* no transport= option */
+	FAULT_TRANSPORT_UDP, /* transport=udp */
+	FAULT_TRANSPORT_TCP, /* transport=tcp */
+};
+
+struct fault_addr {
+	bool set;      /* the condition was given */
+	uint8_t a[16]; /* the address as IPv6, IPv4 as v4-mapped (::ffff:a.b.c.d) */
+};
+
+struct fault_rule {
+	char *text;                     /* the rule as written, blanks collapsed; owned */
+	size_t index;                   /* 0-based position in its fault_rules */
+	enum fault_pattern pat;         /* how name is compared */
+	char *name;                     /* lower-case absolute name with trailing dot; owned */
+	size_t name_len;                /* strlen(name) */
+	bool any_type;                  /* type was "*" */
+	uint16_t qtype;                 /* type to match when !any_type */
+	enum fault_action action;       /* what to do when the rule fires */
+	uint32_t arg;                   /* delay ms, rcode or ttl */
+	enum fault_transport transport; /* transport= condition */
+	struct fault_addr client;       /* client= condition */
+	struct fault_addr listen;       /* listen= condition */
+	bool has_after;                 /* after= given */
+	uint32_t after;                 /* after= value */
+	bool has_every;                 /* every= given */
+	uint32_t every;                 /* every= value (>= 1) */
+	bool has_count;                 /* count= given */
+	uint32_t count;                 /* count= value (>= 1) */
+	bool has_p;                     /* p= given */
+	double p;                       /* p= value in [0, 1] */
+	uint64_t seen;                  /* queries that met every condition */
+	uint64_t passed;                /* of those, queries that passed after= and every= */
+	uint64_t fired;                 /* queries this rule fired on */
+};
+
+struct fault_rules {
+	struct fault_rule **v; /* rules in order; each one and the array owned */
+	size_t n;              /* rules used */
+	size_t cap;            /* slots allocated */
+	uint64_t seed;         /* seed given to fault_rules_new */
+	uint64_t draw[4];      /* xoshiro256** state for p= draws */
+	uint64_t garble[4];    /* xoshiro256** state for garble corruption */
+};
+
+/* ---- PRNG: splitmix64 seeds xoshiro256** (public domain, Vigna). */
+
+static uint64_t
+splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void
+prng_seed(uint64_t s[4], uint64_t seed)
+{
+	for (int i = 0; i < 4; i++)
+		s[i] = splitmix64(&seed);
+}
+
+static uint64_t
+rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t
+prng_next(uint64_t s[4])
+{
+	uint64_t result = rotl(s[1] * 5, 7) * 9;
+	uint64_t t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+/* Uniform double in [0, 1). */
+static double
+prng_double(uint64_t s[4])
+{
+	return (double)(prng_next(s) >> 11) * 0x1.0p-53;
+}
+
+static void
+rules_reseed(struct fault_rules *r)
+{
+	prng_seed(r->draw, r->seed);
+	prng_seed(r->garble, r->seed ^ 0x6761726267656c65ULL);
+}
+
+/* ---- rule objects */
+
+static void
+rule_free(struct fault_rule *rule)
+{
+	if (rule == NULL)
+		return;
+	free(rule->text);
+	free(rule->name);
+	free(rule);
+}
+
+struct fault_rules *
+fault_rules_new(uint64_t seed)
+{
+	struct fault_rules *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->seed = seed;
+	rules_reseed(r);
+	return r;
+}
+
+void
+fault_rules_clear(struct fault_rules *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		rule_free(r->v[i]);
+	r->n = 0;
+	rules_reseed(r);
+}
+
+void
+fault_rules_free(struct fault_rules *r)
+{
+	if (r == NULL)
+		return;
+	fault_rules_clear(r);
+	free(r->v);
+	free(r);
+}
+
+size_t
+fault_rules_count(const struct fault_rules *r)
+{
+	return r ? r->n : 0;
+}
+
+const struct fault_rule *
+fault_rules_get(const struct fault_rules *r, size_t i)
+{
+	if (r == NULL || i >= r->n)
+		return NULL;
+	return r->v[i];
+}
+
+enum fault_action
+fault_rule_action(const struct fault_rule *rule)
+{
+	return rule ? rule->action : FAULT_NONE;
+}
+
+uint32_t
+fault_rule_arg(const struct fault_rule *rule)
+{
+	return rule ? rule->arg : 0;
+}
+
+const char *
+fault_rule_text(const struct fault_rule *rule)
+{
+	return rule ? rule->text : NULL;
+}
+
+size_t
+fault_rule_index(const struct fault_rule *rule)
+{
+	return rule ? rule->index : 0;
+}
+
+uint64_t
+fault_rule_fired(const struct fault_rule *rule)
+{
+	return rule ? rule->fired : 0;
+}
+
+const char *
+fault_action_name(enum fault_action a)
+{
+	switch (a) {
+	case FAULT_NONE:
+		return "none";
+	case FAULT_DROP:
+		return "drop";
+	case FAULT_DELAY:
+		return "delay";
+	case FAULT_RCODE:
+		return "rcode";
+	case FAULT_TRUNCATE:
+		return "truncate";
+	case FAULT_NOAA:
+		return "noaa";
+	case FAULT_BADID:
+		return "badid";
+	case FAULT_QMISMATCH:
+		return "qmismatch";
+	case FAULT_GARBLE:
+		return "garble";
+	case FAULT_SHORT:
+		return "short";
+	case FAULT_TCP_CLOSE:
+		return "tcp-close";
+	case FAULT_TTL:
+		return "ttl";
+	}
+	return "unknown";
+}
+
+/* ---- parsing */
+
+struct parse_ctx {
+	const char *file;   /* source name for messages */
+	unsigned long line; /* current 1-based line */
+	char *err;          /* caller's message buffer */
+	size_t errlen;      /* its size */
+};
+
+static int perr(struct parse_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+perr(struct parse_ctx *c, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->err != NULL && c->errlen > 0)
+		snprintf(c->err, c->errlen, "%s:%lu: %s", c->file, c->line, msg);
+	return -1;
+}
+
+/* Decimal digits only, no sign, at most max. */
+static int
+parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > max)
+			return -1;
+	}
+	if (v < min)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static bool
+name_char_ok(unsigned char ch)
+{
+	return isalnum(ch) || ch == '-' || ch == '_' || ch == '/';
+}
+
+/* Check and store a name pattern. */
+static int
+parse_pattern(struct parse_ctx *c, struct fault_rule *rule, const char *tok)
+{
+	const char *name = tok;
+	size_t len, wire = 1, label = 0;
+
+	if (strcmp(tok, "*") == 0) {
+		rule->pat = FAULT_PAT_ALL;
+		rule->name = strdup("");
+		return rule->name ? 0 : perr(c, "out of memory");
+	}
+	rule->pat = FAULT_PAT_EXACT;
+	if (tok[0] == '*' && tok[1] == '.') {
+		rule->pat = FAULT_PAT_BELOW;
+		name = tok + 2;
+		if (*name == '\0')
+			name = ".";
+	}
+	len = strlen(name);
+	if (strcmp(name, ".") != 0) {
+		if (name[0] == '.')
+			return perr(c, "bad name pattern '%s': empty label", tok);
+		for (size_t i = 0; i < len; i++) {
+			unsigned char ch = (unsigned char)name[i];
+			if (ch == '.') {
+				if (label == 0)
+					return perr(c, "bad name pattern '%s': empty label", tok);
+				wire += label + 1;
+				label = 0;
+				continue;
+			}
+			if (ch == '*')
+				return perr(
+				    c,
+				    "bad name pattern '%s': '*' is only allowed as a lone '*' "
+				    "or a leading '*.'",
+				    tok);
+			if (!name_char_ok(ch))
+				return perr(c, "bad name pattern '%s': character '%c' not allowed",
+				            tok, ch);
+			if (++label > 63)
+				return perr(c, "bad name pattern '%s': label longer than 63", tok);
+		}
+		if (label > 0)
+			wire += label + 1;
+		if (wire > 255)
+			return perr(c, "bad name pattern '%s': name longer than 255 octets", tok);
+	}
+	rule->name = malloc(len + 2);
+	if (rule->name == NULL)
+		return perr(c, "out of memory");
+	for (size_t i = 0; i < len; i++)
+		rule->name[i] = (char)tolower((unsigned char)name[i]);
+	if (len == 0 || name[len - 1] != '.')
+		rule->name[len++] = '.';
+	rule->name[len] = '\0';
+	rule->name_len = len;
+	return 0;
+}
+
+static int
+parse_type(struct parse_ctx *c, struct fault_rule *rule, const char *tok)
+{
+	uint32_t v;
+	ldns_rr_type t;
+
+	if (strcmp(tok, "*") == 0) {
+		rule->any_type = true;
+		return 0;
+	}
+	if (strncasecmp(tok, "TYPE", 4) == 0 && tok[4] >= '0' && tok[4] <= '9') {
+		if (parse_u32(tok + 4, 0, 65535, &v) < 0)
+			return perr(c, "bad type '%s': TYPE needs a number 0..65535", tok);
+		rule->qtype = (uint16_t)v;
+		return 0;
+	}
+	for (const char *s = tok; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-')
+			return perr(c, "bad type '%s' (a type mnemonic such as MX, TYPEnnn or *)",
+			            tok);
+	t = ldns_get_rr_type_by_name(tok);
+	if (t == 0)
+		return perr(c, "unknown type '%s' (a type mnemonic such as MX, TYPEnnn or *)", tok);
+	rule->qtype = (uint16_t)t;
+	return 0;
+}
+
+static const struct {
+	const char *name; /* rcode mnemonic */
+	uint32_t code;    /* its value */
+} rcodes[] = {
+    {"NOERROR", 0}, {"FORMERR", 1}, {"SERVFAIL", 2}, {"NXDOMAIN", 3}, {"NOTIMP", 4}, {"REFUSED", 5},
+};
+
+static int
+parse_action(struct parse_ctx *c, struct fault_rule *rule, const char *tok)
+{
+	static const struct {
+		const char *name;    /* action keyword */
+		enum fault_action a; /* its action */
+		int value;           /* 0: no value, 1: =number, 2: =rcode name */
+	} actions[] = {
+	    {"drop", FAULT_DROP, 0},
+	    {"delay", FAULT_DELAY, 1},
+	    {"rcode", FAULT_RCODE, 2},
+	    {"truncate", FAULT_TRUNCATE, 0},
+	    {"noaa", FAULT_NOAA, 0},
+	    {"badid", FAULT_BADID, 0},
+	    {"qmismatch", FAULT_QMISMATCH, 0},
+	    {"garble", FAULT_GARBLE, 0},
+	    {"short", FAULT_SHORT, 0},
+	    {"tcp-close", FAULT_TCP_CLOSE, 0},
+	    {"ttl", FAULT_TTL, 1},
+	};
+	const char *eq = strchr(tok, '=');
+	size_t klen = eq ? (size_t)(eq - tok) : strlen(tok);
+	const char *val = eq ? eq + 1 : NULL;
+
+	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+		if (strlen(actions[i].name) != klen || strncasecmp(tok, actions[i].name, klen) != 0)
+			continue;
+		rule->action = actions[i].a;
+		if (actions[i].value == 0) {
+			if (val != NULL)
+				return perr(c, "action '%s' takes no value", actions[i].name);
+			return 0;
+		}
+		if (val == NULL || *val == '\0')
+			return perr(c, "action '%s' needs a value (%s)", actions[i].name,
+			            actions[i].a == FAULT_DELAY ? "delay=MS"
+			            : actions[i].a == FAULT_TTL ? "ttl=N"
+			                                        : "rcode=NAME");
+		if (actions[i].a == FAULT_DELAY) {
+			if (parse_u32(val, 0, FAULT_DELAY_MAX, &rule->arg) < 0)
+				return perr(c, "bad number '%s' for delay (milliseconds, 0..%u)",
+				            val, FAULT_DELAY_MAX);
+			return 0;
+		}
+		if (actions[i].a == FAULT_TTL) {
+			if (parse_u32(val, 0, FAULT_TTL_MAX, &rule->arg) < 0)
+				return perr(c, "bad number '%s' for ttl (seconds, 0..%u)", val,
+				            FAULT_TTL_MAX);
+			return 0;
+		}
+		for (size_t j = 0; j < sizeof(rcodes) / sizeof(rcodes[0]); j++) {
+			if (strcasecmp(val, rcodes[j].name) == 0) {
+				rule->arg = rcodes[j].code;
+				return 0;
+			}
+		}
+		return perr(c,
+		            "unknown rcode '%s' (expected SERVFAIL, REFUSED, NXDOMAIN, FORMERR, "
+		            "NOTIMP or NOERROR)",
+		            val);
+	}
+	return perr(c,
+	            "unknown action '%s' (expected drop, delay=MS, rcode=NAME, truncate, noaa, "
+	            "badid, qmismatch, garble, short, tcp-close or ttl=N)",
+	            tok);
+}
+
+/* An address as 16 bytes, IPv4 as v4-mapped IPv6. */
+static int
+addr_parse(const char *s, uint8_t out[16])
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	struct in_addr a4;
+	size_t len = strlen(s);
+
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		if (len - 2 >= sizeof(buf))
+			return -1;
+		memcpy(buf, s + 1, len - 2);
+		buf[len - 2] = '\0';
+		return inet_pton(AF_INET6, buf, out) == 1 ? 0 : -1;
+	}
+	if (inet_pton(AF_INET, s, &a4) == 1) {
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &a4, 4);
+		return 0;
+	}
+	return inet_pton(AF_INET6, s, out) == 1 ? 0 : -1;
+}
+
+static bool
+addr_from_sockaddr(const struct sockaddr *sa, uint8_t out[16])
+{
+	if (sa == NULL)
+		return false;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &sin->sin_addr, 4);
+		return true;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+		memcpy(out, &sin6->sin6_addr, 16);
+		return true;
+	}
+	return false;
+}
+
+static int
+parse_option(struct parse_ctx *c, struct fault_rule *rule, const char *tok)
+{
+	const char *eq = strchr(tok, '=');
+	char key[32];
+	const char *val;
+	size_t klen;
+
+	if (eq == NULL || eq == tok)
+		return perr(c, "expected option=value, got '%s'", tok);
+	klen = (size_t)(eq - tok);
+	if (klen >= sizeof(key))
+		return perr(c, "unknown option '%.*s'", (int)(klen > 40 ? 40 : klen), tok);
+	memcpy(key, tok, klen);
+	key[klen] = '\0';
+	val = eq + 1;
+
+#define ONCE(flag)                                                                                 \
+	do {                                                                                       \
+		if (flag)                                                                          \
+			return perr(c, "option '%s' given twice", key);                            \
+		if (*val == '\0')                                                                  \
+			return perr(c, "option '%s' needs a value", key);                          \
+	} while (0)
+
+	if (strcasecmp(key, "transport") == 0) {
+		ONCE(rule->transport != FAULT_TRANSPORT_ANY);
+		if (strcasecmp(val, "udp") == 0)
+			rule->transport = FAULT_TRANSPORT_UDP;
+		else if (strcasecmp(val, "tcp") == 0)
+			rule->transport = FAULT_TRANSPORT_TCP;
+		else
+			return perr(c, "bad transport '%s' (expected udp or tcp)", val);
+		return 0;
+	}
+	if (strcasecmp(key, "count") == 0) {
+		ONCE(rule->has_count);
+		if (parse_u32(val, 1, UINT32_MAX, &rule->count) < 0)
+			return perr(c, "bad number '%s' for count (1..%u)", val, UINT32_MAX);
+		rule->has_count = true;
+		return 0;
+	}
+	if (strcasecmp(key, "after") == 0) {
+		ONCE(rule->has_after);
+		if (parse_u32(val, 0, UINT32_MAX, &rule->after) < 0)
+			return perr(c, "bad number '%s' for after (0..%u)", val, UINT32_MAX);
+		rule->has_after = true;
+		return 0;
+	}
+	if (strcasecmp(key, "every") == 0) {
+		ONCE(rule->has_every);
+		if (parse_u32(val, 1, UINT32_MAX, &rule->every) < 0)
+			return perr(c, "bad number '%s' for every (1..%u)", val, UINT32_MAX);
+		rule->has_every = true;
+		return 0;
+	}
+	if (strcasecmp(key, "p") == 0) {
+		char *end;
+		double p;
+		ONCE(rule->has_p);
+		if (!(isdigit((unsigned char)val[0]) || val[0] == '.') ||
+		    strpbrk(val, "xX") != NULL)
+			return perr(c, "bad number '%s' for p (a probability from 0 to 1)", val);
+		errno = 0;
+		p = strtod(val, &end);
+		if (*end != '\0' || errno != 0 || !isfinite(p))
+			return perr(c, "bad number '%s' for p (a probability from 0 to 1)", val);
+		if (p < 0.0 || p > 1.0)
+			return perr(c, "p=%s is outside [0, 1]", val);
+		rule->p = p;
+		rule->has_p = true;
+		return 0;
+	}
+	if (strcasecmp(key, "client") == 0 || strcasecmp(key, "listen") == 0) {
+		struct fault_addr *fa =
+		    strcasecmp(key, "client") == 0 ? &rule->client : &rule->listen;
+		ONCE(fa->set);
+		if (addr_parse(val, fa->a) < 0)
+			return perr(c, "bad address '%s' for %s (expected an IPv4 or IPv6 address)",
+			            val, key);
+		fa->set = true;
+		return 0;
+	}
+#undef ONCE
+	return perr(c,
+	            "unknown option '%s' (expected transport=, count=, after=, every=, p=, client= "
+	            "or listen=)",
+	            key);
+}
+
+/* Parse one line (already stripped of its comment) into *out; *out stays NULL for a blank
+   line. */
+static int
+parse_line(struct parse_ctx *c, char *line, struct fault_rule **out)
+{
+	static const char blanks[] = " \t\r\v\f";
+	char *tok[64];
+	size_t ntok = 0, textlen = 0;
+	char *save = NULL, *t;
+	struct fault_rule *rule;
+
+	*out = NULL;
+	for (t = strtok_r(line, blanks, &save); t != NULL; t = strtok_r(NULL, blanks, &save)) {
+		if (ntok == sizeof(tok) / sizeof(tok[0]))
+			return perr(c, "too many fields");
+		tok[ntok++] = t;
+		textlen += strlen(t) + 1;
+	}
+	if (ntok == 0)
+		return 0;
+	if (ntok < 3)
+		return perr(c, "expected '<name-pattern> <type|*> <action> [option=value]...'");
+
+	rule = calloc(1, sizeof(*rule));
+	if (rule == NULL)
+		return perr(c, "out of memory");
+	rule->text = malloc(textlen);
+	if (rule->text == NULL) {
+		rule_free(rule);
+		return perr(c, "out of memory");
+	}
+	rule->text[0] = '\0';
+	for (size_t i = 0; i < ntok; i++) {
+		if (i > 0)
+			strcat(rule->text, " ");
+		strcat(rule->text, tok[i]);
+	}
+
+	if (parse_pattern(c, rule, tok[0]) < 0 || parse_type(c, rule, tok[1]) < 0 ||
+	    parse_action(c, rule, tok[2]) < 0)
+		goto fail;
+	for (size_t i = 3; i < ntok; i++)
+		if (parse_option(c, rule, tok[i]) < 0)
+			goto fail;
+	if (rule->action == FAULT_TCP_CLOSE && rule->transport == FAULT_TRANSPORT_UDP) {
+		perr(c, "tcp-close never applies to UDP: it conflicts with transport=udp");
+		goto fail;
+	}
+	if (rule->action == FAULT_TRUNCATE && rule->transport == FAULT_TRANSPORT_TCP) {
+		perr(c, "truncate only applies to UDP (TCP answers normally): it conflicts with "
+		        "transport=tcp");
+		goto fail;
+	}
+	*out = rule;
+	return 0;
+fail:
+	rule_free(rule);
+	return -1;
+}
+
+int
+fault_rules_parse(struct fault_rules *r, const char *file, const char *text, char *err,
+                  size_t errlen)
+{
+	struct parse_ctx c = {file ? file : "(faults)", 0, err, errlen};
+	struct fault_rule **nv = NULL, *rule;
+	size_t nn = 0, ncap = 0;
+	const char *p = text, *eol;
+	char *line = NULL;
+	int rc = -1;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (r == NULL || text == NULL) {
+		c.line = 0;
+		return perr(&c, "no rules object or text");
+	}
+	while (*p != '\0') {
+		size_t len;
+		char *hash;
+
+		c.line++;
+		eol = strchr(p, '\n');
+		len = eol ? (size_t)(eol - p) : strlen(p);
+		free(line);
+		line = strndup(p, len);
+		if (line == NULL) {
+			perr(&c, "out of memory");
+			goto out;
+		}
+		if ((hash = strchr(line, '#')) != NULL)
+			*hash = '\0';
+		if (parse_line(&c, line, &rule) < 0)
+			goto out;
+		if (rule != NULL) {
+			if (nn == ncap) {
+				size_t cap2 = ncap ? ncap * 2 : 8;
+				struct fault_rule **v2 = realloc(nv, cap2 * sizeof(*v2));
+				if (v2 == NULL) {
+					rule_free(rule);
+					perr(&c, "out of memory");
+					goto out;
+				}
+				nv = v2;
+				ncap = cap2;
+			}
+			nv[nn++] = rule;
+		}
+		p = eol ? eol + 1 : p + len;
+	}
+	if (r->n + nn > r->cap) {
+		size_t cap2 = r->cap ? r->cap : 8;
+		struct fault_rule **v2;
+		while (cap2 < r->n + nn)
+			cap2 *= 2;
+		v2 = realloc(r->v, cap2 * sizeof(*v2));
+		if (v2 == NULL) {
+			perr(&c, "out of memory");
+			goto out;
+		}
+		r->v = v2;
+		r->cap = cap2;
+	}
+	for (size_t i = 0; i < nn; i++) {
+		nv[i]->index = r->n;
+		r->v[r->n++] = nv[i];
+	}
+	nn = 0;
+	rc = 0;
+out:
+	for (size_t i = 0; i < nn; i++)
+		rule_free(nv[i]);
+	free(nv);
+	free(line);
+	return rc;
+}
+
+int
+fault_rules_load(struct fault_rules *r, const char *path, char *err, size_t errlen)
+{
+	FILE *fp;
+	char *text = NULL;
+	size_t len = 0, cap = 0, got;
+	const char *nul;
+	int rc = -1;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			char *t2;
+			cap = cap ? cap * 2 : 8192;
+			if ((t2 = realloc(text, cap)) == NULL) {
+				snprintf(err, errlen, "%s: out of memory", path);
+				goto out;
+			}
+			text = t2;
+		}
+		got = fread(text + len, 1, cap - len - 1, fp);
+		len += got;
+		if (len > FAULT_FILE_MAX) {
+			snprintf(err, errlen, "%s: file too large (over %u bytes)", path,
+			         FAULT_FILE_MAX);
+			goto out;
+		}
+		if (got == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+		goto out;
+	}
+	text[len] = '\0';
+	if ((nul = memchr(text, '\0', len)) != NULL) {
+		unsigned long line = 1;
+		for (const char *q = text; q < nul; q++)
+			line += *q == '\n';
+		snprintf(err, errlen, "%s:%lu: NUL byte in the file", path, line);
+		goto out;
+	}
+	rc = fault_rules_parse(r, path, text, err, errlen);
+out:
+	free(text);
+	fclose(fp);
+	return rc;
+}
+
+/* ---- matching */
+
+/* Case-insensitive comparison of n bytes. */
+static bool
+ieq(const char *a, const char *b, size_t n)
+{
+	return strncasecmp(a, b, n) == 0;
+}
+
+/* Whether the character at i is preceded by an odd run of backslashes. */
+static bool
+dot_escaped(const char *s, size_t i)
+{
+	size_t bs = 0;
+
+	while (bs < i && s[i - 1 - bs] == '\\')
+		bs++;
+	return bs % 2 == 1;
+}
+
+static bool
+name_matches(const struct fault_rule *rule, const char *qname)
+{
+	char buf[1100];
+	size_t qlen;
+
+	if (rule->pat == FAULT_PAT_ALL)
+		return true;
+	if (qname == NULL)
+		return false;
+	qlen = strlen(qname);
+	/* Relative names are taken as absolute. */
+	if (qlen == 0 || qname[qlen - 1] != '.' || dot_escaped(qname, qlen - 1)) {
+		if (qlen + 2 > sizeof(buf))
+			return false;
+		memcpy(buf, qname, qlen);
+		buf[qlen++] = '.';
+		buf[qlen] = '\0';
+		qname = buf;
+	}
+	if (rule->pat == FAULT_PAT_EXACT)
+		return qlen == rule->name_len && ieq(qname, rule->name, qlen);
+	/* Strictly below: the qname ends with ".name" (an unescaped dot) and is longer. */
+	if (strcmp(rule->name, ".") == 0)
+		return strcmp(qname, ".") != 0;
+	if (qlen <= rule->name_len + 1 ||
+	    !ieq(qname + qlen - rule->name_len, rule->name, rule->name_len))
+		return false;
+	return qname[qlen - rule->name_len - 1] == '.' &&
+	       !dot_escaped(qname, qlen - rule->name_len - 1);
+}
+
+static bool
+addr_matches(const struct fault_addr *fa, const struct sockaddr *sa)
+{
+	uint8_t a[16];
+
+	if (!fa->set)
+		return true;
+	if (!addr_from_sockaddr(sa, a))
+		return false;
+	return memcmp(a, fa->a, 16) == 0;
+}
+
+static bool
+conditions_match(const struct fault_rule *rule, const struct fault_query *fq)
+{
+	if (rule->action == FAULT_TCP_CLOSE && !fq->tcp)
+		return false;
+	if (rule->action == FAULT_TRUNCATE && fq->tcp)
+		return false;
+	if (rule->transport == FAULT_TRANSPORT_UDP && fq->tcp)
+		return false;
+	if (rule->transport == FAULT_TRANSPORT_TCP && !fq->tcp)
+		return false;
+	if (!rule->any_type && rule->qtype != fq->qtype)
+		return false;
+	if (!name_matches(rule, fq->qname))
+		return false;
+	return addr_matches(&rule->client, fq->client) && addr_matches(&rule->listen, fq->listen);
+}
+
+const struct fault_rule *
+fault_match(struct fault_rules *r, const struct fault_query *fq)
+{
+	if (r == NULL || fq == NULL)
+		return NULL;
+	for (size_t i = 0; i < r->n; i++) {
+		struct fault_rule *rule = r->v[i];
+		uint64_t k;
+
+		if (!conditions_match(rule, fq))
+			continue;
+		k = ++rule->seen;
+		if (rule->has_after) {
+			if (k <= rule->after)
+				continue;
+			k -= rule->after;
+		}
+		if (rule->has_every && (k - 1) % rule->every != 0)
+			continue;
+		if (rule->has_count) {
+			if (rule->passed >= rule->count)
+				continue;
+		}
+		rule->passed++;
+		if (rule->has_p && !(prng_double(r->draw) < rule->p))
+			continue;
+		rule->fired++;
+		return rule;
+	}
+	return NULL;
+}
+
+/* ---- byte actions */
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Skip a (possibly compressed) name at *pos; false when it runs past len or is malformed. */
+static bool
+skip_name(const uint8_t *buf, size_t len, size_t *pos)
+{
+	size_t p = *pos;
+
+	for (;;) {
+		uint8_t l;
+		if (p >= len)
+			return false;
+		l = buf[p];
+		if ((l & 0xc0) == 0xc0) {
+			if (p + 2 > len)
+				return false;
+			*pos = p + 2;
+			return true;
+		}
+		if (l & 0xc0)
+			return false;
+		if (l == 0) {
+			*pos = p + 1;
+			return true;
+		}
+		p += 1 + (size_t)l;
+	}
+}
+
+/* Offset just past the question section, or 0 when it cannot be walked. */
+static size_t
+question_end(const uint8_t *buf, size_t len)
+{
+	size_t pos = MSG_HEADER_LEN;
+	uint16_t qd;
+
+	if (len < MSG_HEADER_LEN)
+		return 0;
+	qd = get16(buf + 4);
+	for (uint16_t i = 0; i < qd; i++) {
+		if (!skip_name(buf, len, &pos) || pos + 4 > len)
+			return 0;
+		pos += 4;
+	}
+	return pos;
+}
+
+static void
+apply_ttl(uint8_t *buf, size_t len, uint32_t ttl)
+{
+	size_t pos = question_end(buf, len);
+	unsigned total;
+
+	if (pos == 0)
+		return;
+	total = (unsigned)get16(buf + 6) + get16(buf + 8) + get16(buf + 10);
+	for (unsigned i = 0; i < total; i++) {
+		uint16_t type, rdlen;
+		if (!skip_name(buf, len, &pos) || pos + 10 > len)
+			return;
+		type = get16(buf + pos);
+		rdlen = get16(buf + pos + 8);
+		if (type != LDNS_RR_TYPE_OPT) {
+			buf[pos + 4] = (uint8_t)(ttl >> 24);
+			buf[pos + 5] = (uint8_t)(ttl >> 16);
+			buf[pos + 6] = (uint8_t)(ttl >> 8);
+			buf[pos + 7] = (uint8_t)ttl;
+		}
+		pos += 10;
+		if (pos + rdlen > len)
+			return;
+		pos += rdlen;
+	}
+}
+
+/* A different character, also case-insensitively, that keeps a hostname a hostname. */
+static uint8_t
+other_char(uint8_t ch)
+{
+	if (ch >= 'a' && ch <= 'z')
+		return ch == 'z' ? 'a' : ch + 1;
+	if (ch >= 'A' && ch <= 'Z')
+		return ch == 'Z' ? 'A' : ch + 1;
+	if (ch >= '0' && ch <= '8')
+		return ch + 1;
+	if (ch == '9')
+		return '0';
+	return 'x';
+}
+
+static void
+apply_qmismatch(uint8_t *buf, size_t len)
+{
+	uint8_t l;
+
+	if (len < MSG_HEADER_LEN + 1 || get16(buf + 4) == 0)
+		return;
+	l = buf[MSG_HEADER_LEN];
+	if (l >= 1 && l <= 63 && MSG_HEADER_LEN + 1 + (size_t)l <= len) {
+		/* Change the first letter of the first label: same length, still parseable. */
+		uint8_t *ch = &buf[MSG_HEADER_LEN + 1];
+		*ch = other_char(*ch);
+		return;
+	}
+	if (l == 0 && MSG_HEADER_LEN + 5 <= len) {
+		/* The root has no letter to change: ask a different type instead. */
+		buf[MSG_HEADER_LEN + 2] ^= 0x01;
+	}
+}
+
+static void
+apply_garble(struct fault_rules *r, uint8_t *buf, size_t len)
+{
+	uint64_t fallback[4], *s;
+	size_t body;
+
+	if (len <= MSG_HEADER_LEN)
+		return;
+	if (r != NULL) {
+		s = r->garble;
+	} else {
+		prng_seed(fallback, 1);
+		s = fallback;
+	}
+	body = len - MSG_HEADER_LEN;
+	/* Flip about one byte in four with a non-zero XOR ... */
+	for (size_t i = 0; i < body; i++) {
+		uint64_t x = prng_next(s);
+		if ((x & 3) == 0) {
+			uint8_t m = (uint8_t)(x >> 8);
+			buf[MSG_HEADER_LEN + i] ^= m ? m : 0xa5;
+		}
+	}
+	/* ... and make the first label length a reserved label type (01xxxxxx / 10xxxxxx), so
+	   no parser reads the question, whatever else the draws did. */
+	buf[MSG_HEADER_LEN] = (uint8_t)(0x40 + prng_next(s) % 0x80);
+}
+
+static size_t
+apply_short(const uint8_t *buf, size_t len)
+{
+	size_t qend, pos, rdlen, cut;
+
+	if (len == 0)
+		return 0;
+	if (len <= MSG_HEADER_LEN)
+		return len / 2;
+	qend = question_end(buf, len);
+	if (qend == 0 || qend <= MSG_HEADER_LEN)
+		return MSG_HEADER_LEN + (len - MSG_HEADER_LEN) / 2;
+	if (qend < len && (unsigned)get16(buf + 6) + get16(buf + 8) + get16(buf + 10) > 0) {
+		/* Inside the first record after the question. */
+		pos = qend;
+		if (skip_name(buf, len, &pos) && pos + 10 <= len) {
+			rdlen = get16(buf + pos + 8);
+			pos += 10 + rdlen;
+			if (pos > len)
+				pos = len;
+		} else {
+			pos = len;
+		}
+		/* qend < cut < end of the record (or of the buffer), when there is room */
+		cut = qend + (pos - qend) / 2;
+		if (cut <= qend)
+			cut = qend + 1;
+		if (cut >= len)
+			cut = len - 1;
+		return cut;
+	}
+	/* No record: inside the question. */
+	return MSG_HEADER_LEN + (qend - MSG_HEADER_LEN) / 2;
+}
+
+size_t
+fault_apply(struct fault_rules *r, const struct fault_rule *rule, uint8_t *buf, size_t len)
+{
+	if (rule == NULL || buf == NULL)
+		return len;
+	switch (rule->action) {
+	case FAULT_NOAA:
+		if (len >= 3)
+			buf[2] &= (uint8_t)~0x04;
+		break;
+	case FAULT_BADID:
+		if (len >= 2) {
+			buf[0] ^= 0x5a;
+			buf[1] ^= 0x5a;
+		}
+		break;
+	case FAULT_QMISMATCH:
+		apply_qmismatch(buf, len);
+		break;
+	case FAULT_GARBLE:
+		apply_garble(r, buf, len);
+		break;
+	case FAULT_SHORT:
+		return apply_short(buf, len);
+	case FAULT_TTL:
+		apply_ttl(buf, len, rule->arg);
+		break;
+	default:
+		break;
+	}
+	return len;
+}

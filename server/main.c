@@ -1,0 +1,299 @@
+/* server/main.c -- mxlabd: the command line, --check, and starting the server. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/diag.h"
+#include "common/log.h"
+#include "server/srv.h"
+#include "server/lint.h"
+
+enum {
+	OPT_PORT_FILE = 256,
+	OPT_CONTROL,
+	OPT_QUERY_LOG,
+	OPT_SEED,
+	OPT_CHECK,
+	OPT_ALLOW_NONLOCAL,
+	OPT_VERSION,
+};
+
+static const char usage_text[] =
+    "usage: mxlabd [-z DIR]... [ZONEFILE]... [-f FAULTS] [-a ADDR]... [-p PORT]\n"
+    "              [--port-file FILE] [--control ADDR:PORT | --control unix:PATH]\n"
+    "              [--query-log FILE|-] [--seed N] [-w WORKERS] [-v]... [--check]\n"
+    "              [--allow-nonlocal] [-h|--help] [--version]\n"
+    "\n"
+    "  -z DIR            serve DIR/*.zone and DIR/faults.conf (repeatable)\n"
+    "  ZONEFILE          serve this zone file\n"
+    "  -f FAULTS         fault rules file (repeatable; rules keep command-line order)\n"
+    "  -a ADDR           listen address (repeatable; default 127.0.0.1 and ::1)\n"
+    "  -p PORT           port for UDP and TCP (default 5300; 0 picks a free one)\n"
+    "  --port-file FILE  write the port number to FILE once ready\n"
+    "  --control ADDR:PORT|unix:PATH  HTTP control API (loopback or UNIX socket only)\n"
+    "  --query-log FILE  one JSON line per query (- for stdout)\n"
+    "  --seed N          seed for p= fault rules (default 1)\n"
+    "  -w WORKERS        accepted for compatibility; one event loop serves everything\n"
+    "  -v                more logging on stderr (repeatable)\n"
+    "  --check           load and lint zones and rules, print diagnostics, exit 0/1/2\n"
+    "  --allow-nonlocal  allow listening on non-loopback addresses\n"
+    "With no zones given, the bundled zones/ catalog is served.\n";
+
+static void
+usage(FILE *fp)
+{
+	fputs(usage_text, fp);
+}
+
+/* Parse a whole decimal number in [min, max]. */
+static int
+parse_num(const char *s, unsigned long long min, unsigned long long max,
+	  unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void
+print_entry(const struct diag *d, size_t i, FILE *fp, bool with_severity)
+{
+	const struct diag_entry *e = &d->v[i];
+	char where[300] = "";
+
+	if (with_severity) {
+		char buf[1024];
+		diag_format(d, i, buf, sizeof(buf));
+		fprintf(fp, "%s\n", buf);
+		return;
+	}
+	if (e->file[0] && e->line)
+		snprintf(where, sizeof(where), "%s:%lu: ", e->file, e->line);
+	else if (e->file[0])
+		snprintf(where, sizeof(where), "%s: ", e->file);
+	fprintf(fp, "%s%s\n", where, e->msg);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+	    {"port-file", required_argument, NULL, OPT_PORT_FILE},
+	    {"control", required_argument, NULL, OPT_CONTROL},
+	    {"query-log", required_argument, NULL, OPT_QUERY_LOG},
+	    {"seed", required_argument, NULL, OPT_SEED},
+	    {"check", no_argument, NULL, OPT_CHECK},
+	    {"allow-nonlocal", no_argument, NULL, OPT_ALLOW_NONLOCAL},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {NULL, 0, NULL, 0},
+	};
+	struct srv_conf conf;
+	struct zoneset *zs = NULL;
+	struct fault_rules *fr = NULL;
+	struct srv *s;
+	struct diag d;
+	bool have_zones = false;
+	unsigned long long num;
+	char err[1024];
+	int ch, rc;
+
+	srv_conf_init(&conf);
+	log_init("mxlabd", 0);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":z:f:a:p:w:vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'z':
+			srv_conf_add_source(&conf, SRV_SRC_DIR, optarg);
+			have_zones = true;
+			break;
+		case 'f':
+			srv_conf_add_source(&conf, SRV_SRC_FAULTS, optarg);
+			break;
+		case 'a': {
+			int lo = srv_addr_is_loopback(optarg);
+			if (lo < 0) {
+				fprintf(stderr, "mxlabd: -a %s: not an IPv4 or IPv6 address\n",
+					optarg);
+				goto bad_usage;
+			}
+			/* non-loopback addresses are refused below, once --allow-nonlocal is known */
+			(void)lo;
+			if (srv_conf_add_addr(&conf, optarg, false) < 0) {
+				fprintf(stderr, "mxlabd: -a %s: address too long\n", optarg);
+				goto bad_usage;
+			}
+			break;
+		}
+		case 'p':
+			if (parse_num(optarg, 0, 65535, &num) < 0) {
+				fprintf(stderr, "mxlabd: -p %s: not a port number (0-65535)\n",
+					optarg);
+				goto bad_usage;
+			}
+			conf.port = (int)num;
+			break;
+		case 'w':
+			if (parse_num(optarg, 1, 1024, &num) < 0) {
+				fprintf(stderr, "mxlabd: -w %s: not a worker count (1-1024)\n",
+					optarg);
+				goto bad_usage;
+			}
+			conf.workers = (int)num;
+			break;
+		case 'v':
+			conf.verbose++;
+			break;
+		case OPT_PORT_FILE:
+			free(conf.port_file);
+			conf.port_file = strdup(optarg);
+			break;
+		case OPT_CONTROL:
+			free(conf.control);
+			conf.control = strdup(optarg);
+			break;
+		case OPT_QUERY_LOG:
+			free(conf.query_log);
+			conf.query_log = strdup(optarg);
+			break;
+		case OPT_SEED:
+			if (parse_num(optarg, 0, UINT64_MAX, &num) < 0) {
+				fprintf(stderr, "mxlabd: --seed %s: not a number\n", optarg);
+				goto bad_usage;
+			}
+			conf.seed = num;
+			break;
+		case OPT_CHECK:
+			conf.check = true;
+			break;
+		case OPT_ALLOW_NONLOCAL:
+			conf.allow_nonlocal = true;
+			break;
+		case 'h':
+			usage(stdout);
+			srv_conf_free(&conf);
+			return 0;
+		case OPT_VERSION:
+			printf("mxlabd %s\n", MXLABD_VERSION);
+			srv_conf_free(&conf);
+			return 0;
+		case ':':
+			if (optopt)
+				fprintf(stderr, "mxlabd: option -%c needs an argument\n", optopt);
+			else
+				fprintf(stderr, "mxlabd: option %s needs an argument\n",
+					argv[optind - 1]);
+			goto bad_usage;
+		default:
+			if (optopt)
+				fprintf(stderr, "mxlabd: unknown option -%c\n", optopt);
+			else
+				fprintf(stderr, "mxlabd: unknown option %s\n", argv[optind - 1]);
+			goto bad_usage;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		srv_conf_add_source(&conf, SRV_SRC_ZONE, argv[i]);
+		have_zones = true;
+	}
+	log_init("mxlabd", conf.verbose);
+
+	for (size_t i = 0; i < conf.naddrs; i++) {
+		if (srv_addr_is_loopback(conf.addrs[i].host) == 0 && !conf.allow_nonlocal) {
+			fprintf(stderr,
+				"mxlabd: refusing to listen on non-loopback address %s: this server "
+				"serves broken data on purpose; use --allow-nonlocal to allow it\n",
+				conf.addrs[i].host);
+			goto bad_usage_quiet;
+		}
+	}
+	if (conf.naddrs == 0) {
+		srv_conf_add_addr(&conf, "127.0.0.1", false);
+		srv_conf_add_addr(&conf, "::1", true);
+	}
+	if (conf.control && strncmp(conf.control, "unix:", 5) != 0) {
+		/* the control API must never be public */
+		char host[128];
+		const char *colon = strrchr(conf.control, ':');
+		size_t hl = colon ? (size_t)(colon - conf.control) : 0;
+		if (colon == NULL || hl == 0 || hl >= sizeof(host) ||
+		    parse_num(colon + 1, 1, 65535, &num) < 0) {
+			fprintf(stderr, "mxlabd: --control %s: expected ADDR:PORT or unix:PATH\n",
+				conf.control);
+			goto bad_usage_quiet;
+		}
+		memcpy(host, conf.control, hl);
+		host[hl] = '\0';
+		if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+			memmove(host, host + 1, hl - 2);
+			host[hl - 2] = '\0';
+		}
+		if (srv_addr_is_loopback(host) != 1) {
+			fprintf(stderr, "mxlabd: --control %s: only a loopback address or a UNIX "
+					"socket is allowed\n",
+				conf.control);
+			goto bad_usage_quiet;
+		}
+	}
+	if (conf.workers > 1)
+		log_info("-w %d: one event loop serves all queries", conf.workers);
+	if (!have_zones) {
+		char dir[PATH_MAX];
+		srv_default_zone_dir(dir, sizeof(dir));
+		log_info("no zones given, serving the bundled catalog %s", dir);
+		srv_conf_add_source(&conf, SRV_SRC_DIR, dir);
+	}
+
+	diag_init(&d);
+	rc = srv_load(&conf, &zs, &fr, &d);
+	if (conf.check) {
+		if (rc == 0)
+			lint_zoneset(zs, &d);
+		diag_print(&d, stdout);
+		fflush(stdout);
+		rc = d.errors ? 2 : d.warnings ? 1 : 0;
+		zoneset_free(zs);
+		fault_rules_free(fr);
+		diag_free(&d);
+		srv_conf_free(&conf);
+		return rc;
+	}
+	for (size_t i = 0; i < d.n; i++)
+		print_entry(&d, i, stderr, d.v[i].severity != DIAG_ERROR);
+	if (rc < 0) {
+		if (d.errors == 0)
+			fprintf(stderr, "mxlabd: could not load the zones\n");
+		diag_free(&d);
+		srv_conf_free(&conf);
+		return 2;
+	}
+	diag_free(&d);
+
+	s = srv_new(&conf, zs, fr, err, sizeof(err));
+	if (s == NULL) {
+		fprintf(stderr, "mxlabd: %s\n", err);
+		srv_conf_free(&conf);
+		return 1;
+	}
+	rc = srv_run(s);
+	srv_free(s);
+	srv_conf_free(&conf);
+	return rc;
+
+bad_usage:
+	usage(stderr);
+bad_usage_quiet:
+	srv_conf_free(&conf);
+	return 2;
+}

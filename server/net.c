@@ -1,0 +1,580 @@
+/* server/net.c -- the transports: UDP sockets and TCP listeners on libevent, TCP connections as
+   bufferevents with 2-byte length framing. Knows nothing of DNS beyond framing: each message
+   goes through query_process and the returned state says send, drop, delay or close. */
+#include "server/net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+
+#include "common/log.h"
+
+#define NET_UDP_BATCH     64          /* datagrams read per readable event */
+#define NET_OUT_HIGHWATER (256 * 1024) /* TCP output bytes before reading pauses */
+#define NET_MAX_ADDRS     32
+#define NET_UDP_SOCKBUF   (4 * 1024 * 1024) /* UDP socket buffers asked for */
+
+struct net_listener {
+	struct net *net;                 /* owner; not owned */
+	union qlog_addr addr;            /* bound address (with the port) */
+	evutil_socket_t udp_fd;          /* UDP socket; owned, -1 when none */
+	struct event *udp_ev;            /* UDP readable event; owned */
+	struct evconnlistener *tcp;      /* TCP listener (owns its socket); owned */
+};
+
+struct net_conn {
+	struct net *net;                 /* owner; not owned */
+	struct bufferevent *bev;         /* the connection (owns the socket); owned */
+	union qlog_addr peer;            /* client address */
+	union qlog_addr local;           /* listen address it arrived at */
+	TAILQ_HEAD(, query) waiting;     /* delayed queries not yet answered; owned */
+	size_t nwaiting;                 /* entries in waiting */
+	bool eof;                        /* client closed its side: close once all is written */
+	TAILQ_ENTRY(net_conn) entry;     /* link in net->conns */
+};
+
+struct net {
+	struct event_base *base;         /* event loop; not owned */
+	struct query_ctx *ctx;           /* what queries are answered from; not owned */
+	struct net_listener ls[NET_MAX_ADDRS]; /* listeners; nls used */
+	size_t nls;                      /* listeners in use */
+	TAILQ_HEAD(, net_conn) conns;    /* open TCP connections; owned */
+	size_t nconns;                   /* entries in conns */
+	TAILQ_HEAD(, query) udp_waiting; /* delayed UDP queries; owned */
+	struct query *udp_q;             /* reusable query for UDP datagrams; owned */
+	int idle_ms;                     /* TCP idle timeout */
+	size_t max_conns;                /* TCP connection limit */
+	uint8_t udp_buf[65536];          /* datagram receive buffer */
+};
+
+static void conn_free(struct net_conn *c, bool log_waiting);
+static void conn_read_cb(struct bufferevent *bev, void *arg);
+
+struct net *
+net_new(struct event_base *base, struct query_ctx *ctx)
+{
+	struct net *n = calloc(1, sizeof(*n));
+
+	if (n == NULL)
+		return NULL;
+	n->base = base;
+	n->ctx = ctx;
+	TAILQ_INIT(&n->conns);
+	TAILQ_INIT(&n->udp_waiting);
+	n->idle_ms = NET_IDLE_MS_DEFAULT;
+	n->max_conns = NET_MAX_CONNS_DEFAULT;
+	return n;
+}
+
+void
+net_set_limits(struct net *n, int idle_ms, size_t max_conns)
+{
+	if (idle_ms > 0)
+		n->idle_ms = idle_ms;
+	if (max_conns > 0)
+		n->max_conns = max_conns;
+}
+
+size_t
+net_conn_count(const struct net *n)
+{
+	return n->nconns;
+}
+
+static void
+listener_close(struct net_listener *l)
+{
+	if (l->udp_ev)
+		event_free(l->udp_ev);
+	if (l->udp_fd >= 0)
+		close(l->udp_fd);
+	if (l->tcp)
+		evconnlistener_free(l->tcp);
+	l->udp_ev = NULL;
+	l->udp_fd = -1;
+	l->tcp = NULL;
+}
+
+static void
+query_timer_free(struct query *q)
+{
+	if (q->timer)
+		event_free(q->timer);
+	q->timer = NULL;
+}
+
+void
+net_free(struct net *n)
+{
+	struct net_conn *c;
+	struct query *q;
+
+	if (n == NULL)
+		return;
+	for (size_t i = 0; i < n->nls; i++)
+		listener_close(&n->ls[i]);
+	while ((c = TAILQ_FIRST(&n->conns)) != NULL)
+		conn_free(c, false);
+	while ((q = TAILQ_FIRST(&n->udp_waiting)) != NULL) {
+		TAILQ_REMOVE(&n->udp_waiting, q, entry);
+		query_timer_free(q);
+		query_free(q);
+	}
+	query_free(n->udp_q);
+	free(n);
+}
+
+static socklen_t
+addr_len(const union qlog_addr *a)
+{
+	return a->sa.sa_family == AF_INET6 ? sizeof(a->sin6) : sizeof(a->sin);
+}
+
+/* ---- UDP ---------------------------------------------------------------------------------- */
+
+static void
+udp_send(struct net_listener *l, struct query *q)
+{
+	ssize_t r = sendto(l->udp_fd, q->reply, q->reply_len, 0, &q->client.sa, addr_len(&q->client));
+
+	if (r < 0)
+		log_debug("udp send: %s", strerror(errno));
+	query_done(l->net->ctx, q, r == (ssize_t)q->reply_len);
+}
+
+static void
+udp_delay_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct query *q = arg;
+	struct net_listener *l = q->conn;
+
+	TAILQ_REMOVE(&l->net->udp_waiting, q, entry);
+	query_timer_free(q);
+	udp_send(l, q);
+	query_free(q);
+}
+
+static void
+udp_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_listener *l = arg;
+	struct net *n = l->net;
+
+	for (int i = 0; i < NET_UDP_BATCH; i++) {
+		union qlog_addr peer;
+		socklen_t plen = sizeof(peer);
+		ssize_t len = recvfrom(fd, n->udp_buf, sizeof(n->udp_buf), 0, &peer.sa, &plen);
+		struct query *q;
+
+		if (len < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_debug("udp recv: %s", strerror(errno));
+			return;
+		}
+		if (n->udp_q == NULL && (n->udp_q = query_new()) == NULL)
+			return;
+		q = n->udp_q;
+		query_start(q, false, &peer.sa, &l->addr.sa);
+		switch (query_process(n->ctx, q, n->udp_buf, (size_t)len)) {
+		case QUERY_SEND:
+			udp_send(l, q);
+			break;
+		case QUERY_DELAY: {
+			struct timeval tv = {q->delay_ms / 1000, (q->delay_ms % 1000) * 1000};
+			q->timer = evtimer_new(n->base, udp_delay_cb, q);
+			/* timers count from the loop's cached time: refresh it so a busy batch
+			   never makes a delay end early */
+			event_base_update_cache_time(n->base);
+			if (q->timer == NULL || evtimer_add(q->timer, &tv) < 0) {
+				query_timer_free(q);
+				query_done(n->ctx, q, false);
+				break;
+			}
+			q->conn = l;
+			TAILQ_INSERT_TAIL(&n->udp_waiting, q, entry);
+			n->udp_q = NULL; /* the waiting list owns it now */
+			break;
+		}
+		case QUERY_DROP:
+		case QUERY_CLOSE: /* never over UDP; nothing to close */
+		default:
+			query_done(n->ctx, q, false);
+			break;
+		}
+	}
+}
+
+/* ---- TCP ---------------------------------------------------------------------------------- */
+
+static void
+conn_free(struct net_conn *c, bool log_waiting)
+{
+	struct query *q;
+
+	if (c == NULL)
+		return;
+	while ((q = TAILQ_FIRST(&c->waiting)) != NULL) {
+		TAILQ_REMOVE(&c->waiting, q, entry);
+		query_timer_free(q);
+		if (log_waiting)
+			query_done(c->net->ctx, q, false);
+		query_free(q);
+	}
+	TAILQ_REMOVE(&c->net->conns, c, entry);
+	c->net->nconns--;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+/* Is the connection finished (client gone and nothing left to send)? Frees it if so. */
+static bool
+conn_maybe_finish(struct net_conn *c)
+{
+	if (c->eof && c->nwaiting == 0 &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+		conn_free(c, true);
+		return true;
+	}
+	return false;
+}
+
+static void
+conn_send(struct net_conn *c, struct query *q)
+{
+	uint8_t len[2] = {(uint8_t)(q->reply_len >> 8), (uint8_t)q->reply_len};
+	bool ok = bufferevent_write(c->bev, len, 2) == 0 &&
+		  bufferevent_write(c->bev, q->reply, q->reply_len) == 0;
+
+	query_done(c->net->ctx, q, ok);
+}
+
+/* Resume reading when the connection is below its limits again. */
+static void
+conn_maybe_resume(struct net_conn *c)
+{
+	if (!c->eof && c->nwaiting < NET_CONN_WAITING_MAX &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) < NET_OUT_HIGHWATER &&
+	    !(bufferevent_get_enabled(c->bev) & EV_READ)) {
+		bufferevent_enable(c->bev, EV_READ);
+		/* frames may already wait in the input buffer */
+		if (evbuffer_get_length(bufferevent_get_input(c->bev)) >= 2)
+			conn_read_cb(c->bev, c);
+	}
+}
+
+static void
+tcp_delay_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct query *q = arg;
+	struct net_conn *c = q->conn;
+
+	TAILQ_REMOVE(&c->waiting, q, entry);
+	c->nwaiting--;
+	query_timer_free(q);
+	conn_send(c, q);
+	query_free(q);
+	conn_maybe_resume(c);
+}
+
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct net_conn *c = arg;
+	struct net *n = c->net;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer *out = bufferevent_get_output(bev);
+
+	for (;;) {
+		uint8_t hdr[2];
+		size_t flen;
+		uint8_t *frame;
+		struct query *q;
+
+		if (c->nwaiting >= NET_CONN_WAITING_MAX ||
+		    evbuffer_get_length(out) >= NET_OUT_HIGHWATER) {
+			bufferevent_disable(bev, EV_READ);
+			return;
+		}
+		if (evbuffer_copyout(in, hdr, 2) < 2)
+			return;
+		flen = (size_t)hdr[0] << 8 | hdr[1];
+		if (evbuffer_get_length(in) < 2 + flen)
+			return;
+		frame = evbuffer_pullup(in, (ev_ssize_t)(2 + flen));
+		if (frame == NULL || (q = query_new()) == NULL) {
+			conn_free(c, true);
+			return;
+		}
+		query_start(q, true, &c->peer.sa, &c->local.sa);
+		query_process(n->ctx, q, frame + 2, flen);
+		evbuffer_drain(in, 2 + flen);
+		switch (q->state) {
+		case QUERY_SEND:
+			conn_send(c, q);
+			query_free(q);
+			break;
+		case QUERY_DELAY: {
+			struct timeval tv = {q->delay_ms / 1000, (q->delay_ms % 1000) * 1000};
+			q->timer = evtimer_new(n->base, tcp_delay_cb, q);
+			event_base_update_cache_time(n->base);
+			if (q->timer == NULL || evtimer_add(q->timer, &tv) < 0) {
+				query_timer_free(q);
+				query_done(n->ctx, q, false);
+				query_free(q);
+				break;
+			}
+			q->conn = c;
+			TAILQ_INSERT_TAIL(&c->waiting, q, entry);
+			c->nwaiting++;
+			break;
+		}
+		case QUERY_CLOSE:
+			query_done(n->ctx, q, false);
+			query_free(q);
+			conn_free(c, true);
+			return;
+		case QUERY_DROP:
+		default:
+			query_done(n->ctx, q, false);
+			query_free(q);
+			break;
+		}
+	}
+}
+
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct net_conn *c = arg;
+
+	if (conn_maybe_finish(c))
+		return;
+	conn_maybe_resume(c);
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct net_conn *c = arg;
+
+	if (what & BEV_EVENT_EOF) {
+		c->eof = true;
+		bufferevent_disable(bev, EV_READ);
+		conn_maybe_finish(c);
+		return;
+	}
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && c->nwaiting > 0) {
+		/* idle only counts when we owe the client nothing */
+		bufferevent_enable(bev, EV_READ);
+		return;
+	}
+	/* idle timeout, write timeout or an error */
+	conn_free(c, true);
+}
+
+static void
+tcp_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, int salen,
+	      void *arg)
+{
+	struct net_listener *l = arg;
+	struct net *n = l->net;
+	struct net_conn *c;
+	struct timeval idle = {n->idle_ms / 1000, (n->idle_ms % 1000) * 1000};
+
+	if (n->nconns >= n->max_conns) {
+		log_debug("tcp: connection limit (%zu) reached, closing new connection",
+			  n->max_conns);
+		evutil_closesocket(fd);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c->bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		evutil_closesocket(fd);
+		free(c);
+		return;
+	}
+	c->net = n;
+	TAILQ_INIT(&c->waiting);
+	if ((size_t)salen <= sizeof(c->peer))
+		memcpy(&c->peer, sa, (size_t)salen);
+	c->local = l->addr;
+	TAILQ_INSERT_TAIL(&n->conns, c, entry);
+	n->nconns++;
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static void
+tcp_accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	log_warn("tcp accept");
+}
+
+/* ---- listening ---------------------------------------------------------------------------- */
+
+static int
+parse_addr(const char *host, int port, union qlog_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, host, &a->sin.sin_addr) == 1) {
+		a->sin.sin_family = AF_INET;
+		a->sin.sin_port = htons((uint16_t)port);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &a->sin6.sin6_addr) == 1) {
+		a->sin6.sin6_family = AF_INET6;
+		a->sin6.sin6_port = htons((uint16_t)port);
+		return 0;
+	}
+	return -1;
+}
+
+/* A bound socket of type on a, or -1 with errno set. */
+static int
+bind_socket(const union qlog_addr *a, int type)
+{
+	int fd = socket(a->sa.sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int on = 1;
+
+	if (fd < 0)
+		return -1;
+	if (a->sa.sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (type == SOCK_STREAM) {
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	} else {
+		/* room for bursts: the kernel caps this at net.core.rmem_max/wmem_max */
+		int size = NET_UDP_SOCKBUF;
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	}
+	if (bind(fd, &a->sa, addr_len(a)) < 0 || (type == SOCK_STREAM && listen(fd, 128) < 0)) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+static int
+addr_port(const union qlog_addr *a)
+{
+	return ntohs(a->sa.sa_family == AF_INET6 ? a->sin6.sin6_port : a->sin.sin_port);
+}
+
+static void
+set_port(union qlog_addr *a, int port)
+{
+	if (a->sa.sa_family == AF_INET6)
+		a->sin6.sin6_port = htons((uint16_t)port);
+	else
+		a->sin.sin_port = htons((uint16_t)port);
+}
+
+/* One attempt at binding everything. 0 ok, -1 fatal, 1 port collision worth a retry. */
+static int
+listen_once(struct net *n, const struct net_addr *addrs, size_t naddrs, int port,
+	    int *bound_port, char *err, size_t errlen)
+{
+	int cur = port;
+
+	n->nls = 0;
+	for (size_t i = 0; i < naddrs; i++) {
+		struct net_listener *l = &n->ls[n->nls];
+		int fd;
+
+		memset(l, 0, sizeof(*l));
+		l->udp_fd = -1;
+		l->net = n;
+		if (parse_addr(addrs[i].host, cur, &l->addr) < 0) {
+			snprintf(err, errlen, "invalid listen address '%s'", addrs[i].host);
+			return -1;
+		}
+		for (int type = SOCK_DGRAM;; type = SOCK_STREAM) {
+			fd = bind_socket(&l->addr, type);
+			if (fd < 0) {
+				int e = errno;
+				listener_close(l);
+				if (addrs[i].optional && (e == EADDRNOTAVAIL || e == EAFNOSUPPORT)) {
+					log_info("not listening on %s: %s", addrs[i].host,
+						 strerror(e));
+					break;
+				}
+				snprintf(err, errlen, "cannot listen on %s port %d (%s): %s",
+					 addrs[i].host, cur, type == SOCK_DGRAM ? "udp" : "tcp",
+					 strerror(e));
+				return port == 0 && e == EADDRINUSE ? 1 : -1;
+			}
+			if (type == SOCK_DGRAM) {
+				l->udp_fd = fd;
+				if (cur == 0) {
+					socklen_t sl = sizeof(l->addr);
+					getsockname(fd, &l->addr.sa, &sl);
+					cur = addr_port(&l->addr);
+				}
+				set_port(&l->addr, cur);
+				continue;
+			}
+			l->tcp = evconnlistener_new(n->base, tcp_accept_cb, l,
+						    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1,
+						    fd);
+			l->udp_ev = event_new(n->base, l->udp_fd, EV_READ | EV_PERSIST, udp_read_cb, l);
+			if (l->tcp == NULL || l->udp_ev == NULL || event_add(l->udp_ev, NULL) < 0) {
+				if (l->tcp == NULL)
+					close(fd);
+				listener_close(l);
+				snprintf(err, errlen, "cannot set up listener on %s", addrs[i].host);
+				return -1;
+			}
+			evconnlistener_set_error_cb(l->tcp, tcp_accept_error_cb);
+			n->nls++;
+			break;
+		}
+	}
+	if (n->nls == 0) {
+		snprintf(err, errlen, "no address to listen on");
+		return -1;
+	}
+	*bound_port = cur;
+	return 0;
+}
+
+int
+net_listen(struct net *n, const struct net_addr *addrs, size_t naddrs, int port,
+	   int *bound_port, char *err, size_t errlen)
+{
+	if (naddrs > NET_MAX_ADDRS) {
+		snprintf(err, errlen, "too many listen addresses (at most %d)", NET_MAX_ADDRS);
+		return -1;
+	}
+	for (int attempt = 0; attempt < 16; attempt++) {
+		int r = listen_once(n, addrs, naddrs, port, bound_port, err, errlen);
+		if (r == 0)
+			return 0;
+		for (size_t i = 0; i < n->nls; i++)
+			listener_close(&n->ls[i]);
+		n->nls = 0;
+		if (r < 0)
+			return -1;
+	}
+	return -1;
+}

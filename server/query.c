@@ -1,0 +1,257 @@
+/* server/query.c -- one query from bytes in to bytes out: parse, match faults, build, apply
+   byte faults. Pure apart from the clock: the transport acts on the returned state. */
+#include "server/query.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/answer.h"
+
+#define RCODE_SERVFAIL 2
+#define RCODE_NXDOMAIN 3
+#define RCODE_NOERROR  0
+#define RCODE_FORMERR  1
+#define RCODE_NOTIMP   4
+#define RCODE_BADVERS  16
+
+struct query *
+query_new(void)
+{
+	return calloc(1, sizeof(struct query));
+}
+
+void
+query_free(struct query *q)
+{
+	if (q == NULL)
+		return;
+	qlog_entry_clear(&q->log);
+	free(q->reply);
+	free(q);
+}
+
+static void
+copy_addr(union qlog_addr *dst, const struct sockaddr *sa)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		memcpy(&dst->sin, sa, sizeof(dst->sin));
+	else if (sa->sa_family == AF_INET6)
+		memcpy(&dst->sin6, sa, sizeof(dst->sin6));
+}
+
+void
+query_start(struct query *q, bool tcp, const struct sockaddr *client,
+	    const struct sockaddr *listen)
+{
+	qlog_entry_clear(&q->log);
+	memset(&q->log, 0, sizeof(q->log));
+	q->tcp = tcp;
+	copy_addr(&q->client, client);
+	copy_addr(&q->listen, listen);
+	clock_gettime(CLOCK_MONOTONIC, &q->start);
+	clock_gettime(CLOCK_REALTIME, &q->log.time);
+	q->state = QUERY_DROP;
+	q->delay_ms = 0;
+	q->reply_len = 0;
+	q->parse = MSG_DROP;
+	memset(&q->msg, 0, sizeof(q->msg));
+}
+
+/* Make reply hold at least n bytes. */
+static int
+reserve(struct query *q, size_t n)
+{
+	uint8_t *p;
+
+	if (q->reply_cap >= n)
+		return 0;
+	p = realloc(q->reply, n);
+	if (p == NULL)
+		return -1;
+	q->reply = p;
+	q->reply_cap = n;
+	return 0;
+}
+
+/* Largest reply the transport allows for this query. */
+static size_t
+reply_limit(const struct query *q)
+{
+	if (q->tcp)
+		return QUERY_TCP_MAX;
+	if (q->msg.edns && q->msg.edns_size > MSG_UDP_MINSIZE)
+		return q->msg.edns_size;
+	return MSG_UDP_MINSIZE;
+}
+
+enum query_state
+query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t len)
+{
+	const struct fault_rule *rule = NULL;
+	enum fault_action act = FAULT_NONE;
+	struct answer_meta meta;
+	size_t limit;
+	char name[1025];
+
+	memset(&meta, 0, sizeof(meta));
+	q->parse = msg_parse_query(pkt, len, &q->msg);
+	q->log.tcp = q->tcp;
+	q->log.client = q->client;
+	q->log.listen = q->listen;
+	q->log.id = q->msg.id;
+	q->log.qtype = -1;
+	q->log.edns = q->msg.edns ? q->msg.edns_size : -1;
+	q->log.edns_do = q->msg.edns && q->msg.edns_do;
+	q->log.rcode = -1;
+	q->log.action = "answer";
+	if (q->msg.has_question) {
+		msg_name_to_str(q->msg.qname, name, sizeof(name));
+		q->log.qname = strdup(name);
+		q->log.qtype = q->msg.qtype;
+	}
+	limit = reply_limit(q);
+	if (reserve(q, limit) < 0)
+		goto drop;
+
+	switch (q->parse) {
+	case MSG_OK:
+		break;
+	case MSG_FORMERR:
+		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_FORMERR, false, false, q->reply,
+					    limit, &meta);
+		goto send;
+	case MSG_NOTIMP:
+		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_NOTIMP, false, false, q->reply,
+					    limit, &meta);
+		goto send;
+	case MSG_BADVERS:
+		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_BADVERS, false, false, q->reply,
+					    limit, &meta);
+		goto send;
+	case MSG_DROP:
+	default:
+		goto drop;
+	}
+
+	if (ctx->rules) {
+		struct fault_query fq = {
+		    .qname = name,
+		    .qtype = q->msg.qtype,
+		    .tcp = q->tcp,
+		    .client = q->client.sa.sa_family ? &q->client.sa : NULL,
+		    .listen = q->listen.sa.sa_family ? &q->listen.sa : NULL,
+		};
+		rule = fault_match(ctx->rules, &fq);
+	}
+	if (rule) {
+		act = fault_rule_action(rule);
+		q->log.fault = strdup(fault_rule_text(rule));
+		q->log.action = fault_action_name(act);
+		ctx->stats.faults++;
+	}
+
+	switch (act) {
+	case FAULT_DROP:
+		goto drop;
+	case FAULT_TCP_CLOSE:
+		if (q->tcp) {
+			q->state = QUERY_CLOSE;
+			return q->state;
+		}
+		break;
+	case FAULT_RCODE: {
+		uint16_t rc = (uint16_t)fault_rule_arg(rule);
+		/* NXDOMAIN (with SOA) and empty NOERROR are authoritative lies; the others are
+		   plain errors without AA, as a real server sends them */
+		bool aa = rc == RCODE_NXDOMAIN || rc == RCODE_NOERROR;
+		q->reply_len = answer_empty(ctx->zs, &q->msg, rc, aa, false, q->reply, limit, &meta);
+		goto send;
+	}
+	case FAULT_TRUNCATE:
+		if (!q->tcp) {
+			q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_NOERROR, true, true,
+						    q->reply, limit, &meta);
+			goto send;
+		}
+		break;
+	default:
+		break;
+	}
+
+	q->reply_len = answer_build(ctx->zs, &q->msg, limit, q->reply, limit, &meta);
+	if (q->reply_len == 0) {
+		memset(&meta, 0, sizeof(meta));
+		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_SERVFAIL, false, false, q->reply,
+					    limit, &meta);
+		goto send;
+	}
+	if (rule)
+		q->reply_len = fault_apply(ctx->rules, rule, q->reply, q->reply_len);
+	if (act == FAULT_DELAY) {
+		q->log.rcode = meta.rcode;
+		q->delay_ms = fault_rule_arg(rule);
+		q->state = QUERY_DELAY;
+		return q->state;
+	}
+
+send:
+	if (q->reply_len == 0)
+		goto drop;
+	q->log.rcode = meta.rcode;
+	q->state = QUERY_SEND;
+	return q->state;
+drop:
+	q->reply_len = 0;
+	if (!rule)
+		q->log.action = "drop";
+	q->state = QUERY_DROP;
+	return q->state;
+}
+
+void
+query_done(struct query_ctx *ctx, struct query *q, bool sent)
+{
+	struct query_stats *st = &ctx->stats;
+	struct timespec now;
+	int64_t us;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	us = (int64_t)(now.tv_sec - q->start.tv_sec) * 1000000 +
+	     (now.tv_nsec - q->start.tv_nsec) / 1000;
+	q->log.latency_us = us > 0 ? (uint64_t)us : 0;
+	if (sent && q->reply_len >= MSG_HEADER_LEN) {
+		q->log.flags = (uint16_t)(q->reply[2] << 8 | q->reply[3]);
+		q->log.ancount = (uint16_t)(q->reply[6] << 8 | q->reply[7]);
+		q->log.bytes = (uint32_t)q->reply_len;
+		if (q->log.rcode < 0)
+			q->log.rcode = q->reply[3] & 0x0f;
+	} else {
+		sent = false;
+		q->log.rcode = -1;
+		q->log.bytes = 0;
+	}
+
+	st->queries++;
+	if (q->tcp)
+		st->tcp++;
+	else
+		st->udp++;
+	if (q->log.qtype >= 0) {
+		if (q->log.qtype < 256)
+			st->by_type[q->log.qtype]++;
+		else
+			st->by_type_other++;
+	}
+	if (sent && q->log.rcode >= 0 && q->log.rcode < 32)
+		st->by_rcode[q->log.rcode]++;
+	if (!sent)
+		st->drops++;
+
+	if (ctx->qlog)
+		qlog_add(ctx->qlog, &q->log);
+	else
+		qlog_entry_clear(&q->log);
+}

@@ -1,0 +1,119 @@
+/* server/srv.h -- daemon glue: what to load (zones, rules) from the command line, loading it
+   all-or-nothing into new objects, and the running server (event loop, signals, reload). */
+#ifndef MXLAB_SRV_H
+#define MXLAB_SRV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "common/diag.h"
+#include "server/fault.h"
+#include "server/net.h"
+#include "server/qlog.h"
+#include "server/query.h"
+#include "server/zone.h"
+
+#define MXLABD_VERSION "0.1.0"
+
+enum srv_source_kind {
+	SRV_SRC_DIR,     /* -z DIR: DIR/ *.zone in sorted order, then DIR/faults.conf if present */
+	SRV_SRC_ZONE,    /* a zone file argument */
+	SRV_SRC_FAULTS,  /* -f FILE */
+};
+
+struct srv_source {
+	enum srv_source_kind kind;  /* what path is */
+	char *path;                 /* file or directory; owned */
+};
+
+/* Everything the command line asked for. */
+struct srv_conf {
+	struct srv_source *src;     /* sources in command-line order; owned */
+	size_t nsrc;                /* entries in src */
+	struct net_addr *addrs;     /* listen addresses; owned */
+	size_t naddrs;              /* entries in addrs */
+	int port;                   /* -p (0: pick a free one) */
+	char *port_file;            /* --port-file; owned, NULL when none */
+	char *control;              /* --control ADDR:PORT or unix:PATH; owned, NULL when none */
+	char *query_log;            /* --query-log FILE or "-"; owned, NULL when none */
+	uint64_t seed;              /* --seed for the fault rules' PRNG */
+	int workers;                /* -w (accepted; one event loop serves everything) */
+	int verbose;                /* -v count */
+	bool check;                 /* --check */
+	bool allow_nonlocal;        /* --allow-nonlocal */
+};
+
+void srv_conf_init(struct srv_conf *c);
+void srv_conf_free(struct srv_conf *c);
+int srv_conf_add_source(struct srv_conf *c, enum srv_source_kind kind, const char *path);
+int srv_conf_add_addr(struct srv_conf *c, const char *host, bool optional);
+
+/* Is host (numeric IPv4/IPv6) a loopback address? -1 when it is not an address at all. */
+int srv_addr_is_loopback(const char *host);
+
+/* Load every source of c into new objects (*zsp, *frp). Every problem goes to d as file:line.
+   Returns 0 when all of it loaded (the objects are then the caller's), -1 otherwise (nothing
+   returned, everything freed). */
+int srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **frp,
+	     struct diag *d);
+
+/* Add "file:line: message" (as fault_rules_* report it) to d as an error. */
+void srv_diag_add_msg(struct diag *d, const char *msg);
+
+/* The directory of the bundled catalog: <dir of the executable>/../zones when it exists (source
+   tree), else MXLAB_DATADIR/zones. */
+void srv_default_zone_dir(char *buf, size_t len);
+
+struct control;
+
+/* A zone added or replaced through the control API (kept until the next reload). */
+struct srv_apizone {
+	char origin[1025];            /* zone origin, lower case with trailing dot */
+	char name[1100];              /* name used for file:line ("zones/ORIGIN") */
+	char *text;                   /* zone file text; owned */
+};
+
+/* The running server. */
+struct srv {
+	struct srv_conf *conf;        /* command line; not owned */
+	struct event_base *base;      /* event loop; owned */
+	struct net *net;              /* transports; owned */
+	struct control *control;      /* control API; owned, NULL without --control */
+	struct query_ctx ctx;         /* zones, rules, log, stats queries use; zs/rules owned */
+	struct qlog *qlog;            /* query log ring; owned */
+	FILE *qlog_fp;                /* --query-log file; owned (NULL or stdout when not) */
+	struct event *sig_hup;        /* SIGHUP: reload; owned */
+	struct event *sig_term;       /* SIGTERM: stop; owned */
+	struct event *sig_int;        /* SIGINT: stop; owned */
+	struct timespec started;      /* monotonic start time (uptime) */
+	int port;                     /* port bound */
+	struct srv_apizone *apiz;     /* zones from the control API; owned */
+	size_t napiz;                 /* entries in apiz */
+};
+
+/* Build the running server from c and data already loaded (taken over). NULL + err on error. */
+struct srv *srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *err,
+		    size_t errlen);
+/* Listen, announce readiness (ready line, port file), run until SIGTERM/SIGINT. Returns the
+   exit status. */
+int srv_run(struct srv *s);
+void srv_free(struct srv *s);
+
+/* Reload everything from the configured sources; keeps the old data when anything fails.
+   0 ok, -1 with the reason in err. */
+int srv_reload(struct srv *s, char *err, size_t errlen);
+
+/* Control API operations: each builds new data and swaps it in only when all of it is valid;
+   0 ok, -1 with "name:line: message" in err (nothing served changes). */
+int srv_zone_put(struct srv *s, const char *origin, const char *text, char *err, size_t errlen);
+int srv_zone_delete(struct srv *s, const char *origin, char *err, size_t errlen);
+int srv_faults_append(struct srv *s, const char *text, char *err, size_t errlen);
+int srv_faults_replace(struct srv *s, const char *text, char *err, size_t errlen);
+void srv_faults_clear(struct srv *s);
+
+#endif

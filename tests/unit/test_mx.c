@@ -1,0 +1,1019 @@
+/* tests/unit/test_mx.c -- domain mode on a fake DNS: every problem code, verdicts, ordering. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "client/check.h"
+#include "client/lookup.h"
+#include "client/mx.h"
+#include "client/rdns.h"
+#include "tests/unit/test_mxcheck_fake.h"
+
+#define PTR6_1 "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa."
+
+/* A healthy two-MX domain with forward-confirmed reverse DNS everywhere. */
+static const char *const good_zone[] = {
+    "good.test. 300 IN MX 10 mx1.good.test.",
+    "good.test. 300 IN MX 20 mx2.good.test.",
+    "mx1.good.test. 300 IN A 192.0.2.1",
+    "mx1.good.test. 300 IN AAAA 2001:db8::1",
+    "mx2.good.test. 300 IN A 192.0.2.2",
+    "1.2.0.192.in-addr.arpa. 300 IN PTR mx1.good.test.",
+    "2.2.0.192.in-addr.arpa. 300 IN PTR mx2.good.test.",
+    PTR6_1 " 300 IN PTR mx1.good.test.",
+    NULL,
+};
+
+/* Run target over records (plus the healthy zone); fail (name,type,status,reason) optional. */
+static struct check_result *
+run(const char *target, const char *const *rrs, const struct check_options *o)
+{
+	struct lookup_fake *f;
+	struct lookup *lk = fake_new(&f, good_zone);
+	struct check_result *r;
+
+	for (size_t i = 0; rrs && rrs[i]; i++)
+		cr_assert_eq(lookup_fake_add(f, rrs[i]), 0, "%s", rrs[i]);
+	r = fake_mx(lk, target, o);
+	lookup_free(lk);
+	return r;
+}
+
+static struct check_result *
+run_fail(const char *target, const char *const *rrs, const char *name, uint16_t type,
+	 enum lookup_status st, enum lookup_reason why)
+{
+	struct lookup_fake *f;
+	struct lookup *lk = fake_new(&f, good_zone);
+	struct check_result *r;
+
+	for (size_t i = 0; rrs && rrs[i]; i++)
+		cr_assert_eq(lookup_fake_add(f, rrs[i]), 0, "%s", rrs[i]);
+	lookup_fake_fail(f, name, type, st, why);
+	r = fake_mx(lk, target, NULL);
+	lookup_free(lk);
+	return r;
+}
+
+/* ---- scenarios, one per problem code (reused by every_code_is_produced) ---------------- */
+
+static struct check_result *
+sc_nxdomain(void)
+{
+	return run("missing.test", NULL, NULL);
+}
+
+static struct check_result *
+sc_no_mail_records(void)
+{
+	static const char *const z[] = {"empty.test. 300 IN TXT \"no mail here\"", NULL};
+	return run("empty.test", z, NULL);
+}
+
+static struct check_result *
+sc_null_mx(void)
+{
+	static const char *const z[] = {"null.test. 300 IN MX 0 .", NULL};
+	return run("null.test", z, NULL);
+}
+
+static struct check_result *
+sc_null_mx_mixed(void)
+{
+	static const char *const z[] = {"mixed.test. 300 IN MX 0 .",
+					"mixed.test. 300 IN MX 10 mx1.good.test.", NULL};
+	return run("mixed.test", z, NULL);
+}
+
+static struct check_result *
+sc_null_mx_bad_preference(void)
+{
+	static const char *const z[] = {"nullpref.test. 300 IN MX 10 .", NULL};
+	return run("nullpref.test", z, NULL);
+}
+
+static struct check_result *
+sc_implicit_mx(void)
+{
+	static const char *const z[] = {"impl.test. 300 IN A 192.0.2.1", NULL};
+	return run("impl.test", z, NULL);
+}
+
+static struct check_result *
+sc_domain_cname(void)
+{
+	static const char *const z[] = {"alias.test. 300 IN CNAME good.test.", NULL};
+	return run("alias.test", z, NULL);
+}
+
+static struct check_result *
+sc_mx_ip_literal(void)
+{
+	static const char *const z[] = {"lit.test. 300 IN MX 10 192.0.2.1.", NULL};
+	return run("lit.test", z, NULL);
+}
+
+static struct check_result *
+sc_mx_bad_name(void)
+{
+	static const char *const z[] = {"badname.test. 300 IN MX 10 bad_host.good.test.",
+					"badname.test. 300 IN MX 20 mx1.good.test.", NULL};
+	return run("badname.test", z, NULL);
+}
+
+static struct check_result *
+sc_mx_duplicate(void)
+{
+	static const char *const z[] = {"dup.test. 300 IN MX 10 mx2.good.test.",
+					"dup.test. 300 IN MX 20 mx2.good.test.", NULL};
+	return run("dup.test", z, NULL);
+}
+
+static struct check_result *
+sc_mx_cname(void)
+{
+	static const char *const z[] = {"mxc.test. 300 IN MX 10 alias.mxc.test.",
+					"alias.mxc.test. 300 IN CNAME mx2.good.test.", NULL};
+	return run("mxc.test", z, NULL);
+}
+
+static struct check_result *
+sc_mx_host_nxdomain(void)
+{
+	static const char *const z[] = {"hnx.test. 300 IN MX 10 nowhere.hnx.test.", NULL};
+	return run("hnx.test", z, NULL);
+}
+
+static struct check_result *
+sc_mx_host_nodata(void)
+{
+	static const char *const z[] = {"hnd.test. 300 IN MX 10 mx.hnd.test.",
+					"mx.hnd.test. 300 IN TXT \"no address\"", NULL};
+	return run("hnd.test", z, NULL);
+}
+
+static struct check_result *
+sc_mx_host_tempfail(void)
+{
+	static const char *const z[] = {"htf.test. 300 IN MX 10 mx.htf.test.",
+					"mx.htf.test. 300 IN A 192.0.2.7", NULL};
+	return run_fail("htf.test", z, "mx.htf.test.", 0, LOOKUP_TEMPORARY, LOOKUP_R_SERVFAIL);
+}
+
+static struct check_result *
+sc_mx_host_wrong_family(void)
+{
+	static const char *const z[] = {"v6.test. 300 IN MX 10 mx.v6.test.",
+					"mx.v6.test. 300 IN AAAA 2001:db8::6", NULL};
+	struct check_options o;
+	check_options_init(&o);
+	o.want6 = false;
+	o.no_ptr = true;
+	return run("v6.test", z, &o);
+}
+
+static struct check_result *
+sc_mx_address_unroutable(void)
+{
+	static const char *const z[] = {"loop.test. 300 IN MX 10 mx.loop.test.",
+					"mx.loop.test. 300 IN A 127.0.0.1", NULL};
+	return run("loop.test", z, NULL);
+}
+
+static struct check_result *
+sc_mx_address_private(void)
+{
+	static const char *const z[] = {"priv.test. 300 IN MX 10 mx.priv.test.",
+					"mx.priv.test. 300 IN A 10.1.2.3", NULL};
+	return run("priv.test", z, NULL);
+}
+
+static struct check_result *
+sc_no_usable_mx(void)
+{
+	return sc_mx_host_nxdomain();
+}
+
+static struct check_result *
+sc_primary_mx_v6_only(void)
+{
+	static const char *const z[] = {"p6.test. 300 IN MX 10 mx.v6.test.",
+					"p6.test. 300 IN MX 20 mx2.good.test.",
+					"mx.v6.test. 300 IN AAAA 2001:db8::6", NULL};
+	return run("p6.test", z, NULL);
+}
+
+static struct check_result *
+sc_self_loop(void)
+{
+	static const char *const self[] = {"MX1.good.test"};
+	struct check_options o;
+	check_options_init(&o);
+	o.self = self;
+	o.nself = 1;
+	return run("good.test", NULL, &o);
+}
+
+static struct check_result *
+sc_no_primary_relay(void)
+{
+	static const char *const z[] = {"backup.test. 300 IN MX 10 gone.backup.test.",
+					"backup.test. 300 IN MX 20 mx2.good.test.", NULL};
+	static const char *const self[] = {"192.0.2.2"};
+	struct check_options o;
+	check_options_init(&o);
+	o.self = self;
+	o.nself = 1;
+	return run("backup.test", z, &o);
+}
+
+static struct check_result *
+sc_cname_loop(void)
+{
+	static const char *const z[] = {"cl.test. 300 IN MX 10 a.cl.test.",
+					"a.cl.test. 300 IN CNAME b.cl.test.",
+					"b.cl.test. 300 IN CNAME a.cl.test.", NULL};
+	return run("cl.test", z, NULL);
+}
+
+static struct check_result *
+sc_dns(enum lookup_status st, enum lookup_reason why)
+{
+	return run_fail("good.test", NULL, "good.test.", LOOKUP_T_MX, st, why);
+}
+
+static struct check_result *
+sc_dns_servfail(void)
+{
+	return sc_dns(LOOKUP_TEMPORARY, LOOKUP_R_SERVFAIL);
+}
+
+static struct check_result *
+sc_dns_refused(void)
+{
+	return sc_dns(LOOKUP_TEMPORARY, LOOKUP_R_REFUSED);
+}
+
+static struct check_result *
+sc_dns_notimp(void)
+{
+	return sc_dns(LOOKUP_TEMPORARY, LOOKUP_R_NOTIMP);
+}
+
+static struct check_result *
+sc_dns_formerr(void)
+{
+	return sc_dns(LOOKUP_FORMERR, LOOKUP_R_FORMERR);
+}
+
+static struct check_result *
+sc_dns_timeout(void)
+{
+	return sc_dns(LOOKUP_TEMPORARY, LOOKUP_R_TIMEOUT);
+}
+
+static struct check_result *
+sc_dns_network(void)
+{
+	return sc_dns(LOOKUP_TEMPORARY, LOOKUP_R_NETWORK);
+}
+
+static struct check_result *
+sc_dns_tcp_failed(void)
+{
+	return sc_dns(LOOKUP_TEMPORARY, LOOKUP_R_TCP_FAILED);
+}
+
+static struct check_result *
+sc_flags(bool aa, bool tc)
+{
+	struct lookup_fake *f;
+	struct lookup *lk = fake_new(&f, good_zone);
+	struct check_result *r;
+
+	lookup_fake_flags(f, "good.test.", LOOKUP_T_MX, aa, tc);
+	r = fake_mx(lk, "good.test", NULL);
+	lookup_free(lk);
+	return r;
+}
+
+static struct check_result *
+sc_dns_truncated(void)
+{
+	return sc_flags(true, true);
+}
+
+static struct check_result *
+sc_dns_not_authoritative(void)
+{
+	return sc_flags(false, false);
+}
+
+static struct check_result *
+sc_ptr_missing(void)
+{
+	static const char *const z[] = {"np.test. 300 IN MX 10 mx.np.test.",
+					"mx.np.test. 300 IN A 198.51.100.9", NULL};
+	return run("np.test", z, NULL);
+}
+
+static struct check_result *
+sc_ptr_tempfail(void)
+{
+	return run_fail("good.test", NULL, "2.2.0.192.in-addr.arpa.", LOOKUP_T_PTR,
+			LOOKUP_TEMPORARY, LOOKUP_R_TIMEOUT);
+}
+
+static struct check_result *
+sc_ptr(const char *ptr_rrs0, const char *ptr_rrs1, const char *extra)
+{
+	const char *z[] = {"pt.test. 300 IN MX 10 mx.pt.test.", "mx.pt.test. 300 IN A 198.51.100.7",
+			   ptr_rrs0, ptr_rrs1, extra, NULL};
+	/* NULL entries end the list early, which is what we want */
+	return run("pt.test", z, NULL);
+}
+
+static struct check_result *
+sc_ptr_numeric(void)
+{
+	return sc_ptr("7.100.51.198.in-addr.arpa. 300 IN PTR 198.51.100.7.", NULL, NULL);
+}
+
+static struct check_result *
+sc_ptr_bad_name(void)
+{
+	return sc_ptr("7.100.51.198.in-addr.arpa. 300 IN PTR under_score.pt.test.", NULL, NULL);
+}
+
+static struct check_result *
+sc_ptr_multiple(void)
+{
+	return sc_ptr("7.100.51.198.in-addr.arpa. 300 IN PTR mx.pt.test.",
+		      "7.100.51.198.in-addr.arpa. 300 IN PTR other.pt.test.",
+		      "other.pt.test. 300 IN A 198.51.100.7");
+}
+
+static struct check_result *
+sc_ptr_cname(void)
+{
+	return sc_ptr("7.100.51.198.in-addr.arpa. 300 IN PTR alias.pt.test.",
+		      "alias.pt.test. 300 IN CNAME mx.pt.test.", NULL);
+}
+
+static struct check_result *
+sc_ptr_target_nxdomain(void)
+{
+	return sc_ptr("7.100.51.198.in-addr.arpa. 300 IN PTR gone.pt.test.", NULL, NULL);
+}
+
+static struct check_result *
+sc_fcrdns_mismatch(void)
+{
+	return sc_ptr("7.100.51.198.in-addr.arpa. 300 IN PTR other.pt.test.",
+		      "other.pt.test. 300 IN A 198.51.100.8", NULL);
+}
+
+static struct check_result *
+sc_fcrdns_tempfail(void)
+{
+	static const char *const z[] = {"pt.test. 300 IN MX 10 mx.pt.test.",
+					"mx.pt.test. 300 IN A 198.51.100.7",
+					"7.100.51.198.in-addr.arpa. 300 IN PTR host.slow.test.", NULL};
+	return run_fail("pt.test", z, "host.slow.test.", 0, LOOKUP_TEMPORARY, LOOKUP_R_TIMEOUT);
+}
+
+static struct check_result *
+sc_ptr_not_mx_name(void)
+{
+	return sc_ptr("7.100.51.198.in-addr.arpa. 300 IN PTR other.pt.test.",
+		      "other.pt.test. 300 IN A 198.51.100.7", NULL);
+}
+
+static struct check_result *
+sc_helo_mismatch(void)
+{
+	struct lookup_fake *f;
+	struct lookup *lk = fake_new(&f, good_zone);
+	struct check_result *r = fake_addr(lk, "192.0.2.1", "mx2.good.test");
+
+	lookup_free(lk);
+	return r;
+}
+
+struct scenario {
+	char code[32];                      /* code the scenario must produce */
+	struct check_result *(*fn)(void);   /* builds the fake DNS and runs the check */
+	enum check_severity sev;            /* severity expected for the code */
+	enum check_verdict verdict;         /* verdict expected */
+};
+
+static const struct scenario scenarios[] = {
+    {"nxdomain", sc_nxdomain, CHECK_ERROR, CHECK_PERMFAIL},
+    {"no-mail-records", sc_no_mail_records, CHECK_ERROR, CHECK_PERMFAIL},
+    {"null-mx", sc_null_mx, CHECK_INFO, CHECK_PERMFAIL},
+    {"null-mx-mixed", sc_null_mx_mixed, CHECK_ERROR, CHECK_PERMFAIL},
+    {"null-mx-bad-preference", sc_null_mx_bad_preference, CHECK_ERROR, CHECK_PERMFAIL},
+    {"implicit-mx", sc_implicit_mx, CHECK_INFO, CHECK_DELIVER},
+    {"domain-cname", sc_domain_cname, CHECK_INFO, CHECK_DELIVER},
+    {"mx-ip-literal", sc_mx_ip_literal, CHECK_ERROR, CHECK_PERMFAIL},
+    {"mx-bad-name", sc_mx_bad_name, CHECK_ERROR, CHECK_DELIVER},
+    {"mx-duplicate", sc_mx_duplicate, CHECK_WARNING, CHECK_DELIVER},
+    {"mx-cname", sc_mx_cname, CHECK_WARNING, CHECK_DELIVER},
+    {"mx-host-nxdomain", sc_mx_host_nxdomain, CHECK_ERROR, CHECK_PERMFAIL},
+    {"mx-host-nodata", sc_mx_host_nodata, CHECK_ERROR, CHECK_PERMFAIL},
+    {"mx-host-tempfail", sc_mx_host_tempfail, CHECK_WARNING, CHECK_TEMPFAIL},
+    {"mx-host-wrong-family", sc_mx_host_wrong_family, CHECK_ERROR, CHECK_PERMFAIL},
+    {"mx-address-unroutable", sc_mx_address_unroutable, CHECK_ERROR, CHECK_PERMFAIL},
+    {"mx-address-private", sc_mx_address_private, CHECK_WARNING, CHECK_DELIVER},
+    {"no-usable-mx", sc_no_usable_mx, CHECK_ERROR, CHECK_PERMFAIL},
+    {"primary-mx-v6-only", sc_primary_mx_v6_only, CHECK_WARNING, CHECK_DELIVER},
+    {"self-loop", sc_self_loop, CHECK_ERROR, CHECK_PERMFAIL},
+    {"no-primary-relay", sc_no_primary_relay, CHECK_ERROR, CHECK_TEMPFAIL},
+    {"cname-loop", sc_cname_loop, CHECK_ERROR, CHECK_PERMFAIL},
+    {"dns-servfail", sc_dns_servfail, CHECK_ERROR, CHECK_TEMPFAIL},
+    {"dns-refused", sc_dns_refused, CHECK_ERROR, CHECK_TEMPFAIL},
+    {"dns-notimp", sc_dns_notimp, CHECK_ERROR, CHECK_TEMPFAIL},
+    {"dns-formerr", sc_dns_formerr, CHECK_ERROR, CHECK_TEMPFAIL},
+    {"dns-timeout", sc_dns_timeout, CHECK_ERROR, CHECK_TEMPFAIL},
+    {"dns-network", sc_dns_network, CHECK_ERROR, CHECK_TEMPFAIL},
+    {"dns-truncated", sc_dns_truncated, CHECK_INFO, CHECK_DELIVER},
+    {"dns-tcp-failed", sc_dns_tcp_failed, CHECK_ERROR, CHECK_TEMPFAIL},
+    {"dns-not-authoritative", sc_dns_not_authoritative, CHECK_WARNING, CHECK_DELIVER},
+    {"ptr-missing", sc_ptr_missing, CHECK_WARNING, CHECK_DELIVER},
+    {"ptr-tempfail", sc_ptr_tempfail, CHECK_WARNING, CHECK_DELIVER},
+    {"ptr-numeric", sc_ptr_numeric, CHECK_WARNING, CHECK_DELIVER},
+    {"ptr-bad-name", sc_ptr_bad_name, CHECK_WARNING, CHECK_DELIVER},
+    {"ptr-multiple", sc_ptr_multiple, CHECK_WARNING, CHECK_DELIVER},
+    {"ptr-cname", sc_ptr_cname, CHECK_WARNING, CHECK_DELIVER},
+    {"ptr-target-nxdomain", sc_ptr_target_nxdomain, CHECK_WARNING, CHECK_DELIVER},
+    {"fcrdns-mismatch", sc_fcrdns_mismatch, CHECK_WARNING, CHECK_DELIVER},
+    {"fcrdns-tempfail", sc_fcrdns_tempfail, CHECK_WARNING, CHECK_DELIVER},
+    {"ptr-not-mx-name", sc_ptr_not_mx_name, CHECK_INFO, CHECK_DELIVER},
+    {"helo-mismatch", sc_helo_mismatch, CHECK_WARNING, CHECK_PASS},
+};
+
+/* The code list of the contract, verbatim. */
+static const char spec_codes[] =
+    "nxdomain no-mail-records null-mx null-mx-mixed null-mx-bad-preference implicit-mx "
+    "domain-cname mx-ip-literal mx-bad-name mx-duplicate mx-cname mx-host-nxdomain "
+    "mx-host-nodata mx-host-tempfail mx-host-wrong-family mx-address-unroutable "
+    "mx-address-private no-usable-mx primary-mx-v6-only self-loop no-primary-relay cname-loop "
+    "dns-servfail dns-refused dns-notimp dns-formerr dns-timeout dns-truncated dns-tcp-failed "
+    "dns-not-authoritative ptr-missing ptr-tempfail ptr-numeric ptr-multiple ptr-cname "
+    "ptr-target-nxdomain fcrdns-mismatch fcrdns-tempfail ptr-not-mx-name helo-mismatch";
+
+static const struct scenario *
+scenario_for(const char *code)
+{
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		if (strcmp(scenarios[i].code, code) == 0)
+			return &scenarios[i];
+	return NULL;
+}
+
+Test(mx, every_spec_code_has_a_scenario_and_a_reference)
+{
+	char buf[sizeof(spec_codes)], *save = NULL;
+
+	memcpy(buf, spec_codes, sizeof(buf));
+	for (char *c = strtok_r(buf, " ", &save); c; c = strtok_r(NULL, " ", &save)) {
+		cr_expect_not_null(scenario_for(c), "no scenario produces %s", c);
+		cr_expect_geq(check_code_index(c), 0, "%s missing from the code table", c);
+		cr_expect_str_not_empty(check_code_reference(c));
+	}
+	for (size_t i = 0; i < check_code_count(); i++)
+		cr_expect_not_null(scenario_for(check_code_name(i)), "no scenario for %s",
+				   check_code_name(i));
+}
+
+Test(mx, every_code_is_produced_with_its_severity_and_verdict)
+{
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		const struct scenario *s = &scenarios[i];
+		struct check_result *r = s->fn();
+		const struct check_problem *p = find_problem(r, s->code);
+		cr_expect_not_null(p, "scenario %s did not produce its code", s->code);
+		if (p != NULL) {
+			cr_expect_eq(p->severity, s->sev, "%s: severity %s", s->code,
+				     check_severity_name(p->severity));
+			cr_expect_str_not_empty(p->reference, "%s", s->code);
+			cr_expect_str_not_empty(p->subject, "%s", s->code);
+		}
+		cr_expect_eq(r->verdict, s->verdict, "%s: verdict %s, expected %s", s->code,
+			     check_verdict_name(r->verdict), check_verdict_name(s->verdict));
+		check_result_free(r);
+	}
+}
+
+/* ---- facts ------------------------------------------------------------------------------ */
+
+Test(mx, healthy_domain_delivers_in_preference_order_without_problems)
+{
+	struct check_result *r = run("Good.Test", NULL, NULL);
+
+	cr_assert_eq(r->verdict, CHECK_DELIVER);
+	cr_assert_eq(check_exit_status(r), 0);
+	cr_assert_eq(r->nroutes, 2);
+	cr_assert_str_eq(r->routes[0].exchange, "mx1.good.test.");
+	cr_assert_eq(r->routes[0].pref, 10);
+	cr_assert_str_eq(r->routes[1].exchange, "mx2.good.test.");
+	cr_assert_eq(r->routes[0].naddrs, 2);
+	for (size_t i = 0; i < r->nroutes; i++)
+		for (size_t j = 0; j < r->routes[i].naddrs; j++)
+			cr_assert_eq(r->routes[i].addrs[j].fcrdns, CHECK_FCRDNS_PASS, "%s",
+				     r->routes[i].addrs[j].text);
+	cr_assert_eq(r->nproblems, 0, "first problem: %s",
+		     r->nproblems ? r->problems[0].code : "");
+	cr_assert_gt(r->queries, 5);
+	check_result_free(r);
+}
+
+Test(mx, user_at_domain_and_trailing_dot_are_normalised)
+{
+	char out[LOOKUP_NAME_MAX], err[128];
+
+	cr_assert_eq(mx_normalise("Postmaster@Example.TEST.", out, sizeof(out), err, sizeof(err)),
+		     0);
+	cr_assert_str_eq(out, "example.test.");
+	cr_assert_eq(mx_normalise("bücher.test", out, sizeof(out), err, sizeof(err)), 0);
+	cr_assert_str_eq(out, "xn--bcher-kva.test.");
+	cr_assert_eq(mx_normalise("user@", out, sizeof(out), err, sizeof(err)), -1);
+	cr_assert_eq(mx_normalise("bad_domain.test", out, sizeof(out), err, sizeof(err)), -1);
+	cr_assert_eq(mx_normalise("a..test", out, sizeof(out), err, sizeof(err)), -1);
+	cr_assert_eq(mx_normalise("192.0.2.1", out, sizeof(out), err, sizeof(err)), -1);
+	cr_assert(strstr(err, "192.0.2.1") != NULL);
+}
+
+Test(mx, nxdomain_is_never_repaired_with_an_address_lookup)
+{
+	struct check_result *r = sc_nxdomain();
+
+	cr_assert_eq(r->verdict, CHECK_PERMFAIL);
+	cr_assert_eq(check_exit_status(r), 69);
+	cr_assert_eq(r->queries, 1, "only the MX query may be sent");
+	cr_assert_eq(r->nroutes, 0);
+	check_result_free(r);
+}
+
+Test(mx, temporary_mx_failure_never_falls_back_to_addresses)
+{
+	struct check_result *r = sc_dns_servfail();
+
+	cr_assert_eq(r->verdict, CHECK_TEMPFAIL);
+	cr_assert_eq(check_exit_status(r), 75);
+	cr_assert_eq(r->queries, 1);
+	cr_assert_eq(r->nroutes, 0);
+	check_result_free(r);
+}
+
+Test(mx, formerr_counts_as_temporary)
+{
+	struct check_result *r = sc_dns_formerr();
+
+	cr_assert_eq(r->verdict, CHECK_TEMPFAIL);
+	expect_problem(r, "dns-formerr", CHECK_ERROR);
+	check_result_free(r);
+}
+
+Test(mx, null_mx_is_permfail_without_address_lookups)
+{
+	struct check_result *r = sc_null_mx();
+
+	cr_assert_eq(r->verdict, CHECK_PERMFAIL);
+	cr_assert_eq(r->queries, 1);
+	cr_assert_eq(check_exit_status(r), 69);
+	check_result_free(r);
+}
+
+Test(mx, null_mx_mixed_is_permfail_even_with_a_good_mx)
+{
+	struct check_result *r = sc_null_mx_mixed();
+
+	cr_assert_eq(r->verdict, CHECK_PERMFAIL);
+	cr_assert_not(r->routes[1].usable);
+	check_result_free(r);
+}
+
+Test(mx, null_mx_with_preference_is_unusable)
+{
+	struct check_result *r = sc_null_mx_bad_preference();
+
+	cr_assert_eq(r->verdict, CHECK_PERMFAIL);
+	expect_problem(r, "no-usable-mx", CHECK_ERROR);
+	cr_assert_null(find_problem(r, "null-mx"));
+	check_result_free(r);
+}
+
+Test(mx, implicit_mx_uses_the_domain_at_preference_zero)
+{
+	struct check_result *r = sc_implicit_mx();
+
+	cr_assert(r->implicit_mx);
+	cr_assert_eq(r->nroutes, 1);
+	cr_assert_eq(r->routes[0].pref, 0);
+	cr_assert_str_eq(r->routes[0].exchange, "impl.test.");
+	cr_assert(r->routes[0].usable);
+	/* The address has PTR mx1.good.test, which points back: only an info remains. */
+	cr_assert_eq(r->verdict, CHECK_DELIVER);
+	check_result_free(r);
+}
+
+Test(mx, domain_cname_follows_to_the_target_mx)
+{
+	struct check_result *r = sc_domain_cname();
+
+	cr_assert_eq(r->nroutes, 2);
+	cr_assert_str_eq(r->routes[0].exchange, "mx1.good.test.");
+	cr_assert_eq(check_exit_status(r), 0, "domain-cname is only info");
+	check_result_free(r);
+}
+
+Test(mx, ip_literal_exchange_is_never_looked_up)
+{
+	struct check_result *r = sc_mx_ip_literal();
+
+	cr_assert_eq(r->queries, 1);
+	cr_assert_not(r->routes[0].checked);
+	expect_problem(r, "no-usable-mx", CHECK_ERROR);
+	check_result_free(r);
+}
+
+Test(mx, ipv6_literal_exchange_is_an_ip_literal)
+{
+	static const char *const z[] = {"lit6.test. 300 IN MX 10 2001:db8::25.", NULL};
+	struct check_result *r = run("lit6.test", z, NULL);
+
+	expect_problem(r, "mx-ip-literal", CHECK_ERROR);
+	check_result_free(r);
+}
+
+Test(mx, duplicate_exchange_keeps_the_lower_preference)
+{
+	struct check_result *r = sc_mx_duplicate();
+
+	cr_assert_eq(r->nroutes, 1);
+	cr_assert_eq(r->routes[0].pref, 10);
+	check_result_free(r);
+}
+
+Test(mx, mx_cname_is_followed_and_recorded)
+{
+	struct check_result *r = sc_mx_cname();
+
+	cr_assert_eq(r->routes[0].nchain, 1);
+	cr_assert_str_eq(r->routes[0].chain[0], "mx2.good.test.");
+	cr_assert(r->routes[0].usable);
+	check_result_free(r);
+}
+
+Test(mx, cname_loop_is_a_definite_failure_not_temporary)
+{
+	struct check_result *r = sc_cname_loop();
+
+	cr_assert_eq(r->verdict, CHECK_PERMFAIL);
+	cr_assert_not(r->routes[0].temp);
+	check_result_free(r);
+}
+
+Test(mx, long_cname_chain_is_a_loop)
+{
+	static const char *const z[] = {
+	    "long.test. 300 IN MX 10 c0.long.test.", "c0.long.test. 300 IN CNAME c1.long.test.",
+	    "c1.long.test. 300 IN CNAME c2.long.test.", "c2.long.test. 300 IN CNAME c3.long.test.",
+	    "c3.long.test. 300 IN CNAME c4.long.test.", "c4.long.test. 300 IN CNAME c5.long.test.",
+	    "c5.long.test. 300 IN CNAME c6.long.test.", "c6.long.test. 300 IN CNAME c7.long.test.",
+	    "c7.long.test. 300 IN CNAME c8.long.test.", "c8.long.test. 300 IN CNAME c9.long.test.",
+	    "c9.long.test. 300 IN A 192.0.2.99", NULL};
+	struct check_result *r = run("long.test", z, NULL);
+
+	expect_problem(r, "cname-loop", CHECK_ERROR);
+	cr_assert_eq(r->verdict, CHECK_PERMFAIL);
+	check_result_free(r);
+}
+
+Test(mx, eight_cname_hops_are_still_followed)
+{
+	static const char *const z[] = {
+	    "ok8.test. 300 IN MX 10 c0.ok8.test.", "c0.ok8.test. 300 IN CNAME c1.ok8.test.",
+	    "c1.ok8.test. 300 IN CNAME c2.ok8.test.", "c2.ok8.test. 300 IN CNAME c3.ok8.test.",
+	    "c3.ok8.test. 300 IN CNAME c4.ok8.test.", "c4.ok8.test. 300 IN CNAME c5.ok8.test.",
+	    "c5.ok8.test. 300 IN CNAME c6.ok8.test.", "c6.ok8.test. 300 IN CNAME c7.ok8.test.",
+	    "c7.ok8.test. 300 IN CNAME c8.ok8.test.", "c8.ok8.test. 300 IN A 192.0.2.2", NULL};
+	struct check_result *r = run("ok8.test", z, NULL);
+
+	cr_assert_null(find_problem(r, "cname-loop"));
+	cr_assert_eq(r->routes[0].nchain, 8);
+	cr_assert_eq(r->verdict, CHECK_DELIVER);
+	check_result_free(r);
+}
+
+/* ---- verdict aggregation ---------------------------------------------------------------- */
+
+static const char *const mixed_zone[] = {
+    "mix.test. 300 IN MX 10 broken.mix.test.",  /* nxdomain */
+    "mix.test. 300 IN MX 20 slow.mix.test.",    /* temporary */
+    "mix.test. 300 IN MX 30 nodata.mix.test.",  /* no address */
+    "mix.test. 300 IN MX 40 lo.mix.test.",      /* unroutable */
+    "nodata.mix.test. 300 IN TXT \"x\"",
+    "lo.mix.test. 300 IN A 127.0.0.2",
+    "slow.mix.test. 300 IN A 192.0.2.50",
+    NULL,
+};
+
+static struct check_result *
+run_mixed(bool slow_fails, const char *extra, const char *extra2)
+{
+	struct lookup_fake *f;
+	struct lookup *lk = fake_new(&f, mixed_zone);
+	struct check_result *r;
+
+	if (extra)
+		cr_assert_eq(lookup_fake_add(f, extra), 0);
+	if (extra2)
+		cr_assert_eq(lookup_fake_add(f, extra2), 0);
+	if (slow_fails)
+		lookup_fake_fail(f, "slow.mix.test.", 0, LOOKUP_TEMPORARY, LOOKUP_R_TIMEOUT);
+	r = fake_mx(lk, "mix.test", NULL);
+	lookup_free(lk);
+	return r;
+}
+
+Test(mx, broken_and_temporary_exchanges_give_tempfail)
+{
+	struct check_result *r = run_mixed(true, NULL, NULL);
+
+	cr_assert_eq(r->verdict, CHECK_TEMPFAIL);
+	cr_assert_eq(check_exit_status(r), 75);
+	expect_problem(r, "mx-host-nxdomain", CHECK_ERROR);
+	expect_problem(r, "mx-host-nodata", CHECK_ERROR);
+	expect_problem(r, "mx-address-unroutable", CHECK_ERROR);
+	expect_problem(r, "mx-host-tempfail", CHECK_WARNING);
+	expect_problem(r, "dns-timeout", CHECK_WARNING);
+	cr_assert_null(find_problem(r, "no-usable-mx"));
+	check_result_free(r);
+}
+
+Test(mx, broken_exchanges_only_give_permfail)
+{
+	struct check_result *r = run_mixed(false, NULL, NULL);
+
+	/* slow.mix.test now answers 192.0.2.50: one usable address. */
+	cr_assert_eq(r->verdict, CHECK_DELIVER);
+	cr_assert_eq(check_exit_status(r), 1);
+	cr_assert_eq(r->routes[1].usable, true);
+	check_result_free(r);
+
+	{
+		static const char *const z[] = {"perm.test. 300 IN MX 10 gone.perm.test.",
+						"perm.test. 300 IN MX 20 lo.perm.test.",
+						"lo.perm.test. 300 IN A 0.0.0.0", NULL};
+		r = run("perm.test", z, NULL);
+		cr_assert_eq(r->verdict, CHECK_PERMFAIL);
+		expect_problem(r, "no-usable-mx", CHECK_ERROR);
+		check_result_free(r);
+	}
+}
+
+Test(mx, one_good_exchange_among_broken_and_temporary_delivers)
+{
+	struct check_result *r =
+	    run_mixed(true, "mix.test. 300 IN MX 50 ok.mix.test.", "ok.mix.test. 300 IN A 192.0.2.60");
+
+	cr_assert_eq(r->verdict, CHECK_DELIVER);
+	cr_assert_eq(check_exit_status(r), 1);
+	cr_assert_str_eq(r->routes[4].exchange, "ok.mix.test.");
+	cr_assert(r->routes[4].usable);
+	for (size_t i = 0; i < 4; i++)
+		cr_assert_not(r->routes[i].usable, "%s", r->routes[i].exchange);
+	check_result_free(r);
+}
+
+Test(mx, one_family_failing_does_not_hide_the_other)
+{
+	struct lookup_fake *f;
+	struct lookup *lk = fake_new(&f, good_zone);
+	struct check_result *r;
+
+	lookup_fake_fail(f, "mx1.good.test.", LOOKUP_T_AAAA, LOOKUP_TEMPORARY, LOOKUP_R_SERVFAIL);
+	r = fake_mx(lk, "good.test", NULL);
+	cr_assert_eq(r->verdict, CHECK_DELIVER);
+	cr_assert_eq(r->routes[0].naddrs, 1);
+	cr_assert(r->routes[0].usable);
+	{
+		const struct check_problem *p = expect_problem(r, "mx-host-tempfail", CHECK_WARNING);
+		cr_assert(strstr(p->message, "AAAA") != NULL, "%s", p->message);
+	}
+	expect_problem(r, "dns-servfail", CHECK_WARNING);
+	check_result_free(r);
+	lookup_free(lk);
+}
+
+Test(mx, ipv4_only_sender_cannot_use_ipv6_only_hosts)
+{
+	struct check_result *r = sc_mx_host_wrong_family();
+
+	cr_assert_eq(r->verdict, CHECK_PERMFAIL);
+	cr_assert_eq(r->routes[0].naddrs, 1);
+	cr_assert_not(r->routes[0].addrs[0].usable);
+	check_result_free(r);
+}
+
+Test(mx, ipv6_only_sender_uses_only_ipv6_addresses)
+{
+	struct check_options o;
+	struct check_result *r;
+
+	check_options_init(&o);
+	o.want4 = false;
+	o.seed = 1;
+	r = run("good.test", NULL, &o);
+	cr_assert_eq(r->verdict, CHECK_DELIVER);
+	cr_assert(r->routes[0].usable);
+	cr_assert_not(r->routes[1].usable);
+	expect_problem(r, "mx-host-wrong-family", CHECK_ERROR);
+	for (size_t j = 0; j < r->routes[0].naddrs; j++)
+		cr_assert_eq(r->routes[0].addrs[j].usable, r->routes[0].addrs[j].family == AF_INET6);
+	check_result_free(r);
+}
+
+Test(mx, private_address_is_usable_with_a_warning)
+{
+	struct check_result *r = sc_mx_address_private();
+
+	cr_assert_eq(r->verdict, CHECK_DELIVER);
+	cr_assert(r->routes[0].addrs[0].usable);
+	cr_assert_eq(check_exit_status(r), 1);
+	check_result_free(r);
+}
+
+Test(mx, unroutable_ipv6_addresses_are_unusable)
+{
+	static const char *const z[] = {"u6.test. 300 IN MX 10 mx.u6.test.",
+					"mx.u6.test. 300 IN AAAA ::1", "mx.u6.test. 300 IN AAAA fe80::1",
+					"mx.u6.test. 300 IN AAAA ff02::1", "mx.u6.test. 300 IN AAAA ::",
+					"mx.u6.test. 300 IN A 224.0.0.1", "mx.u6.test. 300 IN A 169.254.1.1",
+					NULL};
+	struct check_result *r = run("u6.test", z, NULL);
+
+	cr_assert_eq(r->routes[0].naddrs, 6);
+	for (size_t j = 0; j < 6; j++)
+		cr_assert_not(r->routes[0].addrs[j].usable, "%s", r->routes[0].addrs[j].text);
+	cr_assert_eq(r->verdict, CHECK_PERMFAIL);
+	check_result_free(r);
+}
+
+Test(mx, self_as_backup_drops_itself_and_worse)
+{
+	static const char *const z[] = {"bk.test. 300 IN MX 10 mx1.good.test.",
+					"bk.test. 300 IN MX 20 mx2.good.test.",
+					"bk.test. 300 IN MX 30 mx3.bk.test.",
+					"mx3.bk.test. 300 IN A 192.0.2.3", NULL};
+	static const char *const self[] = {"mx2.good.test"};
+	struct check_options o;
+	struct check_result *r;
+
+	check_options_init(&o);
+	o.self = self;
+	o.nself = 1;
+	r = run("bk.test", z, &o);
+	cr_assert_eq(r->verdict, CHECK_DELIVER);
+	cr_assert(r->routes[0].usable);
+	cr_assert(r->routes[1].self && r->routes[1].dropped && !r->routes[1].usable);
+	cr_assert(r->routes[2].dropped && !r->routes[2].usable);
+	check_result_free(r);
+}
+
+Test(mx, self_matched_by_address)
+{
+	static const char *const self[] = {"2001:db8::1"};
+	struct check_options o;
+	struct check_result *r;
+
+	check_options_init(&o);
+	o.self = self;
+	o.nself = 1;
+	r = run("good.test", NULL, &o);
+	cr_assert_eq(r->verdict, CHECK_PERMFAIL);
+	expect_problem(r, "self-loop", CHECK_ERROR);
+	check_result_free(r);
+}
+
+Test(mx, primary_v6_only_is_a_warning_not_a_failure)
+{
+	struct check_result *r = sc_primary_mx_v6_only();
+
+	cr_assert_eq(r->verdict, CHECK_DELIVER);
+	cr_assert_eq(check_exit_status(r), 1);
+	check_result_free(r);
+}
+
+Test(mx, reverse_problems_never_change_the_verdict)
+{
+	struct check_result *r = sc_ptr_missing();
+
+	cr_assert_eq(r->verdict, CHECK_DELIVER);
+	cr_assert_eq(check_exit_status(r), 1);
+	cr_assert_eq(r->routes[0].addrs[0].fcrdns, CHECK_FCRDNS_FAIL);
+	check_result_free(r);
+}
+
+Test(mx, no_ptr_skips_reverse_lookups)
+{
+	struct check_options o;
+	struct check_result *r;
+
+	check_options_init(&o);
+	o.no_ptr = true;
+	r = sc_ptr_missing();
+	check_result_free(r);
+	{
+		static const char *const z[] = {"np.test. 300 IN MX 10 mx.np.test.",
+						"mx.np.test. 300 IN A 198.51.100.9", NULL};
+		r = run("np.test", z, &o);
+	}
+	cr_assert_eq(check_exit_status(r), 0);
+	cr_assert_eq(r->routes[0].addrs[0].fcrdns, CHECK_FCRDNS_NONE);
+	cr_assert_eq(r->queries, 3, "MX, A, AAAA only");
+	check_result_free(r);
+}
+
+/* ---- ordering --------------------------------------------------------------------------- */
+
+static const char *const order_zone[] = {
+    "ord.test. 300 IN MX 10 a.ord.test.", "ord.test. 300 IN MX 10 b.ord.test.",
+    "ord.test. 300 IN MX 10 c.ord.test.", "ord.test. 300 IN MX 65535 z.ord.test.",
+    "ord.test. 300 IN MX 0 first.ord.test.", "ord.test. 300 IN MX 20 d.ord.test.",
+    "ord.test. 300 IN MX 20 e.ord.test.", "ord.test. 300 IN MX 300 f.ord.test.",
+    NULL,
+};
+
+static void
+order_of(uint64_t seed, char *out, size_t len)
+{
+	struct lookup_fake *f;
+	struct lookup *lk = fake_new(&f, order_zone);
+	struct check_options o;
+	struct check_result *r;
+
+	check_options_init(&o);
+	o.seed = seed;
+	o.no_ptr = true;
+	r = fake_mx(lk, "ord.test", &o);
+	out[0] = '\0';
+	for (size_t i = 0; i < r->nroutes; i++) {
+		char *dot = strchr(r->routes[i].exchange, '.');
+		strncat(out, r->routes[i].exchange, (size_t)(dot - r->routes[i].exchange));
+		strncat(out, " ", len - strlen(out) - 1);
+	}
+	check_result_free(r);
+	lookup_free(lk);
+}
+
+Test(mx, fixed_seed_gives_a_reproducible_order)
+{
+	char a[128], b[128];
+
+	order_of(42, a, sizeof(a));
+	order_of(42, b, sizeof(b));
+	cr_assert_str_eq(a, b);
+}
+
+Test(mx, shuffle_covers_every_permutation_and_never_crosses_preferences)
+{
+	static const char *const perms[6] = {"a b c", "a c b", "b a c", "b c a", "c a b", "c b a"};
+	unsigned seen[6] = {0};
+
+	for (uint64_t seed = 0; seed < 200; seed++) {
+		char o[128], group[16];
+		order_of(seed, o, sizeof(o));
+		/* first (0), then a/b/c (10), d/e (20), f (300), z (65535) */
+		cr_assert_eq(strncmp(o, "first ", 6), 0, "seed %llu: %s", (unsigned long long)seed,
+			     o);
+		memcpy(group, o + 6, 5);
+		group[5] = '\0';
+		cr_assert(strcmp(o + 12, "d e f z ") == 0 || strcmp(o + 12, "e d f z ") == 0,
+			  "seed %llu: %s", (unsigned long long)seed, o);
+		for (int p = 0; p < 6; p++)
+			if (strcmp(group, perms[p]) == 0)
+				seen[p]++;
+	}
+	for (int p = 0; p < 6; p++)
+		cr_assert_gt(seen[p], 0, "permutation %s never appeared", perms[p]);
+}
+
+Test(mx, sort_uses_unsigned_sixteen_bit_preferences)
+{
+	struct check_route r[4];
+
+	memset(r, 0, sizeof(r));
+	r[0].pref = 65535;
+	r[1].pref = 1;
+	r[2].pref = 32768;
+	r[3].pref = 0;
+	mx_sort_routes(r, 4, 7);
+	cr_assert_eq(r[0].pref, 0);
+	cr_assert_eq(r[1].pref, 1);
+	cr_assert_eq(r[2].pref, 32768);
+	cr_assert_eq(r[3].pref, 65535);
+}
