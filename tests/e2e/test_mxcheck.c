@@ -49,7 +49,8 @@ static const char forward_zone[] =
     "noaa IN MX 10 mx1.healthy\n"
     "badid IN MX 10 mx1.healthy\n"
     "tcpfail IN MX 10 mx1.healthy\n"
-    "dropped IN MX 10 mx1.healthy\n";
+    "dropped IN MX 10 mx1.healthy\n"
+    "qmismatch IN MX 10 mx1.healthy\n";
 
 static const char rev4_zone[] = "$ORIGIN 2.0.192.in-addr.arpa.\n"
                                 "$TTL 300\n"
@@ -79,7 +80,8 @@ static const char faults[] = "servfail.test. MX rcode=SERVFAIL\n"
                              "badid.test. MX badid\n"
                              "tcpfail.test. MX truncate transport=udp\n"
                              "tcpfail.test. MX tcp-close\n"
-                             "dropped.test. MX drop\n";
+                             "dropped.test. MX drop\n"
+                             "qmismatch.test. MX qmismatch\n";
 
 static struct testsrv srv;
 static char dir[256];
@@ -389,4 +391,23 @@ Test(e2e_mxcheck, targets_from_a_file)
 	cr_assert_eq(test_run(argv, buf, sizeof(buf), 30000), 1);
 	cr_assert(strstr(buf, "\"target\":\"healthy.test\"") != NULL, "%s", buf);
 	cr_assert(strstr(buf, "\"target\":\"mxcname.test\"") != NULL, "%s", buf);
+}
+
+Test(e2e_mxcheck, reply_with_another_question_is_rejected)
+{
+	expect_both("qmismatch.test", CHECK_TEMPFAIL, "dns-network", 75);
+}
+
+Test(e2e_mxcheck, ipv6_server_address)
+{
+	static char buf[65536];
+	char spec[64];
+	const char *argv[] = {test_bin("mxcheck"), "-s", spec, "--seed", "1", "healthy.test", NULL};
+
+	snprintf(spec, sizeof(spec), "::1@%d", srv.port);
+	cr_assert_eq(test_run(argv, buf, sizeof(buf), 30000), 0, "%s", buf);
+	cr_assert_eq(strncmp(buf, "healthy.test: deliver\n", 22), 0, "%s", buf);
+	cr_assert(strstr(buf, "healthy.test —MX 10→ mx1.healthy.test —AAAA→ 2001:db8::1 —PTR→ "
+	                      "mx1.healthy.test ✓") != NULL,
+	          "%s", buf);
 }
