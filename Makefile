@@ -25,13 +25,15 @@ CC = gcc
 endif
 
 # Packages: pkg-config names and the Debian packages that provide them.
-PKG_NAMES = libevent ldns libzscanner criterion jansson libidn2
+PKG_NAMES = libevent ldns libzscanner jansson libidn2
+TEST_PKGS = criterion
 DEB_PKGS  = make gcc pkg-config libevent-dev libldns-dev libknot-dev libcriterion-dev \
             libjansson-dev libidn2-dev
 
 # pkg-config is asked lazily (after `deps` ran) and only once per make run.
-PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_NAMES)))$(PKG_CFLAGS)
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_NAMES) $(TEST_PKGS)))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKG_NAMES)))$(PKG_LIBS)
+TEST_LIBS  = $(eval TEST_LIBS := $(shell pkg-config --libs $(TEST_PKGS)))$(TEST_LIBS)
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter
@@ -71,7 +73,7 @@ all: $(MXLABD) $(MXCHECK)
 # Install the Debian packages when pkg-config cannot find them (sudo only when not root).
 deps:
 	@if ! command -v pkg-config >/dev/null 2>&1 || ! command -v $(CC) >/dev/null 2>&1 || \
-	    ! pkg-config --exists $(PKG_NAMES); then \
+	    ! pkg-config --exists $(PKG_NAMES) $(TEST_PKGS); then \
 		echo "mxlab: installing build dependencies: $(DEB_PKGS)"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && \
@@ -101,7 +103,7 @@ $(MXCHECK): $(call obj,client/main.c) $(CLIENT_LIB) $(COMMON_LIB)
 # One Criterion binary holds every unit and end-to-end test (one synthesis line).
 $(TEST_BIN): $(call obj,$(TEST_SRC)) $(SERVER_LIB) $(CLIENT_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(PKG_LIBS) -lm
 
 # Single-file helper programs (conformance comparer, bench load generator).
 define tool_rule

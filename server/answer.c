@@ -30,7 +30,7 @@
 enum sec { SEC_ANSWER, SEC_AUTH, SEC_OPTAUTH, SEC_ADD_A, SEC_ADD_AAAA, SEC_COUNT };
 
 #define OWNER_QNAME (NODE_NONE - 1) /* owner is the query name as asked (pointer to 12) */
-#define MAX_RRSETS  512
+#define MAX_RRSETS  10240 /* NSD's MAXRRSPP */
 
 /* Compression table: node -> offset of the name already in the message. Open addressing;
    entries are removed in reverse order of insertion when a record is rolled back. */
@@ -52,10 +52,12 @@ struct item {
 	uint8_t section; /* enum sec */
 };
 
+static __thread struct item items_tls[MAX_RRSETS];
+
 struct actx {
 	const struct zoneset *zs;      /* the data */
 	const struct msg_query *q;     /* the request */
-	struct item items[MAX_RRSETS]; /* RRsets chosen, in the order added */
+	struct item *items;         /* RRsets chosen, in the order added (thread-local) */
 	size_t nitems;                 /* items used */
 	uint32_t zone;                 /* current zone index, UINT32_MAX none */
 	int cname_count;               /* CNAMEs followed */
@@ -585,6 +587,7 @@ ctx_init(struct actx *c, const struct zoneset *zs, const struct msg_query *q, ui
 {
 	c->zs = zs;
 	c->q = q;
+	c->items = items_tls;
 	c->nitems = 0;
 	c->zone = UINT32_MAX;
 	c->cname_count = 0;
@@ -644,8 +647,8 @@ answer_chaos(struct actx *c, const uint8_t *lname, struct answer_meta *meta)
 	put_header(c, base_flags(q) | rcode, 1);
 	put_question(c);
 	if (known) {
-		uint8_t rr[11] = {0xc0, MSG_HEADER_LEN, 0, TYPE_TXT, 0, CLASS_CH, 0, 0, 0, 0, 0};
-		set16(rr + 9, (uint16_t)(sizeof(ident)));
+		uint8_t rr[12] = {0xc0, MSG_HEADER_LEN, 0, TYPE_TXT, 0, CLASS_CH, 0, 0, 0, 0, 0, 0};
+		set16(rr + 10, (uint16_t)(sizeof(ident)));
 		put(c, rr, sizeof(rr));
 		put16(c, (uint16_t)(((sizeof(ident) - 1) << 8) | (uint8_t)ident[0]));
 		put(c, ident + 1, sizeof(ident) - 2);

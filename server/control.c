@@ -2,6 +2,7 @@
    address or a UNIX socket. Every change is validated in full before anything served changes. */
 #include "server/control.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,10 +273,21 @@ handle_zone(struct control *c, struct evhttp_request *req, enum evhttp_cmd_type 
 			    err);
 		return;
 	}
-	log_info("control: zone %s %s", origin, cmd == EVHTTP_REQ_PUT ? "replaced" : "deleted");
-	reply_json(req, 200, "OK",
-		   json_pack("{s:s,s:I}", "zone", origin, "zones",
-			     (json_int_t)zoneset_count(c->srv->ctx.zs)));
+	{
+		/* answer with the origin as served: lower case, trailing dot */
+		char norm[1100];
+		size_t n = 0;
+		for (const char *p = origin; *p && n + 2 < sizeof(norm); p++)
+			norm[n++] = (char)tolower((unsigned char)*p);
+		if (n == 0 || norm[n - 1] != '.')
+			norm[n++] = '.';
+		norm[n] = '\0';
+		log_info("control: zone %s %s", norm,
+			 cmd == EVHTTP_REQ_PUT ? "added or replaced" : "deleted");
+		reply_json(req, 200, "OK",
+			   json_pack("{s:s,s:I}", "zone", norm, "zones",
+				     (json_int_t)zoneset_count(c->srv->ctx.zs)));
+	}
 	free(origin);
 }
 

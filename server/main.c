@@ -9,9 +9,7 @@
 #include "common/diag.h"
 #include "common/log.h"
 #include "server/srv.h"
-#ifdef MXLAB_HAVE_LINT
 #include "server/lint.h"
-#endif
 
 enum {
 	OPT_PORT_FILE = 256,
@@ -260,10 +258,8 @@ main(int argc, char *argv[])
 	diag_init(&d);
 	rc = srv_load(&conf, &zs, &fr, &d);
 	if (conf.check) {
-#ifdef MXLAB_HAVE_LINT
 		if (rc == 0)
-			lint_zoneset(zs, &d); /* LEAD: enable with -DMXLAB_HAVE_LINT */
-#endif
+			lint_zoneset(zs, &d);
 		diag_print(&d, stdout);
 		fflush(stdout);
 		rc = d.errors ? 2 : d.warnings ? 1 : 0;

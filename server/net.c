@@ -24,6 +24,7 @@
 #define NET_UDP_BATCH     64          /* datagrams read per readable event */
 #define NET_OUT_HIGHWATER (256 * 1024) /* TCP output bytes before reading pauses */
 #define NET_MAX_ADDRS     32
+#define NET_UDP_SOCKBUF   (4 * 1024 * 1024) /* UDP socket buffers asked for */
 
 struct net_listener {
 	struct net *net;                 /* owner; not owned */
@@ -193,6 +194,9 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		case QUERY_DELAY: {
 			struct timeval tv = {q->delay_ms / 1000, (q->delay_ms % 1000) * 1000};
 			q->timer = evtimer_new(n->base, udp_delay_cb, q);
+			/* timers count from the loop's cached time: refresh it so a busy batch
+			   never makes a delay end early */
+			event_base_update_cache_time(n->base);
 			if (q->timer == NULL || evtimer_add(q->timer, &tv) < 0) {
 				query_timer_free(q);
 				query_done(n->ctx, q, false);
@@ -324,6 +328,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		case QUERY_DELAY: {
 			struct timeval tv = {q->delay_ms / 1000, (q->delay_ms % 1000) * 1000};
 			q->timer = evtimer_new(n->base, tcp_delay_cb, q);
+			event_base_update_cache_time(n->base);
 			if (q->timer == NULL || evtimer_add(q->timer, &tv) < 0) {
 				query_timer_free(q);
 				query_done(n->ctx, q, false);
@@ -453,8 +458,14 @@ bind_socket(const union qlog_addr *a, int type)
 		return -1;
 	if (a->sa.sa_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (type == SOCK_STREAM)
+	if (type == SOCK_STREAM) {
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	} else {
+		/* room for bursts: the kernel caps this at net.core.rmem_max/wmem_max */
+		int size = NET_UDP_SOCKBUF;
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	}
 	if (bind(fd, &a->sa, addr_len(a)) < 0 || (type == SOCK_STREAM && listen(fd, 128) < 0)) {
 		int saved = errno;
 		close(fd);

@@ -128,19 +128,28 @@ srv_diag_add_msg(struct diag *d, const char *msg)
 void
 srv_default_zone_dir(char *buf, size_t len)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char dir[PATH_MAX], probe[PATH_MAX + 32], real[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
 	struct stat st;
 
+	/* Running from a source tree (bin/ or build/asan/bin/): the nearest ancestor of the
+	   executable's directory that holds zones/catalog.tsv. Installed: the data directory. */
 	if (n > 0) {
-		char *slash;
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
+		dir[n] = '\0';
+		for (int up = 0; up < 4; up++) {
+			char *slash = strrchr(dir, '/');
+			if (slash == NULL || slash == dir)
+				break;
 			*slash = '\0';
-			snprintf(buf, len, "%s/../zones", exe);
-			if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+			snprintf(probe, sizeof(probe), "%s/zones/catalog.tsv", dir);
+			if (stat(probe, &st) == 0 && S_ISREG(st.st_mode)) {
+				snprintf(probe, sizeof(probe), "%s/zones", dir);
+				if (realpath(probe, real) != NULL)
+					snprintf(buf, len, "%s", real);
+				else
+					snprintf(buf, len, "%s", probe);
 				return;
+			}
 		}
 	}
 	snprintf(buf, len, "%s/zones", MXLAB_DATADIR);
@@ -285,7 +294,15 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 	}
 	s->qlog = qlog_new(QLOG_RING_DEFAULT, s->qlog_fp);
 	s->ctx.qlog = s->qlog;
-	s->base = event_base_new();
+	{
+		/* precise timers: the default coarse clock can end a delay=MS a few ms early */
+		struct event_config *cfg = event_config_new();
+		if (cfg) {
+			event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+			s->base = event_base_new_with_config(cfg);
+			event_config_free(cfg);
+		}
+	}
 	if (s->qlog == NULL || s->base == NULL) {
 		snprintf(err, errlen, "cannot set up the event loop");
 		goto fail;

@@ -27,10 +27,10 @@ setup_rules(const char *rules)
 	diag_init(&d);
 	ctx.zs = zoneset_new();
 	cr_assert_eq(zoneset_add_text(ctx.zs, "example.test.zone", zone_text, &d), 0);
-	/* an RRset of 20 TXT records of 60 bytes: > 512 bytes */
+	/* an RRset of 10 TXT records of 60 bytes: > 512 bytes, < 1232 (our EDNS size) */
 	char big[4096] = "$ORIGIN big.test.\n$TTL 300\n@ IN SOA ns1 h 1 2 3 4 5\n@ IN NS ns1\n"
 			 "ns1 IN A 127.0.0.1\n";
-	for (int i = 0; i < 20; i++)
+	for (int i = 0; i < 10; i++)
 		snprintf(big + strlen(big), sizeof(big) - strlen(big),
 			 "t IN TXT \"%02d-0123456789012345678901234567890123456789012345678901234\"\n",
 			 i);
@@ -226,9 +226,9 @@ Test(query, udp_limit_is_512_without_edns_and_the_edns_size_with_it)
 	cr_assert_eq(run(false, "t.big.test.", 16, 4096), QUERY_SEND);
 	cr_expect_gt(q->reply_len, 512);
 	cr_expect_not(q->reply[2] & 0x02);
-	cr_expect_eq(ancount(), 20);
+	cr_expect_eq(ancount(), 10);
 	cr_expect_eq(q->log.edns, 4096);
 
 	cr_assert_eq(run(true, "t.big.test.", 16, 0), QUERY_SEND);
-	cr_expect_eq(ancount(), 20, "TCP carries everything");
+	cr_expect_eq(ancount(), 10, "TCP carries everything");
 }

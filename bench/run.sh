@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# bench/run.sh -- mxlabd side by side with NSD, reported as ratios:
+#   (a) server CPU time per UDP query (utime+stime from /proc) under a bounded closed-loop load,
+#   (b) load time and peak RSS (VmHWM) for a generated zone of 1,000,000 records.
+#
+#   bench/run.sh BIN_DIR BUILD_DIR
+#
+# Knobs (environment): BENCH_QUERIES (200000), BENCH_OUTSTANDING (64), BENCH_RECORDS (1000000).
+# Targets are printed next to the ratios; nothing fails on them. Not part of CI.
+set -euo pipefail
+
+[ $# -ge 2 ] || { echo "usage: $0 BIN_DIR BUILD_DIR" >&2; exit 2; }
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+BIN_DIR=$(cd "$1" && pwd)
+BUILD_DIR=$(cd "$2" && pwd)
+COMPARE=$BUILD_DIR/tools/compare
+LOAD=$BUILD_DIR/tools/load
+ZONES=$ROOT/tests/conformance/zones
+QUERIES=${BENCH_QUERIES:-200000}
+OUTSTANDING=${BENCH_OUTSTANDING:-64}
+RECORDS=${BENCH_RECORDS:-1000000}
+# Targets (ratio mxlabd/NSD), printed only.
+T_CPU=1.50
+T_LOAD=2.00
+T_RSS=2.00
+
+for t in "$COMPARE" "$LOAD" "$BIN_DIR/mxlabd"; do
+	[ -x "$t" ] || { echo "bench: $t not built (make bench)" >&2; exit 2; }
+done
+NSD=$(command -v nsd 2>/dev/null || ls /usr/sbin/nsd /usr/local/sbin/nsd 2>/dev/null | head -n 1)
+if [ -z "$NSD" ]; then
+	echo "bench: installing nsd"
+	SUDO=
+	[ "$(id -u)" = 0 ] || SUDO=sudo
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq && $SUDO apt-get install -y -qq nsd >/dev/null
+	NSD=$(command -v nsd 2>/dev/null || echo /usr/sbin/nsd)
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mxlab-bench.XXXXXX")
+PIDS=()
+stop() { # stop pid $1 (and NSD's main, named in pidfile $2): TERM, bounded wait, KILL
+	{ [ -n "${2:-}" ] && [ -s "$2" ] && kill -TERM "$(cat "$2")"; } 2>/dev/null || true
+	kill -TERM "$1" 2>/dev/null || true
+	for _ in $(seq 1 50); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+cleanup() {
+	local pid
+	for pid in ${PIDS[@]+"${PIDS[@]}"}; do stop "$pid"; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# nsd_start DIR ZONEFILE... : start NSD on a free port; sets NSD_PID, NSD_PORT (not yet ready).
+nsd_start() {
+	local dir=$1 f
+	shift
+	mkdir -p "$dir"
+	NSD_PORT=$("$COMPARE" -P)
+	{
+		cat <<CONF
+server:
+	ip-address: 127.0.0.1
+	port: $NSD_PORT
+	username: ""
+	chroot: ""
+	zonesdir: ""
+	database: ""
+	zonelistfile: "$dir/zone.list"
+	xfrdfile: "$dir/xfrd.state"
+	xfrdir: "$dir"
+	pidfile: "$dir/nsd.pid"
+	logfile: "$dir/nsd.log"
+	server-count: 1
+	zonefiles-check: no
+	rrl-ratelimit: 0
+	rrl-whitelist-ratelimit: 0
+remote-control:
+	control-enable: no
+CONF
+		for f in "$@"; do
+			printf 'zone:\n\tname: "%s"\n\tzonefile: "%s"\n' "$(basename "$f" .zone)" "$f"
+		done
+	} >"$dir/nsd.conf"
+	# NSD built without rate limiting does not know the rrl options: drop them then.
+	if command -v nsd-checkconf >/dev/null 2>&1 && ! nsd-checkconf "$dir/nsd.conf" >/dev/null 2>&1; then
+		sed -i '/rrl-/d' "$dir/nsd.conf"
+	fi
+	"$NSD" -d -c "$dir/nsd.conf" >"$dir/stdout" 2>&1 &
+	NSD_PID=$!
+	NSD_PIDFILE=$dir/nsd.pid
+	PIDS+=("$NSD_PID")
+}
+
+# mx_start DIR ZONEFILE... : start mxlabd -p 0; sets MX_PID (port in DIR/port when ready).
+mx_start() {
+	local dir=$1
+	shift
+	mkdir -p "$dir"
+	"$BIN_DIR/mxlabd" -p 0 -a 127.0.0.1 --port-file "$dir/port" "$@" >"$dir/stdout" 2>"$dir/stderr" &
+	MX_PID=$!
+	PIDS+=("$MX_PID")
+}
+
+# mx_wait DIR PID TIMEOUT_S : wait for the port file; prints the port.
+mx_wait() {
+	local i
+	for i in $(seq 1 $(($3 * 20))); do
+		[ -s "$1/port" ] && { head -n 1 "$1/port"; return 0; }
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "bench: mxlabd not ready:" >&2
+	tail -n 5 "$1/stderr" >&2 || true
+	return 1
+}
+
+# ---------------------------------------------------------------- (a) CPU per UDP query
+echo "bench: (a) $QUERIES UDP queries, $OUTSTANDING outstanding, to each server"
+nsd_start "$TMP/nsd" "$ZONES"/*.zone
+"$COMPARE" -w 15000 "$NSD_PORT"
+mx_start "$TMP/mx" "$ZONES"/*.zone
+MX_PORT=$(mx_wait "$TMP/mx" "$MX_PID" 15)
+"$COMPARE" -w 15000 "$MX_PORT"
+
+"$LOAD" -n 2000 -c "$OUTSTANDING" "$HERE/queries.txt" "$NSD_PORT" "$NSD_PID" >/dev/null || true
+"$LOAD" -n 2000 -c "$OUTSTANDING" "$HERE/queries.txt" "$MX_PORT" "$MX_PID" >/dev/null || true
+NSD_OUT=$("$LOAD" -n "$QUERIES" -c "$OUTSTANDING" "$HERE/queries.txt" "$NSD_PORT" "$NSD_PID") || true
+echo "  nsd:    $NSD_OUT"
+MX_OUT=$("$LOAD" -n "$QUERIES" -c "$OUTSTANDING" "$HERE/queries.txt" "$MX_PORT" "$MX_PID") || true
+echo "  mxlabd: $MX_OUT"
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+NSD_US=$(field us_per_query "$NSD_OUT")
+MX_US=$(field us_per_query "$MX_OUT")
+NSD_QPS=$(field qps "$NSD_OUT")
+MX_QPS=$(field qps "$MX_OUT")
+stop "$NSD_PID" "$NSD_PIDFILE"
+stop "$MX_PID"
+
+# ---------------------------------------------------------------- (b) a 1M-record zone
+echo "bench: (b) generating a zone of $RECORDS records"
+BIG=$TMP/big.test.zone
+awk -v n="$RECORDS" 'BEGIN {
+	print "$ORIGIN big.test."
+	print "$TTL 3600"
+	print "@ IN SOA ns1.big.test. hostmaster.big.test. 1 3600 600 86400 300"
+	print "@ IN NS ns1.big.test."
+	print "ns1 IN A 192.0.2.1"
+	n -= 3
+	for (i = 0; n > 0; i++) {
+		printf "h%d IN A 10.%d.%d.%d\n", i, int(i / 65536) % 256, int(i / 256) % 256, i % 256; n--
+		if (n > 0 && i % 2 == 0) { printf "h%d IN AAAA 2001:db8::%x:%x\n", i, int(i / 65536), i % 65536; n-- }
+		if (n > 0 && i % 4 == 0) { printf "h%d IN MX 10 h%d.big.test.\n", i, i + 1; n-- }
+		if (n > 0 && i % 8 == 0) { printf "h%d IN TXT \"v=spf1 ip4:10.0.0.%d -all\"\n", i, i % 256; n-- }
+	}
+}' >"$BIG"
+echo "  $(wc -l <"$BIG") lines, $(($(stat -c %s "$BIG") / 1048576)) MiB"
+
+T0=$(now_ms)
+nsd_start "$TMP/nsdbig" "$BIG"
+"$COMPARE" -w 120000 -n big.test "$NSD_PORT"
+NSD_LOAD_MS=$(($(now_ms) - T0))
+NSD_HWM=$("$LOAD" -m "$NSD_PID")
+stop "$NSD_PID" "$NSD_PIDFILE"
+
+T0=$(now_ms)
+mx_start "$TMP/mxbig" "$BIG"
+mx_wait "$TMP/mxbig" "$MX_PID" 120 >/dev/null
+MX_LOAD_MS=$(($(now_ms) - T0))
+"$COMPARE" -w 5000 -n big.test "$(head -n 1 "$TMP/mxbig/port")"
+MX_HWM=$("$LOAD" -m "$MX_PID")
+stop "$MX_PID"
+
+# ---------------------------------------------------------------- table
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
+verdict() { awk -v r="$1" -v t="$2" 'BEGIN { if (r == "n/a") print "?"; else if (r + 0 <= t + 0) print "ok"; else print "OVER" }'; }
+R_CPU=$(ratio "$MX_US" "$NSD_US")
+R_QPS=$(ratio "$MX_QPS" "$NSD_QPS")
+R_LOAD=$(ratio "$MX_LOAD_MS" "$NSD_LOAD_MS")
+R_RSS=$(ratio "$MX_HWM" "$NSD_HWM")
+echo
+printf '%-34s %12s %12s %10s %10s\n' "metric" "nsd" "mxlabd" "ratio" "target"
+printf '%-34s %12s %12s %10s %10s %s\n' "CPU per UDP query (us)" "$NSD_US" "$MX_US" "$R_CPU" "<= $T_CPU" "$(verdict "$R_CPU" "$T_CPU")"
+printf '%-34s %12s %12s %10s %10s\n' "queries/s, closed loop (info)" "$NSD_QPS" "$MX_QPS" "$R_QPS" "-"
+printf '%-34s %12s %12s %10s %10s %s\n' "load ${RECORDS}-record zone (ms)" "$NSD_LOAD_MS" "$MX_LOAD_MS" "$R_LOAD" "<= $T_LOAD" "$(verdict "$R_LOAD" "$T_LOAD")"
+printf '%-34s %12s %12s %10s %10s %s\n' "peak RSS, VmHWM (kB)" "$NSD_HWM" "$MX_HWM" "$R_RSS" "<= $T_RSS" "$(verdict "$R_RSS" "$T_RSS")"

@@ -1,0 +1,412 @@
+/* tests/e2e/test_catalog.c -- the bundled catalog end to end: bin/mxlabd serves zones/, and
+   bin/mxcheck must give every scenario of zones/catalog.tsv its expected verdict, exit status,
+   exact set of problem codes and the JSON recorded in tests/golden/catalog/<target>.json.
+   Regenerate the golden files with MXLAB_UPDATE_GOLDEN=1 and a filter on this suite (see
+   zones/README.md), then review the diff. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/support/support.h"
+
+#define CAT_MAX   256 /* scenarios the test can hold */
+#define CAT_FIELD 512 /* longest field */
+
+/* One line of catalog.tsv. */
+struct cat_line {
+	unsigned long lineno;   /* line in catalog.tsv */
+	char target[CAT_FIELD]; /* domain, address or name checked */
+	char flags[CAT_FIELD];  /* mxcheck flags, space-separated, "-" for none */
+	char verdict[32];       /* deliver, tempfail, permfail or pass */
+	char codes[CAT_FIELD];  /* problem codes, sorted, comma-separated, "-" for none */
+	char title[CAT_FIELD];  /* one-line description */
+};
+
+/* Every problem code of the mxcheck contract (spec "Problem codes"). */
+static const char spec_codes[][32] = {
+    "nxdomain",
+    "no-mail-records",
+    "null-mx",
+    "null-mx-mixed",
+    "null-mx-bad-preference",
+    "implicit-mx",
+    "domain-cname",
+    "mx-ip-literal",
+    "mx-bad-name",
+    "mx-duplicate",
+    "mx-cname",
+    "mx-host-nxdomain",
+    "mx-host-nodata",
+    "mx-host-tempfail",
+    "mx-host-wrong-family",
+    "mx-address-unroutable",
+    "mx-address-private",
+    "no-usable-mx",
+    "primary-mx-v6-only",
+    "self-loop",
+    "no-primary-relay",
+    "cname-loop",
+    "dns-servfail",
+    "dns-refused",
+    "dns-notimp",
+    "dns-formerr",
+    "dns-timeout",
+    "dns-truncated",
+    "dns-tcp-failed",
+    "dns-not-authoritative",
+    "ptr-missing",
+    "ptr-tempfail",
+    "ptr-numeric",
+    "ptr-multiple",
+    "ptr-cname",
+    "ptr-target-nxdomain",
+    "fcrdns-mismatch",
+    "fcrdns-tempfail",
+    "ptr-not-mx-name",
+    "helo-mismatch",
+};
+
+/* Read catalog.tsv into v (at most max lines); fails the test on a malformed line. */
+static size_t
+cat_read(struct cat_line *v, size_t max)
+{
+	char path[4096];
+	FILE *fp;
+	char buf[4096];
+	size_t n = 0;
+	unsigned long lineno = 0;
+
+	snprintf(path, sizeof(path), "%s", test_src("zones/catalog.tsv"));
+	fp = fopen(path, "r");
+	cr_assert_not_null(fp, "%s: %s", path, strerror(errno));
+	while (fgets(buf, sizeof(buf), fp)) {
+		char *field[6], *p = buf, *tab;
+		size_t nf = 0;
+
+		lineno++;
+		buf[strcspn(buf, "\r\n")] = '\0';
+		if (buf[0] == '\0' || buf[0] == '#')
+			continue;
+		while (nf < 6) {
+			field[nf++] = p;
+			if ((tab = strchr(p, '\t')) == NULL)
+				break;
+			*tab = '\0';
+			p = tab + 1;
+		}
+		cr_assert_eq(nf, 5, "catalog.tsv:%lu: %zu fields, want 5 (tab-separated)", lineno,
+		             nf);
+		cr_assert_lt(n, max, "catalog.tsv: more than %zu scenarios", max);
+		for (size_t i = 0; i < 5; i++)
+			cr_assert(field[i][0] != '\0' && strlen(field[i]) < CAT_FIELD,
+			          "catalog.tsv:%lu: field %zu empty or too long", lineno, i + 1);
+		v[n].lineno = lineno;
+		snprintf(v[n].target, CAT_FIELD, "%s", field[0]);
+		snprintf(v[n].flags, CAT_FIELD, "%s", field[1]);
+		snprintf(v[n].verdict, sizeof(v[n].verdict), "%s", field[2]);
+		snprintf(v[n].codes, CAT_FIELD, "%s", field[3]);
+		snprintf(v[n].title, CAT_FIELD, "%s", field[4]);
+		n++;
+	}
+	fclose(fp);
+	return n;
+}
+
+/* code appears in the comma-separated list. */
+static bool
+list_has(const char *list, const char *code)
+{
+	size_t n = strlen(code);
+
+	for (const char *p = list; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && strncmp(p, code, n) == 0)
+			return true;
+		p = e ? e + 1 : NULL;
+	}
+	return false;
+}
+
+Test(e2e_catalog, catalog_is_well_formed)
+{
+	static struct cat_line v[CAT_MAX];
+	size_t n = cat_read(v, CAT_MAX);
+
+	cr_assert_geq(n, 45, "the catalog needs at least 45 scenarios, has %zu", n);
+	for (size_t i = 0; i < n; i++) {
+		const char *vd = v[i].verdict;
+		char prev[64] = "";
+
+		cr_assert(strcmp(vd, "deliver") == 0 || strcmp(vd, "tempfail") == 0 ||
+		              strcmp(vd, "permfail") == 0 || strcmp(vd, "pass") == 0,
+		          "catalog.tsv:%lu: bad verdict %s", v[i].lineno, vd);
+		for (size_t k = 0; k < i; k++)
+			cr_assert_str_neq(v[k].target, v[i].target,
+			                  "catalog.tsv:%lu: target %s repeated (golden files are "
+			                  "named by target)",
+			                  v[i].lineno, v[i].target);
+		if (strcmp(v[i].codes, "-") == 0)
+			continue;
+		/* sorted, unique, every one a known code */
+		for (const char *p = v[i].codes; p;) {
+			const char *e = strchr(p, ',');
+			char code[64];
+			bool known = false;
+			snprintf(code, sizeof(code), "%.*s", (int)(e ? (size_t)(e - p) : strlen(p)),
+			         p);
+			for (size_t k = 0; k < sizeof(spec_codes) / sizeof(spec_codes[0]); k++)
+				if (strcmp(spec_codes[k], code) == 0)
+					known = true;
+			cr_assert(known, "catalog.tsv:%lu: unknown code %s", v[i].lineno, code);
+			cr_assert_lt(strcmp(prev, code), 0,
+			             "catalog.tsv:%lu: codes not sorted or repeated at %s",
+			             v[i].lineno, code);
+			snprintf(prev, sizeof(prev), "%s", code);
+			p = e ? e + 1 : NULL;
+		}
+	}
+}
+
+Test(e2e_catalog, every_spec_code_appears_in_the_catalog)
+{
+	static struct cat_line v[CAT_MAX];
+	size_t n = cat_read(v, CAT_MAX);
+
+	for (size_t k = 0; k < sizeof(spec_codes) / sizeof(spec_codes[0]); k++) {
+		bool found = false;
+		for (size_t i = 0; i < n && !found; i++)
+			found = list_has(v[i].codes, spec_codes[k]);
+		cr_expect(found, "no catalog scenario expects %s", spec_codes[k]);
+	}
+}
+
+/* Collect the codes of every problem object anywhere in the result, and whether any of them
+   is an error or a warning. */
+static void
+collect_codes(json_t *j, char codes[][48], size_t *n, size_t max, bool *serious)
+{
+	const char *key;
+	json_t *val;
+	size_t i;
+
+	if (json_is_object(j)) {
+		json_t *code = json_object_get(j, "code");
+		json_t *sev = json_object_get(j, "severity");
+		if (json_is_string(code) && json_is_string(sev)) {
+			bool dup = false;
+			for (size_t k = 0; k < *n; k++)
+				if (strcmp(codes[k], json_string_value(code)) == 0)
+					dup = true;
+			if (!dup && *n < max)
+				snprintf(codes[(*n)++], 48, "%s", json_string_value(code));
+			if (strcmp(json_string_value(sev), "info") != 0)
+				*serious = true;
+		}
+		json_object_foreach(j, key, val) collect_codes(val, codes, n, max, serious);
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, val) collect_codes(val, codes, n, max, serious);
+	}
+}
+
+static int
+cmp_code(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Replace every "elapsed_ms" value (at any depth) by 0: the one field that varies by run. */
+static void
+normalise(json_t *j)
+{
+	const char *key;
+	json_t *val;
+	size_t i;
+
+	if (json_is_object(j)) {
+		json_object_foreach(j, key, val)
+		{
+			if (strcmp(key, "elapsed_ms") == 0)
+				json_object_set_new(j, key, json_integer(0));
+			else
+				normalise(val);
+		}
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, val) normalise(val);
+	}
+}
+
+/* Replace "@PORT" (the server we started) in the raw output so golden files do not depend on
+   the ephemeral port. */
+static void
+strip_port(char *s, int port)
+{
+	char pat[16];
+	size_t lp;
+	char *p;
+
+	lp = (size_t)snprintf(pat, sizeof(pat), "@%d", port);
+	while ((p = strstr(s, pat)) != NULL) {
+		const char *rep = "@PORT";
+		size_t tail = strlen(p + lp);
+		if (p[lp] >= '0' && p[lp] <= '9') /* a longer number: leave it */
+			break;
+		memmove(p + strlen(rep), p + lp, tail + 1);
+		memcpy(p, rep, strlen(rep));
+	}
+}
+
+/* Compare with (or, with MXLAB_UPDATE_GOLDEN=1, write) the golden file; returns a message
+   for the failure report, "" when it matched. */
+static const char *
+golden_check(const char *target, json_t *got)
+{
+	static char msg[8192];
+	char rel[600], path[4096];
+	const char *upd = getenv("MXLAB_UPDATE_GOLDEN");
+	json_error_t jerr;
+	json_t *want;
+
+	msg[0] = '\0';
+	snprintf(rel, sizeof(rel), "tests/golden/catalog/%s.json", target);
+	snprintf(path, sizeof(path), "%s", test_src(rel));
+	if (upd && strcmp(upd, "1") == 0) {
+		char *text = json_dumps(got, JSON_INDENT(2) | JSON_SORT_KEYS);
+		FILE *fp = fopen(path, "w");
+		if (text == NULL || fp == NULL || fprintf(fp, "%s\n", text) < 0)
+			snprintf(msg, sizeof(msg), "cannot write %s", path);
+		if (fp)
+			fclose(fp);
+		free(text);
+		return msg;
+	}
+	want = json_load_file(path, 0, &jerr);
+	if (want == NULL) {
+		snprintf(msg, sizeof(msg),
+		         "no golden file %s (%s); create it with MXLAB_UPDATE_GOLDEN=1", rel,
+		         jerr.text);
+		return msg;
+	}
+	if (!json_equal(want, got)) {
+		char *g = json_dumps(got, JSON_COMPACT | JSON_SORT_KEYS);
+		snprintf(msg, sizeof(msg), "JSON differs from %s; got %.300s", rel, g ? g : "?");
+		free(g);
+	}
+	json_decref(want);
+	return msg;
+}
+
+/* Exit status the verdict (and the severity of the problems) asks for. */
+static int
+expected_exit(const char *verdict, bool serious)
+{
+	if (strcmp(verdict, "permfail") == 0)
+		return 69;
+	if (strcmp(verdict, "tempfail") == 0)
+		return 75;
+	return serious ? 1 : 0;
+}
+
+/* Run one scenario; append a description of every mismatch to report. Returns true when
+   everything matched. */
+static bool
+run_scenario(const struct cat_line *c, int port, char *report, size_t replen)
+{
+	static char out[1 << 20];
+	char server[64], flags[CAT_FIELD], codes[64][48], gotcodes[64 * 48 + 8];
+	const char *argv[64];
+	size_t argc = 0, ncodes = 0;
+	bool serious = false, ok = true;
+	json_error_t jerr;
+	json_t *j = NULL, *verdict;
+	const char *gmsg;
+	char *save = NULL;
+	int rc;
+	size_t used = strlen(report);
+
+#define FAILF(...)                                                                                 \
+	do {                                                                                       \
+		ok = false;                                                                        \
+		used = strlen(report);                                                             \
+		snprintf(report + used, replen - used, __VA_ARGS__);                               \
+	} while (0)
+
+	snprintf(server, sizeof(server), "127.0.0.1@%d", port);
+	snprintf(flags, sizeof(flags), "%s", c->flags);
+	argv[argc++] = test_bin("mxcheck");
+	argv[argc++] = "-s";
+	argv[argc++] = server;
+	argv[argc++] = "--seed";
+	argv[argc++] = "1";
+	argv[argc++] = "--json";
+	if (strcmp(flags, "-") != 0)
+		for (char *t = strtok_r(flags, " ", &save); t && argc < 60;
+		     t = strtok_r(NULL, " ", &save))
+			argv[argc++] = t;
+	argv[argc++] = c->target;
+	argv[argc] = NULL;
+
+	rc = test_run(argv, out, sizeof(out), 30000);
+	strip_port(out, port);
+	j = json_loads(out, JSON_DISABLE_EOF_CHECK, &jerr);
+	if (j == NULL || !json_is_object(j)) {
+		FAILF("%s (catalog.tsv:%lu): exit %d, no JSON object: %s\n  output: %.200s\n",
+		      c->target, c->lineno, rc, jerr.text, out);
+		json_decref(j);
+		return false;
+	}
+	verdict = json_object_get(j, "verdict");
+	if (!json_is_string(verdict) || strcmp(json_string_value(verdict), c->verdict) != 0)
+		FAILF("%s (catalog.tsv:%lu): verdict %s, expected %s\n", c->target, c->lineno,
+		      json_is_string(verdict) ? json_string_value(verdict) : "(none)", c->verdict);
+
+	collect_codes(j, codes, &ncodes, 64, &serious);
+	qsort(codes, ncodes, sizeof(codes[0]), cmp_code);
+	snprintf(gotcodes, sizeof(gotcodes), "%s", ncodes ? "" : "-");
+	for (size_t i = 0; i < ncodes; i++) {
+		size_t l = strlen(gotcodes);
+		snprintf(gotcodes + l, sizeof(gotcodes) - l, "%s%s", i ? "," : "", codes[i]);
+	}
+	if (strcmp(gotcodes, c->codes) != 0)
+		FAILF("%s (catalog.tsv:%lu): codes %s, expected %s\n", c->target, c->lineno,
+		      gotcodes, c->codes);
+	if (rc != expected_exit(c->verdict, serious))
+		FAILF("%s (catalog.tsv:%lu): exit status %d, expected %d for %s\n", c->target,
+		      c->lineno, rc, expected_exit(c->verdict, serious), c->verdict);
+
+	normalise(j);
+	gmsg = golden_check(c->target, j);
+	if (gmsg[0])
+		FAILF("%s (catalog.tsv:%lu): %s\n", c->target, c->lineno, gmsg);
+	json_decref(j);
+	return ok;
+#undef FAILF
+}
+
+Test(e2e_catalog, every_scenario_gives_its_expected_result, .timeout = 300)
+{
+	static struct cat_line v[CAT_MAX];
+	static char report[1 << 16];
+	size_t n = cat_read(v, CAT_MAX), good = 0;
+	char zones[4096];
+	const char *args[3];
+	struct testsrv s;
+
+	snprintf(zones, sizeof(zones), "%s", test_src("zones"));
+	args[0] = "-z";
+	args[1] = zones;
+	args[2] = NULL;
+	cr_assert_eq(testsrv_start(&s, args), 0, "mxlabd did not start on zones/: %s",
+	             testsrv_stderr(&s));
+	report[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (run_scenario(&v[i], s.port, report, sizeof(report)))
+			good++;
+	testsrv_stop(&s);
+	if (good != n)
+		fprintf(stderr, "%s", report);
+	cr_assert_eq(good, n, "%zu of %zu scenarios as expected:\n%.4000s", good, n, report);
+}

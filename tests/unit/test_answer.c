@@ -1,0 +1,942 @@
+/* tests/unit/test_answer.c -- answer_build/answer_empty against the rules of RFC 1034, 2308,
+   4592, 6891 as NSD applies them: queries built with ldns, answers parsed with ldns. */
+#include <criterion/criterion.h>
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ldns/ldns.h>
+
+#include "server/answer.h"
+#include "server/msg.h"
+#include "server/zone.h"
+
+static const char zone_example[] =
+    "$ORIGIN example.test.\n"
+    "$TTL 300\n"
+    "@ IN SOA ns1 hostmaster 2024010101 3600 900 604800 60\n"
+    "@ NS ns1\n"
+    "@ NS ns2.other.test.\n"
+    "@ MX 10 mail\n"
+    "@ MX 20 mx.other.test.\n"
+    "ns1 A 192.0.2.1\n"
+    "mail A 192.0.2.10\n"
+    "mail AAAA 2001:db8::10\n"
+    "www CNAME mail\n"
+    "loop1 CNAME loop2\n"
+    "loop2 CNAME loop1\n"
+    "x CNAME www.other.test.\n"
+    "y CNAME nx.other.test.\n"
+    "out CNAME www.elsewhere.invalid.\n"
+    "a.b.c A 192.0.2.5\n"
+    "*.wild A 192.0.2.99\n"
+    "*.wild MX 10 mail\n"
+    "sub.wild A 192.0.2.98\n"
+    "*.w2 TXT \"w2\"\n"
+    "a.b.w2 A 192.0.2.7\n"
+    "_smtp._tcp SRV 0 5 25 mail\n"
+    "deleg NS ns.deleg\n"
+    "deleg NS ns.other.test.\n"
+    "ns.deleg A 192.0.2.53\n"
+    "sub NS ns.sub\n"
+    "ns.sub A 192.0.2.54\n"
+    "big TXT "
+    "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n"
+    "big TXT "
+    "\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"\n"
+    "big TXT "
+    "\"cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+    "ccccccccccccccccccccccccccccccccccccccccccccccccccccccc\"\n"
+    "big TXT "
+    "\"dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+    "ddddddddddddddddddddddddddddddddddddddddddddddddddddddd\"\n";
+
+static const char zone_other[] = "$ORIGIN other.test.\n"
+                                 "$TTL 600\n"
+                                 "@ IN SOA ns2 hostmaster 7 3600 900 604800 120\n"
+                                 "@ NS ns2\n"
+                                 "ns2 A 198.51.100.2\n"
+                                 "www A 198.51.100.80\n"
+                                 "mx A 198.51.100.25\n";
+
+/* A child zone inside example.test: the deepest zone answers for its names. */
+static const char zone_sub[] = "$ORIGIN sub.example.test.\n"
+                               "$TTL 100\n"
+                               "@ IN SOA ns hostmaster 3 3600 900 604800 30\n"
+                               "@ NS ns\n"
+                               "ns A 192.0.2.54\n"
+                               "host A 192.0.2.80\n";
+
+static const char zone_rev[] =
+    "$ORIGIN 2.0.192.in-addr.arpa.\n"
+    "$TTL 300\n"
+    "@ SOA ns1.example.test. hostmaster.example.test. 1 3600 900 604800 60\n"
+    "@ NS ns1.example.test.\n"
+    "10 PTR mail.example.test.\n";
+
+static struct zoneset *
+load_all(void)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "example.test.zone", zone_example, &d), 0);
+	cr_assert_eq(zoneset_add_text(zs, "other.test.zone", zone_other, &d), 0);
+	cr_assert_eq(zoneset_add_text(zs, "sub.example.test.zone", zone_sub, &d), 0);
+	cr_assert_eq(zoneset_add_text(zs, "rev.zone", zone_rev, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0, "finish: %zu errors", d.errors);
+	cr_assert_eq(d.warnings, 0);
+	diag_free(&d);
+	return zs;
+}
+
+struct res {
+	ldns_pkt *pkt;           /* parsed answer */
+	struct answer_meta meta; /* what answer_build reported */
+	uint8_t wire[65536];     /* the answer bytes */
+	size_t len;              /* their length */
+};
+
+/* Ask zs a question as a client would (RD set), with EDNS when edns > 0. limit 0 means what
+   the transport allows for UDP. */
+static void
+ask_full(struct zoneset *zs, const char *name, ldns_rr_type type, ldns_rr_class klass,
+         uint16_t edns, bool do_bit, size_t limit, struct res *r)
+{
+	ldns_pkt *qp = NULL;
+	uint8_t *qw = NULL;
+	size_t qlen = 0;
+	struct msg_query q;
+
+	cr_assert_eq(ldns_pkt_query_new_frm_str(&qp, name, type, klass, LDNS_RD), LDNS_STATUS_OK);
+	ldns_pkt_set_id(qp, 0x4242);
+	if (edns) {
+		ldns_pkt_set_edns_udp_size(qp, edns);
+		ldns_pkt_set_edns_do(qp, do_bit);
+	}
+	cr_assert_eq(ldns_pkt2wire(&qw, qp, &qlen), LDNS_STATUS_OK);
+	cr_assert_eq(msg_parse_query(qw, qlen, &q), MSG_OK);
+	if (limit == 0)
+		limit = q.edns ? (q.edns_size > 512 ? q.edns_size : 512) : 512;
+	r->len = answer_build(zs, &q, limit, r->wire, sizeof(r->wire), &r->meta);
+	cr_assert_gt(r->len, 0);
+	cr_assert_eq(ldns_wire2pkt(&r->pkt, r->wire, r->len), LDNS_STATUS_OK);
+	cr_assert_eq(ldns_pkt_id(r->pkt), 0x4242);
+	cr_assert(ldns_pkt_qr(r->pkt));
+	cr_assert(!ldns_pkt_ra(r->pkt), "RA is never set");
+	free(qw);
+	ldns_pkt_free(qp);
+}
+
+static void
+ask(struct zoneset *zs, const char *name, ldns_rr_type type, struct res *r)
+{
+	ask_full(zs, name, type, LDNS_RR_CLASS_IN, 1232, false, 0, r);
+}
+
+static void
+res_free(struct res *r)
+{
+	ldns_pkt_free(r->pkt);
+	r->pkt = NULL;
+}
+
+/* Does the list hold exactly this record (owner, TTL, type, rdata; names compared without
+   case)? */
+static bool
+has_rr(const ldns_rr_list *l, const char *text)
+{
+	ldns_rr *want = NULL;
+	char *ws;
+	bool found = false;
+
+	cr_assert_eq(ldns_rr_new_frm_str(&want, text, 0, NULL, NULL), LDNS_STATUS_OK, "%s", text);
+	ws = ldns_rr2str(want);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(l) && !found; i++) {
+		char *s = ldns_rr2str(ldns_rr_list_rr(l, i));
+		found = strcasecmp(s, ws) == 0;
+		free(s);
+	}
+	free(ws);
+	ldns_rr_free(want);
+	return found;
+}
+
+static size_t
+count(const ldns_rr_list *l)
+{
+	return ldns_rr_list_rr_count(l);
+}
+
+#define AN(r) ldns_pkt_answer((r)->pkt)
+#define NS(r) ldns_pkt_authority((r)->pkt)
+#define AR(r) ldns_pkt_additional((r)->pkt)
+
+Test(answer, exact_match_is_authoritative_with_ns_and_glue)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask(zs, "mail.example.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	cr_assert(ldns_pkt_aa(r.pkt));
+	cr_assert(ldns_pkt_rd(r.pkt), "RD copied from the request");
+	cr_assert_eq(count(AN(&r)), 1);
+	cr_assert(has_rr(AN(&r), "mail.example.test. 300 IN A 192.0.2.10"));
+	/* NSD puts the zone's NS in authority of positive answers, with their addresses */
+	cr_assert_eq(count(NS(&r)), 2);
+	cr_assert(has_rr(NS(&r), "example.test. 300 IN NS ns1.example.test."));
+	cr_assert(has_rr(NS(&r), "example.test. 300 IN NS ns2.other.test."));
+	cr_assert_eq(count(AR(&r)), 1);
+	cr_assert(has_rr(AR(&r), "ns1.example.test. 300 IN A 192.0.2.1"));
+	cr_assert(r.meta.aa);
+	cr_assert_eq(r.meta.ancount, 1);
+	cr_assert_eq(r.meta.nscount, 2);
+	cr_assert_eq(r.meta.arcount, 2, "glue + OPT");
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, nxdomain_below_apex_carries_soa_with_negative_ttl)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask(zs, "nothing.example.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NXDOMAIN);
+	cr_assert(ldns_pkt_aa(r.pkt));
+	cr_assert_eq(count(AN(&r)), 0);
+	cr_assert_eq(count(NS(&r)), 1);
+	/* TTL = min(SOA TTL 300, minimum 60) */
+	cr_assert(has_rr(NS(&r), "example.test. 60 IN SOA ns1.example.test. "
+	                         "hostmaster.example.test. 2024010101 3600 900 604800 60"));
+	cr_assert_eq(r.meta.rcode, LDNS_RCODE_NXDOMAIN);
+	res_free(&r);
+	ask(zs, "deeper.nothing.example.test.", LDNS_RR_TYPE_MX, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NXDOMAIN);
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, nodata_carries_soa)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask(zs, "mail.example.test.", LDNS_RR_TYPE_TXT, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	cr_assert(ldns_pkt_aa(r.pkt));
+	cr_assert_eq(count(AN(&r)), 0);
+	cr_assert_eq(count(NS(&r)), 1);
+	cr_assert_eq(ldns_rr_get_type(ldns_rr_list_rr(NS(&r), 0)), LDNS_RR_TYPE_SOA);
+	cr_assert_eq(ldns_rr_ttl(ldns_rr_list_rr(NS(&r), 0)), 60);
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, empty_non_terminal_is_nodata)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask(zs, "b.c.example.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	cr_assert_eq(count(AN(&r)), 0);
+	cr_assert_eq(ldns_rr_get_type(ldns_rr_list_rr(NS(&r), 0)), LDNS_RR_TYPE_SOA);
+	res_free(&r);
+	ask(zs, "c.example.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	res_free(&r);
+	ask(zs, "a.b.c.example.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert(has_rr(AN(&r), "a.b.c.example.test. 300 IN A 192.0.2.5"));
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, cname_chain_followed_within_zone)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask(zs, "www.example.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	cr_assert(ldns_pkt_aa(r.pkt));
+	cr_assert_eq(count(AN(&r)), 2);
+	cr_assert(has_rr(AN(&r), "www.example.test. 300 IN CNAME mail.example.test."));
+	cr_assert(has_rr(AN(&r), "mail.example.test. 300 IN A 192.0.2.10"));
+	/* the CNAME comes first */
+	cr_assert_eq(ldns_rr_get_type(ldns_rr_list_rr(AN(&r), 0)), LDNS_RR_TYPE_CNAME);
+	res_free(&r);
+	/* CNAME asked for directly: not followed */
+	ask(zs, "www.example.test.", LDNS_RR_TYPE_CNAME, &r);
+	cr_assert_eq(count(AN(&r)), 1);
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, cname_followed_into_other_zone)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask(zs, "x.example.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	cr_assert(ldns_pkt_aa(r.pkt));
+	cr_assert(has_rr(AN(&r), "x.example.test. 300 IN CNAME www.other.test."));
+	cr_assert(has_rr(AN(&r), "www.other.test. 600 IN A 198.51.100.80"));
+	/* the authority is the target zone's */
+	cr_assert(has_rr(NS(&r), "other.test. 600 IN NS ns2.other.test."));
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, cname_to_missing_name_in_other_zone_is_nxdomain_with_that_soa)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask(zs, "y.example.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NXDOMAIN);
+	cr_assert_eq(count(AN(&r)), 1);
+	cr_assert(has_rr(AN(&r), "y.example.test. 300 IN CNAME nx.other.test."));
+	cr_assert_eq(count(NS(&r)), 1);
+	cr_assert(has_rr(NS(&r), "other.test. 120 IN SOA ns2.other.test. hostmaster.other.test. "
+	                         "7 3600 900 604800 120"));
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, cname_loop_ends_chain_with_noerror)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask(zs, "loop1.example.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	cr_assert_eq(count(AN(&r)), 2);
+	cr_assert(has_rr(AN(&r), "loop1.example.test. 300 IN CNAME loop2.example.test."));
+	cr_assert(has_rr(AN(&r), "loop2.example.test. 300 IN CNAME loop1.example.test."));
+	cr_assert_eq(count(NS(&r)), 0);
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, cname_leaving_served_zones_is_not_followed)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask(zs, "out.example.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	cr_assert(ldns_pkt_aa(r.pkt));
+	cr_assert_eq(count(AN(&r)), 1);
+	cr_assert_eq(count(NS(&r)), 0);
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, wildcard_synthesizes_with_query_name_as_owner)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask(zs, "foo.wild.example.test.", LDNS_RR_TYPE_MX, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	cr_assert(ldns_pkt_aa(r.pkt));
+	cr_assert_eq(count(AN(&r)), 1);
+	cr_assert(has_rr(AN(&r), "foo.wild.example.test. 300 IN MX 10 mail.example.test."));
+	cr_assert(has_rr(AR(&r), "mail.example.test. 300 IN A 192.0.2.10"));
+	res_free(&r);
+	ask(zs, "a.b.foo.wild.example.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert(has_rr(AN(&r), "a.b.foo.wild.example.test. 300 IN A 192.0.2.99"));
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, wildcard_name_exists_type_does_not_is_nodata)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask(zs, "foo.wild.example.test.", LDNS_RR_TYPE_TXT, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	cr_assert_eq(count(AN(&r)), 0);
+	cr_assert_eq(ldns_rr_get_type(ldns_rr_list_rr(NS(&r), 0)), LDNS_RR_TYPE_SOA);
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, wildcard_not_used_when_name_or_closer_encloser_exists)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	/* sub.wild exists: no synthesis for it, nor below it */
+	ask(zs, "sub.wild.example.test.", LDNS_RR_TYPE_MX, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	cr_assert_eq(count(AN(&r)), 0);
+	res_free(&r);
+	ask(zs, "a.sub.wild.example.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NXDOMAIN);
+	res_free(&r);
+	/* b.w2 is an empty non-terminal: it blocks *.w2 for names below it */
+	ask(zs, "x.b.w2.example.test.", LDNS_RR_TYPE_TXT, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NXDOMAIN);
+	res_free(&r);
+	ask(zs, "b.w2.example.test.", LDNS_RR_TYPE_TXT, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	cr_assert_eq(count(AN(&r)), 0);
+	res_free(&r);
+	ask(zs, "other.w2.example.test.", LDNS_RR_TYPE_TXT, &r);
+	cr_assert(has_rr(AN(&r), "other.w2.example.test. 300 IN TXT \"w2\""));
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, referral_below_delegation_with_glue_and_no_aa)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask(zs, "www.deleg.example.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	cr_assert(!ldns_pkt_aa(r.pkt));
+	cr_assert_eq(count(AN(&r)), 0);
+	cr_assert_eq(count(NS(&r)), 2);
+	cr_assert(has_rr(NS(&r), "deleg.example.test. 300 IN NS ns.deleg.example.test."));
+	cr_assert(has_rr(NS(&r), "deleg.example.test. 300 IN NS ns.other.test."));
+	cr_assert_eq(count(AR(&r)), 1);
+	cr_assert(has_rr(AR(&r), "ns.deleg.example.test. 300 IN A 192.0.2.53"));
+	res_free(&r);
+	/* the delegation point itself, and its glue name, are referrals too */
+	ask(zs, "deleg.example.test.", LDNS_RR_TYPE_NS, &r);
+	cr_assert(!ldns_pkt_aa(r.pkt));
+	cr_assert_eq(count(AN(&r)), 0);
+	cr_assert_eq(count(NS(&r)), 2);
+	res_free(&r);
+	ask(zs, "ns.deleg.example.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert(!ldns_pkt_aa(r.pkt));
+	cr_assert_eq(count(AN(&r)), 0);
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, ds_at_delegation_answered_by_parent)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask(zs, "deleg.example.test.", LDNS_RR_TYPE_DS, &r);
+	cr_assert(ldns_pkt_aa(r.pkt));
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	cr_assert(has_rr(NS(&r), "example.test. 60 IN SOA ns1.example.test. "
+	                         "hostmaster.example.test. 2024010101 3600 900 604800 60"));
+	res_free(&r);
+	/* DS at the apex of a served child: the served parent answers */
+	ask(zs, "sub.example.test.", LDNS_RR_TYPE_DS, &r);
+	cr_assert(ldns_pkt_aa(r.pkt));
+	cr_assert_eq(ldns_rr_get_type(ldns_rr_list_rr(NS(&r), 0)), LDNS_RR_TYPE_SOA);
+	{
+		char *o = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(NS(&r), 0)));
+		cr_assert_str_eq(o, "example.test.");
+		free(o);
+	}
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, deepest_zone_wins)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask(zs, "host.sub.example.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert(ldns_pkt_aa(r.pkt), "child zone answers, no referral from the parent");
+	cr_assert(has_rr(AN(&r), "host.sub.example.test. 100 IN A 192.0.2.80"));
+	cr_assert(has_rr(NS(&r), "sub.example.test. 100 IN NS ns.sub.example.test."));
+	res_free(&r);
+	ask(zs, "sub.example.test.", LDNS_RR_TYPE_SOA, &r);
+	cr_assert(has_rr(AN(&r), "sub.example.test. 100 IN SOA ns.sub.example.test. "
+	                         "hostmaster.sub.example.test. 3 3600 900 604800 30"));
+	res_free(&r);
+	ask(zs, "nx.sub.example.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NXDOMAIN);
+	cr_assert_eq(ldns_rr_ttl(ldns_rr_list_rr(NS(&r), 0)), 30);
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, additional_addresses_for_mx_srv_ns_targets)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask(zs, "example.test.", LDNS_RR_TYPE_MX, &r);
+	cr_assert_eq(count(AN(&r)), 2);
+	/* mail (in zone) gets A and AAAA; mx.other.test is another zone's: NSD adds nothing */
+	cr_assert(has_rr(AR(&r), "mail.example.test. 300 IN A 192.0.2.10"));
+	cr_assert(has_rr(AR(&r), "mail.example.test. 300 IN AAAA 2001:db8::10"));
+	cr_assert(has_rr(AR(&r), "ns1.example.test. 300 IN A 192.0.2.1"));
+	cr_assert_eq(count(AR(&r)), 3);
+	/* all A records before any AAAA */
+	cr_assert_eq(ldns_rr_get_type(ldns_rr_list_rr(AR(&r), 2)), LDNS_RR_TYPE_AAAA);
+	res_free(&r);
+	ask(zs, "_smtp._tcp.example.test.", LDNS_RR_TYPE_SRV, &r);
+	cr_assert(has_rr(AN(&r), "_smtp._tcp.example.test. 300 IN SRV 0 5 25 mail.example.test."));
+	cr_assert(has_rr(AR(&r), "mail.example.test. 300 IN A 192.0.2.10"));
+	cr_assert(has_rr(AR(&r), "mail.example.test. 300 IN AAAA 2001:db8::10"));
+	res_free(&r);
+	ask(zs, "example.test.", LDNS_RR_TYPE_NS, &r);
+	cr_assert_eq(count(AN(&r)), 2);
+	cr_assert_eq(count(NS(&r)), 0, "NS not repeated in authority");
+	cr_assert(has_rr(AR(&r), "ns1.example.test. 300 IN A 192.0.2.1"));
+	res_free(&r);
+	/* the answer itself is not repeated in additional */
+	ask(zs, "ns1.example.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(count(AN(&r)), 1);
+	cr_assert_eq(count(AR(&r)), 0);
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, reverse_zone_ptr)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask(zs, "10.2.0.192.in-addr.arpa.", LDNS_RR_TYPE_PTR, &r);
+	cr_assert(ldns_pkt_aa(r.pkt));
+	cr_assert(has_rr(AN(&r), "10.2.0.192.in-addr.arpa. 300 IN PTR mail.example.test."));
+	res_free(&r);
+	ask(zs, "11.2.0.192.in-addr.arpa.", LDNS_RR_TYPE_PTR, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NXDOMAIN);
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, names_outside_every_zone_are_refused)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask(zs, "www.nothere.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_REFUSED);
+	cr_assert(!ldns_pkt_aa(r.pkt));
+	cr_assert_eq(ldns_pkt_qdcount(r.pkt), 1);
+	cr_assert_eq(count(AN(&r)) + count(NS(&r)), 0);
+	res_free(&r);
+	ask(zs, "test.", LDNS_RR_TYPE_SOA, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_REFUSED);
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, class_other_than_in_is_refused)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask_full(zs, "example.test.", LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_HS, 0, false, 0, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_REFUSED);
+	res_free(&r);
+	ask_full(zs, "example.test.", LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_ANY, 0, false, 0, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_REFUSED);
+	res_free(&r);
+	ask_full(zs, "example.test.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_CH, 0, false, 0, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_REFUSED);
+	res_free(&r);
+	ask_full(zs, "version.bind.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_CH, 0, false, 0, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	cr_assert(!ldns_pkt_aa(r.pkt));
+	cr_assert_eq(count(AN(&r)), 1);
+	cr_assert_eq(ldns_rr_get_class(ldns_rr_list_rr(AN(&r), 0)), LDNS_RR_CLASS_CH);
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, any_returns_every_rrset_at_the_name)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask(zs, "example.test.", LDNS_RR_TYPE_ANY, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	cr_assert_eq(count(AN(&r)), 5, "SOA, 2 NS, 2 MX");
+	cr_assert(has_rr(AN(&r), "example.test. 300 IN SOA ns1.example.test. "
+	                         "hostmaster.example.test. 2024010101 3600 900 604800 60"));
+	cr_assert(has_rr(AN(&r), "example.test. 300 IN MX 20 mx.other.test."));
+	res_free(&r);
+	ask(zs, "b.c.example.test.", LDNS_RR_TYPE_ANY, &r);
+	cr_assert_eq(count(AN(&r)), 0);
+	cr_assert_eq(ldns_rr_get_type(ldns_rr_list_rr(NS(&r), 0)), LDNS_RR_TYPE_SOA);
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, opt_echoed_with_our_payload_size_and_do_bit)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask_full(zs, "mail.example.test.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, 4096, true, 0, &r);
+	cr_assert(ldns_pkt_edns(r.pkt));
+	cr_assert_eq(ldns_pkt_edns_udp_size(r.pkt), 1232);
+	cr_assert(ldns_pkt_edns_do(r.pkt));
+	cr_assert_eq(ldns_pkt_edns_version(r.pkt), 0);
+	res_free(&r);
+	ask_full(zs, "mail.example.test.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, 0, false, 0, &r);
+	cr_assert(!ldns_pkt_edns(r.pkt), "no OPT without OPT in the request");
+	cr_assert_eq(r.meta.arcount, 1);
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, udp_512_without_edns_truncates_whole_rrset)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask_full(zs, "big.example.test.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_IN, 0, false, 512, &r);
+	cr_assert(ldns_pkt_tc(r.pkt));
+	cr_assert(r.meta.tc);
+	cr_assert_eq(count(AN(&r)), 0, "never half an RRset");
+	cr_assert_leq(r.len, 512);
+	res_free(&r);
+	ask_full(zs, "big.example.test.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_IN, 1232, false, 0, &r);
+	cr_assert(!ldns_pkt_tc(r.pkt));
+	cr_assert_eq(count(AN(&r)), 4);
+	cr_assert_leq(r.len, 1232);
+	res_free(&r);
+	/* TCP: no limit to speak of */
+	ask_full(zs, "big.example.test.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_IN, 0, false, 65535, &r);
+	cr_assert(!ldns_pkt_tc(r.pkt));
+	cr_assert_eq(count(AN(&r)), 4);
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, optional_sections_dropped_without_tc)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+	const char *text = "$ORIGIN t.test.\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n"
+	                   "x TXT \"%s\" \"%s\"\n";
+	char a[256], b[220], zone[1024];
+	struct diag d;
+
+	zoneset_free(zs);
+	memset(a, 'a', 254);
+	a[254] = 0;
+	memset(b, 'b', 210);
+	b[210] = 0;
+	snprintf(zone, sizeof(zone), text, a, b);
+	zs = zoneset_new();
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "t.test", zone, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	/* the TXT fits in 512, the NS for authority does not: left out, TC stays clear */
+	ask_full(zs, "x.t.test.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_IN, 0, false, 512, &r);
+	cr_assert(!ldns_pkt_tc(r.pkt));
+	cr_assert_eq(count(AN(&r)), 1);
+	cr_assert_eq(count(NS(&r)), 0);
+	cr_assert_eq(count(AR(&r)), 0);
+	res_free(&r);
+	diag_free(&d);
+	zoneset_free(zs);
+}
+
+Test(answer, question_case_preserved)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+	char *qn, *owner;
+
+	ask(zs, "WwW.ExAmple.TEST.", LDNS_RR_TYPE_A, &r);
+	qn = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(r.pkt), 0)));
+	cr_assert_str_eq(qn, "WwW.ExAmple.TEST.");
+	owner = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(AN(&r), 0)));
+	cr_assert_str_eq(owner, "WwW.ExAmple.TEST.", "owner compressed to the question");
+	cr_assert_eq(count(AN(&r)), 2);
+	free(qn);
+	free(owner);
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, names_are_compressed)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask_full(zs, "example.test.", LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0, false, 0, &r);
+	/* SOA + 2 NS + glue, every name compressed: exactly the 135 bytes NSD 4.6 sends */
+	cr_assert_eq(count(AN(&r)), 1);
+	cr_assert_eq(count(NS(&r)), 2);
+	cr_assert_eq(count(AR(&r)), 1);
+	cr_assert_eq(r.len, 135);
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+static struct msg_query
+raw_query(const uint8_t *pkt, size_t len, enum msg_parse want)
+{
+	struct msg_query q;
+
+	cr_assert_eq(msg_parse_query(pkt, len, &q), want);
+	return q;
+}
+
+Test(answer, empty_answers_for_errors)
+{
+	struct zoneset *zs = load_all();
+	uint8_t out[512];
+	struct answer_meta m;
+	ldns_pkt *p = NULL;
+	/* opcode 2 (STATUS), RD */
+	static const uint8_t notimp[] = {0x12, 0x34, 0x11, 0x00, 0,   1, 0, 0, 0, 0, 0,
+	                                 0,    3,    'f',  'o',  'o', 0, 0, 1, 0, 1};
+	/* EDNS version 1 */
+	static const uint8_t badvers[] = {0x12, 0x34, 0x01, 0x00, 0,   1, 0, 0, 0, 0, 0,
+	                                  1,    3,    'f',  'o',  'o', 0, 0, 1, 0, 1, 0,
+	                                  0,    41,   0x10, 0,    0,   1, 0, 0, 0, 0};
+	static const uint8_t formerr[] = {0x12, 0x34, 0x01, 0x00, 0,   2, 0, 0, 0, 0, 0,
+	                                  0,    3,    'f',  'o',  'o', 0, 0, 1, 0, 1};
+	struct msg_query q = raw_query(notimp, sizeof(notimp), MSG_NOTIMP);
+	size_t n = answer_empty(zs, &q, LDNS_RCODE_NOTIMPL, false, false, out, sizeof(out), &m);
+
+	cr_assert_eq(ldns_wire2pkt(&p, out, n), LDNS_STATUS_OK);
+	cr_assert_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_NOTIMPL);
+	cr_assert_eq(ldns_pkt_get_opcode(p), LDNS_PACKET_STATUS);
+	cr_assert_eq(ldns_pkt_id(p), 0x1234);
+	ldns_pkt_free(p);
+
+	q = raw_query(badvers, sizeof(badvers), MSG_BADVERS);
+	n = answer_empty(zs, &q, 16, false, false, out, sizeof(out), &m);
+	cr_assert_eq(ldns_wire2pkt(&p, out, n), LDNS_STATUS_OK);
+	cr_assert(ldns_pkt_edns(p));
+	cr_assert_eq(ldns_pkt_edns_extended_rcode(p), 1, "BADVERS = 16 = ext 1, rcode 0");
+	cr_assert_eq(ldns_pkt_get_rcode(p), 0);
+	cr_assert_eq(ldns_pkt_qdcount(p), 1);
+	cr_assert_eq(m.rcode, 16);
+	ldns_pkt_free(p);
+
+	q = raw_query(formerr, sizeof(formerr), MSG_FORMERR);
+	n = answer_empty(zs, &q, LDNS_RCODE_FORMERR, false, false, out, sizeof(out), &m);
+	cr_assert_eq(n, 12);
+	cr_assert_eq(out[3] & 0xf, LDNS_RCODE_FORMERR);
+	cr_assert(out[2] & 0x80);
+	zoneset_free(zs);
+}
+
+Test(answer, empty_nxdomain_carries_soa_and_flags)
+{
+	struct zoneset *zs = load_all();
+	uint8_t out[512];
+	struct answer_meta m;
+	ldns_pkt *p = NULL;
+	static const uint8_t query[] = {
+	    0xab, 0xcd, 0x01, 0x00, 0,   1,   0,   0, 0,   0,   0,   0,   4, 'm', 'a', 'i', 'l', 7,
+	    'e',  'x',  'a',  'm',  'p', 'l', 'e', 4, 't', 'e', 's', 't', 0, 0,   1,   0,   1};
+	struct msg_query q = raw_query(query, sizeof(query), MSG_OK);
+	size_t n = answer_empty(zs, &q, LDNS_RCODE_NXDOMAIN, true, false, out, sizeof(out), &m);
+
+	cr_assert_eq(ldns_wire2pkt(&p, out, n), LDNS_STATUS_OK);
+	cr_assert_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_NXDOMAIN);
+	cr_assert(ldns_pkt_aa(p));
+	cr_assert_eq(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 0);
+	cr_assert_eq(ldns_rr_list_rr_count(ldns_pkt_authority(p)), 1);
+	cr_assert_eq(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_authority(p), 0)), LDNS_RR_TYPE_SOA);
+	ldns_pkt_free(p);
+	n = answer_empty(zs, &q, LDNS_RCODE_SERVFAIL, false, true, out, sizeof(out), &m);
+	cr_assert_eq(ldns_wire2pkt(&p, out, n), LDNS_STATUS_OK);
+	cr_assert(ldns_pkt_tc(p));
+	cr_assert_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
+	cr_assert_eq(ldns_pkt_ancount(p) + ldns_pkt_nscount(p) + ldns_pkt_arcount(p), 0);
+	ldns_pkt_free(p);
+	zoneset_free(zs);
+}
+
+Test(answer, no_zones_refuses)
+{
+	struct zoneset *zs = zoneset_new();
+	struct res r;
+
+	ask(zs, "example.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_REFUSED);
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+/* Answers NSD 4.6.1 gave for these queries on this zone (captured once, byte for byte). */
+static const char zone_golden[] = "$ORIGIN g.test.\n"
+                                  "$TTL 300\n"
+                                  "@ SOA ns1 hostmaster 42 3600 900 604800 60\n"
+                                  "@ NS ns1\n"
+                                  "@ NS ns2.g.test.\n"
+                                  "@ MX 10 mail\n"
+                                  "ns1 A 192.0.2.1\n"
+                                  "ns2 AAAA 2001:db8::2\n"
+                                  "mail A 192.0.2.10\n"
+                                  "mail AAAA 2001:db8::10\n"
+                                  "www CNAME mail\n"
+                                  "*.w TXT \"wild\"\n"
+                                  "deleg NS ns.deleg\n"
+                                  "deleg NS ns.other.example.\n"
+                                  "ns.deleg A 192.0.2.53\n"
+                                  "_sip._udp SRV 1 2 5060 mail\n"
+                                  "ref NS a.ref\n"
+                                  "ref NS b.ref\n"
+                                  "ref NS c.ref\n"
+                                  "ref NS d.ref\n"
+                                  "ref NS e.ref\n"
+                                  "ref NS f.ref\n"
+                                  "ref NS g.ref\n"
+                                  "ref NS h.ref\n"
+                                  "ref NS i.ref\n"
+                                  "ref NS j.ref\n"
+                                  "a.ref A 10.0.0.1\n"
+                                  "b.ref A 10.0.0.2\n"
+                                  "c.ref A 10.0.0.3\n"
+                                  "d.ref A 10.0.0.4\n"
+                                  "e.ref A 10.0.0.5\n"
+                                  "f.ref A 10.0.0.6\n"
+                                  "g.ref A 10.0.0.7\n"
+                                  "h.ref A 10.0.0.8\n"
+                                  "i.ref A 10.0.0.9\n"
+                                  "j.ref A 10.0.0.10\n"
+                                  "a.ref AAAA 2001:db8::1:1\n"
+                                  "b.ref AAAA 2001:db8::1:2\n"
+                                  "c.ref AAAA 2001:db8::1:3\n"
+                                  "d.ref AAAA 2001:db8::1:4\n"
+                                  "e.ref AAAA 2001:db8::1:5\n"
+                                  "f.ref AAAA 2001:db8::1:6\n"
+                                  "g.ref AAAA 2001:db8::1:7\n"
+                                  "h.ref AAAA 2001:db8::1:8\n"
+                                  "i.ref AAAA 2001:db8::1:9\n"
+                                  "j.ref AAAA 2001:db8::1:10\n";
+
+static const struct {
+	const char *what;  /* name/type/edns/do */
+	const char *query; /* request, hex */
+	const char *nsd;   /* NSD's answer, hex */
+} golden[] = {
+    {"www.g.test/A/0/0", "12340100000100000000000003777777016704746573740000010001",
+     "12348500000100020002000203777777016704746573740000010001c00c000500010000012c0007046d6169"
+     "6cc010c028000100010000012c0004c000020ac010000200010000012c0006036e7331c010c0100002000100"
+     "00012c0006036e7332c010c04b000100010000012c0004c0000201c05d001c00010000012c001020010db800"
+     "0000000000000000000002"},
+    {"WWW.G.Test/MX/1/1",
+     "123401000001000000000001035757570147045465737400000f000100002904d0000080000000",
+     "123485000001000100010001035757570147045465737400000f0001c00c000500010000012c0007046d6169"
+     "6cc010c010000600010000003c0027036e7331c0100a686f73746d6173746572c0100000002a00000e100000"
+     "038400093a800000003c00002904d0000080000000"},
+    {"nx.www2.g.test/A/1/0",
+     "123401000001000000000001026e78047777773201670474657374000001000100002904d0000000000000",
+     "123485030001000000010001026e780477777732016704746573740000010001c014000600010000003c0027"
+     "036e7331c0140a686f73746d6173746572c0140000002a00000e100000038400093a800000003c00002904d0"
+     "000000000000"},
+    {"a.w.g.test/TXT/0/0", "12340100000100000000000001610177016704746573740000100001",
+     "12348500000100010002000201610177016704746573740000100001c00c001000010000012c00050477696c"
+     "64c010000200010000012c0006036e7331c010c010000200010000012c0006036e7332c010c0390001000100"
+     "00012c0004c0000201c04b001c00010000012c001020010db8000000000000000000000002"},
+    {"a.w.g.test/A/1/0",
+     "1234010000010000000000010161017701670474657374000001000100002904d0000000000000",
+     "12348500000100000001000101610177016704746573740000010001c010000600010000003c0027036e7331"
+     "c0100a686f73746d6173746572c0100000002a00000e100000038400093a800000003c00002904d000000000"
+     "0000"},
+    {"x.deleg.g.test/A/0/0", "12340100000100000000000001780564656c6567016704746573740000010001",
+     "12348100000100000002000101780564656c6567016704746573740000010001c00e000200010000012c0005"
+     "026e73c00ec00e000200010000012c0012026e73056f74686572076578616d706c6500c02c00010001000001"
+     "2c0004c0000235"},
+    {"www.ref.g.test/A/0/0", "1234010000010000000000000377777703726566016704746573740000010001",
+     "1234810000010000000a000f0377777703726566016704746573740000010001c010000200010000012c0004"
+     "0161c010c010000200010000012c00040162c010c010000200010000012c00040163c010c010000200010000"
+     "012c00040164c010c010000200010000012c00040165c010c010000200010000012c00040166c010c0100002"
+     "00010000012c00040167c010c010000200010000012c00040168c010c010000200010000012c00040169c010"
+     "c010000200010000012c0004016ac010c02c000100010000012c00040a000001c03c000100010000012c0004"
+     "0a000002c04c000100010000012c00040a000003c05c000100010000012c00040a000004c06c000100010000"
+     "012c00040a000005c07c000100010000012c00040a000006c08c000100010000012c00040a000007c09c0001"
+     "00010000012c00040a000008c0ac000100010000012c00040a000009c0bc000100010000012c00040a00000a"
+     "c02c001c00010000012c001020010db8000000000000000000010001c03c001c00010000012c001020010db8"
+     "000000000000000000010002c04c001c00010000012c001020010db8000000000000000000010003c05c001c"
+     "00010000012c001020010db8000000000000000000010004c06c001c00010000012c001020010db800000000"
+     "0000000000010005"},
+    {"www.ref.g.test/A/1/0",
+     "123401000001000000000001037777770372656601670474657374000001000100002904d0000000000000",
+     "1234810000010000000a00150377777703726566016704746573740000010001c010000200010000012c0004"
+     "0161c010c010000200010000012c00040162c010c010000200010000012c00040163c010c010000200010000"
+     "012c00040164c010c010000200010000012c00040165c010c010000200010000012c00040166c010c0100002"
+     "00010000012c00040167c010c010000200010000012c00040168c010c010000200010000012c00040169c010"
+     "c010000200010000012c0004016ac010c02c000100010000012c00040a000001c03c000100010000012c0004"
+     "0a000002c04c000100010000012c00040a000003c05c000100010000012c00040a000004c06c000100010000"
+     "012c00040a000005c07c000100010000012c00040a000006c08c000100010000012c00040a000007c09c0001"
+     "00010000012c00040a000008c0ac000100010000012c00040a000009c0bc000100010000012c00040a00000a"
+     "c02c001c00010000012c001020010db8000000000000000000010001c03c001c00010000012c001020010db8"
+     "000000000000000000010002c04c001c00010000012c001020010db8000000000000000000010003c05c001c"
+     "00010000012c001020010db8000000000000000000010004c06c001c00010000012c001020010db800000000"
+     "0000000000010005c07c001c00010000012c001020010db8000000000000000000010006c08c001c00010000"
+     "012c001020010db8000000000000000000010007c09c001c00010000012c001020010db80000000000000000"
+     "00010008c0ac001c00010000012c001020010db8000000000000000000010009c0bc001c00010000012c0010"
+     "20010db800000000000000000001001000002904d0000000000000"},
+    {"g.test/MX/1/0", "1234010000010000000000010167047465737400000f000100002904d0000000000000",
+     "1234850000010001000200050167047465737400000f0001c00c000f00010000012c0009000a046d61696cc0"
+     "0cc00c000200010000012c0006036e7331c00cc00c000200010000012c0006036e7332c00cc0260001000100"
+     "00012c0004c000020ac039000100010000012c0004c0000201c026001c00010000012c001020010db8000000"
+     "000000000000000010c04b001c00010000012c001020010db800000000000000000000000200002904d00000"
+     "00000000"},
+    {"_sip._udp.g.test/SRV/0/0",
+     "123401000001000000000000045f736970045f756470016704746573740000210001",
+     "123485000001000100020004045f736970045f756470016704746573740000210001c00c002100010000012c"
+     "00130001000213c4046d61696c0167047465737400c016000200010000012c0006036e7331c016c016000200"
+     "010000012c0006036e7332c016046d61696cc016000100010000012c0004c000020ac04d000100010000012c"
+     "0004c0000201c065001c00010000012c001020010db8000000000000000000000010c05f001c00010000012c"
+     "001020010db8000000000000000000000002"},
+    {"g.test/NS/0/0", "123401000001000000000000016704746573740000020001",
+     "123485000001000200000002016704746573740000020001c00c000200010000012c0006036e7331c00cc00c"
+     "000200010000012c0006036e7332c00cc024000100010000012c0004c0000201c036001c00010000012c0010"
+     "20010db8000000000000000000000002"},
+    {"deleg.g.test/DS/1/1",
+     "1234010000010000000000010564656c65670167047465737400002b000100002904d0000080000000",
+     "1234850000010000000100010564656c65670167047465737400002b0001c012000600010000003c0027036e"
+     "7331c0120a686f73746d6173746572c0120000002a00000e100000038400093a800000003c00002904d00000"
+     "80000000"},
+};
+
+static size_t
+unhex(const char *h, uint8_t *out)
+{
+	size_t n = 0;
+
+	for (; h[0] && h[1]; h += 2) {
+		char b[3] = {h[0], h[1], 0};
+		out[n++] = (uint8_t)strtoul(b, NULL, 16);
+	}
+	return n;
+}
+
+Test(answer, bytes_identical_to_nsd)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "g.test.zone", zone_golden, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	for (size_t i = 0; i < sizeof(golden) / sizeof(golden[0]); i++) {
+		uint8_t q[512], want[4096], got[4096];
+		size_t ql = unhex(golden[i].query, q), wl = unhex(golden[i].nsd, want), gl;
+		struct msg_query mq;
+
+		cr_assert_eq(msg_parse_query(q, ql, &mq), MSG_OK);
+		gl = answer_build(zs, &mq, mq.edns ? mq.edns_size : 512, got, sizeof(got), NULL);
+		cr_assert_eq(gl, wl, "%s: %zu bytes, NSD %zu", golden[i].what, gl, wl);
+		cr_assert_eq(memcmp(got, want, wl), 0, "%s: bytes differ from NSD", golden[i].what);
+	}
+	diag_free(&d);
+	zoneset_free(zs);
+}

@@ -1,0 +1,389 @@
+/* tests/unit/test_zone.c -- reading zone files into the store: origins, errors with file:line,
+   structural checks, walking records, and a big zone that loads and answers. */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ldns/ldns.h>
+
+#include "server/answer.h"
+#include "server/msg.h"
+#include "server/zone.h"
+
+static const char good[] = "$ORIGIN example.test.\n"
+                           "$TTL 300\n"
+                           "@ SOA ns1 hostmaster 2024010101 3600 900 604800 60\n"
+                           "@ NS ns1\n"
+                           "ns1 A 192.0.2.1\n"
+                           "www A 192.0.2.2\n";
+
+/* Does d hold an entry at file:line of that severity whose message contains text? */
+static bool
+has_diag(const struct diag *d, enum diag_severity sev, const char *file, unsigned long line,
+         const char *text)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct diag_entry *e = &d->v[i];
+		if (e->severity == sev && strcmp(e->file, file) == 0 && e->line == line &&
+		    strstr(e->msg, text) != NULL)
+			return true;
+	}
+	return false;
+}
+
+static void
+dump(const struct diag *d)
+{
+	diag_print(d, stderr);
+}
+
+/* rcode and answer count of a query answered from zs */
+static int
+query(const struct zoneset *zs, const char *name, ldns_rr_type type, size_t *ancount)
+{
+	ldns_pkt *qp = NULL, *rp = NULL;
+	uint8_t *qw = NULL, out[4096];
+	size_t qlen = 0, n;
+	struct msg_query q;
+	int rcode;
+
+	cr_assert_eq(ldns_pkt_query_new_frm_str(&qp, name, type, LDNS_RR_CLASS_IN, 0),
+	             LDNS_STATUS_OK);
+	cr_assert_eq(ldns_pkt2wire(&qw, qp, &qlen), LDNS_STATUS_OK);
+	cr_assert_eq(msg_parse_query(qw, qlen, &q), MSG_OK);
+	n = answer_build(zs, &q, 512, out, sizeof(out), NULL);
+	cr_assert_gt(n, 0);
+	cr_assert_eq(ldns_wire2pkt(&rp, out, n), LDNS_STATUS_OK);
+	rcode = ldns_pkt_get_rcode(rp);
+	if (ancount)
+		*ancount = ldns_pkt_ancount(rp);
+	free(qw);
+	ldns_pkt_free(qp);
+	ldns_pkt_free(rp);
+	return rcode;
+}
+
+Test(zone, loads_and_reports_info)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+	struct zone_info info;
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "example.test.zone", good, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	cr_assert_eq(d.n, 0);
+	cr_assert_eq(zoneset_count(zs), 1);
+	zoneset_info(zs, 0, &info);
+	cr_assert_str_eq(info.origin, "example.test.");
+	cr_assert_eq(info.serial, 2024010101u);
+	cr_assert_eq(info.records, 4);
+	cr_assert_str_eq(info.file, "example.test.zone");
+	diag_free(&d);
+	zoneset_free(zs);
+}
+
+Test(zone, origin_is_soa_owner_without_dollar_origin)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+	struct zone_info info;
+	const char *text =
+	    "$TTL 60\n"
+	    "www A 192.0.2.9\n" /* relative, before the SOA: still under the origin */
+	    "soa.test. SOA ns1 hm 5 1 2 3 4\n"
+	    "@ NS ns1\n"
+	    "ns1 A 192.0.2.1\n";
+	size_t an;
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "whatever", text, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	zoneset_info(zs, 0, &info);
+	cr_assert_str_eq(info.origin, "soa.test.");
+	cr_assert_eq(query(zs, "www.soa.test.", LDNS_RR_TYPE_A, &an), LDNS_RCODE_NOERROR);
+	cr_assert_eq(an, 1);
+	diag_free(&d);
+	zoneset_free(zs);
+}
+
+Test(zone, origin_from_file_name_when_soa_owner_is_relative)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+	struct zone_info info;
+	char dir[] = "/tmp/mxlab-zone-XXXXXX", path[256];
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/rel.test.zone", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("@ 60 SOA ns1 hm 1 2 3 4 5\n@ 60 NS ns1\nns1 60 A 192.0.2.1\n", f);
+	fclose(f);
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_file(zs, path, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	zoneset_info(zs, 0, &info);
+	cr_assert_str_eq(info.origin, "rel.test.");
+	cr_assert_str_eq(info.file, path);
+	cr_assert_eq(query(zs, "ns1.rel.test.", LDNS_RR_TYPE_A, NULL), LDNS_RCODE_NOERROR);
+	unlink(path);
+	rmdir(dir);
+	diag_free(&d);
+	zoneset_free(zs);
+}
+
+Test(zone, syntax_errors_name_file_and_line)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+	const char *text = "$ORIGIN bad.test.\n"
+	                   "@ SOA ns1 hm 1 2 3 4 5\n"
+	                   "@ NS ns1\n"
+	                   "ns1 A 192.0.2.300\n"
+	                   "x MX ten mail\n";
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "bad.zone", text, &d), -1);
+	cr_assert_geq(d.errors, 2);
+	cr_assert(has_diag(&d, DIAG_ERROR, "bad.zone", 4, ""), "line 4 reported");
+	cr_assert(has_diag(&d, DIAG_ERROR, "bad.zone", 5, ""), "line 5 reported");
+	cr_assert_eq(zoneset_count(zs), 0, "nothing added");
+	diag_free(&d);
+	zoneset_free(zs);
+}
+
+Test(zone, missing_file_is_an_error)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_file(zs, "/nonexistent/x.zone", &d), -1);
+	cr_assert(has_diag(&d, DIAG_ERROR, "/nonexistent/x.zone", 0, "cannot read"));
+	diag_free(&d);
+	zoneset_free(zs);
+}
+
+Test(zone, cname_beside_other_data_is_an_error)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+	const char *text = "$ORIGIN c.test.\n"
+	                   "@ SOA ns1 hm 1 2 3 4 5\n"
+	                   "@ NS ns1\n"
+	                   "ns1 A 192.0.2.1\n"
+	                   "www A 192.0.2.2\n"
+	                   "www CNAME ns1\n";
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "c.zone", text, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), -1);
+	if (!has_diag(&d, DIAG_ERROR, "c.zone", 6, "CNAME and other data"))
+		dump(&d);
+	cr_assert(has_diag(&d, DIAG_ERROR, "c.zone", 6, "CNAME and other data at www.c.test."));
+	diag_free(&d);
+	zoneset_free(zs);
+}
+
+Test(zone, missing_soa_and_ns_are_errors)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "nosoa.zone", "$ORIGIN n.test.\n@ 60 NS ns\n", &d), 0);
+	cr_assert_eq(
+	    zoneset_add_text(zs, "nons.zone", "$ORIGIN m.test.\n@ 60 SOA ns hm 1 2 3 4 5\n", &d),
+	    0);
+	cr_assert_eq(zoneset_finish(zs, &d), -1);
+	cr_assert(
+	    has_diag(&d, DIAG_ERROR, "nosoa.zone", 0, "no SOA record at the zone apex n.test."));
+	cr_assert(
+	    has_diag(&d, DIAG_ERROR, "nons.zone", 0, "no NS record at the zone apex m.test."));
+	diag_free(&d);
+	zoneset_free(zs);
+}
+
+Test(zone, second_soa_is_an_error)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+	const char *text = "$ORIGIN s.test.\n@ 60 SOA ns hm 1 2 3 4 5\n@ 60 NS ns\n"
+	                   "@ 60 SOA ns hm 2 2 3 4 5\nsub 60 SOA ns hm 1 2 3 4 5\n";
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "s.zone", text, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), -1);
+	cr_assert(has_diag(&d, DIAG_ERROR, "s.zone", 4, "more than one SOA"));
+	cr_assert(has_diag(&d, DIAG_ERROR, "s.zone", 5, "not at the zone apex"));
+	diag_free(&d);
+	zoneset_free(zs);
+}
+
+Test(zone, out_of_zone_data_is_an_error)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+	const char *text = "$ORIGIN o.test.\n@ 60 SOA ns hm 1 2 3 4 5\n@ 60 NS ns\n"
+	                   "www.elsewhere.test. 60 A 192.0.2.1\n";
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "o.zone", text, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), -1);
+	cr_assert(has_diag(&d, DIAG_ERROR, "o.zone", 4,
+	                   "out-of-zone data: www.elsewhere.test. is not in zone o.test."));
+	diag_free(&d);
+	zoneset_free(zs);
+}
+
+Test(zone, duplicate_origin_is_an_error)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "one.zone", good, &d), 0);
+	cr_assert_eq(zoneset_add_text(zs, "two.zone", good, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), -1);
+	cr_assert(has_diag(&d, DIAG_ERROR, "two.zone", 0, "duplicate zone example.test."));
+	diag_free(&d);
+	zoneset_free(zs);
+}
+
+Test(zone, missing_glue_is_a_warning)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+	const char *text =
+	    "$ORIGIN g.test.\n@ 60 SOA ns hm 1 2 3 4 5\n@ 60 NS ns\nns 60 A 192.0.2.1\n"
+	    "child 60 NS ns.child\n"
+	    "child 60 NS ns.elsewhere.test.\n";
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "g.zone", text, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0, "a warning does not stop serving");
+	cr_assert_eq(d.warnings, 1);
+	cr_assert(has_diag(&d, DIAG_WARNING, "g.zone", 5, "missing glue"));
+	diag_free(&d);
+	zoneset_free(zs);
+}
+
+Test(zone, other_classes_are_errors)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+	const char *text = "$ORIGIN k.test.\n@ 60 SOA ns hm 1 2 3 4 5\n@ 60 NS ns\n"
+	                   "x 60 CH A 1.2.3.4\n";
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "k.zone", text, &d), -1);
+	cr_assert(has_diag(&d, DIAG_ERROR, "k.zone", 4, ""));
+	diag_free(&d);
+	zoneset_free(zs);
+}
+
+struct walk {
+	size_t n;                /* records seen */
+	unsigned long lines[16]; /* their lines */
+	uint16_t types[16];      /* their types */
+	char file[64];           /* file of the last one */
+};
+
+static void
+walk_cb(const struct zone_rr *rr, void *arg)
+{
+	struct walk *w = arg;
+
+	if (w->n < 16) {
+		w->lines[w->n] = rr->line;
+		w->types[w->n] = rr->type;
+	}
+	snprintf(w->file, sizeof(w->file), "%s", rr->file);
+	cr_assert_eq(rr->origin[0], 7, "origin example.test.");
+	w->n++;
+}
+
+Test(zone, foreach_walks_records_in_file_order)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+	struct walk w;
+
+	memset(&w, 0, sizeof(w));
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "example.test.zone", good, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	zoneset_foreach(zs, walk_cb, &w);
+	cr_assert_eq(w.n, 4);
+	cr_assert_eq(w.lines[0], 3);
+	cr_assert_eq(w.types[0], 6);
+	cr_assert_eq(w.lines[1], 4);
+	cr_assert_eq(w.types[1], 2);
+	cr_assert_eq(w.lines[3], 6);
+	cr_assert_str_eq(w.file, "example.test.zone");
+	diag_free(&d);
+	zoneset_free(zs);
+}
+
+static void
+find_www_cb(const struct zone_rr *rr, void *arg)
+{
+	int *found = arg;
+
+	if (rr->type == 1 && memcmp(rr->owner, "\003www\007example\004test", 18) == 0) {
+		cr_assert_eq(rr->rdlen, 4);
+		cr_assert_eq(memcmp(rr->rdata, "\300\000\002\002", 4), 0);
+		cr_assert_eq(rr->ttl, 300);
+		(*found)++;
+	}
+}
+
+Test(zone, walked_records_are_in_wire_form)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+	int found = 0;
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "example.test.zone", good, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	zoneset_foreach(zs, find_www_cb, &found);
+	cr_assert_eq(found, 1);
+	diag_free(&d);
+	zoneset_free(zs);
+}
+
+Test(zone, generated_100k_zone_loads_and_answers)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+	size_t cap = 100000 * 40 + 256, len = 0, an;
+	char *text = malloc(cap);
+
+	cr_assert_not_null(text);
+	len += (size_t)snprintf(text + len, cap - len,
+	                        "$ORIGIN gen.test.\n$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\n"
+	                        "ns A 192.0.2.1\n");
+	for (int i = 0; i < 100000; i++)
+		len += (size_t)snprintf(text + len, cap - len, "h%d.s%d A 10.%d.%d.%d\n", i,
+		                        i % 100, (i >> 16) & 255, (i >> 8) & 255, i & 255);
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "gen.zone", text, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	cr_assert_eq(query(zs, "h99999.s99.gen.test.", LDNS_RR_TYPE_A, &an), LDNS_RCODE_NOERROR);
+	cr_assert_eq(an, 1);
+	cr_assert_eq(query(zs, "h5.s5.gen.test.", LDNS_RR_TYPE_A, &an), LDNS_RCODE_NOERROR);
+	cr_assert_eq(an, 1);
+	cr_assert_eq(query(zs, "h5.s6.gen.test.", LDNS_RR_TYPE_A, &an), LDNS_RCODE_NXDOMAIN);
+	cr_assert_eq(query(zs, "s42.gen.test.", LDNS_RR_TYPE_A, &an), LDNS_RCODE_NOERROR,
+	             "empty non-terminal");
+	cr_assert_eq(an, 0);
+	free(text);
+	diag_free(&d);
+	zoneset_free(zs);
+}
