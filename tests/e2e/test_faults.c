@@ -32,16 +32,6 @@ static const char zone_text[] = "$ORIGIN example.test.\n"
                                 "slow   IN A   192.0.2.82\n"
                                 "a.down IN A   192.0.2.9\n";
 
-/* Criterion's sandbox variable must not reach the programs we start: a sanitizer build links
-   libcriterion into them, and its constructor aborts when it sees BXFI_MAP (make asan). */
-static void
-forget_sandbox_env(void)
-{
-	unsetenv("BXFI_MAP");
-}
-
-TestSuite(e2e_faults, .init = forget_sandbox_env);
-
 static struct testsrv srv;
 static char srvdir[256];
 

@@ -194,16 +194,6 @@ run_sh(const char *cmd, char *out, size_t cap)
 	return test_run(argv, out, cap, 20000);
 }
 
-/* Criterion's sandbox variable must not reach the programs we start: a sanitizer build links
-   libcriterion into them, and its constructor aborts when it sees BXFI_MAP (make asan). */
-static void
-forget_sandbox_env(void)
-{
-	unsetenv("BXFI_MAP");
-}
-
-TestSuite(e2e_server, .init = forget_sandbox_env);
-
 /* ---- answers ------------------------------------------------------------------------------ */
 
 Test(e2e_server, answers_with_aa_over_udp_and_tcp)

@@ -33,20 +33,13 @@ static struct testsrv srv;
 static char dir[256];
 static char sock[300];
 
-/* See test_server.c: Criterion's sandbox variable must not reach bin/mxlabd. */
-static void
-forget_sandbox_env(void)
-{
-	unsetenv("BXFI_MAP");
-}
-
 static void
 stop_srv(void)
 {
 	testsrv_stop(&srv);
 }
 
-TestSuite(e2e_server_control, .init = forget_sandbox_env, .fini = stop_srv);
+TestSuite(e2e_server_control, .fini = stop_srv);
 
 static void
 start_ctl(void)
