@@ -175,7 +175,7 @@ check_address_add_ptr(struct check_address *a, const char *name)
 
 void
 check_problem(struct check_result *r, int route, int addr, const char *code,
-	      enum check_severity sev, const char *subject, const char *fmt, ...)
+              enum check_severity sev, const char *subject, const char *fmt, ...)
 {
 	struct check_problem *p, *v;
 	char shown[LOOKUP_NAME_MAX];
@@ -206,19 +206,19 @@ check_problem(struct check_result *r, int route, int addr, const char *code,
 }
 
 void
-check_lookup_problems(struct check_result *r, int route, int addr,
-		      const struct lookup_result *lr, enum check_severity sev)
+check_lookup_problems(struct check_result *r, int route, int addr, const struct lookup_result *lr,
+                      enum check_severity sev)
 {
 	char subj[LOOKUP_NAME_MAX + 16], shown[LOOKUP_NAME_MAX];
 
 	snprintf(subj, sizeof(subj), "%s/%s", check_name_display(lr->qname, shown, sizeof(shown)),
-		 lookup_type_name(lr->qtype));
+	         lookup_type_name(lr->qtype));
 	if (lr->truncated)
 		check_problem(r, route, addr, "dns-truncated", CHECK_INFO, subj,
-			      "the UDP answer was truncated; the query was repeated over TCP");
+		              "the UDP answer was truncated; the query was repeated over TCP");
 	if (lr->not_aa)
 		check_problem(r, route, addr, "dns-not-authoritative", CHECK_WARNING, subj,
-			      "the server answered without the AA bit (lame or not authoritative)");
+		              "the server answered without the AA bit (lame or not authoritative)");
 	if (lr->status == LOOKUP_TEMPORARY || lr->status == LOOKUP_FORMERR) {
 		char code[32];
 		enum lookup_reason why = lr->reason;
@@ -226,8 +226,8 @@ check_lookup_problems(struct check_result *r, int route, int addr,
 			why = lr->status == LOOKUP_FORMERR ? LOOKUP_R_FORMERR : LOOKUP_R_NETWORK;
 		snprintf(code, sizeof(code), "dns-%s", lookup_reason_name(why));
 		check_problem(r, route, addr, code, sev, subj, "%s lookup failed temporarily: %s",
-			      lookup_type_name(lr->qtype),
-			      lr->detail[0] ? lr->detail : lookup_reason_name(why));
+		              lookup_type_name(lr->qtype),
+		              lr->detail[0] ? lr->detail : lookup_reason_name(why));
 	}
 }
 
@@ -336,7 +336,7 @@ check_exit_combine(int a, int b)
 {
 	if (exit_rank(a) == 5 && exit_rank(b) == 5)
 		return a == CHECK_EX_SOFTWARE || b == CHECK_EX_SOFTWARE ? CHECK_EX_SOFTWARE
-									: CHECK_EX_USAGE;
+		                                                        : CHECK_EX_USAGE;
 	return exit_rank(b) > exit_rank(a) ? b : a;
 }
 

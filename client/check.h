@@ -22,7 +22,12 @@
 enum check_severity { CHECK_INFO, CHECK_WARNING, CHECK_ERROR };
 enum check_mode { CHECK_MODE_DOMAIN, CHECK_MODE_ADDRESS };
 enum check_verdict { CHECK_DELIVER, CHECK_TEMPFAIL, CHECK_PERMFAIL, CHECK_PASS };
-enum check_fcrdns { CHECK_FCRDNS_NONE, CHECK_FCRDNS_PASS, CHECK_FCRDNS_FAIL, CHECK_FCRDNS_TEMPFAIL };
+enum check_fcrdns {
+	CHECK_FCRDNS_NONE,
+	CHECK_FCRDNS_PASS,
+	CHECK_FCRDNS_FAIL,
+	CHECK_FCRDNS_TEMPFAIL
+};
 
 /* One problem. route/addr tie it to a place in the tree (-1: the target itself). */
 struct check_problem {
@@ -37,56 +42,56 @@ struct check_problem {
 
 /* One address of an exchange. */
 struct check_address {
-	int family;                        /* AF_INET or AF_INET6 */
-	uint8_t addr[16];                  /* the address (4 or 16 bytes used) */
-	char text[48];                     /* presentation form */
-	bool usable;                       /* the sender may connect to it */
-	char (*ptr)[LOOKUP_NAME_MAX];      /* PTR names found (absolute), owned */
-	size_t nptr;                       /* entries in ptr */
-	enum check_fcrdns fcrdns;          /* forward-confirmed reverse DNS outcome */
+	int family;                   /* AF_INET or AF_INET6 */
+	uint8_t addr[16];             /* the address (4 or 16 bytes used) */
+	char text[48];                /* presentation form */
+	bool usable;                  /* the sender may connect to it */
+	char (*ptr)[LOOKUP_NAME_MAX]; /* PTR names found (absolute), owned */
+	size_t nptr;                  /* entries in ptr */
+	enum check_fcrdns fcrdns;     /* forward-confirmed reverse DNS outcome */
 };
 
 /* One MX entry (or the implicit MX, or the address of address mode). */
 struct check_route {
-	bool has_pref;                       /* false in address mode (no MX) */
-	uint16_t pref;                       /* MX preference */
-	char exchange[LOOKUP_NAME_MAX];      /* exchange, absolute; "" in address mode w/o helo */
-	char (*chain)[LOOKUP_NAME_MAX];      /* CNAME chain from the exchange, owned */
-	size_t nchain;                       /* entries in chain */
-	bool usable;                         /* at least one usable address */
-	bool checked;                        /* names passed the checks and were looked up */
-	bool self;                           /* the exchange is this host (--self) */
-	bool dropped;                        /* not used: at or after the best self preference */
-	bool temp;                           /* an address lookup failed temporarily */
-	struct check_address *addrs;         /* addresses (A first, then AAAA), owned */
-	size_t naddrs;                       /* entries in addrs */
+	bool has_pref;                  /* false in address mode (no MX) */
+	uint16_t pref;                  /* MX preference */
+	char exchange[LOOKUP_NAME_MAX]; /* exchange, absolute; "" in address mode w/o helo */
+	char (*chain)[LOOKUP_NAME_MAX]; /* CNAME chain from the exchange, owned */
+	size_t nchain;                  /* entries in chain */
+	bool usable;                    /* at least one usable address */
+	bool checked;                   /* names passed the checks and were looked up */
+	bool self;                      /* the exchange is this host (--self) */
+	bool dropped;                   /* not used: at or after the best self preference */
+	bool temp;                      /* an address lookup failed temporarily */
+	struct check_address *addrs;    /* addresses (A first, then AAAA), owned */
+	size_t naddrs;                  /* entries in addrs */
 };
 
 /* The whole answer for one target. */
 struct check_result {
-	char target[LOOKUP_NAME_MAX];      /* the target as given */
-	char name[LOOKUP_NAME_MAX];        /* normalised domain (absolute) or address */
-	enum check_mode mode;              /* domain or address mode */
-	enum check_verdict verdict;        /* deliver, tempfail, permfail or pass */
-	bool implicit_mx;                  /* the route is the implicit MX (RFC 5321 §5.1) */
-	uint64_t seed;                     /* seed of the equal-preference shuffle */
-	struct check_route *routes;        /* routes in delivery order, owned */
-	size_t nroutes;                    /* entries in routes */
-	struct check_problem *problems;    /* every problem in the order found, owned */
-	size_t nproblems;                  /* entries in problems */
-	unsigned queries;                  /* DNS packets sent */
-	double elapsed_ms;                 /* wall time of the check */
+	char target[LOOKUP_NAME_MAX];   /* the target as given */
+	char name[LOOKUP_NAME_MAX];     /* normalised domain (absolute) or address */
+	enum check_mode mode;           /* domain or address mode */
+	enum check_verdict verdict;     /* deliver, tempfail, permfail or pass */
+	bool implicit_mx;               /* the route is the implicit MX (RFC 5321 §5.1) */
+	uint64_t seed;                  /* seed of the equal-preference shuffle */
+	struct check_route *routes;     /* routes in delivery order, owned */
+	size_t nroutes;                 /* entries in routes */
+	struct check_problem *problems; /* every problem in the order found, owned */
+	size_t nproblems;               /* entries in problems */
+	unsigned queries;               /* DNS packets sent */
+	double elapsed_ms;              /* wall time of the check */
 };
 
 /* Options shared by both modes (filled by main.c or tests). */
 struct check_options {
-	bool want4;                 /* the sender may use IPv4 */
-	bool want6;                 /* the sender may use IPv6 */
-	uint64_t seed;              /* shuffle seed */
-	bool no_ptr;                /* skip reverse DNS */
-	const char *const *self;    /* --self names and addresses (not owned) */
-	size_t nself;               /* entries in self */
-	const char *helo;           /* --helo NAME (address mode), NULL when absent */
+	bool want4;              /* the sender may use IPv4 */
+	bool want6;              /* the sender may use IPv6 */
+	uint64_t seed;           /* shuffle seed */
+	bool no_ptr;             /* skip reverse DNS */
+	const char *const *self; /* --self names and addresses (not owned) */
+	size_t nself;            /* entries in self */
+	const char *helo;        /* --helo NAME (address mode), NULL when absent */
 };
 
 void check_options_init(struct check_options *o);
@@ -102,12 +107,12 @@ void check_address_add_ptr(struct check_address *a, const char *name);
 /* Record a problem (duplicates of code+subject+place are dropped). The reference comes
    from the code table. */
 void check_problem(struct check_result *r, int route, int addr, const char *code,
-		   enum check_severity sev, const char *subject, const char *fmt, ...)
+                   enum check_severity sev, const char *subject, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
 /* The problems a lookup carries by itself: dns-truncated (info), dns-not-authoritative
    (warning) and, for temporary/formerr outcomes, dns-<reason> with severity sev. */
 void check_lookup_problems(struct check_result *r, int route, int addr,
-			   const struct lookup_result *lr, enum check_severity sev);
+                           const struct lookup_result *lr, enum check_severity sev);
 /* Index of code in the table, -1 when unknown. The table: every code with its reference. */
 int check_code_index(const char *code);
 size_t check_code_count(void);

@@ -277,7 +277,8 @@ follow_answer(struct lookup_result *r, const struct lookup_reply *rep)
 			return 0;
 		if (chain_seen(r, cname->target) || r->nchain >= LOOKUP_MAX_CNAME) {
 			if (r->nchain < LOOKUP_MAX_CNAME + 1)
-				snprintf(r->chain[r->nchain++], LOOKUP_NAME_MAX, "%s", cname->target);
+				snprintf(r->chain[r->nchain++], LOOKUP_NAME_MAX, "%s",
+				         cname->target);
 			return -1;
 		}
 		snprintf(r->chain[r->nchain++], LOOKUP_NAME_MAX, "%s", cname->target);
@@ -307,8 +308,8 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 			r->status = LOOKUP_TEMPORARY;
 			r->reason = LOOKUP_R_TIMEOUT;
 			snprintf(r->detail, sizeof(r->detail),
-				 "the check's bound (%u queries, %u ms) was reached", lk->max_queries,
-				 lk->total_ms);
+			         "the check's bound (%u queries, %u ms) was reached",
+			         lk->max_queries, lk->total_ms);
 			return r;
 		}
 		memset(&rep, 0, sizeof(rep));
@@ -334,8 +335,9 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 		lookup_reply_clear(&rep);
 		if (f < 0) {
 			r->status = LOOKUP_CNAME_LOOP;
-			snprintf(r->detail, sizeof(r->detail), "CNAME chain from %.200s loops or is longer than %d",
-				 r->qname, LOOKUP_MAX_CNAME);
+			snprintf(r->detail, sizeof(r->detail),
+			         "CNAME chain from %.200s loops or is longer than %d", r->qname,
+			         LOOKUP_MAX_CNAME);
 			return r;
 		}
 		if (f > 0) {
@@ -343,7 +345,8 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 			return r;
 		}
 		if (rep.status == LOOKUP_NXDOMAIN) {
-			r->status = LOOKUP_NXDOMAIN; /* RFC 6604: the rcode is about the last name */
+			r->status =
+			    LOOKUP_NXDOMAIN; /* RFC 6604: the rcode is about the last name */
 			return r;
 		}
 		if (strcmp(asked, r->final) == 0) {
@@ -361,11 +364,11 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 
 struct lookup_net {
 	struct sockaddr_storage srv[LOOKUP_MAX_SERVERS]; /* servers in order */
-	socklen_t srvlen[LOOKUP_MAX_SERVERS];           /* their address lengths */
-	size_t nsrv;                                    /* servers used */
-	int timeout_ms;                                 /* per packet */
-	int retries;                                    /* extra rounds over all servers */
-	bool rd;                                        /* set RD (system resolver) */
+	socklen_t srvlen[LOOKUP_MAX_SERVERS];            /* their address lengths */
+	size_t nsrv;                                     /* servers used */
+	int timeout_ms;                                  /* per packet */
+	int retries;                                     /* extra rounds over all servers */
+	bool rd;                                         /* set RD (system resolver) */
 };
 
 static void
@@ -415,7 +418,7 @@ addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 /* Check a raw reply against the query: ID, QR, question. Parse it into *pkt. */
 static int
 reply_check(const uint8_t *q, size_t qlen, const uint8_t *a, size_t alen, ldns_pkt **pkt,
-	    const char **why)
+            const char **why)
 {
 	ldns_pkt *qp = NULL, *ap = NULL;
 	int rc = -1;
@@ -473,7 +476,7 @@ done:
 /* One UDP exchange. Returns the parsed reply or NULL with out filled as a failure. */
 static ldns_pkt *
 udp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qlen,
-	     struct lookup_reply *out)
+             struct lookup_reply *out)
 {
 	uint8_t buf[65536];
 	char who[80];
@@ -540,7 +543,7 @@ io_all(int fd, uint8_t *buf, size_t len, bool wr, double deadline)
 /* One TCP exchange (RFC 7766 framing). NULL with out filled as a failure. */
 static ldns_pkt *
 tcp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qlen,
-	     struct lookup_reply *out)
+             struct lookup_reply *out)
 {
 	uint8_t *frame = NULL, *ans = NULL, hdr[2];
 	char who[80], msg[200];
@@ -571,7 +574,8 @@ tcp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qle
 	frame[0] = (uint8_t)(qlen >> 8);
 	frame[1] = (uint8_t)qlen;
 	memcpy(frame + 2, q, qlen);
-	if (io_all(fd, frame, qlen + 2, true, deadline) < 0 || io_all(fd, hdr, 2, false, deadline) < 0)
+	if (io_all(fd, frame, qlen + 2, true, deadline) < 0 ||
+	    io_all(fd, hdr, 2, false, deadline) < 0)
 		goto bad;
 	alen = (size_t)hdr[0] << 8 | hdr[1];
 	ans = malloc(alen ? alen : 1);
@@ -586,7 +590,7 @@ tcp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qle
 	goto done;
 bad:
 	snprintf(msg, sizeof(msg), "TCP to %s failed: %s", who,
-		 errno ? strerror(errno) : "timeout or connection closed");
+	         errno ? strerror(errno) : "timeout or connection closed");
 	fail(out, LOOKUP_TEMPORARY, LOOKUP_R_TCP_FAILED, "%s", msg);
 done:
 	if (fd >= 0)
@@ -657,7 +661,8 @@ net_query(void *ud, const char *qname, uint16_t qtype, struct lookup_reply *out)
 	}
 	q = ldns_pkt_query_new(dn, (ldns_rr_type)qtype, LDNS_RR_CLASS_IN, n->rd ? LDNS_RD : 0);
 	if (q == NULL) {
-		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "cannot build a query for %.200s", qname);
+		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "cannot build a query for %.200s",
+		     qname);
 		return;
 	}
 	for (int round = 0; round <= n->retries; round++) {
@@ -785,8 +790,8 @@ system_servers(struct lookup_net *n, char *err, size_t errlen)
 }
 
 struct lookup *
-lookup_net_new(const char *const *servers, size_t nservers, int timeout_ms, int retries,
-	       char *err, size_t errlen)
+lookup_net_new(const char *const *servers, size_t nservers, int timeout_ms, int retries, char *err,
+               size_t errlen)
 {
 	struct lookup_net *n = calloc(1, sizeof(*n));
 	struct lookup *lk;
@@ -825,22 +830,22 @@ lookup_net_new(const char *const *servers, size_t nservers, int timeout_ms, int 
 /* ---- the fake transport ------------------------------------------------------------- */
 
 struct fake_rule {
-	char name[LOOKUP_NAME_MAX];  /* owner matched (absolute, lower-case) */
-	uint16_t type;               /* type matched, 0 = any */
-	enum lookup_status status;   /* forced outcome, or LOOKUP_OK for a flags-only rule */
-	enum lookup_reason reason;   /* forced reason */
-	bool flags;                  /* a flags rule (aa/tc) rather than an outcome */
-	bool aa;                     /* AA for matching replies */
-	bool tc;                     /* TC-used for matching replies */
+	char name[LOOKUP_NAME_MAX]; /* owner matched (absolute, lower-case) */
+	uint16_t type;              /* type matched, 0 = any */
+	enum lookup_status status;  /* forced outcome, or LOOKUP_OK for a flags-only rule */
+	enum lookup_reason reason;  /* forced reason */
+	bool flags;                 /* a flags rule (aa/tc) rather than an outcome */
+	bool aa;                    /* AA for matching replies */
+	bool tc;                    /* TC-used for matching replies */
 };
 
 struct lookup_fake {
-	struct lookup_rr *rrs;    /* the "zone", owned */
-	size_t nrrs;              /* records used */
-	size_t cap;               /* records allocated */
-	struct fake_rule *rules;  /* forced outcomes and flags, owned */
-	size_t nrules;            /* rules used */
-	unsigned queries;         /* questions answered */
+	struct lookup_rr *rrs;   /* the "zone", owned */
+	size_t nrrs;             /* records used */
+	size_t cap;              /* records allocated */
+	struct fake_rule *rules; /* forced outcomes and flags, owned */
+	size_t nrules;           /* rules used */
+	unsigned queries;        /* questions answered */
 };
 
 static bool
@@ -876,7 +881,8 @@ fake_query(void *ud, const char *qname, uint16_t qtype, struct lookup_reply *out
 		}
 		out->status = r->status;
 		out->reason = r->reason;
-		snprintf(out->detail, sizeof(out->detail), "fake %s", lookup_reason_name(r->reason));
+		snprintf(out->detail, sizeof(out->detail), "fake %s",
+		         lookup_reason_name(r->reason));
 		return;
 	}
 	/* CNAME at the name: answer with the alias only (the client must chase it). */
@@ -972,8 +978,8 @@ fake_rule_new(struct lookup_fake *f, const char *name, uint16_t type)
 }
 
 void
-lookup_fake_fail(struct lookup_fake *f, const char *name, uint16_t type,
-		 enum lookup_status status, enum lookup_reason reason)
+lookup_fake_fail(struct lookup_fake *f, const char *name, uint16_t type, enum lookup_status status,
+                 enum lookup_reason reason)
 {
 	struct fake_rule *r = fake_rule_new(f, name, type);
 

@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LOOKUP_NAME_MAX  1025 /* presentation form of any wire name, escapes included, + NUL */
-#define LOOKUP_MAX_CNAME 8    /* CNAME hops followed before calling it a loop */
-#define LOOKUP_MAX_SERVERS 8  /* -s given at most this often */
+#define LOOKUP_NAME_MAX    1025 /* presentation form of any wire name, escapes included, + NUL */
+#define LOOKUP_MAX_CNAME   8    /* CNAME hops followed before calling it a loop */
+#define LOOKUP_MAX_SERVERS 8    /* -s given at most this often */
 
 /* DNS type numbers used by mxcheck (same values as ldns/RFC 1035). */
 #define LOOKUP_T_A     1
@@ -53,14 +53,14 @@ struct lookup_rr {
 
 /* One question answered by a transport (the network or a fake), before CNAME following. */
 struct lookup_reply {
-	enum lookup_status status;  /* OK (=NOERROR), NXDOMAIN, TEMPORARY or FORMERR */
-	enum lookup_reason reason;  /* why, when TEMPORARY/FORMERR */
-	char detail[256];           /* human-readable detail of a failure ("" when none) */
-	bool aa;                    /* AA bit of the reply used */
-	bool tc;                    /* the UDP reply was truncated and TCP was used */
-	unsigned queries;           /* packets sent for this question (retries, TCP included) */
-	struct lookup_rr *an;       /* answer section, owned (malloc), NULL when empty */
-	size_t nan;                 /* records in an */
+	enum lookup_status status; /* OK (=NOERROR), NXDOMAIN, TEMPORARY or FORMERR */
+	enum lookup_reason reason; /* why, when TEMPORARY/FORMERR */
+	char detail[256];          /* human-readable detail of a failure ("" when none) */
+	bool aa;                   /* AA bit of the reply used */
+	bool tc;                   /* the UDP reply was truncated and TCP was used */
+	unsigned queries;          /* packets sent for this question (retries, TCP included) */
+	struct lookup_rr *an;      /* answer section, owned (malloc), NULL when empty */
+	size_t nan;                /* records in an */
 };
 
 /* A transport: the network (lookup_net_new) or a test fake (lookup_fake_new). */
@@ -84,26 +84,26 @@ struct lookup {
 
 /* Result of lookup_resolve: classified, CNAMEs followed, records owned. */
 struct lookup_result {
-	enum lookup_status status;    /* classification */
-	enum lookup_reason reason;    /* why, for TEMPORARY / FORMERR */
-	char detail[256];             /* human-readable failure detail ("" when none) */
-	char qname[LOOKUP_NAME_MAX];  /* name asked, absolute lower-case */
-	uint16_t qtype;               /* type asked */
-	char final[LOOKUP_NAME_MAX];  /* where the CNAME chain ended (== qname without CNAME) */
+	enum lookup_status status;   /* classification */
+	enum lookup_reason reason;   /* why, for TEMPORARY / FORMERR */
+	char detail[256];            /* human-readable failure detail ("" when none) */
+	char qname[LOOKUP_NAME_MAX]; /* name asked, absolute lower-case */
+	uint16_t qtype;              /* type asked */
+	char final[LOOKUP_NAME_MAX]; /* where the CNAME chain ended (== qname without CNAME) */
 	char chain[LOOKUP_MAX_CNAME + 1][LOOKUP_NAME_MAX]; /* CNAME targets in order followed */
-	size_t nchain;                /* entries in chain */
-	struct lookup_rr *rrs;        /* records of qtype at final, owned */
-	size_t nrrs;                  /* entries in rrs */
-	bool truncated;               /* some reply was truncated and TCP was used */
-	bool not_aa;                  /* a direct server answered without AA */
-	unsigned queries;             /* packets this lookup sent */
+	size_t nchain;                                     /* entries in chain */
+	struct lookup_rr *rrs;                             /* records of qtype at final, owned */
+	size_t nrrs;                                       /* entries in rrs */
+	bool truncated;   /* some reply was truncated and TCP was used */
+	bool not_aa;      /* a direct server answered without AA */
+	unsigned queries; /* packets this lookup sent */
 };
 
 /* The system resolver (/etc/resolv.conf via ldns) when nservers is 0, else the given servers
    ("ADDR" or "ADDR@PORT", IPv4 or IPv6) queried directly, RD clear. timeout_ms per packet,
    retries extra rounds. NULL with err set on a bad server or resolver configuration. */
 struct lookup *lookup_net_new(const char *const *servers, size_t nservers, int timeout_ms,
-			      int retries, char *err, size_t errlen);
+                              int retries, char *err, size_t errlen);
 /* A lookup over any transport (takes ownership of ud). */
 struct lookup *lookup_new(const struct lookup_ops *ops, void *ud);
 void lookup_free(struct lookup *lk);
@@ -136,10 +136,9 @@ int lookup_fake_add(struct lookup_fake *f, const char *rr);
 /* Force every query for name/type (type 0: any) to get this outcome (status TEMPORARY,
    FORMERR or NXDOMAIN; reason for TEMPORARY/FORMERR). */
 void lookup_fake_fail(struct lookup_fake *f, const char *name, uint16_t type,
-		      enum lookup_status status, enum lookup_reason reason);
+                      enum lookup_status status, enum lookup_reason reason);
 /* Flags of every reply: AA (default true) and TC-used (default false) for name/type. */
-void lookup_fake_flags(struct lookup_fake *f, const char *name, uint16_t type, bool aa,
-		       bool tc);
+void lookup_fake_flags(struct lookup_fake *f, const char *name, uint16_t type, bool aa, bool tc);
 /* Queries the fake answered so far. */
 unsigned lookup_fake_queries(const struct lookup_fake *f);
 

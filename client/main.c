@@ -58,8 +58,8 @@ static const struct option long_opts[] = {
 };
 
 struct targets {
-	char **v;  /* targets in order, owned */
-	size_t n;  /* entries used */
+	char **v; /* targets in order, owned */
+	size_t n; /* entries used */
 };
 
 static void
@@ -157,7 +157,8 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			if (parse_num(optarg, 1, 3600000, &timeout) < 0)
-				return usage_error("-t %s: expected milliseconds, 1..3600000", optarg);
+				return usage_error("-t %s: expected milliseconds, 1..3600000",
+				                   optarg);
 			break;
 		case 'r':
 			if (parse_num(optarg, 0, 20, &retries) < 0)
@@ -175,7 +176,8 @@ main(int argc, char **argv)
 			break;
 		case OPT_SEED:
 			if (parse_num(optarg, 0, LLONG_MAX, &num) < 0)
-				return usage_error("--seed %s: expected a non-negative integer", optarg);
+				return usage_error("--seed %s: expected a non-negative integer",
+				                   optarg);
 			opt.seed = (uint64_t)num;
 			seeded = true;
 			break;
@@ -218,7 +220,8 @@ main(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		targets_add(&targets, argv[i]);
 	if (targets.n == 0)
-		return usage_error("no target given (a domain, user@domain, or --ip ADDRESS)%s", "");
+		return usage_error("no target given (a domain, user@domain, or --ip ADDRESS)%s",
+		                   "");
 	if (only4 || only6) {
 		opt.want4 = only4;
 		opt.want6 = only6;
@@ -255,7 +258,8 @@ main(int argc, char **argv)
 			report_text(stdout, r, isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL);
 		}
 		fflush(stdout);
-		status = check_exit_combine(status, rc < 0 ? CHECK_EX_SOFTWARE : check_exit_status(r));
+		status =
+		    check_exit_combine(status, rc < 0 ? CHECK_EX_SOFTWARE : check_exit_status(r));
 		check_result_free(r);
 	}
 	lookup_free(lk);

@@ -117,7 +117,7 @@ mx_normalise(const char *target, char *out, size_t len, char *err, size_t errlen
 		int rc = idn2_to_ascii_8z(dom, &a, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
 		if (rc != IDN2_OK) {
 			snprintf(err, errlen, "%s: not a valid internationalised domain name (%s)",
-				 target, idn2_strerror(rc));
+			         target, idn2_strerror(rc));
 			return -1;
 		}
 		snprintf(buf, sizeof(buf), "%s", a);
@@ -156,9 +156,9 @@ addr_unroutable(int family, const uint8_t *a)
 	if (family == AF_INET)
 		return a[0] == 0 || a[0] == 127 || (a[0] == 169 && a[1] == 254) || a[0] >= 224;
 	if (memcmp(a, zero, 16) == 0)
-		return true;                                   /* :: */
+		return true; /* :: */
 	if (memcmp(a, zero, 15) == 0 && a[15] == 1)
-		return true;                                   /* ::1 */
+		return true;                                            /* ::1 */
 	return (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || a[0] == 0xff; /* fe80::/10, ff00::/8 */
 }
 
@@ -194,9 +194,10 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 	for (size_t k = 0; k < chain_src->nchain; k++)
 		check_route_add_chain(rt, chain_src->chain[k]);
 	if (rt->nchain > 0 && !r->implicit_mx)
-		check_problem(r, i, -1, "mx-cname", CHECK_WARNING, rt->exchange,
-			      "the MX exchange is an alias of %s; an MX must name a host, not a CNAME",
-			      check_name_display(rt->chain[rt->nchain - 1], shown, sizeof(shown)));
+		check_problem(
+		    r, i, -1, "mx-cname", CHECK_WARNING, rt->exchange,
+		    "the MX exchange is an alias of %s; an MX must name a host, not a CNAME",
+		    check_name_display(rt->chain[rt->nchain - 1], shown, sizeof(shown)));
 	for (int f = 0; f < 2; f++) {
 		check_lookup_problems(r, i, -1, lr[f], CHECK_WARNING);
 		if (lr[f]->status == LOOKUP_CNAME_LOOP)
@@ -212,8 +213,8 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 	rt->checked = true;
 	if (loop) {
 		check_problem(r, i, -1, "cname-loop", CHECK_ERROR, rt->exchange,
-			      "the CNAME chain of this host loops or is longer than %d hops",
-			      LOOKUP_MAX_CNAME);
+		              "the CNAME chain of this host loops or is longer than %d hops",
+		              LOOKUP_MAX_CNAME);
 		goto done;
 	}
 	for (int f = 0; f < 2; f++)
@@ -222,38 +223,40 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 	if (rt->naddrs == 0) {
 		if (nx)
 			check_problem(r, i, -1, "mx-host-nxdomain", CHECK_ERROR, rt->exchange,
-				      "the host name does not exist (NXDOMAIN)");
+			              "the host name does not exist (NXDOMAIN)");
 		else if (temp[0] || temp[1])
 			check_problem(r, i, -1, "mx-host-tempfail", CHECK_WARNING, rt->exchange,
-				      "address lookup failed temporarily (%s%s%s)",
-				      temp[0] ? "A" : "", temp[0] && temp[1] ? ", " : "",
-				      temp[1] ? "AAAA" : "");
+			              "address lookup failed temporarily (%s%s%s)",
+			              temp[0] ? "A" : "", temp[0] && temp[1] ? ", " : "",
+			              temp[1] ? "AAAA" : "");
 		else if (r->implicit_mx)
-			check_problem(r, i, -1, "no-mail-records", CHECK_ERROR, rt->exchange,
-				      "the domain has no MX, A or AAAA records: it cannot receive mail");
+			check_problem(
+			    r, i, -1, "no-mail-records", CHECK_ERROR, rt->exchange,
+			    "the domain has no MX, A or AAAA records: it cannot receive mail");
 		else
 			check_problem(r, i, -1, "mx-host-nodata", CHECK_ERROR, rt->exchange,
-				      "the host has neither A nor AAAA records");
+			              "the host has neither A nor AAAA records");
 		goto done;
 	}
 	for (int f = 0; f < 2; f++)
 		if (temp[f])
 			check_problem(r, i, -1, "mx-host-tempfail", CHECK_WARNING, rt->exchange,
-				      "%s lookup failed temporarily; the other family is used",
-				      lookup_type_name(f ? LOOKUP_T_AAAA : LOOKUP_T_A));
+			              "%s lookup failed temporarily; the other family is used",
+			              lookup_type_name(f ? LOOKUP_T_AAAA : LOOKUP_T_A));
 	for (size_t k = 0; k < rt->naddrs; k++) {
 		struct check_address *a = &rt->addrs[k];
 		if (addr_unroutable(a->family, a->addr)) {
-			check_problem(r, i, (int)k, "mx-address-unroutable", CHECK_ERROR, a->text,
-				      "%s is not a routable address (loopback, unspecified, link-local, "
-				      "multicast or reserved)",
-				      a->text);
+			check_problem(
+			    r, i, (int)k, "mx-address-unroutable", CHECK_ERROR, a->text,
+			    "%s is not a routable address (loopback, unspecified, link-local, "
+			    "multicast or reserved)",
+			    a->text);
 			continue;
 		}
 		if (addr_private(a->family, a->addr))
 			check_problem(r, i, (int)k, "mx-address-private", CHECK_WARNING, a->text,
-				      "%s is a private address, reachable only inside a network",
-				      a->text);
+			              "%s is a private address, reachable only inside a network",
+			              a->text);
 		if (!family_wanted(opt, a->family)) {
 			wrong = true;
 			continue;
@@ -263,8 +266,8 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 	}
 	if (!rt->usable && wrong && !rt->temp)
 		check_problem(r, i, -1, "mx-host-wrong-family", CHECK_ERROR, rt->exchange,
-			      "the host has only %s addresses and this sender uses only %s",
-			      opt->want4 ? "IPv6" : "IPv4", opt->want4 ? "IPv4" : "IPv6");
+		              "the host has only %s addresses and this sender uses only %s",
+		              opt->want4 ? "IPv6" : "IPv4", opt->want4 ? "IPv4" : "IPv6");
 done:
 	lookup_result_free(lr[0]);
 	lookup_result_free(lr[1]);
@@ -281,8 +284,8 @@ check_exchanges(struct check_result *r)
 				continue;
 			/* Routes are sorted: a has the lower (or equal) preference. */
 			check_problem(r, -1, -1, "mx-duplicate", CHECK_WARNING, a->exchange,
-				      "listed at preferences %u and %u; only %u is used",
-				      (unsigned)a->pref, (unsigned)b->pref, (unsigned)a->pref);
+			              "listed at preferences %u and %u; only %u is used",
+			              (unsigned)a->pref, (unsigned)b->pref, (unsigned)a->pref);
 			free(b->chain);
 			free(b->addrs);
 			memmove(b, b + 1, (r->nroutes - j - 1) * sizeof(r->routes[0]));
@@ -296,13 +299,14 @@ check_exchanges(struct check_result *r)
 		if (!rt->checked)
 			continue;
 		if (check_looks_like_ip(rt->exchange)) {
-			check_problem(r, (int)i, -1, "mx-ip-literal", CHECK_ERROR, rt->exchange,
-				      "an MX must name a host, not an address; the entry is ignored");
+			check_problem(
+			    r, (int)i, -1, "mx-ip-literal", CHECK_ERROR, rt->exchange,
+			    "an MX must name a host, not an address; the entry is ignored");
 			rt->checked = false;
 		} else if (!check_hostname_valid(rt->exchange)) {
 			check_problem(r, (int)i, -1, "mx-bad-name", CHECK_ERROR, rt->exchange,
-				      "not a valid host name (letters, digits, hyphens, labels of "
-				      "1-63 octets); the entry is ignored");
+			              "not a valid host name (letters, digits, hyphens, labels of "
+			              "1-63 octets); the entry is ignored");
 			rt->checked = false;
 		}
 	}
@@ -324,21 +328,21 @@ null_mx(struct check_result *r)
 		return false;
 	for (size_t i = 0; i < r->nroutes; i++)
 		if (is_null_mx(r->routes[i].exchange) && r->routes[i].pref != 0)
-			check_problem(r, (int)i, -1, "null-mx-bad-preference", CHECK_ERROR,
-				      r->name,
-				      "a null MX (\".\") must have preference 0, not %u; the entry is "
-				      "unusable",
-				      (unsigned)r->routes[i].pref);
+			check_problem(
+			    r, (int)i, -1, "null-mx-bad-preference", CHECK_ERROR, r->name,
+			    "a null MX (\".\") must have preference 0, not %u; the entry is "
+			    "unusable",
+			    (unsigned)r->routes[i].pref);
 	if (dots < r->nroutes) {
 		check_problem(r, -1, -1, "null-mx-mixed", CHECK_ERROR, r->name,
-			      "a null MX (\".\") is mixed with other MX records; the domain is "
-			      "treated as accepting no mail");
+		              "a null MX (\".\") is mixed with other MX records; the domain is "
+		              "treated as accepting no mail");
 		r->verdict = CHECK_PERMFAIL;
 		return true;
 	}
 	if (zero > 0) {
 		check_problem(r, -1, -1, "null-mx", CHECK_INFO, r->name,
-			      "the domain publishes a null MX: it accepts no mail");
+		              "the domain publishes a null MX: it accepts no mail");
 		r->verdict = CHECK_PERMFAIL;
 		return true;
 	}
@@ -376,7 +380,7 @@ apply_self(struct check_result *r, const struct check_options *opt)
 			for (size_t k = 0; k < na; k++)
 				if (rt->addrs[j].family == fams[k] &&
 				    memcmp(rt->addrs[j].addr, addrs[k],
-					   fams[k] == AF_INET ? 4 : 16) == 0)
+				           fams[k] == AF_INET ? 4 : 16) == 0)
 					rt->self = true;
 		if (rt->self && (best < 0 || rt->pref < best))
 			best = rt->pref;
@@ -397,17 +401,17 @@ apply_self(struct check_result *r, const struct check_options *opt)
 	}
 	if (!better) {
 		check_problem(r, -1, -1, "self-loop", CHECK_ERROR, r->name,
-			      "this host is the best MX (preference %ld): mail would loop back to "
-			      "itself",
-			      best);
+		              "this host is the best MX (preference %ld): mail would loop back to "
+		              "itself",
+		              best);
 		r->verdict = CHECK_PERMFAIL;
 		return true;
 	}
 	if (!usable) {
 		check_problem(r, -1, -1, "no-primary-relay", CHECK_ERROR, r->name,
-			      "this host is a backup MX (preference %ld) and no better MX has a "
-			      "usable address; mail stays queued",
-			      best);
+		              "this host is a backup MX (preference %ld) and no better MX has a "
+		              "usable address; mail stays queued",
+		              best);
 		r->verdict = CHECK_TEMPFAIL;
 		return true;
 	}
@@ -440,14 +444,14 @@ v6_only_primary(struct check_result *r)
 	}
 	if (v6 && !v4)
 		check_problem(r, -1, -1, "primary-mx-v6-only", CHECK_WARNING, r->name,
-			      "the best MX preference (%ld) has only IPv6 addresses; IPv4-only "
-			      "senders must use a backup",
-			      best);
+		              "the best MX preference (%ld) has only IPv6 addresses; IPv4-only "
+		              "senders must use a backup",
+		              best);
 }
 
 struct check_result *
 mx_check(struct lookup *lk, const char *target, const struct check_options *opt, char *err,
-	 size_t errlen)
+         size_t errlen)
 {
 	struct check_result *r = check_result_new(CHECK_MODE_DOMAIN, target);
 	struct lookup_result *mx = NULL;
@@ -465,18 +469,18 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 	check_lookup_problems(r, -1, -1, mx, CHECK_ERROR);
 	if (mx->nchain > 0)
 		check_problem(r, -1, -1, "domain-cname", CHECK_INFO, r->name,
-			      "the domain is an alias of %s; its MX records are used",
-			      check_name_display(mx->final, shown, sizeof(shown)));
+		              "the domain is an alias of %s; its MX records are used",
+		              check_name_display(mx->final, shown, sizeof(shown)));
 	switch (mx->status) {
 	case LOOKUP_CNAME_LOOP:
 		check_problem(r, -1, -1, "cname-loop", CHECK_ERROR, r->name,
-			      "the CNAME chain of the domain loops or is longer than %d hops",
-			      LOOKUP_MAX_CNAME);
+		              "the CNAME chain of the domain loops or is longer than %d hops",
+		              LOOKUP_MAX_CNAME);
 		r->verdict = CHECK_PERMFAIL;
 		goto done;
 	case LOOKUP_NXDOMAIN:
 		check_problem(r, -1, -1, "nxdomain", CHECK_ERROR, r->name,
-			      "the domain does not exist (NXDOMAIN); mail to it bounces");
+		              "the domain does not exist (NXDOMAIN); mail to it bounces");
 		r->verdict = CHECK_PERMFAIL;
 		goto done;
 	case LOOKUP_TEMPORARY:
@@ -490,8 +494,8 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 		r->routes[i].pref = 0;
 		snprintf(r->routes[i].exchange, LOOKUP_NAME_MAX, "%s", mx->final);
 		check_problem(r, -1, -1, "implicit-mx", CHECK_INFO, r->name,
-			      "no MX records: the domain's own address is used (implicit MX, "
-			      "preference 0)");
+		              "no MX records: the domain's own address is used (implicit MX, "
+		              "preference 0)");
 		break;
 	}
 	case LOOKUP_OK:
@@ -532,9 +536,9 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 			r->verdict = CHECK_PERMFAIL;
 			if (!check_has_problem(r, "no-mail-records"))
 				check_problem(r, -1, -1, "no-usable-mx", CHECK_ERROR, r->name,
-					      "no %s has a usable address: mail to this domain "
-					      "bounces",
-					      r->implicit_mx ? "implicit MX" : "MX");
+				              "no %s has a usable address: mail to this domain "
+				              "bounces",
+				              r->implicit_mx ? "implicit MX" : "MX");
 		}
 	}
 	v6_only_primary(r);

@@ -18,6 +18,6 @@ uint64_t mx_random(uint64_t *state);
 /* Check a mail domain (or user@domain). NULL with err when the target is unusable (usage
    error); otherwise a result (never NULL). */
 struct check_result *mx_check(struct lookup *lk, const char *target,
-			      const struct check_options *opt, char *err, size_t errlen);
+                              const struct check_options *opt, char *err, size_t errlen);
 
 #endif

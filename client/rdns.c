@@ -15,7 +15,7 @@ rdns_ptr_name(int family, const uint8_t *addr, char *out, size_t len)
 
 	if (family == AF_INET) {
 		int n = snprintf(out, len, "%u.%u.%u.%u.in-addr.arpa.", addr[3], addr[2], addr[1],
-				 addr[0]);
+		                 addr[0]);
 		return n < 0 || (size_t)n >= len ? -1 : 0;
 	}
 	if (family != AF_INET6 || len < 32 * 2 + sizeof("ip6.arpa."))
@@ -36,8 +36,8 @@ enum name_outcome { N_PASS, N_MISMATCH, N_NXDOMAIN, N_TEMP, N_NUMERIC, N_BADNAME
 /* Do the A/AAAA of name include (family, addr)? Fills *found with the addresses seen. */
 static enum name_outcome
 confirm_name(struct lookup *lk, struct check_result *r, int route, int addr, const char *name,
-	     int family, const uint8_t *want, enum check_severity dns_sev, bool *cname,
-	     char *found, size_t flen)
+             int family, const uint8_t *want, enum check_severity dns_sev, bool *cname, char *found,
+             size_t flen)
 {
 	struct lookup_result *lr[2];
 	const uint16_t types[2] = {LOOKUP_T_A, LOOKUP_T_AAAA};
@@ -106,8 +106,7 @@ is_exchange_name(const struct check_route *rt, const char *name)
 }
 
 void
-rdns_check_address(struct lookup *lk, struct check_result *r, int route, int addr,
-		   bool domain_mode)
+rdns_check_address(struct lookup *lk, struct check_result *r, int route, int addr, bool domain_mode)
 {
 	struct check_route *rt = &r->routes[route];
 	struct check_address *a = &rt->addrs[addr];
@@ -128,22 +127,21 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 	switch (pl->status) {
 	case LOOKUP_NXDOMAIN:
 	case LOOKUP_NODATA:
-		check_problem(r, route, addr, "ptr-missing", hard, text,
-			      "no PTR record at %s (%s)",
-			      check_name_display(ptrname, shown, sizeof(shown)),
-			      lookup_status_name(pl->status));
+		check_problem(r, route, addr, "ptr-missing", hard, text, "no PTR record at %s (%s)",
+		              check_name_display(ptrname, shown, sizeof(shown)),
+		              lookup_status_name(pl->status));
 		a->fcrdns = CHECK_FCRDNS_FAIL;
 		goto done;
 	case LOOKUP_TEMPORARY:
 	case LOOKUP_FORMERR:
 		check_problem(r, route, addr, "ptr-tempfail", domain_mode ? CHECK_WARNING : hard,
-			      text, "the PTR lookup failed temporarily: %s", pl->detail);
+		              text, "the PTR lookup failed temporarily: %s", pl->detail);
 		a->fcrdns = CHECK_FCRDNS_TEMPFAIL;
 		goto done;
 	case LOOKUP_CNAME_LOOP:
 		check_problem(r, route, addr, "cname-loop", hard, text,
-			      "the CNAME chain of %s loops",
-			      check_name_display(ptrname, shown, sizeof(shown)));
+		              "the CNAME chain of %s loops",
+		              check_name_display(ptrname, shown, sizeof(shown)));
 		a->fcrdns = CHECK_FCRDNS_FAIL;
 		goto done;
 	case LOOKUP_OK:
@@ -151,7 +149,7 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 	}
 	if (pl->nrrs > 1)
 		check_problem(r, route, addr, "ptr-multiple", CHECK_WARNING, text,
-			      "%zu PTR records; many receivers use only the first one", pl->nrrs);
+		              "%zu PTR records; many receivers use only the first one", pl->nrrs);
 	oc = calloc(pl->nrrs, sizeof(*oc));
 	found = calloc(pl->nrrs, sizeof(*found));
 	if (oc == NULL || found == NULL)
@@ -169,13 +167,14 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 			continue;
 		}
 		oc[i] = confirm_name(lk, r, route, addr, name, a->family, a->addr, soft, &c,
-				     found[i], sizeof(found[i]));
+		                     found[i], sizeof(found[i]));
 		if (c)
-			check_problem(r, route, addr, "ptr-cname", CHECK_WARNING,
-				      check_name_display(name, shown, sizeof(shown)),
-				      "the PTR target of %s is an alias (CNAME); it should name the "
-				      "host itself",
-				      text);
+			check_problem(
+			    r, route, addr, "ptr-cname", CHECK_WARNING,
+			    check_name_display(name, shown, sizeof(shown)),
+			    "the PTR target of %s is an alias (CNAME); it should name the "
+			    "host itself",
+			    text);
 		if (oc[i] == N_PASS) {
 			pass = true;
 			if (domain_mode && is_exchange_name(rt, name))
@@ -194,36 +193,36 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 			break;
 		case N_NUMERIC:
 			check_problem(r, route, addr, "ptr-numeric", hard, name,
-				      "the PTR of %s is an address, not a host name", text);
+			              "the PTR of %s is an address, not a host name", text);
 			break;
 		case N_BADNAME:
 			check_problem(r, route, addr, "ptr-bad-name", hard, name,
-				      "the PTR of %s is not a valid host name", text);
+			              "the PTR of %s is not a valid host name", text);
 			break;
 		case N_NXDOMAIN:
 			check_problem(r, route, addr, "ptr-target-nxdomain", hard, name,
-				      "the PTR of %s names a host that does not exist", text);
+			              "the PTR of %s names a host that does not exist", text);
 			break;
 		case N_LOOP:
 			check_problem(r, route, addr, "cname-loop", hard, name,
-				      "the CNAME chain of the PTR name loops");
+			              "the CNAME chain of the PTR name loops");
 			break;
 		case N_MISMATCH:
 			check_problem(r, route, addr, "fcrdns-mismatch", hard, name,
-				      "%s resolves to %s, not to %s", name,
-				      found[i][0] ? found[i] : "no address", text);
+			              "%s resolves to %s, not to %s", name,
+			              found[i][0] ? found[i] : "no address", text);
 			break;
 		case N_TEMP:
 			check_problem(r, route, addr, "fcrdns-tempfail", soft, name,
-				      "the forward lookup of the PTR name failed temporarily");
+			              "the forward lookup of the PTR name failed temporarily");
 			break;
 		}
 	}
 	a->fcrdns = pass ? CHECK_FCRDNS_PASS : temp ? CHECK_FCRDNS_TEMPFAIL : CHECK_FCRDNS_FAIL;
 	if (domain_mode && pass && !mx_name)
 		check_problem(r, route, addr, "ptr-not-mx-name", CHECK_INFO, text,
-			      "reverse DNS is confirmed but names %s, not the MX host %s",
-			      check_name_display(a->ptr[0], shown, sizeof(shown)), rt->exchange);
+		              "reverse DNS is confirmed but names %s, not the MX host %s",
+		              check_name_display(a->ptr[0], shown, sizeof(shown)), rt->exchange);
 done:
 	free(oc);
 	free(found);
@@ -241,25 +240,25 @@ check_helo(struct lookup *lk, struct check_result *r, const char *helo)
 	lookup_name_abs(helo, name, sizeof(name));
 	if (!check_hostname_valid(name) || check_looks_like_ip(name)) {
 		check_problem(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
-			      "the HELO name is not a valid host name");
+		              "the HELO name is not a valid host name");
 		return;
 	}
 	o = confirm_name(lk, r, 0, -1, name, a->family, a->addr, CHECK_WARNING, &c, found,
-			 sizeof(found));
+	                 sizeof(found));
 	if (o == N_PASS || o == N_TEMP)
 		return; /* a temporary failure decides nothing; the dns-* warning says it */
 	if (o == N_NXDOMAIN)
 		check_problem(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
-			      "the HELO name does not exist, so it cannot resolve to %s", a->text);
+		              "the HELO name does not exist, so it cannot resolve to %s", a->text);
 	else
 		check_problem(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
-			      "the HELO name resolves to %s, not to %s",
-			      found[0] ? found : "no address", a->text);
+		              "the HELO name resolves to %s, not to %s",
+		              found[0] ? found : "no address", a->text);
 }
 
 struct check_result *
 rdns_check(struct lookup *lk, const char *ip, const struct check_options *opt, char *err,
-	   size_t errlen)
+           size_t errlen)
 {
 	struct check_result *r;
 	uint8_t addr[16];

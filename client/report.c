@@ -80,7 +80,7 @@ text_ptr(FILE *fp, const struct check_address *a, bool color)
 	for (size_t k = 0; k < a->nptr; k++)
 		fprintf(fp, "%s%s", k ? ", " : "", check_name_display(a->ptr[k], n, sizeof(n)));
 	fprintf(fp, " %s%s%s", col(color, a->fcrdns == CHECK_FCRDNS_PASS ? C_GREEN : C_RED),
-		fcrdns_mark(a->fcrdns), col(color, C_RESET));
+	        fcrdns_mark(a->fcrdns), col(color, C_RESET));
 }
 
 static void
@@ -103,10 +103,10 @@ text_route(FILE *fp, const struct check_result *r, const struct check_route *rt,
 		return;
 	}
 	used = (size_t)snprintf(head, sizeof(head), "%s —MX %u%s→ %s", n, (unsigned)rt->pref,
-				r->implicit_mx ? " (implicit)" : "", ex);
+	                        r->implicit_mx ? " (implicit)" : "", ex);
 	for (size_t k = 0; k < rt->nchain && used < sizeof(head); k++)
 		used += (size_t)snprintf(head + used, sizeof(head) - used, " —CNAME→ %s",
-					 check_name_display(rt->chain[k], n, sizeof(n)));
+		                         check_name_display(rt->chain[k], n, sizeof(n)));
 	if (rt->naddrs == 0) {
 		fprintf(fp, "  %s %s✗%s%s\n", head, col(color, C_RED), col(color, C_RESET), tag);
 		return;
@@ -127,9 +127,10 @@ report_text(FILE *fp, const struct check_result *r, bool color)
 	char n[LOOKUP_NAME_MAX];
 
 	fprintf(fp, "%s%s%s: %s%s%s", col(color, C_BOLD), r->target, col(color, C_RESET),
-		col(color, verdict_color(r->verdict)), check_verdict_name(r->verdict),
-		col(color, C_RESET));
-	if (r->mode == CHECK_MODE_DOMAIN && strcmp(r->target, check_name_display(r->name, n, sizeof(n))))
+	        col(color, verdict_color(r->verdict)), check_verdict_name(r->verdict),
+	        col(color, C_RESET));
+	if (r->mode == CHECK_MODE_DOMAIN &&
+	    strcmp(r->target, check_name_display(r->name, n, sizeof(n))))
 		fprintf(fp, " (%s)", n);
 	fputc('\n', fp);
 	for (size_t i = 0; i < r->nroutes; i++)
@@ -137,8 +138,8 @@ report_text(FILE *fp, const struct check_result *r, bool color)
 	for (size_t i = 0; i < r->nproblems; i++) {
 		const struct check_problem *p = &r->problems[i];
 		fprintf(fp, "  %s%-7s%s %s %s: %s [%s]\n", col(color, severity_color(p->severity)),
-			check_severity_name(p->severity), col(color, C_RESET), p->code, p->subject,
-			p->message, p->reference);
+		        check_severity_name(p->severity), col(color, C_RESET), p->code, p->subject,
+		        p->message, p->reference);
 	}
 }
 
@@ -162,9 +163,9 @@ json_problems(const struct check_result *r, bool all, int route, int addr)
 		if (!all && (p->route != route || p->addr != addr))
 			continue;
 		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s}", "code", p->code,
-						   "severity", check_severity_name(p->severity),
-						   "subject", p->subject, "message", p->message,
-						   "reference", p->reference));
+		                                   "severity", check_severity_name(p->severity),
+		                                   "subject", p->subject, "message", p->message,
+		                                   "reference", p->reference));
 	}
 	return a;
 }
@@ -186,15 +187,17 @@ json_result(const struct check_result *r)
 				json_array_append_new(ptr, json_name(a->ptr[k]));
 			json_object_set_new(ao, "address", json_string(a->text));
 			json_object_set_new(ao, "family",
-					    json_integer(a->family == AF_INET ? 4 : 6));
+			                    json_integer(a->family == AF_INET ? 4 : 6));
 			json_object_set_new(ao, "usable", json_boolean(a->usable));
 			json_object_set_new(ao, "ptr", ptr);
-			json_object_set_new(ao, "fcrdns", json_string(check_fcrdns_name(a->fcrdns)));
-			json_object_set_new(ao, "problems", json_problems(r, false, (int)i, (int)j));
+			json_object_set_new(ao, "fcrdns",
+			                    json_string(check_fcrdns_name(a->fcrdns)));
+			json_object_set_new(ao, "problems",
+			                    json_problems(r, false, (int)i, (int)j));
 			json_array_append_new(addrs, ao);
 		}
 		json_object_set_new(ro, "preference",
-				    rt->has_pref ? json_integer(rt->pref) : json_null());
+		                    rt->has_pref ? json_integer(rt->pref) : json_null());
 		json_object_set_new(ro, "exchange", json_name(rt->exchange));
 		json_object_set_new(ro, "cname_chain", chain);
 		json_object_set_new(ro, "usable", json_boolean(rt->usable));
@@ -206,7 +209,7 @@ json_result(const struct check_result *r)
 	}
 	json_object_set_new(o, "target", json_string(r->target));
 	json_object_set_new(o, "mode",
-			    json_string(r->mode == CHECK_MODE_DOMAIN ? "domain" : "address"));
+	                    json_string(r->mode == CHECK_MODE_DOMAIN ? "domain" : "address"));
 	json_object_set_new(o, "name", json_name(r->name));
 	json_object_set_new(o, "verdict", json_string(check_verdict_name(r->verdict)));
 	json_object_set_new(o, "implicit_mx", json_boolean(r->implicit_mx));

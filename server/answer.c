@@ -30,7 +30,7 @@
 enum sec { SEC_ANSWER, SEC_AUTH, SEC_OPTAUTH, SEC_ADD_A, SEC_ADD_AAAA, SEC_COUNT };
 
 #define OWNER_QNAME (NODE_NONE - 1) /* owner is the query name as asked (pointer to 12) */
-#define MAX_RRSETS  512
+#define MAX_RRSETS  10240           /* NSD's MAXRRSPP */
 
 /* Compression table: node -> offset of the name already in the message. Open addressing;
    entries are removed in reverse order of insertion when a record is rolled back. */
@@ -52,18 +52,20 @@ struct item {
 	uint8_t section; /* enum sec */
 };
 
+static __thread struct item items_tls[MAX_RRSETS];
+
 struct actx {
-	const struct zoneset *zs;      /* the data */
-	const struct msg_query *q;     /* the request */
-	struct item items[MAX_RRSETS]; /* RRsets chosen, in the order added */
-	size_t nitems;                 /* items used */
-	uint32_t zone;                 /* current zone index, UINT32_MAX none */
-	int cname_count;               /* CNAMEs followed */
-	uint16_t rcode;                /* response rcode */
-	uint16_t ede;                  /* Extended DNS Error to add to OPT, 0 none */
-	bool aa;                       /* AA bit */
-	bool tc;                       /* TC bit */
-	bool delegation;               /* a delegation was found (NSD's delegation_domain) */
+	const struct zoneset *zs;  /* the data */
+	const struct msg_query *q; /* the request */
+	struct item *items;        /* RRsets chosen, in the order added (thread-local) */
+	size_t nitems;             /* items used */
+	uint32_t zone;             /* current zone index, UINT32_MAX none */
+	int cname_count;           /* CNAMEs followed */
+	uint16_t rcode;            /* response rcode */
+	uint16_t ede;              /* Extended DNS Error to add to OPT, 0 none */
+	bool aa;                   /* AA bit */
+	bool tc;                   /* TC bit */
+	bool delegation;           /* a delegation was found (NSD's delegation_domain) */
 	/* encoding */
 	uint8_t *out;    /* message buffer */
 	size_t pos;      /* write position */
@@ -388,7 +390,8 @@ answer_soa(struct actx *c)
 {
 	const struct zone *z = c->zs->zones[c->zone];
 
-	if (z->soa_nx)
+	/* NSD sends no SOA to QCLASS ANY */
+	if (z->soa_nx && c->q->qclass != CLASS_ANY)
 		add_rrset(c, SEC_AUTH, z->apex, zone_rrset_at(c->zs, z->soa_nx));
 }
 
@@ -431,7 +434,7 @@ answer_domain(struct actx *c, uint32_t data, uint32_t owner)
 		answer_soa(c); /* NODATA */
 		return;
 	}
-	if (z->ns && qtype != TYPE_DS && qtype != TYPE_DNSKEY)
+	if (z->ns && qtype != TYPE_DS && qtype != TYPE_DNSKEY && c->q->qclass != CLASS_ANY)
 		add_rrset(c, SEC_OPTAUTH, z->apex, zone_rrset_at(zs, z->ns));
 }
 
@@ -486,14 +489,14 @@ lookup_zone(struct actx *c, uint32_t owner, bool exact, uint32_t ce)
 			c->zone = zs->nodes[p].zone - 1;
 	}
 	if (exact && qtype == TYPE_DS && ce == zs->zones[c->zone]->apex) {
-		c->aa = true;
+		c->aa = c->q->qclass != CLASS_ANY;
 		answer_soa(c);
 		return;
 	}
 	deleg = find_delegation(c, ce, c->zone);
 	c->delegation = deleg != NODE_NONE;
 	if (deleg == NODE_NONE || (exact && qtype == TYPE_DS && ce == deleg)) {
-		c->aa = true;
+		c->aa = c->q->qclass != CLASS_ANY; /* NSD: QCLASS ANY answers are not AA */
 		answer_authoritative(c, owner, exact, ce);
 	} else {
 		/* referral: NS in authority, glue in additional, AA only after a CNAME */
@@ -504,14 +507,22 @@ lookup_zone(struct actx *c, uint32_t owner, bool exact, uint32_t ce)
 
 /* ---- the message ---------------------------------------------------------------------- */
 
+/* Is this answer going over TCP? The transport says so in q->tcp; without that, a limit of
+   65535 that is not just the client's EDNS size means TCP. */
+static bool
+is_tcp(const struct msg_query *q, size_t limit)
+{
+	return q->tcp || (limit >= ANSWER_MAX && !(q->edns && q->edns_size >= ANSWER_MAX));
+}
+
 static size_t
-effective_limit(const struct msg_query *q, size_t limit, size_t cap)
+effective_limit(const struct msg_query *q, size_t limit, size_t cap, bool tcp)
 {
 	/* Like NSD: a UDP answer never exceeds our advertised EDNS size, whatever the client
-	   offers; without EDNS 512. TCP (limit 65535) is not capped. */
-	if (q->edns && limit > MSG_EDNS_SIZE && limit < ANSWER_MAX)
+	   offers; without EDNS 512. TCP is not capped. */
+	if (!tcp && q->edns && limit > MSG_EDNS_SIZE)
 		limit = MSG_EDNS_SIZE;
-	if (!q->edns && limit > MSG_UDP_MINSIZE && limit < ANSWER_MAX)
+	if (!tcp && !q->edns && limit > MSG_UDP_MINSIZE)
 		limit = MSG_UDP_MINSIZE;
 	if (limit > cap)
 		limit = cap;
@@ -585,6 +596,7 @@ ctx_init(struct actx *c, const struct zoneset *zs, const struct msg_query *q, ui
 {
 	c->zs = zs;
 	c->q = q;
+	c->items = items_tls;
 	c->nitems = 0;
 	c->zone = UINT32_MAX;
 	c->cname_count = 0;
@@ -688,7 +700,7 @@ answer_build(const struct zoneset *zs, const struct msg_query *q, size_t limit, 
 	uint8_t lname[256];
 	uint16_t counts[SEC_COUNT] = {0}, flags;
 	uint32_t ce;
-	bool exact, tcp = limit >= ANSWER_MAX, done = false;
+	bool exact, tcp = q != NULL && is_tcp(q, limit), done = false;
 	size_t reserved;
 
 	if (meta != NULL)
@@ -697,13 +709,13 @@ answer_build(const struct zoneset *zs, const struct msg_query *q, size_t limit, 
 		return 0;
 	if (!q->has_question)
 		return answer_empty(zs, q, RCODE_FORMERR, false, false, out, cap, meta);
-	limit = effective_limit(q, limit, cap);
+	limit = effective_limit(q, limit, cap, tcp);
 	ctx_init(&c, zs, q, out, cap, limit);
 	zone_name_lower(q->qname, q->qname_len, lname);
 
 	if (q->qclass == CLASS_CH)
 		return answer_chaos(&c, lname, meta);
-	if (q->qclass != CLASS_IN) /* NSD: REFUSED without the question */
+	if (q->qclass != CLASS_IN && q->qclass != CLASS_ANY) /* NSD: REFUSED, no question */
 		return answer_error(&c, base_flags(q), false, RCODE_REFUSED, EDE_NOT_SUPP, meta);
 	if (q->qtype == TYPE_AXFR) /* no zone transfers; NSD says NOTIMP over UDP */
 		return answer_error(&c, base_flags(q), true, RCODE_NOTIMP, 0, meta);

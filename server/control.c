@@ -2,6 +2,7 @@
    address or a UNIX socket. Every change is validated in full before anything served changes. */
 #include "server/control.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +22,8 @@
 #define CONTROL_MAX_BODY (16 * 1024 * 1024)
 
 struct control {
-	struct srv *srv;                      /* the server it controls; not owned */
-	struct evhttp *http;                  /* HTTP server; owned (owns its sockets) */
+	struct srv *srv;     /* the server it controls; not owned */
+	struct evhttp *http; /* HTTP server; owned (owns its sockets) */
 	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* socket file, "" if TCP */
 };
 
@@ -33,7 +34,7 @@ reply_json(struct evhttp_request *req, int code, const char *reason, json_t *j)
 	char *text = json_dumps(j, JSON_COMPACT);
 
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-			  "application/json");
+	                  "application/json");
 	if (buf && text) {
 		evbuffer_add(buf, text, strlen(text));
 		evbuffer_add(buf, "\n", 1);
@@ -79,10 +80,10 @@ rules_json(const struct fault_rules *fr)
 		const struct fault_rule *r = fault_rules_get(fr, i);
 		if (r == NULL)
 			continue;
-		json_array_append_new(
-		    a, json_pack("{s:I,s:s,s:s,s:I}", "index", (json_int_t)i, "rule",
-				 fault_rule_text(r), "action", fault_action_name(fault_rule_action(r)),
-				 "fired", (json_int_t)fault_rule_fired(r)));
+		json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:I}", "index", (json_int_t)i,
+		                                   "rule", fault_rule_text(r), "action",
+		                                   fault_action_name(fault_rule_action(r)), "fired",
+		                                   (json_int_t)fault_rule_fired(r)));
 	}
 	return a;
 }
@@ -101,15 +102,15 @@ get_status(struct control *c, struct evhttp_request *req)
 		struct zone_info zi;
 		zoneset_info(s->ctx.zs, i, &zi);
 		json_array_append_new(zones, json_pack("{s:s,s:I,s:I,s:s}", "origin", zi.origin,
-						       "serial", (json_int_t)zi.serial, "records",
-						       (json_int_t)zi.records, "file",
-						       zi.file ? zi.file : ""));
+		                                       "serial", (json_int_t)zi.serial, "records",
+		                                       (json_int_t)zi.records, "file",
+		                                       zi.file ? zi.file : ""));
 	}
 	reply_json(req, 200, "OK",
-		   json_pack("{s:s,s:f,s:i,s:o,s:I,s:I}", "version", MXLABD_VERSION, "uptime", up,
-			     "port", s->port, "zones", zones, "rules",
-			     (json_int_t)fault_rules_count(s->ctx.rules), "last_seq",
-			     (json_int_t)qlog_last_seq(s->qlog)));
+	           json_pack("{s:s,s:f,s:i,s:o,s:I,s:I}", "version", MXLABD_VERSION, "uptime", up,
+	                     "port", s->port, "zones", zones, "rules",
+	                     (json_int_t)fault_rules_count(s->ctx.rules), "last_seq",
+	                     (json_int_t)qlog_last_seq(s->qlog)));
 }
 
 static void
@@ -122,25 +123,26 @@ get_stats(struct control *c, struct evhttp_request *req)
 	for (unsigned t = 0; t < 256; t++)
 		if (st->by_type[t])
 			json_object_set_new(types, qlog_type_name((uint16_t)t, name, sizeof(name)),
-					    json_integer((json_int_t)st->by_type[t]));
+			                    json_integer((json_int_t)st->by_type[t]));
 	if (st->by_type_other)
 		json_object_set_new(types, "other", json_integer((json_int_t)st->by_type_other));
 	for (unsigned r = 0; r < 32; r++)
 		if (st->by_rcode[r])
-			json_object_set_new(rcodes, qlog_rcode_name((uint16_t)r, name, sizeof(name)),
-					    json_integer((json_int_t)st->by_rcode[r]));
+			json_object_set_new(rcodes,
+			                    qlog_rcode_name((uint16_t)r, name, sizeof(name)),
+			                    json_integer((json_int_t)st->by_rcode[r]));
 	reply_json(req, 200, "OK",
-		   json_pack("{s:I,s:{s:I,s:I},s:o,s:o,s:{s:I,s:o},s:I,s:I}", "queries",
-			     (json_int_t)st->queries, "transport", "udp", (json_int_t)st->udp, "tcp",
-			     (json_int_t)st->tcp, "qtype", types, "rcode", rcodes, "faults",
-			     "fired", (json_int_t)st->faults, "rules", rules_json(c->srv->ctx.rules),
-			     "drops", (json_int_t)st->drops, "tcp_connections",
-			     (json_int_t)net_conn_count(c->srv->net)));
+	           json_pack("{s:I,s:{s:I,s:I},s:o,s:o,s:{s:I,s:o},s:I,s:I}", "queries",
+	                     (json_int_t)st->queries, "transport", "udp", (json_int_t)st->udp,
+	                     "tcp", (json_int_t)st->tcp, "qtype", types, "rcode", rcodes, "faults",
+	                     "fired", (json_int_t)st->faults, "rules",
+	                     rules_json(c->srv->ctx.rules), "drops", (json_int_t)st->drops,
+	                     "tcp_connections", (json_int_t)net_conn_count(c->srv->net)));
 }
 
 struct queries_out {
-	struct evbuffer *buf;   /* response body being built; not owned */
-	bool first;             /* no entry written yet */
+	struct evbuffer *buf; /* response body being built; not owned */
+	bool first;           /* no entry written yet */
 };
 
 static void
@@ -193,11 +195,11 @@ get_queries(struct control *c, struct evhttp_request *req, const char *query)
 		return;
 	}
 	evbuffer_add_printf(o.buf, "{\"last_seq\":%llu,\"queries\":[",
-			    (unsigned long long)qlog_last_seq(c->srv->qlog));
+	                    (unsigned long long)qlog_last_seq(c->srv->qlog));
 	qlog_foreach_since(c->srv->qlog, since, queries_entry_cb, &o);
 	evbuffer_add(o.buf, "]}\n", 3);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-			  "application/json");
+	                  "application/json");
 	evhttp_send_reply(req, 200, "OK", o.buf);
 	evbuffer_free(o.buf);
 }
@@ -210,7 +212,8 @@ handle_faults(struct control *c, struct evhttp_request *req, enum evhttp_cmd_typ
 	int rc = 0;
 
 	if (cmd == EVHTTP_REQ_GET) {
-		reply_json(req, 200, "OK", json_pack("{s:o}", "rules", rules_json(c->srv->ctx.rules)));
+		reply_json(req, 200, "OK",
+		           json_pack("{s:o}", "rules", rules_json(c->srv->ctx.rules)));
 		return;
 	}
 	if (cmd == EVHTTP_REQ_DELETE) {
@@ -234,12 +237,12 @@ handle_faults(struct control *c, struct evhttp_request *req, enum evhttp_cmd_typ
 	}
 	log_info("control: fault rules now %zu", fault_rules_count(c->srv->ctx.rules));
 	reply_json(req, 200, "OK",
-		   json_pack("{s:I}", "rules", (json_int_t)fault_rules_count(c->srv->ctx.rules)));
+	           json_pack("{s:I}", "rules", (json_int_t)fault_rules_count(c->srv->ctx.rules)));
 }
 
 static void
 handle_zone(struct control *c, struct evhttp_request *req, enum evhttp_cmd_type cmd,
-	    const char *origin_enc)
+            const char *origin_enc)
 {
 	char err[1024];
 	char *origin = evhttp_uridecode(origin_enc, 0, NULL);
@@ -264,18 +267,28 @@ handle_zone(struct control *c, struct evhttp_request *req, enum evhttp_cmd_type 
 	free(body);
 	if (rc < 0) {
 		free(origin);
-		reply_error(req, cmd == EVHTTP_REQ_DELETE && strncmp(err, "no zone", 7) == 0 ? 404
-											      : 400,
-			    cmd == EVHTTP_REQ_DELETE && strncmp(err, "no zone", 7) == 0
-				? "Not Found"
-				: "Bad Request",
-			    err);
+		reply_error(
+		    req, cmd == EVHTTP_REQ_DELETE && strncmp(err, "no zone", 7) == 0 ? 404 : 400,
+		    cmd == EVHTTP_REQ_DELETE && strncmp(err, "no zone", 7) == 0 ? "Not Found"
+		                                                                : "Bad Request",
+		    err);
 		return;
 	}
-	log_info("control: zone %s %s", origin, cmd == EVHTTP_REQ_PUT ? "replaced" : "deleted");
-	reply_json(req, 200, "OK",
-		   json_pack("{s:s,s:I}", "zone", origin, "zones",
-			     (json_int_t)zoneset_count(c->srv->ctx.zs)));
+	{
+		/* answer with the origin as served: lower case, trailing dot */
+		char norm[1100];
+		size_t n = 0;
+		for (const char *p = origin; *p && n + 2 < sizeof(norm); p++)
+			norm[n++] = (char)tolower((unsigned char)*p);
+		if (n == 0 || norm[n - 1] != '.')
+			norm[n++] = '.';
+		norm[n] = '\0';
+		log_info("control: zone %s %s", norm,
+		         cmd == EVHTTP_REQ_PUT ? "added or replaced" : "deleted");
+		reply_json(req, 200, "OK",
+		           json_pack("{s:s,s:I}", "zone", norm, "zones",
+		                     (json_int_t)zoneset_count(c->srv->ctx.zs)));
+	}
 	free(origin);
 }
 
@@ -382,7 +395,7 @@ control_new(struct srv *s, const char *spec, char *err, size_t errlen)
 	}
 	c->srv = s;
 	evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-						 EVHTTP_REQ_DELETE);
+	                                        EVHTTP_REQ_DELETE);
 	evhttp_set_max_body_size(c->http, CONTROL_MAX_BODY);
 	evhttp_set_timeout(c->http, 30);
 	evhttp_set_gencb(c->http, control_cb, c);
@@ -406,7 +419,8 @@ control_new(struct srv *s, const char *spec, char *err, size_t errlen)
 			host[hl - 2] = '\0';
 		}
 		if (srv_addr_is_loopback(host) != 1) {
-			snprintf(err, errlen, "only a loopback address or a UNIX socket is allowed");
+			snprintf(err, errlen,
+			         "only a loopback address or a UNIX socket is allowed");
 			goto fail;
 		}
 		if (evhttp_bind_socket_with_handle(c->http, host, (uint16_t)port) == NULL) {

@@ -50,8 +50,7 @@ usage(FILE *fp)
 
 /* Parse a whole decimal number in [min, max]. */
 static int
-parse_num(const char *s, unsigned long long min, unsigned long long max,
-	  unsigned long long *out)
+parse_num(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out)
 {
 	char *end;
 	unsigned long long v;
@@ -82,6 +81,8 @@ print_entry(const struct diag *d, size_t i, FILE *fp, bool with_severity)
 		snprintf(where, sizeof(where), "%s:%lu: ", e->file, e->line);
 	else if (e->file[0])
 		snprintf(where, sizeof(where), "%s: ", e->file);
+	else
+		snprintf(where, sizeof(where), "mxlabd: ");
 	fprintf(fp, "%s%s\n", where, e->msg);
 }
 
@@ -125,10 +126,11 @@ main(int argc, char *argv[])
 			int lo = srv_addr_is_loopback(optarg);
 			if (lo < 0) {
 				fprintf(stderr, "mxlabd: -a %s: not an IPv4 or IPv6 address\n",
-					optarg);
+				        optarg);
 				goto bad_usage;
 			}
-			/* non-loopback addresses are refused below, once --allow-nonlocal is known */
+			/* non-loopback addresses are refused below, once --allow-nonlocal is known
+			 */
 			(void)lo;
 			if (srv_conf_add_addr(&conf, optarg, false) < 0) {
 				fprintf(stderr, "mxlabd: -a %s: address too long\n", optarg);
@@ -139,7 +141,7 @@ main(int argc, char *argv[])
 		case 'p':
 			if (parse_num(optarg, 0, 65535, &num) < 0) {
 				fprintf(stderr, "mxlabd: -p %s: not a port number (0-65535)\n",
-					optarg);
+				        optarg);
 				goto bad_usage;
 			}
 			conf.port = (int)num;
@@ -147,7 +149,7 @@ main(int argc, char *argv[])
 		case 'w':
 			if (parse_num(optarg, 1, 1024, &num) < 0) {
 				fprintf(stderr, "mxlabd: -w %s: not a worker count (1-1024)\n",
-					optarg);
+				        optarg);
 				goto bad_usage;
 			}
 			conf.workers = (int)num;
@@ -193,7 +195,7 @@ main(int argc, char *argv[])
 				fprintf(stderr, "mxlabd: option -%c needs an argument\n", optopt);
 			else
 				fprintf(stderr, "mxlabd: option %s needs an argument\n",
-					argv[optind - 1]);
+				        argv[optind - 1]);
 			goto bad_usage;
 		default:
 			if (optopt)
@@ -211,10 +213,11 @@ main(int argc, char *argv[])
 
 	for (size_t i = 0; i < conf.naddrs; i++) {
 		if (srv_addr_is_loopback(conf.addrs[i].host) == 0 && !conf.allow_nonlocal) {
-			fprintf(stderr,
-				"mxlabd: refusing to listen on non-loopback address %s: this server "
-				"serves broken data on purpose; use --allow-nonlocal to allow it\n",
-				conf.addrs[i].host);
+			fprintf(
+			    stderr,
+			    "mxlabd: refusing to listen on non-loopback address %s: this server "
+			    "serves broken data on purpose; use --allow-nonlocal to allow it\n",
+			    conf.addrs[i].host);
 			goto bad_usage_quiet;
 		}
 	}
@@ -230,7 +233,7 @@ main(int argc, char *argv[])
 		if (colon == NULL || hl == 0 || hl >= sizeof(host) ||
 		    parse_num(colon + 1, 1, 65535, &num) < 0) {
 			fprintf(stderr, "mxlabd: --control %s: expected ADDR:PORT or unix:PATH\n",
-				conf.control);
+			        conf.control);
 			goto bad_usage_quiet;
 		}
 		memcpy(host, conf.control, hl);
@@ -240,9 +243,10 @@ main(int argc, char *argv[])
 			host[hl - 2] = '\0';
 		}
 		if (srv_addr_is_loopback(host) != 1) {
-			fprintf(stderr, "mxlabd: --control %s: only a loopback address or a UNIX "
-					"socket is allowed\n",
-				conf.control);
+			fprintf(stderr,
+			        "mxlabd: --control %s: only a loopback address or a UNIX "
+			        "socket is allowed\n",
+			        conf.control);
 			goto bad_usage_quiet;
 		}
 	}
@@ -292,7 +296,7 @@ main(int argc, char *argv[])
 	return rc;
 
 bad_usage:
-	usage(stderr);
+	fprintf(stderr, "Try 'mxlabd --help' for the options.\n");
 bad_usage_quiet:
 	srv_conf_free(&conf);
 	return 2;

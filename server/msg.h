@@ -31,6 +31,8 @@ struct msg_query {
 	uint16_t edns_size;     /* requester's UDP payload size (>= 512 when edns) */
 	uint8_t edns_version;   /* EDNS version requested */
 	bool edns_do;           /* DO bit */
+	bool tcp;               /* set by the transport after parsing: the request came over TCP
+				   (answer_build then applies no UDP size cap); false from the parser */
 };
 
 /* Parse a request. Fills q as far as it could read, whatever the result. */

@@ -21,42 +21,42 @@
 
 #include "common/log.h"
 
-#define NET_UDP_BATCH     64          /* datagrams read per readable event */
+#define NET_UDP_BATCH     64           /* datagrams read per readable event */
 #define NET_OUT_HIGHWATER (256 * 1024) /* TCP output bytes before reading pauses */
 #define NET_MAX_ADDRS     32
 #define NET_UDP_SOCKBUF   (4 * 1024 * 1024) /* UDP socket buffers asked for */
 
 struct net_listener {
-	struct net *net;                 /* owner; not owned */
-	union qlog_addr addr;            /* bound address (with the port) */
-	evutil_socket_t udp_fd;          /* UDP socket; owned, -1 when none */
-	struct event *udp_ev;            /* UDP readable event; owned */
-	struct evconnlistener *tcp;      /* TCP listener (owns its socket); owned */
+	struct net *net;            /* owner; not owned */
+	union qlog_addr addr;       /* bound address (with the port) */
+	evutil_socket_t udp_fd;     /* UDP socket; owned, -1 when none */
+	struct event *udp_ev;       /* UDP readable event; owned */
+	struct evconnlistener *tcp; /* TCP listener (owns its socket); owned */
 };
 
 struct net_conn {
-	struct net *net;                 /* owner; not owned */
-	struct bufferevent *bev;         /* the connection (owns the socket); owned */
-	union qlog_addr peer;            /* client address */
-	union qlog_addr local;           /* listen address it arrived at */
-	TAILQ_HEAD(, query) waiting;     /* delayed queries not yet answered; owned */
-	size_t nwaiting;                 /* entries in waiting */
-	bool eof;                        /* client closed its side: close once all is written */
-	TAILQ_ENTRY(net_conn) entry;     /* link in net->conns */
+	struct net *net;             /* owner; not owned */
+	struct bufferevent *bev;     /* the connection (owns the socket); owned */
+	union qlog_addr peer;        /* client address */
+	union qlog_addr local;       /* listen address it arrived at */
+	TAILQ_HEAD(, query) waiting; /* delayed queries not yet answered; owned */
+	size_t nwaiting;             /* entries in waiting */
+	bool eof;                    /* client closed its side: close once all is written */
+	TAILQ_ENTRY(net_conn) entry; /* link in net->conns */
 };
 
 struct net {
-	struct event_base *base;         /* event loop; not owned */
-	struct query_ctx *ctx;           /* what queries are answered from; not owned */
+	struct event_base *base;               /* event loop; not owned */
+	struct query_ctx *ctx;                 /* what queries are answered from; not owned */
 	struct net_listener ls[NET_MAX_ADDRS]; /* listeners; nls used */
-	size_t nls;                      /* listeners in use */
-	TAILQ_HEAD(, net_conn) conns;    /* open TCP connections; owned */
-	size_t nconns;                   /* entries in conns */
-	TAILQ_HEAD(, query) udp_waiting; /* delayed UDP queries; owned */
-	struct query *udp_q;             /* reusable query for UDP datagrams; owned */
-	int idle_ms;                     /* TCP idle timeout */
-	size_t max_conns;                /* TCP connection limit */
-	uint8_t udp_buf[65536];          /* datagram receive buffer */
+	size_t nls;                            /* listeners in use */
+	TAILQ_HEAD(, net_conn) conns;          /* open TCP connections; owned */
+	size_t nconns;                         /* entries in conns */
+	TAILQ_HEAD(, query) udp_waiting;       /* delayed UDP queries; owned */
+	struct query *udp_q;                   /* reusable query for UDP datagrams; owned */
+	int idle_ms;                           /* TCP idle timeout */
+	size_t max_conns;                      /* TCP connection limit */
+	uint8_t udp_buf[65536];                /* datagram receive buffer */
 };
 
 static void conn_free(struct net_conn *c, bool log_waiting);
@@ -147,7 +147,8 @@ addr_len(const union qlog_addr *a)
 static void
 udp_send(struct net_listener *l, struct query *q)
 {
-	ssize_t r = sendto(l->udp_fd, q->reply, q->reply_len, 0, &q->client.sa, addr_len(&q->client));
+	ssize_t r =
+	    sendto(l->udp_fd, q->reply, q->reply_len, 0, &q->client.sa, addr_len(&q->client));
 
 	if (r < 0)
 		log_debug("udp send: %s", strerror(errno));
@@ -255,7 +256,7 @@ conn_send(struct net_conn *c, struct query *q)
 {
 	uint8_t len[2] = {(uint8_t)(q->reply_len >> 8), (uint8_t)q->reply_len};
 	bool ok = bufferevent_write(c->bev, len, 2) == 0 &&
-		  bufferevent_write(c->bev, q->reply, q->reply_len) == 0;
+	          bufferevent_write(c->bev, q->reply, q->reply_len) == 0;
 
 	query_done(c->net->ctx, q, ok);
 }
@@ -386,7 +387,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 
 static void
 tcp_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, int salen,
-	      void *arg)
+              void *arg)
 {
 	struct net_listener *l = arg;
 	struct net *n = l->net;
@@ -395,7 +396,7 @@ tcp_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *s
 
 	if (n->nconns >= n->max_conns) {
 		log_debug("tcp: connection limit (%zu) reached, closing new connection",
-			  n->max_conns);
+		          n->max_conns);
 		evutil_closesocket(fd);
 		return;
 	}
@@ -492,8 +493,8 @@ set_port(union qlog_addr *a, int port)
 
 /* One attempt at binding everything. 0 ok, -1 fatal, 1 port collision worth a retry. */
 static int
-listen_once(struct net *n, const struct net_addr *addrs, size_t naddrs, int port,
-	    int *bound_port, char *err, size_t errlen)
+listen_once(struct net *n, const struct net_addr *addrs, size_t naddrs, int port, int *bound_port,
+            char *err, size_t errlen)
 {
 	int cur = port;
 
@@ -514,14 +515,15 @@ listen_once(struct net *n, const struct net_addr *addrs, size_t naddrs, int port
 			if (fd < 0) {
 				int e = errno;
 				listener_close(l);
-				if (addrs[i].optional && (e == EADDRNOTAVAIL || e == EAFNOSUPPORT)) {
+				if (addrs[i].optional &&
+				    (e == EADDRNOTAVAIL || e == EAFNOSUPPORT)) {
 					log_info("not listening on %s: %s", addrs[i].host,
-						 strerror(e));
+					         strerror(e));
 					break;
 				}
 				snprintf(err, errlen, "cannot listen on %s port %d (%s): %s",
-					 addrs[i].host, cur, type == SOCK_DGRAM ? "udp" : "tcp",
-					 strerror(e));
+				         addrs[i].host, cur, type == SOCK_DGRAM ? "udp" : "tcp",
+				         strerror(e));
 				return port == 0 && e == EADDRINUSE ? 1 : -1;
 			}
 			if (type == SOCK_DGRAM) {
@@ -535,14 +537,16 @@ listen_once(struct net *n, const struct net_addr *addrs, size_t naddrs, int port
 				continue;
 			}
 			l->tcp = evconnlistener_new(n->base, tcp_accept_cb, l,
-						    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1,
-						    fd);
-			l->udp_ev = event_new(n->base, l->udp_fd, EV_READ | EV_PERSIST, udp_read_cb, l);
+			                            LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+			                            -1, fd);
+			l->udp_ev =
+			    event_new(n->base, l->udp_fd, EV_READ | EV_PERSIST, udp_read_cb, l);
 			if (l->tcp == NULL || l->udp_ev == NULL || event_add(l->udp_ev, NULL) < 0) {
 				if (l->tcp == NULL)
 					close(fd);
 				listener_close(l);
-				snprintf(err, errlen, "cannot set up listener on %s", addrs[i].host);
+				snprintf(err, errlen, "cannot set up listener on %s",
+				         addrs[i].host);
 				return -1;
 			}
 			evconnlistener_set_error_cb(l->tcp, tcp_accept_error_cb);
@@ -559,8 +563,8 @@ listen_once(struct net *n, const struct net_addr *addrs, size_t naddrs, int port
 }
 
 int
-net_listen(struct net *n, const struct net_addr *addrs, size_t naddrs, int port,
-	   int *bound_port, char *err, size_t errlen)
+net_listen(struct net *n, const struct net_addr *addrs, size_t naddrs, int port, int *bound_port,
+           char *err, size_t errlen)
 {
 	if (naddrs > NET_MAX_ADDRS) {
 		snprintf(err, errlen, "too many listen addresses (at most %d)", NET_MAX_ADDRS);

@@ -10,14 +10,14 @@
 
 #include "server/query.h"
 
-#define NET_IDLE_MS_DEFAULT   10000  /* TCP idle timeout */
-#define NET_MAX_CONNS_DEFAULT 256    /* TCP connections at once; more are closed at accept */
-#define NET_CONN_WAITING_MAX  64     /* delayed queries per TCP connection before reading pauses */
+#define NET_IDLE_MS_DEFAULT   10000 /* TCP idle timeout */
+#define NET_MAX_CONNS_DEFAULT 256   /* TCP connections at once; more are closed at accept */
+#define NET_CONN_WAITING_MAX  64    /* delayed queries per TCP connection before reading pauses */
 
 /* One address to listen on. */
 struct net_addr {
-	char host[64];   /* numeric address, "127.0.0.1" or "::1" */
-	bool optional;   /* skip it quietly when the machine lacks it (the default ::1) */
+	char host[64]; /* numeric address, "127.0.0.1" or "::1" */
+	bool optional; /* skip it quietly when the machine lacks it (the default ::1) */
 };
 
 struct net;
@@ -32,7 +32,7 @@ void net_set_limits(struct net *n, int idle_ms, size_t max_conns);
 /* UDP and TCP on every address at port (0: one free port shared by all). On success returns 0
    and the port in *bound_port; else -1 with a message in err. */
 int net_listen(struct net *n, const struct net_addr *addrs, size_t naddrs, int port,
-	       int *bound_port, char *err, size_t errlen);
+               int *bound_port, char *err, size_t errlen);
 
 /* Open TCP connections (for tests and /stats). */
 size_t net_conn_count(const struct net *n);

@@ -10,12 +10,12 @@
 #include <ldns/ldns.h>
 
 struct qlog {
-	struct qlog_entry *ring;   /* cap slots; owned, each slot owns its strings */
-	size_t cap;                /* slots in ring */
-	size_t n;                  /* slots in use (<= cap) */
-	size_t head;               /* slot the next entry goes to */
-	uint64_t seq;              /* seq of the newest entry */
-	FILE *out;                 /* JSON lines sink; not owned, NULL when none */
+	struct qlog_entry *ring; /* cap slots; owned, each slot owns its strings */
+	size_t cap;              /* slots in ring */
+	size_t n;                /* slots in use (<= cap) */
+	size_t head;             /* slot the next entry goes to */
+	uint64_t seq;            /* seq of the newest entry */
+	FILE *out;               /* JSON lines sink; not owned, NULL when none */
 };
 
 struct qlog *
@@ -104,7 +104,7 @@ qlog_last_seq(const struct qlog *ql)
 
 void
 qlog_foreach_since(const struct qlog *ql, uint64_t since,
-		   void (*fn)(const struct qlog_entry *e, void *arg), void *arg)
+                   void (*fn)(const struct qlog_entry *e, void *arg), void *arg)
 {
 	size_t first = (ql->head + ql->cap - ql->n) % ql->cap;
 
@@ -131,8 +131,8 @@ const char *
 qlog_rcode_name(uint16_t rcode, char *buf, size_t len)
 {
 	static const char *const names[] = {
-	    "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED",
-	    "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE", "DSOTYPENI",
+	    "NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED",
+	    "YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE", "DSOTYPENI",
 	};
 
 	if (rcode < sizeof(names) / sizeof(names[0]))
@@ -197,7 +197,8 @@ put_json_str(char *buf, size_t len, size_t *pos, const char *s)
 			break;
 		default:
 			if (*p < 0x20 || *p >= 0x7f) {
-				/* names are ASCII; rule text should be too: keep JSON valid anyway */
+				/* names are ASCII; rule text should be too: keep JSON valid anyway
+				 */
 				tmp[0] = '\\';
 				tmp[1] = 'u';
 				tmp[2] = '0';
@@ -242,13 +243,14 @@ flags_str(uint16_t flags, char *buf, size_t len)
 		uint16_t bit;
 		const char *name;
 	} bits[] = {{0x8000, "qr"}, {0x0400, "aa"}, {0x0200, "tc"}, {0x0100, "rd"},
-		    {0x0080, "ra"}, {0x0020, "ad"}, {0x0010, "cd"}};
+	            {0x0080, "ra"}, {0x0020, "ad"}, {0x0010, "cd"}};
 	size_t pos = 0;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
 		if (flags & bits[i].bit) {
-			int n = snprintf(buf + pos, len - pos, "%s%s", pos ? " " : "", bits[i].name);
+			int n =
+			    snprintf(buf + pos, len - pos, "%s%s", pos ? " " : "", bits[i].name);
 			if (n < 0 || (size_t)n >= len - pos)
 				break;
 			pos += (size_t)n;
@@ -271,16 +273,17 @@ qlog_format(const struct qlog_entry *e, char *buf, size_t len)
 	qlog_addr_str(&e->client, true, cl, sizeof(cl));
 	qlog_addr_str(&e->listen, true, li, sizeof(li));
 
-	put_fmt(buf, len, &pos, "{\"seq\":%llu,\"time\":\"%s%s\",\"client\":\"%s\",\"listen\":\"%s\","
-				"\"transport\":\"%s\",\"id\":%u,\"qname\":",
-		(unsigned long long)e->seq, tbuf, tz, cl, li, e->tcp ? "tcp" : "udp", e->id);
+	put_fmt(buf, len, &pos,
+	        "{\"seq\":%llu,\"time\":\"%s%s\",\"client\":\"%s\",\"listen\":\"%s\","
+	        "\"transport\":\"%s\",\"id\":%u,\"qname\":",
+	        (unsigned long long)e->seq, tbuf, tz, cl, li, e->tcp ? "tcp" : "udp", e->id);
 	if (e->qname)
 		put_json_str(buf, len, &pos, e->qname);
 	else
 		put_fmt(buf, len, &pos, "null");
 	if (e->qtype >= 0)
 		put_fmt(buf, len, &pos, ",\"qtype\":\"%s\"",
-			qlog_type_name((uint16_t)e->qtype, tn, sizeof(tn)));
+		        qlog_type_name((uint16_t)e->qtype, tn, sizeof(tn)));
 	else
 		put_fmt(buf, len, &pos, ",\"qtype\":null");
 	if (e->edns >= 0)
@@ -291,7 +294,7 @@ qlog_format(const struct qlog_entry *e, char *buf, size_t len)
 	if (e->rcode >= 0) {
 		flags_str(e->flags, fl, sizeof(fl));
 		put_fmt(buf, len, &pos, ",\"rcode\":\"%s\",\"flags\":\"%s\",\"answer_count\":%u",
-			qlog_rcode_name((uint16_t)e->rcode, tn, sizeof(tn)), fl, e->ancount);
+		        qlog_rcode_name((uint16_t)e->rcode, tn, sizeof(tn)), fl, e->ancount);
 	} else {
 		put_fmt(buf, len, &pos, ",\"rcode\":null,\"flags\":null,\"answer_count\":0");
 	}
@@ -301,6 +304,6 @@ qlog_format(const struct qlog_entry *e, char *buf, size_t len)
 	else
 		put_fmt(buf, len, &pos, "null");
 	put_fmt(buf, len, &pos, ",\"action\":\"%s\",\"bytes\":%u,\"latency_us\":%llu}",
-		e->action ? e->action : "answer", e->bytes, (unsigned long long)e->latency_us);
+	        e->action ? e->action : "answer", e->bytes, (unsigned long long)e->latency_us);
 	return pos;
 }

@@ -16,29 +16,29 @@
 
 /* A socket address small enough to keep by the hundred thousand. */
 union qlog_addr {
-	struct sockaddr sa;        /* family tag */
-	struct sockaddr_in sin;    /* IPv4 */
-	struct sockaddr_in6 sin6;  /* IPv6 */
+	struct sockaddr sa;       /* family tag */
+	struct sockaddr_in sin;   /* IPv4 */
+	struct sockaddr_in6 sin6; /* IPv6 */
 };
 
 struct qlog_entry {
-	uint64_t seq;              /* 1-based sequence number, set by qlog_add */
-	struct timespec time;      /* wall-clock time the query arrived */
-	union qlog_addr client;    /* peer address and port */
-	union qlog_addr listen;    /* local address and port it arrived at */
-	bool tcp;                  /* transport: TCP (else UDP) */
-	uint16_t id;               /* message ID of the request */
-	char *qname;               /* lower-case question name; owned, NULL when none was read */
-	int32_t qtype;             /* question type, -1 when none was read */
-	int32_t edns;              /* requester's EDNS payload size, -1 without OPT */
-	bool edns_do;              /* DO bit */
-	int32_t rcode;             /* rcode of the reply sent, -1 when nothing was sent */
-	uint16_t flags;            /* header flags word of the reply sent */
-	uint16_t ancount;          /* answer records in the reply sent */
-	char *fault;               /* text of the fault rule that fired; owned, NULL when none */
-	const char *action;        /* "answer", "drop", or the fault action name (static) */
-	uint32_t bytes;            /* reply size in bytes (0 when nothing was sent) */
-	uint64_t latency_us;       /* arrival to send (or to the drop decision) */
+	uint64_t seq;           /* 1-based sequence number, set by qlog_add */
+	struct timespec time;   /* wall-clock time the query arrived */
+	union qlog_addr client; /* peer address and port */
+	union qlog_addr listen; /* local address and port it arrived at */
+	bool tcp;               /* transport: TCP (else UDP) */
+	uint16_t id;            /* message ID of the request */
+	char *qname;            /* lower-case question name; owned, NULL when none was read */
+	int32_t qtype;          /* question type, -1 when none was read */
+	int32_t edns;           /* requester's EDNS payload size, -1 without OPT */
+	bool edns_do;           /* DO bit */
+	int32_t rcode;          /* rcode of the reply sent, -1 when nothing was sent */
+	uint16_t flags;         /* header flags word of the reply sent */
+	uint16_t ancount;       /* answer records in the reply sent */
+	char *fault;            /* text of the fault rule that fired; owned, NULL when none */
+	const char *action;     /* "answer", "drop", or the fault action name (static) */
+	uint32_t bytes;         /* reply size in bytes (0 when nothing was sent) */
+	uint64_t latency_us;    /* arrival to send (or to the drop decision) */
 };
 
 struct qlog;
@@ -59,7 +59,7 @@ uint64_t qlog_last_seq(const struct qlog *ql);
 void qlog_clear(struct qlog *ql);
 /* Call fn for every kept entry with seq > since, oldest first. */
 void qlog_foreach_since(const struct qlog *ql, uint64_t since,
-			void (*fn)(const struct qlog_entry *e, void *arg), void *arg);
+                        void (*fn)(const struct qlog_entry *e, void *arg), void *arg);
 
 /* e as one JSON object (no newline) into buf; returns the length it needed (snprintf style). */
 size_t qlog_format(const struct qlog_entry *e, char *buf, size_t len);

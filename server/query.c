@@ -43,8 +43,7 @@ copy_addr(union qlog_addr *dst, const struct sockaddr *sa)
 }
 
 void
-query_start(struct query *q, bool tcp, const struct sockaddr *client,
-	    const struct sockaddr *listen)
+query_start(struct query *q, bool tcp, const struct sockaddr *client, const struct sockaddr *listen)
 {
 	qlog_entry_clear(&q->log);
 	memset(&q->log, 0, sizeof(q->log));
@@ -121,15 +120,15 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		break;
 	case MSG_FORMERR:
 		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_FORMERR, false, false, q->reply,
-					    limit, &meta);
+		                            limit, &meta);
 		goto send;
 	case MSG_NOTIMP:
 		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_NOTIMP, false, false, q->reply,
-					    limit, &meta);
+		                            limit, &meta);
 		goto send;
 	case MSG_BADVERS:
 		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_BADVERS, false, false, q->reply,
-					    limit, &meta);
+		                            limit, &meta);
 		goto send;
 	case MSG_DROP:
 	default:
@@ -167,13 +166,14 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		/* NXDOMAIN (with SOA) and empty NOERROR are authoritative lies; the others are
 		   plain errors without AA, as a real server sends them */
 		bool aa = rc == RCODE_NXDOMAIN || rc == RCODE_NOERROR;
-		q->reply_len = answer_empty(ctx->zs, &q->msg, rc, aa, false, q->reply, limit, &meta);
+		q->reply_len =
+		    answer_empty(ctx->zs, &q->msg, rc, aa, false, q->reply, limit, &meta);
 		goto send;
 	}
 	case FAULT_TRUNCATE:
 		if (!q->tcp) {
 			q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_NOERROR, true, true,
-						    q->reply, limit, &meta);
+			                            q->reply, limit, &meta);
 			goto send;
 		}
 		break;
@@ -184,8 +184,8 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 	q->reply_len = answer_build(ctx->zs, &q->msg, limit, q->reply, limit, &meta);
 	if (q->reply_len == 0) {
 		memset(&meta, 0, sizeof(meta));
-		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_SERVFAIL, false, false, q->reply,
-					    limit, &meta);
+		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_SERVFAIL, false, false,
+		                            q->reply, limit, &meta);
 		goto send;
 	}
 	if (rule)

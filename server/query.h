@@ -20,51 +20,51 @@
 
 /* What the transport does with a processed query. */
 enum query_state {
-	QUERY_SEND,   /* send reply now */
-	QUERY_DROP,   /* send nothing */
-	QUERY_DELAY,  /* send reply after delay_ms */
-	QUERY_CLOSE,  /* TCP: close the connection without answering */
+	QUERY_SEND,  /* send reply now */
+	QUERY_DROP,  /* send nothing */
+	QUERY_DELAY, /* send reply after delay_ms */
+	QUERY_CLOSE, /* TCP: close the connection without answering */
 };
 
 /* Counters for the control API's /stats (server lifetime, not reset on reload). */
 struct query_stats {
-	uint64_t queries;              /* every query processed */
-	uint64_t udp;                  /* queries over UDP */
-	uint64_t tcp;                  /* queries over TCP */
-	uint64_t by_type[256];         /* queries by qtype < 256 */
-	uint64_t by_type_other;        /* queries with qtype >= 256 */
-	uint64_t by_rcode[32];         /* replies by rcode (extended rcodes < 32) */
-	uint64_t drops;                /* queries that got no reply (drop, close, unparsable) */
-	uint64_t faults;               /* queries a fault rule fired on (per rule: fault.h) */
+	uint64_t queries;       /* every query processed */
+	uint64_t udp;           /* queries over UDP */
+	uint64_t tcp;           /* queries over TCP */
+	uint64_t by_type[256];  /* queries by qtype < 256 */
+	uint64_t by_type_other; /* queries with qtype >= 256 */
+	uint64_t by_rcode[32];  /* replies by rcode (extended rcodes < 32) */
+	uint64_t drops;         /* queries that got no reply (drop, close, unparsable) */
+	uint64_t faults;        /* queries a fault rule fired on (per rule: fault.h) */
 };
 
 /* What every query is answered from; owned by the daemon (srv), swapped on reload. */
 struct query_ctx {
-	struct zoneset *zs;            /* zones served; not owned */
-	struct fault_rules *rules;     /* fault rules (counters advance); not owned, may be NULL */
-	struct qlog *qlog;             /* query log; not owned, may be NULL */
-	struct query_stats stats;      /* counters */
+	struct zoneset *zs;        /* zones served; not owned */
+	struct fault_rules *rules; /* fault rules (counters advance); not owned, may be NULL */
+	struct qlog *qlog;         /* query log; not owned, may be NULL */
+	struct query_stats stats;  /* counters */
 };
 
 /* One query in flight. The transport allocates it, fills the addresses with query_start, and
    keeps it (with its timer) while a delayed reply waits. */
 struct query {
-	bool tcp;                      /* arrived over TCP */
-	union qlog_addr client;        /* peer address */
-	union qlog_addr listen;        /* local address it arrived at */
-	struct timespec start;         /* monotonic arrival time (latency) */
-	struct msg_query msg;          /* the parsed request */
-	enum msg_parse parse;          /* parse result */
-	enum query_state state;        /* what the transport does next */
-	uint32_t delay_ms;             /* QUERY_DELAY: wait this long before sending */
-	uint8_t *reply;                /* encoded reply; owned */
-	size_t reply_len;              /* bytes of reply to send */
-	size_t reply_cap;              /* bytes allocated in reply */
-	struct qlog_entry log;         /* log record being filled; its strings owned until logged */
-	void *timer;                   /* transport's delay timer (struct event *); owned by the
-					  transport, freed before query_free */
-	void *conn;                    /* transport connection it belongs to; not owned */
-	TAILQ_ENTRY(query) entry;      /* link in the transport's list of waiting queries */
+	bool tcp;                 /* arrived over TCP */
+	union qlog_addr client;   /* peer address */
+	union qlog_addr listen;   /* local address it arrived at */
+	struct timespec start;    /* monotonic arrival time (latency) */
+	struct msg_query msg;     /* the parsed request */
+	enum msg_parse parse;     /* parse result */
+	enum query_state state;   /* what the transport does next */
+	uint32_t delay_ms;        /* QUERY_DELAY: wait this long before sending */
+	uint8_t *reply;           /* encoded reply; owned */
+	size_t reply_len;         /* bytes of reply to send */
+	size_t reply_cap;         /* bytes allocated in reply */
+	struct qlog_entry log;    /* log record being filled; its strings owned until logged */
+	void *timer;              /* transport's delay timer (struct event *); owned by the
+	                             transport, freed before query_free */
+	void *conn;               /* transport connection it belongs to; not owned */
+	TAILQ_ENTRY(query) entry; /* link in the transport's list of waiting queries */
 };
 
 struct query *query_new(void);
@@ -72,16 +72,15 @@ void query_free(struct query *q);
 
 /* Reset q for a new request that arrived at listen from client (either may be NULL). */
 void query_start(struct query *q, bool tcp, const struct sockaddr *client,
-		 const struct sockaddr *listen);
+                 const struct sockaddr *listen);
 
 /* Process the request in pkt: read -> msg_parse_query -> fault_match -> answer_build or
    answer_empty -> fault_apply. Fills q->reply and returns (and stores in q->state) what the
    transport should do. */
 enum query_state query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt,
-			       size_t len);
+                               size_t len);
 
 /* The transport finished with q (sent is true when the reply went out): log it, count it. */
 void query_done(struct query_ctx *ctx, struct query *q, bool sent);
-
 
 #endif

@@ -177,7 +177,7 @@ load_dir(struct zoneset *zs, struct fault_rules *fr, const char *dir, struct dia
 
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		diag_add(d, DIAG_ERROR, dir, 0, NULL, "not a readable directory: %s",
-			 stat(dir, &st) < 0 ? strerror(errno) : "not a directory");
+		         stat(dir, &st) < 0 ? strerror(errno) : "not a directory");
 		return -1;
 	}
 	snprintf(pattern, sizeof(pattern), "%s/*.zone", dir);
@@ -201,8 +201,7 @@ load_dir(struct zoneset *zs, struct fault_rules *fr, const char *dir, struct dia
 }
 
 int
-srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **frp,
-	 struct diag *d)
+srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **frp, struct diag *d)
 {
 	struct zoneset *zs = zoneset_new();
 	struct fault_rules *fr = fault_rules_new(c->seed);
@@ -246,7 +245,6 @@ fail:
 
 /* ---- the running server ------------------------------------------------------------------- */
 
-
 static void apizones_clear(struct srv *s);
 
 static void
@@ -267,8 +265,7 @@ srv_signal_cb(evutil_socket_t sig, short what, void *arg)
 }
 
 struct srv *
-srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *err,
-	size_t errlen)
+srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *err, size_t errlen)
 {
 	struct srv *s = calloc(1, sizeof(*s));
 
@@ -288,7 +285,7 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 			s->qlog_fp = stdout;
 		} else if ((s->qlog_fp = fopen(c->query_log, "a")) == NULL) {
 			snprintf(err, errlen, "%s: cannot open query log: %s", c->query_log,
-				 strerror(errno));
+			         strerror(errno));
 			goto fail;
 		}
 	}
@@ -313,7 +310,7 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 		const char *idle = getenv("MXLABD_TCP_IDLE_MS");
 		const char *maxc = getenv("MXLABD_TCP_MAX_CONNS");
 		net_set_limits(s->net, idle ? atoi(idle) : 0,
-			       maxc && atoi(maxc) > 0 ? (size_t)atoi(maxc) : 0);
+		               maxc && atoi(maxc) > 0 ? (size_t)atoi(maxc) : 0);
 	}
 	s->sig_hup = evsignal_new(s->base, SIGHUP, srv_signal_cb, s);
 	s->sig_term = evsignal_new(s->base, SIGTERM, srv_signal_cb, s);
@@ -400,7 +397,7 @@ srv_run(struct srv *s)
 	char err[512];
 
 	if (net_listen(s->net, s->conf->addrs, s->conf->naddrs, s->conf->port, &s->port, err,
-		       sizeof(err)) < 0) {
+	               sizeof(err)) < 0) {
 		log_warnx("%s", err);
 		return 1;
 	}
@@ -419,7 +416,7 @@ srv_run(struct srv *s)
 	printf("mxlabd: ready port=%d\n", s->port);
 	fflush(stdout);
 	log_info("serving %zu zones, %zu fault rules", zoneset_count(s->ctx.zs),
-		 fault_rules_count(s->ctx.rules));
+	         fault_rules_count(s->ctx.rules));
 	if (event_base_dispatch(s->base) < 0) {
 		log_warnx("event loop failed");
 		return 1;
@@ -465,7 +462,7 @@ apizones_clear(struct srv *s)
    plus add (name, text) when given. */
 static struct zoneset *
 rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, char *err,
-	      size_t errlen)
+              size_t errlen)
 {
 	struct zoneset *zs = zoneset_new();
 	struct diag d;
@@ -500,7 +497,7 @@ rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, ch
 		}
 		if (!found)
 			diag_add(&d, DIAG_ERROR, add->name, 0, NULL,
-				 "the zone text does not define the zone %s", add->origin);
+			         "the zone text does not define the zone %s", add->origin);
 	}
 	if (d.errors) {
 		diag_first_error(&d, err, errlen);

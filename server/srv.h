@@ -21,31 +21,31 @@
 #define MXLABD_VERSION "0.1.0"
 
 enum srv_source_kind {
-	SRV_SRC_DIR,     /* -z DIR: DIR/ *.zone in sorted order, then DIR/faults.conf if present */
-	SRV_SRC_ZONE,    /* a zone file argument */
-	SRV_SRC_FAULTS,  /* -f FILE */
+	SRV_SRC_DIR,    /* -z DIR: DIR/ *.zone in sorted order, then DIR/faults.conf if present */
+	SRV_SRC_ZONE,   /* a zone file argument */
+	SRV_SRC_FAULTS, /* -f FILE */
 };
 
 struct srv_source {
-	enum srv_source_kind kind;  /* what path is */
-	char *path;                 /* file or directory; owned */
+	enum srv_source_kind kind; /* what path is */
+	char *path;                /* file or directory; owned */
 };
 
 /* Everything the command line asked for. */
 struct srv_conf {
-	struct srv_source *src;     /* sources in command-line order; owned */
-	size_t nsrc;                /* entries in src */
-	struct net_addr *addrs;     /* listen addresses; owned */
-	size_t naddrs;              /* entries in addrs */
-	int port;                   /* -p (0: pick a free one) */
-	char *port_file;            /* --port-file; owned, NULL when none */
-	char *control;              /* --control ADDR:PORT or unix:PATH; owned, NULL when none */
-	char *query_log;            /* --query-log FILE or "-"; owned, NULL when none */
-	uint64_t seed;              /* --seed for the fault rules' PRNG */
-	int workers;                /* -w (accepted; one event loop serves everything) */
-	int verbose;                /* -v count */
-	bool check;                 /* --check */
-	bool allow_nonlocal;        /* --allow-nonlocal */
+	struct srv_source *src; /* sources in command-line order; owned */
+	size_t nsrc;            /* entries in src */
+	struct net_addr *addrs; /* listen addresses; owned */
+	size_t naddrs;          /* entries in addrs */
+	int port;               /* -p (0: pick a free one) */
+	char *port_file;        /* --port-file; owned, NULL when none */
+	char *control;          /* --control ADDR:PORT or unix:PATH; owned, NULL when none */
+	char *query_log;        /* --query-log FILE or "-"; owned, NULL when none */
+	uint64_t seed;          /* --seed for the fault rules' PRNG */
+	int workers;            /* -w (accepted; one event loop serves everything) */
+	int verbose;            /* -v count */
+	bool check;             /* --check */
+	bool allow_nonlocal;    /* --allow-nonlocal */
 };
 
 void srv_conf_init(struct srv_conf *c);
@@ -60,7 +60,7 @@ int srv_addr_is_loopback(const char *host);
    Returns 0 when all of it loaded (the objects are then the caller's), -1 otherwise (nothing
    returned, everything freed). */
 int srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **frp,
-	     struct diag *d);
+             struct diag *d);
 
 /* Add "file:line: message" (as fault_rules_* report it) to d as an error. */
 void srv_diag_add_msg(struct diag *d, const char *msg);
@@ -73,32 +73,32 @@ struct control;
 
 /* A zone added or replaced through the control API (kept until the next reload). */
 struct srv_apizone {
-	char origin[1025];            /* zone origin, lower case with trailing dot */
-	char name[1100];              /* name used for file:line ("zones/ORIGIN") */
-	char *text;                   /* zone file text; owned */
+	char origin[1025]; /* zone origin, lower case with trailing dot */
+	char name[1100];   /* name used for file:line ("zones/ORIGIN") */
+	char *text;        /* zone file text; owned */
 };
 
 /* The running server. */
 struct srv {
-	struct srv_conf *conf;        /* command line; not owned */
-	struct event_base *base;      /* event loop; owned */
-	struct net *net;              /* transports; owned */
-	struct control *control;      /* control API; owned, NULL without --control */
-	struct query_ctx ctx;         /* zones, rules, log, stats queries use; zs/rules owned */
-	struct qlog *qlog;            /* query log ring; owned */
-	FILE *qlog_fp;                /* --query-log file; owned (NULL or stdout when not) */
-	struct event *sig_hup;        /* SIGHUP: reload; owned */
-	struct event *sig_term;       /* SIGTERM: stop; owned */
-	struct event *sig_int;        /* SIGINT: stop; owned */
-	struct timespec started;      /* monotonic start time (uptime) */
-	int port;                     /* port bound */
-	struct srv_apizone *apiz;     /* zones from the control API; owned */
-	size_t napiz;                 /* entries in apiz */
+	struct srv_conf *conf;    /* command line; not owned */
+	struct event_base *base;  /* event loop; owned */
+	struct net *net;          /* transports; owned */
+	struct control *control;  /* control API; owned, NULL without --control */
+	struct query_ctx ctx;     /* zones, rules, log, stats queries use; zs/rules owned */
+	struct qlog *qlog;        /* query log ring; owned */
+	FILE *qlog_fp;            /* --query-log file; owned (NULL or stdout when not) */
+	struct event *sig_hup;    /* SIGHUP: reload; owned */
+	struct event *sig_term;   /* SIGTERM: stop; owned */
+	struct event *sig_int;    /* SIGINT: stop; owned */
+	struct timespec started;  /* monotonic start time (uptime) */
+	int port;                 /* port bound */
+	struct srv_apizone *apiz; /* zones from the control API; owned */
+	size_t napiz;             /* entries in apiz */
 };
 
 /* Build the running server from c and data already loaded (taken over). NULL + err on error. */
 struct srv *srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *err,
-		    size_t errlen);
+                    size_t errlen);
 /* Listen, announce readiness (ready line, port file), run until SIGTERM/SIGINT. Returns the
    exit status. */
 int srv_run(struct srv *s);

@@ -373,6 +373,10 @@ probe_record_cb(zs_scanner_t *s)
 {
 	struct probe *p = s->process.data;
 
+	if (p->len > 0 || p->relative_soa) { /* already decided (inside an $INCLUDE) */
+		s->state = ZS_STATE_STOP;
+		return;
+	}
 	if (s->zone_origin_length != sentinel_len ||
 	    memcmp(s->zone_origin, sentinel_wire, sentinel_len) != 0) {
 		/* a $ORIGIN came before this record: that is the zone's origin */
@@ -469,6 +473,21 @@ find_origin(const char *name, const char *text, size_t textlen, char *origin, si
 	}
 }
 
+/* Give back the unused end of a grown array (cap counts elements of size sz). */
+static void
+shrink(void **p, size_t used, size_t *cap, size_t sz)
+{
+	void *n;
+
+	if (used == 0 || used >= *cap * sz)
+		return;
+	n = realloc(*p, used);
+	if (n != NULL) {
+		*p = n;
+		*cap = used / sz;
+	}
+}
+
 static int
 zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag *d)
 {
@@ -550,6 +569,8 @@ zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag 
 	}
 	zs->zones[zs->nzones++] = z;
 	zs->finished = false;
+	shrink((void **)&z->recs, z->nrecs * sizeof(*z->recs), &z->caprecs, sizeof(*z->recs));
+	shrink((void **)&z->arena, z->alen, &z->acap, 1);
 	return 0;
 oom:
 	diag_add(d, DIAG_ERROR, name, 0, NULL, "out of memory");
@@ -1153,6 +1174,14 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 		if (!dup[i])
 			check_glue(zs, i, d);
 	zs->finished = true;
+	{
+		size_t cn = zs->capnodes;
+		shrink((void **)&zs->nodes, (size_t)zs->nnodes * sizeof(*zs->nodes), &cn,
+		       sizeof(*zs->nodes));
+		zs->capnodes = (uint32_t)cn;
+		shrink((void **)&zs->names, zs->nlen, &zs->ncap, 1);
+		shrink((void **)&zs->sets, zs->slen, &zs->scap, 1);
+	}
 	rc = d->errors > errors0 ? -1 : 0;
 	goto done;
 oom:

@@ -33,6 +33,7 @@
 #define TYPE_ANY    255
 #define CLASS_IN    1
 #define CLASS_CH    3
+#define CLASS_ANY   255
 
 /* One name in the global name tree (owners, their ancestors up to the root, and the names
    rdata of RFC 1035 types points at), as NSD's domain table. */

@@ -49,25 +49,24 @@ static const char forward_zone[] =
     "noaa IN MX 10 mx1.healthy\n"
     "badid IN MX 10 mx1.healthy\n"
     "tcpfail IN MX 10 mx1.healthy\n"
-    "dropped IN MX 10 mx1.healthy\n";
+    "dropped IN MX 10 mx1.healthy\n"
+    "qmismatch IN MX 10 mx1.healthy\n";
 
-static const char rev4_zone[] =
-    "$ORIGIN 2.0.192.in-addr.arpa.\n"
-    "$TTL 300\n"
-    "@ IN SOA ns.lab.test. hostmaster.lab.test. 1 3600 600 86400 300\n"
-    "@ IN NS ns.lab.test.\n"
-    "1 IN PTR mx1.healthy.test.\n"
-    "2 IN PTR mx2.healthy.test.\n"
-    "3 IN PTR implicit.test.\n";
+static const char rev4_zone[] = "$ORIGIN 2.0.192.in-addr.arpa.\n"
+                                "$TTL 300\n"
+                                "@ IN SOA ns.lab.test. hostmaster.lab.test. 1 3600 600 86400 300\n"
+                                "@ IN NS ns.lab.test.\n"
+                                "1 IN PTR mx1.healthy.test.\n"
+                                "2 IN PTR mx2.healthy.test.\n"
+                                "3 IN PTR implicit.test.\n";
 
-static const char rev4b_zone[] =
-    "$ORIGIN 100.51.198.in-addr.arpa.\n"
-    "$TTL 300\n"
-    "@ IN SOA ns.lab.test. hostmaster.lab.test. 1 3600 600 86400 300\n"
-    "@ IN NS ns.lab.test.\n"
-    "11 IN PTR other.ptrmismatch.test.\n"
-    "12 IN PTR a.multi.test.\n"
-    "12 IN PTR b.multi.test.\n";
+static const char rev4b_zone[] = "$ORIGIN 100.51.198.in-addr.arpa.\n"
+                                 "$TTL 300\n"
+                                 "@ IN SOA ns.lab.test. hostmaster.lab.test. 1 3600 600 86400 300\n"
+                                 "@ IN NS ns.lab.test.\n"
+                                 "11 IN PTR other.ptrmismatch.test.\n"
+                                 "12 IN PTR a.multi.test.\n"
+                                 "12 IN PTR b.multi.test.\n";
 
 static const char rev6_zone[] =
     "$ORIGIN 8.b.d.0.1.0.0.2.ip6.arpa.\n"
@@ -77,11 +76,12 @@ static const char rev6_zone[] =
     "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 IN PTR mx1.healthy.test.\n";
 
 static const char faults[] = "servfail.test. MX rcode=SERVFAIL\n"
-			     "noaa.test. MX noaa\n"
-			     "badid.test. MX badid\n"
-			     "tcpfail.test. MX truncate transport=udp\n"
-			     "tcpfail.test. MX tcp-close\n"
-			     "dropped.test. MX drop\n";
+                             "noaa.test. MX noaa\n"
+                             "badid.test. MX badid\n"
+                             "tcpfail.test. MX truncate transport=udp\n"
+                             "tcpfail.test. MX tcp-close\n"
+                             "dropped.test. MX drop\n"
+                             "qmismatch.test. MX qmismatch\n";
 
 static struct testsrv srv;
 static char dir[256];
@@ -95,14 +95,15 @@ write_big_zone(void)
 	size_t n = 0;
 
 	n += (size_t)snprintf(buf + n, sizeof(buf) - n,
-			      "$ORIGIN big.test.\n$TTL 300\n"
-			      "@ IN SOA ns.lab.test. hostmaster.lab.test. 1 3600 600 86400 300\n"
-			      "@ IN NS ns.lab.test.\n");
+	                      "$ORIGIN big.test.\n$TTL 300\n"
+	                      "@ IN SOA ns.lab.test. hostmaster.lab.test. 1 3600 600 86400 300\n"
+	                      "@ IN NS ns.lab.test.\n");
 	for (int i = 0; i < 14; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
-				      "@ IN MX %d mail-exchanger-with-a-long-name-number-%02d\n"
-				      "mail-exchanger-with-a-long-name-number-%02d IN A 192.0.2.%d\n",
-				      10 + i, i, i, 100 + i);
+		n += (size_t)snprintf(
+		    buf + n, sizeof(buf) - n,
+		    "@ IN MX %d mail-exchanger-with-a-long-name-number-%02d\n"
+		    "mail-exchanger-with-a-long-name-number-%02d IN A 192.0.2.%d\n",
+		    10 + i, i, i, 100 + i);
 	test_write(dir, "big.test.zone", buf);
 }
 
@@ -111,6 +112,9 @@ setup(void)
 {
 	const char *args[] = {"-z", dir, NULL};
 
+	/* Criterion's worker variable must not reach mxlabd: a program that happens to link
+	   libcriterion (the ASan build) would take itself for a test worker and abort. */
+	unsetenv("BXFI_MAP");
 	test_tmpdir(dir, sizeof(dir));
 	test_write(dir, "test.zone", forward_zone);
 	test_write(dir, "rev4.zone", rev4_zone);
@@ -119,7 +123,7 @@ setup(void)
 	test_write(dir, "faults.conf", faults);
 	write_big_zone();
 	cr_assert_eq(testsrv_start(&srv, args), 0, "mxlabd did not start: %s",
-		     testsrv_stderr(&srv));
+	             testsrv_stderr(&srv));
 	snprintf(server_spec, sizeof(server_spec), "127.0.0.1@%d", srv.port);
 }
 
@@ -191,8 +195,9 @@ json_has_code(json_t *o, const char *code)
 	size_t i;
 	json_t *p;
 
-	json_array_foreach(json_object_get(o, "problems"), i, p)
-	    if (strcmp(json_string_value(json_object_get(p, "code")), code) == 0) return true;
+	json_array_foreach(json_object_get(o, "problems"), i,
+	                   p) if (strcmp(json_string_value(json_object_get(p, "code")), code) ==
+	                          0) return true;
 	return false;
 }
 
@@ -205,16 +210,16 @@ expect_both(const char *target, enum check_verdict verdict, const char *code, in
 	int st;
 
 	cr_expect_eq(r->verdict, verdict, "%s: library verdict %s", target,
-		     check_verdict_name(r->verdict));
+	             check_verdict_name(r->verdict));
 	if (code)
 		cr_expect(check_has_problem(r, code), "%s: library lacks %s", target, code);
 	cr_expect_eq(check_exit_status(r), status, "%s: library exit %d", target,
-		     check_exit_status(r));
+	             check_exit_status(r));
 	check_result_free(r);
 	st = bin_check(target, NULL, NULL, &o);
 	cr_expect_eq(st, status, "%s: mxcheck exit %d", target, st);
 	cr_expect_str_eq(json_string_value(json_object_get(o, "verdict")),
-			 check_verdict_name(verdict), "%s", target);
+	                 check_verdict_name(verdict), "%s", target);
 	if (code)
 		cr_expect(json_has_code(o, code), "%s: mxcheck lacks %s", target, code);
 	json_decref(o);
@@ -227,7 +232,7 @@ Test(e2e_mxcheck, healthy_multi_mx_delivers_cleanly)
 
 	cr_assert_eq(r->verdict, CHECK_DELIVER);
 	cr_assert_eq(r->nproblems, 0, "first: %s %s", r->nproblems ? r->problems[0].code : "",
-		     r->nproblems ? r->problems[0].message : "");
+	             r->nproblems ? r->problems[0].message : "");
 	cr_assert_eq(r->nroutes, 2);
 	cr_assert_str_eq(r->routes[0].exchange, "mx1.healthy.test.");
 	cr_assert_eq(r->routes[0].naddrs, 2);
@@ -236,10 +241,11 @@ Test(e2e_mxcheck, healthy_multi_mx_delivers_cleanly)
 	route = json_object_get(o, "route");
 	cr_assert_eq(json_array_size(route), 2);
 	cr_assert_eq(json_integer_value(json_object_get(json_array_get(route, 1), "preference")),
-		     20);
+	             20);
 	cr_assert_str_eq(
 	    json_string_value(json_object_get(
-		json_array_get(json_object_get(json_array_get(route, 0), "addresses"), 1), "fcrdns")),
+	        json_array_get(json_object_get(json_array_get(route, 0), "addresses"), 1),
+	        "fcrdns")),
 	    "pass");
 	json_decref(o);
 }
@@ -359,10 +365,11 @@ Test(e2e_mxcheck, silence_is_a_timeout)
 Test(e2e_mxcheck, several_targets_exit_with_the_most_severe)
 {
 	static char buf[65536];
-	const char *argv[] = {test_bin("mxcheck"), "-s", server_spec, "--json", "healthy.test",
-			      "servfail.test", "nullmx.test", NULL};
-	const char *argv2[] = {test_bin("mxcheck"), "-s", server_spec, "healthy.test",
-			       "servfail.test", "bad..name", NULL};
+	const char *argv[] = {
+	    test_bin("mxcheck"), "-s",          server_spec, "--json", "healthy.test",
+	    "servfail.test",     "nullmx.test", NULL};
+	const char *argv2[] = {test_bin("mxcheck"), "-s",        server_spec, "healthy.test",
+	                       "servfail.test",     "bad..name", NULL};
 	size_t lines = 0;
 
 	cr_assert_eq(test_run(argv, buf, sizeof(buf), 30000), 69);
@@ -384,4 +391,23 @@ Test(e2e_mxcheck, targets_from_a_file)
 	cr_assert_eq(test_run(argv, buf, sizeof(buf), 30000), 1);
 	cr_assert(strstr(buf, "\"target\":\"healthy.test\"") != NULL, "%s", buf);
 	cr_assert(strstr(buf, "\"target\":\"mxcname.test\"") != NULL, "%s", buf);
+}
+
+Test(e2e_mxcheck, reply_with_another_question_is_rejected)
+{
+	expect_both("qmismatch.test", CHECK_TEMPFAIL, "dns-network", 75);
+}
+
+Test(e2e_mxcheck, ipv6_server_address)
+{
+	static char buf[65536];
+	char spec[64];
+	const char *argv[] = {test_bin("mxcheck"), "-s", spec, "--seed", "1", "healthy.test", NULL};
+
+	snprintf(spec, sizeof(spec), "::1@%d", srv.port);
+	cr_assert_eq(test_run(argv, buf, sizeof(buf), 30000), 0, "%s", buf);
+	cr_assert_eq(strncmp(buf, "healthy.test: deliver\n", 22), 0, "%s", buf);
+	cr_assert(strstr(buf, "healthy.test —MX 10→ mx1.healthy.test —AAAA→ 2001:db8::1 —PTR→ "
+	                      "mx1.healthy.test ✓") != NULL,
+	          "%s", buf);
 }

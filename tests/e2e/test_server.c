@@ -18,16 +18,15 @@
 
 #include "tests/support/support.h"
 
-static const char zone_text[] =
-    "$ORIGIN example.test.\n"
-    "$TTL 300\n"
-    "@     IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
-    "@     IN NS  ns1\n"
-    "@     IN MX  10 mail\n"
-    "ns1   IN A   127.0.0.1\n"
-    "mail  IN A   192.0.2.25\n"
-    "www   IN A   192.0.2.1\n"
-    "slow  IN A   192.0.2.7\n";
+static const char zone_text[] = "$ORIGIN example.test.\n"
+                                "$TTL 300\n"
+                                "@     IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
+                                "@     IN NS  ns1\n"
+                                "@     IN MX  10 mail\n"
+                                "ns1   IN A   127.0.0.1\n"
+                                "mail  IN A   192.0.2.25\n"
+                                "www   IN A   192.0.2.1\n"
+                                "slow  IN A   192.0.2.7\n";
 
 /* An RRset far bigger than 512 bytes: 20 TXT records of 60 characters. */
 static void
@@ -35,19 +34,20 @@ write_zone_with_big(const char *dir, const char *name, const char *www_addr)
 {
 	char text[8192];
 	size_t n = (size_t)snprintf(text, sizeof(text),
-				    "$ORIGIN example.test.\n"
-				    "$TTL 300\n"
-				    "@     IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
-				    "@     IN NS  ns1\n"
-				    "ns1   IN A   127.0.0.1\n"
-				    "www   IN A   %s\n"
-				    "slow  IN A   192.0.2.7\n",
-				    www_addr);
+	                            "$ORIGIN example.test.\n"
+	                            "$TTL 300\n"
+	                            "@     IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
+	                            "@     IN NS  ns1\n"
+	                            "ns1   IN A   127.0.0.1\n"
+	                            "www   IN A   %s\n"
+	                            "slow  IN A   192.0.2.7\n",
+	                            www_addr);
 	for (int i = 0; i < 20; i++)
-		n += (size_t)snprintf(text + n, sizeof(text) - n,
-				      "big IN TXT \"%02d-abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
-				      "01234\"\n",
-				      i);
+		n += (size_t)snprintf(
+		    text + n, sizeof(text) - n,
+		    "big IN TXT \"%02d-abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
+		    "01234\"\n",
+		    i);
 	test_write(dir, name, text);
 }
 
@@ -108,7 +108,7 @@ make_query(const char *name, ldns_rr_type type, uint16_t id, uint8_t *out, size_
 	size_t len = 0;
 
 	cr_assert_eq(ldns_pkt_query_new_frm_str(&p, name, type, LDNS_RR_CLASS_IN, 0),
-		     LDNS_STATUS_OK);
+	             LDNS_STATUS_OK);
 	ldns_pkt_set_id(p, id);
 	cr_assert_eq(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
 	cr_assert(len <= cap);
@@ -127,7 +127,7 @@ tcp_connect(int port)
 	cr_assert(fd >= 0);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	cr_assert_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0, "connect: %s",
-		     strerror(errno));
+	             strerror(errno));
 	return fd;
 }
 
@@ -272,8 +272,7 @@ Test(e2e_server, nxdomain_carries_soa)
 	cr_expect(ldns_pkt_aa(p));
 	cr_expect_eq(ldns_pkt_ancount(p), 0);
 	cr_assert_eq(ldns_pkt_nscount(p), 1);
-	cr_expect_eq(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_authority(p), 0)),
-		     LDNS_RR_TYPE_SOA);
+	cr_expect_eq(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_authority(p), 0)), LDNS_RR_TYPE_SOA);
 	ldns_pkt_free(p);
 	testsrv_stop(&s);
 }
@@ -369,7 +368,7 @@ Test(e2e_server, tcp_connections_over_the_limit_are_closed)
 	for (int i = 0; i < 2; i++) {
 		uint8_t q[512], r[4096];
 		size_t len = make_query("www.example.test.", LDNS_RR_TYPE_A, (uint16_t)(77 + i),
-					q + 2, sizeof(q) - 2);
+		                        q + 2, sizeof(q) - 2);
 		q[0] = (uint8_t)(len >> 8);
 		q[1] = (uint8_t)len;
 		cr_assert_eq(write(fds[i], q, len + 2), (ssize_t)(len + 2));
@@ -410,8 +409,8 @@ Test(e2e_server, bad_zone_exits_2_naming_file_and_line)
 
 	test_tmpdir(dir, sizeof(dir));
 	test_write(dir, "bad.zone",
-		   "$ORIGIN bad.test.\n$TTL 300\n@ IN SOA ns1 h 1 2 3 4 5\n@ IN NS ns1\n"
-		   "www IN A 300.1.2.3\n");
+	           "$ORIGIN bad.test.\n$TTL 300\n@ IN SOA ns1 h 1 2 3 4 5\n@ IN NS ns1\n"
+	           "www IN A 300.1.2.3\n");
 	snprintf(cmd, sizeof(cmd), "exec '%s' -p 0 '%s/bad.zone' 2>&1", test_bin("mxlabd"), dir);
 	cr_expect_eq(run_sh(cmd, out, sizeof(out)), 2, "output: %s", out);
 	snprintf(want, sizeof(want), "%s/bad.zone:5:", dir);
@@ -431,7 +430,7 @@ Test(e2e_server, check_exit_codes)
 	/* a warning: a -z directory without zone files */
 	test_tmpdir(empty, sizeof(empty));
 	snprintf(cmd, sizeof(cmd), "exec '%s' --check -z '%s' -z '%s' 2>&1", test_bin("mxlabd"),
-		 good, empty);
+	         good, empty);
 	cr_expect_eq(run_sh(cmd, out, sizeof(out)), 1, "warnings only: %s", out);
 	cr_expect(strstr(out, ": warning: ") != NULL, "%s", out);
 
@@ -451,7 +450,7 @@ Test(e2e_server, non_loopback_address_refused)
 	test_tmpdir(dir, sizeof(dir));
 	test_write(dir, "example.test.zone", zone_text);
 	snprintf(cmd, sizeof(cmd), "exec '%s' -p 0 -a 192.0.2.1 -z '%s' 2>&1", test_bin("mxlabd"),
-		 dir);
+	         dir);
 	cr_expect_eq(run_sh(cmd, out, sizeof(out)), 2, "%s", out);
 	cr_expect(strstr(out, "--allow-nonlocal") != NULL, "message should name the flag: %s", out);
 	cr_expect(strstr(out, "ready") == NULL);
@@ -486,13 +485,13 @@ Test(e2e_server, sighup_reloads_and_keeps_old_data_on_error)
 	expect_a(s.port, "www.example.test.", false, "192.0.2.99");
 
 	test_write(dir, "example.test.zone",
-		   "$ORIGIN example.test.\n$TTL 300\n@ IN SOA ns1 h 2 2 3 4 5\n@ IN NS ns1\n"
-		   "www IN A 192.0.2.100\nbroken IN A not-an-address\n");
+	           "$ORIGIN example.test.\n$TTL 300\n@ IN SOA ns1 h 2 2 3 4 5\n@ IN NS ns1\n"
+	           "www IN A 192.0.2.100\nbroken IN A not-an-address\n");
 	testsrv_signal(&s, SIGHUP);
 	cr_assert(wait_stderr(&s, "mxlabd: reload failed: ", 5000), "%s", testsrv_stderr(&s));
 	snprintf(path, sizeof(path), "%s/example.test.zone:6:", dir);
 	cr_expect(strstr(testsrv_stderr(&s), path) != NULL, "reason should name %s: %s", path,
-		  testsrv_stderr(&s));
+	          testsrv_stderr(&s));
 	expect_a(s.port, "www.example.test.", false, "192.0.2.99");
 	expect_a(s.port, "www.example.test.", true, "192.0.2.99");
 	cr_expect_eq(WEXITSTATUS(testsrv_stop(&s)), 0);
@@ -510,9 +509,9 @@ Test(e2e_server, query_log_has_every_field)
 	char line[4096];
 	FILE *fp;
 	static const char *const fields[] = {
-	    "seq", "time",  "client", "listen",       "transport", "id",     "qname",      "qtype",
-	    "edns", "do",   "rcode",  "flags",        "answer_count", "fault", "action", "bytes",
-	    "latency_us"};
+	    "seq",          "time",  "client", "listen", "transport", "id",
+	    "qname",        "qtype", "edns",   "do",     "rcode",     "flags",
+	    "answer_count", "fault", "action", "bytes",  "latency_us"};
 
 	test_tmpdir(dir, sizeof(dir));
 	write_zone_with_big(dir, "example.test.zone", "192.0.2.1");
@@ -535,7 +534,7 @@ Test(e2e_server, query_log_has_every_field)
 	cr_assert_not_null(j, "not JSON: %s (%s)", line, jerr.text);
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		cr_expect_not_null(json_object_get(j, fields[i]), "field %s missing: %s", fields[i],
-				   line);
+		                   line);
 	cr_expect_eq(json_integer_value(json_object_get(j, "seq")), 1);
 	cr_expect_str_eq(json_string_value(json_object_get(j, "qname")), "www.example.test.");
 	cr_expect_str_eq(json_string_value(json_object_get(j, "qtype")), "A");
@@ -550,7 +549,7 @@ Test(e2e_server, query_log_has_every_field)
 	cr_expect_gt(json_integer_value(json_object_get(j, "bytes")), 12);
 	const char *t = json_string_value(json_object_get(j, "time"));
 	cr_expect(t && strlen(t) == 24 && t[10] == 'T' && t[19] == '.' && t[23] == 'Z',
-		  "time not RFC 3339 with ms: %s", t ? t : "(null)");
+	          "time not RFC 3339 with ms: %s", t ? t : "(null)");
 	json_decref(j);
 
 	cr_assert_not_null(fgets(line, sizeof(line), fp), "no second log line");
@@ -562,7 +561,7 @@ Test(e2e_server, query_log_has_every_field)
 	cr_expect(json_is_null(json_object_get(j, "edns")));
 	cr_expect_str_eq(json_string_value(json_object_get(j, "rcode")), "SERVFAIL");
 	cr_expect_str_eq(json_string_value(json_object_get(j, "fault")),
-			 "slow.example.test. * rcode=SERVFAIL");
+	                 "slow.example.test. * rcode=SERVFAIL");
 	json_decref(j);
 	fclose(fp);
 	testsrv_stop(&s);

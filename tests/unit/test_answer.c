@@ -543,9 +543,7 @@ Test(answer, class_other_than_in_is_refused)
 	ask_full(zs, "example.test.", LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_HS, 0, false, 0, &r);
 	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_REFUSED);
 	res_free(&r);
-	ask_full(zs, "example.test.", LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_ANY, 0, false, 0, &r);
-	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_REFUSED);
-	res_free(&r);
+
 	ask_full(zs, "example.test.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_CH, 0, false, 0, &r);
 	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_REFUSED);
 	res_free(&r);
@@ -555,6 +553,71 @@ Test(answer, class_other_than_in_is_refused)
 	cr_assert_eq(count(AN(&r)), 1);
 	cr_assert_eq(ldns_rr_get_class(ldns_rr_list_rr(AN(&r), 0)), LDNS_RR_CLASS_CH);
 	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, qclass_any_answered_without_aa_like_nsd)
+{
+	struct zoneset *zs = load_all();
+	struct res r;
+
+	ask_full(zs, "example.test.", LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_ANY, 0, false, 0, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	cr_assert(!ldns_pkt_aa(r.pkt));
+	cr_assert_eq(count(AN(&r)), 1);
+	cr_assert_eq(count(NS(&r)), 0, "no NS for QCLASS ANY");
+	res_free(&r);
+	ask_full(zs, "nx.example.test.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_ANY, 0, false, 0, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NXDOMAIN);
+	cr_assert_eq(count(NS(&r)), 0, "no SOA for QCLASS ANY");
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, udp_never_exceeds_our_edns_size)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+	char text[8192];
+	size_t len = 0;
+	ldns_pkt *qp = NULL, *rp = NULL;
+	uint8_t *qw = NULL, out[65536];
+	size_t qlen, n;
+	struct msg_query q;
+
+	len += (size_t)snprintf(text, sizeof(text),
+	                        "$ORIGIN h.test.\n@ 60 SOA ns hm 1 2 3 4 5\n"
+	                        "@ 60 NS ns\nns 60 A 192.0.2.1\n");
+	for (int i = 0; i < 20; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		                        "t 60 TXT \"%03d %0190d\"\n", i, 0);
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "h", text, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	cr_assert_eq(
+	    ldns_pkt_query_new_frm_str(&qp, "t.h.test.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_IN, 0),
+	    LDNS_STATUS_OK);
+	ldns_pkt_set_edns_udp_size(qp, 65535);
+	cr_assert_eq(ldns_pkt2wire(&qw, qp, &qlen), LDNS_STATUS_OK);
+	cr_assert_eq(msg_parse_query(qw, qlen, &q), MSG_OK);
+	/* over UDP the client offers 65535: NSD still stops at 1232 and sets TC */
+	n = answer_build(zs, &q, q.edns_size, out, sizeof(out), NULL);
+	cr_assert_leq(n, 1232);
+	cr_assert_eq(ldns_wire2pkt(&rp, out, n), LDNS_STATUS_OK);
+	cr_assert(ldns_pkt_tc(rp));
+	cr_assert_eq(ldns_pkt_ancount(rp), 0);
+	ldns_pkt_free(rp);
+	/* the same request over TCP gets everything */
+	q.tcp = true;
+	n = answer_build(zs, &q, ANSWER_MAX, out, sizeof(out), NULL);
+	cr_assert_gt(n, 4000);
+	cr_assert_eq(ldns_wire2pkt(&rp, out, n), LDNS_STATUS_OK);
+	cr_assert(!ldns_pkt_tc(rp));
+	cr_assert_eq(ldns_pkt_ancount(rp), 20);
+	ldns_pkt_free(rp);
+	free(qw);
+	ldns_pkt_free(qp);
+	diag_free(&d);
 	zoneset_free(zs);
 }
 
@@ -769,5 +832,174 @@ Test(answer, no_zones_refuses)
 	ask(zs, "example.test.", LDNS_RR_TYPE_A, &r);
 	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_REFUSED);
 	res_free(&r);
+	zoneset_free(zs);
+}
+
+/* Answers NSD 4.6.1 gave for these queries on this zone (captured once, byte for byte). */
+static const char zone_golden[] = "$ORIGIN g.test.\n"
+                                  "$TTL 300\n"
+                                  "@ SOA ns1 hostmaster 42 3600 900 604800 60\n"
+                                  "@ NS ns1\n"
+                                  "@ NS ns2.g.test.\n"
+                                  "@ MX 10 mail\n"
+                                  "ns1 A 192.0.2.1\n"
+                                  "ns2 AAAA 2001:db8::2\n"
+                                  "mail A 192.0.2.10\n"
+                                  "mail AAAA 2001:db8::10\n"
+                                  "www CNAME mail\n"
+                                  "*.w TXT \"wild\"\n"
+                                  "deleg NS ns.deleg\n"
+                                  "deleg NS ns.other.example.\n"
+                                  "ns.deleg A 192.0.2.53\n"
+                                  "_sip._udp SRV 1 2 5060 mail\n"
+                                  "ref NS a.ref\n"
+                                  "ref NS b.ref\n"
+                                  "ref NS c.ref\n"
+                                  "ref NS d.ref\n"
+                                  "ref NS e.ref\n"
+                                  "ref NS f.ref\n"
+                                  "ref NS g.ref\n"
+                                  "ref NS h.ref\n"
+                                  "ref NS i.ref\n"
+                                  "ref NS j.ref\n"
+                                  "a.ref A 10.0.0.1\n"
+                                  "b.ref A 10.0.0.2\n"
+                                  "c.ref A 10.0.0.3\n"
+                                  "d.ref A 10.0.0.4\n"
+                                  "e.ref A 10.0.0.5\n"
+                                  "f.ref A 10.0.0.6\n"
+                                  "g.ref A 10.0.0.7\n"
+                                  "h.ref A 10.0.0.8\n"
+                                  "i.ref A 10.0.0.9\n"
+                                  "j.ref A 10.0.0.10\n"
+                                  "a.ref AAAA 2001:db8::1:1\n"
+                                  "b.ref AAAA 2001:db8::1:2\n"
+                                  "c.ref AAAA 2001:db8::1:3\n"
+                                  "d.ref AAAA 2001:db8::1:4\n"
+                                  "e.ref AAAA 2001:db8::1:5\n"
+                                  "f.ref AAAA 2001:db8::1:6\n"
+                                  "g.ref AAAA 2001:db8::1:7\n"
+                                  "h.ref AAAA 2001:db8::1:8\n"
+                                  "i.ref AAAA 2001:db8::1:9\n"
+                                  "j.ref AAAA 2001:db8::1:10\n";
+
+static const struct {
+	const char *what;  /* name/type/edns/do */
+	const char *query; /* request, hex */
+	const char *nsd;   /* NSD's answer, hex */
+} golden[] = {
+    {"www.g.test/A/0/0", "12340100000100000000000003777777016704746573740000010001",
+     "12348500000100020002000203777777016704746573740000010001c00c000500010000012c0007046d6169"
+     "6cc010c028000100010000012c0004c000020ac010000200010000012c0006036e7331c010c0100002000100"
+     "00012c0006036e7332c010c04b000100010000012c0004c0000201c05d001c00010000012c001020010db800"
+     "0000000000000000000002"},
+    {"WWW.G.Test/MX/1/1",
+     "123401000001000000000001035757570147045465737400000f000100002904d0000080000000",
+     "123485000001000100010001035757570147045465737400000f0001c00c000500010000012c0007046d6169"
+     "6cc010c010000600010000003c0027036e7331c0100a686f73746d6173746572c0100000002a00000e100000"
+     "038400093a800000003c00002904d0000080000000"},
+    {"nx.www2.g.test/A/1/0",
+     "123401000001000000000001026e78047777773201670474657374000001000100002904d0000000000000",
+     "123485030001000000010001026e780477777732016704746573740000010001c014000600010000003c0027"
+     "036e7331c0140a686f73746d6173746572c0140000002a00000e100000038400093a800000003c00002904d0"
+     "000000000000"},
+    {"a.w.g.test/TXT/0/0", "12340100000100000000000001610177016704746573740000100001",
+     "12348500000100010002000201610177016704746573740000100001c00c001000010000012c00050477696c"
+     "64c010000200010000012c0006036e7331c010c010000200010000012c0006036e7332c010c0390001000100"
+     "00012c0004c0000201c04b001c00010000012c001020010db8000000000000000000000002"},
+    {"a.w.g.test/A/1/0",
+     "1234010000010000000000010161017701670474657374000001000100002904d0000000000000",
+     "12348500000100000001000101610177016704746573740000010001c010000600010000003c0027036e7331"
+     "c0100a686f73746d6173746572c0100000002a00000e100000038400093a800000003c00002904d000000000"
+     "0000"},
+    {"x.deleg.g.test/A/0/0", "12340100000100000000000001780564656c6567016704746573740000010001",
+     "12348100000100000002000101780564656c6567016704746573740000010001c00e000200010000012c0005"
+     "026e73c00ec00e000200010000012c0012026e73056f74686572076578616d706c6500c02c00010001000001"
+     "2c0004c0000235"},
+    {"www.ref.g.test/A/0/0", "1234010000010000000000000377777703726566016704746573740000010001",
+     "1234810000010000000a000f0377777703726566016704746573740000010001c010000200010000012c0004"
+     "0161c010c010000200010000012c00040162c010c010000200010000012c00040163c010c010000200010000"
+     "012c00040164c010c010000200010000012c00040165c010c010000200010000012c00040166c010c0100002"
+     "00010000012c00040167c010c010000200010000012c00040168c010c010000200010000012c00040169c010"
+     "c010000200010000012c0004016ac010c02c000100010000012c00040a000001c03c000100010000012c0004"
+     "0a000002c04c000100010000012c00040a000003c05c000100010000012c00040a000004c06c000100010000"
+     "012c00040a000005c07c000100010000012c00040a000006c08c000100010000012c00040a000007c09c0001"
+     "00010000012c00040a000008c0ac000100010000012c00040a000009c0bc000100010000012c00040a00000a"
+     "c02c001c00010000012c001020010db8000000000000000000010001c03c001c00010000012c001020010db8"
+     "000000000000000000010002c04c001c00010000012c001020010db8000000000000000000010003c05c001c"
+     "00010000012c001020010db8000000000000000000010004c06c001c00010000012c001020010db800000000"
+     "0000000000010005"},
+    {"www.ref.g.test/A/1/0",
+     "123401000001000000000001037777770372656601670474657374000001000100002904d0000000000000",
+     "1234810000010000000a00150377777703726566016704746573740000010001c010000200010000012c0004"
+     "0161c010c010000200010000012c00040162c010c010000200010000012c00040163c010c010000200010000"
+     "012c00040164c010c010000200010000012c00040165c010c010000200010000012c00040166c010c0100002"
+     "00010000012c00040167c010c010000200010000012c00040168c010c010000200010000012c00040169c010"
+     "c010000200010000012c0004016ac010c02c000100010000012c00040a000001c03c000100010000012c0004"
+     "0a000002c04c000100010000012c00040a000003c05c000100010000012c00040a000004c06c000100010000"
+     "012c00040a000005c07c000100010000012c00040a000006c08c000100010000012c00040a000007c09c0001"
+     "00010000012c00040a000008c0ac000100010000012c00040a000009c0bc000100010000012c00040a00000a"
+     "c02c001c00010000012c001020010db8000000000000000000010001c03c001c00010000012c001020010db8"
+     "000000000000000000010002c04c001c00010000012c001020010db8000000000000000000010003c05c001c"
+     "00010000012c001020010db8000000000000000000010004c06c001c00010000012c001020010db800000000"
+     "0000000000010005c07c001c00010000012c001020010db8000000000000000000010006c08c001c00010000"
+     "012c001020010db8000000000000000000010007c09c001c00010000012c001020010db80000000000000000"
+     "00010008c0ac001c00010000012c001020010db8000000000000000000010009c0bc001c00010000012c0010"
+     "20010db800000000000000000001001000002904d0000000000000"},
+    {"g.test/MX/1/0", "1234010000010000000000010167047465737400000f000100002904d0000000000000",
+     "1234850000010001000200050167047465737400000f0001c00c000f00010000012c0009000a046d61696cc0"
+     "0cc00c000200010000012c0006036e7331c00cc00c000200010000012c0006036e7332c00cc0260001000100"
+     "00012c0004c000020ac039000100010000012c0004c0000201c026001c00010000012c001020010db8000000"
+     "000000000000000010c04b001c00010000012c001020010db800000000000000000000000200002904d00000"
+     "00000000"},
+    {"_sip._udp.g.test/SRV/0/0",
+     "123401000001000000000000045f736970045f756470016704746573740000210001",
+     "123485000001000100020004045f736970045f756470016704746573740000210001c00c002100010000012c"
+     "00130001000213c4046d61696c0167047465737400c016000200010000012c0006036e7331c016c016000200"
+     "010000012c0006036e7332c016046d61696cc016000100010000012c0004c000020ac04d000100010000012c"
+     "0004c0000201c065001c00010000012c001020010db8000000000000000000000010c05f001c00010000012c"
+     "001020010db8000000000000000000000002"},
+    {"g.test/NS/0/0", "123401000001000000000000016704746573740000020001",
+     "123485000001000200000002016704746573740000020001c00c000200010000012c0006036e7331c00cc00c"
+     "000200010000012c0006036e7332c00cc024000100010000012c0004c0000201c036001c00010000012c0010"
+     "20010db8000000000000000000000002"},
+    {"deleg.g.test/DS/1/1",
+     "1234010000010000000000010564656c65670167047465737400002b000100002904d0000080000000",
+     "1234850000010000000100010564656c65670167047465737400002b0001c012000600010000003c0027036e"
+     "7331c0120a686f73746d6173746572c0120000002a00000e100000038400093a800000003c00002904d00000"
+     "80000000"},
+};
+
+static size_t
+unhex(const char *h, uint8_t *out)
+{
+	size_t n = 0;
+
+	for (; h[0] && h[1]; h += 2) {
+		char b[3] = {h[0], h[1], 0};
+		out[n++] = (uint8_t)strtoul(b, NULL, 16);
+	}
+	return n;
+}
+
+Test(answer, bytes_identical_to_nsd)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "g.test.zone", zone_golden, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	for (size_t i = 0; i < sizeof(golden) / sizeof(golden[0]); i++) {
+		uint8_t q[512], want[4096], got[4096];
+		size_t ql = unhex(golden[i].query, q), wl = unhex(golden[i].nsd, want), gl;
+		struct msg_query mq;
+
+		cr_assert_eq(msg_parse_query(q, ql, &mq), MSG_OK);
+		gl = answer_build(zs, &mq, mq.edns ? mq.edns_size : 512, got, sizeof(got), NULL);
+		cr_assert_eq(gl, wl, "%s: %zu bytes, NSD %zu", golden[i].what, gl, wl);
+		cr_assert_eq(memcmp(got, want, wl), 0, "%s: bytes differ from NSD", golden[i].what);
+	}
+	diag_free(&d);
 	zoneset_free(zs);
 }

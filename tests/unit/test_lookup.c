@@ -149,8 +149,8 @@ Test(lookup, a_check_is_bounded_in_queries)
 Test(lookup, servers_are_parsed_strictly)
 {
 	static const char *const good[] = {"127.0.0.1@5300", "::1@5300", "[::1]@53", "192.0.2.1"};
-	static const char *const bad[] = {"127.0.0.1@0", "127.0.0.1@65536", "localhost",
-					  "127.0.0.1@", "@53", "::1@x"};
+	static const char *const bad[] = {
+	    "127.0.0.1@0", "127.0.0.1@65536", "localhost", "127.0.0.1@", "@53", "::1@x"};
 	char err[256];
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {

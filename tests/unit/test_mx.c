@@ -42,7 +42,7 @@ run(const char *target, const char *const *rrs, const struct check_options *o)
 
 static struct check_result *
 run_fail(const char *target, const char *const *rrs, const char *name, uint16_t type,
-	 enum lookup_status st, enum lookup_reason why)
+         enum lookup_status st, enum lookup_reason why)
 {
 	struct lookup_fake *f;
 	struct lookup *lk = fake_new(&f, good_zone);
@@ -82,7 +82,7 @@ static struct check_result *
 sc_null_mx_mixed(void)
 {
 	static const char *const z[] = {"mixed.test. 300 IN MX 0 .",
-					"mixed.test. 300 IN MX 10 mx1.good.test.", NULL};
+	                                "mixed.test. 300 IN MX 10 mx1.good.test.", NULL};
 	return run("mixed.test", z, NULL);
 }
 
@@ -118,7 +118,7 @@ static struct check_result *
 sc_mx_bad_name(void)
 {
 	static const char *const z[] = {"badname.test. 300 IN MX 10 bad_host.good.test.",
-					"badname.test. 300 IN MX 20 mx1.good.test.", NULL};
+	                                "badname.test. 300 IN MX 20 mx1.good.test.", NULL};
 	return run("badname.test", z, NULL);
 }
 
@@ -126,7 +126,7 @@ static struct check_result *
 sc_mx_duplicate(void)
 {
 	static const char *const z[] = {"dup.test. 300 IN MX 10 mx2.good.test.",
-					"dup.test. 300 IN MX 20 mx2.good.test.", NULL};
+	                                "dup.test. 300 IN MX 20 mx2.good.test.", NULL};
 	return run("dup.test", z, NULL);
 }
 
@@ -134,7 +134,7 @@ static struct check_result *
 sc_mx_cname(void)
 {
 	static const char *const z[] = {"mxc.test. 300 IN MX 10 alias.mxc.test.",
-					"alias.mxc.test. 300 IN CNAME mx2.good.test.", NULL};
+	                                "alias.mxc.test. 300 IN CNAME mx2.good.test.", NULL};
 	return run("mxc.test", z, NULL);
 }
 
@@ -149,7 +149,7 @@ static struct check_result *
 sc_mx_host_nodata(void)
 {
 	static const char *const z[] = {"hnd.test. 300 IN MX 10 mx.hnd.test.",
-					"mx.hnd.test. 300 IN TXT \"no address\"", NULL};
+	                                "mx.hnd.test. 300 IN TXT \"no address\"", NULL};
 	return run("hnd.test", z, NULL);
 }
 
@@ -157,7 +157,7 @@ static struct check_result *
 sc_mx_host_tempfail(void)
 {
 	static const char *const z[] = {"htf.test. 300 IN MX 10 mx.htf.test.",
-					"mx.htf.test. 300 IN A 192.0.2.7", NULL};
+	                                "mx.htf.test. 300 IN A 192.0.2.7", NULL};
 	return run_fail("htf.test", z, "mx.htf.test.", 0, LOOKUP_TEMPORARY, LOOKUP_R_SERVFAIL);
 }
 
@@ -165,7 +165,7 @@ static struct check_result *
 sc_mx_host_wrong_family(void)
 {
 	static const char *const z[] = {"v6.test. 300 IN MX 10 mx.v6.test.",
-					"mx.v6.test. 300 IN AAAA 2001:db8::6", NULL};
+	                                "mx.v6.test. 300 IN AAAA 2001:db8::6", NULL};
 	struct check_options o;
 	check_options_init(&o);
 	o.want6 = false;
@@ -177,7 +177,7 @@ static struct check_result *
 sc_mx_address_unroutable(void)
 {
 	static const char *const z[] = {"loop.test. 300 IN MX 10 mx.loop.test.",
-					"mx.loop.test. 300 IN A 127.0.0.1", NULL};
+	                                "mx.loop.test. 300 IN A 127.0.0.1", NULL};
 	return run("loop.test", z, NULL);
 }
 
@@ -185,7 +185,7 @@ static struct check_result *
 sc_mx_address_private(void)
 {
 	static const char *const z[] = {"priv.test. 300 IN MX 10 mx.priv.test.",
-					"mx.priv.test. 300 IN A 10.1.2.3", NULL};
+	                                "mx.priv.test. 300 IN A 10.1.2.3", NULL};
 	return run("priv.test", z, NULL);
 }
 
@@ -199,8 +199,8 @@ static struct check_result *
 sc_primary_mx_v6_only(void)
 {
 	static const char *const z[] = {"p6.test. 300 IN MX 10 mx.v6.test.",
-					"p6.test. 300 IN MX 20 mx2.good.test.",
-					"mx.v6.test. 300 IN AAAA 2001:db8::6", NULL};
+	                                "p6.test. 300 IN MX 20 mx2.good.test.",
+	                                "mx.v6.test. 300 IN AAAA 2001:db8::6", NULL};
 	return run("p6.test", z, NULL);
 }
 
@@ -219,7 +219,7 @@ static struct check_result *
 sc_no_primary_relay(void)
 {
 	static const char *const z[] = {"backup.test. 300 IN MX 10 gone.backup.test.",
-					"backup.test. 300 IN MX 20 mx2.good.test.", NULL};
+	                                "backup.test. 300 IN MX 20 mx2.good.test.", NULL};
 	static const char *const self[] = {"192.0.2.2"};
 	struct check_options o;
 	check_options_init(&o);
@@ -232,8 +232,8 @@ static struct check_result *
 sc_cname_loop(void)
 {
 	static const char *const z[] = {"cl.test. 300 IN MX 10 a.cl.test.",
-					"a.cl.test. 300 IN CNAME b.cl.test.",
-					"b.cl.test. 300 IN CNAME a.cl.test.", NULL};
+	                                "a.cl.test. 300 IN CNAME b.cl.test.",
+	                                "b.cl.test. 300 IN CNAME a.cl.test.", NULL};
 	return run("cl.test", z, NULL);
 }
 
@@ -314,7 +314,7 @@ static struct check_result *
 sc_ptr_missing(void)
 {
 	static const char *const z[] = {"np.test. 300 IN MX 10 mx.np.test.",
-					"mx.np.test. 300 IN A 198.51.100.9", NULL};
+	                                "mx.np.test. 300 IN A 198.51.100.9", NULL};
 	return run("np.test", z, NULL);
 }
 
@@ -322,14 +322,18 @@ static struct check_result *
 sc_ptr_tempfail(void)
 {
 	return run_fail("good.test", NULL, "2.2.0.192.in-addr.arpa.", LOOKUP_T_PTR,
-			LOOKUP_TEMPORARY, LOOKUP_R_TIMEOUT);
+	                LOOKUP_TEMPORARY, LOOKUP_R_TIMEOUT);
 }
 
 static struct check_result *
 sc_ptr(const char *ptr_rrs0, const char *ptr_rrs1, const char *extra)
 {
-	const char *z[] = {"pt.test. 300 IN MX 10 mx.pt.test.", "mx.pt.test. 300 IN A 198.51.100.7",
-			   ptr_rrs0, ptr_rrs1, extra, NULL};
+	const char *z[] = {"pt.test. 300 IN MX 10 mx.pt.test.",
+	                   "mx.pt.test. 300 IN A 198.51.100.7",
+	                   ptr_rrs0,
+	                   ptr_rrs1,
+	                   extra,
+	                   NULL};
 	/* NULL entries end the list early, which is what we want */
 	return run("pt.test", z, NULL);
 }
@@ -350,15 +354,15 @@ static struct check_result *
 sc_ptr_multiple(void)
 {
 	return sc_ptr("7.100.51.198.in-addr.arpa. 300 IN PTR mx.pt.test.",
-		      "7.100.51.198.in-addr.arpa. 300 IN PTR other.pt.test.",
-		      "other.pt.test. 300 IN A 198.51.100.7");
+	              "7.100.51.198.in-addr.arpa. 300 IN PTR other.pt.test.",
+	              "other.pt.test. 300 IN A 198.51.100.7");
 }
 
 static struct check_result *
 sc_ptr_cname(void)
 {
 	return sc_ptr("7.100.51.198.in-addr.arpa. 300 IN PTR alias.pt.test.",
-		      "alias.pt.test. 300 IN CNAME mx.pt.test.", NULL);
+	              "alias.pt.test. 300 IN CNAME mx.pt.test.", NULL);
 }
 
 static struct check_result *
@@ -371,15 +375,15 @@ static struct check_result *
 sc_fcrdns_mismatch(void)
 {
 	return sc_ptr("7.100.51.198.in-addr.arpa. 300 IN PTR other.pt.test.",
-		      "other.pt.test. 300 IN A 198.51.100.8", NULL);
+	              "other.pt.test. 300 IN A 198.51.100.8", NULL);
 }
 
 static struct check_result *
 sc_fcrdns_tempfail(void)
 {
-	static const char *const z[] = {"pt.test. 300 IN MX 10 mx.pt.test.",
-					"mx.pt.test. 300 IN A 198.51.100.7",
-					"7.100.51.198.in-addr.arpa. 300 IN PTR host.slow.test.", NULL};
+	static const char *const z[] = {
+	    "pt.test. 300 IN MX 10 mx.pt.test.", "mx.pt.test. 300 IN A 198.51.100.7",
+	    "7.100.51.198.in-addr.arpa. 300 IN PTR host.slow.test.", NULL};
 	return run_fail("pt.test", z, "host.slow.test.", 0, LOOKUP_TEMPORARY, LOOKUP_R_TIMEOUT);
 }
 
@@ -387,7 +391,7 @@ static struct check_result *
 sc_ptr_not_mx_name(void)
 {
 	return sc_ptr("7.100.51.198.in-addr.arpa. 300 IN PTR other.pt.test.",
-		      "other.pt.test. 300 IN A 198.51.100.7", NULL);
+	              "other.pt.test. 300 IN A 198.51.100.7", NULL);
 }
 
 static struct check_result *
@@ -402,10 +406,10 @@ sc_helo_mismatch(void)
 }
 
 struct scenario {
-	char code[32];                      /* code the scenario must produce */
-	struct check_result *(*fn)(void);   /* builds the fake DNS and runs the check */
-	enum check_severity sev;            /* severity expected for the code */
-	enum check_verdict verdict;         /* verdict expected */
+	char code[32];                    /* code the scenario must produce */
+	struct check_result *(*fn)(void); /* builds the fake DNS and runs the check */
+	enum check_severity sev;          /* severity expected for the code */
+	enum check_verdict verdict;       /* verdict expected */
 };
 
 static const struct scenario scenarios[] = {
@@ -484,7 +488,7 @@ Test(mx, every_spec_code_has_a_scenario_and_a_reference)
 	}
 	for (size_t i = 0; i < check_code_count(); i++)
 		cr_expect_not_null(scenario_for(check_code_name(i)), "no scenario for %s",
-				   check_code_name(i));
+		                   check_code_name(i));
 }
 
 Test(mx, every_code_is_produced_with_its_severity_and_verdict)
@@ -496,12 +500,12 @@ Test(mx, every_code_is_produced_with_its_severity_and_verdict)
 		cr_expect_not_null(p, "scenario %s did not produce its code", s->code);
 		if (p != NULL) {
 			cr_expect_eq(p->severity, s->sev, "%s: severity %s", s->code,
-				     check_severity_name(p->severity));
+			             check_severity_name(p->severity));
 			cr_expect_str_not_empty(p->reference, "%s", s->code);
 			cr_expect_str_not_empty(p->subject, "%s", s->code);
 		}
 		cr_expect_eq(r->verdict, s->verdict, "%s: verdict %s, expected %s", s->code,
-			     check_verdict_name(r->verdict), check_verdict_name(s->verdict));
+		             check_verdict_name(r->verdict), check_verdict_name(s->verdict));
 		check_result_free(r);
 	}
 }
@@ -522,9 +526,8 @@ Test(mx, healthy_domain_delivers_in_preference_order_without_problems)
 	for (size_t i = 0; i < r->nroutes; i++)
 		for (size_t j = 0; j < r->routes[i].naddrs; j++)
 			cr_assert_eq(r->routes[i].addrs[j].fcrdns, CHECK_FCRDNS_PASS, "%s",
-				     r->routes[i].addrs[j].text);
-	cr_assert_eq(r->nproblems, 0, "first problem: %s",
-		     r->nproblems ? r->problems[0].code : "");
+			             r->routes[i].addrs[j].text);
+	cr_assert_eq(r->nproblems, 0, "first problem: %s", r->nproblems ? r->problems[0].code : "");
 	cr_assert_gt(r->queries, 5);
 	check_result_free(r);
 }
@@ -534,7 +537,7 @@ Test(mx, user_at_domain_and_trailing_dot_are_normalised)
 	char out[LOOKUP_NAME_MAX], err[128];
 
 	cr_assert_eq(mx_normalise("Postmaster@Example.TEST.", out, sizeof(out), err, sizeof(err)),
-		     0);
+	             0);
 	cr_assert_str_eq(out, "example.test.");
 	cr_assert_eq(mx_normalise("bücher.test", out, sizeof(out), err, sizeof(err)), 0);
 	cr_assert_str_eq(out, "xn--bcher-kva.test.");
@@ -679,12 +682,12 @@ Test(mx, cname_loop_is_a_definite_failure_not_temporary)
 Test(mx, long_cname_chain_is_a_loop)
 {
 	static const char *const z[] = {
-	    "long.test. 300 IN MX 10 c0.long.test.", "c0.long.test. 300 IN CNAME c1.long.test.",
+	    "long.test. 300 IN MX 10 c0.long.test.",    "c0.long.test. 300 IN CNAME c1.long.test.",
 	    "c1.long.test. 300 IN CNAME c2.long.test.", "c2.long.test. 300 IN CNAME c3.long.test.",
 	    "c3.long.test. 300 IN CNAME c4.long.test.", "c4.long.test. 300 IN CNAME c5.long.test.",
 	    "c5.long.test. 300 IN CNAME c6.long.test.", "c6.long.test. 300 IN CNAME c7.long.test.",
 	    "c7.long.test. 300 IN CNAME c8.long.test.", "c8.long.test. 300 IN CNAME c9.long.test.",
-	    "c9.long.test. 300 IN A 192.0.2.99", NULL};
+	    "c9.long.test. 300 IN A 192.0.2.99",        NULL};
 	struct check_result *r = run("long.test", z, NULL);
 
 	expect_problem(r, "cname-loop", CHECK_ERROR);
@@ -694,12 +697,17 @@ Test(mx, long_cname_chain_is_a_loop)
 
 Test(mx, eight_cname_hops_are_still_followed)
 {
-	static const char *const z[] = {
-	    "ok8.test. 300 IN MX 10 c0.ok8.test.", "c0.ok8.test. 300 IN CNAME c1.ok8.test.",
-	    "c1.ok8.test. 300 IN CNAME c2.ok8.test.", "c2.ok8.test. 300 IN CNAME c3.ok8.test.",
-	    "c3.ok8.test. 300 IN CNAME c4.ok8.test.", "c4.ok8.test. 300 IN CNAME c5.ok8.test.",
-	    "c5.ok8.test. 300 IN CNAME c6.ok8.test.", "c6.ok8.test. 300 IN CNAME c7.ok8.test.",
-	    "c7.ok8.test. 300 IN CNAME c8.ok8.test.", "c8.ok8.test. 300 IN A 192.0.2.2", NULL};
+	static const char *const z[] = {"ok8.test. 300 IN MX 10 c0.ok8.test.",
+	                                "c0.ok8.test. 300 IN CNAME c1.ok8.test.",
+	                                "c1.ok8.test. 300 IN CNAME c2.ok8.test.",
+	                                "c2.ok8.test. 300 IN CNAME c3.ok8.test.",
+	                                "c3.ok8.test. 300 IN CNAME c4.ok8.test.",
+	                                "c4.ok8.test. 300 IN CNAME c5.ok8.test.",
+	                                "c5.ok8.test. 300 IN CNAME c6.ok8.test.",
+	                                "c6.ok8.test. 300 IN CNAME c7.ok8.test.",
+	                                "c7.ok8.test. 300 IN CNAME c8.ok8.test.",
+	                                "c8.ok8.test. 300 IN A 192.0.2.2",
+	                                NULL};
 	struct check_result *r = run("ok8.test", z, NULL);
 
 	cr_assert_null(find_problem(r, "cname-loop"));
@@ -711,14 +719,12 @@ Test(mx, eight_cname_hops_are_still_followed)
 /* ---- verdict aggregation ---------------------------------------------------------------- */
 
 static const char *const mixed_zone[] = {
-    "mix.test. 300 IN MX 10 broken.mix.test.",  /* nxdomain */
-    "mix.test. 300 IN MX 20 slow.mix.test.",    /* temporary */
-    "mix.test. 300 IN MX 30 nodata.mix.test.",  /* no address */
-    "mix.test. 300 IN MX 40 lo.mix.test.",      /* unroutable */
-    "nodata.mix.test. 300 IN TXT \"x\"",
-    "lo.mix.test. 300 IN A 127.0.0.2",
-    "slow.mix.test. 300 IN A 192.0.2.50",
-    NULL,
+    "mix.test. 300 IN MX 10 broken.mix.test.", /* nxdomain */
+    "mix.test. 300 IN MX 20 slow.mix.test.",   /* temporary */
+    "mix.test. 300 IN MX 30 nodata.mix.test.", /* no address */
+    "mix.test. 300 IN MX 40 lo.mix.test.",     /* unroutable */
+    "nodata.mix.test. 300 IN TXT \"x\"",       "lo.mix.test. 300 IN A 127.0.0.2",
+    "slow.mix.test. 300 IN A 192.0.2.50",      NULL,
 };
 
 static struct check_result *
@@ -766,8 +772,8 @@ Test(mx, broken_exchanges_only_give_permfail)
 
 	{
 		static const char *const z[] = {"perm.test. 300 IN MX 10 gone.perm.test.",
-						"perm.test. 300 IN MX 20 lo.perm.test.",
-						"lo.perm.test. 300 IN A 0.0.0.0", NULL};
+		                                "perm.test. 300 IN MX 20 lo.perm.test.",
+		                                "lo.perm.test. 300 IN A 0.0.0.0", NULL};
 		r = run("perm.test", z, NULL);
 		cr_assert_eq(r->verdict, CHECK_PERMFAIL);
 		expect_problem(r, "no-usable-mx", CHECK_ERROR);
@@ -777,8 +783,8 @@ Test(mx, broken_exchanges_only_give_permfail)
 
 Test(mx, one_good_exchange_among_broken_and_temporary_delivers)
 {
-	struct check_result *r =
-	    run_mixed(true, "mix.test. 300 IN MX 50 ok.mix.test.", "ok.mix.test. 300 IN A 192.0.2.60");
+	struct check_result *r = run_mixed(true, "mix.test. 300 IN MX 50 ok.mix.test.",
+	                                   "ok.mix.test. 300 IN A 192.0.2.60");
 
 	cr_assert_eq(r->verdict, CHECK_DELIVER);
 	cr_assert_eq(check_exit_status(r), 1);
@@ -801,7 +807,8 @@ Test(mx, one_family_failing_does_not_hide_the_other)
 	cr_assert_eq(r->routes[0].naddrs, 1);
 	cr_assert(r->routes[0].usable);
 	{
-		const struct check_problem *p = expect_problem(r, "mx-host-tempfail", CHECK_WARNING);
+		const struct check_problem *p =
+		    expect_problem(r, "mx-host-tempfail", CHECK_WARNING);
 		cr_assert(strstr(p->message, "AAAA") != NULL, "%s", p->message);
 	}
 	expect_problem(r, "dns-servfail", CHECK_WARNING);
@@ -833,7 +840,8 @@ Test(mx, ipv6_only_sender_uses_only_ipv6_addresses)
 	cr_assert_not(r->routes[1].usable);
 	expect_problem(r, "mx-host-wrong-family", CHECK_ERROR);
 	for (size_t j = 0; j < r->routes[0].naddrs; j++)
-		cr_assert_eq(r->routes[0].addrs[j].usable, r->routes[0].addrs[j].family == AF_INET6);
+		cr_assert_eq(r->routes[0].addrs[j].usable,
+		             r->routes[0].addrs[j].family == AF_INET6);
 	check_result_free(r);
 }
 
@@ -849,11 +857,11 @@ Test(mx, private_address_is_usable_with_a_warning)
 
 Test(mx, unroutable_ipv6_addresses_are_unusable)
 {
-	static const char *const z[] = {"u6.test. 300 IN MX 10 mx.u6.test.",
-					"mx.u6.test. 300 IN AAAA ::1", "mx.u6.test. 300 IN AAAA fe80::1",
-					"mx.u6.test. 300 IN AAAA ff02::1", "mx.u6.test. 300 IN AAAA ::",
-					"mx.u6.test. 300 IN A 224.0.0.1", "mx.u6.test. 300 IN A 169.254.1.1",
-					NULL};
+	static const char *const z[] = {
+	    "u6.test. 300 IN MX 10 mx.u6.test.", "mx.u6.test. 300 IN AAAA ::1",
+	    "mx.u6.test. 300 IN AAAA fe80::1",   "mx.u6.test. 300 IN AAAA ff02::1",
+	    "mx.u6.test. 300 IN AAAA ::",        "mx.u6.test. 300 IN A 224.0.0.1",
+	    "mx.u6.test. 300 IN A 169.254.1.1",  NULL};
 	struct check_result *r = run("u6.test", z, NULL);
 
 	cr_assert_eq(r->routes[0].naddrs, 6);
@@ -865,10 +873,9 @@ Test(mx, unroutable_ipv6_addresses_are_unusable)
 
 Test(mx, self_as_backup_drops_itself_and_worse)
 {
-	static const char *const z[] = {"bk.test. 300 IN MX 10 mx1.good.test.",
-					"bk.test. 300 IN MX 20 mx2.good.test.",
-					"bk.test. 300 IN MX 30 mx3.bk.test.",
-					"mx3.bk.test. 300 IN A 192.0.2.3", NULL};
+	static const char *const z[] = {
+	    "bk.test. 300 IN MX 10 mx1.good.test.", "bk.test. 300 IN MX 20 mx2.good.test.",
+	    "bk.test. 300 IN MX 30 mx3.bk.test.", "mx3.bk.test. 300 IN A 192.0.2.3", NULL};
 	static const char *const self[] = {"mx2.good.test"};
 	struct check_options o;
 	struct check_result *r;
@@ -929,7 +936,7 @@ Test(mx, no_ptr_skips_reverse_lookups)
 	check_result_free(r);
 	{
 		static const char *const z[] = {"np.test. 300 IN MX 10 mx.np.test.",
-						"mx.np.test. 300 IN A 198.51.100.9", NULL};
+		                                "mx.np.test. 300 IN A 198.51.100.9", NULL};
 		r = run("np.test", z, &o);
 	}
 	cr_assert_eq(check_exit_status(r), 0);
@@ -941,10 +948,14 @@ Test(mx, no_ptr_skips_reverse_lookups)
 /* ---- ordering --------------------------------------------------------------------------- */
 
 static const char *const order_zone[] = {
-    "ord.test. 300 IN MX 10 a.ord.test.", "ord.test. 300 IN MX 10 b.ord.test.",
-    "ord.test. 300 IN MX 10 c.ord.test.", "ord.test. 300 IN MX 65535 z.ord.test.",
-    "ord.test. 300 IN MX 0 first.ord.test.", "ord.test. 300 IN MX 20 d.ord.test.",
-    "ord.test. 300 IN MX 20 e.ord.test.", "ord.test. 300 IN MX 300 f.ord.test.",
+    "ord.test. 300 IN MX 10 a.ord.test.",
+    "ord.test. 300 IN MX 10 b.ord.test.",
+    "ord.test. 300 IN MX 10 c.ord.test.",
+    "ord.test. 300 IN MX 65535 z.ord.test.",
+    "ord.test. 300 IN MX 0 first.ord.test.",
+    "ord.test. 300 IN MX 20 d.ord.test.",
+    "ord.test. 300 IN MX 20 e.ord.test.",
+    "ord.test. 300 IN MX 300 f.ord.test.",
     NULL,
 };
 
@@ -989,11 +1000,11 @@ Test(mx, shuffle_covers_every_permutation_and_never_crosses_preferences)
 		order_of(seed, o, sizeof(o));
 		/* first (0), then a/b/c (10), d/e (20), f (300), z (65535) */
 		cr_assert_eq(strncmp(o, "first ", 6), 0, "seed %llu: %s", (unsigned long long)seed,
-			     o);
+		             o);
 		memcpy(group, o + 6, 5);
 		group[5] = '\0';
 		cr_assert(strcmp(o + 12, "d e f z ") == 0 || strcmp(o + 12, "e d f z ") == 0,
-			  "seed %llu: %s", (unsigned long long)seed, o);
+		          "seed %llu: %s", (unsigned long long)seed, o);
 		for (int p = 0; p < 6; p++)
 			if (strcmp(group, perms[p]) == 0)
 				seen[p]++;

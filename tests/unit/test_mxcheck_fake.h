@@ -73,7 +73,7 @@ expect_problem(const struct check_result *r, const char *code, enum check_severi
 
 	cr_assert_not_null(p, "expected problem %s for %s", code, r->target);
 	cr_assert_eq(p->severity, sev, "%s: severity %s, expected %s", code,
-		     check_severity_name(p->severity), check_severity_name(sev));
+	             check_severity_name(p->severity), check_severity_name(sev));
 	cr_assert_str_not_empty(p->reference, "%s has no reference", code);
 	cr_assert_str_not_empty(p->message, "%s has no message", code);
 	cr_assert_str_not_empty(p->subject, "%s has no subject", code);

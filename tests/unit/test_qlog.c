@@ -112,7 +112,7 @@ Test(qlog, rule_text_and_names_are_escaped)
 	j = entry_json(&e);
 	cr_expect_str_eq(json_string_value(json_object_get(j, "qname")), "a\\\"b.example.test.");
 	cr_expect_str_eq(json_string_value(json_object_get(j, "fault")),
-			 "x.test. * rcode=SERVFAIL # \"quoted\" \\ back\ttab");
+	                 "x.test. * rcode=SERVFAIL # \"quoted\" \\ back\ttab");
 	json_decref(j);
 	qlog_entry_clear(&e);
 }

@@ -8,11 +8,11 @@
 #include "server/query.h"
 
 static const char zone_text[] = "$ORIGIN example.test.\n"
-				"$TTL 300\n"
-				"@    IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
-				"@    IN NS  ns1\n"
-				"ns1  IN A   127.0.0.1\n"
-				"www  IN A   192.0.2.1\n";
+                                "$TTL 300\n"
+                                "@    IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
+                                "@    IN NS  ns1\n"
+                                "ns1  IN A   127.0.0.1\n"
+                                "www  IN A   192.0.2.1\n";
 
 static struct query_ctx ctx;
 static struct query *q;
@@ -29,17 +29,18 @@ setup_rules(const char *rules)
 	cr_assert_eq(zoneset_add_text(ctx.zs, "example.test.zone", zone_text, &d), 0);
 	/* an RRset of 10 TXT records of 60 bytes: > 512 bytes, < 1232 (our EDNS size) */
 	char big[4096] = "$ORIGIN big.test.\n$TTL 300\n@ IN SOA ns1 h 1 2 3 4 5\n@ IN NS ns1\n"
-			 "ns1 IN A 127.0.0.1\n";
+	                 "ns1 IN A 127.0.0.1\n";
 	for (int i = 0; i < 10; i++)
-		snprintf(big + strlen(big), sizeof(big) - strlen(big),
-			 "t IN TXT \"%02d-0123456789012345678901234567890123456789012345678901234\"\n",
-			 i);
+		snprintf(
+		    big + strlen(big), sizeof(big) - strlen(big),
+		    "t IN TXT \"%02d-0123456789012345678901234567890123456789012345678901234\"\n",
+		    i);
 	cr_assert_eq(zoneset_add_text(ctx.zs, "big.test.zone", big, &d), 0);
 	cr_assert_eq(zoneset_finish(ctx.zs, &d), 0);
 	diag_free(&d);
 	ctx.rules = fault_rules_new(1);
-	cr_assert_eq(fault_rules_parse(ctx.rules, "faults.conf", rules, err, sizeof(err)), 0,
-		     "%s", err);
+	cr_assert_eq(fault_rules_parse(ctx.rules, "faults.conf", rules, err, sizeof(err)), 0, "%s",
+	             err);
 	q = query_new();
 }
 
@@ -47,11 +48,11 @@ static void
 setup(void)
 {
 	setup_rules("delay.example.test. * delay=300\n"
-		    "close.example.test. * tcp-close\n"
-		    "trunc.example.test. * truncate\n"
-		    "nx.example.test. * rcode=NXDOMAIN\n"
-		    "gone.example.test. * drop\n"
-		    "lame.example.test. * noaa\n");
+	            "close.example.test. * tcp-close\n"
+	            "trunc.example.test. * truncate\n"
+	            "nx.example.test. * rcode=NXDOMAIN\n"
+	            "gone.example.test. * drop\n"
+	            "lame.example.test. * noaa\n");
 }
 
 static void

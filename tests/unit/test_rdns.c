@@ -31,7 +31,8 @@ Test(rdns, ipv6_ptr_name_has_all_32_nibbles)
 	cr_assert_eq(strlen(out), 32 * 2 + strlen("ip6.arpa."));
 	cr_assert_eq(inet_pton(AF_INET6, "2001:db8:abcd:12::ff01", a), 1);
 	cr_assert_eq(rdns_ptr_name(AF_INET6, a, out, sizeof(out)), 0);
-	cr_assert_str_eq(out, "1.0.f.f.0.0.0.0.0.0.0.0.0.0.0.0.2.1.0.0.d.c.b.a.8.b.d.0.1.0.0.2.ip6.arpa.");
+	cr_assert_str_eq(
+	    out, "1.0.f.f.0.0.0.0.0.0.0.0.0.0.0.0.2.1.0.0.d.c.b.a.8.b.d.0.1.0.0.2.ip6.arpa.");
 }
 
 Test(rdns, ptr_name_rejects_small_buffers_and_bad_families)

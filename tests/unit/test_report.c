@@ -44,8 +44,7 @@ scenario(const char *target, const char *helo)
 	struct lookup *lk = fake_new(&f, zone);
 	struct check_result *r;
 
-	lookup_fake_fail(f, "slow.broken.test.", LOOKUP_T_AAAA, LOOKUP_TEMPORARY,
-			 LOOKUP_R_TIMEOUT);
+	lookup_fake_fail(f, "slow.broken.test.", LOOKUP_T_AAAA, LOOKUP_TEMPORARY, LOOKUP_R_TIMEOUT);
 	if (helo != NULL || strchr(target, ':') || strspn(target, "0123456789.") == strlen(target))
 		r = fake_addr(lk, target, helo);
 	else
@@ -108,7 +107,7 @@ golden(const char *name, const char *got)
 	want = slurp(path);
 	cr_assert_not_null(want, "missing golden file %s", path);
 	cr_assert_str_eq(got, want, "%s differs:\n--- got ---\n%s--- want ---\n%s", name, got,
-			 want);
+	                 want);
 	free(want);
 }
 
@@ -160,8 +159,8 @@ Test(report, text_starts_with_the_verdict_and_shows_chains)
 
 	cr_assert_eq(strncmp(t, "example.test: deliver\n", 22), 0, "%s", t);
 	cr_assert(strstr(t, "  example.test —MX 10→ mx1.example.test —A→ 192.0.2.1 —PTR→ "
-			    "mx1.example.test ✓\n") != NULL,
-		  "%s", t);
+	                    "mx1.example.test ✓\n") != NULL,
+	          "%s", t);
 	cr_assert(strstr(t, "—AAAA→ 2001:db8::1 —PTR→ mx1.example.test ✓") != NULL, "%s", t);
 	cr_assert_null(strstr(t, "\033["), "no colour when not asked");
 	free(t);
@@ -174,15 +173,17 @@ Test(report, text_lists_problems_with_code_subject_message_reference)
 	char *t = render(r, false);
 	regex_t re;
 
-	cr_assert_eq(regcomp(&re,
-			     "\n  error   mx-host-nxdomain gone\\.broken\\.test: [^\n]+ \\[RFC 5321 §5\\.1\\]\n",
-			     REG_EXTENDED),
-		     0);
+	cr_assert_eq(
+	    regcomp(
+	        &re,
+	        "\n  error   mx-host-nxdomain gone\\.broken\\.test: [^\n]+ \\[RFC 5321 §5\\.1\\]\n",
+	        REG_EXTENDED),
+	    0);
 	cr_assert_eq(regexec(&re, t, 0, NULL, 0), 0, "%s", t);
 	regfree(&re);
 	cr_assert(strstr(t, "—MX 10→ alias.broken.test —CNAME→ mx2.example.test —A→ 192.0.2.2") !=
-		      NULL,
-		  "%s", t);
+	              NULL,
+	          "%s", t);
 	free(t);
 	check_result_free(r);
 }
@@ -253,7 +254,7 @@ Test(report, json_addresses_carry_ptr_and_fcrdns)
 	cr_assert_eq(json_integer_value(json_object_get(a, "family")), 6);
 	cr_assert_str_eq(json_string_value(json_object_get(a, "fcrdns")), "pass");
 	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(a, "ptr"), 0)),
-			 "mx1.example.test");
+	                 "mx1.example.test");
 	cr_assert(json_is_array(json_object_get(a, "problems")));
 	free(s);
 	json_decref(o);

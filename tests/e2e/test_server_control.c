@@ -1,0 +1,313 @@
+/* tests/e2e/test_server_control.c -- the control API of bin/mxlabd over a UNIX socket: status,
+   stats, the query log, fault rules and zones changed at run time, reload, refusals. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <ldns/ldns.h>
+
+#include "tests/support/support.h"
+
+static const char zone_text[] = "$ORIGIN example.test.\n"
+                                "$TTL 300\n"
+                                "@    IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
+                                "@    IN NS  ns1\n"
+                                "ns1  IN A   127.0.0.1\n"
+                                "www  IN A   192.0.2.1\n";
+
+static const char other_zone[] = "$ORIGIN other.test.\n"
+                                 "$TTL 300\n"
+                                 "@    IN SOA ns1 hostmaster 7 3600 600 86400 300\n"
+                                 "@    IN NS  ns1\n"
+                                 "ns1  IN A   127.0.0.1\n"
+                                 "mail IN A   192.0.2.25\n";
+
+static struct testsrv srv;
+static char dir[256];
+static char sock[300];
+
+static void
+stop_srv(void)
+{
+	testsrv_stop(&srv);
+}
+
+TestSuite(e2e_server_control, .fini = stop_srv);
+
+static void
+start_ctl(void)
+{
+	char arg[320];
+
+	test_tmpdir(dir, sizeof(dir));
+	test_write(dir, "example.test.zone", zone_text);
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
+	snprintf(arg, sizeof(arg), "unix:%s", sock);
+	const char *args[] = {"-z", dir, "--control", arg, NULL};
+	if (testsrv_start(&srv, args) != 0)
+		cr_assert_fail("mxlabd did not start: %s", testsrv_stderr(&srv));
+}
+
+/* One HTTP/1.1 exchange over the UNIX socket. Returns the status code; *body gets the parsed
+   JSON body (caller decrefs), NULL when it is not JSON. */
+static int
+http(const char *method, const char *path, const char *body, json_t **out)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char req[8192], resp[262144];
+	size_t used = 0;
+	int fd, code = 0;
+	double deadline = test_now_ms() + 5000;
+	char *sep;
+
+	*out = NULL;
+	cr_assert_lt(strlen(sock), sizeof(sun.sun_path));
+	memcpy(sun.sun_path, sock, strlen(sock) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0, "connect %s: %s", sock,
+	             strerror(errno));
+	int n = snprintf(req, sizeof(req),
+	                 "%s %s HTTP/1.1\r\nHost: mxlabd\r\nConnection: close\r\n"
+	                 "Content-Length: %zu\r\n\r\n%s",
+	                 method, path, body ? strlen(body) : 0, body ? body : "");
+	cr_assert_eq(write(fd, req, (size_t)n), n);
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int left = (int)(deadline - test_now_ms());
+		ssize_t r;
+		if (left <= 0 || poll(&p, 1, left) <= 0)
+			break;
+		r = read(fd, resp + used, sizeof(resp) - 1 - used);
+		if (r <= 0)
+			break;
+		used += (size_t)r;
+	}
+	close(fd);
+	resp[used] = '\0';
+	cr_assert(sscanf(resp, "HTTP/1.1 %d", &code) == 1, "no status line: %s", resp);
+	sep = strstr(resp, "\r\n\r\n");
+	if (sep)
+		*out = json_loads(sep + 4, JSON_DISABLE_EOF_CHECK, NULL);
+	return code;
+}
+
+static int
+rcode_of(const char *name)
+{
+	ldns_pkt *p = test_query(srv.port, name, LDNS_RR_TYPE_A, false, 0, 2000);
+	int rc;
+
+	cr_assert_not_null(p, "no answer for %s", name);
+	rc = ldns_pkt_get_rcode(p);
+	ldns_pkt_free(p);
+	return rc;
+}
+
+Test(e2e_server_control, status_lists_zones_and_version)
+{
+	json_t *j, *z;
+
+	start_ctl();
+	cr_assert_eq(http("GET", "/status", NULL, &j), 200);
+	cr_assert_not_null(j);
+	cr_expect(json_is_string(json_object_get(j, "version")));
+	cr_expect(json_is_number(json_object_get(j, "uptime")));
+	cr_expect_eq(json_integer_value(json_object_get(j, "rules")), 0);
+	z = json_object_get(j, "zones");
+	cr_assert_eq(json_array_size(z), 1);
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(z, 0), "origin")),
+	                 "example.test.");
+	cr_expect_eq(json_integer_value(json_object_get(json_array_get(z, 0), "serial")), 1);
+	cr_expect_eq(json_integer_value(json_object_get(json_array_get(z, 0), "records")), 4);
+	json_decref(j);
+}
+
+Test(e2e_server_control, fault_rules_change_answers_at_run_time)
+{
+	json_t *j;
+
+	start_ctl();
+	cr_expect_eq(rcode_of("www.example.test."), LDNS_RCODE_NOERROR);
+	cr_assert_eq(http("PUT", "/faults", "www.example.test. A rcode=REFUSED\n", &j), 200);
+	json_decref(j);
+	cr_expect_eq(rcode_of("www.example.test."), LDNS_RCODE_REFUSED);
+
+	cr_assert_eq(http("POST", "/faults", "ns1.example.test. * rcode=SERVFAIL\n", &j), 200);
+	cr_expect_eq(json_integer_value(json_object_get(j, "rules")), 2);
+	json_decref(j);
+	cr_expect_eq(rcode_of("ns1.example.test."), LDNS_RCODE_SERVFAIL);
+
+	cr_assert_eq(http("GET", "/faults", NULL, &j), 200);
+	json_t *rules = json_object_get(j, "rules");
+	cr_assert_eq(json_array_size(rules), 2);
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(rules, 0), "rule")),
+	                 "www.example.test. A rcode=REFUSED");
+	cr_expect_eq(json_integer_value(json_object_get(json_array_get(rules, 0), "fired")), 1);
+	json_decref(j);
+
+	cr_assert_eq(http("DELETE", "/faults", NULL, &j), 200);
+	json_decref(j);
+	cr_expect_eq(rcode_of("www.example.test."), LDNS_RCODE_NOERROR);
+}
+
+Test(e2e_server_control, bad_rule_is_400_naming_the_line_and_changes_nothing)
+{
+	json_t *j;
+
+	start_ctl();
+	cr_assert_eq(http("PUT", "/faults", "www.example.test. A drop\n", &j), 200);
+	json_decref(j);
+	cr_assert_eq(
+	    http("POST", "/faults", "ns1.example.test. A noaa\nns1.example.test. A dorp\n", &j),
+	    400);
+	cr_assert_not_null(j);
+	const char *err = json_string_value(json_object_get(j, "error"));
+	cr_assert_not_null(err);
+	cr_expect(strstr(err, ":2:") != NULL, "error should name line 2: %s", err);
+	json_decref(j);
+	cr_assert_eq(http("GET", "/faults", NULL, &j), 200);
+	cr_expect_eq(json_array_size(json_object_get(j, "rules")), 1, "nothing appended");
+	json_decref(j);
+	cr_assert_eq(http("PUT", "/faults", "bogus\n", &j), 400);
+	json_decref(j);
+	cr_assert_eq(http("GET", "/faults", NULL, &j), 200);
+	cr_expect_eq(json_array_size(json_object_get(j, "rules")), 1, "nothing replaced");
+	json_decref(j);
+}
+
+Test(e2e_server_control, zones_are_added_replaced_and_deleted)
+{
+	json_t *j;
+
+	start_ctl();
+	cr_expect_eq(rcode_of("mail.other.test."), LDNS_RCODE_REFUSED);
+	cr_assert_eq(http("PUT", "/zones/other.test", other_zone, &j), 200);
+	cr_expect_str_eq(json_string_value(json_object_get(j, "zone")), "other.test.");
+	cr_expect_eq(json_integer_value(json_object_get(j, "zones")), 2);
+	json_decref(j);
+	cr_expect_eq(rcode_of("mail.other.test."), LDNS_RCODE_NOERROR);
+	cr_expect_eq(rcode_of("www.example.test."), LDNS_RCODE_NOERROR);
+
+	/* broken text: 400 naming the line, the old zone keeps serving */
+	cr_assert_eq(http("PUT", "/zones/other.test",
+	                  "$ORIGIN other.test.\n$TTL 300\n@ IN SOA ns1 h 8 1 1 1 1\n@ IN NS ns1\n"
+	                  "ns1 IN A 999.0.0.1\n",
+	                  &j),
+	             400);
+	const char *err = json_string_value(json_object_get(j, "error"));
+	cr_expect(err && strstr(err, ":5:") != NULL, "error should name line 5: %s",
+	          err ? err : "(none)");
+	json_decref(j);
+	cr_expect_eq(rcode_of("mail.other.test."), LDNS_RCODE_NOERROR);
+
+	/* text for another zone than the URL names */
+	cr_assert_eq(http("PUT", "/zones/third.test", other_zone, &j), 400);
+	json_decref(j);
+
+	cr_assert_eq(http("DELETE", "/zones/other.test", NULL, &j), 200);
+	json_decref(j);
+	cr_expect_eq(rcode_of("mail.other.test."), LDNS_RCODE_REFUSED);
+	cr_assert_eq(http("DELETE", "/zones/other.test", NULL, &j), 404);
+	json_decref(j);
+}
+
+Test(e2e_server_control, queries_since_and_clear)
+{
+	json_t *j;
+
+	start_ctl();
+	rcode_of("www.example.test.");
+	rcode_of("ns1.example.test.");
+	cr_assert_eq(http("GET", "/queries?since=0", NULL, &j), 200);
+	cr_assert_not_null(j);
+	cr_expect_eq(json_array_size(json_object_get(j, "queries")), 2);
+	cr_expect_eq(json_integer_value(json_object_get(j, "last_seq")), 2);
+	cr_expect_str_eq(json_string_value(json_object_get(
+	                     json_array_get(json_object_get(j, "queries"), 0), "qname")),
+	                 "www.example.test.");
+	json_decref(j);
+	cr_assert_eq(http("GET", "/queries?since=1", NULL, &j), 200);
+	cr_assert_eq(json_array_size(json_object_get(j, "queries")), 1);
+	cr_expect_eq(json_integer_value(
+	                 json_object_get(json_array_get(json_object_get(j, "queries"), 0), "seq")),
+	             2);
+	json_decref(j);
+	cr_assert_eq(http("GET", "/queries?since=x", NULL, &j), 400);
+	json_decref(j);
+	cr_assert_eq(http("DELETE", "/queries", NULL, &j), 200);
+	json_decref(j);
+	cr_assert_eq(http("GET", "/queries", NULL, &j), 200);
+	cr_expect_eq(json_array_size(json_object_get(j, "queries")), 0);
+	json_decref(j);
+}
+
+Test(e2e_server_control, stats_count_queries)
+{
+	json_t *j;
+
+	start_ctl();
+	cr_assert_eq(http("PUT", "/faults", "www.example.test. A rcode=SERVFAIL count=1\n", &j),
+	             200);
+	json_decref(j);
+	rcode_of("www.example.test.");
+	rcode_of("www.example.test.");
+	rcode_of("nope.example.test.");
+	cr_assert_eq(http("GET", "/stats", NULL, &j), 200);
+	cr_assert_not_null(j);
+	cr_expect_eq(json_integer_value(json_object_get(j, "queries")), 3);
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "transport"), "udp")),
+	             3);
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "qtype"), "A")), 3);
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "rcode"), "SERVFAIL")),
+	             1);
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "rcode"), "NXDOMAIN")),
+	             1);
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "faults"), "fired")), 1);
+	json_decref(j);
+}
+
+Test(e2e_server_control, post_reload_rereads_the_files)
+{
+	json_t *j;
+
+	start_ctl();
+	cr_expect_eq(rcode_of("new.example.test."), LDNS_RCODE_NXDOMAIN);
+	char text[1024];
+	snprintf(text, sizeof(text), "%snew IN A 192.0.2.50\n", zone_text);
+	test_write(dir, "example.test.zone", text);
+	cr_assert_eq(http("POST", "/reload", NULL, &j), 200);
+	json_decref(j);
+	cr_expect_eq(rcode_of("new.example.test."), LDNS_RCODE_NOERROR);
+
+	test_write(dir, "example.test.zone", "$ORIGIN example.test.\nwww IN A 1.2.3.4\n");
+	cr_assert_eq(http("POST", "/reload", NULL, &j), 400);
+	cr_expect(json_is_string(json_object_get(j, "error")));
+	json_decref(j);
+	cr_expect_eq(rcode_of("new.example.test."), LDNS_RCODE_NOERROR, "old data kept");
+	cr_assert_eq(http("GET", "/nope", NULL, &j), 404);
+	json_decref(j);
+	cr_assert_eq(http("DELETE", "/status", NULL, &j), 405);
+	json_decref(j);
+}
+
+Test(e2e_server_control, public_control_address_is_refused)
+{
+	char cmd[1024], out[4096];
+
+	test_tmpdir(dir, sizeof(dir));
+	test_write(dir, "example.test.zone", zone_text);
+	snprintf(cmd, sizeof(cmd), "exec '%s' -p 0 -z '%s' --control 192.0.2.1:8053 2>&1",
+	         test_bin("mxlabd"), dir);
+	const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+	cr_expect_eq(test_run(argv, out, sizeof(out), 10000), 2, "%s", out);
+	cr_expect(strstr(out, "loopback") != NULL, "%s", out);
+	cr_expect(strstr(out, "ready") == NULL);
+}
