@@ -8,7 +8,6 @@
 #define FLAG_QR     0x8000
 #define FLAG_RD     0x0100
 #define TYPE_OPT    41
-#define TYPE_TSIG   250
 #define OPT_DO_FLAG 0x8000
 
 static uint16_t
@@ -78,18 +77,6 @@ read_opt(const uint8_t *pkt, size_t len, size_t *pos, struct msg_query *q)
 	return 1;
 }
 
-/* Is the record at pkt[p] a TSIG (owner any name)? Only used to refuse it cleanly. */
-static int
-is_tsig(const uint8_t *pkt, size_t len, size_t p)
-{
-	while (p < len && pkt[p] != 0 && !(pkt[p] & 0xc0))
-		p += (size_t)pkt[p] + 1;
-	if (p >= len)
-		return 0;
-	p += (pkt[p] & 0xc0) ? 2 : 1;
-	return p + 2 <= len && rd16(pkt + p) == TYPE_TSIG;
-}
-
 enum msg_parse
 msg_parse_query(const uint8_t *pkt, size_t len, struct msg_query *q)
 {
@@ -157,7 +144,6 @@ msg_parse_query(const uint8_t *pkt, size_t len, struct msg_query *q)
 	}
 	if (arcount > 0) {
 		/* Another OPT, a TSIG (not supported) or any other record. */
-		(void)is_tsig(pkt, len, pos);
 		q->edns = false;
 		q->qname_len = 0;
 		return MSG_FORMERR;

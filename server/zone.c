@@ -358,8 +358,9 @@ struct probe {
 	bool relative_soa;   /* SOA owner relative without $ORIGIN */
 };
 
-static uint8_t sentinel_wire[64];
-static size_t sentinel_len;
+/* SENTINEL_ORIGIN in wire form */
+static const uint8_t sentinel_wire[] = "\022mxlab-origin-unset\007invalid";
+static const size_t sentinel_len = sizeof(sentinel_wire); /* the NUL is the root label */
 
 static bool
 ends_with_sentinel(const uint8_t *name, size_t len)
@@ -441,8 +442,6 @@ find_origin(const char *name, const char *text, size_t textlen, char *origin, si
 	char tmp[1025];
 
 	memset(&p, 0, sizeof(p));
-	if (sentinel_len == 0)
-		(void)str_to_wire(SENTINEL_ORIGIN, sentinel_wire, &sentinel_len);
 	origin[0] = '\0';
 	if (s != NULL && zs_init(s, SENTINEL_ORIGIN, CLASS_IN, DEFAULT_TTL) == 0) {
 		int r = text ? zs_set_input_string(s, text, textlen) : zs_set_input_file(s, name);
