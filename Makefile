@@ -8,6 +8,7 @@
 #   make bench      mxlabd side by side with NSD
 #   make install    PREFIX=/usr/local DESTDIR=
 
+SHELL   := /bin/bash
 PREFIX  ?= /usr/local
 DESTDIR ?=
 BINDIR   = $(PREFIX)/bin
@@ -117,8 +118,17 @@ SAN_ENV  = $(if $(SAN),ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrac
 TEST_ENV = MXLAB_BIN_DIR=$(abspath $(BIN_DIR)) MXLAB_SRC_DIR=$(CURDIR) $(SAN_ENV)
 CRITERION_JOBS ?= 2
 
+# Under sanitizers a report in any process (a forked worker, a started mxlabd) fails the run,
+# even when the test itself passed.
 test: all $(TEST_BIN)
+ifeq ($(SAN),)
 	$(TEST_ENV) $(TEST_BIN) --jobs $(CRITERION_JOBS) $(TEST_ARGS)
+else
+	@set -o pipefail; $(TEST_ENV) $(TEST_BIN) --jobs $(CRITERION_JOBS) $(TEST_ARGS) 2>&1 | \
+	    tee $(BUILD_DIR)/test.log
+	@if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' $(BUILD_DIR)/test.log; then \
+		echo "sanitizer reports in $(BUILD_DIR)/test.log"; exit 1; fi
+endif
 
 asan:
 	$(MAKE) --no-print-directory BUILD_DIR=build/asan BIN_DIR=build/asan/bin SAN=1 test

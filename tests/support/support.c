@@ -221,7 +221,7 @@ test_query(int port, const char *name, ldns_rr_type type, bool tcp, uint16_t edn
 
 	if (res == NULL || ns == NULL || qname == NULL)
 		goto out;
-	ldns_resolver_push_nameserver(res, ns);
+	ldns_resolver_push_nameserver(res, ns); /* stores a copy */
 	ldns_resolver_set_port(res, (uint16_t)port);
 	ldns_resolver_set_usevc(res, tcp);
 	ldns_resolver_set_fallback(res, false);
@@ -243,7 +243,8 @@ test_query(int port, const char *name, ldns_rr_type type, bool tcp, uint16_t edn
 out:
 	ldns_pkt_free(q);
 	ldns_rdf_deep_free(qname);
-	ldns_resolver_deep_free(res); /* frees ns too */
+	ldns_rdf_deep_free(ns);
+	ldns_resolver_deep_free(res);
 	return a;
 }
 
