@@ -97,6 +97,7 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 
 	memset(&meta, 0, sizeof(meta));
 	q->parse = msg_parse_query(pkt, len, &q->msg);
+	q->msg.tcp = q->tcp; /* the answer builder's TCP limit does not depend on EDNS */
 	q->log.tcp = q->tcp;
 	q->log.client = q->client;
 	q->log.listen = q->listen;
