@@ -715,3 +715,19 @@ Test(e2e_faults, bad_rule_stops_the_server_naming_the_line)
 	cr_expect_eq(rc, 2, "--check exit %d", rc);
 	cr_expect(strstr(out, path) != NULL, "--check output: %s", out);
 }
+
+Test(e2e_faults, below_pattern_ignores_case_and_spares_the_parent, .fini = stop_srv)
+{
+	ldns_pkt *p;
+
+	start_with("*.DOWN.example.test. A rcode=SERVFAIL\n", NULL);
+	p = q_udp("A.Down.example.test.", LDNS_RR_TYPE_A);
+	cr_expect_eq(rcode_of(p), LDNS_RCODE_SERVFAIL);
+	ldns_pkt_free(p);
+	p = q_udp("down.example.test.", LDNS_RR_TYPE_A);
+	cr_expect_eq(rcode_of(p), LDNS_RCODE_NOERROR, "the name itself is not below itself");
+	ldns_pkt_free(p);
+	p = q_udp("www.example.test.", LDNS_RR_TYPE_A);
+	cr_expect_eq(rcode_of(p), LDNS_RCODE_NOERROR);
+	ldns_pkt_free(p);
+}
