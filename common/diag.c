@@ -36,7 +36,7 @@ diag_severity_name(enum diag_severity sev)
 
 void
 diag_add(struct diag *d, enum diag_severity sev, const char *file, unsigned long line,
-	 const char *code, const char *fmt, ...)
+         const char *code, const char *fmt, ...)
 {
 	struct diag_entry *e;
 	va_list ap;
@@ -74,7 +74,7 @@ format_entry(const struct diag_entry *e, int with_sev, char *buf, size_t len)
 	else if (e->file[0])
 		snprintf(where, sizeof(where), "%s: ", e->file);
 	snprintf(buf, len, "%s%s%s%s%s%s", where, with_sev ? diag_severity_name(e->severity) : "",
-		 with_sev ? ": " : "", e->msg, e->code[0] ? " [" : "", e->code[0] ? e->code : "");
+	         with_sev ? ": " : "", e->msg, e->code[0] ? " [" : "", e->code[0] ? e->code : "");
 	if (e->code[0] && strlen(buf) + 1 < len)
 		strcat(buf, "]");
 }

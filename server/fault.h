@@ -8,30 +8,30 @@
 #include <sys/socket.h>
 
 enum fault_action {
-	FAULT_NONE,       /* no rule matched */
-	FAULT_DROP,       /* no answer */
-	FAULT_DELAY,      /* correct answer after arg milliseconds */
-	FAULT_RCODE,      /* empty answer with rcode arg */
-	FAULT_TRUNCATE,   /* UDP: TC with empty sections; TCP: normal answer */
-	FAULT_NOAA,       /* correct answer, AA cleared */
-	FAULT_BADID,      /* correct answer, different message ID */
-	FAULT_QMISMATCH,  /* correct answer, different question name */
-	FAULT_GARBLE,     /* correct answer, bytes after the header corrupted (seeded) */
-	FAULT_SHORT,      /* strict prefix of the correct answer, cut inside a record */
-	FAULT_TCP_CLOSE,  /* TCP: close the connection without answering (never matches UDP) */
-	FAULT_TTL,        /* correct answer with every TTL set to arg */
+	FAULT_NONE,      /* no rule matched */
+	FAULT_DROP,      /* no answer */
+	FAULT_DELAY,     /* correct answer after arg milliseconds */
+	FAULT_RCODE,     /* empty answer with rcode arg */
+	FAULT_TRUNCATE,  /* UDP: TC with empty sections; TCP: normal answer */
+	FAULT_NOAA,      /* correct answer, AA cleared */
+	FAULT_BADID,     /* correct answer, different message ID */
+	FAULT_QMISMATCH, /* correct answer, different question name */
+	FAULT_GARBLE,    /* correct answer, bytes after the header corrupted (seeded) */
+	FAULT_SHORT,     /* strict prefix of the correct answer, cut inside a record */
+	FAULT_TCP_CLOSE, /* TCP: close the connection without answering (never matches UDP) */
+	FAULT_TTL,       /* correct answer with every TTL set to arg */
 };
 
-struct fault_rules;  /* an ordered rule list, its counters and its PRNG */
-struct fault_rule;   /* one rule (owned by its fault_rules) */
+struct fault_rules; /* an ordered rule list, its counters and its PRNG */
+struct fault_rule;  /* one rule (owned by its fault_rules) */
 
 /* What the matcher sees of a query. */
 struct fault_query {
-	const char *qname;               /* lower-case presentation name with trailing dot */
-	uint16_t qtype;                  /* question type */
-	bool tcp;                        /* arrived over TCP */
-	const struct sockaddr *client;   /* peer address (may be NULL in tests) */
-	const struct sockaddr *listen;   /* local address it arrived at (may be NULL) */
+	const char *qname;             /* lower-case presentation name with trailing dot */
+	uint16_t qtype;                /* question type */
+	bool tcp;                      /* arrived over TCP */
+	const struct sockaddr *client; /* peer address (may be NULL in tests) */
+	const struct sockaddr *listen; /* local address it arrived at (may be NULL) */
 };
 
 struct fault_rules *fault_rules_new(uint64_t seed);
@@ -40,7 +40,7 @@ void fault_rules_free(struct fault_rules *r);
 /* Append the rules in text (file names the source for messages). All or nothing: on the
    first malformed line nothing is appended and err gets "file:line: message". 0 / -1. */
 int fault_rules_parse(struct fault_rules *r, const char *file, const char *text, char *err,
-		      size_t errlen);
+                      size_t errlen);
 /* Same, reading path. */
 int fault_rules_load(struct fault_rules *r, const char *path, char *err, size_t errlen);
 size_t fault_rules_count(const struct fault_rules *r);
@@ -52,9 +52,9 @@ void fault_rules_clear(struct fault_rules *r);
 const struct fault_rule *fault_match(struct fault_rules *r, const struct fault_query *fq);
 
 enum fault_action fault_rule_action(const struct fault_rule *rule);
-uint32_t fault_rule_arg(const struct fault_rule *rule);   /* delay ms, rcode or ttl */
+uint32_t fault_rule_arg(const struct fault_rule *rule);     /* delay ms, rcode or ttl */
 const char *fault_rule_text(const struct fault_rule *rule); /* the rule as written */
-size_t fault_rule_index(const struct fault_rule *rule);    /* 0-based position in its list */
+size_t fault_rule_index(const struct fault_rule *rule);     /* 0-based position in its list */
 const char *fault_action_name(enum fault_action a);         /* "drop", "delay", ... */
 /* Added: rule i of the list (for GET /faults), or NULL; and how often a rule fired (stats). */
 const struct fault_rule *fault_rules_get(const struct fault_rules *r, size_t i);

@@ -9,26 +9,26 @@
 
 #include "common/diag.h"
 
-struct zoneset;   /* every served zone; immutable once zoneset_finish() succeeded */
+struct zoneset; /* every served zone; immutable once zoneset_finish() succeeded */
 
 /* One record as stored, for walkers such as the mail lint. Pointers stay valid while the
    zoneset lives. */
 struct zone_rr {
-	const uint8_t *owner;   /* owner name, wire form, lower-case */
-	uint16_t type;          /* record type */
-	uint32_t ttl;           /* TTL */
-	const uint8_t *rdata;   /* rdata in wire form (names uncompressed) */
-	uint16_t rdlen;         /* rdata length */
-	const char *file;       /* zone file it was read from */
-	unsigned long line;     /* line in that file */
-	const uint8_t *origin;  /* origin of the zone the record belongs to */
+	const uint8_t *owner;  /* owner name, wire form, lower-case */
+	uint16_t type;         /* record type */
+	uint32_t ttl;          /* TTL */
+	const uint8_t *rdata;  /* rdata in wire form (names uncompressed) */
+	uint16_t rdlen;        /* rdata length */
+	const char *file;      /* zone file it was read from */
+	unsigned long line;    /* line in that file */
+	const uint8_t *origin; /* origin of the zone the record belongs to */
 };
 
 struct zone_info {
-	char origin[1025];      /* presentation form with trailing dot */
-	uint32_t serial;        /* SOA serial */
-	size_t records;         /* records in the zone */
-	const char *file;       /* file it was read from */
+	char origin[1025]; /* presentation form with trailing dot */
+	uint32_t serial;   /* SOA serial */
+	size_t records;    /* records in the zone */
+	const char *file;  /* file it was read from */
 };
 
 struct zoneset *zoneset_new(void);
@@ -51,6 +51,6 @@ void zoneset_info(const struct zoneset *zs, size_t i, struct zone_info *out);
 
 /* Call fn for every record of every zone, zone by zone, in file order. */
 void zoneset_foreach(const struct zoneset *zs, void (*fn)(const struct zone_rr *rr, void *arg),
-		     void *arg);
+                     void *arg);
 
 #endif

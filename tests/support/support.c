@@ -109,7 +109,7 @@ testsrv_start(struct testsrv *s, const char *const args[])
 	memset(s, 0, sizeof(*s));
 	s->out_fd = -1;
 	snprintf(s->errfile, sizeof(s->errfile), "/tmp/mxlabd-test-%ld-%ld.err", (long)getpid(),
-		 (long)random());
+	         (long)random());
 	argv[n++] = test_bin("mxlabd");
 	argv[n++] = "-p";
 	argv[n++] = "0";
@@ -210,8 +210,7 @@ testsrv_stderr(struct testsrv *s)
 }
 
 ldns_pkt *
-test_query(int port, const char *name, ldns_rr_type type, bool tcp, uint16_t edns,
-	   int timeout_ms)
+test_query(int port, const char *name, ldns_rr_type type, bool tcp, uint16_t edns, int timeout_ms)
 {
 	ldns_resolver *res = ldns_resolver_new();
 	ldns_rdf *ns = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, "127.0.0.1");

@@ -10,10 +10,10 @@
 #include <ldns/ldns.h>
 
 struct testsrv {
-	pid_t pid;            /* mxlabd process, 0 when not running */
-	int port;             /* port from the "mxlabd: ready port=N" line */
-	int out_fd;           /* read end of mxlabd's stdout (after the ready line) */
-	char errfile[256];    /* file collecting mxlabd's stderr */
+	pid_t pid;         /* mxlabd process, 0 when not running */
+	int port;          /* port from the "mxlabd: ready port=N" line */
+	int out_fd;        /* read end of mxlabd's stdout (after the ready line) */
+	char errfile[256]; /* file collecting mxlabd's stderr */
 };
 
 /* Absolute path of a built program: $MXLAB_BIN_DIR/name (default ./bin/name). */
@@ -40,11 +40,11 @@ const char *testsrv_stderr(struct testsrv *s);
 /* One query to 127.0.0.1:port with ldns. tcp: over TCP; edns: add OPT with 1232 (0: none).
    Returns the parsed answer or NULL on timeout/error (timeout_ms bounded). */
 ldns_pkt *test_query(int port, const char *name, ldns_rr_type type, bool tcp, uint16_t edns,
-		     int timeout_ms);
+                     int timeout_ms);
 /* Raw exchange: send bytes over UDP to 127.0.0.1:port, receive into out. Returns the reply
    length, 0 on timeout. */
 size_t test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap,
-		    int timeout_ms);
+                    int timeout_ms);
 
 /* Run a command (argv NULL-terminated) with a bound; capture stdout into out (NUL-terminated).
    Returns the exit status (0..255), or -1 when it could not run or timed out. */
