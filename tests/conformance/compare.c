@@ -43,6 +43,7 @@ struct query {
 	uint8_t ednsver;      /* EDNS version for TR_EDNS */
 	bool do_bit;          /* set DO on TR_EDNS */
 	bool rd;              /* set RD */
+	bool cd;              /* set CD */
 	int line;             /* line number in the query file */
 };
 
@@ -208,6 +209,7 @@ build_query(const struct query *qu, enum transport tr, uint16_t id)
 	if (p == NULL)
 		return NULL;
 	ldns_pkt_set_id(p, id);
+	ldns_pkt_set_cd(p, qu->cd);
 	if (tr == TR_EDNS) {
 		ldns_pkt_set_edns_udp_size(p, qu->bufsize);
 		ldns_pkt_set_edns_version(p, qu->ednsver);
@@ -521,6 +523,8 @@ parse_query(char *line, int lineno, struct query *qu, char *err, size_t errlen)
 			qu->ednsver = (uint8_t)strtol(tok + 8, NULL, 10);
 		} else if (strcmp(tok, "do") == 0) {
 			qu->do_bit = true;
+		} else if (strcmp(tok, "cd") == 0) {
+			qu->cd = true;
 		} else if (strcmp(tok, "rd") == 0) {
 			qu->rd = true;
 		} else if (strncmp(tok, "class=", 6) == 0) {
@@ -614,9 +618,10 @@ free_port(void)
 	return 1;
 }
 
-/* Wait (bounded) until 127.0.0.1:port answers a query for name SOA over UDP and TCP. */
+/* Wait (bounded) until 127.0.0.1:port answers a query for name SOA over UDP and TCP; strict:
+   the answer must also be authoritative, NOERROR, one SOA (the zone loaded). */
 static int
-wait_ready(int port, const char *name, int timeout_ms)
+wait_ready(int port, const char *name, int timeout_ms, bool strict)
 {
 	double deadline = now_ms() + timeout_ms;
 	struct query qu;
@@ -639,6 +644,31 @@ wait_ready(int port, const char *name, int timeout_ms)
 			ldns_pkt_free(q);
 			ok = exchange((enum transport)tr, port, wire, wlen, buf, sizeof(buf)) > 0;
 			free(wire);
+		}
+		if (ok && strict) {
+			ldns_pkt *r = NULL;
+			size_t n;
+			ldns_pkt *q = build_query(&qu, TR_UDP, 2);
+			uint8_t *wire = NULL;
+			size_t wlen = 0;
+
+			if (q == NULL || ldns_pkt2wire(&wire, q, &wlen) != LDNS_STATUS_OK)
+				return 2;
+			ldns_pkt_free(q);
+			n = exchange(TR_UDP, port, wire, wlen, buf, sizeof(buf));
+			free(wire);
+			if (n == 0 || ldns_wire2pkt(&r, buf, n) != LDNS_STATUS_OK ||
+			    ldns_pkt_get_rcode(r) != LDNS_RCODE_NOERROR || !ldns_pkt_aa(r) ||
+			    ldns_pkt_ancount(r) != 1) {
+				fprintf(
+				    stderr,
+				    "compare: 127.0.0.1:%d: %s SOA is not an authoritative answer "
+				    "(rcode %d): zone not loaded?\n",
+				    port, name, r ? (int)ldns_pkt_get_rcode(r) : -1);
+				ldns_pkt_free(r);
+				return 3;
+			}
+			ldns_pkt_free(r);
 		}
 		if (ok)
 			return 0;
@@ -668,9 +698,10 @@ main(int argc, char *argv[])
 	uint16_t id = 4242;
 	int c, lineno = 0, wait_ms = 0;
 	const char *probe = "example.test";
+	bool strict = false;
 	FILE *f;
 
-	while ((c = getopt(argc, argv, "va:A:B:Pw:n:")) != -1) {
+	while ((c = getopt(argc, argv, "va:A:B:Pw:n:s")) != -1) {
 		switch (c) {
 		case 'P':
 			return free_port();
@@ -679,6 +710,9 @@ main(int argc, char *argv[])
 			break;
 		case 'n':
 			probe = optarg;
+			break;
+		case 's':
+			strict = true;
 			break;
 		case 'v':
 			verbose = true;
@@ -700,7 +734,7 @@ main(int argc, char *argv[])
 	if (wait_ms > 0) {
 		if (argc - optind != 1)
 			usage();
-		return wait_ready(atoi(argv[optind]), probe, wait_ms);
+		return wait_ready(atoi(argv[optind]), probe, wait_ms, strict);
 	}
 	if (argc - optind != 3)
 		usage();
