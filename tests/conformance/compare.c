@@ -20,7 +20,7 @@
 #include <ldns/ldns.h>
 
 #define CMP_TIMEOUT_MS     1500 /* per exchange */
-#define CMP_RAW_TIMEOUT_MS 400  /* per exchange of a raw query (servers may drop those) */
+#define CMP_RAW_TIMEOUT_MS 300  /* per exchange of a raw query (servers may drop those) */
 #define CMP_MAX_DEAD       5    /* consecutive timeouts before a server is declared dead */
 #define CMP_MAXLINE        1024
 #define CMP_MAXALLOW       256
