@@ -290,6 +290,65 @@ load_error_cb(zs_scanner_t *s)
 	}
 }
 
+/* Lower-case the domain names of rdata that NSD 4.6 keeps as names of its domain table: it
+   normalizes every one of them (compressed or not: NS, SOA, MX, SRV, RP, NAPTR, DNAME, SVCB
+   ...), so they go out in lower case whatever the zone file says. The names RRSIG, SIG and
+   NSEC carry are literal data there and keep their case, as does everything else. */
+static void
+rdata_lower_names(uint16_t type, uint8_t *rd, size_t len)
+{
+	size_t p = 0, l;
+	int names = 1;
+
+	switch (type) {
+	case 2:  /* NS */
+	case 3:  /* MD */
+	case 4:  /* MF */
+	case 5:  /* CNAME */
+	case 7:  /* MB */
+	case 8:  /* MG */
+	case 9:  /* MR */
+	case 12: /* PTR */
+	case 30: /* NXT (then a bitmap) */
+	case 39: /* DNAME */
+		break;
+	case 6:  /* SOA */
+	case 14: /* MINFO */
+	case 17: /* RP */
+		names = 2;
+		break;
+	case 15:  /* MX */
+	case 18:  /* AFSDB */
+	case 21:  /* RT */
+	case 36:  /* KX */
+	case 64:  /* SVCB (then parameters) */
+	case 65:  /* HTTPS */
+	case 107: /* LP */
+		p = 2;
+		break;
+	case 26: /* PX */
+		p = 2;
+		names = 2;
+		break;
+	case 33: /* SRV */
+		p = 6;
+		break;
+	case 35: /* NAPTR: order, preference, flags, services, regexp, replacement */
+		p = 4;
+		for (int i = 0; i < 3 && p < len; i++)
+			p += (size_t)rd[p] + 1;
+		break;
+	default:
+		return;
+	}
+	for (int i = 0; i < names && p < len; i++) {
+		if ((l = name_len(rd + p, rd + len)) == 0)
+			return;
+		zone_name_lower(rd + p, l, rd + p);
+		p += l;
+	}
+}
+
 static void
 load_record_cb(zs_scanner_t *s)
 {
@@ -340,6 +399,7 @@ load_record_cb(zs_scanner_t *s)
 	}
 	r->rdata = (uint32_t)z->alen;
 	memcpy(z->arena + z->alen, s->r_data, s->r_data_length);
+	rdata_lower_names(s->r_type, z->arena + z->alen, s->r_data_length);
 	z->alen += s->r_data_length;
 	r->rdlen = (uint16_t)s->r_data_length;
 	r->ttl = s->r_ttl;

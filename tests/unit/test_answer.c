@@ -1003,3 +1003,90 @@ Test(answer, bytes_identical_to_nsd)
 	diag_free(&d);
 	zoneset_free(zs);
 }
+
+/* Does the list hold this record, compared case-sensitively (rdata names included)? */
+static bool
+has_rr_exact(const ldns_rr_list *l, const char *text)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(l) && !found; i++) {
+		char *s = ldns_rr2str(ldns_rr_list_rr(l, i));
+		s[strcspn(s, "\n")] = '\0';
+		for (char *t = s; *t; t++)
+			if (*t == '\t')
+				*t = ' ';
+		found = strcmp(s, text) == 0;
+		free(s);
+	}
+	return found;
+}
+
+static const char zone_rdcase[] =
+    "$ORIGIN rc.test.\n"
+    "$TTL 300\n"
+    "@ SOA Ns1.RC.Test. HostMaster.Rc.Test. 1 3600 900 604800 60\n"
+    "@ NS NS1.rc.test.\n"
+    "ns1 A 192.0.2.1\n"
+    "@ MX 10 Mail.Rc.Test.\n"
+    "mail A 192.0.2.2\n"
+    "_sip._udp SRV 0 0 5060 SrvHost.RC.test.\n"
+    "srvhost A 192.0.2.3\n"
+    "rp RP Mbox.Rc.Test. Txt.Rc.Test.\n"
+    "naptr NAPTR 1 1 \"S\" \"SIP+D2U\" \"\" _Sip._Udp.Rc.Test.\n"
+    "sig RRSIG A 8 2 300 20300101000000 20200101000000 1 Signer.Rc.Test. AAAA\n"
+    "nsec NSEC Next.Rc.Test. A NSEC\n"
+    "txt TXT \"Keeps Its Case\"\n";
+
+Test(answer, rdata_names_go_out_lower_cased_like_nsd)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+	struct res r;
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "rc.test.zone", zone_rdcase, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	/* NSD 4.6.1 normalizes every name its domain table holds, compressed or not */
+	ask(zs, "rc.test.", LDNS_RR_TYPE_SOA, &r);
+	cr_assert(has_rr_exact(AN(&r), "rc.test. 300 IN SOA ns1.rc.test. hostmaster.rc.test. 1 "
+	                               "3600 900 604800 60"));
+	cr_assert(has_rr_exact(NS(&r), "rc.test. 300 IN NS ns1.rc.test."));
+	res_free(&r);
+	ask(zs, "rc.test.", LDNS_RR_TYPE_MX, &r);
+	cr_assert(has_rr_exact(AN(&r), "rc.test. 300 IN MX 10 mail.rc.test."));
+	res_free(&r);
+	ask(zs, "_sip._udp.rc.test.", LDNS_RR_TYPE_SRV, &r);
+	cr_assert(has_rr_exact(AN(&r), "_sip._udp.rc.test. 300 IN SRV 0 0 5060 srvhost.rc.test."));
+	cr_assert(has_rr_exact(AR(&r), "srvhost.rc.test. 300 IN A 192.0.2.3"));
+	res_free(&r);
+	ask(zs, "rp.rc.test.", LDNS_RR_TYPE_RP, &r);
+	cr_assert(has_rr_exact(AN(&r), "rp.rc.test. 300 IN RP mbox.rc.test. txt.rc.test."));
+	res_free(&r);
+	ask(zs, "naptr.rc.test.", LDNS_RR_TYPE_NAPTR, &r);
+	cr_assert(has_rr_exact(AN(&r), "naptr.rc.test. 300 IN NAPTR 1 1 \"S\" \"SIP+D2U\" \"\" "
+	                               "_sip._udp.rc.test."));
+	res_free(&r);
+	/* literal names (RRSIG signer, NSEC next) and text keep their case */
+	ask(zs, "sig.rc.test.", LDNS_RR_TYPE_RRSIG, &r);
+	cr_assert_eq(count(AN(&r)), 1);
+	{
+		char *s = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(AN(&r), 0), 7));
+		cr_assert_str_eq(s, "Signer.Rc.Test.");
+		free(s);
+	}
+	res_free(&r);
+	ask(zs, "nsec.rc.test.", LDNS_RR_TYPE_NSEC, &r);
+	cr_assert_eq(count(AN(&r)), 1);
+	{
+		char *s = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(AN(&r), 0), 0));
+		cr_assert_str_eq(s, "Next.Rc.Test.");
+		free(s);
+	}
+	res_free(&r);
+	ask(zs, "txt.rc.test.", LDNS_RR_TYPE_TXT, &r);
+	cr_assert(has_rr_exact(AN(&r), "txt.rc.test. 300 IN TXT \"Keeps Its Case\""));
+	res_free(&r);
+	diag_free(&d);
+	zoneset_free(zs);
+}
