@@ -811,11 +811,66 @@ struct item {
 	uint32_t rec;  /* record index in the zone */
 };
 
+/* RRsets up to this many records find duplicates by comparing with every earlier record;
+   bigger ones through a hash table of their rdata (linear time whatever the size). */
+#define DUP_SCAN_MAX 16
+
+/* Marks dup[i] for every record of items[idx[0..n-1]] whose rdata equals an earlier one's
+   (NSD keeps the first of identical records, silently; names in rdata are lower-cased
+   already, so they compare without case like NSD's domain references). -1 out of memory. */
+static int
+find_duplicates(const struct zone *z, const struct item *items, const uint32_t *idx, size_t n,
+                bool *dup)
+{
+	uint32_t *tab, mask = 15;
+
+	if (n <= DUP_SCAN_MAX) {
+		for (size_t i = 0; i < n; i++) {
+			const struct zrec *r = &z->recs[items[idx[i]].rec];
+			dup[i] = false;
+			for (size_t j = 0; j < i && !dup[i]; j++) {
+				const struct zrec *o = &z->recs[items[idx[j]].rec];
+				dup[i] =
+				    o->rdlen == r->rdlen &&
+				    memcmp(z->arena + o->rdata, z->arena + r->rdata, r->rdlen) == 0;
+			}
+		}
+		return 0;
+	}
+	while (mask < 2 * n)
+		mask = mask * 2 + 1;
+	tab = malloc(((size_t)mask + 1) * sizeof(*tab));
+	if (tab == NULL)
+		return -1;
+	memset(tab, 0xff, ((size_t)mask + 1) * sizeof(*tab));
+	for (size_t i = 0; i < n; i++) {
+		const struct zrec *r = &z->recs[items[idx[i]].rec];
+		const uint8_t *rd = z->arena + r->rdata;
+		uint32_t h = zone_name_hash(rd, r->rdlen);
+		dup[i] = false;
+		for (;; h++) {
+			const struct zrec *o;
+			if (tab[h & mask] == UINT32_MAX) {
+				tab[h & mask] = (uint32_t)i;
+				break;
+			}
+			o = &z->recs[items[idx[tab[h & mask]]].rec];
+			if (o->rdlen == r->rdlen &&
+			    memcmp(z->arena + o->rdata, rd, r->rdlen) == 0) {
+				dup[i] = true;
+				break;
+			}
+		}
+	}
+	free(tab);
+	return 0;
+}
+
 /* Append one RRset made of the records items[idx[0..n-1]] at node nd. Returns the offset of
    the rrset, 0 on failure. */
 static uint32_t
 build_rrset(struct zoneset *zs, uint32_t nd, const struct item *items, const uint32_t *idx,
-            size_t n, uint32_t *tail)
+            size_t n, bool *dup, uint32_t *tail)
 {
 	const struct zone *z = zs->zones[items[idx[0]].zone];
 	size_t need = sizeof(struct rrset) + 3;
@@ -826,7 +881,7 @@ build_rrset(struct zoneset *zs, uint32_t nd, const struct item *items, const uin
 
 	for (size_t i = 0; i < n; i++)
 		need += 11 + 2 * RR_REF_SIZE + z->recs[items[idx[i]].rec].rdlen;
-	if (sets_reserve(zs, need) != 0)
+	if (find_duplicates(z, items, idx, n, dup) != 0 || sets_reserve(zs, need) != 0)
 		return 0;
 	zs->slen = (zs->slen + 3) & ~(size_t)3;
 	off = (uint32_t)zs->slen;
@@ -836,19 +891,10 @@ build_rrset(struct zoneset *zs, uint32_t nd, const struct item *items, const uin
 		const uint8_t *rd = z->arena + r->rdata;
 		struct rr_ref refs[2];
 		int nref = rdata_refs(r->type, rd, r->rdlen, refs);
-		bool dup = false;
 
 		if (nref < 0)
 			nref = 0;
-		/* identical records are kept once (small sets only: quadratic) */
-		if (n <= 64) {
-			for (size_t j = 0; j < i && !dup; j++) {
-				const struct zrec *o = &z->recs[items[idx[j]].rec];
-				dup = o->rdlen == r->rdlen &&
-				      memcmp(z->arena + o->rdata, rd, r->rdlen) == 0;
-			}
-		}
-		if (dup || count == UINT16_MAX)
+		if (dup[i] || count == UINT16_MAX)
 			continue;
 		for (int k = 0; k < nref; k++) {
 			uint8_t lname[256];
@@ -963,7 +1009,7 @@ struct group {
 
 static int
 build_node(struct zoneset *zs, uint32_t nd, const struct item *items, uint32_t *idx, size_t n,
-           uint32_t *scratch, struct diag *d)
+           uint32_t *scratch, bool *dupflags, struct diag *d)
 {
 	struct group g[64];
 	size_t ng = 0, done = 0;
@@ -995,7 +1041,7 @@ build_node(struct zoneset *zs, uint32_t nd, const struct item *items, uint32_t *
 			g[ng].count = m;
 			ng++;
 		}
-		if (build_rrset(zs, nd, items, scratch, m, &tail) == 0)
+		if (build_rrset(zs, nd, items, scratch, m, dupflags, &tail) == 0)
 			return -1;
 		done += m;
 	}
@@ -1109,6 +1155,7 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 	bool *dup = NULL;
 	struct item *items = NULL;
 	uint32_t *recnode = NULL, *cnt = NULL, *order = NULL, *scratch = NULL;
+	bool *dupflags = NULL;
 	uint32_t nn;
 	int rc = -1;
 
@@ -1149,7 +1196,9 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 	recnode = malloc((total + 1) * sizeof(*recnode));
 	order = malloc((total + 1) * sizeof(*order));
 	scratch = malloc((total + 1) * sizeof(*scratch));
-	if (items == NULL || recnode == NULL || order == NULL || scratch == NULL)
+	dupflags = malloc((total + 1) * sizeof(*dupflags));
+	if (items == NULL || recnode == NULL || order == NULL || scratch == NULL ||
+	    dupflags == NULL)
 		goto oom;
 	/* sets offset 0 means "none": start with a few unused bytes */
 	if (sets_reserve(zs, 8) != 0)
@@ -1189,7 +1238,7 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 	for (uint32_t n = 0; n < nn; n++) {
 		uint32_t start = n ? cnt[n - 1] : 0, end = cnt[n];
 		if (end > start &&
-		    build_node(zs, n, items, order + start, end - start, scratch, d) != 0)
+		    build_node(zs, n, items, order + start, end - start, scratch, dupflags, d) != 0)
 			goto oom;
 	}
 	/* existence (data, or data below: empty non-terminals exist) */
@@ -1253,5 +1302,6 @@ done:
 	free(cnt);
 	free(order);
 	free(scratch);
+	free(dupflags);
 	return rc;
 }

@@ -387,3 +387,60 @@ Test(zone, generated_100k_zone_loads_and_answers)
 	diag_free(&d);
 	zoneset_free(zs);
 }
+
+/* Records in the answer to name/type over TCP (no size cap but 64 KiB). */
+static size_t
+tcp_ancount(const struct zoneset *zs, const char *name, ldns_rr_type type)
+{
+	ldns_pkt *qp = NULL, *rp = NULL;
+	uint8_t *qw = NULL, *out = malloc(65535);
+	size_t qlen = 0, n, an;
+	struct msg_query q;
+
+	cr_assert_not_null(out);
+	cr_assert_eq(ldns_pkt_query_new_frm_str(&qp, name, type, LDNS_RR_CLASS_IN, 0),
+	             LDNS_STATUS_OK);
+	cr_assert_eq(ldns_pkt2wire(&qw, qp, &qlen), LDNS_STATUS_OK);
+	cr_assert_eq(msg_parse_query(qw, qlen, &q), MSG_OK);
+	q.tcp = true;
+	n = answer_build(zs, &q, 65535, out, 65535, NULL);
+	cr_assert_gt(n, 0);
+	cr_assert_eq(ldns_wire2pkt(&rp, out, n), LDNS_STATUS_OK);
+	cr_assert(!ldns_pkt_tc(rp));
+	an = ldns_pkt_ancount(rp);
+	free(qw);
+	free(out);
+	ldns_pkt_free(qp);
+	ldns_pkt_free(rp);
+	return an;
+}
+
+Test(zone, duplicate_records_are_kept_once_in_rrsets_of_any_size)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+	size_t cap = 5000 * 32 + 512, len = 0;
+	char *text = malloc(cap);
+
+	cr_assert_not_null(text);
+	len += (size_t)snprintf(text + len, cap - len,
+	                        "$ORIGIN dup.test.\n$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\n"
+	                        "ns A 192.0.2.1\n"
+	                        "mx MX 10 Mail.dup.test.\n"
+	                        "mx 600 MX 10 mail.DUP.TEST.\n"
+	                        "t TXT \"x\"\nt TXT \"X\"\nt TXT \"x\"\n");
+	/* 3,000 addresses, then 2,000 of them again (NSD keeps the first of identical ones) */
+	for (int i = 0; i < 5000; i++)
+		len += (size_t)snprintf(text + len, cap - len, "big A 10.0.%d.%d\n",
+		                        (i % 3000) / 250, (i % 3000) % 250);
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "dup.zone", text, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	cr_assert_eq(d.warnings, 0, "NSD says nothing about duplicates");
+	cr_assert_eq(tcp_ancount(zs, "big.dup.test.", LDNS_RR_TYPE_A), 3000);
+	cr_assert_eq(tcp_ancount(zs, "mx.dup.test.", LDNS_RR_TYPE_MX), 1, "names compare caseless");
+	cr_assert_eq(tcp_ancount(zs, "t.dup.test.", LDNS_RR_TYPE_TXT), 2, "text does not");
+	free(text);
+	diag_free(&d);
+	zoneset_free(zs);
+}
