@@ -12,6 +12,7 @@
 #define RCODE_NXDOMAIN 3
 #define RCODE_NOTIMP   4
 #define RCODE_REFUSED  5
+#define RCODE_YXDOMAIN 6
 #define RCODE_BADVERS  16
 
 #define FLAG_QR 0x8000
@@ -20,17 +21,44 @@
 #define FLAG_RD 0x0100
 #define FLAG_AD 0x0020
 
-#define OPT_LEN        11    /* OPT record without options */
-#define EDE_LEN        6     /* one Extended DNS Error option without text */
-#define EDE_NOT_AUTH   20    /* RFC 8914: Not Authoritative */
-#define EDE_NOT_SUPP   21    /* RFC 8914: Not Supported */
-#define MAX_PTR_OFFSET 16383 /* compression pointers are 14 bits */
+#define OPT_LEN        11     /* OPT record without options */
+#define EDE_LEN        6      /* one Extended DNS Error option without text */
+#define EDE_NOT_AUTH   20     /* RFC 8914: Not Authoritative */
+#define EDE_NOT_SUPP   21     /* RFC 8914: Not Supported */
+#define EDE_OTHER      0      /* RFC 8914: Other (with a text) */
+#define EDE_NONE       0xffff /* no Extended DNS Error */
+#define MAX_PTR_OFFSET 16383  /* compression pointers are 14 bits */
 
 /* Sections in encoding order, as NSD splits them. */
 enum sec { SEC_ANSWER, SEC_AUTH, SEC_OPTAUTH, SEC_ADD_A, SEC_ADD_AAAA, SEC_COUNT };
 
 #define OWNER_QNAME (NODE_NONE - 1) /* owner is the query name as asked (pointer to 12) */
 #define MAX_RRSETS  10240           /* NSD's MAXRRSPP */
+
+/* Names made up while answering (the owner and target of a CNAME synthesized from a DNAME and
+   the names between them and the tree), NSD's temporary domains: ids from TEMP_BASE on, each
+   one label above its parent (a tree node or another temporary name), each compressed on its
+   own like a node. */
+#define TEMP_BASE   0x80000000u
+#define MAX_TEMP    1024 /* NSD's EXTRA_DOMAIN_NUMBERS */
+#define IS_TEMP(id) ((id) >= TEMP_BASE && (id) < OWNER_QNAME)
+
+struct tname {
+	uint32_t parent;   /* node or temporary name one label up */
+	uint8_t label[64]; /* the label, length byte first */
+};
+
+static __thread struct tname temps_tls[MAX_TEMP];
+
+/* A CNAME synthesized from a DNAME (RFC 6672 3.1). */
+struct synth {
+	uint32_t owner;  /* the name redirected (OWNER_QNAME, node or temporary name) */
+	uint32_t target; /* the name it becomes (node or temporary name) */
+	uint32_t ttl;    /* the DNAME's TTL, as NSD gives it */
+};
+
+#define MAX_SYNTH 64
+static __thread struct synth synth_tls[MAX_SYNTH];
 
 /* Compression table: node -> offset of the name already in the message. Open addressing;
    entries are removed in reverse order of insertion when a record is rolled back. */
@@ -47,8 +75,8 @@ struct ctab {
 static __thread struct ctab ctab_tls;
 
 struct item {
-	uint32_t set;    /* offset of the rrset in zoneset sets */
-	uint32_t owner;  /* owner node, or OWNER_QNAME */
+	uint32_t set;   /* offset of the rrset in zoneset sets; 0: synthesized CNAME number owner */
+	uint32_t owner; /* owner node, OWNER_QNAME or temporary name (set 0: index in synth) */
 	uint8_t section; /* enum sec */
 };
 
@@ -57,12 +85,18 @@ static __thread struct item items_tls[MAX_RRSETS];
 struct actx {
 	const struct zoneset *zs;  /* the data */
 	const struct msg_query *q; /* the request */
+	const uint8_t *lname;      /* its question name lower-cased (caller's buffer) */
 	struct item *items;        /* RRsets chosen, in the order added (thread-local) */
 	size_t nitems;             /* items used */
 	uint32_t zone;             /* current zone index, UINT32_MAX none */
 	int cname_count;           /* CNAMEs followed */
 	uint16_t rcode;            /* response rcode */
-	uint16_t ede;              /* Extended DNS Error to add to OPT, 0 none */
+	uint16_t ede;              /* Extended DNS Error to add to OPT, EDE_NONE none */
+	const char *ede_text;      /* its text (static), NULL none */
+	struct tname *temps;       /* temporary names (thread-local) */
+	uint32_t ntemps;           /* temps used */
+	struct synth *synth;       /* synthesized CNAMEs (thread-local) */
+	uint32_t nsynth;           /* synth used */
 	bool aa;                   /* AA bit */
 	bool tc;                   /* TC bit */
 	bool delegation;           /* a delegation was found (NSD's delegation_domain) */
@@ -166,6 +200,16 @@ put_node_name(struct actx *c, uint32_t n)
 		put16(c, 0xc000 | MSG_HEADER_LEN);
 		return;
 	}
+	while (IS_TEMP(n) && (off = ct_get(c->ct, n)) == 0) {
+		const struct tname *t = &c->temps[n - TEMP_BASE];
+		ct_put(c->ct, n, c->pos);
+		put(c, t->label, (size_t)t->label[0] + 1);
+		n = t->parent;
+	}
+	if (IS_TEMP(n)) {
+		put16(c, 0xc000 | off);
+		return;
+	}
 	while (zs->nodes[n].parent != NODE_NONE && (off = ct_get(c->ct, n)) == 0) {
 		const uint8_t *label = zs->names + zs->nodes[n].name;
 		ct_put(c->ct, n, c->pos);
@@ -223,16 +267,50 @@ put_rr(struct actx *c, uint32_t owner, const uint8_t *rr, const uint8_t **next)
 	return true;
 }
 
+/* A synthesized CNAME; false (and nothing written) when it does not fit. */
+static bool
+put_synth(struct actx *c, const struct synth *sy)
+{
+	size_t mark = c->pos, lenpos;
+	uint8_t rr[8] = {0, TYPE_CNAME, 0, CLASS_IN};
+
+	rr[4] = (uint8_t)(sy->ttl >> 24);
+	rr[5] = (uint8_t)(sy->ttl >> 16);
+	rr[6] = (uint8_t)(sy->ttl >> 8);
+	rr[7] = (uint8_t)sy->ttl;
+	put_node_name(c, sy->owner);
+	put(c, rr, sizeof(rr));
+	lenpos = c->pos;
+	put16(c, 0);
+	put_node_name(c, sy->target);
+	if (c->overflow || c->pos > c->end) {
+		c->overflow = false;
+		c->pos = mark;
+		ct_rollback(c->ct, mark);
+		return false;
+	}
+	set16(c->out + lenpos, (uint16_t)(c->pos - lenpos - 2));
+	return true;
+}
+
 /* The records of an RRset into the message; returns how many were written. */
 static uint16_t
 put_rrset(struct actx *c, const struct item *it, bool tcp, bool *done)
 {
-	const struct rrset *rs = zone_rrset_at(c->zs, it->set);
-	const uint8_t *rr = (const uint8_t *)(rs + 1);
+	const struct rrset *rs;
+	const uint8_t *rr;
 	size_t mark = c->pos;
 	uint16_t added = 0;
 	bool all = true;
 
+	if (it->set == 0) { /* synthesized CNAME: answer section, needed */
+		if (put_synth(c, &c->synth[it->owner]))
+			return 1;
+		c->tc = true;
+		return 0;
+	}
+	rs = zone_rrset_at(c->zs, it->set);
+	rr = (const uint8_t *)(rs + 1);
 	for (uint16_t i = 0; i < rs->count; i++) {
 		if (!put_rr(c, it->owner, rr, &rr)) {
 			all = false;
@@ -260,6 +338,7 @@ put_rrset(struct actx *c, const struct item *it, bool tcp, bool *done)
 /* ---- choosing the RRsets (NSD's query.c logic) ------------------------------------------ */
 
 static void lookup_zone(struct actx *c, uint32_t owner, bool exact, uint32_t ce);
+static uint32_t tree_lookup(const struct zoneset *zs, const uint8_t *name, size_t len, bool *exact);
 
 static uint32_t
 set_off(const struct actx *c, const struct rrset *rs)
@@ -438,13 +517,117 @@ answer_domain(struct actx *c, uint32_t data, uint32_t owner)
 		add_rrset(c, SEC_OPTAUTH, z->apex, zone_rrset_at(zs, z->ns));
 }
 
+/* The lower-cased wire name of an owner id (OWNER_QNAME, node, temporary name) into out
+   (256 bytes); returns its length. */
+static size_t
+id_name(const struct actx *c, uint32_t id, uint8_t *out)
+{
+	const struct zoneset *zs = c->zs;
+	size_t len = 0;
+
+	if (id == OWNER_QNAME) {
+		zone_name_lower(c->q->qname, c->q->qname_len, out);
+		return c->q->qname_len;
+	}
+	while (IS_TEMP(id)) {
+		const struct tname *t = &c->temps[id - TEMP_BASE];
+		memcpy(out + len, t->label, (size_t)t->label[0] + 1);
+		len += (size_t)t->label[0] + 1;
+		id = t->parent;
+	}
+	memcpy(out + len, zs->names + zs->nodes[id].name, zs->nodes[id].namelen);
+	return len + zs->nodes[id].namelen;
+}
+
+/* Temporary names for the labels of name (len bytes) above the node anchor, whose name is
+   the last alen bytes of name, innermost first as NSD makes them; returns the id of the whole
+   name (anchor itself when there is nothing above it), NODE_NONE when out of room. */
+static uint32_t
+temp_chain(struct actx *c, const uint8_t *name, size_t len, uint32_t anchor, size_t alen)
+{
+	size_t offs[128], n = 0, p = 0;
+	uint32_t id = anchor;
+
+	while (len - p > alen && n < 128) {
+		offs[n++] = p;
+		p += (size_t)name[p] + 1;
+	}
+	while (n-- > 0) {
+		struct tname *t;
+		if (c->ntemps >= MAX_TEMP)
+			return NODE_NONE;
+		t = &c->temps[c->ntemps];
+		t->parent = id;
+		memcpy(t->label, name + offs[n], (size_t)name[offs[n]] + 1);
+		id = TEMP_BASE + c->ntemps++;
+	}
+	return id;
+}
+
+/* RFC 6672 as NSD 4.6 does it: the name (owner) is below the DNAME at ce. Answer the DNAME,
+   a CNAME from the name to its substitute (TTL of the DNAME), and go on with the substitute
+   like a CNAME target (not for QTYPE CNAME). A DNAME already in the answer is a loop: stop.
+   A substitute longer than 255 bytes: YXDOMAIN with the DNAME alone. */
+static void
+answer_dname(struct actx *c, uint32_t owner, uint32_t ce, const struct rrset *rs)
+{
+	const struct zoneset *zs = c->zs;
+	const uint8_t *rr = (const uint8_t *)(rs + 1);
+	const uint8_t *target = rr + 11 + (size_t)rr[10] * RR_REF_SIZE;
+	size_t tlen = (size_t)(rr[8] << 8 | rr[9]), flen, plen, celen = zs->nodes[ce].namelen;
+	uint8_t from[256], to[512];
+	uint32_t src, dest, n, save = c->zone;
+	bool exact;
+
+	if (!add_rrset(c, SEC_ANSWER, ce, rs))
+		return;
+	c->cname_count++;
+	flen = id_name(c, owner, from);
+	plen = flen - celen;
+	if (plen + tlen > 255) {
+		c->rcode = RCODE_YXDOMAIN;
+		c->ede = EDE_OTHER;
+		c->ede_text = "DNAME expansion became too large";
+		return;
+	}
+	memcpy(to, from, plen);
+	memcpy(to + plen, target, tlen);
+	n = tree_lookup(zs, to, plen + tlen, &exact);
+	if (n == NODE_NONE)
+		return;
+	src = temp_chain(c, from, flen, ce, celen);
+	if (src == NODE_NONE)
+		return;
+	if (flen == c->q->qname_len && memcmp(from, c->lname, flen) == 0)
+		src = OWNER_QNAME; /* NSD's domain number 0: a pointer to the question */
+	dest = temp_chain(c, to, plen + tlen, n, zs->nodes[n].namelen);
+	if (dest == NODE_NONE || c->nsynth >= MAX_SYNTH || c->nitems >= MAX_RRSETS)
+		return;
+	c->synth[c->nsynth].owner = src;
+	c->synth[c->nsynth].target = dest;
+	c->synth[c->nsynth].ttl =
+	    (uint32_t)rr[4] << 24 | (uint32_t)rr[5] << 16 | (uint32_t)rr[6] << 8 | rr[7];
+	c->items[c->nitems].set = 0;
+	c->items[c->nitems].owner = c->nsynth++;
+	c->items[c->nitems].section = SEC_ANSWER;
+	c->nitems++;
+	if (c->q->qtype == TYPE_CNAME)
+		return;
+	lookup_zone(c, dest, exact, n);
+	c->zone = save;
+}
+
 static void
 answer_authoritative(struct actx *c, uint32_t owner, bool exact, uint32_t ce)
 {
+	const struct rrset *rs;
 	uint32_t w;
 
 	if (exact) {
 		answer_domain(c, ce, ce);
+	} else if ((c->zs->nodes[ce].flags & NODE_DNAME) &&
+	           (rs = zone_rrset_find(c->zs, ce, c->zone, TYPE_DNAME)) != NULL) {
+		answer_dname(c, owner, ce, rs);
 	} else if ((w = wildcard_child(c->zs, ce)) != NODE_NONE &&
 	           (c->zs->nodes[w].flags & NODE_EXISTS)) {
 		/* RFC 4592: synthesize from the wildcard with the asked name as owner */
@@ -548,21 +731,25 @@ put_question(struct actx *c)
 	put16(c, c->q->qclass);
 }
 
+/* OPT with our payload size, and an Extended DNS Error (with its text) unless ede is
+   EDE_NONE. */
 static void
-put_opt(struct actx *c, uint16_t rcode, uint16_t ede)
+put_opt(struct actx *c, uint16_t rcode, uint16_t ede, const char *text)
 {
 	uint8_t o[OPT_LEN + EDE_LEN] = {0, 0, TYPE_OPT, 0, 0, 0, 0, 0, 0, 0, 0};
+	size_t tlen = text ? strlen(text) : 0;
 
 	set16(o + 3, MSG_EDNS_SIZE);
 	o[5] = (uint8_t)(rcode >> 4);
 	o[6] = 0;
 	o[7] = c->q->edns_do ? 0x80 : 0;
-	if (ede) {
-		set16(o + 9, EDE_LEN);
+	if (ede != EDE_NONE) {
+		set16(o + 9, (uint16_t)(EDE_LEN + tlen));
 		set16(o + 11, 15);
-		set16(o + 13, 2);
+		set16(o + 13, (uint16_t)(2 + tlen));
 		set16(o + 15, ede);
 		put(c, o, OPT_LEN + EDE_LEN);
+		put(c, text, tlen);
 	} else {
 		put(c, o, OPT_LEN);
 	}
@@ -596,12 +783,18 @@ ctx_init(struct actx *c, const struct zoneset *zs, const struct msg_query *q, ui
 {
 	c->zs = zs;
 	c->q = q;
+	c->lname = NULL;
 	c->items = items_tls;
 	c->nitems = 0;
 	c->zone = UINT32_MAX;
 	c->cname_count = 0;
 	c->rcode = RCODE_NOERROR;
-	c->ede = 0;
+	c->ede = EDE_NONE;
+	c->ede_text = NULL;
+	c->temps = temps_tls;
+	c->ntemps = 0;
+	c->synth = synth_tls;
+	c->nsynth = 0;
 	c->aa = c->tc = c->delegation = false;
 	c->out = out;
 	c->pos = 0;
@@ -664,7 +857,7 @@ answer_chaos(struct actx *c, const uint8_t *lname, struct answer_meta *meta)
 		ancount = 1;
 	}
 	if (q->edns) {
-		put_opt(c, rcode, 0);
+		put_opt(c, rcode, EDE_NONE, NULL);
 		set16(c->out + 10, 1);
 	}
 	if (c->overflow)
@@ -683,7 +876,7 @@ answer_error(struct actx *c, uint16_t flags, bool question, uint16_t rcode, uint
 	if (question)
 		put_question(c);
 	if (c->q->edns) {
-		put_opt(c, rcode, ede);
+		put_opt(c, rcode, ede, NULL);
 		set16(c->out + 10, 1);
 	}
 	if (c->overflow)
@@ -712,15 +905,16 @@ answer_build(const struct zoneset *zs, const struct msg_query *q, size_t limit, 
 	limit = effective_limit(q, limit, cap, tcp);
 	ctx_init(&c, zs, q, out, cap, limit);
 	zone_name_lower(q->qname, q->qname_len, lname);
+	c.lname = lname;
 
 	if (q->qclass == CLASS_CH)
 		return answer_chaos(&c, lname, meta);
 	if (q->qclass != CLASS_IN && q->qclass != CLASS_ANY) /* NSD: REFUSED, no question */
 		return answer_error(&c, base_flags(q), false, RCODE_REFUSED, EDE_NOT_SUPP, meta);
 	if (q->qtype == TYPE_AXFR) /* no zone transfers; NSD says NOTIMP over UDP */
-		return answer_error(&c, base_flags(q), true, RCODE_NOTIMP, 0, meta);
+		return answer_error(&c, base_flags(q), true, RCODE_NOTIMP, EDE_NONE, meta);
 	if (q->qtype == TYPE_IXFR)
-		return answer_error(&c, base_flags(q), true, RCODE_REFUSED, 0, meta);
+		return answer_error(&c, base_flags(q), true, RCODE_REFUSED, EDE_NONE, meta);
 
 	ce = tree_lookup(zs, lname, q->qname_len, &exact);
 	lookup_zone(&c, OWNER_QNAME, exact, ce);
@@ -761,7 +955,7 @@ answer_build(const struct zoneset *zs, const struct msg_query *q, size_t limit, 
 	set16(out + 10, (uint16_t)(counts[SEC_ADD_A] + counts[SEC_ADD_AAAA]));
 	if (q->edns) {
 		c.end = c.bufend;
-		put_opt(&c, c.rcode, 0);
+		put_opt(&c, c.rcode, c.ede, c.ede_text);
 		set16(out + 10, (uint16_t)(counts[SEC_ADD_A] + counts[SEC_ADD_AAAA] + 1));
 	}
 	ct_clear(c.ct);
@@ -813,7 +1007,7 @@ answer_empty(const struct zoneset *zs, const struct msg_query *q, uint16_t rcode
 		}
 	}
 	if (q->edns) {
-		put_opt(&c, rcode, 0);
+		put_opt(&c, rcode, EDE_NONE, NULL);
 		set16(out + 10, 1);
 	}
 	set16(out + 8, nscount);

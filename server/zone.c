@@ -1048,6 +1048,19 @@ build_node(struct zoneset *zs, uint32_t nd, const struct item *items, uint32_t *
 	for (size_t i = 0; i < ng; i++) {
 		struct zone *z;
 		const struct zrec *r;
+		if (g[i].type == TYPE_DNAME) {
+			z = zs->zones[g[i].zone];
+			r = &z->recs[g[i].rec];
+			zs->nodes[nd].flags |= NODE_DNAME;
+			if (g[i].count > 1) {
+				msg_name_to_str(zs->names + zs->nodes[nd].name, oname,
+				                sizeof(oname));
+				diag_add(d, DIAG_ERROR, z->files[r->file].path, r->line, NULL,
+				         "more than one DNAME record at %s", oname);
+				z->bad = true;
+			}
+			continue;
+		}
 		if (g[i].type != TYPE_CNAME)
 			continue;
 		z = zs->zones[g[i].zone];
@@ -1057,6 +1070,10 @@ build_node(struct zoneset *zs, uint32_t nd, const struct item *items, uint32_t *
 			if (j == i || g[j].zone != g[i].zone || g[j].type == TYPE_RRSIG ||
 			    g[j].type == TYPE_NSEC)
 				continue;
+			if (g[j].type == TYPE_DNAME)
+				diag_add(d, DIAG_ERROR, z->files[r->file].path, r->line, NULL,
+				         "DNAME and CNAME at the same name %s (DNAME at line %lu)",
+				         oname, (unsigned long)z->recs[g[j].rec].line);
 			diag_add(d, DIAG_ERROR, z->files[r->file].path, r->line, NULL,
 			         "CNAME and other data at %s (type %u at line %lu)", oname,
 			         g[j].type, (unsigned long)z->recs[g[j].rec].line);
@@ -1109,6 +1126,44 @@ build_soa_nx(struct zoneset *zs, uint32_t soa)
 		}
 	}
 	return off;
+}
+
+/* RFC 6672 2.3: a DNAME owner has no descendants in its zone. NSD refuses such a zone; so do
+   we, naming the DNAME and the first record (in file order) below it. Runs only when there are
+   DNAMEs; NODE_REPORTED marks the DNAMEs already reported and is cleared again. */
+#define NODE_REPORTED 0x80
+
+static void
+check_dname_below(struct zoneset *zs, const struct item *items, const uint32_t *recnode,
+                  size_t total, struct diag *d)
+{
+	char dname[1025], below[1025];
+
+	for (size_t k = 0; k < total; k++) {
+		uint32_t zi = items[k].zone;
+		for (uint32_t a = zs->nodes[recnode[k]].parent; a != NODE_NONE;
+		     a = zs->nodes[a].parent) {
+			struct zone *z = zs->zones[zi];
+			const struct zrec *r = &z->recs[items[k].rec];
+			if (!(zs->nodes[a].flags & NODE_DNAME) ||
+			    zone_rrset_find(zs, a, zi, TYPE_DNAME) == NULL)
+				continue;
+			if (!(zs->nodes[a].flags & NODE_REPORTED)) {
+				zs->nodes[a].flags |= NODE_REPORTED;
+				msg_name_to_str(zs->names + zs->nodes[a].name, dname,
+				                sizeof(dname));
+				msg_name_to_str(z->arena + r->owner, below, sizeof(below));
+				diag_add(
+				    d, DIAG_ERROR, z->files[r->file].path, r->line, NULL,
+				    "DNAME at %s has data below it (%s): not allowed (RFC 6672)",
+				    dname, below);
+			}
+			z->bad = true;
+			break;
+		}
+	}
+	for (uint32_t n = 0; n < zs->nnodes; n++)
+		zs->nodes[n].flags &= (uint8_t)~NODE_REPORTED;
 }
 
 /* Warn about NS targets inside a delegation that have no address in the zone. */
@@ -1277,6 +1332,12 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 		if ((nd->flags & NODE_EXISTS) && nd->parent != NODE_NONE && nd->namelen > 2 &&
 		    zs->names[nd->name] == 1 && zs->names[nd->name + 1] == '*')
 			zs->nodes[nd->parent].flags |= NODE_WILDKID;
+	}
+	for (uint32_t n = 0; n < zs->nnodes; n++) {
+		if (zs->nodes[n].flags & NODE_DNAME) {
+			check_dname_below(zs, items, recnode, total, d);
+			break;
+		}
 	}
 	for (size_t i = 0; i < zs->nzones; i++)
 		if (!dup[i])

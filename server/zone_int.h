@@ -13,6 +13,7 @@
 #define NODE_EXISTS  0x01       /* has data, or a descendant has (empty non-terminal) */
 #define NODE_WILDKID 0x02       /* has an existing "*" child */
 #define NODE_APEX    0x04       /* apex of a served zone */
+#define NODE_DNAME   0x08       /* has a DNAME RRset (RFC 6672) */
 
 #define TYPE_A      1
 #define TYPE_NS     2
@@ -23,6 +24,7 @@
 #define TYPE_TXT    16
 #define TYPE_AAAA   28
 #define TYPE_SRV    33
+#define TYPE_DNAME  39
 #define TYPE_OPT    41
 #define TYPE_DS     43
 #define TYPE_RRSIG  46

@@ -1090,3 +1090,148 @@ Test(answer, rdata_names_go_out_lower_cased_like_nsd)
 	diag_free(&d);
 	zoneset_free(zs);
 }
+
+/* DNAME (RFC 6672): answers NSD 4.6.1 gave for this zone, captured once, byte for byte. */
+static const char zone_dname[] =
+    "$ORIGIN dg.test.\n"
+    "$TTL 300\n"
+    "@ SOA ns1 hostmaster 9 3600 900 604800 60\n"
+    "@ NS ns1\n"
+    "ns1 A 192.0.2.1\n"
+    "red 600 DNAME target.dg.test.\n"
+    "a.target A 192.0.2.10\n"
+    "*.w.target A 192.0.2.12\n"
+    "self DNAME x.self.dg.test.\n"
+    "c CNAME a.b.red.dg.test.\n"
+    "out DNAME elsewhere.invalid.\n"
+    "long DNAME aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb."
+    "ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc.dg.test.\n";
+
+static const struct {
+	const char *what;  /* name/type/edns/do */
+	const char *query; /* request, hex */
+	const char *nsd;   /* NSD's answer, hex */
+} golden_dname[] = {
+    {"A.Red.dg.test/A/0/0", "12340100000100000000000001410352656402646704746573740000010001",
+     "12348500000100030001000101410352656402646704746573740000010001c00e0027000100000258001006"
+     "746172676574026467047465737400c00c0005000100000258000b016106746172676574c012c04700010001"
+     "0000012c0004c000020ac012000200010000012c0006036e7331c012c06e000100010000012c0004c0000201"},
+    {"x.w.red.dg.test/A/1/1",
+     "12340100000100000000000101780177037265640264670474657374000001000100002904d0000080000000",
+     "123485000001000300010002017801770372656402646704746573740000010001c010002700010000025800"
+     "1006746172676574026467047465737400c00c0005000100000258000d0178017706746172676574c014c049"
+     "000100010000012c0004c000020cc014000200010000012c0006036e7331c014c072000100010000012c0004"
+     "c000020100002904d0000080000000"},
+    {"nx.red.dg.test/A/1/0",
+     "123401000001000000000001026e78037265640264670474657374000001000100002904d0000000000000",
+     "123485030001000200010001026e780372656402646704746573740000010001c00f00270001000002580010"
+     "06746172676574026467047465737400c00c0005000100000258000c026e7806746172676574c013c0130006"
+     "00010000003c0027036e7331c0130a686f73746d6173746572c0130000000900000e100000038400093a8000"
+     "00003c00002904d0000000000000"},
+    {"red.dg.test/DNAME/0/0", "1234010000010000000000000372656402646704746573740000270001",
+     "1234850000010001000100010372656402646704746573740000270001c00c00270001000002580010067461"
+     "72676574026467047465737400c010000200010000012c0006036e7331c010c045000100010000012c0004c0"
+     "000201"},
+    {"a.red.dg.test/CNAME/0/0", "12340100000100000000000001610372656402646704746573740000050001",
+     "12348500000100020000000001610372656402646704746573740000050001c00e0027000100000258001006"
+     "746172676574026467047465737400c00c0005000100000258000b016106746172676574c012"},
+    {"a.self.dg.test/A/0/0", "12340100000100000000000001610473656c6602646704746573740000010001",
+     "12348500000100020000000001610473656c6602646704746573740000010001c00e002700010000012c0010"
+     "01780473656c66026467047465737400c00c000500010000012c000601610178c00e"},
+    {"c.dg.test/A/0/0", "123401000001000000000000016302646704746573740000010001",
+     "123485030001000300010000016302646704746573740000010001c00c000500010000012c000a0161016203"
+     "726564c00ec02b002700010000025800100674617267657402646704746573740001610162c02b0005000100"
+     "000258000d0161016206746172676574c00ec00e000600010000003c0027036e7331c00e0a686f73746d6173"
+     "746572c00e0000000900000e100000038400093a800000003c"},
+    {"www.out.dg.test/A/0/0", "12340100000100000000000003777777036f757402646704746573740000010001",
+     "12348500000100020000000003777777036f757402646704746573740000010001c010002700010000012c00"
+     "1309656c7365776865726507696e76616c696400c00c000500010000012c00170377777709656c7365776865"
+     "726507696e76616c696400"},
+    {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.long.dg.test/A/1/0",
+     "1234010000010000000000013f6161616161616161616161616161616161616161616161616161616161616161616"
+     "16161616161616161616161616161616161616161616161616161616161046c6f6e67026467047465737400000100"
+     "0100002904d0000000000000",
+     "1234850600010001000000013f61616161616161616161616161616161616161616161616161616161616161"
+     "6161616161616161616161616161616161616161616161616161616161616161046c6f6e6702646704746573"
+     "740000010001c04c002700010000012c00c93f61616161616161616161616161616161616161616161616161"
+     "61616161616161616161616161616161616161616161616161616161616161616161616161613f6262626262"
+     "6262626262626262626262626262626262626262626262626262626262626262626262626262626262626262"
+     "62626262626262626262626262623f6363636363636363636363636363636363636363636363636363636363"
+     "6363636363636363636363636363636363636363636363636363636363636363636302646704746573740000"
+     "002904d0000000000026000f00220000444e414d4520657870616e73696f6e20626563616d6520746f6f206c"
+     "61726765"},
+};
+
+Test(answer, dname_bytes_identical_to_nsd)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "dg.test.zone", zone_dname, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	for (size_t i = 0; i < sizeof(golden_dname) / sizeof(golden_dname[0]); i++) {
+		uint8_t q[512], want[4096], got[4096];
+		size_t ql = unhex(golden_dname[i].query, q), wl = unhex(golden_dname[i].nsd, want),
+		       gl;
+		struct msg_query mq;
+
+		cr_assert_eq(msg_parse_query(q, ql, &mq), MSG_OK);
+		gl = answer_build(zs, &mq, mq.edns ? mq.edns_size : 512, got, sizeof(got), NULL);
+		cr_assert_eq(gl, wl, "%s: %zu bytes, NSD %zu", golden_dname[i].what, gl, wl);
+		cr_assert(memcmp(got, want, wl) == 0, "%s: bytes differ from NSD",
+		          golden_dname[i].what);
+	}
+	diag_free(&d);
+	zoneset_free(zs);
+}
+
+Test(answer, dname_redirects_names_below_with_synthesized_cname)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+	struct res r;
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "dg.test.zone", zone_dname, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	ask(zs, "a.red.dg.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	cr_assert(ldns_pkt_aa(r.pkt));
+	cr_assert_eq(count(AN(&r)), 3);
+	cr_assert(has_rr(AN(&r), "red.dg.test. 600 IN DNAME target.dg.test."));
+	cr_assert(has_rr(AN(&r), "a.red.dg.test. 600 IN CNAME a.target.dg.test."),
+	          "synthesized CNAME carries the DNAME's TTL");
+	cr_assert(has_rr(AN(&r), "a.target.dg.test. 300 IN A 192.0.2.10"));
+	res_free(&r);
+	/* the owner itself is not redirected */
+	ask(zs, "red.dg.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	cr_assert_eq(count(AN(&r)), 0);
+	cr_assert_eq(ldns_rr_get_type(ldns_rr_list_rr(NS(&r), 0)), LDNS_RR_TYPE_SOA);
+	res_free(&r);
+	ask(zs, "red.dg.test.", LDNS_RR_TYPE_DNAME, &r);
+	cr_assert_eq(count(AN(&r)), 1);
+	res_free(&r);
+	/* substitute missing: NXDOMAIN with the SOA after the DNAME and the CNAME */
+	ask(zs, "nx.red.dg.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NXDOMAIN);
+	cr_assert_eq(count(AN(&r)), 2);
+	res_free(&r);
+	/* a DNAME whose target is below itself: the second expansion is a loop, the chain ends */
+	ask(zs, "a.self.dg.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+	cr_assert_eq(count(AN(&r)), 2);
+	cr_assert(has_rr(AN(&r), "a.self.dg.test. 300 IN CNAME a.x.self.dg.test."));
+	res_free(&r);
+	/* too long a substitute: YXDOMAIN, the DNAME alone */
+	ask(zs, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.long.dg.test.",
+	    LDNS_RR_TYPE_A, &r);
+	cr_assert_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_YXDOMAIN);
+	cr_assert_eq(count(AN(&r)), 1);
+	cr_assert_eq(ldns_rr_get_type(ldns_rr_list_rr(AN(&r), 0)), LDNS_RR_TYPE_DNAME);
+	res_free(&r);
+	diag_free(&d);
+	zoneset_free(zs);
+}

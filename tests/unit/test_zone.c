@@ -444,3 +444,54 @@ Test(zone, duplicate_records_are_kept_once_in_rrsets_of_any_size)
 	diag_free(&d);
 	zoneset_free(zs);
 }
+
+Test(zone, dname_zone_errors_like_nsd)
+{
+	static const char head[] = "$ORIGIN dn.test.\n$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\n"
+	                           "ns A 192.0.2.1\n";
+	static const struct {
+		char tail[128]; /* records after the head (line 6 on) */
+		unsigned line;  /* line of the error */
+		char text[64];  /* part of its message */
+	} cases[] = {
+	    {"x DNAME a.dn.test.\ny.x A 192.0.2.2\n", 7, "DNAME at x.dn.test. has data below it"},
+	    {"x DNAME a.dn.test.\nx CNAME b.dn.test.\n", 7, "DNAME and CNAME at the same name"},
+	    {"x DNAME a.dn.test.\nx DNAME b.dn.test.\n", 6, "more than one DNAME record"},
+	    {"@ DNAME other.test.\n", 5, "DNAME at dn.test. has data below it (ns.dn.test.)"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct zoneset *zs = zoneset_new();
+		struct diag d;
+		char text[1024];
+
+		snprintf(text, sizeof(text), "%s%s", head, cases[i].tail);
+		diag_init(&d);
+		cr_assert_eq(zoneset_add_text(zs, "dn.zone", text, &d), 0);
+		cr_assert_neq(zoneset_finish(zs, &d), 0, "case %zu served", i);
+		if (!has_diag(&d, DIAG_ERROR, "dn.zone", cases[i].line, cases[i].text))
+			dump(&d);
+		cr_assert(has_diag(&d, DIAG_ERROR, "dn.zone", cases[i].line, cases[i].text),
+		          "case %zu", i);
+		diag_free(&d);
+		zoneset_free(zs);
+	}
+}
+
+Test(zone, dname_alone_and_dname_beside_ns_load)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "dn.zone",
+	                              "$ORIGIN dn.test.\n$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\n"
+	                              "ns A 192.0.2.1\nx DNAME a.dn.test.\nx A 192.0.2.2\n"
+	                              "cut NS ns.other.test.\ncut DNAME a.dn.test.\n",
+	                              &d),
+	             0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	cr_assert_eq(d.errors, 0);
+	diag_free(&d);
+	zoneset_free(zs);
+}
