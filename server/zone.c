@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <libzscanner/scanner.h>
@@ -195,6 +196,18 @@ struct loadctx {
 	uint16_t last_fidx;     /* its index in z->files */
 	uint32_t last_owner;    /* arena offset of the last owner stored */
 	size_t last_owner_len;  /* its length, 0 when none */
+	struct suspect *sus;    /* records to check for over-long strings; owned */
+	size_t nsus;            /* entries used */
+	size_t capsus;          /* entries allocated */
+};
+
+/* A TXT or SPF record whose rdata holds a 255-byte string followed by another: libzscanner
+   splits a string longer than 255 characters that way without a word (inside text arrays,
+   with no switch to turn it off), while NSD refuses the zone. Such records are looked at again
+   in the text once the file is read (check_long_text). */
+struct suspect {
+	uint16_t file; /* index into the zone's files */
+	uint32_t line; /* line the scanner reported for the record (its last) */
 };
 
 static void
@@ -349,6 +362,41 @@ rdata_lower_names(uint16_t type, uint8_t *rd, size_t len)
 	}
 }
 
+/* Does this TXT/SPF rdata hold a 255-byte string followed by another one? */
+static bool
+text_may_be_split(uint16_t type, const uint8_t *rd, size_t len)
+{
+	size_t p = 0;
+
+	if (type != TYPE_TXT && type != 99 /* SPF */)
+		return false;
+	while (p < len) {
+		size_t l = rd[p];
+		if (l == 255 && p + 1 + l < len)
+			return true;
+		p += l + 1;
+	}
+	return false;
+}
+
+static void
+add_suspect(struct loadctx *c, uint16_t file, uint32_t line)
+{
+	if (c->nsus == c->capsus) {
+		size_t nc = c->capsus ? c->capsus * 2 : 16;
+		struct suspect *ns = realloc(c->sus, nc * sizeof(*ns));
+		if (ns == NULL) {
+			c->oom = true;
+			return;
+		}
+		c->sus = ns;
+		c->capsus = nc;
+	}
+	c->sus[c->nsus].file = file;
+	c->sus[c->nsus].line = line;
+	c->nsus++;
+}
+
 static void
 load_record_cb(zs_scanner_t *s)
 {
@@ -409,6 +457,8 @@ load_record_cb(zs_scanner_t *s)
 	r->skip = 0;
 	r->pad = 0;
 	z->nrecs++;
+	if (text_may_be_split(r->type, z->arena + r->rdata, r->rdlen))
+		add_suspect(c, r->file, r->line);
 }
 
 /* First pass: find the origin. */
@@ -547,6 +597,162 @@ shrink(void **p, size_t used, size_t *cap, size_t sz)
 	}
 }
 
+/* Is the token (len bytes) a class or a TTL, the fields between owner and type? */
+static bool
+is_class_or_ttl(const char *t, size_t len)
+{
+	static const char *const classes[] = {"IN", "CH", "HS", "CS", "NONE", "ANY"};
+
+	if (len > 0 && isdigit((unsigned char)t[0]))
+		return true;
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		if (strlen(classes[i]) == len && strncasecmp(t, classes[i], len) == 0)
+			return true;
+	return len > 5 && strncasecmp(t, "CLASS", 5) == 0;
+}
+
+static bool
+is_text_type(const char *t, size_t len)
+{
+	return (len == 3 && strncasecmp(t, "TXT", 3) == 0) ||
+	       (len == 3 && strncasecmp(t, "SPF", 3) == 0) ||
+	       (len == 6 && strncasecmp(t, "TYPE16", 6) == 0) ||
+	       (len == 6 && strncasecmp(t, "TYPE99", 6) == 0);
+}
+
+/* Look at the text of the suspect records of file f (buf, len): a TXT/SPF character-string
+   of more than 255 characters (escapes counted as the one character they stand for) is an
+   error at the record's first line, as NSD reports it. Reads records as RFC 1035 5.1 writes
+   them: comments, quotes, escapes, parentheses; directives are skipped. */
+static void
+check_long_text(struct loadctx *c, uint16_t f, const char *buf, size_t len)
+{
+	const char *path = c->z->files[f].path;
+	size_t p = 0, si = 0;
+	unsigned long line = 1;
+
+	while (p < len) {
+		unsigned long start = 0, end;
+		bool lead = buf[p] == ' ' || buf[p] == '\t', skip = false, text = false;
+		bool toolong = false;
+		int depth = 0, field = lead ? 1 : 0; /* 0 owner, 1 class/TTL/type, 2 rdata */
+		size_t ntok = 0;
+
+		for (;;) {
+			const char *t;
+			size_t tlen, dec = 0;
+
+			while (p < len && (buf[p] == ' ' || buf[p] == '\t' || buf[p] == '\r'))
+				p++;
+			if (p >= len)
+				break;
+			if (buf[p] == ';') {
+				while (p < len && buf[p] != '\n')
+					p++;
+				continue;
+			}
+			if (buf[p] == '\n') {
+				p++;
+				if (depth == 0)
+					break;
+				line++;
+				continue;
+			}
+			if (buf[p] == '(' || buf[p] == ')') {
+				depth += buf[p] == '(' ? 1 : (depth > 0 ? -1 : 0);
+				p++;
+				continue;
+			}
+			t = buf + p;
+			if (buf[p] == '"') {
+				for (p++; p < len && buf[p] != '"'; dec++) {
+					if (buf[p] == '\\' && p + 1 < len)
+						p += isdigit((unsigned char)buf[p + 1]) ? 4 : 2;
+					else if (buf[p++] == '\n')
+						line++;
+				}
+				p = p < len ? p + 1 : len;
+			} else {
+				while (p < len && strchr(" \t\r\n;()\"", buf[p]) == NULL) {
+					p += buf[p] == '\\' && p + 1 < len
+					         ? (isdigit((unsigned char)buf[p + 1]) ? 4 : 2)
+					         : 1;
+					dec++;
+				}
+			}
+			p = p > len ? len : p;
+			tlen = (size_t)(buf + p - t);
+			if (ntok++ == 0) {
+				start = line;
+				skip = t[0] == '$';
+			}
+			if (skip || field == 0) {
+				field = 1;
+			} else if (field == 1 && !is_class_or_ttl(t, tlen)) {
+				text = is_text_type(t, tlen);
+				field = 2;
+			} else if (field == 2 && text) {
+				if (dec == 2 && tlen == 2 && t[0] == '\\' && t[1] == '#')
+					text = false; /* RFC 3597 form: hex, not text */
+				else if (dec > 255)
+					toolong = true;
+			}
+		}
+		end = line++;
+		if (ntok == 0 || skip)
+			continue;
+		while (si < c->nsus && (c->sus[si].file != f || c->sus[si].line < start))
+			si++;
+		if (toolong && si < c->nsus && c->sus[si].line <= end) {
+			c->errors++;
+			diag_add(c->d, DIAG_ERROR, path, start, NULL,
+			         "text string is longer than 255 characters, try splitting it into "
+			         "multiple parts");
+		}
+	}
+}
+
+/* Check the suspect records of every file read (text: the zone text given for file 0). */
+static void
+check_suspects(struct loadctx *c, const char *text, size_t textlen)
+{
+	for (uint16_t f = 0; f < c->z->nfiles; f++) {
+		char *buf = NULL;
+		size_t len = 0, k;
+		bool any = false;
+
+		for (k = 0; k < c->nsus && !any; k++)
+			any = c->sus[k].file == f;
+		if (!any)
+			continue;
+		if (f == 0 && text != NULL) {
+			check_long_text(c, f, text, textlen);
+			continue;
+		}
+		{
+			FILE *fp = fopen(c->z->files[f].path, "r");
+			if (fp != NULL) {
+				size_t cap = 0, n;
+				do {
+					char *nb;
+					if (len == cap) {
+						cap = cap ? cap * 2 : 65536;
+						if ((nb = realloc(buf, cap)) == NULL)
+							break;
+						buf = nb;
+					}
+					n = fread(buf + len, 1, cap - len, fp);
+					len += n;
+				} while (n > 0);
+				fclose(fp);
+			}
+		}
+		if (buf != NULL)
+			check_long_text(c, f, buf, len);
+		free(buf);
+	}
+}
+
 static int
 zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag *d)
 {
@@ -604,6 +810,10 @@ zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag 
 	zs_deinit(s);
 	free(s);
 	s = NULL;
+	if (c.nsus > 0 && !c.oom)
+		check_suspects(&c, text, textlen);
+	free(c.sus);
+	c.sus = NULL;
 	if (c.oom)
 		goto oom;
 	if (c.errors > 0)

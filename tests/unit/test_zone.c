@@ -12,6 +12,7 @@
 #include "server/answer.h"
 #include "server/msg.h"
 #include "server/zone.h"
+#include "tests/support/support.h"
 
 static const char good[] = "$ORIGIN example.test.\n"
                            "$TTL 300\n"
@@ -492,6 +493,87 @@ Test(zone, dname_alone_and_dname_beside_ns_load)
 	             0);
 	cr_assert_eq(zoneset_finish(zs, &d), 0);
 	cr_assert_eq(d.errors, 0);
+	diag_free(&d);
+	zoneset_free(zs);
+}
+
+/* A zone text whose TXT records are s1..s5 and a 255-character string made of c. */
+static char *
+long_text_zone(void)
+{
+	char s255[256], s256[257], *text = malloc(8192);
+	int n;
+
+	memset(s255, 'a', 255);
+	s255[255] = '\0';
+	memset(s256, 'b', 256);
+	s256[256] = '\0';
+	cr_assert_not_null(text);
+	n = snprintf(text, 8192,
+	             "$ORIGIN lt.test.\n$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\n" /* 1-4 */
+	             "ns A 192.0.2.1\n"                                             /* 5 */
+	             "ok TXT \"%s\" \"x\" ; \"%s\"\n"                               /* 6 */
+	             "gen TXT \\# 3 02 6162\n"                                      /* 7 */
+	             "quoted TXT \"%s\"\n"                                          /* 8 */
+	             "multi TXT ( \"x\"\n"                                          /* 9 */
+	             "  \"%s\" )\n"                                                 /* 10 */
+	             "bare SPF %s\n"                                                /* 11 */
+	             "esc TXT \"\\\"%s\"\n",                                        /* 12 */
+	             s255, s256, s256, s256, s256, s255);
+	cr_assert_lt(n, 8192);
+	return text;
+}
+
+Test(zone, text_strings_over_255_characters_are_errors_like_nsd)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+	char *text = long_text_zone();
+
+	diag_init(&d);
+	cr_assert_neq(zoneset_add_text(zs, "lt.zone", text, &d), 0);
+	if (d.errors != 4)
+		dump(&d);
+	cr_assert_eq(d.errors, 4, "a 255-character string, a comment and \\# data are fine");
+	cr_assert(has_diag(&d, DIAG_ERROR, "lt.zone", 8, "longer than 255 characters"));
+	cr_assert(has_diag(&d, DIAG_ERROR, "lt.zone", 9, "longer than 255 characters"),
+	          "multi-line record: its first line, as NSD");
+	cr_assert(has_diag(&d, DIAG_ERROR, "lt.zone", 11, "longer than 255 characters"));
+	cr_assert(has_diag(&d, DIAG_ERROR, "lt.zone", 12, "longer than 255 characters"),
+	          "an escape is one character");
+	free(text);
+	diag_free(&d);
+	zoneset_free(zs);
+}
+
+Test(zone, text_string_over_255_characters_in_an_included_file)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+	char dir[512], zpath[600], ipath[600], s256[257];
+	FILE *f;
+
+	memset(s256, 'c', 256);
+	s256[256] = '\0';
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(zpath, sizeof(zpath), "%s/inc.test.zone", dir);
+	snprintf(ipath, sizeof(ipath), "%s/part.inc", dir);
+	f = fopen(ipath, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "; included\nt TXT \"x\" \"%s\"\n", s256);
+	fclose(f);
+	f = fopen(zpath, "w");
+	cr_assert_not_null(f);
+	fprintf(f,
+	        "$ORIGIN inc.test.\n$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\n"
+	        "ns A 192.0.2.1\n$INCLUDE %s\n",
+	        ipath);
+	fclose(f);
+	diag_init(&d);
+	cr_assert_neq(zoneset_add_file(zs, zpath, &d), 0);
+	if (!has_diag(&d, DIAG_ERROR, ipath, 2, "longer than 255 characters"))
+		dump(&d);
+	cr_assert(has_diag(&d, DIAG_ERROR, ipath, 2, "longer than 255 characters"));
 	diag_free(&d);
 	zoneset_free(zs);
 }
