@@ -30,7 +30,7 @@
 #define MAX_PTR_OFFSET 16383  /* compression pointers are 14 bits */
 
 /* Sections in encoding order, as NSD splits them. */
-enum sec { SEC_ANSWER, SEC_AUTH, SEC_OPTAUTH, SEC_ADD_A, SEC_ADD_AAAA, SEC_COUNT };
+enum sec { SEC_ANSWER, SEC_AUTH, SEC_OPTAUTH, SEC_ADD_A, SEC_ADD_AAAA, SEC_ADD_OTHER, SEC_COUNT };
 
 #define OWNER_QNAME (NODE_NONE - 1) /* owner is the query name as asked (pointer to 12) */
 #define MAX_RRSETS  10240           /* NSD's MAXRRSPP */
@@ -401,7 +401,8 @@ wildcard_child(const struct zoneset *zs, uint32_t n)
 	                      zone_name_hash(name, (size_t)nd->namelen + 2));
 }
 
-/* A/AAAA for the names an NS, MX or SRV RRset points at, from the current zone. */
+/* A/AAAA for the names an NS, MX, SRV, KX or RT RRset points at, from the current zone (RT:
+   also X25 and ISDN, as NSD does). */
 static void
 add_additional(struct actx *c, const struct rrset *rs, bool allow_glue)
 {
@@ -439,6 +440,12 @@ add_additional(struct actx *c, const struct rrset *rs, bool allow_glue)
 			add_set(c, SEC_ADD_A, target, a);
 		if ((a = zone_rrset_find(zs, data, c->zone, TYPE_AAAA)) != NULL)
 			add_set(c, SEC_ADD_AAAA, target, a);
+		if (rs->type == TYPE_RT) {
+			if ((a = zone_rrset_find(zs, data, c->zone, TYPE_X25)) != NULL)
+				add_set(c, SEC_ADD_OTHER, target, a);
+			if ((a = zone_rrset_find(zs, data, c->zone, TYPE_ISDN)) != NULL)
+				add_set(c, SEC_ADD_OTHER, target, a);
+		}
 	next:
 		rr += 11 + (size_t)nref * RR_REF_SIZE + rdlen;
 	}
@@ -456,6 +463,8 @@ add_rrset(struct actx *c, enum sec section, uint32_t owner, const struct rrset *
 		break;
 	case TYPE_MX:
 	case TYPE_SRV:
+	case TYPE_KX:
+	case TYPE_RT:
 		add_additional(c, rs, false);
 		break;
 	default:
@@ -749,7 +758,8 @@ put_opt(struct actx *c, uint16_t rcode, uint16_t ede, const char *text)
 		set16(o + 13, (uint16_t)(2 + tlen));
 		set16(o + 15, ede);
 		put(c, o, OPT_LEN + EDE_LEN);
-		put(c, text, tlen);
+		if (tlen > 0)
+			put(c, text, tlen);
 	} else {
 		put(c, o, OPT_LEN);
 	}
@@ -952,11 +962,13 @@ answer_build(const struct zoneset *zs, const struct msg_query *q, size_t limit, 
 	set16(out + 2, flags);
 	set16(out + 6, counts[SEC_ANSWER]);
 	set16(out + 8, (uint16_t)(counts[SEC_AUTH] + counts[SEC_OPTAUTH]));
-	set16(out + 10, (uint16_t)(counts[SEC_ADD_A] + counts[SEC_ADD_AAAA]));
+	set16(out + 10,
+	      (uint16_t)(counts[SEC_ADD_A] + counts[SEC_ADD_AAAA] + counts[SEC_ADD_OTHER]));
 	if (q->edns) {
 		c.end = c.bufend;
 		put_opt(&c, c.rcode, c.ede, c.ede_text);
-		set16(out + 10, (uint16_t)(counts[SEC_ADD_A] + counts[SEC_ADD_AAAA] + 1));
+		set16(out + 10, (uint16_t)(counts[SEC_ADD_A] + counts[SEC_ADD_AAAA] +
+		                           counts[SEC_ADD_OTHER] + 1));
 	}
 	ct_clear(c.ct);
 	if (c.overflow)
