@@ -993,8 +993,41 @@ rdata_refs(uint16_t type, const uint8_t *rd, size_t len, struct rr_ref *refs)
 	case 15: /* MX */
 		off[n++] = 2;
 		break;
-	case 33: /* SRV: not compressed, looked up for the additional section */
+	/* The names NSD keeps in its domain table without compressing them: in the tree too (for
+	   the additional section of SRV, KX and RT, and so the tree holds the names NSD's does). */
+	case 33: /* SRV */
 		off[n++] = 6;
+		compress = 0;
+		break;
+	case 30: /* NXT */
+	case 39: /* DNAME */
+		off[n++] = 0;
+		compress = 0;
+		break;
+	case 17: /* RP */
+		off[n++] = 0;
+		off[n++] = SIZE_MAX;
+		compress = 0;
+		break;
+	case 18:  /* AFSDB */
+	case 21:  /* RT */
+	case 36:  /* KX */
+	case 64:  /* SVCB */
+	case 65:  /* HTTPS */
+	case 107: /* LP */
+		off[n++] = 2;
+		compress = 0;
+		break;
+	case 26: /* PX */
+		off[n++] = 2;
+		off[n++] = SIZE_MAX;
+		compress = 0;
+		break;
+	case 35: /* NAPTR: order, preference, three strings, replacement */
+		off[0] = 4;
+		for (int i = 0; i < 3 && off[0] < len; i++)
+			off[0] += (size_t)rd[off[0]] + 1;
+		n = 1;
 		compress = 0;
 		break;
 	default:

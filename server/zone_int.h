@@ -22,8 +22,12 @@
 #define TYPE_PTR    12
 #define TYPE_MX     15
 #define TYPE_TXT    16
+#define TYPE_X25    19
+#define TYPE_ISDN   20
+#define TYPE_RT     21
 #define TYPE_AAAA   28
 #define TYPE_SRV    33
+#define TYPE_KX     36
 #define TYPE_DNAME  39
 #define TYPE_OPT    41
 #define TYPE_DS     43

@@ -1235,3 +1235,31 @@ Test(answer, dname_redirects_names_below_with_synthesized_cname)
 	diag_free(&d);
 	zoneset_free(zs);
 }
+
+Test(answer, kx_and_rt_targets_get_addresses_in_additional_like_nsd)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+	struct res r;
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "kx.test.zone",
+	                              "$ORIGIN kx.test.\n@ SOA ns1 hm 1 2 3 4 5\n@ NS ns1\n"
+	                              "ns1 A 192.0.2.1\nkx KX 10 kxhost\nkxhost A 192.0.2.5\n"
+	                              "kxhost AAAA 2001:db8::5\nrt RT 10 rthost\n"
+	                              "rthost A 192.0.2.6\n",
+	                              &d),
+	             0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	ask(zs, "kx.kx.test.", LDNS_RR_TYPE_KX, &r);
+	cr_assert(has_rr(AN(&r), "kx.kx.test. 3600 IN KX 10 kxhost.kx.test."),
+	          "no $TTL: 3600, as NSD");
+	cr_assert(has_rr(AR(&r), "kxhost.kx.test. 3600 IN A 192.0.2.5"));
+	cr_assert(has_rr(AR(&r), "kxhost.kx.test. 3600 IN AAAA 2001:db8::5"));
+	res_free(&r);
+	ask(zs, "rt.kx.test.", LDNS_RR_TYPE_RT, &r);
+	cr_assert(has_rr(AR(&r), "rthost.kx.test. 3600 IN A 192.0.2.6"));
+	res_free(&r);
+	diag_free(&d);
+	zoneset_free(zs);
+}
