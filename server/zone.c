@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <ldns/ldns.h>
 #include <libzscanner/scanner.h>
 
 #define DEFAULT_TTL     3600
@@ -185,6 +186,14 @@ zone_rrset_find(const struct zoneset *zs, uint32_t n, uint32_t z, uint16_t type)
 }
 
 /* ---- reading zone files --------------------------------------------------------------- */
+
+/* The zone file syntax is libzscanner's; where it and NSD 4.6 could differ on a valid zone we
+   checked NSD: $ORIGIN, $TTL and $INCLUDE behave alike; without $TTL both give 3600; the class
+   may be left out; RFC 3597 "\# len hex" data and escaped dots/spaces in names load the same.
+   $GENERATE is refused by both (NSD: unknown directive; zscanner: invalid directive), so we
+   leave it refused rather than expand it. Left as they are: the obsolete MB, MG, MR and PX
+   types, which zscanner does not know (an error here, a warning in NSD). What zscanner accepts
+   and NSD refuses is caught after reading: strings over 255 characters (check_suspects). */
 
 struct loadctx {
 	struct zone *z;         /* zone being filled */
@@ -1113,7 +1122,7 @@ find_duplicates(const struct zone *z, const struct item *items, const uint32_t *
    the rrset, 0 on failure. */
 static uint32_t
 build_rrset(struct zoneset *zs, uint32_t nd, const struct item *items, const uint32_t *idx,
-            size_t n, bool *dup, uint32_t *tail)
+            size_t n, bool *dup, uint32_t *tail, struct diag *d)
 {
 	const struct zone *z = zs->zones[items[idx[0]].zone];
 	size_t need = sizeof(struct rrset) + 3;
@@ -1137,6 +1146,15 @@ build_rrset(struct zoneset *zs, uint32_t nd, const struct item *items, const uin
 
 		if (nref < 0)
 			nref = 0;
+		/* NSD keeps each record's TTL and warns, duplicates included */
+		if (r->ttl != z->recs[items[idx[0]].rec].ttl) {
+			char oname[1025], *tname = ldns_rr_type2str((ldns_rr_type)r->type);
+			msg_name_to_str(z->arena + r->owner, oname, sizeof(oname));
+			diag_add(d, DIAG_WARNING, z->files[r->file].path, r->line, NULL,
+			         "%s TTL %u does not match the TTL %u of the %s RRset", oname,
+			         r->ttl, z->recs[items[idx[0]].rec].ttl, tname ? tname : "?");
+			free(tname);
+		}
 		if (dup[i] || count == UINT16_MAX)
 			continue;
 		for (int k = 0; k < nref; k++) {
@@ -1284,7 +1302,7 @@ build_node(struct zoneset *zs, uint32_t nd, const struct item *items, uint32_t *
 			g[ng].count = m;
 			ng++;
 		}
-		if (build_rrset(zs, nd, items, scratch, m, dupflags, &tail) == 0)
+		if (build_rrset(zs, nd, items, scratch, m, dupflags, &tail, d) == 0)
 			return -1;
 		done += m;
 	}
