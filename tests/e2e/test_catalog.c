@@ -392,15 +392,10 @@ Test(e2e_catalog, every_scenario_gives_its_expected_result, .timeout = 300)
 	static char report[1 << 16];
 	size_t n = cat_read(v, CAT_MAX), good = 0;
 	char zones[4096];
-	const char *args[3];
 	struct testsrv s;
 
 	snprintf(zones, sizeof(zones), "%s", test_src("zones"));
-	args[0] = "-z";
-	args[1] = zones;
-	args[2] = NULL;
-	cr_assert_eq(testsrv_start(&s, args), 0, "mxlabd did not start on zones/: %s",
-	             testsrv_stderr(&s));
+	testsrv_start_dir(&s, zones, NULL);
 	report[0] = '\0';
 	for (size_t i = 0; i < n; i++)
 		if (run_scenario(&v[i], s.port, report, sizeof(report)))

@@ -46,20 +46,11 @@ stop_srv(void)
 static void
 start_with(const char *faults, const char *const extra[])
 {
-	const char *args[32];
-	size_t n = 0;
-
 	test_tmpdir(srvdir, sizeof(srvdir));
 	test_write(srvdir, "example.test.zone", zone_text);
 	if (faults)
 		test_write(srvdir, "faults.conf", faults);
-	args[n++] = "-z";
-	args[n++] = srvdir;
-	for (size_t i = 0; extra && extra[i] && n < 30; i++)
-		args[n++] = extra[i];
-	args[n] = NULL;
-	if (testsrv_start(&srv, args) != 0)
-		cr_assert_fail("mxlabd did not start: %s", testsrv_stderr(&srv));
+	testsrv_start_dir(&srv, srvdir, extra);
 }
 
 static ldns_pkt *
@@ -75,24 +66,6 @@ q_tcp(const char *name, ldns_rr_type t)
 }
 
 /* ---- raw sockets */
-
-/* A query in wire form; returns its length. */
-static size_t
-make_query(uint8_t *out, size_t cap, const char *name, ldns_rr_type t, uint16_t id)
-{
-	ldns_pkt *p = ldns_pkt_query_new(ldns_dname_new_frm_str(name), t, LDNS_RR_CLASS_IN, 0);
-	uint8_t *w = NULL;
-	size_t len = 0;
-
-	cr_assert_not_null(p);
-	ldns_pkt_set_id(p, id);
-	cr_assert_eq(ldns_pkt2wire(&w, p, &len), LDNS_STATUS_OK);
-	cr_assert_leq(len, cap);
-	memcpy(out, w, len);
-	free(w);
-	ldns_pkt_free(p);
-	return len;
-}
 
 static socklen_t
 sa_fill(struct sockaddr_storage *ss, const char *addr, int port)
@@ -335,7 +308,7 @@ Test(e2e_faults, badid_answer_has_another_id, .fini = stop_srv)
 	ldns_pkt *p = NULL;
 
 	start_with("www.example.test. A badid\n", NULL);
-	qlen = make_query(q, sizeof(q), "www.example.test.", LDNS_RR_TYPE_A, 0x4242);
+	qlen = test_make_query("www.example.test.", LDNS_RR_TYPE_A, 0x4242, q, sizeof(q));
 	alen = raw_udp(NULL, "127.0.0.1", q, qlen, a, sizeof(a), 2000);
 	cr_assert_gt(alen, 12, "no answer");
 	cr_assert_eq(ldns_wire2pkt(&p, a, alen), LDNS_STATUS_OK);
@@ -362,7 +335,7 @@ static void
 faulty_then_correct(const char *rule, struct exchange *x)
 {
 	start_with(rule, NULL);
-	x->qlen = make_query(x->q, sizeof(x->q), "example.test.", LDNS_RR_TYPE_MX, 0x1357);
+	x->qlen = test_make_query("example.test.", LDNS_RR_TYPE_MX, 0x1357, x->q, sizeof(x->q));
 	x->badlen = raw_udp(NULL, "127.0.0.1", x->q, x->qlen, x->bad, sizeof(x->bad), 2000);
 	x->goodlen = raw_udp(NULL, "127.0.0.1", x->q, x->qlen, x->good, sizeof(x->good), 2000);
 	cr_assert_gt(x->badlen, 0, "no faulty answer");
@@ -422,7 +395,7 @@ Test(e2e_faults, tcp_close_closes_the_connection, .fini = stop_srv)
 	ldns_pkt *p;
 
 	start_with("www.example.test. A tcp-close\n", NULL);
-	qlen = make_query(q, sizeof(q), "www.example.test.", LDNS_RR_TYPE_A, 77);
+	qlen = test_make_query("www.example.test.", LDNS_RR_TYPE_A, 77, q, sizeof(q));
 	cr_expect_eq(raw_tcp(q, qlen, a, sizeof(a), &alen, 2000), TCP_CLOSED);
 	cr_expect_eq(alen, 0);
 	/* UDP is never closed: it gets the answer */
@@ -431,7 +404,7 @@ Test(e2e_faults, tcp_close_closes_the_connection, .fini = stop_srv)
 	cr_expect_eq(p ? ldns_pkt_ancount(p) : 0, 1);
 	ldns_pkt_free(p);
 	/* other names over TCP are answered */
-	qlen = make_query(q, sizeof(q), "fast.example.test.", LDNS_RR_TYPE_A, 78);
+	qlen = test_make_query("fast.example.test.", LDNS_RR_TYPE_A, 78, q, sizeof(q));
 	cr_expect_eq(raw_tcp(q, qlen, a, sizeof(a), &alen, 2000), TCP_REPLY);
 }
 
@@ -532,7 +505,7 @@ static int
 raw_rcode(const char *src, const char *dst)
 {
 	uint8_t q[512], a[4096];
-	size_t qlen = make_query(q, sizeof(q), "www.example.test.", LDNS_RR_TYPE_A, 99);
+	size_t qlen = test_make_query("www.example.test.", LDNS_RR_TYPE_A, 99, q, sizeof(q));
 	size_t alen = raw_udp(src, dst, q, qlen, a, sizeof(a), 2000);
 
 	return alen >= 4 ? a[3] & 0x0f : -1;
@@ -572,8 +545,8 @@ Test(e2e_faults, delayed_queries_do_not_hold_up_others, .fini = stop_srv)
 	double worst_fast = 0, deadline;
 
 	start_with("slow.example.test. A delay=200\n", NULL);
-	qlen[0] = make_query(qs[0], sizeof(qs[0]), "fast.example.test.", LDNS_RR_TYPE_A, 0);
-	qlen[1] = make_query(qs[1], sizeof(qs[1]), "slow.example.test.", LDNS_RR_TYPE_A, 0);
+	qlen[0] = test_make_query("fast.example.test.", LDNS_RR_TYPE_A, 0, qs[0], sizeof(qs[0]));
+	qlen[1] = test_make_query("slow.example.test.", LDNS_RR_TYPE_A, 0, qs[1], sizeof(qs[1]));
 	tolen = sa_fill(&to, "127.0.0.1", srv.port);
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	cr_assert_geq(fd, 0);

@@ -111,8 +111,6 @@ write_big_zone(void)
 static void
 setup(void)
 {
-	const char *args[] = {"-z", dir, NULL};
-
 	/* Criterion's worker variable must not reach mxlabd: a program that happens to link
 	   libcriterion (the ASan build) would take itself for a test worker and abort. */
 	unsetenv("BXFI_MAP");
@@ -123,8 +121,7 @@ setup(void)
 	test_write(dir, "rev6.zone", rev6_zone);
 	test_write(dir, "faults.conf", faults);
 	write_big_zone();
-	cr_assert_eq(testsrv_start(&srv, args), 0, "mxlabd did not start: %s",
-	             testsrv_stderr(&srv));
+	testsrv_start_dir(&srv, dir, NULL);
 	snprintf(server_spec, sizeof(server_spec), "127.0.0.1@%d", srv.port);
 }
 

@@ -51,13 +51,6 @@ write_zone_with_big(const char *dir, const char *name, const char *www_addr)
 	test_write(dir, name, text);
 }
 
-static void
-start_or_fail(struct testsrv *s, const char *const args[])
-{
-	if (testsrv_start(s, args) != 0)
-		cr_assert_fail("mxlabd did not start: %s", testsrv_stderr(s));
-}
-
 /* Start mxlabd on a fresh directory holding example.test.zone (and faults.conf if given). */
 static void
 start_example(struct testsrv *s, char *dir, size_t dirlen, const char *faults)
@@ -66,8 +59,18 @@ start_example(struct testsrv *s, char *dir, size_t dirlen, const char *faults)
 	write_zone_with_big(dir, "example.test.zone", "192.0.2.1");
 	if (faults)
 		test_write(dir, "faults.conf", faults);
-	const char *args[] = {"-z", dir, NULL};
-	start_or_fail(s, args);
+	testsrv_start_dir(s, dir, NULL);
+}
+
+/* Wire form of a query with its 2-byte TCP length in front; returns the framed length. */
+static size_t
+frame_query(const char *name, uint16_t id, uint8_t *out, size_t cap)
+{
+	size_t len = test_make_query(name, LDNS_RR_TYPE_A, id, out + 2, cap - 2);
+
+	out[0] = (uint8_t)(len >> 8);
+	out[1] = (uint8_t)len;
+	return len + 2;
 }
 
 static char *
@@ -97,25 +100,6 @@ expect_a(int port, const char *name, bool tcp, const char *addr)
 	cr_expect_str_eq(got, addr);
 	free(got);
 	ldns_pkt_free(p);
-}
-
-/* Wire form of a query for name/type with the given id (no EDNS, RD clear). */
-static size_t
-make_query(const char *name, ldns_rr_type type, uint16_t id, uint8_t *out, size_t cap)
-{
-	ldns_pkt *p = NULL;
-	uint8_t *wire = NULL;
-	size_t len = 0;
-
-	cr_assert_eq(ldns_pkt_query_new_frm_str(&p, name, type, LDNS_RR_CLASS_IN, 0),
-	             LDNS_STATUS_OK);
-	ldns_pkt_set_id(p, id);
-	cr_assert_eq(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
-	cr_assert(len <= cap);
-	memcpy(out, wire, len);
-	free(wire);
-	ldns_pkt_free(p);
-	return len;
 }
 
 static int
@@ -213,8 +197,8 @@ Test(e2e_server, answers_over_ipv6_loopback)
 	int probe = socket(AF_INET6, SOCK_DGRAM, 0);
 	struct testsrv s;
 	char dir[256];
-	uint8_t q[512], r[4096];
-	size_t qlen;
+	uint8_t framed[514], r[4096], *q = framed + 2;
+	size_t flen, qlen;
 	ssize_t n;
 	ldns_pkt *p = NULL;
 
@@ -225,7 +209,8 @@ Test(e2e_server, answers_over_ipv6_loopback)
 	}
 	close(probe);
 	start_example(&s, dir, sizeof(dir), NULL);
-	qlen = make_query("www.example.test.", LDNS_RR_TYPE_A, 4242, q, sizeof(q));
+	flen = frame_query("www.example.test.", 4242, framed, sizeof(framed));
+	qlen = flen - 2;
 
 	/* UDP over ::1 */
 	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
@@ -245,9 +230,7 @@ Test(e2e_server, answers_over_ipv6_loopback)
 	/* TCP over ::1 */
 	fd = socket(AF_INET6, SOCK_STREAM, 0);
 	cr_assert_eq(connect(fd, (struct sockaddr *)&sin6, sizeof(sin6)), 0);
-	uint8_t framed[514] = {(uint8_t)(qlen >> 8), (uint8_t)qlen};
-	memcpy(framed + 2, q, qlen);
-	cr_assert(write(fd, framed, qlen + 2) == (ssize_t)(qlen + 2));
+	cr_assert(write(fd, framed, flen) == (ssize_t)flen);
 	n = (ssize_t)read_frame(fd, r, sizeof(r), 2000);
 	close(fd);
 	cr_assert_gt(n, 12, "no TCP answer over ::1");
@@ -305,18 +288,12 @@ Test(e2e_server, tcp_answers_pipelined_queries)
 	struct testsrv s;
 	char dir[256];
 	uint8_t buf[1024], r[65536];
-	size_t n = 0, len;
+	size_t n = 0;
 	bool seen1 = false, seen2 = false;
 
 	start_example(&s, dir, sizeof(dir), NULL);
-	len = make_query("www.example.test.", LDNS_RR_TYPE_A, 1111, buf + 2, 400);
-	buf[0] = (uint8_t)(len >> 8);
-	buf[1] = (uint8_t)len;
-	n = 2 + len;
-	len = make_query("ns1.example.test.", LDNS_RR_TYPE_A, 2222, buf + n + 2, 400);
-	buf[n] = (uint8_t)(len >> 8);
-	buf[n + 1] = (uint8_t)len;
-	n += 2 + len;
+	n = frame_query("www.example.test.", 1111, buf, 400);
+	n += frame_query("ns1.example.test.", 2222, buf + n, 400);
 
 	int fd = tcp_connect(s.port);
 	cr_assert_eq(write(fd, buf, n), (ssize_t)n, "both queries in one write");
@@ -367,11 +344,8 @@ Test(e2e_server, tcp_connections_over_the_limit_are_closed)
 	cr_expect_leq(read(fds[2], &b, 1), 0);
 	for (int i = 0; i < 2; i++) {
 		uint8_t q[512], r[4096];
-		size_t len = make_query("www.example.test.", LDNS_RR_TYPE_A, (uint16_t)(77 + i),
-		                        q + 2, sizeof(q) - 2);
-		q[0] = (uint8_t)(len >> 8);
-		q[1] = (uint8_t)len;
-		cr_assert_eq(write(fds[i], q, len + 2), (ssize_t)(len + 2));
+		size_t len = frame_query("www.example.test.", (uint16_t)(77 + i), q, sizeof(q));
+		cr_assert_eq(write(fds[i], q, len), (ssize_t)len);
 		cr_assert_gt(read_frame(fds[i], r, sizeof(r), 2000), 12);
 		cr_expect_eq(wire_id(r), 77 + i);
 	}
@@ -391,8 +365,8 @@ Test(e2e_server, port_file_holds_the_port)
 	test_tmpdir(dir, sizeof(dir));
 	write_zone_with_big(dir, "example.test.zone", "192.0.2.1");
 	snprintf(pf, sizeof(pf), "%s/port", dir);
-	const char *args[] = {"-z", dir, "--port-file", pf, NULL};
-	start_or_fail(&s, args);
+	const char *args[] = {"--port-file", pf, NULL};
+	testsrv_start_dir(&s, dir, args);
 	fp = fopen(pf, "r");
 	cr_assert_not_null(fp, "port file not written");
 	cr_assert_not_null(fgets(text, sizeof(text), fp));
@@ -517,8 +491,8 @@ Test(e2e_server, query_log_has_every_field)
 	write_zone_with_big(dir, "example.test.zone", "192.0.2.1");
 	test_write(dir, "faults.conf", "slow.example.test. * rcode=SERVFAIL\n");
 	snprintf(logp, sizeof(logp), "%s/queries.log", dir);
-	const char *args[] = {"-z", dir, "--query-log", logp, NULL};
-	start_or_fail(&s, args);
+	const char *args[] = {"--query-log", logp, NULL};
+	testsrv_start_dir(&s, dir, args);
 	p = test_query(s.port, "WWW.example.test.", LDNS_RR_TYPE_A, false, 1232, 2000);
 	cr_assert_not_null(p);
 	ldns_pkt_free(p);
@@ -582,9 +556,9 @@ Test(e2e_server, delayed_udp_query_does_not_hold_up_others)
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	sin.sin_port = htons((uint16_t)s.port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	len = make_query("slow.example.test.", LDNS_RR_TYPE_A, 1, q, sizeof(q));
+	len = test_make_query("slow.example.test.", LDNS_RR_TYPE_A, 1, q, sizeof(q));
 	cr_assert(sendto(fd, q, len, 0, (struct sockaddr *)&sin, sizeof(sin)) == (ssize_t)len);
-	len = make_query("www.example.test.", LDNS_RR_TYPE_A, 2, q, sizeof(q));
+	len = test_make_query("www.example.test.", LDNS_RR_TYPE_A, 2, q, sizeof(q));
 	cr_assert(sendto(fd, q, len, 0, (struct sockaddr *)&sin, sizeof(sin)) == (ssize_t)len);
 	/* the undelayed answer arrives first, the delayed one after it */
 	for (int i = 0; i < 2; i++) {
@@ -603,17 +577,11 @@ Test(e2e_server, delayed_tcp_query_does_not_hold_up_the_connection)
 	struct testsrv s;
 	char dir[256];
 	uint8_t buf[1024], r[4096];
-	size_t n, len;
+	size_t n;
 
 	start_example(&s, dir, sizeof(dir), "slow.example.test. * delay=300\n");
-	len = make_query("slow.example.test.", LDNS_RR_TYPE_A, 1, buf + 2, 400);
-	buf[0] = (uint8_t)(len >> 8);
-	buf[1] = (uint8_t)len;
-	n = 2 + len;
-	len = make_query("www.example.test.", LDNS_RR_TYPE_A, 2, buf + n + 2, 400);
-	buf[n] = (uint8_t)(len >> 8);
-	buf[n + 1] = (uint8_t)len;
-	n += 2 + len;
+	n = frame_query("slow.example.test.", 1, buf, 400);
+	n += frame_query("www.example.test.", 2, buf + n, 400);
 
 	int fd = tcp_connect(s.port);
 	cr_assert_eq(write(fd, buf, n), (ssize_t)n);
@@ -635,11 +603,9 @@ Test(e2e_server, tcp_close_fault_closes_without_answer)
 	start_example(&s, dir, sizeof(dir), "www.example.test. * tcp-close\n");
 	/* over UDP the rule never matches */
 	expect_a(s.port, "www.example.test.", false, "192.0.2.1");
-	len = make_query("www.example.test.", LDNS_RR_TYPE_A, 9, buf + 2, sizeof(buf) - 2);
-	buf[0] = (uint8_t)(len >> 8);
-	buf[1] = (uint8_t)len;
+	len = frame_query("www.example.test.", 9, buf, sizeof(buf));
 	int fd = tcp_connect(s.port);
-	cr_assert_eq(write(fd, buf, len + 2), (ssize_t)(len + 2));
+	cr_assert_eq(write(fd, buf, len), (ssize_t)len);
 	cr_expect_eq(read_frame(fd, r, sizeof(r), 3000), 0, "expected a close, got an answer");
 	close(fd);
 	testsrv_stop(&s);

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <criterion/criterion.h>
+
 double
 test_now_ms(void)
 {
@@ -159,6 +161,23 @@ testsrv_start(struct testsrv *s, const char *const args[])
 }
 
 void
+testsrv_start_dir(struct testsrv *s, const char *dir, const char *const extra[])
+{
+	const char *args[64];
+	size_t n = 0;
+
+	args[n++] = "-z";
+	args[n++] = dir;
+	for (size_t i = 0; extra && extra[i]; i++) {
+		cr_assert_lt(n, 62, "too many mxlabd arguments");
+		args[n++] = extra[i];
+	}
+	args[n] = NULL;
+	if (testsrv_start(s, args) != 0)
+		cr_assert_fail("mxlabd did not start: %s", testsrv_stderr(s));
+}
+
+void
 testsrv_signal(struct testsrv *s, int sig)
 {
 	if (s->pid > 0)
@@ -245,6 +264,24 @@ out:
 	ldns_rdf_deep_free(ns);
 	ldns_resolver_deep_free(res);
 	return a;
+}
+
+size_t
+test_make_query(const char *name, ldns_rr_type type, uint16_t id, uint8_t *out, size_t cap)
+{
+	ldns_pkt *p = NULL;
+	uint8_t *wire = NULL;
+	size_t len = 0;
+
+	cr_assert_eq(ldns_pkt_query_new_frm_str(&p, name, type, LDNS_RR_CLASS_IN, 0),
+	             LDNS_STATUS_OK, "no query for %s", name);
+	ldns_pkt_set_id(p, id);
+	cr_assert_eq(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
+	cr_assert_leq(len, cap, "query for %s: %zu bytes, room for %zu", name, len, cap);
+	memcpy(out, wire, len);
+	free(wire);
+	ldns_pkt_free(p);
+	return len;
 }
 
 size_t
