@@ -19,10 +19,11 @@
 
 #include <ldns/ldns.h>
 
-#define CMP_TIMEOUT_MS 1500 /* per exchange */
-#define CMP_MAX_DEAD   5    /* consecutive timeouts before a server is declared dead */
-#define CMP_MAXLINE    1024
-#define CMP_MAXALLOW   256
+#define CMP_TIMEOUT_MS     1500 /* per exchange */
+#define CMP_RAW_TIMEOUT_MS 300  /* per exchange of a raw query (servers may drop those) */
+#define CMP_MAX_DEAD       5    /* consecutive timeouts before a server is declared dead */
+#define CMP_MAXLINE        1024
+#define CMP_MAXALLOW       256
 
 enum transport {
 	TR_UDP,  /* UDP, no EDNS: 512-byte limit */
@@ -43,6 +44,9 @@ struct query {
 	uint8_t ednsver;      /* EDNS version for TR_EDNS */
 	bool do_bit;          /* set DO on TR_EDNS */
 	bool rd;              /* set RD */
+	bool cd;              /* set CD */
+	uint8_t raw[1024];    /* "raw" lines: the query bytes exactly as sent */
+	size_t rawlen;        /* bytes in raw; 0 for a normal query */
 	int line;             /* line number in the query file */
 };
 
@@ -55,9 +59,10 @@ struct allow {
 };
 
 struct reply {
-	bool got;      /* a reply arrived in time */
-	ldns_pkt *pkt; /* parsed reply, NULL when unparsable */
-	size_t len;    /* reply size in bytes */
+	bool got;        /* a reply arrived in time */
+	ldns_pkt *pkt;   /* parsed reply, NULL when unparsable */
+	size_t len;      /* reply size in bytes */
+	uint8_t hdr[12]; /* first bytes of the reply (zero-padded), for unparsable replies */
 };
 
 struct server {
@@ -70,9 +75,9 @@ static struct allow allows[CMP_MAXALLOW]; /* the allow-list (deliberate differen
 static size_t nallows;                    /* entries used in allows */
 static bool verbose;                      /* -v: print every exchange */
 
-static const char *const fields[] = {"reply",  "parse",     "id",         "rcode",
-                                     "flags",  "opcode",    "question",   "edns",
-                                     "answer", "authority", "additional", NULL};
+static const char *const fields[] = {"reply",     "parse",      "header",   "id",   "rcode",
+                                     "flags",     "opcode",     "question", "edns", "answer",
+                                     "authority", "additional", NULL};
 static unsigned field_count[16]; /* differences seen per entry of fields */
 
 static double
@@ -149,9 +154,10 @@ read_full(int fd, uint8_t *buf, size_t len, double deadline)
 /* One exchange: send wire q to 127.0.0.1:port, receive the reply into buf. Returns the reply
    length, 0 when none arrived in time. */
 static size_t
-exchange(enum transport tr, int port, const uint8_t *q, size_t qlen, uint8_t *buf, size_t cap)
+exchange(enum transport tr, int port, const uint8_t *q, size_t qlen, uint8_t *buf, size_t cap,
+         int timeout_ms)
 {
-	double deadline = now_ms() + CMP_TIMEOUT_MS;
+	double deadline = now_ms() + timeout_ms;
 	size_t len = 0;
 	int fd;
 
@@ -208,6 +214,7 @@ build_query(const struct query *qu, enum transport tr, uint16_t id)
 	if (p == NULL)
 		return NULL;
 	ldns_pkt_set_id(p, id);
+	ldns_pkt_set_cd(p, qu->cd);
 	if (tr == TR_EDNS) {
 		ldns_pkt_set_edns_udp_size(p, qu->bufsize);
 		ldns_pkt_set_edns_version(p, qu->ednsver);
@@ -217,20 +224,26 @@ build_query(const struct query *qu, enum transport tr, uint16_t id)
 }
 
 static void
-ask(struct server *s, enum transport tr, const uint8_t *wire, size_t wlen, struct reply *r)
+ask(struct server *s, enum transport tr, const uint8_t *wire, size_t wlen, bool raw,
+    struct reply *r)
 {
 	static uint8_t buf[65536];
 
 	memset(r, 0, sizeof(*r));
 	if (s->dead_run >= CMP_MAX_DEAD)
 		return;
-	r->len = exchange(tr, s->port, wire, wlen, buf, sizeof(buf));
+	r->len = exchange(tr, s->port, wire, wlen, buf, sizeof(buf),
+	                  raw ? CMP_RAW_TIMEOUT_MS : CMP_TIMEOUT_MS);
 	if (r->len == 0) {
-		s->dead_run++;
+		/* a raw query may rightly get no answer: only normal queries count */
+		if (!raw)
+			s->dead_run++;
 		return;
 	}
-	s->dead_run = 0;
+	if (!raw)
+		s->dead_run = 0;
 	r->got = true;
+	memcpy(r->hdr, buf, r->len < sizeof(r->hdr) ? r->len : sizeof(r->hdr));
 	if (ldns_wire2pkt(&r->pkt, buf, r->len) != LDNS_STATUS_OK)
 		r->pkt = NULL;
 }
@@ -435,6 +448,12 @@ compare(const struct query *qu, enum transport tr, uint16_t id, const struct rep
 			report(&t, qu, tr, "parse", "%s=%s %s=%s", a->label,
 			       ra->pkt ? "ok" : "unparsable", b->label,
 			       rb->pkt ? "ok" : "unparsable");
+		else if (memcmp(ra->hdr, rb->hdr, sizeof(ra->hdr)) != 0 || ra->len != rb->len)
+			report(&t, qu, tr, "header",
+			       "both unparsable; %s: %zu bytes, header %02x%02x %02x%02x; %s: %zu "
+			       "bytes, header %02x%02x %02x%02x",
+			       a->label, ra->len, ra->hdr[0], ra->hdr[1], ra->hdr[2], ra->hdr[3],
+			       b->label, rb->len, rb->hdr[0], rb->hdr[1], rb->hdr[2], rb->hdr[3]);
 		return t;
 	}
 	if (ldns_pkt_id(ra->pkt) != id || ldns_pkt_id(rb->pkt) != id)
@@ -482,6 +501,52 @@ trim(char *s)
 	return s;
 }
 
+/* Parse "raw LABEL HEX [udp] [tcp]": bytes sent as they are ('_' and '.' in HEX are ignored). */
+static int
+parse_raw(char *rest, struct query *qu, char *err, size_t errlen)
+{
+	char *save = NULL, *label = strtok_r(rest, " \t", &save);
+	char *hex = strtok_r(NULL, " \t", &save), *tok;
+
+	if (label == NULL || hex == NULL) {
+		snprintf(err, errlen, "expected: raw LABEL HEX [udp] [tcp]");
+		return -1;
+	}
+	snprintf(qu->name, sizeof(qu->name), "%s", label);
+	snprintf(qu->type, sizeof(qu->type), "RAW");
+	for (const char *h = hex; *h; h++) {
+		int v;
+
+		if (*h == '_' || *h == '.')
+			continue;
+		if (!isxdigit((unsigned char)h[0]) || !isxdigit((unsigned char)h[1]) ||
+		    qu->rawlen == sizeof(qu->raw)) {
+			snprintf(err, errlen, "bad hex at '%s'", h);
+			return -1;
+		}
+		sscanf(h, "%2x", &v);
+		qu->raw[qu->rawlen++] = (uint8_t)v;
+		h++;
+	}
+	if (qu->rawlen == 0) {
+		snprintf(err, errlen, "empty raw query");
+		return -1;
+	}
+	while ((tok = strtok_r(NULL, " \t", &save)) != NULL) {
+		if (strcmp(tok, "udp") == 0)
+			qu->transports |= 1u << TR_UDP;
+		else if (strcmp(tok, "tcp") == 0)
+			qu->transports |= 1u << TR_TCP;
+		else {
+			snprintf(err, errlen, "raw queries take only udp and tcp, not '%s'", tok);
+			return -1;
+		}
+	}
+	if (qu->transports == 0)
+		qu->transports = 1u << TR_UDP | 1u << TR_TCP;
+	return 0;
+}
+
 /* Parse "name type [udp|edns|tcp]... [bufsize=N] [ednsver=N] [do] [rd] [class=CH]". */
 static int
 parse_query(char *line, int lineno, struct query *qu, char *err, size_t errlen)
@@ -493,7 +558,10 @@ parse_query(char *line, int lineno, struct query *qu, char *err, size_t errlen)
 	qu->qclass = LDNS_RR_CLASS_IN;
 	qu->bufsize = 1232;
 	qu->line = lineno;
-	for (tok = strtok_r(line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save), ntok++) {
+	tok = strtok_r(line, " \t", &save);
+	if (tok != NULL && strcmp(tok, "raw") == 0)
+		return parse_raw(save, qu, err, errlen);
+	for (; tok; tok = strtok_r(NULL, " \t", &save), ntok++) {
 		if (ntok == 0) {
 			snprintf(qu->name, sizeof(qu->name), "%s", tok);
 		} else if (ntok == 1) {
@@ -521,6 +589,8 @@ parse_query(char *line, int lineno, struct query *qu, char *err, size_t errlen)
 			qu->ednsver = (uint8_t)strtol(tok + 8, NULL, 10);
 		} else if (strcmp(tok, "do") == 0) {
 			qu->do_bit = true;
+		} else if (strcmp(tok, "cd") == 0) {
+			qu->cd = true;
 		} else if (strcmp(tok, "rd") == 0) {
 			qu->rd = true;
 		} else if (strncmp(tok, "class=", 6) == 0) {
@@ -614,9 +684,10 @@ free_port(void)
 	return 1;
 }
 
-/* Wait (bounded) until 127.0.0.1:port answers a query for name SOA over UDP and TCP. */
+/* Wait (bounded) until 127.0.0.1:port answers a query for name SOA over UDP and TCP; strict:
+   the answer must also be authoritative, NOERROR, one SOA (the zone loaded). */
 static int
-wait_ready(int port, const char *name, int timeout_ms)
+wait_ready(int port, const char *name, int timeout_ms, bool strict)
 {
 	double deadline = now_ms() + timeout_ms;
 	struct query qu;
@@ -637,8 +708,34 @@ wait_ready(int port, const char *name, int timeout_ms)
 			if (q == NULL || ldns_pkt2wire(&wire, q, &wlen) != LDNS_STATUS_OK)
 				return 2;
 			ldns_pkt_free(q);
-			ok = exchange((enum transport)tr, port, wire, wlen, buf, sizeof(buf)) > 0;
+			ok = exchange((enum transport)tr, port, wire, wlen, buf, sizeof(buf),
+			              CMP_TIMEOUT_MS) > 0;
 			free(wire);
+		}
+		if (ok && strict) {
+			ldns_pkt *r = NULL;
+			size_t n;
+			ldns_pkt *q = build_query(&qu, TR_UDP, 2);
+			uint8_t *wire = NULL;
+			size_t wlen = 0;
+
+			if (q == NULL || ldns_pkt2wire(&wire, q, &wlen) != LDNS_STATUS_OK)
+				return 2;
+			ldns_pkt_free(q);
+			n = exchange(TR_UDP, port, wire, wlen, buf, sizeof(buf), CMP_TIMEOUT_MS);
+			free(wire);
+			if (n == 0 || ldns_wire2pkt(&r, buf, n) != LDNS_STATUS_OK ||
+			    ldns_pkt_get_rcode(r) != LDNS_RCODE_NOERROR || !ldns_pkt_aa(r) ||
+			    ldns_pkt_ancount(r) != 1) {
+				fprintf(
+				    stderr,
+				    "compare: 127.0.0.1:%d: %s SOA is not an authoritative answer "
+				    "(rcode %d): zone not loaded?\n",
+				    port, name, r ? (int)ldns_pkt_get_rcode(r) : -1);
+				ldns_pkt_free(r);
+				return 3;
+			}
+			ldns_pkt_free(r);
 		}
 		if (ok)
 			return 0;
@@ -668,9 +765,10 @@ main(int argc, char *argv[])
 	uint16_t id = 4242;
 	int c, lineno = 0, wait_ms = 0;
 	const char *probe = "example.test";
+	bool strict = false;
 	FILE *f;
 
-	while ((c = getopt(argc, argv, "va:A:B:Pw:n:")) != -1) {
+	while ((c = getopt(argc, argv, "va:A:B:Pw:n:s")) != -1) {
 		switch (c) {
 		case 'P':
 			return free_port();
@@ -679,6 +777,9 @@ main(int argc, char *argv[])
 			break;
 		case 'n':
 			probe = optarg;
+			break;
+		case 's':
+			strict = true;
 			break;
 		case 'v':
 			verbose = true;
@@ -700,7 +801,7 @@ main(int argc, char *argv[])
 	if (wait_ms > 0) {
 		if (argc - optind != 1)
 			usage();
-		return wait_ready(atoi(argv[optind]), probe, wait_ms);
+		return wait_ready(atoi(argv[optind]), probe, wait_ms, strict);
 	}
 	if (argc - optind != 3)
 		usage();
@@ -732,23 +833,29 @@ main(int argc, char *argv[])
 		for (int tr = 0; tr < TR_COUNT; tr++) {
 			struct reply ra, rb;
 			struct tally t;
-			ldns_pkt *q;
+			ldns_pkt *q = NULL;
 			uint8_t *wire = NULL;
 			size_t wlen = 0;
 
 			if (!(qu.transports & (1u << tr)))
 				continue;
 			id = (uint16_t)(id * 31421u + 6927u);
-			if ((q = build_query(&qu, tr, id)) == NULL ||
-			    ldns_pkt2wire(&wire, q, &wlen) != LDNS_STATUS_OK) {
+			if (qu.rawlen > 0) {
+				wlen = qu.rawlen;
+				wire = malloc(wlen);
+				memcpy(wire, qu.raw, wlen);
+				id = wlen >= 2 ? (uint16_t)(qu.raw[0] << 8 | qu.raw[1]) : 0;
+			} else if ((q = build_query(&qu, tr, id)) == NULL ||
+			           ldns_pkt2wire(&wire, q, &wlen) != LDNS_STATUS_OK) {
 				fprintf(stderr, "compare: %s:%d: cannot build query for '%s'\n",
 				        argv[optind], lineno, qu.name);
 				fclose(f);
 				return 2;
 			}
-			ldns_pkt_free(q);
-			ask(&a, tr, wire, wlen, &ra);
-			ask(&b, tr, wire, wlen, &rb);
+			if (qu.rawlen == 0)
+				ldns_pkt_free(q);
+			ask(&a, tr, wire, wlen, qu.rawlen > 0, &ra);
+			ask(&b, tr, wire, wlen, qu.rawlen > 0, &rb);
 			free(wire);
 			total++;
 			t = compare(&qu, tr, id, &ra, &rb, &a, &b);

@@ -151,16 +151,31 @@ start_mxlabd() {
 	}
 }
 
+# Every zone must have loaded on both sides (NSD answers SERVFAIL for a zone it rejected).
+check_zones() {
+	local port=$1 who=$2 f
+	for f in "$ZONES"/*.zone; do
+		"$COMPARE" -w 5000 -s -n "$(basename "$f" .zone)" "$port" || {
+			echo "conformance: $who did not load $f" >&2
+			[ "$who" = mxlabd ] || grep -E "error|warning" "$TMP/$who/nsd.log" >&2 || true
+			return 1
+		}
+	done
+}
+
 start_nsd "$TMP/nsd"
 REF_PORT=$NSD_PORT
+check_zones "$REF_PORT" nsd
 if [ "$MODE" = --nsd-twice ]; then
 	start_nsd "$TMP/nsd2"
 	TEST_PORT=$NSD_PORT
+	check_zones "$TEST_PORT" nsd2
 	LABEL=nsd2
 	ALLOW=()
 else
 	start_mxlabd
 	TEST_PORT=$MX_PORT
+	check_zones "$TEST_PORT" mxlabd
 	LABEL=mxlabd
 	ALLOW=(-a "$HERE/deliberate.txt")
 fi
