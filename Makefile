@@ -114,7 +114,7 @@ $(BUILD_DIR)/tools/$(notdir $(basename $(1))): $(call obj,$(1)) $(SERVER_LIB) $(
 endef
 $(foreach t,$(TOOL_SRC),$(eval $(call tool_rule,$(t))))
 
-SAN_ENV  = $(if $(SAN),ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
+SAN_ENV  = $(if $(SAN),ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
 TEST_ENV = MXLAB_BIN_DIR=$(abspath $(BIN_DIR)) MXLAB_SRC_DIR=$(CURDIR) $(SAN_ENV)
 CRITERION_JOBS ?= 2
 
