@@ -3,7 +3,9 @@
    bin/mxlabd -p 0 with a query log, so a test can prove what the client did on the wire (no
    A/AAAA fallback, how many retries, TCP after TC) and how long it took, not only what it
    printed. Scenarios the catalog (zones/catalog.tsv) or e2e_mxcheck already cover 1:1 are not
-   repeated here; rows that overlap them add the query-log, timing or route assertions. */
+   repeated here (noaa: lame.test and e2e_mxcheck answer_without_aa_is_flagged; a genuinely
+   big MX set over TCP: e2e_mxcheck truncated_mx_set_is_fetched_over_tcp); rows that overlap
+   them add the query-log, timing, route or library assertions they lack. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <jansson.h>
