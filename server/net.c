@@ -39,6 +39,7 @@ struct net_conn {
 	struct bufferevent *bev;     /* the connection (owns the socket); owned */
 	union qlog_addr peer;        /* client address */
 	union qlog_addr local;       /* listen address it arrived at */
+	struct query *q;             /* reusable query for frames answered at once; owned */
 	TAILQ_HEAD(, query) waiting; /* delayed queries not yet answered; owned */
 	size_t nwaiting;             /* entries in waiting */
 	bool eof;                    /* client closed its side: close once all is written */
@@ -233,6 +234,7 @@ conn_free(struct net_conn *c, bool log_waiting)
 			query_done(c->net->ctx, q, false);
 		query_free(q);
 	}
+	query_free(c->q);
 	TAILQ_REMOVE(&c->net->conns, c, entry);
 	c->net->nconns--;
 	bufferevent_free(c->bev);
@@ -314,17 +316,19 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		if (evbuffer_get_length(in) < 2 + flen)
 			return;
 		frame = evbuffer_pullup(in, (ev_ssize_t)(2 + flen));
-		if (frame == NULL || (q = query_new()) == NULL) {
+		if (c->q == NULL)
+			c->q = query_new();
+		if (frame == NULL || c->q == NULL) {
 			conn_free(c, true);
 			return;
 		}
+		q = c->q;
 		query_start(q, true, &c->peer.sa, &c->local.sa);
 		query_process(n->ctx, q, frame + 2, flen);
 		evbuffer_drain(in, 2 + flen);
 		switch (q->state) {
 		case QUERY_SEND:
 			conn_send(c, q);
-			query_free(q);
 			break;
 		case QUERY_DELAY: {
 			struct timeval tv = {q->delay_ms / 1000, (q->delay_ms % 1000) * 1000};
@@ -333,23 +337,21 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 			if (q->timer == NULL || evtimer_add(q->timer, &tv) < 0) {
 				query_timer_free(q);
 				query_done(n->ctx, q, false);
-				query_free(q);
 				break;
 			}
 			q->conn = c;
 			TAILQ_INSERT_TAIL(&c->waiting, q, entry);
 			c->nwaiting++;
+			c->q = NULL; /* the waiting list owns it now */
 			break;
 		}
 		case QUERY_CLOSE:
 			query_done(n->ctx, q, false);
-			query_free(q);
 			conn_free(c, true);
 			return;
 		case QUERY_DROP:
 		default:
 			query_done(n->ctx, q, false);
-			query_free(q);
 			break;
 		}
 	}

@@ -25,7 +25,7 @@ query_free(struct query *q)
 {
 	if (q == NULL)
 		return;
-	qlog_entry_clear(&q->log);
+	free(q->fault);
 	free(q->reply);
 	free(q);
 }
@@ -45,7 +45,6 @@ copy_addr(union qlog_addr *dst, const struct sockaddr *sa)
 void
 query_start(struct query *q, bool tcp, const struct sockaddr *client, const struct sockaddr *listen)
 {
-	qlog_entry_clear(&q->log);
 	memset(&q->log, 0, sizeof(q->log));
 	q->tcp = tcp;
 	copy_addr(&q->client, client);
@@ -75,6 +74,24 @@ reserve(struct query *q, size_t n)
 	return 0;
 }
 
+/* Keep a copy of the text of rule, the one that fired, for the log. */
+static void
+keep_fault_text(struct query *q, const struct fault_rule *rule)
+{
+	const char *text = fault_rule_text(rule);
+	size_t n = strlen(text) + 1;
+
+	if (n > q->fault_cap) {
+		char *p = realloc(q->fault, n);
+		if (p == NULL)
+			return; /* logged without the rule text, as a failed copy always was */
+		q->fault = p;
+		q->fault_cap = n;
+	}
+	memcpy(q->fault, text, n);
+	q->log.fault = q->fault;
+}
+
 /* Largest reply the transport allows for this query. */
 static size_t
 reply_limit(const struct query *q)
@@ -93,7 +110,6 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 	enum fault_action act = FAULT_NONE;
 	struct answer_meta meta;
 	size_t limit;
-	char name[1025];
 
 	memset(&meta, 0, sizeof(meta));
 	q->parse = msg_parse_query(pkt, len, &q->msg);
@@ -108,8 +124,8 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 	q->log.rcode = -1;
 	q->log.action = "answer";
 	if (q->msg.has_question) {
-		msg_name_to_str(q->msg.qname, name, sizeof(name));
-		q->log.qname = strdup(name);
+		msg_name_to_str(q->msg.qname, q->qname, sizeof(q->qname));
+		q->log.qname = q->qname;
 		q->log.qtype = q->msg.qtype;
 	}
 	limit = reply_limit(q);
@@ -138,7 +154,7 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 
 	if (ctx->rules) {
 		struct fault_query fq = {
-		    .qname = name,
+		    .qname = q->qname,
 		    .qtype = q->msg.qtype,
 		    .tcp = q->tcp,
 		    .client = q->client.sa.sa_family ? &q->client.sa : NULL,
@@ -148,7 +164,7 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 	}
 	if (rule) {
 		act = fault_rule_action(rule);
-		q->log.fault = strdup(fault_rule_text(rule));
+		keep_fault_text(q, rule);
 		q->log.action = fault_action_name(act);
 		ctx->stats.faults++;
 	}
@@ -253,6 +269,4 @@ query_done(struct query_ctx *ctx, struct query *q, bool sent)
 
 	if (ctx->qlog)
 		qlog_add(ctx->qlog, &q->log);
-	else
-		qlog_entry_clear(&q->log);
 }
