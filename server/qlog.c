@@ -275,8 +275,8 @@ static void
 flags_str(uint16_t flags, char *buf, size_t len)
 {
 	static const struct {
-		uint16_t bit;
-		const char *name;
+		uint16_t bit;     /* header flag bit */
+		const char *name; /* its dig-style name (static) */
 	} bits[] = {{0x8000, "qr"}, {0x0400, "aa"}, {0x0200, "tc"}, {0x0100, "rd"},
 	            {0x0080, "ra"}, {0x0020, "ad"}, {0x0010, "cd"}};
 	size_t pos = 0;

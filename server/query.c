@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "server/answer.h"
 
 #define RCODE_SERVFAIL 2
@@ -25,6 +27,8 @@ query_free(struct query *q)
 {
 	if (q == NULL)
 		return;
+	if (q->timer)
+		event_free(q->timer);
 	free(q->fault);
 	free(q->reply);
 	free(q);

@@ -18,6 +18,8 @@
 
 #define QUERY_TCP_MAX 65535
 
+struct event; /* libevent's */
+
 /* What the transport does with a processed query. */
 enum query_state {
 	QUERY_SEND,  /* send reply now */
@@ -66,8 +68,8 @@ struct query {
 	char *fault;               /* copy of the fired rule's text (a reload may free the rule
 	                              before a delayed reply is logged); owned, grow-only */
 	size_t fault_cap;          /* bytes allocated in fault */
-	void *timer;               /* transport's delay timer (struct event *); owned by the
-	                              transport, freed before query_free */
+	struct event *timer;       /* delay timer while the reply waits; owned (query_free frees
+	                              it), NULL otherwise */
 	void *conn;                /* transport connection it belongs to; not owned */
 	TAILQ_ENTRY(query) entry;  /* link in the transport's list of waiting queries */
 };
