@@ -96,6 +96,21 @@ keep_fault_text(struct query *q, const struct fault_rule *rule)
 	q->log.fault = q->fault;
 }
 
+/* The error rcode for a request msg_parse_query could not accept (not MSG_OK, MSG_DROP). */
+static uint16_t
+parse_rcode(enum msg_parse parse)
+{
+	switch (parse) {
+	case MSG_NOTIMP:
+		return RCODE_NOTIMP;
+	case MSG_BADVERS:
+		return RCODE_BADVERS;
+	case MSG_FORMERR:
+	default:
+		return RCODE_FORMERR;
+	}
+}
+
 /* Largest reply the transport allows for this query. */
 static size_t
 reply_limit(const struct query *q)
@@ -136,24 +151,12 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 	if (reserve(q, limit) < 0)
 		goto drop;
 
-	switch (q->parse) {
-	case MSG_OK:
-		break;
-	case MSG_FORMERR:
-		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_FORMERR, false, false, q->reply,
-		                            limit, &meta);
-		goto send;
-	case MSG_NOTIMP:
-		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_NOTIMP, false, false, q->reply,
-		                            limit, &meta);
-		goto send;
-	case MSG_BADVERS:
-		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_BADVERS, false, false, q->reply,
-		                            limit, &meta);
-		goto send;
-	case MSG_DROP:
-	default:
+	if (q->parse == MSG_DROP)
 		goto drop;
+	if (q->parse != MSG_OK) {
+		q->reply_len = answer_empty(ctx->zs, &q->msg, parse_rcode(q->parse), false, false,
+		                            q->reply, limit, &meta);
+		goto send;
 	}
 
 	if (ctx->rules) {
