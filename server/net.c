@@ -139,8 +139,8 @@ addr_len(const union qlog_addr *a)
 static void
 udp_send(struct net_listener *l, struct query *q)
 {
-	ssize_t r =
-	    sendto(l->udp_fd, q->reply, q->reply_len, 0, &q->client.sa, addr_len(&q->client));
+	ssize_t r = sendto(l->udp_fd, q->reply, q->reply_len, 0, &q->log.client.sa,
+	                   addr_len(&q->log.client));
 
 	if (r < 0)
 		log_debug("udp send: %s", strerror(errno));

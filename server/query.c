@@ -50,9 +50,9 @@ void
 query_start(struct query *q, bool tcp, const struct sockaddr *client, const struct sockaddr *listen)
 {
 	memset(&q->log, 0, sizeof(q->log));
-	q->tcp = tcp;
-	copy_addr(&q->client, client);
-	copy_addr(&q->listen, listen);
+	q->log.tcp = tcp;
+	copy_addr(&q->log.client, client);
+	copy_addr(&q->log.listen, listen);
 	clock_gettime(CLOCK_MONOTONIC, &q->start);
 	clock_gettime(CLOCK_REALTIME, &q->log.time);
 	q->state = QUERY_DROP;
@@ -115,7 +115,7 @@ parse_rcode(enum msg_parse parse)
 static size_t
 reply_limit(const struct query *q)
 {
-	if (q->tcp)
+	if (q->log.tcp)
 		return QUERY_TCP_MAX;
 	if (q->msg.edns && q->msg.edns_size > MSG_UDP_MINSIZE)
 		return q->msg.edns_size;
@@ -132,10 +132,7 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 
 	memset(&meta, 0, sizeof(meta));
 	q->parse = msg_parse_query(pkt, len, &q->msg);
-	q->msg.tcp = q->tcp; /* the answer builder's TCP limit does not depend on EDNS */
-	q->log.tcp = q->tcp;
-	q->log.client = q->client;
-	q->log.listen = q->listen;
+	q->msg.tcp = q->log.tcp; /* the answer builder's TCP limit does not depend on EDNS */
 	q->log.id = q->msg.id;
 	q->log.qtype = -1;
 	q->log.edns = q->msg.edns ? q->msg.edns_size : -1;
@@ -163,9 +160,9 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		struct fault_query fq = {
 		    .qname = q->qname,
 		    .qtype = q->msg.qtype,
-		    .tcp = q->tcp,
-		    .client = q->client.sa.sa_family ? &q->client.sa : NULL,
-		    .listen = q->listen.sa.sa_family ? &q->listen.sa : NULL,
+		    .tcp = q->log.tcp,
+		    .client = q->log.client.sa.sa_family ? &q->log.client.sa : NULL,
+		    .listen = q->log.listen.sa.sa_family ? &q->log.listen.sa : NULL,
 		};
 		rule = fault_match(ctx->rules, &fq);
 	}
@@ -180,7 +177,7 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 	case FAULT_DROP:
 		goto drop;
 	case FAULT_TCP_CLOSE:
-		if (q->tcp) {
+		if (q->log.tcp) {
 			q->state = QUERY_CLOSE;
 			return q->state;
 		}
@@ -195,7 +192,7 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		goto send;
 	}
 	case FAULT_TRUNCATE:
-		if (!q->tcp) {
+		if (!q->log.tcp) {
 			q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_NOERROR, true, true,
 			                            q->reply, limit, &meta);
 			goto send;
@@ -259,7 +256,7 @@ query_done(struct query_ctx *ctx, struct query *q, bool sent)
 	}
 
 	st->queries++;
-	if (q->tcp)
+	if (q->log.tcp)
 		st->tcp++;
 	else
 		st->udp++;

@@ -52,9 +52,6 @@ struct query_ctx {
    is answered at once (no allocation per query) and hands it over to its waiting list, with
    its timer, only while a delayed reply waits. query_start resets it for the next request. */
 struct query {
-	bool tcp;                  /* arrived over TCP */
-	union qlog_addr client;    /* peer address */
-	union qlog_addr listen;    /* local address it arrived at */
 	struct timespec start;     /* monotonic arrival time (latency) */
 	struct msg_query msg;      /* the parsed request */
 	enum msg_parse parse;      /* parse result */
@@ -63,7 +60,9 @@ struct query {
 	uint8_t *reply;            /* encoded reply; owned */
 	size_t reply_len;          /* bytes of reply to send */
 	size_t reply_cap;          /* bytes allocated in reply */
-	struct qlog_entry log;     /* log record being filled; its strings point into qname/fault */
+	struct qlog_entry log;     /* log record being filled, from query_start on: it also holds
+	                              the transport, the peer (where a UDP reply goes) and the
+	                              local address; its strings point into qname/fault */
 	char qname[QLOG_NAME_MAX]; /* lower-case presentation question name (faults, log) */
 	char *fault;               /* copy of the fired rule's text (a reload may free the rule
 	                              before a delayed reply is logged); owned, grow-only */
