@@ -156,32 +156,17 @@ lib_check(const char *target, bool no_ptr)
 	return r;
 }
 
-/* Binary: bin/mxcheck -s 127.0.0.1@PORT --json --seed 1 [extra] target; returns the exit
-   status and the parsed first JSON line. */
+/* Binary: bin/mxcheck -s 127.0.0.1@PORT --json --seed 1 -t 1000 [extra [extra2]] target;
+   returns the exit status and the parsed first JSON line. */
 static int
 bin_check(const char *target, const char *extra, const char *extra2, json_t **out)
 {
 	static char buf[262144];
-	const char *argv[16];
-	size_t n = 0;
+	const char *extra_args[] = {"-t", "1000", extra, extra2, NULL};
 	int st;
 	json_error_t e;
 
-	argv[n++] = test_bin("mxcheck");
-	argv[n++] = "-s";
-	argv[n++] = server_spec;
-	argv[n++] = "--json";
-	argv[n++] = "--seed";
-	argv[n++] = "1";
-	argv[n++] = "-t";
-	argv[n++] = "1000";
-	if (extra)
-		argv[n++] = extra;
-	if (extra2)
-		argv[n++] = extra2;
-	argv[n++] = target;
-	argv[n] = NULL;
-	st = test_run(argv, buf, sizeof(buf), 30000);
+	st = test_mxcheck_json(srv.port, extra_args, target, buf, sizeof(buf), 30000);
 	*out = json_loads(buf, JSON_DISABLE_EOF_CHECK, &e);
 	cr_assert_not_null(*out, "%s: no JSON (%s): %s", target, e.text, buf);
 	return st;

@@ -356,3 +356,27 @@ test_run(const char *const argv[], char *out, size_t cap, int timeout_ms)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
+
+int
+test_mxcheck_json(int port, const char *const extra[], const char *target, char *out, size_t cap,
+                  int timeout_ms)
+{
+	const char *argv[64];
+	char server[64];
+	size_t n = 0;
+
+	snprintf(server, sizeof(server), "127.0.0.1@%d", port);
+	argv[n++] = test_bin("mxcheck");
+	argv[n++] = "-s";
+	argv[n++] = server;
+	argv[n++] = "--json";
+	argv[n++] = "--seed";
+	argv[n++] = "1";
+	for (size_t i = 0; extra && extra[i]; i++) {
+		cr_assert_lt(n, 62, "too many mxcheck arguments");
+		argv[n++] = extra[i];
+	}
+	argv[n++] = target;
+	argv[n] = NULL;
+	return test_run(argv, out, cap, timeout_ms);
+}

@@ -56,6 +56,11 @@ size_t test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_
    Returns the exit status (0..255), or -1 when it could not run or timed out. */
 int test_run(const char *const argv[], char *out, size_t cap, int timeout_ms);
 
+/* Run bin/mxcheck -s 127.0.0.1@port --json --seed 1 [extra...] target with a bound (extra
+   NULL-terminated, may be NULL); capture stdout into out. Returns what test_run() returns. */
+int test_mxcheck_json(int port, const char *const extra[], const char *target, char *out,
+                      size_t cap, int timeout_ms);
+
 /* Milliseconds from a monotonic clock. */
 double test_now_ms(void);
 
