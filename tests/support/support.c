@@ -97,13 +97,44 @@ child_bind_to_parent(pid_t parent)
 		_exit(127);
 }
 
+/* Fork and exec argv with its stdout into a pipe (the read end in *out) and its descriptor fd
+   opened on path with flags; the child dies with this process. Returns the pid, -1 when it
+   could not start. */
+static pid_t
+spawn(const char *const argv[], int *out, int fd, const char *path, int flags)
+{
+	int pfd[2];
+	pid_t pid, parent = getpid();
+
+	if (pipe(pfd) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int other = open(path, flags, 0644);
+		child_bind_to_parent(parent);
+		dup2(pfd[1], 1);
+		if (other >= 0)
+			dup2(other, fd);
+		close(pfd[0]);
+		close(pfd[1]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	*out = pfd[0];
+	return pid;
+}
+
 int
 testsrv_start(struct testsrv *s, const char *const args[])
 {
-	int pfd[2];
 	const char *argv[64];
 	size_t n = 0;
-	pid_t parent = getpid();
 	char line[256];
 	size_t used = 0;
 	double deadline = test_now_ms() + 10000;
@@ -119,24 +150,12 @@ testsrv_start(struct testsrv *s, const char *const args[])
 		argv[n++] = args[i];
 	argv[n] = NULL;
 
-	if (pipe(pfd) < 0)
+	/* stdout to us for the ready line, stderr to errfile */
+	s->pid = spawn(argv, &s->out_fd, 2, s->errfile, O_WRONLY | O_CREAT | O_TRUNC);
+	if (s->pid < 0) {
+		s->pid = 0;
 		return -1;
-	s->pid = fork();
-	if (s->pid < 0)
-		return -1;
-	if (s->pid == 0) {
-		int efd = open(s->errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		child_bind_to_parent(parent);
-		dup2(pfd[1], 1);
-		if (efd >= 0)
-			dup2(efd, 2);
-		close(pfd[0]);
-		close(pfd[1]);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
 	}
-	close(pfd[1]);
-	s->out_fd = pfd[0];
 
 	/* Read the ready line byte by byte so nothing after it is consumed. */
 	while (used + 1 < sizeof(line)) {
@@ -305,43 +324,30 @@ test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap, 
 int
 test_run(const char *const argv[], char *out, size_t cap, int timeout_ms)
 {
-	int pfd[2];
-	pid_t pid, parent = getpid();
+	int rfd;
+	pid_t pid;
 	size_t used = 0;
 	int status = 0;
 	double deadline = test_now_ms() + timeout_ms;
 
 	if (cap)
 		out[0] = '\0';
-	if (pipe(pfd) < 0)
-		return -1;
-	pid = fork();
+	/* stdout to us, stdin from /dev/null */
+	pid = spawn(argv, &rfd, 0, "/dev/null", O_RDONLY);
 	if (pid < 0)
 		return -1;
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-		child_bind_to_parent(parent);
-		dup2(pfd[1], 1);
-		if (devnull >= 0)
-			dup2(devnull, 0);
-		close(pfd[0]);
-		close(pfd[1]);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(pfd[1]);
 	for (;;) {
-		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
+		struct pollfd p = {.fd = rfd, .events = POLLIN};
 		int left = (int)(deadline - test_now_ms());
 		char tmp[4096];
 		ssize_t n;
 		if (left <= 0 || poll(&p, 1, left) <= 0) {
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
-			close(pfd[0]);
+			close(rfd);
 			return -1;
 		}
-		n = read(pfd[0], tmp, sizeof(tmp));
+		n = read(rfd, tmp, sizeof(tmp));
 		if (n <= 0)
 			break;
 		if (cap && used + 1 < cap) {
@@ -351,7 +357,7 @@ test_run(const char *const argv[], char *out, size_t cap, int timeout_ms)
 			out[used] = '\0';
 		}
 	}
-	close(pfd[0]);
+	close(rfd);
 	if (waitpid(pid, &status, 0) < 0)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
