@@ -224,7 +224,7 @@ testsrv_stop(struct testsrv *s)
 		}
 		s->pid = 0;
 	}
-	if (s->out_fd >= 0) {
+	if (s->out_fd > 0) { /* 0 in a zeroed, never-started struct: not ours */
 		close(s->out_fd);
 		s->out_fd = -1;
 	}
