@@ -527,12 +527,18 @@ io_all(int fd, uint8_t *buf, size_t len, bool wr, double deadline)
 
 	while (done < len) {
 		ssize_t k;
-		if (wait_fd(fd, wr ? POLLOUT : POLLIN, deadline) <= 0)
+		int w = wait_fd(fd, wr ? POLLOUT : POLLIN, deadline);
+		if (w <= 0) {
+			if (w == 0)
+				errno = ETIMEDOUT;
 			return -1;
+		}
 		k = wr ? send(fd, buf + done, len - done, MSG_NOSIGNAL)
 		       : recv(fd, buf + done, len - done, 0);
 		if (k < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
+		if (k == 0)
+			errno = 0; /* closed before the whole message arrived */
 		if (k <= 0)
 			return -1;
 		done += (size_t)k;
@@ -561,8 +567,12 @@ tcp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qle
 	if (connect(fd, (const struct sockaddr *)&n->srv[si], n->srvlen[si]) < 0) {
 		if (errno != EINPROGRESS)
 			goto bad;
-		if (wait_fd(fd, POLLOUT, deadline) <= 0)
+		int w = wait_fd(fd, POLLOUT, deadline);
+		if (w <= 0) {
+			if (w == 0)
+				errno = ETIMEDOUT;
 			goto bad;
+		}
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err != 0) {
 			errno = err;
 			goto bad;
@@ -590,7 +600,7 @@ tcp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qle
 	goto done;
 bad:
 	snprintf(msg, sizeof(msg), "TCP to %s failed: %s", who,
-	         errno ? strerror(errno) : "timeout or connection closed");
+	         errno ? strerror(errno) : "connection closed without an answer");
 	fail(out, LOOKUP_TEMPORARY, LOOKUP_R_TCP_FAILED, "%s", msg);
 done:
 	if (fd >= 0)

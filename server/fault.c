@@ -518,6 +518,21 @@ addr_from_sockaddr(const struct sockaddr *sa, uint8_t out[16])
 	return false;
 }
 
+/* A counter option name= (count, after, every; key as written): given once, a number from min
+   up. */
+static int
+parse_counter(struct parse_ctx *c, const char *key, const char *name, const char *val, uint32_t min,
+              bool *has, uint32_t *out)
+{
+	if (*has)
+		return perr(c, "option '%s' given twice", key);
+	if (*val == '\0')
+		return perr(c, "option '%s' needs a value", key);
+	if (parse_u32(val, min, UINT32_MAX, out) < 0)
+		return perr(c, "bad number '%s' for %s (%u..%u)", val, name, min, UINT32_MAX);
+	*has = true;
+	return 0;
+}
 static int
 parse_option(struct parse_ctx *c, struct fault_rule *rule, const char *tok)
 {
@@ -553,27 +568,12 @@ parse_option(struct parse_ctx *c, struct fault_rule *rule, const char *tok)
 			return perr(c, "bad transport '%s' (expected udp or tcp)", val);
 		return 0;
 	}
-	if (strcasecmp(key, "count") == 0) {
-		ONCE(rule->has_count);
-		if (parse_u32(val, 1, UINT32_MAX, &rule->count) < 0)
-			return perr(c, "bad number '%s' for count (1..%u)", val, UINT32_MAX);
-		rule->has_count = true;
-		return 0;
-	}
-	if (strcasecmp(key, "after") == 0) {
-		ONCE(rule->has_after);
-		if (parse_u32(val, 0, UINT32_MAX, &rule->after) < 0)
-			return perr(c, "bad number '%s' for after (0..%u)", val, UINT32_MAX);
-		rule->has_after = true;
-		return 0;
-	}
-	if (strcasecmp(key, "every") == 0) {
-		ONCE(rule->has_every);
-		if (parse_u32(val, 1, UINT32_MAX, &rule->every) < 0)
-			return perr(c, "bad number '%s' for every (1..%u)", val, UINT32_MAX);
-		rule->has_every = true;
-		return 0;
-	}
+	if (strcasecmp(key, "count") == 0)
+		return parse_counter(c, key, "count", val, 1, &rule->has_count, &rule->count);
+	if (strcasecmp(key, "after") == 0)
+		return parse_counter(c, key, "after", val, 0, &rule->has_after, &rule->after);
+	if (strcasecmp(key, "every") == 0)
+		return parse_counter(c, key, "every", val, 1, &rule->has_every, &rule->every);
 	if (strcasecmp(key, "p") == 0) {
 		char *end;
 		double p;

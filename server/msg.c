@@ -1,7 +1,6 @@
 /* server/msg.c -- parsing a DNS request into struct msg_query, robust against any bytes. */
 #include "server/msg.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -156,6 +155,16 @@ msg_parse_query(const uint8_t *pkt, size_t len, struct msg_query *q)
 	return MSG_OK;
 }
 
+/* Presentation width of a (lower-cased) label byte: 1 plain, 2 escaped with a backslash
+   (the bytes . \ " ( ) ; @ $), 4 as \DDD (blanks, controls, non-ASCII). */
+static const uint8_t name_char_width[256] = {
+    [0x00 ... 0x20] = 4, [0x21] = 1,          [0x22] = 2,          [0x23] = 1,
+    [0x24] = 2,          [0x25 ... 0x27] = 1, [0x28 ... 0x29] = 2, [0x2a ... 0x2d] = 1,
+    [0x2e] = 2,          [0x2f ... 0x3a] = 1, [0x3b] = 2,          [0x3c ... 0x3f] = 1,
+    [0x40] = 2,          [0x41 ... 0x5b] = 1, [0x5c] = 2,          [0x5d ... 0x7e] = 1,
+    [0x7f ... 0xff] = 4,
+};
+
 void
 msg_name_to_str(const uint8_t *name, char *buf, size_t len)
 {
@@ -175,26 +184,28 @@ msg_name_to_str(const uint8_t *name, char *buf, size_t len)
 		if (l & 0xc0)
 			break;
 		for (uint8_t i = 0; i < l; i++) {
-			unsigned char c = (unsigned char)tolower(name[p + i]);
-			char tmp[5];
+			/* ASCII lower case (what tolower() does in the C locale), without a call
+			   or a copy per character: this runs for every query */
+			unsigned char c = name[p + i];
 			size_t tl;
-			if (c == '.' || c == '\\' || c == '"' || c == '(' || c == ')' || c == ';' ||
-			    c == '@' || c == '$') {
-				tmp[0] = '\\';
-				tmp[1] = (char)c;
-				tl = 2;
-			} else if (c <= 0x20 || c >= 0x7f) {
-				snprintf(tmp, sizeof(tmp), "\\%03u", c);
-				tl = 4;
-			} else {
-				tmp[0] = (char)c;
-				tl = 1;
-			}
+			if (c >= 'A' && c <= 'Z')
+				c = (unsigned char)(c - 'A' + 'a');
+			tl = name_char_width[c];
 			if (o + tl + 2 > len) {
 				buf[o] = '\0';
 				return;
 			}
-			memcpy(buf + o, tmp, tl);
+			if (tl == 1) {
+				buf[o] = (char)c;
+			} else if (tl == 2) {
+				buf[o] = '\\';
+				buf[o + 1] = (char)c;
+			} else {
+				buf[o] = '\\';
+				buf[o + 1] = (char)('0' + c / 100);
+				buf[o + 2] = (char)('0' + c / 10 % 10);
+				buf[o + 3] = (char)('0' + c % 10);
+			}
 			o += tl;
 		}
 		p += l;

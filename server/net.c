@@ -39,6 +39,7 @@ struct net_conn {
 	struct bufferevent *bev;     /* the connection (owns the socket); owned */
 	union qlog_addr peer;        /* client address */
 	union qlog_addr local;       /* listen address it arrived at */
+	struct query *q;             /* reusable query for frames answered at once; owned */
 	TAILQ_HEAD(, query) waiting; /* delayed queries not yet answered; owned */
 	size_t nwaiting;             /* entries in waiting */
 	bool eof;                    /* client closed its side: close once all is written */
@@ -107,14 +108,6 @@ listener_close(struct net_listener *l)
 	l->tcp = NULL;
 }
 
-static void
-query_timer_free(struct query *q)
-{
-	if (q->timer)
-		event_free(q->timer);
-	q->timer = NULL;
-}
-
 void
 net_free(struct net *n)
 {
@@ -129,7 +122,6 @@ net_free(struct net *n)
 		conn_free(c, false);
 	while ((q = TAILQ_FIRST(&n->udp_waiting)) != NULL) {
 		TAILQ_REMOVE(&n->udp_waiting, q, entry);
-		query_timer_free(q);
 		query_free(q);
 	}
 	query_free(n->udp_q);
@@ -147,12 +139,33 @@ addr_len(const union qlog_addr *a)
 static void
 udp_send(struct net_listener *l, struct query *q)
 {
-	ssize_t r =
-	    sendto(l->udp_fd, q->reply, q->reply_len, 0, &q->client.sa, addr_len(&q->client));
+	ssize_t r = sendto(l->udp_fd, q->reply, q->reply_len, 0, &q->log.client.sa,
+	                   addr_len(&q->log.client));
 
 	if (r < 0)
 		log_debug("udp send: %s", strerror(errno));
 	query_done(l->net->ctx, q, r == (ssize_t)q->reply_len);
+}
+
+/* Arm q's delay timer: after q->delay_ms, cb(q) sends the reply. owner is what cb finds in
+   q->conn. 0 when armed, -1 (no timer) when not. */
+static int
+delay_arm(struct net *n, struct query *q, event_callback_fn cb, void *owner)
+{
+	struct timeval tv = {q->delay_ms / 1000, (q->delay_ms % 1000) * 1000};
+
+	q->timer = evtimer_new(n->base, cb, q);
+	/* timers count from the loop's cached time: refresh it so a busy batch never makes a
+	   delay end early */
+	event_base_update_cache_time(n->base);
+	if (q->timer == NULL || evtimer_add(q->timer, &tv) < 0) {
+		if (q->timer)
+			event_free(q->timer);
+		q->timer = NULL;
+		return -1;
+	}
+	q->conn = owner;
+	return 0;
 }
 
 static void
@@ -162,7 +175,6 @@ udp_delay_cb(evutil_socket_t fd, short what, void *arg)
 	struct net_listener *l = q->conn;
 
 	TAILQ_REMOVE(&l->net->udp_waiting, q, entry);
-	query_timer_free(q);
 	udp_send(l, q);
 	query_free(q);
 }
@@ -192,22 +204,14 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		case QUERY_SEND:
 			udp_send(l, q);
 			break;
-		case QUERY_DELAY: {
-			struct timeval tv = {q->delay_ms / 1000, (q->delay_ms % 1000) * 1000};
-			q->timer = evtimer_new(n->base, udp_delay_cb, q);
-			/* timers count from the loop's cached time: refresh it so a busy batch
-			   never makes a delay end early */
-			event_base_update_cache_time(n->base);
-			if (q->timer == NULL || evtimer_add(q->timer, &tv) < 0) {
-				query_timer_free(q);
+		case QUERY_DELAY:
+			if (delay_arm(n, q, udp_delay_cb, l) < 0) {
 				query_done(n->ctx, q, false);
 				break;
 			}
-			q->conn = l;
 			TAILQ_INSERT_TAIL(&n->udp_waiting, q, entry);
 			n->udp_q = NULL; /* the waiting list owns it now */
 			break;
-		}
 		case QUERY_DROP:
 		case QUERY_CLOSE: /* never over UDP; nothing to close */
 		default:
@@ -219,6 +223,30 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- TCP ---------------------------------------------------------------------------------- */
 
+/* A connection on fd from peer sa, accepted by l and linked into its net; NULL (fd not
+   closed) when out of memory. conn_free undoes it. */
+static struct net_conn *
+conn_new(struct net_listener *l, evutil_socket_t fd, const struct sockaddr *sa, int salen)
+{
+	struct net_conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->bev = bufferevent_socket_new(l->net->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->net = l->net;
+	TAILQ_INIT(&c->waiting);
+	if ((size_t)salen <= sizeof(c->peer))
+		memcpy(&c->peer, sa, (size_t)salen);
+	c->local = l->addr;
+	TAILQ_INSERT_TAIL(&l->net->conns, c, entry);
+	l->net->nconns++;
+	return c;
+}
+
 static void
 conn_free(struct net_conn *c, bool log_waiting)
 {
@@ -228,11 +256,11 @@ conn_free(struct net_conn *c, bool log_waiting)
 		return;
 	while ((q = TAILQ_FIRST(&c->waiting)) != NULL) {
 		TAILQ_REMOVE(&c->waiting, q, entry);
-		query_timer_free(q);
 		if (log_waiting)
 			query_done(c->net->ctx, q, false);
 		query_free(q);
 	}
+	query_free(c->q);
 	TAILQ_REMOVE(&c->net->conns, c, entry);
 	c->net->nconns--;
 	bufferevent_free(c->bev);
@@ -283,7 +311,6 @@ tcp_delay_cb(evutil_socket_t fd, short what, void *arg)
 
 	TAILQ_REMOVE(&c->waiting, q, entry);
 	c->nwaiting--;
-	query_timer_free(q);
 	conn_send(c, q);
 	query_free(q);
 	conn_maybe_resume(c);
@@ -302,6 +329,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		size_t flen;
 		uint8_t *frame;
 		struct query *q;
+		enum query_state state;
 
 		if (c->nwaiting >= NET_CONN_WAITING_MAX ||
 		    evbuffer_get_length(out) >= NET_OUT_HIGHWATER) {
@@ -314,42 +342,36 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		if (evbuffer_get_length(in) < 2 + flen)
 			return;
 		frame = evbuffer_pullup(in, (ev_ssize_t)(2 + flen));
-		if (frame == NULL || (q = query_new()) == NULL) {
+		if (c->q == NULL)
+			c->q = query_new();
+		if (frame == NULL || c->q == NULL) {
 			conn_free(c, true);
 			return;
 		}
+		q = c->q;
 		query_start(q, true, &c->peer.sa, &c->local.sa);
-		query_process(n->ctx, q, frame + 2, flen);
+		state = query_process(n->ctx, q, frame + 2, flen);
 		evbuffer_drain(in, 2 + flen);
-		switch (q->state) {
+		switch (state) {
 		case QUERY_SEND:
 			conn_send(c, q);
-			query_free(q);
 			break;
-		case QUERY_DELAY: {
-			struct timeval tv = {q->delay_ms / 1000, (q->delay_ms % 1000) * 1000};
-			q->timer = evtimer_new(n->base, tcp_delay_cb, q);
-			event_base_update_cache_time(n->base);
-			if (q->timer == NULL || evtimer_add(q->timer, &tv) < 0) {
-				query_timer_free(q);
+		case QUERY_DELAY:
+			if (delay_arm(n, q, tcp_delay_cb, c) < 0) {
 				query_done(n->ctx, q, false);
-				query_free(q);
 				break;
 			}
-			q->conn = c;
 			TAILQ_INSERT_TAIL(&c->waiting, q, entry);
 			c->nwaiting++;
+			c->q = NULL; /* the waiting list owns it now */
 			break;
-		}
 		case QUERY_CLOSE:
 			query_done(n->ctx, q, false);
-			query_free(q);
 			conn_free(c, true);
 			return;
 		case QUERY_DROP:
 		default:
 			query_done(n->ctx, q, false);
-			query_free(q);
 			break;
 		}
 	}
@@ -400,24 +422,10 @@ tcp_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *s
 		evutil_closesocket(fd);
 		return;
 	}
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
+	if ((c = conn_new(l, fd, sa, salen)) == NULL) {
 		evutil_closesocket(fd);
 		return;
 	}
-	c->bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		evutil_closesocket(fd);
-		free(c);
-		return;
-	}
-	c->net = n;
-	TAILQ_INIT(&c->waiting);
-	if ((size_t)salen <= sizeof(c->peer))
-		memcpy(&c->peer, sa, (size_t)salen);
-	c->local = l->addr;
-	TAILQ_INSERT_TAIL(&n->conns, c, entry);
-	n->nconns++;
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	bufferevent_set_timeouts(c->bev, &idle, &idle);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);

@@ -9,13 +9,24 @@
 
 #include <ldns/ldns.h>
 
+#define QLOG_SLOT_INLINE 64 /* string bytes a ring slot keeps without the heap */
+
+/* One kept entry. Its strings live in the slot, so a slot is reused without allocation
+   unless its name and rule text together outgrow everything it held before. */
+struct qlog_slot {
+	struct qlog_entry e;        /* the record; e.qname and e.fault point into inl or heap */
+	char *heap;                 /* string storage when inl is too small; owned, grow-only */
+	size_t heap_cap;            /* bytes allocated in heap */
+	char inl[QLOG_SLOT_INLINE]; /* string storage for the common short name and rule */
+};
+
 struct qlog {
-	struct qlog_entry *ring; /* cap slots; owned, each slot owns its strings */
-	size_t cap;              /* slots in ring */
-	size_t n;                /* slots in use (<= cap) */
-	size_t head;             /* slot the next entry goes to */
-	uint64_t seq;            /* seq of the newest entry */
-	FILE *out;               /* JSON lines sink; not owned, NULL when none */
+	struct qlog_slot *ring; /* cap slots; owned */
+	size_t cap;             /* slots in ring */
+	size_t n;               /* slots in use (<= cap) */
+	size_t head;            /* slot the next entry goes to */
+	uint64_t seq;           /* seq of the newest entry */
+	FILE *out;              /* JSON lines sink; not owned, NULL when none */
 };
 
 struct qlog *
@@ -36,21 +47,8 @@ qlog_new(size_t cap, FILE *out)
 }
 
 void
-qlog_entry_clear(struct qlog_entry *e)
-{
-	if (e == NULL)
-		return;
-	free(e->qname);
-	free(e->fault);
-	e->qname = NULL;
-	e->fault = NULL;
-}
-
-void
 qlog_clear(struct qlog *ql)
 {
-	for (size_t i = 0; i < ql->cap; i++)
-		qlog_entry_clear(&ql->ring[i]);
 	ql->n = 0;
 	ql->head = 0;
 }
@@ -60,40 +58,77 @@ qlog_free(struct qlog *ql)
 {
 	if (ql == NULL)
 		return;
-	qlog_clear(ql);
+	for (size_t i = 0; i < ql->cap; i++)
+		free(ql->ring[i].heap);
 	free(ql->ring);
 	free(ql);
+}
+
+/* Copy e into slot s, its strings into the slot's own storage. When that storage cannot grow
+   the strings are left out (NULL), as a failed copy always was. */
+static void
+slot_store(struct qlog_slot *s, const struct qlog_entry *e)
+{
+	size_t qlen = e->qname ? strlen(e->qname) + 1 : 0;
+	size_t flen = e->fault ? strlen(e->fault) + 1 : 0;
+	char *p = s->inl;
+
+	s->e = *e;
+	if (qlen + flen > sizeof(s->inl)) {
+		if (qlen + flen > s->heap_cap) {
+			char *h = realloc(s->heap, qlen + flen);
+			if (h == NULL) {
+				s->e.qname = s->e.fault = NULL;
+				return;
+			}
+			s->heap = h;
+			s->heap_cap = qlen + flen;
+		}
+		p = s->heap;
+	}
+	if (e->qname) {
+		memcpy(p, e->qname, qlen);
+		s->e.qname = p;
+	}
+	if (e->fault) {
+		memcpy(p + qlen, e->fault, flen);
+		s->e.fault = p + qlen;
+	}
+}
+
+/* Write e as one JSON line to out (flushed). */
+static void
+write_line(FILE *out, const struct qlog_entry *e)
+{
+	char buf[4096];
+	size_t need = qlog_format(e, buf, sizeof(buf));
+
+	if (need < sizeof(buf)) {
+		fputs(buf, out);
+	} else {
+		char *big = malloc(need + 1);
+		if (big) {
+			qlog_format(e, big, need + 1);
+			fputs(big, out);
+			free(big);
+		}
+	}
+	fputc('\n', out);
+	fflush(out);
 }
 
 void
 qlog_add(struct qlog *ql, struct qlog_entry *e)
 {
-	struct qlog_entry *slot = &ql->ring[ql->head];
+	struct qlog_slot *slot = &ql->ring[ql->head];
 
 	e->seq = ++ql->seq;
-	qlog_entry_clear(slot);
-	*slot = *e;
-	e->qname = NULL;
-	e->fault = NULL;
+	slot_store(slot, e);
 	ql->head = (ql->head + 1) % ql->cap;
 	if (ql->n < ql->cap)
 		ql->n++;
-	if (ql->out) {
-		char buf[4096];
-		size_t need = qlog_format(slot, buf, sizeof(buf));
-		if (need < sizeof(buf)) {
-			fputs(buf, ql->out);
-		} else {
-			char *big = malloc(need + 1);
-			if (big) {
-				qlog_format(slot, big, need + 1);
-				fputs(big, ql->out);
-				free(big);
-			}
-		}
-		fputc('\n', ql->out);
-		fflush(ql->out);
-	}
+	if (ql->out)
+		write_line(ql->out, e);
 }
 
 uint64_t
@@ -109,7 +144,7 @@ qlog_foreach_since(const struct qlog *ql, uint64_t since,
 	size_t first = (ql->head + ql->cap - ql->n) % ql->cap;
 
 	for (size_t i = 0; i < ql->n; i++) {
-		const struct qlog_entry *e = &ql->ring[(first + i) % ql->cap];
+		const struct qlog_entry *e = &ql->ring[(first + i) % ql->cap].e;
 		if (e->seq > since)
 			fn(e, arg);
 	}
@@ -240,8 +275,8 @@ static void
 flags_str(uint16_t flags, char *buf, size_t len)
 {
 	static const struct {
-		uint16_t bit;
-		const char *name;
+		uint16_t bit;     /* header flag bit */
+		const char *name; /* its dig-style name (static) */
 	} bits[] = {{0x8000, "qr"}, {0x0400, "aa"}, {0x0200, "tc"}, {0x0100, "rd"},
 	            {0x0080, "ra"}, {0x0020, "ad"}, {0x0010, "cd"}};
 	size_t pos = 0;

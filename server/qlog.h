@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #define QLOG_RING_DEFAULT 100000
+#define QLOG_NAME_MAX     1025 /* presentation question name with escapes, and its NUL */
 
 /* A socket address small enough to keep by the hundred thousand. */
 union qlog_addr {
@@ -28,14 +29,16 @@ struct qlog_entry {
 	union qlog_addr listen; /* local address and port it arrived at */
 	bool tcp;               /* transport: TCP (else UDP) */
 	uint16_t id;            /* message ID of the request */
-	char *qname;            /* lower-case question name; owned, NULL when none was read */
+	const char *qname;      /* lower-case question name, NULL when none was read; not owned
+	                           (the query's buffer, or the ring slot's own copy) */
 	int32_t qtype;          /* question type, -1 when none was read */
 	int32_t edns;           /* requester's EDNS payload size, -1 without OPT */
 	bool edns_do;           /* DO bit */
 	int32_t rcode;          /* rcode of the reply sent, -1 when nothing was sent */
 	uint16_t flags;         /* header flags word of the reply sent */
 	uint16_t ancount;       /* answer records in the reply sent */
-	char *fault;            /* text of the fault rule that fired; owned, NULL when none */
+	const char *fault;      /* text of the fault rule that fired, NULL when none; not owned
+	                           (the query's copy, or the ring slot's own copy) */
 	const char *action;     /* "answer", "drop", or the fault action name (static) */
 	uint32_t bytes;         /* reply size in bytes (0 when nothing was sent) */
 	uint64_t latency_us;    /* arrival to send (or to the drop decision) */
@@ -48,10 +51,9 @@ struct qlog;
 struct qlog *qlog_new(size_t cap, FILE *out);
 void qlog_free(struct qlog *ql);
 
-/* Add e (its qname and fault strings are taken over and cleared in e); assigns e's seq. */
+/* Add a copy of e (its qname and fault strings too: the caller keeps its buffers); assigns
+   e's seq. No allocation once a ring slot has held strings this long. */
 void qlog_add(struct qlog *ql, struct qlog_entry *e);
-/* Free the strings of an entry that was never added. */
-void qlog_entry_clear(struct qlog_entry *e);
 
 /* Sequence number of the newest entry (0 when nothing was logged yet). */
 uint64_t qlog_last_seq(const struct qlog *ql);

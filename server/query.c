@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "server/answer.h"
 
 #define RCODE_SERVFAIL 2
@@ -25,7 +27,9 @@ query_free(struct query *q)
 {
 	if (q == NULL)
 		return;
-	qlog_entry_clear(&q->log);
+	if (q->timer)
+		event_free(q->timer);
+	free(q->fault);
 	free(q->reply);
 	free(q);
 }
@@ -45,11 +49,10 @@ copy_addr(union qlog_addr *dst, const struct sockaddr *sa)
 void
 query_start(struct query *q, bool tcp, const struct sockaddr *client, const struct sockaddr *listen)
 {
-	qlog_entry_clear(&q->log);
 	memset(&q->log, 0, sizeof(q->log));
-	q->tcp = tcp;
-	copy_addr(&q->client, client);
-	copy_addr(&q->listen, listen);
+	q->log.tcp = tcp;
+	copy_addr(&q->log.client, client);
+	copy_addr(&q->log.listen, listen);
 	clock_gettime(CLOCK_MONOTONIC, &q->start);
 	clock_gettime(CLOCK_REALTIME, &q->log.time);
 	q->state = QUERY_DROP;
@@ -75,11 +78,44 @@ reserve(struct query *q, size_t n)
 	return 0;
 }
 
+/* Keep a copy of the text of rule, the one that fired, for the log. */
+static void
+keep_fault_text(struct query *q, const struct fault_rule *rule)
+{
+	const char *text = fault_rule_text(rule);
+	size_t n = strlen(text) + 1;
+
+	if (n > q->fault_cap) {
+		char *p = realloc(q->fault, n);
+		if (p == NULL)
+			return; /* logged without the rule text, as a failed copy always was */
+		q->fault = p;
+		q->fault_cap = n;
+	}
+	memcpy(q->fault, text, n);
+	q->log.fault = q->fault;
+}
+
+/* The error rcode for a request msg_parse_query could not accept (not MSG_OK, MSG_DROP). */
+static uint16_t
+parse_rcode(enum msg_parse parse)
+{
+	switch (parse) {
+	case MSG_NOTIMP:
+		return RCODE_NOTIMP;
+	case MSG_BADVERS:
+		return RCODE_BADVERS;
+	case MSG_FORMERR:
+	default:
+		return RCODE_FORMERR;
+	}
+}
+
 /* Largest reply the transport allows for this query. */
 static size_t
 reply_limit(const struct query *q)
 {
-	if (q->tcp)
+	if (q->log.tcp)
 		return QUERY_TCP_MAX;
 	if (q->msg.edns && q->msg.edns_size > MSG_UDP_MINSIZE)
 		return q->msg.edns_size;
@@ -93,14 +129,10 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 	enum fault_action act = FAULT_NONE;
 	struct answer_meta meta;
 	size_t limit;
-	char name[1025];
 
 	memset(&meta, 0, sizeof(meta));
 	q->parse = msg_parse_query(pkt, len, &q->msg);
-	q->msg.tcp = q->tcp; /* the answer builder's TCP limit does not depend on EDNS */
-	q->log.tcp = q->tcp;
-	q->log.client = q->client;
-	q->log.listen = q->listen;
+	q->msg.tcp = q->log.tcp; /* the answer builder's TCP limit does not depend on EDNS */
 	q->log.id = q->msg.id;
 	q->log.qtype = -1;
 	q->log.edns = q->msg.edns ? q->msg.edns_size : -1;
@@ -108,47 +140,35 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 	q->log.rcode = -1;
 	q->log.action = "answer";
 	if (q->msg.has_question) {
-		msg_name_to_str(q->msg.qname, name, sizeof(name));
-		q->log.qname = strdup(name);
+		msg_name_to_str(q->msg.qname, q->qname, sizeof(q->qname));
+		q->log.qname = q->qname;
 		q->log.qtype = q->msg.qtype;
 	}
 	limit = reply_limit(q);
 	if (reserve(q, limit) < 0)
 		goto drop;
 
-	switch (q->parse) {
-	case MSG_OK:
-		break;
-	case MSG_FORMERR:
-		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_FORMERR, false, false, q->reply,
-		                            limit, &meta);
-		goto send;
-	case MSG_NOTIMP:
-		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_NOTIMP, false, false, q->reply,
-		                            limit, &meta);
-		goto send;
-	case MSG_BADVERS:
-		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_BADVERS, false, false, q->reply,
-		                            limit, &meta);
-		goto send;
-	case MSG_DROP:
-	default:
+	if (q->parse == MSG_DROP)
 		goto drop;
+	if (q->parse != MSG_OK) {
+		q->reply_len = answer_empty(ctx->zs, &q->msg, parse_rcode(q->parse), false, false,
+		                            q->reply, limit, &meta);
+		goto send;
 	}
 
 	if (ctx->rules) {
 		struct fault_query fq = {
-		    .qname = name,
+		    .qname = q->qname,
 		    .qtype = q->msg.qtype,
-		    .tcp = q->tcp,
-		    .client = q->client.sa.sa_family ? &q->client.sa : NULL,
-		    .listen = q->listen.sa.sa_family ? &q->listen.sa : NULL,
+		    .tcp = q->log.tcp,
+		    .client = q->log.client.sa.sa_family ? &q->log.client.sa : NULL,
+		    .listen = q->log.listen.sa.sa_family ? &q->log.listen.sa : NULL,
 		};
 		rule = fault_match(ctx->rules, &fq);
 	}
 	if (rule) {
 		act = fault_rule_action(rule);
-		q->log.fault = strdup(fault_rule_text(rule));
+		keep_fault_text(q, rule);
 		q->log.action = fault_action_name(act);
 		ctx->stats.faults++;
 	}
@@ -157,7 +177,7 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 	case FAULT_DROP:
 		goto drop;
 	case FAULT_TCP_CLOSE:
-		if (q->tcp) {
+		if (q->log.tcp) {
 			q->state = QUERY_CLOSE;
 			return q->state;
 		}
@@ -172,7 +192,7 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		goto send;
 	}
 	case FAULT_TRUNCATE:
-		if (!q->tcp) {
+		if (!q->log.tcp) {
 			q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_NOERROR, true, true,
 			                            q->reply, limit, &meta);
 			goto send;
@@ -236,7 +256,7 @@ query_done(struct query_ctx *ctx, struct query *q, bool sent)
 	}
 
 	st->queries++;
-	if (q->tcp)
+	if (q->log.tcp)
 		st->tcp++;
 	else
 		st->udp++;
@@ -253,6 +273,4 @@ query_done(struct query_ctx *ctx, struct query *q, bool sent)
 
 	if (ctx->qlog)
 		qlog_add(ctx->qlog, &q->log);
-	else
-		qlog_entry_clear(&q->log);
 }

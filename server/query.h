@@ -18,6 +18,8 @@
 
 #define QUERY_TCP_MAX 65535
 
+struct event; /* libevent's */
+
 /* What the transport does with a processed query. */
 enum query_state {
 	QUERY_SEND,  /* send reply now */
@@ -46,25 +48,29 @@ struct query_ctx {
 	struct query_stats stats;  /* counters */
 };
 
-/* One query in flight. The transport allocates it, fills the addresses with query_start, and
-   keeps it (with its timer) while a delayed reply waits. */
+/* One query in flight. It owns its buffers, so the transport reuses one for every query that
+   is answered at once (no allocation per query) and hands it over to its waiting list, with
+   its timer, only while a delayed reply waits. query_start resets it for the next request. */
 struct query {
-	bool tcp;                 /* arrived over TCP */
-	union qlog_addr client;   /* peer address */
-	union qlog_addr listen;   /* local address it arrived at */
-	struct timespec start;    /* monotonic arrival time (latency) */
-	struct msg_query msg;     /* the parsed request */
-	enum msg_parse parse;     /* parse result */
-	enum query_state state;   /* what the transport does next */
-	uint32_t delay_ms;        /* QUERY_DELAY: wait this long before sending */
-	uint8_t *reply;           /* encoded reply; owned */
-	size_t reply_len;         /* bytes of reply to send */
-	size_t reply_cap;         /* bytes allocated in reply */
-	struct qlog_entry log;    /* log record being filled; its strings owned until logged */
-	void *timer;              /* transport's delay timer (struct event *); owned by the
-	                             transport, freed before query_free */
-	void *conn;               /* transport connection it belongs to; not owned */
-	TAILQ_ENTRY(query) entry; /* link in the transport's list of waiting queries */
+	struct timespec start;     /* monotonic arrival time (latency) */
+	struct msg_query msg;      /* the parsed request */
+	enum msg_parse parse;      /* parse result */
+	enum query_state state;    /* what the transport does next */
+	uint32_t delay_ms;         /* QUERY_DELAY: wait this long before sending */
+	uint8_t *reply;            /* encoded reply; owned */
+	size_t reply_len;          /* bytes of reply to send */
+	size_t reply_cap;          /* bytes allocated in reply */
+	struct qlog_entry log;     /* log record being filled, from query_start on: it also holds
+	                              the transport, the peer (where a UDP reply goes) and the
+	                              local address; its strings point into qname/fault */
+	char qname[QLOG_NAME_MAX]; /* lower-case presentation question name (faults, log) */
+	char *fault;               /* copy of the fired rule's text (a reload may free the rule
+	                              before a delayed reply is logged); owned, grow-only */
+	size_t fault_cap;          /* bytes allocated in fault */
+	struct event *timer;       /* delay timer while the reply waits; owned (query_free frees
+	                              it), NULL otherwise */
+	void *conn;                /* transport connection it belongs to; not owned */
+	TAILQ_ENTRY(query) entry;  /* link in the transport's list of waiting queries */
 };
 
 struct query *query_new(void);

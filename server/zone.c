@@ -278,23 +278,32 @@ load_file_name(struct loadctx *c, zs_scanner_t *s)
 	return s->file.name ? s->file.name : c->name;
 }
 
+/* Make the byte buffer *buf (len used of *cap) hold n more bytes, doubling from 64 KiB;
+   offsets into it are 32-bit, so it never grows past 4 GiB. 0 ok, -1 when it cannot. */
+static int
+bytes_reserve(uint8_t **buf, size_t *cap, size_t len, size_t n)
+{
+	size_t nc;
+	uint8_t *nb;
+
+	if (len + n <= *cap)
+		return 0;
+	nc = *cap ? *cap * 2 : 65536;
+	while (nc < len + n)
+		nc *= 2;
+	if (nc > UINT32_MAX)
+		return -1;
+	if ((nb = realloc(*buf, nc)) == NULL)
+		return -1;
+	*buf = nb;
+	*cap = nc;
+	return 0;
+}
+
 static int
 arena_reserve(struct zone *z, size_t n)
 {
-	if (z->alen + n > z->acap) {
-		size_t nc = z->acap ? z->acap * 2 : 65536;
-		uint8_t *na;
-		while (nc < z->alen + n)
-			nc *= 2;
-		if (nc > UINT32_MAX)
-			return -1;
-		na = realloc(z->arena, nc);
-		if (na == NULL)
-			return -1;
-		z->arena = na;
-		z->acap = nc;
-	}
-	return 0;
+	return bytes_reserve(&z->arena, &z->acap, z->alen, n);
 }
 
 static void
@@ -960,20 +969,7 @@ zoneset_foreach(const struct zoneset *zs, void (*fn)(const struct zone_rr *rr, v
 static int
 sets_reserve(struct zoneset *zs, size_t n)
 {
-	if (zs->slen + n > zs->scap) {
-		size_t nc = zs->scap ? zs->scap * 2 : 65536;
-		uint8_t *nb;
-		while (nc < zs->slen + n)
-			nc *= 2;
-		if (nc > UINT32_MAX)
-			return -1;
-		nb = realloc(zs->sets, nc);
-		if (nb == NULL)
-			return -1;
-		zs->sets = nb;
-		zs->scap = nc;
-	}
-	return 0;
+	return bytes_reserve(&zs->sets, &zs->scap, zs->slen, n);
 }
 
 /* Names inside rdata: which and whether NSD writes them compressed (RFC 1035 types). */

@@ -316,9 +316,9 @@ static bool
 run_scenario(const struct cat_line *c, int port, char *report, size_t replen)
 {
 	static char out[1 << 20];
-	char server[64], flags[CAT_FIELD], codes[64][48], gotcodes[64 * 48 + 8];
-	const char *argv[64];
-	size_t argc = 0, ncodes = 0;
+	char flags[CAT_FIELD], codes[64][48], gotcodes[64 * 48 + 8];
+	const char *extra[60];
+	size_t nextra = 0, ncodes = 0;
 	bool serious = false, ok = true;
 	json_error_t jerr;
 	json_t *j = NULL, *verdict;
@@ -334,22 +334,13 @@ run_scenario(const struct cat_line *c, int port, char *report, size_t replen)
 		snprintf(report + used, replen - used, __VA_ARGS__);                               \
 	} while (0)
 
-	snprintf(server, sizeof(server), "127.0.0.1@%d", port);
 	snprintf(flags, sizeof(flags), "%s", c->flags);
-	argv[argc++] = test_bin("mxcheck");
-	argv[argc++] = "-s";
-	argv[argc++] = server;
-	argv[argc++] = "--seed";
-	argv[argc++] = "1";
-	argv[argc++] = "--json";
 	if (strcmp(flags, "-") != 0)
-		for (char *t = strtok_r(flags, " ", &save); t && argc < 60;
+		for (char *t = strtok_r(flags, " ", &save); t && nextra < 59;
 		     t = strtok_r(NULL, " ", &save))
-			argv[argc++] = t;
-	argv[argc++] = c->target;
-	argv[argc] = NULL;
-
-	rc = test_run(argv, out, sizeof(out), 30000);
+			extra[nextra++] = t;
+	extra[nextra] = NULL;
+	rc = test_mxcheck_json(port, extra, c->target, out, sizeof(out), 30000);
 	strip_port(out, port);
 	j = json_loads(out, JSON_DISABLE_EOF_CHECK, &jerr);
 	if (j == NULL || !json_is_object(j)) {
@@ -392,15 +383,10 @@ Test(e2e_catalog, every_scenario_gives_its_expected_result, .timeout = 300)
 	static char report[1 << 16];
 	size_t n = cat_read(v, CAT_MAX), good = 0;
 	char zones[4096];
-	const char *args[3];
 	struct testsrv s;
 
 	snprintf(zones, sizeof(zones), "%s", test_src("zones"));
-	args[0] = "-z";
-	args[1] = zones;
-	args[2] = NULL;
-	cr_assert_eq(testsrv_start(&s, args), 0, "mxlabd did not start on zones/: %s",
-	             testsrv_stderr(&s));
+	testsrv_start_dir(&s, zones, NULL);
 	report[0] = '\0';
 	for (size_t i = 0; i < n; i++)
 		if (run_scenario(&v[i], s.port, report, sizeof(report)))

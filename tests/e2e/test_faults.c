@@ -1,6 +1,7 @@
 /* tests/e2e/test_faults.c -- every fault action and option observed from a real client
    (ldns and raw sockets) against bin/mxlabd with a faults.conf in its zone directory. */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -45,20 +46,11 @@ stop_srv(void)
 static void
 start_with(const char *faults, const char *const extra[])
 {
-	const char *args[32];
-	size_t n = 0;
-
 	test_tmpdir(srvdir, sizeof(srvdir));
 	test_write(srvdir, "example.test.zone", zone_text);
 	if (faults)
 		test_write(srvdir, "faults.conf", faults);
-	args[n++] = "-z";
-	args[n++] = srvdir;
-	for (size_t i = 0; extra && extra[i] && n < 30; i++)
-		args[n++] = extra[i];
-	args[n] = NULL;
-	if (testsrv_start(&srv, args) != 0)
-		cr_assert_fail("mxlabd did not start: %s", testsrv_stderr(&srv));
+	testsrv_start_dir(&srv, srvdir, extra);
 }
 
 static ldns_pkt *
@@ -74,24 +66,6 @@ q_tcp(const char *name, ldns_rr_type t)
 }
 
 /* ---- raw sockets */
-
-/* A query in wire form; returns its length. */
-static size_t
-make_query(uint8_t *out, size_t cap, const char *name, ldns_rr_type t, uint16_t id)
-{
-	ldns_pkt *p = ldns_pkt_query_new(ldns_dname_new_frm_str(name), t, LDNS_RR_CLASS_IN, 0);
-	uint8_t *w = NULL;
-	size_t len = 0;
-
-	cr_assert_not_null(p);
-	ldns_pkt_set_id(p, id);
-	cr_assert_eq(ldns_pkt2wire(&w, p, &len), LDNS_STATUS_OK);
-	cr_assert_leq(len, cap);
-	memcpy(out, w, len);
-	free(w);
-	ldns_pkt_free(p);
-	return len;
-}
 
 static socklen_t
 sa_fill(struct sockaddr_storage *ss, const char *addr, int port)
@@ -191,6 +165,17 @@ rcode_of(const ldns_pkt *p)
 	return p ? (int)ldns_pkt_get_rcode(p) : -1;
 }
 
+/* Rcode of the answer to one A query over UDP or TCP, -1 for none. */
+static int
+rcode_a(const char *name, bool tcp)
+{
+	ldns_pkt *p = tcp ? q_tcp(name, LDNS_RR_TYPE_A) : q_udp(name, LDNS_RR_TYPE_A);
+	int rc = rcode_of(p);
+
+	ldns_pkt_free(p);
+	return rc;
+}
+
 /* ---- the actions */
 
 Test(e2e_faults, drop_gives_no_answer, .fini = stop_srv)
@@ -204,9 +189,8 @@ Test(e2e_faults, drop_gives_no_answer, .fini = stop_srv)
 	p = test_query(srv.port, "www.example.test.", LDNS_RR_TYPE_A, true, 0, 400);
 	cr_expect_null(p, "dropped TCP query was answered");
 	ldns_pkt_free(p);
-	p = q_udp("fast.example.test.", LDNS_RR_TYPE_A);
-	cr_expect_eq(rcode_of(p), LDNS_RCODE_NOERROR, "other names still answered");
-	ldns_pkt_free(p);
+	cr_expect_eq(rcode_a("fast.example.test.", false), LDNS_RCODE_NOERROR,
+	             "other names still answered");
 }
 
 Test(e2e_faults, delay_answers_late_and_holds_nothing_else, .fini = stop_srv)
@@ -324,7 +308,7 @@ Test(e2e_faults, badid_answer_has_another_id, .fini = stop_srv)
 	ldns_pkt *p = NULL;
 
 	start_with("www.example.test. A badid\n", NULL);
-	qlen = make_query(q, sizeof(q), "www.example.test.", LDNS_RR_TYPE_A, 0x4242);
+	qlen = test_make_query("www.example.test.", LDNS_RR_TYPE_A, 0x4242, q, sizeof(q));
 	alen = raw_udp(NULL, "127.0.0.1", q, qlen, a, sizeof(a), 2000);
 	cr_assert_gt(alen, 12, "no answer");
 	cr_assert_eq(ldns_wire2pkt(&p, a, alen), LDNS_STATUS_OK);
@@ -336,31 +320,37 @@ Test(e2e_faults, badid_answer_has_another_id, .fini = stop_srv)
 	   client must compare them itself, as this test does. */
 }
 
-/* The faulty answer (first query, count=1) and the correct one (second query) to the same
-   query bytes. */
+/* The same query bytes sent twice under a count=1 rule: the faulty answer, then the correct
+   one. */
+struct exchange {
+	uint8_t q[512];     /* the query */
+	size_t qlen;        /* its length */
+	uint8_t bad[4096];  /* the first answer, with the fault */
+	size_t badlen;      /* its length */
+	uint8_t good[4096]; /* the second answer, correct */
+	size_t goodlen;     /* its length */
+};
+
 static void
-faulty_then_correct(const char *rule, uint8_t *bad, size_t *badlen, uint8_t *good, size_t *goodlen,
-                    uint8_t *q, size_t *qlen)
+faulty_then_correct(const char *rule, struct exchange *x)
 {
 	start_with(rule, NULL);
-	*qlen = make_query(q, 512, "example.test.", LDNS_RR_TYPE_MX, 0x1357);
-	*badlen = raw_udp(NULL, "127.0.0.1", q, *qlen, bad, 4096, 2000);
-	*goodlen = raw_udp(NULL, "127.0.0.1", q, *qlen, good, 4096, 2000);
-	cr_assert_gt(*badlen, 0, "no faulty answer");
-	cr_assert_gt(*goodlen, 12, "no correct answer");
+	x->qlen = test_make_query("example.test.", LDNS_RR_TYPE_MX, 0x1357, x->q, sizeof(x->q));
+	x->badlen = raw_udp(NULL, "127.0.0.1", x->q, x->qlen, x->bad, sizeof(x->bad), 2000);
+	x->goodlen = raw_udp(NULL, "127.0.0.1", x->q, x->qlen, x->good, sizeof(x->good), 2000);
+	cr_assert_gt(x->badlen, 0, "no faulty answer");
+	cr_assert_gt(x->goodlen, 12, "no correct answer");
 }
 
 Test(e2e_faults, qmismatch_changes_the_question, .fini = stop_srv)
 {
-	uint8_t q[512], bad[4096], good[4096];
-	size_t qlen, badlen, goodlen;
+	static struct exchange x;
 	ldns_pkt *p = NULL, *g = NULL;
 	ldns_rr *qb, *qg;
 
-	faulty_then_correct("example.test. MX qmismatch count=1\n", bad, &badlen, good, &goodlen, q,
-	                    &qlen);
-	cr_assert_eq(ldns_wire2pkt(&p, bad, badlen), LDNS_STATUS_OK);
-	cr_assert_eq(ldns_wire2pkt(&g, good, goodlen), LDNS_STATUS_OK);
+	faulty_then_correct("example.test. MX qmismatch count=1\n", &x);
+	cr_assert_eq(ldns_wire2pkt(&p, x.bad, x.badlen), LDNS_STATUS_OK);
+	cr_assert_eq(ldns_wire2pkt(&g, x.good, x.goodlen), LDNS_STATUS_OK);
 	cr_expect_eq(ldns_pkt_id(p), 0x1357);
 	qb = ldns_rr_list_rr(ldns_pkt_question(p), 0);
 	qg = ldns_rr_list_rr(ldns_pkt_question(g), 0);
@@ -374,31 +364,27 @@ Test(e2e_faults, qmismatch_changes_the_question, .fini = stop_srv)
 
 Test(e2e_faults, garble_keeps_header_and_is_unparsable, .fini = stop_srv)
 {
-	uint8_t q[512], bad[4096], good[4096];
-	size_t qlen, badlen, goodlen;
+	static struct exchange x;
 	ldns_pkt *p = NULL;
 
-	faulty_then_correct("example.test. MX garble count=1\n", bad, &badlen, good, &goodlen, q,
-	                    &qlen);
-	cr_expect_eq(badlen, goodlen);
-	cr_expect(memcmp(bad, good, 12) == 0, "header changed");
-	cr_expect(memcmp(bad + 12, good + 12, goodlen - 12) != 0, "nothing garbled");
-	cr_expect_neq(ldns_wire2pkt(&p, bad, badlen), LDNS_STATUS_OK, "garbled answer parsed");
+	faulty_then_correct("example.test. MX garble count=1\n", &x);
+	cr_expect_eq(x.badlen, x.goodlen);
+	cr_expect(memcmp(x.bad, x.good, 12) == 0, "header changed");
+	cr_expect(memcmp(x.bad + 12, x.good + 12, x.goodlen - 12) != 0, "nothing garbled");
+	cr_expect_neq(ldns_wire2pkt(&p, x.bad, x.badlen), LDNS_STATUS_OK, "garbled answer parsed");
 	ldns_pkt_free(p);
 }
 
 Test(e2e_faults, short_is_a_strict_prefix, .fini = stop_srv)
 {
-	uint8_t q[512], bad[4096], good[4096];
-	size_t qlen, badlen, goodlen;
+	static struct exchange x;
 	ldns_pkt *p = NULL;
 
-	faulty_then_correct("example.test. MX short count=1\n", bad, &badlen, good, &goodlen, q,
-	                    &qlen);
-	cr_expect_lt(badlen, goodlen);
-	cr_expect_gt(badlen, qlen, "cut before the question ended");
-	cr_expect(memcmp(bad, good, badlen) == 0, "not a prefix");
-	cr_expect_neq(ldns_wire2pkt(&p, bad, badlen), LDNS_STATUS_OK, "short answer parsed");
+	faulty_then_correct("example.test. MX short count=1\n", &x);
+	cr_expect_lt(x.badlen, x.goodlen);
+	cr_expect_gt(x.badlen, x.qlen, "cut before the question ended");
+	cr_expect(memcmp(x.bad, x.good, x.badlen) == 0, "not a prefix");
+	cr_expect_neq(ldns_wire2pkt(&p, x.bad, x.badlen), LDNS_STATUS_OK, "short answer parsed");
 	ldns_pkt_free(p);
 }
 
@@ -409,7 +395,7 @@ Test(e2e_faults, tcp_close_closes_the_connection, .fini = stop_srv)
 	ldns_pkt *p;
 
 	start_with("www.example.test. A tcp-close\n", NULL);
-	qlen = make_query(q, sizeof(q), "www.example.test.", LDNS_RR_TYPE_A, 77);
+	qlen = test_make_query("www.example.test.", LDNS_RR_TYPE_A, 77, q, sizeof(q));
 	cr_expect_eq(raw_tcp(q, qlen, a, sizeof(a), &alen, 2000), TCP_CLOSED);
 	cr_expect_eq(alen, 0);
 	/* UDP is never closed: it gets the answer */
@@ -418,7 +404,7 @@ Test(e2e_faults, tcp_close_closes_the_connection, .fini = stop_srv)
 	cr_expect_eq(p ? ldns_pkt_ancount(p) : 0, 1);
 	ldns_pkt_free(p);
 	/* other names over TCP are answered */
-	qlen = make_query(q, sizeof(q), "fast.example.test.", LDNS_RR_TYPE_A, 78);
+	qlen = test_make_query("fast.example.test.", LDNS_RR_TYPE_A, 78, q, sizeof(q));
 	cr_expect_eq(raw_tcp(q, qlen, a, sizeof(a), &alen, 2000), TCP_REPLY);
 }
 
@@ -449,39 +435,40 @@ static void
 rcode_sequence(const char *name, int n, char *out)
 {
 	for (int i = 0; i < n; i++) {
-		ldns_pkt *p = q_udp(name, LDNS_RR_TYPE_A);
-		int rc = rcode_of(p);
+		int rc = rcode_a(name, false);
 		out[i] = rc == LDNS_RCODE_SERVFAIL ? 'F' : rc == LDNS_RCODE_NOERROR ? '.' : '?';
-		ldns_pkt_free(p);
 	}
 	out[n] = '\0';
 }
 
-Test(e2e_faults, count_fails_twice_then_answers, .fini = stop_srv)
-{
-	char seq[16];
+/* A counter rule on www.example.test and the answers to a run of queries for it: one
+   character a query, F for SERVFAIL, . for NOERROR. */
+struct seq_case {
+	char name[48]; /* the fact */
+	char rule[64]; /* faults.conf text */
+	char want[16]; /* the answers expected */
+};
 
-	start_with("www.example.test. A rcode=SERVFAIL count=2\n", NULL);
-	rcode_sequence("www.example.test.", 5, seq);
-	cr_expect_str_eq(seq, "FF...");
+static struct seq_case seq_cases[] = {
+    {"count_fails_twice_then_answers", "www.example.test. A rcode=SERVFAIL count=2\n", "FF..."},
+    {"every_three_fires_on_1_4_7", "www.example.test. A rcode=SERVFAIL every=3\n", "F..F..F."},
+    {"after_then_fires", "www.example.test. A rcode=SERVFAIL after=2\n", "..FFF"},
+};
+
+ParameterizedTestParameters(e2e_faults, counters_decide_which_answers_fail)
+{
+	return cr_make_param_array(struct seq_case, seq_cases,
+	                           sizeof(seq_cases) / sizeof(seq_cases[0]));
 }
 
-Test(e2e_faults, every_three_fires_on_1_4_7, .fini = stop_srv)
+ParameterizedTest(struct seq_case *c, e2e_faults, counters_decide_which_answers_fail,
+                  .fini = stop_srv)
 {
 	char seq[16];
 
-	start_with("www.example.test. A rcode=SERVFAIL every=3\n", NULL);
-	rcode_sequence("www.example.test.", 8, seq);
-	cr_expect_str_eq(seq, "F..F..F.");
-}
-
-Test(e2e_faults, after_then_fires, .fini = stop_srv)
-{
-	char seq[16];
-
-	start_with("www.example.test. A rcode=SERVFAIL after=2\n", NULL);
-	rcode_sequence("www.example.test.", 5, seq);
-	cr_expect_str_eq(seq, "..FFF");
+	start_with(c->rule, NULL);
+	rcode_sequence("www.example.test.", (int)strlen(c->want), seq);
+	cr_expect_str_eq(seq, c->want, "%s: answers %s, expected %s", c->name, seq, c->want);
 }
 
 static void
@@ -509,22 +496,16 @@ Test(e2e_faults, p_with_a_seed_repeats_across_runs, .fini = stop_srv)
 
 Test(e2e_faults, transport_tcp_condition, .fini = stop_srv)
 {
-	ldns_pkt *p;
-
 	start_with("www.example.test. A rcode=SERVFAIL transport=tcp\n", NULL);
-	p = q_udp("www.example.test.", LDNS_RR_TYPE_A);
-	cr_expect_eq(rcode_of(p), LDNS_RCODE_NOERROR);
-	ldns_pkt_free(p);
-	p = q_tcp("www.example.test.", LDNS_RR_TYPE_A);
-	cr_expect_eq(rcode_of(p), LDNS_RCODE_SERVFAIL);
-	ldns_pkt_free(p);
+	cr_expect_eq(rcode_a("www.example.test.", false), LDNS_RCODE_NOERROR);
+	cr_expect_eq(rcode_a("www.example.test.", true), LDNS_RCODE_SERVFAIL);
 }
 
 static int
 raw_rcode(const char *src, const char *dst)
 {
 	uint8_t q[512], a[4096];
-	size_t qlen = make_query(q, sizeof(q), "www.example.test.", LDNS_RR_TYPE_A, 99);
+	size_t qlen = test_make_query("www.example.test.", LDNS_RR_TYPE_A, 99, q, sizeof(q));
 	size_t alen = raw_udp(src, dst, q, qlen, a, sizeof(a), 2000);
 
 	return alen >= 4 ? a[3] & 0x0f : -1;
@@ -564,8 +545,8 @@ Test(e2e_faults, delayed_queries_do_not_hold_up_others, .fini = stop_srv)
 	double worst_fast = 0, deadline;
 
 	start_with("slow.example.test. A delay=200\n", NULL);
-	qlen[0] = make_query(qs[0], sizeof(qs[0]), "fast.example.test.", LDNS_RR_TYPE_A, 0);
-	qlen[1] = make_query(qs[1], sizeof(qs[1]), "slow.example.test.", LDNS_RR_TYPE_A, 0);
+	qlen[0] = test_make_query("fast.example.test.", LDNS_RR_TYPE_A, 0, qs[0], sizeof(qs[0]));
+	qlen[1] = test_make_query("slow.example.test.", LDNS_RR_TYPE_A, 0, qs[1], sizeof(qs[1]));
 	tolen = sa_fill(&to, "127.0.0.1", srv.port);
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	cr_assert_geq(fd, 0);
@@ -718,16 +699,9 @@ Test(e2e_faults, bad_rule_stops_the_server_naming_the_line)
 
 Test(e2e_faults, below_pattern_ignores_case_and_spares_the_parent, .fini = stop_srv)
 {
-	ldns_pkt *p;
-
 	start_with("*.DOWN.example.test. A rcode=SERVFAIL\n", NULL);
-	p = q_udp("A.Down.example.test.", LDNS_RR_TYPE_A);
-	cr_expect_eq(rcode_of(p), LDNS_RCODE_SERVFAIL);
-	ldns_pkt_free(p);
-	p = q_udp("down.example.test.", LDNS_RR_TYPE_A);
-	cr_expect_eq(rcode_of(p), LDNS_RCODE_NOERROR, "the name itself is not below itself");
-	ldns_pkt_free(p);
-	p = q_udp("www.example.test.", LDNS_RR_TYPE_A);
-	cr_expect_eq(rcode_of(p), LDNS_RCODE_NOERROR);
-	ldns_pkt_free(p);
+	cr_expect_eq(rcode_a("A.Down.example.test.", false), LDNS_RCODE_SERVFAIL);
+	cr_expect_eq(rcode_a("down.example.test.", false), LDNS_RCODE_NOERROR,
+	             "the name itself is not below itself");
+	cr_expect_eq(rcode_a("www.example.test.", false), LDNS_RCODE_NOERROR);
 }

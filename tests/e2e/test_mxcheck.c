@@ -1,6 +1,7 @@
 /* tests/e2e/test_mxcheck.c -- mxcheck (library and binary) against the real bin/mxlabd on an
    ephemeral loopback port, with small zones and fault rules written to a temp dir. */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,8 +111,6 @@ write_big_zone(void)
 static void
 setup(void)
 {
-	const char *args[] = {"-z", dir, NULL};
-
 	/* Criterion's worker variable must not reach mxlabd: a program that happens to link
 	   libcriterion (the ASan build) would take itself for a test worker and abort. */
 	unsetenv("BXFI_MAP");
@@ -122,8 +121,7 @@ setup(void)
 	test_write(dir, "rev6.zone", rev6_zone);
 	test_write(dir, "faults.conf", faults);
 	write_big_zone();
-	cr_assert_eq(testsrv_start(&srv, args), 0, "mxlabd did not start: %s",
-	             testsrv_stderr(&srv));
+	testsrv_start_dir(&srv, dir, NULL);
 	snprintf(server_spec, sizeof(server_spec), "127.0.0.1@%d", srv.port);
 }
 
@@ -158,32 +156,17 @@ lib_check(const char *target, bool no_ptr)
 	return r;
 }
 
-/* Binary: bin/mxcheck -s 127.0.0.1@PORT --json --seed 1 [extra] target; returns the exit
-   status and the parsed first JSON line. */
+/* Binary: bin/mxcheck -s 127.0.0.1@PORT --json --seed 1 -t 1000 [extra [extra2]] target;
+   returns the exit status and the parsed first JSON line. */
 static int
 bin_check(const char *target, const char *extra, const char *extra2, json_t **out)
 {
 	static char buf[262144];
-	const char *argv[16];
-	size_t n = 0;
+	const char *extra_args[] = {"-t", "1000", extra, extra2, NULL};
 	int st;
 	json_error_t e;
 
-	argv[n++] = test_bin("mxcheck");
-	argv[n++] = "-s";
-	argv[n++] = server_spec;
-	argv[n++] = "--json";
-	argv[n++] = "--seed";
-	argv[n++] = "1";
-	argv[n++] = "-t";
-	argv[n++] = "1000";
-	if (extra)
-		argv[n++] = extra;
-	if (extra2)
-		argv[n++] = extra2;
-	argv[n++] = target;
-	argv[n] = NULL;
-	st = test_run(argv, buf, sizeof(buf), 30000);
+	st = test_mxcheck_json(srv.port, extra_args, target, buf, sizeof(buf), 30000);
 	*out = json_loads(buf, JSON_DISABLE_EOF_CHECK, &e);
 	cr_assert_not_null(*out, "%s: no JSON (%s): %s", target, e.text, buf);
 	return st;
@@ -201,27 +184,68 @@ json_has_code(json_t *o, const char *code)
 	return false;
 }
 
-/* Both ways: the library's verdict and code, the binary's verdict, code and exit status. */
-static void
-expect_both(const char *target, enum check_verdict verdict, const char *code, int status)
+/* A target and what both the library and bin/mxcheck must say about it. */
+struct both_case {
+	char name[48];              /* the fact */
+	char target[32];            /* domain or address checked */
+	enum check_verdict verdict; /* verdict expected */
+	char code[32];              /* problem code expected, "" for none in particular */
+	int status;                 /* exit status expected */
+};
+
+static struct both_case both_cases[] = {
+    {"implicit_mx", "implicit.test", CHECK_DELIVER, "implicit-mx", 0},
+    {"null_mx", "nullmx.test", CHECK_PERMFAIL, "null-mx", 69},
+    {"mx_to_cname", "mxcname.test", CHECK_DELIVER, "mx-cname", 1},
+    {"mx_to_ip_literal", "mxliteral.test", CHECK_PERMFAIL, "mx-ip-literal", 69},
+    {"mx_host_without_address", "noaddr.test", CHECK_PERMFAIL, "mx-host-nodata", 69},
+    {"nxdomain", "nothere.test", CHECK_PERMFAIL, "nxdomain", 69},
+    {"ptr_missing_domain", "ptrmissing.test", CHECK_DELIVER, "ptr-missing", 1},
+    {"ptr_missing_address", "198.51.100.10", CHECK_PERMFAIL, "ptr-missing", 69},
+    {"ptr_mismatch_domain", "ptrmismatch.test", CHECK_DELIVER, "fcrdns-mismatch", 1},
+    {"ptr_mismatch_address", "198.51.100.11", CHECK_PERMFAIL, "fcrdns-mismatch", 69},
+    {"fcrdns_pass_ipv4", "192.0.2.1", CHECK_PASS, "", 0},
+    {"fcrdns_pass_ipv6", "2001:db8::1", CHECK_PASS, "", 0},
+    /* a.multi matches 198.51.100.12; b.multi does not: pass with warnings */
+    {"multiple_ptrs", "198.51.100.12", CHECK_PASS, "ptr-multiple", 1},
+    {"servfail_is_tempfail", "servfail.test", CHECK_TEMPFAIL, "dns-servfail", 75},
+    {"answer_without_aa_is_flagged", "noaa.test", CHECK_DELIVER, "dns-not-authoritative", 1},
+    {"reply_with_wrong_id_is_rejected", "badid.test", CHECK_TEMPFAIL, "dns-network", 75},
+    {"tcp_failure_after_truncation_is_tempfail", "tcpfail.test", CHECK_TEMPFAIL, "dns-tcp-failed",
+     75},
+    {"reply_with_another_question_is_rejected", "qmismatch.test", CHECK_TEMPFAIL, "dns-network",
+     75},
+};
+
+ParameterizedTestParameters(e2e_mxcheck, library_and_binary_give_the_verdict_code_and_status)
 {
-	struct check_result *r = lib_check(target, false);
+	return cr_make_param_array(struct both_case, both_cases,
+	                           sizeof(both_cases) / sizeof(both_cases[0]));
+}
+
+/* Both ways: the library's verdict and code, the binary's verdict, code and exit status. */
+ParameterizedTest(struct both_case *c, e2e_mxcheck,
+                  library_and_binary_give_the_verdict_code_and_status)
+{
+	struct check_result *r = lib_check(c->target, false);
 	json_t *o;
 	int st;
 
-	cr_expect_eq(r->verdict, verdict, "%s: library verdict %s", target,
+	cr_expect_eq(r->verdict, c->verdict, "%s: %s: library verdict %s", c->name, c->target,
 	             check_verdict_name(r->verdict));
-	if (code)
-		cr_expect(check_has_problem(r, code), "%s: library lacks %s", target, code);
-	cr_expect_eq(check_exit_status(r), status, "%s: library exit %d", target,
+	if (c->code[0])
+		cr_expect(check_has_problem(r, c->code), "%s: %s: library lacks %s", c->name,
+		          c->target, c->code);
+	cr_expect_eq(check_exit_status(r), c->status, "%s: %s: library exit %d", c->name, c->target,
 	             check_exit_status(r));
 	check_result_free(r);
-	st = bin_check(target, NULL, NULL, &o);
-	cr_expect_eq(st, status, "%s: mxcheck exit %d", target, st);
+	st = bin_check(c->target, NULL, NULL, &o);
+	cr_expect_eq(st, c->status, "%s: %s: mxcheck exit %d", c->name, c->target, st);
 	cr_expect_str_eq(json_string_value(json_object_get(o, "verdict")),
-	                 check_verdict_name(verdict), "%s", target);
-	if (code)
-		cr_expect(json_has_code(o, code), "%s: mxcheck lacks %s", target, code);
+	                 check_verdict_name(c->verdict), "%s: %s", c->name, c->target);
+	if (c->code[0])
+		cr_expect(json_has_code(o, c->code), "%s: %s: mxcheck lacks %s", c->name, c->target,
+		          c->code);
 	json_decref(o);
 }
 
@@ -250,7 +274,7 @@ Test(e2e_mxcheck, healthy_multi_mx_delivers_cleanly)
 	json_decref(o);
 }
 
-Test(e2e_mxcheck, implicit_mx)
+Test(e2e_mxcheck, implicit_mx_is_recorded)
 {
 	struct check_result *r = lib_check("implicit.test", false);
 
@@ -258,61 +282,15 @@ Test(e2e_mxcheck, implicit_mx)
 	cr_assert_eq(r->verdict, CHECK_DELIVER);
 	cr_assert(check_has_problem(r, "implicit-mx"));
 	check_result_free(r);
-	expect_both("implicit.test", CHECK_DELIVER, "implicit-mx", 0);
 }
 
-Test(e2e_mxcheck, null_mx)
-{
-	expect_both("nullmx.test", CHECK_PERMFAIL, "null-mx", 69);
-}
-
-Test(e2e_mxcheck, mx_to_cname)
-{
-	expect_both("mxcname.test", CHECK_DELIVER, "mx-cname", 1);
-}
-
-Test(e2e_mxcheck, mx_to_ip_literal)
-{
-	expect_both("mxliteral.test", CHECK_PERMFAIL, "mx-ip-literal", 69);
-}
-
-Test(e2e_mxcheck, mx_host_without_address)
-{
-	expect_both("noaddr.test", CHECK_PERMFAIL, "mx-host-nodata", 69);
-}
-
-Test(e2e_mxcheck, nxdomain)
-{
-	expect_both("nothere.test", CHECK_PERMFAIL, "nxdomain", 69);
-}
-
-Test(e2e_mxcheck, ptr_missing)
-{
-	expect_both("ptrmissing.test", CHECK_DELIVER, "ptr-missing", 1);
-	expect_both("198.51.100.10", CHECK_PERMFAIL, "ptr-missing", 69);
-}
-
-Test(e2e_mxcheck, ptr_mismatch)
-{
-	expect_both("ptrmismatch.test", CHECK_DELIVER, "fcrdns-mismatch", 1);
-	expect_both("198.51.100.11", CHECK_PERMFAIL, "fcrdns-mismatch", 69);
-}
-
-Test(e2e_mxcheck, fcrdns_pass_ipv4_and_ipv6)
+Test(e2e_mxcheck, fcrdns_pass_ipv6_names_the_ptr)
 {
 	struct check_result *r = lib_check("2001:db8::1", false);
 
 	cr_assert_eq(r->verdict, CHECK_PASS);
 	cr_assert_str_eq(r->routes[0].addrs[0].ptr[0], "mx1.healthy.test.");
 	check_result_free(r);
-	expect_both("192.0.2.1", CHECK_PASS, NULL, 0);
-	expect_both("2001:db8::1", CHECK_PASS, NULL, 0);
-}
-
-Test(e2e_mxcheck, multiple_ptrs)
-{
-	/* a.multi matches 198.51.100.12; b.multi does not: pass with warnings */
-	expect_both("198.51.100.12", CHECK_PASS, "ptr-multiple", 1);
 }
 
 Test(e2e_mxcheck, truncated_mx_set_is_fetched_over_tcp)
@@ -331,26 +309,6 @@ Test(e2e_mxcheck, truncated_mx_set_is_fetched_over_tcp)
 		cr_assert(json_has_code(o, "dns-truncated"));
 		json_decref(o);
 	}
-}
-
-Test(e2e_mxcheck, servfail_is_tempfail)
-{
-	expect_both("servfail.test", CHECK_TEMPFAIL, "dns-servfail", 75);
-}
-
-Test(e2e_mxcheck, answer_without_aa_is_flagged)
-{
-	expect_both("noaa.test", CHECK_DELIVER, "dns-not-authoritative", 1);
-}
-
-Test(e2e_mxcheck, reply_with_wrong_id_is_rejected)
-{
-	expect_both("badid.test", CHECK_TEMPFAIL, "dns-network", 75);
-}
-
-Test(e2e_mxcheck, tcp_failure_after_truncation_is_tempfail)
-{
-	expect_both("tcpfail.test", CHECK_TEMPFAIL, "dns-tcp-failed", 75);
 }
 
 Test(e2e_mxcheck, silence_is_a_timeout)
@@ -391,11 +349,6 @@ Test(e2e_mxcheck, targets_from_a_file)
 	cr_assert_eq(test_run(argv, buf, sizeof(buf), 30000), 1);
 	cr_assert(strstr(buf, "\"target\":\"healthy.test\"") != NULL, "%s", buf);
 	cr_assert(strstr(buf, "\"target\":\"mxcname.test\"") != NULL, "%s", buf);
-}
-
-Test(e2e_mxcheck, reply_with_another_question_is_rejected)
-{
-	expect_both("qmismatch.test", CHECK_TEMPFAIL, "dns-network", 75);
 }
 
 Test(e2e_mxcheck, ipv6_server_address)

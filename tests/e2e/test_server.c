@@ -51,23 +51,38 @@ write_zone_with_big(const char *dir, const char *name, const char *www_addr)
 	test_write(dir, name, text);
 }
 
+/* The server a test starts (stopped after every test) and its zone directory. */
+static struct testsrv srv = {.out_fd = -1};
+static char srvdir[256];
+
 static void
-start_or_fail(struct testsrv *s, const char *const args[])
+stop_srv(void)
 {
-	if (testsrv_start(s, args) != 0)
-		cr_assert_fail("mxlabd did not start: %s", testsrv_stderr(s));
+	testsrv_stop(&srv);
 }
 
-/* Start mxlabd on a fresh directory holding example.test.zone (and faults.conf if given). */
+TestSuite(e2e_server, .fini = stop_srv);
+
+/* Start srv on a fresh srvdir holding example.test.zone (and faults.conf if given). */
 static void
-start_example(struct testsrv *s, char *dir, size_t dirlen, const char *faults)
+start_example(const char *faults)
 {
-	test_tmpdir(dir, dirlen);
-	write_zone_with_big(dir, "example.test.zone", "192.0.2.1");
+	test_tmpdir(srvdir, sizeof(srvdir));
+	write_zone_with_big(srvdir, "example.test.zone", "192.0.2.1");
 	if (faults)
-		test_write(dir, "faults.conf", faults);
-	const char *args[] = {"-z", dir, NULL};
-	start_or_fail(s, args);
+		test_write(srvdir, "faults.conf", faults);
+	testsrv_start_dir(&srv, srvdir, NULL);
+}
+
+/* Wire form of a query with its 2-byte TCP length in front; returns the framed length. */
+static size_t
+frame_query(const char *name, uint16_t id, uint8_t *out, size_t cap)
+{
+	size_t len = test_make_query(name, LDNS_RR_TYPE_A, id, out + 2, cap - 2);
+
+	out[0] = (uint8_t)(len >> 8);
+	out[1] = (uint8_t)len;
+	return len + 2;
 }
 
 static char *
@@ -97,25 +112,6 @@ expect_a(int port, const char *name, bool tcp, const char *addr)
 	cr_expect_str_eq(got, addr);
 	free(got);
 	ldns_pkt_free(p);
-}
-
-/* Wire form of a query for name/type with the given id (no EDNS, RD clear). */
-static size_t
-make_query(const char *name, ldns_rr_type type, uint16_t id, uint8_t *out, size_t cap)
-{
-	ldns_pkt *p = NULL;
-	uint8_t *wire = NULL;
-	size_t len = 0;
-
-	cr_assert_eq(ldns_pkt_query_new_frm_str(&p, name, type, LDNS_RR_CLASS_IN, 0),
-	             LDNS_STATUS_OK);
-	ldns_pkt_set_id(p, id);
-	cr_assert_eq(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
-	cr_assert(len <= cap);
-	memcpy(out, wire, len);
-	free(wire);
-	ldns_pkt_free(p);
-	return len;
 }
 
 static int
@@ -198,23 +194,18 @@ run_sh(const char *cmd, char *out, size_t cap)
 
 Test(e2e_server, answers_with_aa_over_udp_and_tcp)
 {
-	struct testsrv s;
-	char dir[256];
-
-	start_example(&s, dir, sizeof(dir), NULL);
-	expect_a(s.port, "www.example.test.", false, "192.0.2.1");
-	expect_a(s.port, "www.example.test.", true, "192.0.2.1");
-	cr_expect_eq(WEXITSTATUS(testsrv_stop(&s)), 0, "SIGTERM should exit 0");
+	start_example(NULL);
+	expect_a(srv.port, "www.example.test.", false, "192.0.2.1");
+	expect_a(srv.port, "www.example.test.", true, "192.0.2.1");
+	cr_expect_eq(WEXITSTATUS(testsrv_stop(&srv)), 0, "SIGTERM should exit 0");
 }
 
 Test(e2e_server, answers_over_ipv6_loopback)
 {
 	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
 	int probe = socket(AF_INET6, SOCK_DGRAM, 0);
-	struct testsrv s;
-	char dir[256];
-	uint8_t q[512], r[4096];
-	size_t qlen;
+	uint8_t framed[514], r[4096], *q = framed + 2;
+	size_t flen, qlen;
 	ssize_t n;
 	ldns_pkt *p = NULL;
 
@@ -224,12 +215,13 @@ Test(e2e_server, answers_over_ipv6_loopback)
 		cr_skip_test("no ::1 on this machine");
 	}
 	close(probe);
-	start_example(&s, dir, sizeof(dir), NULL);
-	qlen = make_query("www.example.test.", LDNS_RR_TYPE_A, 4242, q, sizeof(q));
+	start_example(NULL);
+	flen = frame_query("www.example.test.", 4242, framed, sizeof(framed));
+	qlen = flen - 2;
 
 	/* UDP over ::1 */
 	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
-	sin6.sin6_port = htons((uint16_t)s.port);
+	sin6.sin6_port = htons((uint16_t)srv.port);
 	cr_assert(sendto(fd, q, qlen, 0, (struct sockaddr *)&sin6, sizeof(sin6)) == (ssize_t)qlen);
 	struct pollfd pf = {.fd = fd, .events = POLLIN};
 	cr_assert_gt(poll(&pf, 1, 2000), 0, "no UDP answer over ::1");
@@ -245,9 +237,7 @@ Test(e2e_server, answers_over_ipv6_loopback)
 	/* TCP over ::1 */
 	fd = socket(AF_INET6, SOCK_STREAM, 0);
 	cr_assert_eq(connect(fd, (struct sockaddr *)&sin6, sizeof(sin6)), 0);
-	uint8_t framed[514] = {(uint8_t)(qlen >> 8), (uint8_t)qlen};
-	memcpy(framed + 2, q, qlen);
-	cr_assert(write(fd, framed, qlen + 2) == (ssize_t)(qlen + 2));
+	cr_assert(write(fd, framed, flen) == (ssize_t)flen);
 	n = (ssize_t)read_frame(fd, r, sizeof(r), 2000);
 	close(fd);
 	cr_assert_gt(n, 12, "no TCP answer over ::1");
@@ -256,17 +246,14 @@ Test(e2e_server, answers_over_ipv6_loopback)
 	cr_expect(ldns_pkt_aa(p));
 	cr_expect_eq(ldns_pkt_ancount(p), 1);
 	ldns_pkt_free(p);
-	testsrv_stop(&s);
 }
 
 Test(e2e_server, nxdomain_carries_soa)
 {
-	struct testsrv s;
-	char dir[256];
 	ldns_pkt *p;
 
-	start_example(&s, dir, sizeof(dir), NULL);
-	p = test_query(s.port, "nope.example.test.", LDNS_RR_TYPE_A, false, 0, 2000);
+	start_example(NULL);
+	p = test_query(srv.port, "nope.example.test.", LDNS_RR_TYPE_A, false, 0, 2000);
 	cr_assert_not_null(p);
 	cr_expect_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_NXDOMAIN);
 	cr_expect(ldns_pkt_aa(p));
@@ -274,51 +261,39 @@ Test(e2e_server, nxdomain_carries_soa)
 	cr_assert_eq(ldns_pkt_nscount(p), 1);
 	cr_expect_eq(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_authority(p), 0)), LDNS_RR_TYPE_SOA);
 	ldns_pkt_free(p);
-	testsrv_stop(&s);
 }
 
 Test(e2e_server, big_rrset_truncated_over_udp_whole_over_tcp)
 {
-	struct testsrv s;
-	char dir[256];
 	ldns_pkt *p;
 
-	start_example(&s, dir, sizeof(dir), NULL);
-	p = test_query(s.port, "big.example.test.", LDNS_RR_TYPE_TXT, false, 0, 2000);
+	start_example(NULL);
+	p = test_query(srv.port, "big.example.test.", LDNS_RR_TYPE_TXT, false, 0, 2000);
 	cr_assert_not_null(p);
 	cr_expect(ldns_pkt_tc(p), "TC not set on a >512 byte answer without EDNS");
 	cr_expect_eq(ldns_pkt_ancount(p), 0, "half an RRset was sent");
 	ldns_pkt_free(p);
 
-	p = test_query(s.port, "big.example.test.", LDNS_RR_TYPE_TXT, true, 0, 2000);
+	p = test_query(srv.port, "big.example.test.", LDNS_RR_TYPE_TXT, true, 0, 2000);
 	cr_assert_not_null(p);
 	cr_expect_not(ldns_pkt_tc(p));
 	cr_expect_eq(ldns_pkt_ancount(p), 20);
 	ldns_pkt_free(p);
-	testsrv_stop(&s);
 }
 
 /* ---- TCP ---------------------------------------------------------------------------------- */
 
 Test(e2e_server, tcp_answers_pipelined_queries)
 {
-	struct testsrv s;
-	char dir[256];
 	uint8_t buf[1024], r[65536];
-	size_t n = 0, len;
+	size_t n = 0;
 	bool seen1 = false, seen2 = false;
 
-	start_example(&s, dir, sizeof(dir), NULL);
-	len = make_query("www.example.test.", LDNS_RR_TYPE_A, 1111, buf + 2, 400);
-	buf[0] = (uint8_t)(len >> 8);
-	buf[1] = (uint8_t)len;
-	n = 2 + len;
-	len = make_query("ns1.example.test.", LDNS_RR_TYPE_A, 2222, buf + n + 2, 400);
-	buf[n] = (uint8_t)(len >> 8);
-	buf[n + 1] = (uint8_t)len;
-	n += 2 + len;
+	start_example(NULL);
+	n = frame_query("www.example.test.", 1111, buf, 400);
+	n += frame_query("ns1.example.test.", 2222, buf + n, 400);
 
-	int fd = tcp_connect(s.port);
+	int fd = tcp_connect(srv.port);
 	cr_assert_eq(write(fd, buf, n), (ssize_t)n, "both queries in one write");
 	for (int i = 0; i < 2; i++) {
 		size_t got = read_frame(fd, r, sizeof(r), 2000);
@@ -328,79 +303,67 @@ Test(e2e_server, tcp_answers_pipelined_queries)
 	}
 	close(fd);
 	cr_expect(seen1 && seen2, "both pipelined queries answered");
-	testsrv_stop(&s);
 }
 
 Test(e2e_server, tcp_idle_connection_is_closed)
 {
-	struct testsrv s;
-	char dir[256];
 	uint8_t b;
 	double t0;
 
 	setenv("MXLABD_TCP_IDLE_MS", "300", 1);
-	start_example(&s, dir, sizeof(dir), NULL);
-	int fd = tcp_connect(s.port);
+	start_example(NULL);
+	int fd = tcp_connect(srv.port);
 	t0 = test_now_ms();
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	cr_assert_gt(poll(&p, 1, 5000), 0, "idle connection still open after 5 s");
 	cr_expect_eq(read(fd, &b, 1), 0, "expected EOF from the server");
 	cr_expect_geq(test_now_ms() - t0, 200, "closed before the idle timeout");
 	close(fd);
-	testsrv_stop(&s);
 }
 
 Test(e2e_server, tcp_connections_over_the_limit_are_closed)
 {
-	struct testsrv s;
-	char dir[256];
 	int fds[3];
 	uint8_t b;
 
 	setenv("MXLABD_TCP_MAX_CONNS", "2", 1);
-	start_example(&s, dir, sizeof(dir), NULL);
+	start_example(NULL);
 	for (int i = 0; i < 3; i++)
-		fds[i] = tcp_connect(s.port);
+		fds[i] = tcp_connect(srv.port);
 	/* the third one is closed at once; the first two still answer */
 	struct pollfd p = {.fd = fds[2], .events = POLLIN};
 	cr_assert_gt(poll(&p, 1, 3000), 0);
 	cr_expect_leq(read(fds[2], &b, 1), 0);
 	for (int i = 0; i < 2; i++) {
 		uint8_t q[512], r[4096];
-		size_t len = make_query("www.example.test.", LDNS_RR_TYPE_A, (uint16_t)(77 + i),
-		                        q + 2, sizeof(q) - 2);
-		q[0] = (uint8_t)(len >> 8);
-		q[1] = (uint8_t)len;
-		cr_assert_eq(write(fds[i], q, len + 2), (ssize_t)(len + 2));
+		size_t len = frame_query("www.example.test.", (uint16_t)(77 + i), q, sizeof(q));
+		cr_assert_eq(write(fds[i], q, len), (ssize_t)len);
 		cr_assert_gt(read_frame(fds[i], r, sizeof(r), 2000), 12);
 		cr_expect_eq(wire_id(r), 77 + i);
 	}
 	for (int i = 0; i < 3; i++)
 		close(fds[i]);
-	testsrv_stop(&s);
 }
 
 /* ---- command line, files, exit codes ------------------------------------------------------- */
 
 Test(e2e_server, port_file_holds_the_port)
 {
-	struct testsrv s;
-	char dir[256], pf[300], text[64] = "";
+	char pf[300], text[64] = "";
 	FILE *fp;
 
-	test_tmpdir(dir, sizeof(dir));
-	write_zone_with_big(dir, "example.test.zone", "192.0.2.1");
-	snprintf(pf, sizeof(pf), "%s/port", dir);
-	const char *args[] = {"-z", dir, "--port-file", pf, NULL};
-	start_or_fail(&s, args);
+	test_tmpdir(srvdir, sizeof(srvdir));
+	write_zone_with_big(srvdir, "example.test.zone", "192.0.2.1");
+	snprintf(pf, sizeof(pf), "%s/port", srvdir);
+	const char *args[] = {"--port-file", pf, NULL};
+	testsrv_start_dir(&srv, srvdir, args);
 	fp = fopen(pf, "r");
 	cr_assert_not_null(fp, "port file not written");
 	cr_assert_not_null(fgets(text, sizeof(text), fp));
 	fclose(fp);
 	char want[64];
-	snprintf(want, sizeof(want), "%d\n", s.port);
+	snprintf(want, sizeof(want), "%d\n", srv.port);
 	cr_expect_str_eq(text, want);
-	testsrv_stop(&s);
 }
 
 Test(e2e_server, bad_zone_exits_2_naming_file_and_line)
@@ -473,36 +436,35 @@ Test(e2e_server, bad_flags_exit_2)
 
 Test(e2e_server, sighup_reloads_and_keeps_old_data_on_error)
 {
-	struct testsrv s;
-	char dir[256], path[300];
+	char path[300];
 
-	start_example(&s, dir, sizeof(dir), NULL);
-	expect_a(s.port, "www.example.test.", false, "192.0.2.1");
+	start_example(NULL);
+	expect_a(srv.port, "www.example.test.", false, "192.0.2.1");
 
-	write_zone_with_big(dir, "example.test.zone", "192.0.2.99");
-	testsrv_signal(&s, SIGHUP);
-	cr_assert(wait_stderr(&s, "mxlabd: reloaded", 5000), "no reload: %s", testsrv_stderr(&s));
-	expect_a(s.port, "www.example.test.", false, "192.0.2.99");
+	write_zone_with_big(srvdir, "example.test.zone", "192.0.2.99");
+	testsrv_signal(&srv, SIGHUP);
+	cr_assert(wait_stderr(&srv, "mxlabd: reloaded", 5000), "no reload: %s",
+	          testsrv_stderr(&srv));
+	expect_a(srv.port, "www.example.test.", false, "192.0.2.99");
 
-	test_write(dir, "example.test.zone",
+	test_write(srvdir, "example.test.zone",
 	           "$ORIGIN example.test.\n$TTL 300\n@ IN SOA ns1 h 2 2 3 4 5\n@ IN NS ns1\n"
 	           "www IN A 192.0.2.100\nbroken IN A not-an-address\n");
-	testsrv_signal(&s, SIGHUP);
-	cr_assert(wait_stderr(&s, "mxlabd: reload failed: ", 5000), "%s", testsrv_stderr(&s));
-	snprintf(path, sizeof(path), "%s/example.test.zone:6:", dir);
-	cr_expect(strstr(testsrv_stderr(&s), path) != NULL, "reason should name %s: %s", path,
-	          testsrv_stderr(&s));
-	expect_a(s.port, "www.example.test.", false, "192.0.2.99");
-	expect_a(s.port, "www.example.test.", true, "192.0.2.99");
-	cr_expect_eq(WEXITSTATUS(testsrv_stop(&s)), 0);
+	testsrv_signal(&srv, SIGHUP);
+	cr_assert(wait_stderr(&srv, "mxlabd: reload failed: ", 5000), "%s", testsrv_stderr(&srv));
+	snprintf(path, sizeof(path), "%s/example.test.zone:6:", srvdir);
+	cr_expect(strstr(testsrv_stderr(&srv), path) != NULL, "reason should name %s: %s", path,
+	          testsrv_stderr(&srv));
+	expect_a(srv.port, "www.example.test.", false, "192.0.2.99");
+	expect_a(srv.port, "www.example.test.", true, "192.0.2.99");
+	cr_expect_eq(WEXITSTATUS(testsrv_stop(&srv)), 0);
 }
 
 /* ---- query log ---------------------------------------------------------------------------- */
 
 Test(e2e_server, query_log_has_every_field)
 {
-	struct testsrv s;
-	char dir[256], logp[300];
+	char logp[300];
 	ldns_pkt *p;
 	json_error_t jerr;
 	json_t *j;
@@ -513,16 +475,16 @@ Test(e2e_server, query_log_has_every_field)
 	    "qname",        "qtype", "edns",   "do",     "rcode",     "flags",
 	    "answer_count", "fault", "action", "bytes",  "latency_us"};
 
-	test_tmpdir(dir, sizeof(dir));
-	write_zone_with_big(dir, "example.test.zone", "192.0.2.1");
-	test_write(dir, "faults.conf", "slow.example.test. * rcode=SERVFAIL\n");
-	snprintf(logp, sizeof(logp), "%s/queries.log", dir);
-	const char *args[] = {"-z", dir, "--query-log", logp, NULL};
-	start_or_fail(&s, args);
-	p = test_query(s.port, "WWW.example.test.", LDNS_RR_TYPE_A, false, 1232, 2000);
+	test_tmpdir(srvdir, sizeof(srvdir));
+	write_zone_with_big(srvdir, "example.test.zone", "192.0.2.1");
+	test_write(srvdir, "faults.conf", "slow.example.test. * rcode=SERVFAIL\n");
+	snprintf(logp, sizeof(logp), "%s/queries.log", srvdir);
+	const char *args[] = {"--query-log", logp, NULL};
+	testsrv_start_dir(&srv, srvdir, args);
+	p = test_query(srv.port, "WWW.example.test.", LDNS_RR_TYPE_A, false, 1232, 2000);
 	cr_assert_not_null(p);
 	ldns_pkt_free(p);
-	p = test_query(s.port, "slow.example.test.", LDNS_RR_TYPE_MX, true, 0, 2000);
+	p = test_query(srv.port, "slow.example.test.", LDNS_RR_TYPE_MX, true, 0, 2000);
 	cr_assert_not_null(p);
 	cr_expect_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
 	ldns_pkt_free(p);
@@ -564,27 +526,24 @@ Test(e2e_server, query_log_has_every_field)
 	                 "slow.example.test. * rcode=SERVFAIL");
 	json_decref(j);
 	fclose(fp);
-	testsrv_stop(&s);
 }
 
 /* ---- delays do not hold up other queries --------------------------------------------------- */
 
 Test(e2e_server, delayed_udp_query_does_not_hold_up_others)
 {
-	struct testsrv s;
-	char dir[256];
 	struct sockaddr_in sin = {.sin_family = AF_INET};
 	uint8_t q[512], r[4096];
 	size_t len;
 	ssize_t n;
 
-	start_example(&s, dir, sizeof(dir), "slow.example.test. * delay=300\n");
+	start_example("slow.example.test. * delay=300\n");
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	sin.sin_port = htons((uint16_t)s.port);
+	sin.sin_port = htons((uint16_t)srv.port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	len = make_query("slow.example.test.", LDNS_RR_TYPE_A, 1, q, sizeof(q));
+	len = test_make_query("slow.example.test.", LDNS_RR_TYPE_A, 1, q, sizeof(q));
 	cr_assert(sendto(fd, q, len, 0, (struct sockaddr *)&sin, sizeof(sin)) == (ssize_t)len);
-	len = make_query("www.example.test.", LDNS_RR_TYPE_A, 2, q, sizeof(q));
+	len = test_make_query("www.example.test.", LDNS_RR_TYPE_A, 2, q, sizeof(q));
 	cr_assert(sendto(fd, q, len, 0, (struct sockaddr *)&sin, sizeof(sin)) == (ssize_t)len);
 	/* the undelayed answer arrives first, the delayed one after it */
 	for (int i = 0; i < 2; i++) {
@@ -595,52 +554,37 @@ Test(e2e_server, delayed_udp_query_does_not_hold_up_others)
 		cr_expect_eq(wire_id(r), i == 0 ? 2 : 1, "answer %d has id %u", i + 1, wire_id(r));
 	}
 	close(fd);
-	testsrv_stop(&s);
 }
 
 Test(e2e_server, delayed_tcp_query_does_not_hold_up_the_connection)
 {
-	struct testsrv s;
-	char dir[256];
 	uint8_t buf[1024], r[4096];
-	size_t n, len;
+	size_t n;
 
-	start_example(&s, dir, sizeof(dir), "slow.example.test. * delay=300\n");
-	len = make_query("slow.example.test.", LDNS_RR_TYPE_A, 1, buf + 2, 400);
-	buf[0] = (uint8_t)(len >> 8);
-	buf[1] = (uint8_t)len;
-	n = 2 + len;
-	len = make_query("www.example.test.", LDNS_RR_TYPE_A, 2, buf + n + 2, 400);
-	buf[n] = (uint8_t)(len >> 8);
-	buf[n + 1] = (uint8_t)len;
-	n += 2 + len;
+	start_example("slow.example.test. * delay=300\n");
+	n = frame_query("slow.example.test.", 1, buf, 400);
+	n += frame_query("www.example.test.", 2, buf + n, 400);
 
-	int fd = tcp_connect(s.port);
+	int fd = tcp_connect(srv.port);
 	cr_assert_eq(write(fd, buf, n), (ssize_t)n);
 	cr_assert_gt(read_frame(fd, r, sizeof(r), 3000), 12);
 	cr_expect_eq(wire_id(r), 2, "the undelayed answer should come first");
 	cr_assert_gt(read_frame(fd, r, sizeof(r), 3000), 12, "the delayed answer never came");
 	cr_expect_eq(wire_id(r), 1);
 	close(fd);
-	testsrv_stop(&s);
 }
 
 Test(e2e_server, tcp_close_fault_closes_without_answer)
 {
-	struct testsrv s;
-	char dir[256];
 	uint8_t buf[600], r[4096];
 	size_t len;
 
-	start_example(&s, dir, sizeof(dir), "www.example.test. * tcp-close\n");
+	start_example("www.example.test. * tcp-close\n");
 	/* over UDP the rule never matches */
-	expect_a(s.port, "www.example.test.", false, "192.0.2.1");
-	len = make_query("www.example.test.", LDNS_RR_TYPE_A, 9, buf + 2, sizeof(buf) - 2);
-	buf[0] = (uint8_t)(len >> 8);
-	buf[1] = (uint8_t)len;
-	int fd = tcp_connect(s.port);
-	cr_assert_eq(write(fd, buf, len + 2), (ssize_t)(len + 2));
+	expect_a(srv.port, "www.example.test.", false, "192.0.2.1");
+	len = frame_query("www.example.test.", 9, buf, sizeof(buf));
+	int fd = tcp_connect(srv.port);
+	cr_assert_eq(write(fd, buf, len), (ssize_t)len);
 	cr_expect_eq(read_frame(fd, r, sizeof(r), 3000), 0, "expected a close, got an answer");
 	close(fd);
-	testsrv_stop(&s);
 }

@@ -50,9 +50,8 @@ start_ctl(void)
 	test_write(dir, "example.test.zone", zone_text);
 	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
 	snprintf(arg, sizeof(arg), "unix:%s", sock);
-	const char *args[] = {"-z", dir, "--control", arg, NULL};
-	if (testsrv_start(&srv, args) != 0)
-		cr_assert_fail("mxlabd did not start: %s", testsrv_stderr(&srv));
+	const char *args[] = {"--control", arg, NULL};
+	testsrv_start_dir(&srv, dir, args);
 }
 
 /* One HTTP/1.1 exchange over the UNIX socket. Returns the status code; *body gets the parsed

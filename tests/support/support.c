@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <criterion/criterion.h>
+
 double
 test_now_ms(void)
 {
@@ -95,13 +97,44 @@ child_bind_to_parent(pid_t parent)
 		_exit(127);
 }
 
+/* Fork and exec argv with its stdout into a pipe (the read end in *out) and its descriptor fd
+   opened on path with flags; the child dies with this process. Returns the pid, -1 when it
+   could not start. */
+static pid_t
+spawn(const char *const argv[], int *out, int fd, const char *path, int flags)
+{
+	int pfd[2];
+	pid_t pid, parent = getpid();
+
+	if (pipe(pfd) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int other = open(path, flags, 0644);
+		child_bind_to_parent(parent);
+		dup2(pfd[1], 1);
+		if (other >= 0)
+			dup2(other, fd);
+		close(pfd[0]);
+		close(pfd[1]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	*out = pfd[0];
+	return pid;
+}
+
 int
 testsrv_start(struct testsrv *s, const char *const args[])
 {
-	int pfd[2];
 	const char *argv[64];
 	size_t n = 0;
-	pid_t parent = getpid();
 	char line[256];
 	size_t used = 0;
 	double deadline = test_now_ms() + 10000;
@@ -117,24 +150,12 @@ testsrv_start(struct testsrv *s, const char *const args[])
 		argv[n++] = args[i];
 	argv[n] = NULL;
 
-	if (pipe(pfd) < 0)
+	/* stdout to us for the ready line, stderr to errfile */
+	s->pid = spawn(argv, &s->out_fd, 2, s->errfile, O_WRONLY | O_CREAT | O_TRUNC);
+	if (s->pid < 0) {
+		s->pid = 0;
 		return -1;
-	s->pid = fork();
-	if (s->pid < 0)
-		return -1;
-	if (s->pid == 0) {
-		int efd = open(s->errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		child_bind_to_parent(parent);
-		dup2(pfd[1], 1);
-		if (efd >= 0)
-			dup2(efd, 2);
-		close(pfd[0]);
-		close(pfd[1]);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
 	}
-	close(pfd[1]);
-	s->out_fd = pfd[0];
 
 	/* Read the ready line byte by byte so nothing after it is consumed. */
 	while (used + 1 < sizeof(line)) {
@@ -156,6 +177,23 @@ testsrv_start(struct testsrv *s, const char *const args[])
 	}
 	testsrv_stop(s);
 	return -1;
+}
+
+void
+testsrv_start_dir(struct testsrv *s, const char *dir, const char *const extra[])
+{
+	const char *args[64];
+	size_t n = 0;
+
+	args[n++] = "-z";
+	args[n++] = dir;
+	for (size_t i = 0; extra && extra[i]; i++) {
+		cr_assert_lt(n, 62, "too many mxlabd arguments");
+		args[n++] = extra[i];
+	}
+	args[n] = NULL;
+	if (testsrv_start(s, args) != 0)
+		cr_assert_fail("mxlabd did not start: %s", testsrv_stderr(s));
 }
 
 void
@@ -186,7 +224,7 @@ testsrv_stop(struct testsrv *s)
 		}
 		s->pid = 0;
 	}
-	if (s->out_fd >= 0) {
+	if (s->out_fd > 0) { /* 0 in a zeroed, never-started struct: not ours */
 		close(s->out_fd);
 		s->out_fd = -1;
 	}
@@ -248,6 +286,24 @@ out:
 }
 
 size_t
+test_make_query(const char *name, ldns_rr_type type, uint16_t id, uint8_t *out, size_t cap)
+{
+	ldns_pkt *p = NULL;
+	uint8_t *wire = NULL;
+	size_t len = 0;
+
+	cr_assert_eq(ldns_pkt_query_new_frm_str(&p, name, type, LDNS_RR_CLASS_IN, 0),
+	             LDNS_STATUS_OK, "no query for %s", name);
+	ldns_pkt_set_id(p, id);
+	cr_assert_eq(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
+	cr_assert_leq(len, cap, "query for %s: %zu bytes, room for %zu", name, len, cap);
+	memcpy(out, wire, len);
+	free(wire);
+	ldns_pkt_free(p);
+	return len;
+}
+
+size_t
 test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap, int timeout_ms)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -268,43 +324,30 @@ test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap, 
 int
 test_run(const char *const argv[], char *out, size_t cap, int timeout_ms)
 {
-	int pfd[2];
-	pid_t pid, parent = getpid();
+	int rfd;
+	pid_t pid;
 	size_t used = 0;
 	int status = 0;
 	double deadline = test_now_ms() + timeout_ms;
 
 	if (cap)
 		out[0] = '\0';
-	if (pipe(pfd) < 0)
-		return -1;
-	pid = fork();
+	/* stdout to us, stdin from /dev/null */
+	pid = spawn(argv, &rfd, 0, "/dev/null", O_RDONLY);
 	if (pid < 0)
 		return -1;
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-		child_bind_to_parent(parent);
-		dup2(pfd[1], 1);
-		if (devnull >= 0)
-			dup2(devnull, 0);
-		close(pfd[0]);
-		close(pfd[1]);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(pfd[1]);
 	for (;;) {
-		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
+		struct pollfd p = {.fd = rfd, .events = POLLIN};
 		int left = (int)(deadline - test_now_ms());
 		char tmp[4096];
 		ssize_t n;
 		if (left <= 0 || poll(&p, 1, left) <= 0) {
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
-			close(pfd[0]);
+			close(rfd);
 			return -1;
 		}
-		n = read(pfd[0], tmp, sizeof(tmp));
+		n = read(rfd, tmp, sizeof(tmp));
 		if (n <= 0)
 			break;
 		if (cap && used + 1 < cap) {
@@ -314,8 +357,32 @@ test_run(const char *const argv[], char *out, size_t cap, int timeout_ms)
 			out[used] = '\0';
 		}
 	}
-	close(pfd[0]);
+	close(rfd);
 	if (waitpid(pid, &status, 0) < 0)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int
+test_mxcheck_json(int port, const char *const extra[], const char *target, char *out, size_t cap,
+                  int timeout_ms)
+{
+	const char *argv[64];
+	char server[64];
+	size_t n = 0;
+
+	snprintf(server, sizeof(server), "127.0.0.1@%d", port);
+	argv[n++] = test_bin("mxcheck");
+	argv[n++] = "-s";
+	argv[n++] = server;
+	argv[n++] = "--json";
+	argv[n++] = "--seed";
+	argv[n++] = "1";
+	for (size_t i = 0; extra && extra[i]; i++) {
+		cr_assert_lt(n, 62, "too many mxcheck arguments");
+		argv[n++] = extra[i];
+	}
+	argv[n++] = target;
+	argv[n] = NULL;
+	return test_run(argv, out, cap, timeout_ms);
 }

@@ -29,6 +29,9 @@ void test_write(const char *dir, const char *name, const char *text);
 /* Start bin/mxlabd -p 0 with args (NULL-terminated, "-p 0" added) and wait (bounded, 10 s)
    for the ready line. Returns 0, or -1 with stderr kept in s->errfile. */
 int testsrv_start(struct testsrv *s, const char *const args[]);
+/* Start bin/mxlabd -p 0 -z dir [extra...] (extra NULL-terminated, may be NULL); fails the
+   test with mxlabd's stderr when it does not start. */
+void testsrv_start_dir(struct testsrv *s, const char *dir, const char *const extra[]);
 /* Send a signal and, for SIGHUP, return at once; test_reload waits until the server says it
    reloaded (bounded). */
 void testsrv_signal(struct testsrv *s, int sig);
@@ -41,6 +44,9 @@ const char *testsrv_stderr(struct testsrv *s);
    Returns the parsed answer or NULL on timeout/error (timeout_ms bounded). */
 ldns_pkt *test_query(int port, const char *name, ldns_rr_type type, bool tcp, uint16_t edns,
                      int timeout_ms);
+/* Wire form of a query for name/type/IN with the given id (no EDNS, RD clear) into out;
+   returns its length. Fails the test when it cannot be built or does not fit. */
+size_t test_make_query(const char *name, ldns_rr_type type, uint16_t id, uint8_t *out, size_t cap);
 /* Raw exchange: send bytes over UDP to 127.0.0.1:port, receive into out. Returns the reply
    length, 0 on timeout. */
 size_t test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap,
@@ -49,6 +55,11 @@ size_t test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_
 /* Run a command (argv NULL-terminated) with a bound; capture stdout into out (NUL-terminated).
    Returns the exit status (0..255), or -1 when it could not run or timed out. */
 int test_run(const char *const argv[], char *out, size_t cap, int timeout_ms);
+
+/* Run bin/mxcheck -s 127.0.0.1@port --json --seed 1 [extra...] target with a bound (extra
+   NULL-terminated, may be NULL); capture stdout into out. Returns what test_run() returns. */
+int test_mxcheck_json(int port, const char *const extra[], const char *target, char *out,
+                      size_t cap, int timeout_ms);
 
 /* Milliseconds from a monotonic clock. */
 double test_now_ms(void);

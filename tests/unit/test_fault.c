@@ -1,6 +1,7 @@
 /* tests/unit/test_fault.c -- fault rules: parsing errors, matching order and counters, seeded
    p= draws, address conditions, and each byte action checked by parsing the result with ldns. */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -292,134 +293,141 @@ Test(fault, load_reads_file_and_reports_path)
 	fault_rules_free(r);
 }
 
-/* ---- name patterns, types, order */
+/* ---- name patterns, types, order, transport */
 
-Test(fault, exact_pattern_is_case_insensitive_and_absolute)
+/* One query and the rule (index) it must fire, -1 for none. */
+struct fault_probe {
+	char qname[32]; /* query name */
+	uint16_t qtype; /* query type */
+	bool tcp;       /* over TCP */
+	int want;       /* index of the rule that must fire, -1 for none */
+};
+
+/* Rules without counters and queries against them ("" qname ends the list). */
+struct match_case {
+	char name[64];               /* the fact */
+	char rules[160];             /* faults.conf text */
+	struct fault_probe probe[8]; /* queries, each with the rule it must fire */
+};
+
+static struct match_case match_cases[] = {
+    {"exact_pattern_is_case_insensitive_and_absolute",
+     "Mx1.Example.TEST * drop\n",
+     {{"mx1.example.test.", LDNS_RR_TYPE_A, false, 0},
+      {"MX1.EXAMPLE.test.", LDNS_RR_TYPE_A, false, 0},
+      {"mx1.example.test", LDNS_RR_TYPE_A, false, 0},
+      {"a.mx1.example.test.", LDNS_RR_TYPE_A, false, -1},
+      {"example.test.", LDNS_RR_TYPE_A, false, -1},
+      {"xmx1.example.test.", LDNS_RR_TYPE_A, false, -1}}},
+    {"star_dot_matches_strictly_below",
+     "*.down.test. * drop\n",
+     {{"a.down.test.", LDNS_RR_TYPE_A, false, 0},
+      {"x.y.DOWN.test.", LDNS_RR_TYPE_MX, false, 0},
+      {"a.down.test", LDNS_RR_TYPE_A, false, 0},
+      {"down.test.", LDNS_RR_TYPE_A, false, -1},
+      {"xdown.test.", LDNS_RR_TYPE_A, false, -1},
+      {"a\\.down.test.", LDNS_RR_TYPE_A, false, -1},
+      {"test.", LDNS_RR_TYPE_A, false, -1},
+      {".", LDNS_RR_TYPE_A, false, -1}}},
+    {"lone_star_matches_every_name",
+     "* * drop\n",
+     {{"a.down.test.", LDNS_RR_TYPE_A, false, 0},
+      {".", LDNS_RR_TYPE_NS, true, 0},
+      {"whatever", 65000, false, 0}}},
+    {"type_condition",
+     "a.test. MX drop\n"
+     "b.test. TYPE28 drop\n"
+     "c.test. aaaa drop\n"
+     "d.test. * drop\n",
+     {{"a.test.", LDNS_RR_TYPE_MX, false, 0},
+      {"a.test.", LDNS_RR_TYPE_A, false, -1},
+      {"b.test.", LDNS_RR_TYPE_AAAA, false, 1},
+      {"b.test.", LDNS_RR_TYPE_A, false, -1},
+      {"c.test.", LDNS_RR_TYPE_AAAA, false, 2},
+      {"d.test.", LDNS_RR_TYPE_TXT, false, 3},
+      {"d.test.", 12345, false, 3}}},
+    {"first_matching_rule_wins",
+     "mx1.example.test. MX rcode=SERVFAIL\n"
+     "*.example.test. MX drop\n"
+     "* * noaa\n",
+     {{"mx1.example.test.", LDNS_RR_TYPE_MX, false, 0},
+      {"mx2.example.test.", LDNS_RR_TYPE_MX, false, 1},
+      {"mx1.example.test.", LDNS_RR_TYPE_A, false, 2},
+      {"example.test.", LDNS_RR_TYPE_MX, false, 2}}},
+    {"transport_conditions",
+     "a.test. * drop transport=tcp\n"
+     "b.test. * drop transport=udp\n"
+     "c.test. * tcp-close\n"
+     "d.test. * truncate\n",
+     {{"a.test.", LDNS_RR_TYPE_A, true, 0},
+      {"a.test.", LDNS_RR_TYPE_A, false, -1},
+      {"b.test.", LDNS_RR_TYPE_A, false, 1},
+      {"b.test.", LDNS_RR_TYPE_A, true, -1},
+      {"c.test.", LDNS_RR_TYPE_A, true, 2},
+      {"c.test.", LDNS_RR_TYPE_A, false, -1},
+      {"d.test.", LDNS_RR_TYPE_A, false, 3},
+      {"d.test.", LDNS_RR_TYPE_A, true, -1}}},
+};
+
+ParameterizedTestParameters(fault, each_query_fires_the_first_rule_matching_name_type_transport)
 {
-	struct fault_rules *r = rules_from("Mx1.Example.TEST * drop\n", 1);
-
-	cr_expect_eq(fired(r, "mx1.example.test.", LDNS_RR_TYPE_A, false), 0);
-	cr_expect_eq(fired(r, "MX1.EXAMPLE.test.", LDNS_RR_TYPE_A, false), 0);
-	cr_expect_eq(fired(r, "mx1.example.test", LDNS_RR_TYPE_A, false), 0);
-	cr_expect_eq(fired(r, "a.mx1.example.test.", LDNS_RR_TYPE_A, false), -1);
-	cr_expect_eq(fired(r, "example.test.", LDNS_RR_TYPE_A, false), -1);
-	cr_expect_eq(fired(r, "xmx1.example.test.", LDNS_RR_TYPE_A, false), -1);
-	fault_rules_free(r);
+	return cr_make_param_array(struct match_case, match_cases,
+	                           sizeof(match_cases) / sizeof(match_cases[0]));
 }
 
-Test(fault, star_dot_matches_strictly_below)
+ParameterizedTest(struct match_case *c, fault,
+                  each_query_fires_the_first_rule_matching_name_type_transport)
 {
-	struct fault_rules *r = rules_from("*.down.test. * drop\n", 1);
+	struct fault_rules *r = rules_from(c->rules, 1);
 
-	cr_expect_eq(fired(r, "a.down.test.", LDNS_RR_TYPE_A, false), 0);
-	cr_expect_eq(fired(r, "x.y.DOWN.test.", LDNS_RR_TYPE_MX, false), 0);
-	cr_expect_eq(fired(r, "a.down.test", LDNS_RR_TYPE_A, false), 0);
-	cr_expect_eq(fired(r, "down.test.", LDNS_RR_TYPE_A, false), -1);
-	cr_expect_eq(fired(r, "xdown.test.", LDNS_RR_TYPE_A, false), -1);
-	cr_expect_eq(fired(r, "a\\.down.test.", LDNS_RR_TYPE_A, false), -1);
-	cr_expect_eq(fired(r, "test.", LDNS_RR_TYPE_A, false), -1);
-	cr_expect_eq(fired(r, ".", LDNS_RR_TYPE_A, false), -1);
-	fault_rules_free(r);
-}
-
-Test(fault, lone_star_matches_every_name)
-{
-	struct fault_rules *r = rules_from("* * drop\n", 1);
-
-	cr_expect_eq(fired(r, "a.down.test.", LDNS_RR_TYPE_A, false), 0);
-	cr_expect_eq(fired(r, ".", LDNS_RR_TYPE_NS, true), 0);
-	cr_expect_eq(fired(r, "whatever", 65000, false), 0);
-	fault_rules_free(r);
-}
-
-Test(fault, type_condition)
-{
-	struct fault_rules *r = rules_from("a.test. MX drop\n"
-	                                   "b.test. TYPE28 drop\n"
-	                                   "c.test. aaaa drop\n"
-	                                   "d.test. * drop\n",
-	                                   1);
-
-	cr_expect_eq(fired(r, "a.test.", LDNS_RR_TYPE_MX, false), 0);
-	cr_expect_eq(fired(r, "a.test.", LDNS_RR_TYPE_A, false), -1);
-	cr_expect_eq(fired(r, "b.test.", LDNS_RR_TYPE_AAAA, false), 1);
-	cr_expect_eq(fired(r, "b.test.", LDNS_RR_TYPE_A, false), -1);
-	cr_expect_eq(fired(r, "c.test.", LDNS_RR_TYPE_AAAA, false), 2);
-	cr_expect_eq(fired(r, "d.test.", LDNS_RR_TYPE_TXT, false), 3);
-	cr_expect_eq(fired(r, "d.test.", 12345, false), 3);
-	fault_rules_free(r);
-}
-
-Test(fault, first_matching_rule_wins)
-{
-	struct fault_rules *r = rules_from("mx1.example.test. MX rcode=SERVFAIL\n"
-	                                   "*.example.test. MX drop\n"
-	                                   "* * noaa\n",
-	                                   1);
-
-	cr_expect_eq(fired(r, "mx1.example.test.", LDNS_RR_TYPE_MX, false), 0);
-	cr_expect_eq(fired(r, "mx2.example.test.", LDNS_RR_TYPE_MX, false), 1);
-	cr_expect_eq(fired(r, "mx1.example.test.", LDNS_RR_TYPE_A, false), 2);
-	cr_expect_eq(fired(r, "example.test.", LDNS_RR_TYPE_MX, false), 2);
+	for (size_t i = 0; i < 8 && c->probe[i].qname[0]; i++) {
+		const struct fault_probe *q = &c->probe[i];
+		int got = fired(r, q->qname, q->qtype, q->tcp);
+		cr_expect_eq(got, q->want, "%s: %s type %u over %s fired rule %d, expected %d",
+		             c->name, q->qname, q->qtype, q->tcp ? "TCP" : "UDP", got, q->want);
+	}
 	fault_rules_free(r);
 }
 
 /* ---- counters */
 
-Test(fault, count_fails_n_times_then_falls_through)
-{
-	struct fault_rules *r = rules_from("a.test. A rcode=SERVFAIL count=2\n"
-	                                   "a.test. A noaa\n",
-	                                   1);
+/* Rules with counters and which rule fires on each of a run of "a.test. A" queries over UDP:
+   one character a query, the index of the rule or '-' for none. */
+struct counter_case {
+	char name[64];  /* the fact */
+	char rules[96]; /* faults.conf text */
+	char fires[16]; /* what fires, query by query */
+};
 
-	cr_expect_eq(fired(r, "a.test.", LDNS_RR_TYPE_A, false), 0);
-	cr_expect_eq(fired(r, "a.test.", LDNS_RR_TYPE_A, false), 0);
-	cr_expect_eq(fired(r, "a.test.", LDNS_RR_TYPE_A, false), 1);
-	cr_expect_eq(fired(r, "a.test.", LDNS_RR_TYPE_A, false), 1);
-	fault_rules_free(r);
+static struct counter_case counter_cases[] = {
+    {"count_fails_n_times_then_falls_through",
+     "a.test. A rcode=SERVFAIL count=2\n"
+     "a.test. A noaa\n",
+     "0011"},
+    {"after_starts_after_n_queries", "a.test. A drop after=2\n", "--000"},
+    {"every_three_fires_on_1_4_7", "a.test. A drop every=3\n", "0--0--0--0"},
+    {"every_one_fires_always", "a.test. A drop every=1\n", "00000"},
+    /* after=1: query 1 declined; every=2 over the rest: 2, 4, 6, 8 pass; count=3: 2, 4, 6. */
+    {"after_every_count_compose_in_that_order", "a.test. A drop after=1 every=2 count=3\n",
+     "-0-0-0----"},
+};
+
+ParameterizedTestParameters(fault, counters_decide_which_queries_fire)
+{
+	return cr_make_param_array(struct counter_case, counter_cases,
+	                           sizeof(counter_cases) / sizeof(counter_cases[0]));
 }
 
-Test(fault, after_starts_after_n_queries)
+ParameterizedTest(struct counter_case *c, fault, counters_decide_which_queries_fire)
 {
-	struct fault_rules *r = rules_from("a.test. A drop after=2\n", 1);
-
-	cr_expect_eq(fired(r, "a.test.", LDNS_RR_TYPE_A, false), -1);
-	cr_expect_eq(fired(r, "a.test.", LDNS_RR_TYPE_A, false), -1);
-	cr_expect_eq(fired(r, "a.test.", LDNS_RR_TYPE_A, false), 0);
-	cr_expect_eq(fired(r, "a.test.", LDNS_RR_TYPE_A, false), 0);
-	cr_expect_eq(fired(r, "a.test.", LDNS_RR_TYPE_A, false), 0);
-	fault_rules_free(r);
-}
-
-Test(fault, every_three_fires_on_1_4_7)
-{
-	struct fault_rules *r = rules_from("a.test. A drop every=3\n", 1);
+	struct fault_rules *r = rules_from(c->rules, 1);
 	char got[16] = "";
 
-	for (int i = 1; i <= 10; i++)
-		got[i - 1] = fired(r, "a.test.", LDNS_RR_TYPE_A, false) == 0 ? 'X' : '.';
-	cr_expect_str_eq(got, "X..X..X..X");
-	fault_rules_free(r);
-}
-
-Test(fault, every_one_fires_always)
-{
-	struct fault_rules *r = rules_from("a.test. A drop every=1\n", 1);
-
-	for (int i = 0; i < 5; i++)
-		cr_expect_eq(fired(r, "a.test.", LDNS_RR_TYPE_A, false), 0);
-	fault_rules_free(r);
-}
-
-Test(fault, after_every_count_compose_in_that_order)
-{
-	/* after=1: query 1 declined; every=2 over the rest: 2, 4, 6, 8 pass; count=3: 2, 4, 6. */
-	struct fault_rules *r = rules_from("a.test. A drop after=1 every=2 count=3\n", 1);
-	char got[16] = "";
-
-	for (int i = 1; i <= 10; i++)
-		got[i - 1] = fired(r, "a.test.", LDNS_RR_TYPE_A, false) == 0 ? 'X' : '.';
-	cr_expect_str_eq(got, ".X.X.X....");
+	for (size_t i = 0; i < strlen(c->fires); i++) {
+		int f = fired(r, "a.test.", LDNS_RR_TYPE_A, false);
+		got[i] = f < 0 ? '-' : (char)('0' + f);
+	}
+	cr_expect_str_eq(got, c->fires, "%s: fired %s, expected %s", c->name, got, c->fires);
 	fault_rules_free(r);
 }
 
@@ -543,25 +551,6 @@ Test(fault, p_draws_only_for_queries_reaching_the_rule)
 }
 
 /* ---- transport, client, listen */
-
-Test(fault, transport_conditions)
-{
-	struct fault_rules *r = rules_from("a.test. * drop transport=tcp\n"
-	                                   "b.test. * drop transport=udp\n"
-	                                   "c.test. * tcp-close\n"
-	                                   "d.test. * truncate\n",
-	                                   1);
-
-	cr_expect_eq(fired(r, "a.test.", LDNS_RR_TYPE_A, true), 0);
-	cr_expect_eq(fired(r, "a.test.", LDNS_RR_TYPE_A, false), -1);
-	cr_expect_eq(fired(r, "b.test.", LDNS_RR_TYPE_A, false), 1);
-	cr_expect_eq(fired(r, "b.test.", LDNS_RR_TYPE_A, true), -1);
-	cr_expect_eq(fired(r, "c.test.", LDNS_RR_TYPE_A, true), 2);
-	cr_expect_eq(fired(r, "c.test.", LDNS_RR_TYPE_A, false), -1);
-	cr_expect_eq(fired(r, "d.test.", LDNS_RR_TYPE_A, false), 3);
-	cr_expect_eq(fired(r, "d.test.", LDNS_RR_TYPE_A, true), -1);
-	fault_rules_free(r);
-}
 
 Test(fault, tcp_close_count_ignores_udp_queries)
 {
@@ -696,6 +685,38 @@ rules_fini(void)
 	one_rule_rules = NULL;
 }
 
+/* A length-keeping byte action applied (with seed 1) to the test answer for qname: the bytes
+   before (orig) and after (w), and the result parsed (p). applied_free() frees all three. */
+struct applied {
+	struct wire w; /* the answer after the action */
+	uint8_t *orig; /* a copy of it before; owned */
+	ldns_pkt *p;   /* w parsed; owned */
+};
+
+static struct applied
+apply_same_length(const char *qname, const char *action)
+{
+	struct applied a = {answer_wire(qname, true), NULL, NULL};
+	size_t n;
+
+	a.orig = malloc(a.w.len);
+	cr_assert_not_null(a.orig);
+	memcpy(a.orig, a.w.b, a.w.len);
+	n = fault_apply(one_rule_rules, rule_for(action, 1), a.w.b, a.w.len);
+	cr_assert_eq(n, a.w.len, "%s on %s: length %zu became %zu", action, qname, a.w.len, n);
+	a.p = parse_wire(a.w.b, n);
+	cr_assert_not_null(a.p, "%s on %s: unparsable", action, qname);
+	return a;
+}
+
+static void
+applied_free(struct applied *a)
+{
+	ldns_pkt_free(a->p);
+	free(a->orig);
+	free(a->w.b);
+}
+
 Test(fault, test_answer_is_sound, .fini = rules_fini)
 {
 	/* The fixture itself: compressed, parseable, AA set, OPT present. */
@@ -714,45 +735,25 @@ Test(fault, test_answer_is_sound, .fini = rules_fini)
 
 Test(fault, noaa_clears_aa_only, .fini = rules_fini)
 {
-	struct wire w = answer_wire("example.test.", true);
-	uint8_t *orig = malloc(w.len);
-	size_t n;
-	ldns_pkt *p;
+	struct applied a = apply_same_length("example.test.", "noaa");
 
-	memcpy(orig, w.b, w.len);
-	n = fault_apply(one_rule_rules, rule_for("noaa", 1), w.b, w.len);
-	cr_assert_eq(n, w.len);
-	p = parse_wire(w.b, n);
-	cr_assert_not_null(p);
-	cr_expect(!ldns_pkt_aa(p));
-	cr_expect(ldns_pkt_qr(p));
-	cr_expect(ldns_pkt_rd(p));
-	cr_expect_eq(ldns_pkt_id(p), 0x1234);
-	cr_expect_eq(ldns_pkt_ancount(p), 2);
-	cr_expect(memcmp(orig + 3, w.b + 3, w.len - 3) == 0);
-	ldns_pkt_free(p);
-	free(orig);
-	free(w.b);
+	cr_expect(!ldns_pkt_aa(a.p));
+	cr_expect(ldns_pkt_qr(a.p));
+	cr_expect(ldns_pkt_rd(a.p));
+	cr_expect_eq(ldns_pkt_id(a.p), 0x1234);
+	cr_expect_eq(ldns_pkt_ancount(a.p), 2);
+	cr_expect(memcmp(a.orig + 3, a.w.b + 3, a.w.len - 3) == 0);
+	applied_free(&a);
 }
 
 Test(fault, badid_changes_only_the_id, .fini = rules_fini)
 {
-	struct wire w = answer_wire("example.test.", true);
-	uint8_t *orig = malloc(w.len);
-	size_t n;
-	ldns_pkt *p;
+	struct applied a = apply_same_length("example.test.", "badid");
 
-	memcpy(orig, w.b, w.len);
-	n = fault_apply(one_rule_rules, rule_for("badid", 1), w.b, w.len);
-	cr_assert_eq(n, w.len);
-	p = parse_wire(w.b, n);
-	cr_assert_not_null(p);
-	cr_expect_neq(ldns_pkt_id(p), 0x1234);
-	cr_expect(ldns_pkt_aa(p));
-	cr_expect(memcmp(orig + 2, w.b + 2, w.len - 2) == 0);
-	ldns_pkt_free(p);
-	free(orig);
-	free(w.b);
+	cr_expect_neq(ldns_pkt_id(a.p), 0x1234);
+	cr_expect(ldns_pkt_aa(a.p));
+	cr_expect(memcmp(a.orig + 2, a.w.b + 2, a.w.len - 2) == 0);
+	applied_free(&a);
 }
 
 Test(fault, qmismatch_changes_the_question_name, .fini = rules_fini)
@@ -761,26 +762,20 @@ Test(fault, qmismatch_changes_the_question_name, .fini = rules_fini)
 	                                 "9.example.test.", "-.example.test."};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		struct wire w = answer_wire(names[i], true);
-		ldns_pkt *p;
+		struct applied a = apply_same_length(names[i], "qmismatch");
 		ldns_rdf *orig = ldns_dname_new_frm_str(names[i]);
-		size_t n = fault_apply(one_rule_rules, rule_for("qmismatch", 1), w.b, w.len);
+		const ldns_rr *q;
 
-		cr_assert_eq(n, w.len);
-		p = parse_wire(w.b, n);
-		cr_assert_not_null(p, "%s: unparsable", names[i]);
-		cr_assert_eq(ldns_pkt_qdcount(p), 1);
+		cr_assert_eq(ldns_pkt_qdcount(a.p), 1);
+		q = ldns_rr_list_rr(ldns_pkt_question(a.p), 0);
 		/* ldns_dname_compare ignores case: the names differ beyond case */
-		cr_expect_neq(ldns_dname_compare(
-		                  ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(p), 0)), orig),
-		              0, "%s: question unchanged", names[i]);
-		cr_expect_eq(ldns_rdf_size(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(p), 0))),
-		             ldns_rdf_size(orig));
-		cr_expect_eq(ldns_pkt_id(p), 0x1234);
-		cr_expect_eq(ldns_pkt_ancount(p), ldns_rr_list_rr_count(ldns_pkt_answer(p)));
+		cr_expect_neq(ldns_dname_compare(ldns_rr_owner(q), orig), 0,
+		              "%s: question unchanged", names[i]);
+		cr_expect_eq(ldns_rdf_size(ldns_rr_owner(q)), ldns_rdf_size(orig));
+		cr_expect_eq(ldns_pkt_id(a.p), 0x1234);
+		cr_expect_eq(ldns_pkt_ancount(a.p), ldns_rr_list_rr_count(ldns_pkt_answer(a.p)));
 		ldns_rdf_deep_free(orig);
-		ldns_pkt_free(p);
-		free(w.b);
+		applied_free(&a);
 	}
 }
 
@@ -807,13 +802,9 @@ expect_ttls(const ldns_rr_list *l, uint32_t ttl, const char *what)
 
 Test(fault, ttl_sets_every_ttl_but_opt, .fini = rules_fini)
 {
-	struct wire w = answer_wire("example.test.", true);
-	size_t n = fault_apply(one_rule_rules, rule_for("ttl=42", 1), w.b, w.len);
-	ldns_pkt *p;
+	struct applied a = apply_same_length("example.test.", "ttl=42");
+	ldns_pkt *p = a.p;
 
-	cr_assert_eq(n, w.len);
-	p = parse_wire(w.b, n);
-	cr_assert_not_null(p);
 	cr_expect_eq(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 2);
 	cr_expect_eq(ldns_rr_list_rr_count(ldns_pkt_authority(p)), 1);
 	cr_expect_eq(ldns_rr_list_rr_count(ldns_pkt_additional(p)), 2);
@@ -826,8 +817,7 @@ Test(fault, ttl_sets_every_ttl_but_opt, .fini = rules_fini)
 	cr_expect_eq(ldns_pkt_edns_version(p), 0);
 	cr_expect_eq(ldns_pkt_edns_extended_rcode(p), 0);
 	cr_expect_eq(ldns_pkt_edns_udp_size(p), 1232);
-	ldns_pkt_free(p);
-	free(w.b);
+	applied_free(&a);
 }
 
 Test(fault, ttl_zero_and_max, .fini = rules_fini)

@@ -1,6 +1,7 @@
 /* tests/unit/test_lint.c -- the static mail-DNS lint: one test per mistake it finds, on zones
    built in memory with zoneset_add_text (file:line and mxcheck's code names checked). */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <glob.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,339 +71,202 @@ dump(const struct diag *d)
 	diag_print(d, stderr);
 }
 
-/* Assert exactly one problem, with that code, severity, file and line. */
+/* The one problem a case must give. */
+struct lint_want {
+	char code[32];          /* its code */
+	enum diag_severity sev; /* its severity */
+	char file[4];           /* the zone it is reported in ("z1", "z2") */
+	unsigned long line;     /* and the line */
+	char msg[32];           /* a piece of its message, "" for any */
+};
+
+/* A mistake and the zones (z1..z3 in memory, "" for none) that must give it as their only
+   problem. */
+struct lint_case {
+	char name[80];         /* the fact, named like the test it once was */
+	struct lint_want want; /* the only problem expected */
+	char zone[3][320];     /* zone texts loaded as z1, z2, z3; "" ends the list */
+};
+
+/* Zones that must lint clean. */
+struct lint_clean {
+	char name[80];     /* the fact, named like the test it once was */
+	char zone[3][320]; /* zone texts loaded as z1, z2, z3; "" ends the list */
+};
+
+/* Lint the zones of the case called name into d; the returned count must be what d holds. */
 static void
-expect_only(const struct diag *d, const char *code, enum diag_severity sev, const char *file,
-            unsigned long line)
+lint_zones(const char *name, const char (*zone)[320], struct diag *d)
 {
-	long i = find(d, code, file, line);
-	if (i < 0 || d->n != 1)
-		dump(d);
-	cr_assert_eq(d->n, 1, "expected only %s, got %zu problems", code, d->n);
-	cr_assert_geq(i, 0, "expected %s at %s:%lu", code, file, line);
-	cr_assert_eq(d->v[i].severity, sev, "%s has the wrong severity", code);
+	const char *z[4] = {NULL};
+	size_t n = 0, got;
+
+	for (size_t i = 0; i < 3 && zone[i][0]; i++)
+		z[n++] = zone[i];
+	got = lint_texts(d, z);
+	cr_assert_eq(got, d->n, "%s: lint_zoneset returned %zu for %zu problems", name, got, d->n);
 }
 
-Test(lint, healthy_domain_is_clean)
+static struct lint_case mistakes[] = {
+    {"mx_ip_literal_absolute",
+     {"mx-ip-literal", DIAG_ERROR, "z1", 5, ""},
+     {HEAD("example.test.") "@ MX 10 192.0.2.1.\n"}},
+    {"mx_ip_literal_missing_trailing_dot",
+     {"mx-ip-literal", DIAG_ERROR, "z1", 6, "trailing dot"},
+     {HEAD("example.test.") "\n@ MX 10 192.0.2.1\n"}},
+    {"mx_ipv6_literal",
+     {"mx-ip-literal", DIAG_ERROR, "z1", 5, ""},
+     {HEAD("example.test.") "@ MX 10 2001\\058db8\\058\\0581.\n"}},
+    {"mx_bad_name",
+     {"mx-bad-name", DIAG_ERROR, "z1", 5, ""},
+     {HEAD("example.test.") "@ MX 10 mail_in\n"
+                            "mail_in A 198.51.100.1\n"}},
+    {"mx_duplicate",
+     {"mx-duplicate", DIAG_WARNING, "z1", 6, ""},
+     {HEAD("example.test.") "@ MX 10 mx\n"
+                            "@ MX 20 mx\n"
+                            "mx A 198.51.100.1\n"}},
+    {"mx_cname",
+     {"mx-cname", DIAG_WARNING, "z1", 5, ""},
+     {HEAD("example.test.") "@ MX 10 mail\n"
+                            "mail CNAME host\n"
+                            "host A 198.51.100.1\n"}},
+    {"mx_cname_into_another_served_zone",
+     {"mx-cname", DIAG_WARNING, "z1", 5, ""},
+     {HEAD("example.test.") "@ MX 10 mail\n"
+                            "mail CNAME host.other.test.\n",
+      HEAD("other.test.") "host A 198.51.100.1\n"}},
+    {"mx_host_nxdomain",
+     {"mx-host-nxdomain", DIAG_ERROR, "z1", 5, ""},
+     {HEAD("example.test.") "@ MX 10 mial\n"
+                            "mail A 198.51.100.1\n"}},
+    {"mx_host_nodata",
+     {"mx-host-nodata", DIAG_ERROR, "z1", 5, ""},
+     {HEAD("example.test.") "@ MX 10 mx\n"
+                            "mx TXT \"no address\"\n"}},
+    {"null_mx_mixed",
+     {"null-mx-mixed", DIAG_ERROR, "z1", 6, ""},
+     {HEAD("example.test.") "@ MX 10 mx\n"
+                            "@ MX 0 .\n"
+                            "mx A 198.51.100.1\n"}},
+    {"null_mx_bad_preference",
+     {"null-mx-bad-preference", DIAG_ERROR, "z1", 5, ""},
+     {HEAD("example.test.") "@ MX 10 .\n"}},
+    {"mx_address_unroutable_points_at_the_address_record",
+     {"mx-address-unroutable", DIAG_ERROR, "z1", 6, ""},
+     {HEAD("example.test.") "@ MX 10 mx\n"
+                            "mx A 127.0.0.1\n"}},
+    {"mx_address_private",
+     {"mx-address-private", DIAG_WARNING, "z1", 6, ""},
+     {HEAD("example.test.") "@ MX 10 mx\n"
+                            "mx A 10.1.2.3\n"}},
+    {"mx_address_without_ptr_in_served_reverse_zone",
+     {"ptr-missing", DIAG_WARNING, "z1", 7, ""},
+     {HEAD("example.test.") "@ MX 10 mx\n"
+                            "mx A 192.0.2.10\n"
+                            "mx A 192.0.2.11\n",
+      REV4("10 PTR mx.example.test.\n")}},
+    {"ptr_not_mx_name_is_info",
+     {"ptr-not-mx-name", DIAG_INFO, "z1", 6, ""},
+     {HEAD("example.test.") "@ MX 10 mx\n"
+                            "mx A 192.0.2.10\n"
+                            "vps10 A 192.0.2.10\n",
+      REV4("10 PTR vps10.example.test.\n")}},
+    {"fcrdns_mismatch",
+     {"fcrdns-mismatch", DIAG_ERROR, "z2", 7, ""},
+     {HEAD("example.test.") "host A 192.0.2.99\n", REV4("\n\n7 PTR host.example.test.\n")}},
+    {"fcrdns_mismatch_v6_name_with_only_an_a_record",
+     {"fcrdns-mismatch", DIAG_ERROR, "z2", 5, ""},
+     {HEAD("example.test.") "v4only A 192.0.2.99\n",
+      REV6("0.4.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0 PTR "
+           "v4only.example.test.\n")}},
+    {"ptr_target_nxdomain",
+     {"ptr-target-nxdomain", DIAG_ERROR, "z2", 5, ""},
+     {HEAD("example.test.") "host A 192.0.2.7\n", REV4("7 PTR gone.example.test.\n")}},
+    {"ptr_numeric", {"ptr-numeric", DIAG_ERROR, "z1", 5, ""}, {REV4("7 PTR 192.0.2.7.\n")}},
+    {"ptr_cname",
+     {"ptr-cname", DIAG_WARNING, "z2", 5, ""},
+     {HEAD("example.test.") "alias CNAME host\n"
+                            "host A 192.0.2.7\n",
+      REV4("7 PTR alias.example.test.\n")}},
+    {"ptr_multiple_reported_once",
+     {"ptr-multiple", DIAG_WARNING, "z2", 5, ""},
+     {HEAD("example.test.") "a A 192.0.2.7\n"
+                            "b A 192.0.2.7\n",
+      REV4("7 PTR a.example.test.\n"
+           "7 PTR b.example.test.\n")}},
+    {"short_ip6_arpa_owner",
+     {"ptr-missing", DIAG_WARNING, "z2", 5, "16 nibbles"},
+     {HEAD("example.test.") "host AAAA 2001:db8:100::30\n",
+      REV6("0.3.0.0.0.0.1.0 PTR host.example.test.\n")}},
+    {"cname_dangling",
+     {"cname-dangling", DIAG_WARNING, "z1", 5, ""},
+     {HEAD("example.test.") "www CNAME server\n"}},
+    {"ptr_not_mx_name_not_reported_when_fcrdns_fails",
+     {"fcrdns-mismatch", DIAG_ERROR, "z2", 5, ""},
+     {HEAD("example.test.") "@ MX 10 mx\n"
+                            "mx A 192.0.2.10\n"
+                            "other A 192.0.2.99\n",
+      REV4("10 PTR other.example.test.\n"
+           "99 PTR other.example.test.\n")}},
+};
+
+ParameterizedTestParameters(lint, each_mistake_is_the_only_problem_at_its_file_and_line)
+{
+	return cr_make_param_array(struct lint_case, mistakes,
+	                           sizeof(mistakes) / sizeof(mistakes[0]));
+}
+
+ParameterizedTest(struct lint_case *c, lint, each_mistake_is_the_only_problem_at_its_file_and_line)
 {
 	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "@ MX 10 mx\n"
-	                                               "mx A 192.0.2.10\n"
-	                                               "mx AAAA 2001:db8::10\n",
-	                         REV4("10 PTR mx.example.test.\n"),
-	                         REV6("0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 PTR "
-	                              "mx.example.test.\n"),
-	                         NULL};
+	long i;
 
-	cr_assert_eq(lint_texts(&d, z), 0);
+	lint_zones(c->name, c->zone, &d);
+	i = find(&d, c->want.code, c->want.file, c->want.line);
+	if (i < 0 || d.n != 1)
+		dump(&d);
+	cr_assert_eq(d.n, 1, "%s: expected only %s, got %zu problems", c->name, c->want.code, d.n);
+	cr_assert_geq(i, 0, "%s: expected %s at %s:%lu", c->name, c->want.code, c->want.file,
+	              c->want.line);
+	cr_assert_eq(d.v[i].severity, c->want.sev, "%s: %s has the wrong severity", c->name,
+	             c->want.code);
+	if (c->want.msg[0])
+		cr_assert_not_null(strstr(d.v[i].msg, c->want.msg), "%s: '%s' lacks '%s'", c->name,
+		                   d.v[i].msg, c->want.msg);
+	diag_free(&d);
+}
+
+static struct lint_clean clean[] = {
+    {"healthy_domain_is_clean",
+     {HEAD("example.test.") "@ MX 10 mx\n"
+                            "mx A 192.0.2.10\n"
+                            "mx AAAA 2001:db8::10\n",
+      REV4("10 PTR mx.example.test.\n"),
+      REV6("0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 PTR "
+           "mx.example.test.\n")}},
+    {"mx_host_found_through_wildcard: a wildcard answers for the MX host",
+     {HEAD("example.test.") "@ MX 10 mx.hosts\n"
+                            "*.hosts A 198.51.100.1\n"}},
+    {"mx_host_outside_served_zones_is_not_judged",
+     {HEAD("example.test.") "@ MX 10 mx.elsewhere.example.\n"}},
+    {"null_mx_alone_is_fine", {HEAD("example.test.") "@ MX 0 .\n"}},
+    {"ptr_target_outside_served_zones_is_not_judged", {REV4("7 PTR mail.elsewhere.example.\n")}},
+};
+
+ParameterizedTestParameters(lint, sound_or_unjudgeable_data_is_clean)
+{
+	return cr_make_param_array(struct lint_clean, clean, sizeof(clean) / sizeof(clean[0]));
+}
+
+ParameterizedTest(struct lint_clean *c, lint, sound_or_unjudgeable_data_is_clean)
+{
+	struct diag d;
+
+	lint_zones(c->name, c->zone, &d);
 	if (d.n)
 		dump(&d);
-	cr_assert_eq(d.n, 0);
-	diag_free(&d);
-}
-
-Test(lint, mx_ip_literal_absolute)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "@ MX 10 192.0.2.1.\n", NULL};
-
-	cr_assert_eq(lint_texts(&d, z), 1);
-	expect_only(&d, "mx-ip-literal", DIAG_ERROR, "z1", 5);
-	diag_free(&d);
-}
-
-Test(lint, mx_ip_literal_missing_trailing_dot)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "\n@ MX 10 192.0.2.1\n", NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "mx-ip-literal", DIAG_ERROR, "z1", 6);
-	cr_assert_not_null(strstr(d.v[0].msg, "trailing dot"), "%s", d.v[0].msg);
-	diag_free(&d);
-}
-
-Test(lint, mx_ipv6_literal)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "@ MX 10 2001\\058db8\\058\\0581.\n", NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "mx-ip-literal", DIAG_ERROR, "z1", 5);
-	diag_free(&d);
-}
-
-Test(lint, mx_bad_name)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "@ MX 10 mail_in\n"
-	                                               "mail_in A 198.51.100.1\n",
-	                         NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "mx-bad-name", DIAG_ERROR, "z1", 5);
-	diag_free(&d);
-}
-
-Test(lint, mx_duplicate)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "@ MX 10 mx\n"
-	                                               "@ MX 20 mx\n"
-	                                               "mx A 198.51.100.1\n",
-	                         NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "mx-duplicate", DIAG_WARNING, "z1", 6);
-	diag_free(&d);
-}
-
-Test(lint, mx_cname)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "@ MX 10 mail\n"
-	                                               "mail CNAME host\n"
-	                                               "host A 198.51.100.1\n",
-	                         NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "mx-cname", DIAG_WARNING, "z1", 5);
-	diag_free(&d);
-}
-
-Test(lint, mx_cname_into_another_served_zone)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "@ MX 10 mail\n"
-	                                               "mail CNAME host.other.test.\n",
-	                         HEAD("other.test.") "host A 198.51.100.1\n", NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "mx-cname", DIAG_WARNING, "z1", 5);
-	diag_free(&d);
-}
-
-Test(lint, mx_host_nxdomain)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "@ MX 10 mial\n"
-	                                               "mail A 198.51.100.1\n",
-	                         NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "mx-host-nxdomain", DIAG_ERROR, "z1", 5);
-	diag_free(&d);
-}
-
-Test(lint, mx_host_nodata)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "@ MX 10 mx\n"
-	                                               "mx TXT \"no address\"\n",
-	                         NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "mx-host-nodata", DIAG_ERROR, "z1", 5);
-	diag_free(&d);
-}
-
-Test(lint, mx_host_found_through_wildcard)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "@ MX 10 mx.hosts\n"
-	                                               "*.hosts A 198.51.100.1\n",
-	                         NULL};
-
-	lint_texts(&d, z);
-	if (d.n)
-		dump(&d);
-	cr_assert_eq(d.n, 0, "a wildcard answers for the MX host");
-	diag_free(&d);
-}
-
-Test(lint, mx_host_outside_served_zones_is_not_judged)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "@ MX 10 mx.elsewhere.example.\n", NULL};
-
-	lint_texts(&d, z);
-	cr_assert_eq(d.n, 0);
-	diag_free(&d);
-}
-
-Test(lint, null_mx_alone_is_fine)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "@ MX 0 .\n", NULL};
-
-	lint_texts(&d, z);
-	cr_assert_eq(d.n, 0);
-	diag_free(&d);
-}
-
-Test(lint, null_mx_mixed)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "@ MX 10 mx\n"
-	                                               "@ MX 0 .\n"
-	                                               "mx A 198.51.100.1\n",
-	                         NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "null-mx-mixed", DIAG_ERROR, "z1", 6);
-	diag_free(&d);
-}
-
-Test(lint, null_mx_bad_preference)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "@ MX 10 .\n", NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "null-mx-bad-preference", DIAG_ERROR, "z1", 5);
-	diag_free(&d);
-}
-
-Test(lint, mx_address_unroutable_points_at_the_address_record)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "@ MX 10 mx\n"
-	                                               "mx A 127.0.0.1\n",
-	                         NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "mx-address-unroutable", DIAG_ERROR, "z1", 6);
-	diag_free(&d);
-}
-
-Test(lint, mx_address_private)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "@ MX 10 mx\n"
-	                                               "mx A 10.1.2.3\n",
-	                         NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "mx-address-private", DIAG_WARNING, "z1", 6);
-	diag_free(&d);
-}
-
-Test(lint, mx_address_without_ptr_in_served_reverse_zone)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "@ MX 10 mx\n"
-	                                               "mx A 192.0.2.10\n"
-	                                               "mx A 192.0.2.11\n",
-	                         REV4("10 PTR mx.example.test.\n"), NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "ptr-missing", DIAG_WARNING, "z1", 7);
-	diag_free(&d);
-}
-
-Test(lint, ptr_not_mx_name_is_info)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "@ MX 10 mx\n"
-	                                               "mx A 192.0.2.10\n"
-	                                               "vps10 A 192.0.2.10\n",
-	                         REV4("10 PTR vps10.example.test.\n"), NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "ptr-not-mx-name", DIAG_INFO, "z1", 6);
-	diag_free(&d);
-}
-
-Test(lint, fcrdns_mismatch)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "host A 192.0.2.99\n",
-	                         REV4("\n\n7 PTR host.example.test.\n"), NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "fcrdns-mismatch", DIAG_ERROR, "z2", 7);
-	diag_free(&d);
-}
-
-Test(lint, fcrdns_mismatch_v6_name_with_only_an_a_record)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "v4only A 192.0.2.99\n",
-	                         REV6("0.4.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0 PTR "
-	                              "v4only.example.test.\n"),
-	                         NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "fcrdns-mismatch", DIAG_ERROR, "z2", 5);
-	diag_free(&d);
-}
-
-Test(lint, ptr_target_nxdomain)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "host A 192.0.2.7\n",
-	                         REV4("7 PTR gone.example.test.\n"), NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "ptr-target-nxdomain", DIAG_ERROR, "z2", 5);
-	diag_free(&d);
-}
-
-Test(lint, ptr_target_outside_served_zones_is_not_judged)
-{
-	struct diag d;
-	const char *const z[] = {REV4("7 PTR mail.elsewhere.example.\n"), NULL};
-
-	lint_texts(&d, z);
-	cr_assert_eq(d.n, 0);
-	diag_free(&d);
-}
-
-Test(lint, ptr_numeric)
-{
-	struct diag d;
-	const char *const z[] = {REV4("7 PTR 192.0.2.7.\n"), NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "ptr-numeric", DIAG_ERROR, "z1", 5);
-	diag_free(&d);
-}
-
-Test(lint, ptr_cname)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "alias CNAME host\n"
-	                                               "host A 192.0.2.7\n",
-	                         REV4("7 PTR alias.example.test.\n"), NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "ptr-cname", DIAG_WARNING, "z2", 5);
-	diag_free(&d);
-}
-
-Test(lint, ptr_multiple_reported_once)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "a A 192.0.2.7\n"
-	                                               "b A 192.0.2.7\n",
-	                         REV4("7 PTR a.example.test.\n"
-	                              "7 PTR b.example.test.\n"),
-	                         NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "ptr-multiple", DIAG_WARNING, "z2", 5);
-	diag_free(&d);
-}
-
-Test(lint, short_ip6_arpa_owner)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "host AAAA 2001:db8:100::30\n",
-	                         REV6("0.3.0.0.0.0.1.0 PTR host.example.test.\n"), NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "ptr-missing", DIAG_WARNING, "z2", 5);
-	cr_assert_not_null(strstr(d.v[0].msg, "16 nibbles"), "%s", d.v[0].msg);
+	cr_assert_eq(d.n, 0, "%s: %zu problems, first %s", c->name, d.n, d.n ? d.v[0].code : "");
 	diag_free(&d);
 }
 
@@ -425,16 +289,6 @@ Test(lint, cname_loop_reported_on_each_link_and_on_the_mx)
 	diag_free(&d);
 }
 
-Test(lint, cname_dangling)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "www CNAME server\n", NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "cname-dangling", DIAG_WARNING, "z1", 5);
-	diag_free(&d);
-}
-
 Test(lint, diagnostics_come_in_file_and_line_order)
 {
 	struct diag d;
@@ -447,21 +301,6 @@ Test(lint, diagnostics_come_in_file_and_line_order)
 	cr_assert_eq(d.n, 3);
 	for (size_t i = 1; i < d.n; i++)
 		cr_assert_lt(d.v[i - 1].line, d.v[i].line);
-	diag_free(&d);
-}
-
-Test(lint, ptr_not_mx_name_not_reported_when_fcrdns_fails)
-{
-	struct diag d;
-	const char *const z[] = {HEAD("example.test.") "@ MX 10 mx\n"
-	                                               "mx A 192.0.2.10\n"
-	                                               "other A 192.0.2.99\n",
-	                         REV4("10 PTR other.example.test.\n"
-	                              "99 PTR other.example.test.\n"),
-	                         NULL};
-
-	lint_texts(&d, z);
-	expect_only(&d, "fcrdns-mismatch", DIAG_ERROR, "z2", 5);
 	diag_free(&d);
 }
 

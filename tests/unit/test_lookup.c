@@ -22,37 +22,56 @@ static const char *const zone[] = {
     NULL,
 };
 
+/* Every test gets a fresh fake DNS holding zone. */
+static struct lookup_fake *f;
+static struct lookup *lk;
+
+static void
+fake_setup(void)
+{
+	lk = fake_new(&f, zone);
+}
+
+static void
+fake_teardown(void)
+{
+	lookup_free(lk);
+	lk = NULL;
+}
+
+TestSuite(lookup, .init = fake_setup, .fini = fake_teardown);
+
+/* Resolve name/type on the fake DNS and assert the status; returns the result to free. */
+static struct lookup_result *
+resolve(const char *name, uint16_t type, enum lookup_status want)
+{
+	struct lookup_result *r = lookup_resolve(lk, name, type);
+
+	cr_assert_not_null(r);
+	cr_assert_eq(r->status, want, "%s type %u: %s, expected %s", name, type,
+	             lookup_status_name(r->status), lookup_status_name(want));
+	return r;
+}
+
 Test(lookup, ok_nodata_nxdomain_are_told_apart)
 {
-	struct lookup_fake *f;
-	struct lookup *lk = fake_new(&f, zone);
 	struct lookup_result *r;
 
-	r = lookup_resolve(lk, "A.TEST", LOOKUP_T_A);
-	cr_assert_eq(r->status, LOOKUP_OK);
+	r = resolve("A.TEST", LOOKUP_T_A, LOOKUP_OK);
 	cr_assert_eq(r->nrrs, 1);
 	cr_assert_str_eq(r->qname, "a.test.");
 	cr_assert_eq(r->rrs[0].addr[3], 1);
 	lookup_result_free(r);
-	r = lookup_resolve(lk, "a.test.", LOOKUP_T_AAAA);
-	cr_assert_eq(r->status, LOOKUP_NODATA);
-	lookup_result_free(r);
-	r = lookup_resolve(lk, "ent.test.", LOOKUP_T_A); /* empty non-terminal */
-	cr_assert_eq(r->status, LOOKUP_NODATA);
-	lookup_result_free(r);
-	r = lookup_resolve(lk, "b.test.", LOOKUP_T_A);
-	cr_assert_eq(r->status, LOOKUP_NXDOMAIN);
-	lookup_result_free(r);
-	lookup_free(lk);
+	lookup_result_free(resolve("a.test.", LOOKUP_T_AAAA, LOOKUP_NODATA));
+	lookup_result_free(
+	    resolve("ent.test.", LOOKUP_T_A, LOOKUP_NODATA)); /* empty non-terminal */
+	lookup_result_free(resolve("b.test.", LOOKUP_T_A, LOOKUP_NXDOMAIN));
 }
 
 Test(lookup, cname_chain_is_followed_with_new_queries)
 {
-	struct lookup_fake *f;
-	struct lookup *lk = fake_new(&f, zone);
-	struct lookup_result *r = lookup_resolve(lk, "alias2.test", LOOKUP_T_A);
+	struct lookup_result *r = resolve("alias2.test", LOOKUP_T_A, LOOKUP_OK);
 
-	cr_assert_eq(r->status, LOOKUP_OK);
 	cr_assert_eq(r->nchain, 2);
 	cr_assert_str_eq(r->chain[0], "alias.test.");
 	cr_assert_str_eq(r->chain[1], "a.test.");
@@ -60,90 +79,65 @@ Test(lookup, cname_chain_is_followed_with_new_queries)
 	cr_assert_eq(r->queries, 3);
 	cr_assert_eq(lookup_fake_queries(f), 3);
 	lookup_result_free(r);
-	lookup_free(lk);
 }
 
 Test(lookup, cname_loops_are_detected)
 {
-	struct lookup_fake *f;
-	struct lookup *lk = fake_new(&f, zone);
-	struct lookup_result *r = lookup_resolve(lk, "loop1.test", LOOKUP_T_A);
+	struct lookup_result *r = resolve("loop1.test", LOOKUP_T_A, LOOKUP_CNAME_LOOP);
 
-	cr_assert_eq(r->status, LOOKUP_CNAME_LOOP);
 	cr_assert_leq(r->queries, 3);
 	lookup_result_free(r);
-	r = lookup_resolve(lk, "self.test", LOOKUP_T_MX);
-	cr_assert_eq(r->status, LOOKUP_CNAME_LOOP);
-	lookup_result_free(r);
-	lookup_free(lk);
+	lookup_result_free(resolve("self.test", LOOKUP_T_MX, LOOKUP_CNAME_LOOP));
 }
 
 Test(lookup, dangling_cname_is_nxdomain_of_the_target)
 {
-	struct lookup_fake *f;
-	struct lookup *lk = fake_new(&f, zone);
-	struct lookup_result *r = lookup_resolve(lk, "dangling.test", LOOKUP_T_A);
+	struct lookup_result *r = resolve("dangling.test", LOOKUP_T_A, LOOKUP_NXDOMAIN);
 
-	cr_assert_eq(r->status, LOOKUP_NXDOMAIN);
 	cr_assert_str_eq(r->final, "nowhere.test.");
 	lookup_result_free(r);
-	lookup_free(lk);
 }
 
 Test(lookup, temporary_failures_keep_their_reason)
 {
-	struct lookup_fake *f;
-	struct lookup *lk = fake_new(&f, zone);
 	struct lookup_result *r;
 
 	lookup_fake_fail(f, "a.test.", LOOKUP_T_A, LOOKUP_TEMPORARY, LOOKUP_R_REFUSED);
-	r = lookup_resolve(lk, "alias.test", LOOKUP_T_A);
-	cr_assert_eq(r->status, LOOKUP_TEMPORARY);
+	r = resolve("alias.test", LOOKUP_T_A, LOOKUP_TEMPORARY);
 	cr_assert_eq(r->reason, LOOKUP_R_REFUSED);
 	cr_assert_str_eq(lookup_reason_name(r->reason), "refused");
 	lookup_result_free(r);
-	lookup_free(lk);
 }
 
 Test(lookup, missing_aa_and_truncation_are_reported)
 {
-	struct lookup_fake *f;
-	struct lookup *lk = fake_new(&f, zone);
 	struct lookup_result *r;
 
 	lookup_fake_flags(f, "a.test.", LOOKUP_T_A, false, true);
-	r = lookup_resolve(lk, "a.test", LOOKUP_T_A);
+	r = resolve("a.test", LOOKUP_T_A, LOOKUP_OK);
 	cr_assert(r->not_aa);
 	cr_assert(r->truncated);
-	cr_assert_eq(r->status, LOOKUP_OK);
 	lookup_result_free(r);
 	lk->check_aa = false; /* the system resolver: AA is not expected */
 	r = lookup_resolve(lk, "a.test", LOOKUP_T_A);
 	cr_assert_not(r->not_aa);
 	lookup_result_free(r);
-	lookup_free(lk);
 }
 
 Test(lookup, a_check_is_bounded_in_queries)
 {
-	struct lookup_fake *f;
-	struct lookup *lk = fake_new(&f, zone);
 	struct lookup_result *r;
 
 	lk->max_queries = 2;
 	lookup_begin(lk);
 	lookup_result_free(lookup_resolve(lk, "a.test", LOOKUP_T_A));
 	lookup_result_free(lookup_resolve(lk, "a.test", LOOKUP_T_A));
-	r = lookup_resolve(lk, "a.test", LOOKUP_T_A);
-	cr_assert_eq(r->status, LOOKUP_TEMPORARY);
+	r = resolve("a.test", LOOKUP_T_A, LOOKUP_TEMPORARY);
 	cr_assert_eq(r->reason, LOOKUP_R_TIMEOUT);
 	cr_assert_eq(lookup_fake_queries(f), 2);
 	lookup_result_free(r);
 	lookup_begin(lk);
-	r = lookup_resolve(lk, "a.test", LOOKUP_T_A);
-	cr_assert_eq(r->status, LOOKUP_OK);
-	lookup_result_free(r);
-	lookup_free(lk);
+	lookup_result_free(resolve("a.test", LOOKUP_T_A, LOOKUP_OK));
 }
 
 Test(lookup, servers_are_parsed_strictly)
@@ -154,10 +148,10 @@ Test(lookup, servers_are_parsed_strictly)
 	char err[256];
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		struct lookup *lk = lookup_net_new(&good[i], 1, 100, 0, err, sizeof(err));
-		cr_assert_not_null(lk, "%s: %s", good[i], err);
-		cr_assert(lk->check_aa);
-		lookup_free(lk);
+		struct lookup *net = lookup_net_new(&good[i], 1, 100, 0, err, sizeof(err));
+		cr_assert_not_null(net, "%s: %s", good[i], err);
+		cr_assert(net->check_aa);
+		lookup_free(net);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
@@ -169,11 +163,11 @@ Test(lookup, servers_are_parsed_strictly)
 Test(lookup, system_resolver_needs_no_servers)
 {
 	char err[256];
-	struct lookup *lk = lookup_net_new(NULL, 0, 100, 0, err, sizeof(err));
+	struct lookup *net = lookup_net_new(NULL, 0, 100, 0, err, sizeof(err));
 
-	cr_assert_not_null(lk, "%s", err);
-	cr_assert_not(lk->check_aa);
-	lookup_free(lk);
+	cr_assert_not_null(net, "%s", err);
+	cr_assert_not(net->check_aa);
+	lookup_free(net);
 }
 
 Test(lookup, silent_server_times_out_as_temporary)
@@ -184,20 +178,20 @@ Test(lookup, silent_server_times_out_as_temporary)
 	socklen_t sl = sizeof(sa);
 	char spec[64], err[256];
 	const char *specs[1] = {spec};
-	struct lookup *lk;
+	struct lookup *net;
 	struct lookup_result *r;
 
 	sa.sin_addr.s_addr = htonl(0x7f000001);
 	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
 	snprintf(spec, sizeof(spec), "127.0.0.1@%d", ntohs(sa.sin_port));
-	lk = lookup_net_new(specs, 1, 100, 1, err, sizeof(err));
-	cr_assert_not_null(lk, "%s", err);
-	r = lookup_resolve(lk, "x.test", LOOKUP_T_A);
+	net = lookup_net_new(specs, 1, 100, 1, err, sizeof(err));
+	cr_assert_not_null(net, "%s", err);
+	r = lookup_resolve(net, "x.test", LOOKUP_T_A);
 	cr_assert_eq(r->status, LOOKUP_TEMPORARY);
 	cr_assert_eq(r->reason, LOOKUP_R_TIMEOUT);
 	cr_assert_eq(r->queries, 2, "one retry");
 	lookup_result_free(r);
-	lookup_free(lk);
+	lookup_free(net);
 	close(fd);
 }

@@ -233,3 +233,24 @@ Test(query, udp_limit_is_512_without_edns_and_the_edns_size_with_it)
 	cr_assert_eq(run(true, "t.big.test.", 16, 0), QUERY_SEND);
 	cr_expect_eq(ancount(), 10, "TCP carries everything");
 }
+
+static void
+logged_fault_cb(const struct qlog_entry *e, void *arg)
+{
+	snprintf(arg, 128, "%s", e->fault ? e->fault : "(null)");
+}
+
+Test(query, delayed_reply_logs_the_rule_text_after_a_reload)
+{
+	char logged[128] = "";
+
+	ctx.qlog = qlog_new(4, NULL);
+	cr_assert_eq(run(false, "delay.example.test.", 1, 0), QUERY_DELAY);
+	/* a reload while the reply waits frees the rule that fired */
+	fault_rules_free(ctx.rules);
+	ctx.rules = fault_rules_new(1);
+	query_done(&ctx, q, true);
+	qlog_foreach_since(ctx.qlog, 0, logged_fault_cb, logged);
+	cr_expect_str_eq(logged, "delay.example.test. * delay=300");
+	qlog_free(ctx.qlog);
+}

@@ -1,6 +1,7 @@
 /* tests/unit/test_rdns.c -- PTR names, FCrDNS and address mode on a fake DNS. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -79,132 +80,167 @@ addr(const char *ip, const char *helo, const char *fail_name)
 	return r;
 }
 
-Test(rdns, fcrdns_pass_ipv4_exits_zero)
+/* A problem an address must get. */
+struct addr_problem {
+	char code[32];           /* its code, "" for none */
+	enum check_severity sev; /* its severity */
+	char msg[16];            /* a piece of its message, "" for any */
+};
+
+/* An address checked on the fake DNS. */
+struct addr_query {
+	char ip[40];   /* address checked */
+	char helo[32]; /* --helo name, "" for none */
+	char fail[40]; /* name whose lookups fail with SERVFAIL, "" for none */
+};
+
+/* What address mode must say about it. */
+struct addr_want {
+	enum check_verdict verdict;     /* verdict expected */
+	int status;                     /* exit status expected, -1 when not the point */
+	struct addr_problem problem[2]; /* problems expected with their severity */
+	char present[32]; /* a problem that must be there, any severity; "" for none */
+	char absent[32];  /* a problem that must not be there; "" for none */
+	bool quiet;       /* no problems at all */
+};
+
+struct addr_case {
+	char name[56];         /* the fact */
+	struct addr_query q;   /* the check */
+	struct addr_want want; /* its result */
+};
+
+static struct addr_case addr_cases[] = {
+    {"fcrdns_pass_ipv4_exits_zero", {"192.0.2.25", "", ""}, {CHECK_PASS, 0, {}, "", "", true}},
+    {"fcrdns_pass_ipv6", {"2001:db8::25", "", ""}, {CHECK_PASS, 0, {}, "", "", false}},
+    {"classless_delegation_cname_is_followed_silently",
+     {"192.0.2.30", "", ""},
+     {CHECK_PASS, -1, {}, "", "", true}},
+    {"missing_ptr_is_permfail_error",
+     {"198.51.100.1", "", ""},
+     {CHECK_PERMFAIL, 69, {{"ptr-missing", CHECK_ERROR, ""}}, "", "", false}},
+    {"mismatch_is_permfail",
+     {"192.0.2.26", "", ""},
+     {CHECK_PERMFAIL, -1, {{"fcrdns-mismatch", CHECK_ERROR, "192.0.2.99"}}, "", "", false}},
+    {"numeric_ptr_is_permfail",
+     {"192.0.2.27", "", ""},
+     {CHECK_PERMFAIL, -1, {{"ptr-numeric", CHECK_ERROR, ""}}, "", "", false}},
+    {"every_ptr_name_is_tried_and_one_match_passes",
+     {"192.0.2.28", "", ""},
+     {CHECK_PASS,
+      1,
+      {{"ptr-multiple", CHECK_WARNING, ""}, {"fcrdns-mismatch", CHECK_WARNING, ""}},
+      "",
+      "",
+      false}},
+    {"ptr_target_nxdomain_is_permfail",
+     {"192.0.2.29", "", ""},
+     {CHECK_PERMFAIL, -1, {{"ptr-target-nxdomain", CHECK_ERROR, ""}}, "", "", false}},
+    {"temporary_ptr_failure_is_tempfail_never_missing",
+     {"192.0.2.25", "", "25.2.0.192.in-addr.arpa."},
+     {CHECK_TEMPFAIL, 75, {}, "ptr-tempfail", "ptr-missing", false}},
+    {"temporary_forward_failure_decides_nothing",
+     {"192.0.2.25", "", "mail.example.test."},
+     {CHECK_TEMPFAIL, -1, {}, "fcrdns-tempfail", "fcrdns-mismatch", false}},
+    {"helo_matching_the_address_is_fine",
+     {"192.0.2.25", "MAIL.example.test", ""},
+     {CHECK_PASS, 0, {}, "", "", false}},
+    {"helo_mismatch_is_only_a_warning",
+     {"192.0.2.25", "other.example.test", ""},
+     {CHECK_PASS, 1, {{"helo-mismatch", CHECK_WARNING, ""}}, "", "", false}},
+};
+
+ParameterizedTestParameters(rdns, address_mode_gives_verdict_status_and_problems)
+{
+	return cr_make_param_array(struct addr_case, addr_cases,
+	                           sizeof(addr_cases) / sizeof(addr_cases[0]));
+}
+
+ParameterizedTest(struct addr_case *c, rdns, address_mode_gives_verdict_status_and_problems)
+{
+	struct check_result *r =
+	    addr(c->q.ip, c->q.helo[0] ? c->q.helo : NULL, c->q.fail[0] ? c->q.fail : NULL);
+
+	cr_assert_eq(r->verdict, c->want.verdict, "%s: verdict %s, expected %s", c->name,
+	             check_verdict_name(r->verdict), check_verdict_name(c->want.verdict));
+	if (c->want.status >= 0)
+		cr_assert_eq(check_exit_status(r), c->want.status, "%s: exit %d, expected %d",
+		             c->name, check_exit_status(r), c->want.status);
+	for (size_t i = 0; i < 2 && c->want.problem[i].code[0]; i++) {
+		const struct addr_problem *w = &c->want.problem[i];
+		const struct check_problem *p = find_problem(r, w->code);
+
+		/* expect_problem()'s checks, with the row named */
+		cr_assert_not_null(p, "%s: no %s", c->name, w->code);
+		cr_assert_eq(p->severity, w->sev, "%s: %s is %s, expected %s", c->name, w->code,
+		             check_severity_name(p->severity), check_severity_name(w->sev));
+		cr_assert_str_not_empty(p->reference, "%s: %s has no reference", c->name, w->code);
+		cr_assert_str_not_empty(p->message, "%s: %s has no message", c->name, w->code);
+		cr_assert_str_not_empty(p->subject, "%s: %s has no subject", c->name, w->code);
+		cr_assert(strstr(p->message, w->msg) != NULL, "%s: %s says '%s', not '%s'", c->name,
+		          w->code, p->message, w->msg);
+	}
+	if (c->want.present[0])
+		cr_assert_not_null(find_problem(r, c->want.present), "%s: no %s", c->name,
+		                   c->want.present);
+	if (c->want.absent[0])
+		cr_assert_null(find_problem(r, c->want.absent), "%s: %s reported", c->name,
+		               c->want.absent);
+	if (c->want.quiet)
+		cr_assert_eq(r->nproblems, 0, "%s: %zu problems, first %s", c->name, r->nproblems,
+		             r->nproblems ? r->problems[0].code : "");
+	check_result_free(r);
+}
+
+/* What the table cannot say: details of the result for some of its addresses. */
+
+Test(rdns, fcrdns_pass_records_the_ptr_in_address_mode)
 {
 	struct check_result *r = addr("192.0.2.25", NULL, NULL);
 
-	cr_assert_eq(r->verdict, CHECK_PASS);
-	cr_assert_eq(check_exit_status(r), 0);
 	cr_assert_eq(r->mode, CHECK_MODE_ADDRESS);
 	cr_assert_eq(r->routes[0].addrs[0].nptr, 1);
 	cr_assert_str_eq(r->routes[0].addrs[0].ptr[0], "mail.example.test.");
 	cr_assert_eq(r->routes[0].addrs[0].fcrdns, CHECK_FCRDNS_PASS);
-	cr_assert_eq(r->nproblems, 0);
 	check_result_free(r);
 }
 
-Test(rdns, fcrdns_pass_ipv6)
-{
-	struct check_result *r = addr("2001:db8::25", NULL, NULL);
-
-	cr_assert_eq(r->verdict, CHECK_PASS);
-	cr_assert_eq(check_exit_status(r), 0);
-	check_result_free(r);
-}
-
-Test(rdns, classless_delegation_cname_is_followed_silently)
-{
-	struct check_result *r = addr("192.0.2.30", NULL, NULL);
-
-	cr_assert_eq(r->verdict, CHECK_PASS);
-	cr_assert_eq(r->nproblems, 0);
-	check_result_free(r);
-}
-
-Test(rdns, missing_ptr_is_permfail_error)
-{
-	struct check_result *r = addr("198.51.100.1", NULL, NULL);
-
-	cr_assert_eq(r->verdict, CHECK_PERMFAIL);
-	cr_assert_eq(check_exit_status(r), 69);
-	expect_problem(r, "ptr-missing", CHECK_ERROR);
-	check_result_free(r);
-}
-
-Test(rdns, mismatch_is_permfail)
-{
-	struct check_result *r = addr("192.0.2.26", NULL, NULL);
-
-	cr_assert_eq(r->verdict, CHECK_PERMFAIL);
-	{
-		const struct check_problem *p = expect_problem(r, "fcrdns-mismatch", CHECK_ERROR);
-		cr_assert(strstr(p->message, "192.0.2.99") != NULL, "%s", p->message);
-	}
-	check_result_free(r);
-}
-
-Test(rdns, numeric_ptr_is_permfail_and_not_looked_up)
+Test(rdns, numeric_ptr_is_not_looked_up)
 {
 	struct check_result *r = addr("192.0.2.27", NULL, NULL);
 
-	cr_assert_eq(r->verdict, CHECK_PERMFAIL);
-	expect_problem(r, "ptr-numeric", CHECK_ERROR);
 	cr_assert_eq(r->queries, 1, "only the PTR query");
 	check_result_free(r);
 }
 
-Test(rdns, every_ptr_name_is_tried_and_one_match_passes)
+Test(rdns, every_ptr_name_is_recorded)
 {
 	struct check_result *r = addr("192.0.2.28", NULL, NULL);
 
-	cr_assert_eq(r->verdict, CHECK_PASS);
-	cr_assert_eq(check_exit_status(r), 1);
-	expect_problem(r, "ptr-multiple", CHECK_WARNING);
-	expect_problem(r, "fcrdns-mismatch", CHECK_WARNING);
 	cr_assert_eq(r->routes[0].addrs[0].nptr, 2);
 	check_result_free(r);
 }
 
-Test(rdns, ptr_target_nxdomain_is_permfail)
-{
-	struct check_result *r = addr("192.0.2.29", NULL, NULL);
-
-	cr_assert_eq(r->verdict, CHECK_PERMFAIL);
-	expect_problem(r, "ptr-target-nxdomain", CHECK_ERROR);
-	check_result_free(r);
-}
-
-Test(rdns, temporary_ptr_failure_is_tempfail_never_missing)
+Test(rdns, temporary_ptr_failure_leaves_fcrdns_undecided)
 {
 	struct check_result *r = addr("192.0.2.25", NULL, "25.2.0.192.in-addr.arpa.");
 
-	cr_assert_eq(r->verdict, CHECK_TEMPFAIL);
-	cr_assert_eq(check_exit_status(r), 75);
-	cr_assert_not_null(find_problem(r, "ptr-tempfail"));
-	cr_assert_null(find_problem(r, "ptr-missing"));
 	cr_assert_eq(r->routes[0].addrs[0].fcrdns, CHECK_FCRDNS_TEMPFAIL);
 	check_result_free(r);
 }
 
-Test(rdns, temporary_forward_failure_decides_nothing)
-{
-	struct check_result *r = addr("192.0.2.25", NULL, "mail.example.test.");
-
-	cr_assert_eq(r->verdict, CHECK_TEMPFAIL);
-	cr_assert_not_null(find_problem(r, "fcrdns-tempfail"));
-	cr_assert_null(find_problem(r, "fcrdns-mismatch"));
-	check_result_free(r);
-}
-
-Test(rdns, helo_matching_the_address_is_fine)
+Test(rdns, matching_helo_names_the_route)
 {
 	struct check_result *r = addr("192.0.2.25", "MAIL.example.test", NULL);
 
-	cr_assert_eq(r->verdict, CHECK_PASS);
-	cr_assert_eq(check_exit_status(r), 0);
 	cr_assert_str_eq(r->routes[0].exchange, "mail.example.test.");
 	check_result_free(r);
 }
 
-Test(rdns, helo_mismatch_is_only_a_warning)
+Test(rdns, helo_without_addresses_is_a_mismatch)
 {
-	struct check_result *r = addr("192.0.2.25", "other.example.test", NULL);
+	struct check_result *r = addr("192.0.2.25", "nonexistent.example.test", NULL);
 
-	cr_assert_eq(r->verdict, CHECK_PASS);
-	cr_assert_eq(check_exit_status(r), 1);
-	expect_problem(r, "helo-mismatch", CHECK_WARNING);
-	check_result_free(r);
-	r = addr("192.0.2.25", "nonexistent.example.test", NULL);
 	expect_problem(r, "helo-mismatch", CHECK_WARNING);
 	check_result_free(r);
 }

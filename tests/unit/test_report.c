@@ -1,6 +1,7 @@
 /* tests/unit/test_report.c -- text and JSON reports: structure, exit status, golden files
    (tests/golden/client/; MXLAB_UPDATE_GOLDEN=1 rewrites them). */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <jansson.h>
 #include <regex.h>
 #include <stdio.h>
@@ -111,45 +112,40 @@ golden(const char *name, const char *got)
 	free(want);
 }
 
-static void
-golden_pair(const char *base, const char *target, const char *helo)
+/* A check whose text and JSON reports must equal tests/golden/client/<base>.txt/.jsonl. */
+struct golden_case {
+	char base[16];   /* golden file name without extension */
+	char target[32]; /* domain or address checked */
+	char helo[32];   /* --helo name, "" for none */
+};
+
+static struct golden_case golden_cases[] = {
+    {"healthy", "postmaster@example.test", ""},
+    {"null-mx", "null.test", ""},
+    {"broken", "broken.test", ""},
+    {"implicit", "impl.test", ""},
+    {"address", "192.0.2.1", "mx2.example.test"},
+};
+
+ParameterizedTestParameters(report, text_and_json_match_the_golden_files)
 {
-	struct check_result *r = scenario(target, helo);
+	return cr_make_param_array(struct golden_case, golden_cases,
+	                           sizeof(golden_cases) / sizeof(golden_cases[0]));
+}
+
+ParameterizedTest(struct golden_case *c, report, text_and_json_match_the_golden_files)
+{
+	struct check_result *r = scenario(c->target, c->helo[0] ? c->helo : NULL);
 	char name[128];
 	char *text = render(r, false), *json = render(r, true);
 
-	snprintf(name, sizeof(name), "%s.txt", base);
+	snprintf(name, sizeof(name), "%s.txt", c->base);
 	golden(name, text);
-	snprintf(name, sizeof(name), "%s.jsonl", base);
+	snprintf(name, sizeof(name), "%s.jsonl", c->base);
 	golden(name, json);
 	free(text);
 	free(json);
 	check_result_free(r);
-}
-
-Test(report, golden_healthy_domain)
-{
-	golden_pair("healthy", "postmaster@example.test", NULL);
-}
-
-Test(report, golden_null_mx)
-{
-	golden_pair("null-mx", "null.test", NULL);
-}
-
-Test(report, golden_broken_domain)
-{
-	golden_pair("broken", "broken.test", NULL);
-}
-
-Test(report, golden_implicit_mx)
-{
-	golden_pair("implicit", "impl.test", NULL);
-}
-
-Test(report, golden_address_mode)
-{
-	golden_pair("address", "192.0.2.1", "mx2.example.test");
 }
 
 Test(report, text_starts_with_the_verdict_and_shows_chains)
