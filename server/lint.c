@@ -601,7 +601,7 @@ lint_mx(struct lint *l)
 			const char *owner = mx[i]->owner;
 			unsigned pref = (unsigned)rr->rdata[0] << 8 | rr->rdata[1];
 			char exch[LINT_NAME], lit[LINT_NAME], origin[LINT_NAME];
-			bool dup = false;
+			bool dup = false, same = false;
 			struct lint_res res;
 
 			if (!rdata_name(rr->rdata + 2, rr->rdlen - 2u, exch, sizeof(exch)))
@@ -643,11 +643,20 @@ lint_mx(struct lint *l)
 			}
 			for (size_t k = s; k < i; k++) {
 				char other[LINT_NAME];
+				unsigned opref =
+				    (unsigned)mx[k]->rr.rdata[0] << 8 | mx[k]->rr.rdata[1];
 				if (rdata_name(mx[k]->rr.rdata + 2, mx[k]->rr.rdlen - 2u, other,
 				               sizeof(other)) &&
-				    name_eq(other, exch))
-					dup = true;
+				    name_eq(other, exch)) {
+					if (opref == pref)
+						same = true; /* an identical record: the server
+						                drops it */
+					else
+						dup = true;
+				}
 			}
+			if (same && !dup)
+				continue;
 			if (dup) {
 				report(
 				    l, DIAG_WARNING, rr, "mx-duplicate", exch,

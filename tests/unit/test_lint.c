@@ -251,6 +251,11 @@ static struct lint_clean clean[] = {
     {"mx_host_outside_served_zones_is_not_judged",
      {HEAD("example.test.") "@ MX 10 mx.elsewhere.example.\n"}},
     {"null_mx_alone_is_fine", {HEAD("example.test.") "@ MX 0 .\n"}},
+    {"identical_mx_records_are_one_record: the server drops the copy",
+     {HEAD("example.test.") "@ MX 10 mx\n"
+                            "@ MX 10 mx\n"
+                            "mx A 192.0.2.10\n",
+      REV4("10 PTR mx.example.test.\n")}},
     {"ptr_target_outside_served_zones_is_not_judged", {REV4("7 PTR mail.elsewhere.example.\n")}},
 };
 
