@@ -451,6 +451,12 @@ conn_new(struct net_listener *l, evutil_socket_t fd, const struct sockaddr *sa, 
 	if ((size_t)salen <= sizeof(c->peer))
 		memcpy(&c->peer, sa, (size_t)salen);
 	c->local = l->addr;
+	if (l->pktinfo) {
+		/* a wildcard listener: the connection knows which address the client chose */
+		socklen_t sl = sizeof(c->local);
+		if (getsockname(fd, &c->local.sa, &sl) < 0 || sl > sizeof(c->local))
+			c->local = l->addr;
+	}
 	TAILQ_INSERT_TAIL(&l->net->conns, c, entry);
 	l->net->nconns++;
 	return c;
