@@ -689,6 +689,15 @@ bind_socket(const union qlog_addr *a, int type)
 		int size = NET_UDP_SOCKBUF;
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+		if (a->sa.sa_family == AF_INET) {
+			/* as NSD does: replies ignore path-MTU state (no DF bit, no per-reply
+			   route MTU check), so a forged ICMP "too big" cannot steer them */
+			int pmtu = IP_PMTUDISC_OMIT;
+			if (setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu)) < 0) {
+				pmtu = IP_PMTUDISC_DONT;
+				setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+			}
+		}
 	}
 	if (bind(fd, &a->sa, addr_len(a)) < 0 || (type == SOCK_STREAM && listen(fd, 128) < 0)) {
 		int saved = errno;
