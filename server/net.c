@@ -1,6 +1,7 @@
 /* server/net.c -- the transports: UDP sockets and TCP listeners on libevent, TCP connections as
    bufferevents with 2-byte length framing. Knows nothing of DNS beyond framing: each message
-   goes through query_process and the returned state says send, drop, delay or close. */
+   goes through query_process and the returned state says send, drop, delay or close. UDP
+   works in batches (recvmmsg in, one sendmmsg out) to keep syscalls per query low. */
 #include "server/net.h"
 
 #include <arpa/inet.h>
