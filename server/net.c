@@ -1,6 +1,7 @@
 /* server/net.c -- the transports: UDP sockets and TCP listeners on libevent, TCP connections as
    bufferevents with 2-byte length framing. Knows nothing of DNS beyond framing: each message
-   goes through query_process and the returned state says send, drop, delay or close. */
+   goes through query_process and the returned state says send, drop, delay or close. UDP
+   works in batches (recvmmsg in, one sendmmsg out) to keep syscalls per query low. */
 #include "server/net.h"
 
 #include <arpa/inet.h>
@@ -21,16 +22,43 @@
 
 #include "common/log.h"
 
-#define NET_UDP_BATCH     64           /* datagrams read per readable event */
+#define NET_UDP_BATCH     32           /* datagrams per recvmmsg and sendmmsg */
+#define NET_UDP_ROUNDS    2            /* recvmmsg calls per readable event at most */
+#define NET_UDP_BUFSIZE   65536        /* receive buffer per datagram (any UDP size) */
 #define NET_OUT_HIGHWATER (256 * 1024) /* TCP output bytes before reading pauses */
 #define NET_MAX_ADDRS     32
 #define NET_UDP_SOCKBUF   (4 * 1024 * 1024) /* UDP socket buffers asked for */
+
+/* Room for one control message naming a datagram's local address (IPv6's is the larger). */
+union net_cmsg {
+	uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))]; /* IP_PKTINFO or IPV6_PKTINFO */
+	struct cmsghdr align;                                /* alignment only */
+};
+
+/* One recvmmsg/sendmmsg round: the message vectors, their buffers and a reusable query per
+   slot. One per net, reused by every readable event (no allocation per datagram). */
+struct net_udp_batch {
+	struct mmsghdr in[NET_UDP_BATCH];      /* recvmmsg vector */
+	struct iovec in_iov[NET_UDP_BATCH];    /* each into its slot of buf */
+	union qlog_addr peer[NET_UDP_BATCH];   /* source address of each datagram */
+	union net_cmsg in_ctl[NET_UDP_BATCH];  /* its local address (wildcard listeners) */
+	struct query *q[NET_UDP_BATCH];        /* query per slot; owned, NULL once a delayed
+	                                          one went to the waiting list */
+	struct mmsghdr out[NET_UDP_BATCH];     /* sendmmsg vector: the immediate replies */
+	struct iovec out_iov[NET_UDP_BATCH];   /* each onto its query's reply */
+	union net_cmsg out_ctl[NET_UDP_BATCH]; /* their source address (wildcard listeners) */
+	int out_of[NET_UDP_BATCH];             /* slot -> index in out, -1 when not sent now */
+	bool sent[NET_UDP_BATCH];              /* per out entry: the reply went out */
+	uint8_t buf[NET_UDP_BATCH][NET_UDP_BUFSIZE]; /* receive buffers */
+};
 
 struct net_listener {
 	struct net *net;            /* owner; not owned */
 	union qlog_addr addr;       /* bound address (with the port) */
 	evutil_socket_t udp_fd;     /* UDP socket; owned, -1 when none */
 	struct event *udp_ev;       /* UDP readable event; owned */
+	bool pktinfo;               /* wildcard address: the kernel reports each datagram's
+	                               local address, replies leave from it */
 	struct evconnlistener *tcp; /* TCP listener (owns its socket); owned */
 };
 
@@ -54,10 +82,11 @@ struct net {
 	TAILQ_HEAD(, net_conn) conns;          /* open TCP connections; owned */
 	size_t nconns;                         /* entries in conns */
 	TAILQ_HEAD(, query) udp_waiting;       /* delayed UDP queries; owned */
-	struct query *udp_q;                   /* reusable query for UDP datagrams; owned */
+	struct net_udp_batch *udp;             /* UDP receive/send batch; owned */
+	uint64_t udp_send_dropped;             /* replies dropped on a full socket buffer */
+	uint64_t udp_send_errors;              /* replies the kernel refused one by one */
 	int idle_ms;                           /* TCP idle timeout */
 	size_t max_conns;                      /* TCP connection limit */
-	uint8_t udp_buf[65536];                /* datagram receive buffer */
 };
 
 static void conn_free(struct net_conn *c, bool log_waiting);
@@ -70,6 +99,11 @@ net_new(struct event_base *base, struct query_ctx *ctx)
 
 	if (n == NULL)
 		return NULL;
+	/* the buffers are large, but a page is only touched once a datagram lands in it */
+	if ((n->udp = calloc(1, sizeof(*n->udp))) == NULL) {
+		free(n);
+		return NULL;
+	}
 	n->base = base;
 	n->ctx = ctx;
 	TAILQ_INIT(&n->conns);
@@ -92,6 +126,12 @@ size_t
 net_conn_count(const struct net *n)
 {
 	return n->nconns;
+}
+
+uint64_t
+net_udp_unsent(const struct net *n)
+{
+	return n->udp_send_dropped + n->udp_send_errors;
 }
 
 static void
@@ -124,7 +164,9 @@ net_free(struct net *n)
 		TAILQ_REMOVE(&n->udp_waiting, q, entry);
 		query_free(q);
 	}
-	query_free(n->udp_q);
+	for (size_t i = 0; i < NET_UDP_BATCH; i++)
+		query_free(n->udp->q[i]);
+	free(n->udp);
 	free(n);
 }
 
@@ -136,15 +178,133 @@ addr_len(const union qlog_addr *a)
 
 /* ---- UDP ---------------------------------------------------------------------------------- */
 
+/* Is a the wildcard address (0.0.0.0 or ::), where the kernel must tell each datagram's
+   local address? */
+static bool
+addr_is_wildcard(const union qlog_addr *a)
+{
+	if (a->sa.sa_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(&a->sin6.sin6_addr);
+	return a->sin.sin_addr.s_addr == htonl(INADDR_ANY);
+}
+
+/* The local address datagram h arrived at: the listener's own address, or on a wildcard
+   listener the destination the kernel reported (IP_PKTINFO / IPV6_PKTINFO) with its port. */
+static void
+udp_local(const struct net_listener *l, struct msghdr *h, union qlog_addr *local)
+{
+	struct cmsghdr *cm;
+
+	*local = l->addr;
+	if (!l->pktinfo)
+		return;
+	for (cm = CMSG_FIRSTHDR(h); cm != NULL; cm = CMSG_NXTHDR(h, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO &&
+		    local->sa.sa_family == AF_INET) {
+			struct in_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			local->sin.sin_addr = pi.ipi_addr;
+			return;
+		}
+		if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO &&
+		    local->sa.sa_family == AF_INET6) {
+			struct in6_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			local->sin6.sin6_addr = pi.ipi6_addr;
+			local->sin6.sin6_scope_id = pi.ipi6_ifindex;
+			return;
+		}
+	}
+}
+
+/* Point h at q's reply, to q's client, and on a wildcard listener from the address the
+   request arrived at (ctl is the room for that). */
+static void
+udp_reply_hdr(const struct net_listener *l, struct query *q, struct msghdr *h, struct iovec *iov,
+              union net_cmsg *ctl)
+{
+	memset(h, 0, sizeof(*h));
+	iov->iov_base = q->reply;
+	iov->iov_len = q->reply_len;
+	h->msg_iov = iov;
+	h->msg_iovlen = 1;
+	h->msg_name = &q->log.client.sa;
+	h->msg_namelen = addr_len(&q->log.client);
+	if (!l->pktinfo || q->log.listen.sa.sa_family != l->addr.sa.sa_family)
+		return;
+	memset(ctl, 0, sizeof(*ctl));
+	h->msg_control = ctl->buf;
+	if (q->log.listen.sa.sa_family == AF_INET) {
+		struct in_pktinfo pi = {.ipi_spec_dst = q->log.listen.sin.sin_addr};
+		struct cmsghdr *cm;
+
+		h->msg_controllen = CMSG_SPACE(sizeof(pi));
+		cm = CMSG_FIRSTHDR(h);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	} else {
+		struct in6_pktinfo pi = {.ipi6_addr = q->log.listen.sin6.sin6_addr,
+		                         .ipi6_ifindex = q->log.listen.sin6.sin6_scope_id};
+		struct cmsghdr *cm;
+
+		h->msg_controllen = CMSG_SPACE(sizeof(pi));
+		cm = CMSG_FIRSTHDR(h);
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	}
+}
+
+/* Send the replies in out[0..nout) in as few calls as the kernel allows; sent[i] says whether
+   reply i went out. A reply that fails on its own (unreachable client) is skipped; when the
+   socket buffer is full (EAGAIN) the rest are dropped, as a UDP server may, and counted. */
+static void
+udp_send_all(struct net_listener *l, struct mmsghdr *out, int nout, bool *sent)
+{
+	int off = 0;
+
+	while (off < nout) {
+		int r = sendmmsg(l->udp_fd, out + off, (unsigned)(nout - off), MSG_DONTWAIT);
+
+		if (r > 0) {
+			for (int i = off; i < off + r; i++)
+				sent[i] = out[i].msg_len == out[i].msg_hdr.msg_iov->iov_len;
+			off += r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+			log_debug("udp send: %s: dropping %d replies", strerror(errno), nout - off);
+			l->net->udp_send_dropped += (uint64_t)(nout - off);
+			for (; off < nout; off++)
+				sent[off] = false;
+			return;
+		}
+		/* this one reply failed (r is -1, or 0 which sendmmsg never returns for nout > 0):
+		   skip it, keep the others */
+		log_debug("udp send: %s", r < 0 ? strerror(errno) : "nothing sent");
+		l->net->udp_send_errors++;
+		sent[off++] = false;
+	}
+}
+
+/* Send the one reply of delayed query q, then log and count it. */
 static void
 udp_send(struct net_listener *l, struct query *q)
 {
-	ssize_t r = sendto(l->udp_fd, q->reply, q->reply_len, 0, &q->log.client.sa,
-	                   addr_len(&q->log.client));
+	struct mmsghdr m;
+	struct iovec iov;
+	union net_cmsg ctl;
+	bool sent = false;
 
-	if (r < 0)
-		log_debug("udp send: %s", strerror(errno));
-	query_done(l->net->ctx, q, r == (ssize_t)q->reply_len);
+	udp_reply_hdr(l, q, &m.msg_hdr, &iov, &ctl);
+	m.msg_len = 0;
+	udp_send_all(l, &m, 1, &sent);
+	query_done(l->net->ctx, q, sent);
 }
 
 /* Arm q's delay timer: after q->delay_ms, cb(q) sends the reply. owner is what cb finds in
@@ -179,45 +339,95 @@ udp_delay_cb(evutil_socket_t fd, short what, void *arg)
 	query_free(q);
 }
 
-static void
-udp_read_cb(evutil_socket_t fd, short what, void *arg)
+/* Read up to NET_UDP_BATCH datagrams from l without waiting. Returns how many (0: none). */
+static int
+udp_recv_batch(struct net_listener *l, struct net_udp_batch *b)
 {
-	struct net_listener *l = arg;
-	struct net *n = l->net;
+	int r;
 
 	for (int i = 0; i < NET_UDP_BATCH; i++) {
-		union qlog_addr peer;
-		socklen_t plen = sizeof(peer);
-		ssize_t len = recvfrom(fd, n->udp_buf, sizeof(n->udp_buf), 0, &peer.sa, &plen);
-		struct query *q;
+		struct msghdr *h = &b->in[i].msg_hdr;
 
-		if (len < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				log_debug("udp recv: %s", strerror(errno));
-			return;
-		}
-		if (n->udp_q == NULL && (n->udp_q = query_new()) == NULL)
-			return;
-		q = n->udp_q;
-		query_start(q, false, &peer.sa, &l->addr.sa);
-		switch (query_process(n->ctx, q, n->udp_buf, (size_t)len)) {
+		h->msg_name = &b->peer[i];
+		h->msg_namelen = sizeof(b->peer[i]);
+		h->msg_iov = &b->in_iov[i];
+		h->msg_iovlen = 1;
+		b->in_iov[i].iov_base = b->buf[i];
+		b->in_iov[i].iov_len = sizeof(b->buf[i]);
+		h->msg_control = l->pktinfo ? b->in_ctl[i].buf : NULL;
+		h->msg_controllen = l->pktinfo ? sizeof(b->in_ctl[i].buf) : 0;
+		h->msg_flags = 0;
+	}
+	do
+		r = recvmmsg(l->udp_fd, b->in, NET_UDP_BATCH, MSG_DONTWAIT, NULL);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			log_debug("udp recv: %s", strerror(errno));
+		return 0;
+	}
+	return r;
+}
+
+/* Answer the nin datagrams in b: each goes through query_process on its slot's query; the
+   immediate replies leave in one sendmmsg, delayed ones wait on their own timer (the waiting
+   list takes the query), and every query not waiting is logged in arrival order. */
+static void
+udp_answer_batch(struct net_listener *l, struct net_udp_batch *b, int nin)
+{
+	struct net *n = l->net;
+	int nout = 0;
+
+	for (int i = 0; i < nin; i++) {
+		struct query *q;
+		union qlog_addr local;
+
+		b->out_of[i] = -1;
+		if (b->q[i] == NULL && (b->q[i] = query_new()) == NULL)
+			continue; /* out of memory: the datagram goes unanswered and unlogged */
+		q = b->q[i];
+		udp_local(l, &b->in[i].msg_hdr, &local);
+		query_start(q, false, &b->peer[i].sa, &local.sa);
+		switch (query_process(n->ctx, q, b->buf[i], b->in[i].msg_len)) {
 		case QUERY_SEND:
-			udp_send(l, q);
+			udp_reply_hdr(l, q, &b->out[nout].msg_hdr, &b->out_iov[nout],
+			              &b->out_ctl[nout]);
+			b->out[nout].msg_len = 0;
+			b->out_of[i] = nout++;
 			break;
 		case QUERY_DELAY:
-			if (delay_arm(n, q, udp_delay_cb, l) < 0) {
-				query_done(n->ctx, q, false);
-				break;
-			}
+			if (delay_arm(n, q, udp_delay_cb, l) < 0)
+				break; /* logged unanswered below */
 			TAILQ_INSERT_TAIL(&n->udp_waiting, q, entry);
-			n->udp_q = NULL; /* the waiting list owns it now */
+			b->q[i] = NULL; /* the waiting list owns it now */
 			break;
 		case QUERY_DROP:
 		case QUERY_CLOSE: /* never over UDP; nothing to close */
 		default:
-			query_done(n->ctx, q, false);
 			break;
 		}
+	}
+	udp_send_all(l, b->out, nout, b->sent);
+	for (int i = 0; i < nin; i++) {
+		if (b->q[i] != NULL)
+			query_done(n->ctx, b->q[i], b->out_of[i] >= 0 && b->sent[b->out_of[i]]);
+	}
+}
+
+static void
+udp_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_listener *l = arg;
+	struct net_udp_batch *b = l->net->udp;
+
+	/* bounded: TCP and timers get their turn; the socket stays readable if more wait */
+	for (int round = 0; round < NET_UDP_ROUNDS; round++) {
+		int nin = udp_recv_batch(l, b);
+
+		if (nin > 0)
+			udp_answer_batch(l, b, nin);
+		if (nin < NET_UDP_BATCH)
+			return; /* the queue is empty: no recvmmsg just to hear EAGAIN */
 	}
 }
 
@@ -242,6 +452,12 @@ conn_new(struct net_listener *l, evutil_socket_t fd, const struct sockaddr *sa, 
 	if ((size_t)salen <= sizeof(c->peer))
 		memcpy(&c->peer, sa, (size_t)salen);
 	c->local = l->addr;
+	if (l->pktinfo) {
+		/* a wildcard listener: the connection knows which address the client chose */
+		socklen_t sl = sizeof(c->local);
+		if (getsockname(fd, &c->local.sa, &sl) < 0 || sl > sizeof(c->local))
+			c->local = l->addr;
+	}
 	TAILQ_INSERT_TAIL(&l->net->conns, c, entry);
 	l->net->nconns++;
 	return c;
@@ -474,6 +690,15 @@ bind_socket(const union qlog_addr *a, int type)
 		int size = NET_UDP_SOCKBUF;
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+		if (a->sa.sa_family == AF_INET) {
+			/* as NSD does: replies ignore path-MTU state (no DF bit, no per-reply
+			   route MTU check), so a forged ICMP "too big" cannot steer them */
+			int pmtu = IP_PMTUDISC_OMIT;
+			if (setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu)) < 0) {
+				pmtu = IP_PMTUDISC_DONT;
+				setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+			}
+		}
 	}
 	if (bind(fd, &a->sa, addr_len(a)) < 0 || (type == SOCK_STREAM && listen(fd, 128) < 0)) {
 		int saved = errno;
@@ -482,6 +707,17 @@ bind_socket(const union qlog_addr *a, int type)
 		return -1;
 	}
 	return fd;
+}
+
+/* Ask the kernel for each datagram's local address on UDP socket fd bound to wildcard a. */
+static int
+udp_want_pktinfo(int fd, const union qlog_addr *a)
+{
+	int on = 1;
+
+	if (a->sa.sa_family == AF_INET6)
+		return setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
+	return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
 }
 
 static int
@@ -536,6 +772,15 @@ listen_once(struct net *n, const struct net_addr *addrs, size_t naddrs, int port
 			}
 			if (type == SOCK_DGRAM) {
 				l->udp_fd = fd;
+				if (addr_is_wildcard(&l->addr) &&
+				    udp_want_pktinfo(fd, &l->addr) < 0) {
+					int e = errno;
+					listener_close(l);
+					snprintf(err, errlen, "cannot listen on %s (udp): %s",
+					         addrs[i].host, strerror(e));
+					return -1;
+				}
+				l->pktinfo = addr_is_wildcard(&l->addr);
 				if (cur == 0) {
 					socklen_t sl = sizeof(l->addr);
 					getsockname(fd, &l->addr.sa, &sl);

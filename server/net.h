@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <event2/event.h>
 
@@ -36,5 +37,9 @@ int net_listen(struct net *n, const struct net_addr *addrs, size_t naddrs, int p
 
 /* Open TCP connections (for tests and /stats). */
 size_t net_conn_count(const struct net *n);
+
+/* UDP replies built but not sent (server lifetime): dropped on a full socket buffer or refused
+   by the kernel. They are also counted as drops in query_stats and logged unanswered. */
+uint64_t net_udp_unsent(const struct net *n);
 
 #endif
