@@ -321,16 +321,17 @@ load_error_cb(zs_scanner_t *s)
 	}
 }
 
-/* Lower-case the domain names of rdata that NSD 4.6 keeps as names of its domain table: it
-   normalizes every one of them (compressed or not: NS, SOA, MX, SRV, RP, NAPTR, DNAME, SVCB
-   ...), so they go out in lower case whatever the zone file says. The names RRSIG, SIG and
-   NSEC carry are literal data there and keep their case, as does everything else. */
-static void
-rdata_lower_names(uint16_t type, uint8_t *rd, size_t len)
+/* Where the domain names in rdata of a type are: returns how many follow each other from
+   *first (0: the type has none, or none NSD treats as a name), and *compress says whether NSD
+   writes them compressed (RFC 1035 types). NSD keeps all of them in its domain table; the ones
+   it does not compress are in the tree too (for the additional section of SRV, KX and RT, and
+   so the tree holds the names NSD's does). The names RRSIG, SIG and NSEC carry are literal data
+   there, not listed here. */
+static int
+rdata_names(uint16_t type, const uint8_t *rd, size_t len, size_t *first, bool *compress)
 {
-	size_t p = 0, l;
-	int names = 1;
-
+	*first = 0;
+	*compress = true;
 	switch (type) {
 	case 2:  /* NS */
 	case 3:  /* MD */
@@ -340,38 +341,58 @@ rdata_lower_names(uint16_t type, uint8_t *rd, size_t len)
 	case 8:  /* MG */
 	case 9:  /* MR */
 	case 12: /* PTR */
-	case 30: /* NXT (then a bitmap) */
-	case 39: /* DNAME */
-		break;
+		return 1;
 	case 6:  /* SOA */
 	case 14: /* MINFO */
+		return 2;
+	case 15: /* MX */
+		*first = 2;
+		return 1;
+	case 30: /* NXT (then a bitmap) */
+	case 39: /* DNAME */
+		*compress = false;
+		return 1;
 	case 17: /* RP */
-		names = 2;
-		break;
-	case 15:  /* MX */
+		*compress = false;
+		return 2;
 	case 18:  /* AFSDB */
 	case 21:  /* RT */
 	case 36:  /* KX */
 	case 64:  /* SVCB (then parameters) */
 	case 65:  /* HTTPS */
 	case 107: /* LP */
-		p = 2;
-		break;
+		*first = 2;
+		*compress = false;
+		return 1;
 	case 26: /* PX */
-		p = 2;
-		names = 2;
-		break;
+		*first = 2;
+		*compress = false;
+		return 2;
 	case 33: /* SRV */
-		p = 6;
-		break;
+		*first = 6;
+		*compress = false;
+		return 1;
 	case 35: /* NAPTR: order, preference, flags, services, regexp, replacement */
-		p = 4;
-		for (int i = 0; i < 3 && p < len; i++)
-			p += (size_t)rd[p] + 1;
-		break;
+		*first = 4;
+		for (int i = 0; i < 3 && *first < len; i++)
+			*first += (size_t)rd[*first] + 1;
+		*compress = false;
+		return 1;
 	default:
-		return;
+		return 0;
 	}
+}
+
+/* Lower-case the domain names of rdata that NSD 4.6 keeps as names of its domain table: it
+   normalizes every one of them (compressed or not), so they go out in lower case whatever the
+   zone file says. Everything else keeps its case. */
+static void
+rdata_lower_names(uint16_t type, uint8_t *rd, size_t len)
+{
+	size_t p, l;
+	bool compress;
+	int names = rdata_names(type, rd, len, &p, &compress);
+
 	for (int i = 0; i < names && p < len; i++) {
 		if ((l = name_len(rd + p, rd + len)) == 0)
 			return;
@@ -972,75 +993,19 @@ sets_reserve(struct zoneset *zs, size_t n)
 	return bytes_reserve(&zs->sets, &zs->scap, zs->slen, n);
 }
 
-/* Names inside rdata: which and whether NSD writes them compressed (RFC 1035 types). */
+/* Names inside rdata: where they are and whether NSD writes them compressed; -1 when one
+   is cut or malformed. */
 static int
 rdata_refs(uint16_t type, const uint8_t *rd, size_t len, struct rr_ref *refs)
 {
-	size_t off[2];
-	int n = 0, compress = 1;
+	size_t p;
+	bool compress;
+	int n = rdata_names(type, rd, len, &p, &compress);
 
-	switch (type) {
-	case 2:  /* NS */
-	case 3:  /* MD */
-	case 4:  /* MF */
-	case 5:  /* CNAME */
-	case 7:  /* MB */
-	case 8:  /* MG */
-	case 9:  /* MR */
-	case 12: /* PTR */
-		off[n++] = 0;
-		break;
-	case 6:  /* SOA */
-	case 14: /* MINFO */
-		off[n++] = 0;
-		off[n++] = SIZE_MAX; /* after the first */
-		break;
-	case 15: /* MX */
-		off[n++] = 2;
-		break;
-	/* The names NSD keeps in its domain table without compressing them: in the tree too (for
-	   the additional section of SRV, KX and RT, and so the tree holds the names NSD's does). */
-	case 33: /* SRV */
-		off[n++] = 6;
-		compress = 0;
-		break;
-	case 30: /* NXT */
-	case 39: /* DNAME */
-		off[n++] = 0;
-		compress = 0;
-		break;
-	case 17: /* RP */
-		off[n++] = 0;
-		off[n++] = SIZE_MAX;
-		compress = 0;
-		break;
-	case 18:  /* AFSDB */
-	case 21:  /* RT */
-	case 36:  /* KX */
-	case 64:  /* SVCB */
-	case 65:  /* HTTPS */
-	case 107: /* LP */
-		off[n++] = 2;
-		compress = 0;
-		break;
-	case 26: /* PX */
-		off[n++] = 2;
-		off[n++] = SIZE_MAX;
-		compress = 0;
-		break;
-	case 35: /* NAPTR: order, preference, three strings, replacement */
-		off[0] = 4;
-		for (int i = 0; i < 3 && off[0] < len; i++)
-			off[0] += (size_t)rd[off[0]] + 1;
-		n = 1;
-		compress = 0;
-		break;
-	default:
-		return 0;
-	}
 	for (int i = 0; i < n; i++) {
-		size_t p = off[i] == SIZE_MAX ? (size_t)refs[i - 1].pos + refs[i - 1].len : off[i];
 		size_t l;
+		if (i > 0)
+			p = (size_t)refs[i - 1].pos + refs[i - 1].len;
 		if (p >= len)
 			return -1;
 		l = name_len(rd + p, rd + len);
