@@ -217,6 +217,20 @@ udp_local(const struct net_listener *l, struct msghdr *h, union qlog_addr *local
 	}
 }
 
+/* Put one control message (level, type, data) into h's control buffer, the only one. */
+static inline void
+put_cmsg(struct msghdr *h, int level, int type, const void *data, size_t len)
+{
+	struct cmsghdr *cm;
+
+	h->msg_controllen = CMSG_SPACE(len);
+	cm = CMSG_FIRSTHDR(h);
+	cm->cmsg_level = level;
+	cm->cmsg_type = type;
+	cm->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(cm), data, len);
+}
+
 /* Point h at q's reply, to q's client, and on a wildcard listener from the address the
    request arrived at (ctl is the room for that). */
 static void
@@ -236,25 +250,13 @@ udp_reply_hdr(const struct net_listener *l, struct query *q, struct msghdr *h, s
 	h->msg_control = ctl->buf;
 	if (q->log.listen.sa.sa_family == AF_INET) {
 		struct in_pktinfo pi = {.ipi_spec_dst = q->log.listen.sin.sin_addr};
-		struct cmsghdr *cm;
 
-		h->msg_controllen = CMSG_SPACE(sizeof(pi));
-		cm = CMSG_FIRSTHDR(h);
-		cm->cmsg_level = IPPROTO_IP;
-		cm->cmsg_type = IP_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		put_cmsg(h, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
 	} else {
 		struct in6_pktinfo pi = {.ipi6_addr = q->log.listen.sin6.sin6_addr,
 		                         .ipi6_ifindex = q->log.listen.sin6.sin6_scope_id};
-		struct cmsghdr *cm;
 
-		h->msg_controllen = CMSG_SPACE(sizeof(pi));
-		cm = CMSG_FIRSTHDR(h);
-		cm->cmsg_level = IPPROTO_IPV6;
-		cm->cmsg_type = IPV6_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		put_cmsg(h, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
 	}
 }
 
