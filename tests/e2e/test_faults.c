@@ -615,32 +615,6 @@ Test(e2e_faults, delayed_queries_do_not_hold_up_others, .fini = stop_srv)
 
 /* ---- query log */
 
-static json_t *
-log_lines(const char *path, size_t want)
-{
-	double deadline = test_now_ms() + 3000;
-	json_t *arr = NULL;
-
-	do {
-		FILE *fp = fopen(path, "r");
-		char line[8192];
-		json_decref(arr);
-		arr = json_array();
-		if (fp) {
-			while (fgets(line, sizeof(line), fp)) {
-				json_t *o = json_loads(line, 0, NULL);
-				if (o)
-					json_array_append_new(arr, o);
-			}
-			fclose(fp);
-		}
-		if (json_array_size(arr) >= want)
-			break;
-		usleep(20000);
-	} while (test_now_ms() < deadline);
-	return arr;
-}
-
 Test(e2e_faults, query_log_names_rule_and_action, .fini = stop_srv)
 {
 	char logpath[600], seq[8];
@@ -652,7 +626,7 @@ Test(e2e_faults, query_log_names_rule_and_action, .fini = stop_srv)
 	start_with("# fail twice\nwww.example.test.  A  rcode=SERVFAIL  count=2\n", extra);
 	rcode_sequence("www.example.test.", 3, seq);
 	cr_expect_str_eq(seq, "FF.");
-	arr = log_lines(logpath, 3);
+	arr = test_json_lines(logpath, 3, 3000);
 	cr_assert_eq(json_array_size(arr), 3, "query log has %zu lines", json_array_size(arr));
 	for (size_t i = 0; i < 3; i++) {
 		json_t *o = json_array_get(arr, i);

@@ -38,25 +38,6 @@ stop_srv(void)
 	testsrv_stop(&srv);
 }
 
-/* Wire query for name/A with id; returns its length. */
-static size_t
-make_query(uint8_t *out, size_t cap, const char *name, uint16_t id)
-{
-	ldns_pkt *p = NULL;
-	uint8_t *wire = NULL;
-	size_t len = 0;
-
-	cr_assert_eq(ldns_pkt_query_new_frm_str(&p, name, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, 0),
-	             LDNS_STATUS_OK);
-	ldns_pkt_set_id(p, id);
-	cr_assert_eq(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
-	cr_assert_leq(len, cap);
-	memcpy(out, wire, len);
-	free(wire);
-	ldns_pkt_free(p);
-	return len;
-}
-
 /* A UDP socket connected to the server on addr, with room for a burst of answers. */
 static int
 udp_to(const char *addr)
@@ -96,33 +77,6 @@ asks_flaky(int id)
 	return id % 2 == 1;
 }
 
-/* The query log as an array of objects once it has want lines (bounded wait). */
-static json_t *
-log_lines(const char *path, size_t want)
-{
-	double deadline = test_now_ms() + 5000;
-	json_t *arr = NULL;
-
-	do {
-		FILE *fp = fopen(path, "r");
-		char line[8192];
-		json_decref(arr);
-		arr = json_array();
-		if (fp) {
-			while (fgets(line, sizeof(line), fp)) {
-				json_t *o = json_loads(line, 0, NULL);
-				if (o)
-					json_array_append_new(arr, o);
-			}
-			fclose(fp);
-		}
-		if (json_array_size(arr) >= want)
-			break;
-		usleep(20000);
-	} while (test_now_ms() < deadline);
-	return arr;
-}
-
 /* Bursts of BURST queries to 127.0.0.1 and ::1 alternately, each burst sent before any answer
    is read: every www query is answered with its own id and address, exactly a third of the
    flaky ones are dropped (every=3 counts each datagram of a batch), and the query log holds
@@ -156,10 +110,9 @@ Test(e2e_net_udp, bursts_get_one_answer_and_one_log_line_per_datagram, .fini = s
 			for (int k = 0; k < BURST; k++) {
 				int id = round * BURST + k;
 				uint8_t q[512];
-				size_t len = make_query(q, sizeof(q),
-				                        asks_flaky(id) ? "flaky.example.test."
-				                                       : "www.example.test.",
-				                        (uint16_t)id);
+				size_t len = test_make_query(
+				    asks_flaky(id) ? "flaky.example.test." : "www.example.test.",
+				    LDNS_RR_TYPE_A, (uint16_t)id, q, sizeof(q));
 				cr_assert_eq(send(fds[f], q, len, 0), (ssize_t)len, "send: %s",
 				             strerror(errno));
 				expect++;
@@ -214,7 +167,7 @@ Test(e2e_net_udp, bursts_get_one_answer_and_one_log_line_per_datagram, .fini = s
 	/* 2 * NQ / 2 flaky queries in all; every=3 drops the 1st, 4th, 7th, ... of them */
 	cr_expect_eq(flaky_answered, NQ - (NQ + 2) / 3, "%d flaky answers", flaky_answered);
 
-	arr = log_lines(logpath, 2 * NQ);
+	arr = test_json_lines(logpath, 2 * NQ, 5000);
 	cr_assert_eq(json_array_size(arr), 2 * NQ, "query log has %zu lines, want %d",
 	             json_array_size(arr), 2 * NQ);
 	for (size_t i = 0; i < json_array_size(arr); i++) {

@@ -80,50 +80,24 @@ stop_srv(void)
 	testsrv_stop(&srv);
 }
 
-/* A well-formed query for a random name and type (EDNS sometimes) into out; its length. */
+/* A well-formed query for a random name and type (EDNS sometimes) into out; its length. The
+   random draws keep their order so a seed gives the same packets. */
 static size_t
 valid_query(uint8_t *out)
 {
 	static const uint16_t types[] = {1, 2, 5, 6, 15, 16, 28, 255, 65280};
-	const char *p = names[rnd() % (sizeof(names) / sizeof(names[0]))];
+	const char *name = names[rnd() % (sizeof(names) / sizeof(names[0]))];
 	uint16_t type = types[rnd() % (sizeof(types) / sizeof(types[0]))];
-	size_t n = 12;
+	uint16_t id = (uint16_t)((uint8_t)rnd() << 8);
+	int edns = -1;
+	uint8_t version = 0;
 
-	memset(out, 0, 12);
-	out[0] = (uint8_t)rnd();
-	out[1] = (uint8_t)rnd();
-	out[5] = 1; /* QDCOUNT */
-	while (*p && *p != '.') {
-		const char *dot = strchr(p, '.');
-		size_t l = (size_t)(dot - p);
-		out[n++] = (uint8_t)l;
-		memcpy(out + n, p, l);
-		n += l;
-		p = dot + 1;
-	}
-	out[n++] = 0;
-	out[n++] = (uint8_t)(type >> 8);
-	out[n++] = (uint8_t)type;
-	out[n++] = 0;
-	out[n++] = 1;
+	id |= (uint8_t)rnd();
 	if (rnd() % 2) {
-		uint16_t size = (uint16_t)(rnd() % 2 ? 4096 : rnd());
-		uint8_t opt[] = {0,
-		                 0,
-		                 41,
-		                 (uint8_t)(size >> 8),
-		                 (uint8_t)size,
-		                 0,
-		                 (uint8_t)(rnd() % 4 ? 0 : rnd()),
-		                 0x80,
-		                 0,
-		                 0,
-		                 0};
-		out[11] = 1; /* ARCOUNT */
-		memcpy(out + n, opt, sizeof(opt));
-		n += sizeof(opt);
+		edns = (uint16_t)(rnd() % 2 ? 4096 : rnd());
+		version = (uint8_t)(rnd() % 4 ? 0 : rnd());
 	}
-	return n;
+	return test_wire_query(out, name, type, id, edns, version, true);
 }
 
 /* One piece of garbage into out (cap >= 700); its length. Four kinds: random bytes, a valid

@@ -304,6 +304,49 @@ test_make_query(const char *name, ldns_rr_type type, uint16_t id, uint8_t *out, 
 }
 
 size_t
+test_wire_query(uint8_t *out, const char *name, uint16_t type, uint16_t id, int edns,
+                uint8_t edns_version, bool edns_do)
+{
+	size_t n = 12;
+	const char *p = name;
+
+	memset(out, 0, 12);
+	out[0] = (uint8_t)(id >> 8);
+	out[1] = (uint8_t)id;
+	out[5] = 1; /* QDCOUNT */
+	while (*p && *p != '.') {
+		const char *dot = strchr(p, '.');
+		size_t l = (size_t)(dot - p);
+		out[n++] = (uint8_t)l;
+		memcpy(out + n, p, l);
+		n += l;
+		p = dot + 1;
+	}
+	out[n++] = 0;
+	out[n++] = (uint8_t)(type >> 8);
+	out[n++] = (uint8_t)type;
+	out[n++] = 0;
+	out[n++] = 1;
+	if (edns >= 0) {
+		uint8_t opt[] = {0,
+		                 0,
+		                 41,
+		                 (uint8_t)(edns >> 8),
+		                 (uint8_t)edns,
+		                 0,
+		                 edns_version,
+		                 edns_do ? 0x80 : 0,
+		                 0,
+		                 0,
+		                 0};
+		out[11] = 1; /* ARCOUNT */
+		memcpy(out + n, opt, sizeof(opt));
+		n += sizeof(opt);
+	}
+	return n;
+}
+
+size_t
 test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap, int timeout_ms)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -385,4 +428,30 @@ test_mxcheck_json(int port, const char *const extra[], const char *target, char 
 	argv[n++] = target;
 	argv[n] = NULL;
 	return test_run(argv, out, cap, timeout_ms);
+}
+
+json_t *
+test_json_lines(const char *path, size_t want, int timeout_ms)
+{
+	double deadline = test_now_ms() + timeout_ms;
+	json_t *arr = NULL;
+
+	do {
+		FILE *fp = fopen(path, "r");
+		char line[8192];
+		json_decref(arr);
+		arr = json_array();
+		if (fp) {
+			while (fgets(line, sizeof(line), fp)) {
+				json_t *o = json_loads(line, 0, NULL);
+				if (o)
+					json_array_append_new(arr, o);
+			}
+			fclose(fp);
+		}
+		if (json_array_size(arr) >= want)
+			break;
+		usleep(20000);
+	} while (test_now_ms() < deadline);
+	return arr;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <jansson.h>
 #include <ldns/ldns.h>
 
 struct testsrv {
@@ -47,6 +48,12 @@ ldns_pkt *test_query(int port, const char *name, ldns_rr_type type, bool tcp, ui
 /* Wire form of a query for name/type/IN with the given id (no EDNS, RD clear) into out;
    returns its length. Fails the test when it cannot be built or does not fit. */
 size_t test_make_query(const char *name, ldns_rr_type type, uint16_t id, uint8_t *out, size_t cap);
+/* Wire form of a query built by hand (no ldns: any OPT is allowed) into out, which has room
+   for the name + 27 bytes: name in presentation form with its trailing dot, IN, flags clear.
+   edns < 0: no OPT; else an OPT with payload size edns, that version and DO bit. Returns the
+   length. */
+size_t test_wire_query(uint8_t *out, const char *name, uint16_t type, uint16_t id, int edns,
+                       uint8_t edns_version, bool edns_do);
 /* Raw exchange: send bytes over UDP to 127.0.0.1:port, receive into out. Returns the reply
    length, 0 on timeout. */
 size_t test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap,
@@ -60,6 +67,10 @@ int test_run(const char *const argv[], char *out, size_t cap, int timeout_ms);
    NULL-terminated, may be NULL); capture stdout into out. Returns what test_run() returns. */
 int test_mxcheck_json(int port, const char *const extra[], const char *target, char *out,
                       size_t cap, int timeout_ms);
+
+/* The JSON lines of the file at path (a query log) as an array once it has at least want of
+   them, or what it has when timeout_ms passes (polled every 20 ms). Caller decrefs. */
+json_t *test_json_lines(const char *path, size_t want, int timeout_ms);
 
 /* Milliseconds from a monotonic clock. */
 double test_now_ms(void);

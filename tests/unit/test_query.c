@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 
 #include "server/query.h"
+#include "tests/support/support.h"
 
 static const char zone_text[] = "$ORIGIN example.test.\n"
                                 "$TTL 300\n"
@@ -63,44 +64,11 @@ teardown(void)
 	fault_rules_free(ctx.rules);
 }
 
-/* Wire query for name (presentation, trailing dot) and type; edns 0 = no OPT. */
-static size_t
-wire_query(uint8_t *out, const char *name, uint16_t type, uint16_t id, uint16_t edns)
-{
-	size_t n = 12;
-	const char *p = name;
-
-	memset(out, 0, 12);
-	out[0] = (uint8_t)(id >> 8);
-	out[1] = (uint8_t)id;
-	out[5] = 1; /* QDCOUNT */
-	while (*p && *p != '.') {
-		const char *dot = strchr(p, '.');
-		size_t l = (size_t)(dot - p);
-		out[n++] = (uint8_t)l;
-		memcpy(out + n, p, l);
-		n += l;
-		p = dot + 1;
-	}
-	out[n++] = 0;
-	out[n++] = (uint8_t)(type >> 8);
-	out[n++] = (uint8_t)type;
-	out[n++] = 0;
-	out[n++] = 1;
-	if (edns) {
-		out[11] = 1; /* ARCOUNT */
-		uint8_t opt[] = {0, 0, 41, (uint8_t)(edns >> 8), (uint8_t)edns, 0, 0, 0, 0, 0, 0};
-		memcpy(out + n, opt, sizeof(opt));
-		n += sizeof(opt);
-	}
-	return n;
-}
-
 static enum query_state
 run(bool tcp, const char *name, uint16_t type, uint16_t edns)
 {
 	uint8_t pkt[512];
-	size_t len = wire_query(pkt, name, type, 0x1234, edns);
+	size_t len = test_wire_query(pkt, name, type, 0x1234, edns ? edns : -1, 0, false);
 
 	query_start(q, tcp, NULL, NULL);
 	return query_process(&ctx, q, pkt, len);
@@ -153,7 +121,7 @@ Test(query, too_short_for_a_header_is_dropped)
 Test(query, response_packets_are_dropped)
 {
 	uint8_t pkt[512];
-	size_t len = wire_query(pkt, "www.example.test.", 1, 7, 0);
+	size_t len = test_wire_query(pkt, "www.example.test.", 1, 7, -1, 0, false);
 
 	pkt[2] |= 0x80; /* QR */
 	query_start(q, false, NULL, NULL);
@@ -163,7 +131,7 @@ Test(query, response_packets_are_dropped)
 Test(query, two_questions_get_formerr)
 {
 	uint8_t pkt[512];
-	size_t len = wire_query(pkt, "www.example.test.", 1, 7, 0);
+	size_t len = test_wire_query(pkt, "www.example.test.", 1, 7, -1, 0, false);
 
 	pkt[5] = 2; /* QDCOUNT 2 with one question present */
 	query_start(q, false, NULL, NULL);
