@@ -30,15 +30,9 @@ T_RSS=2.00
 for t in "$COMPARE" "$LOAD" "$BIN_DIR/mxlabd"; do
 	[ -x "$t" ] || { echo "bench: $t not built (make bench)" >&2; exit 2; }
 done
-NSD=$(command -v nsd 2>/dev/null || ls /usr/sbin/nsd /usr/local/sbin/nsd 2>/dev/null | head -n 1)
-if [ -z "$NSD" ]; then
-	echo "bench: installing nsd"
-	SUDO=
-	[ "$(id -u)" = 0 ] || SUDO=sudo
-	export DEBIAN_FRONTEND=noninteractive
-	$SUDO apt-get update -qq && $SUDO apt-get install -y -qq nsd >/dev/null
-	NSD=$(command -v nsd 2>/dev/null || echo /usr/sbin/nsd)
-fi
+# shellcheck source=tests/conformance/nsd.sh
+. "$ROOT/tests/conformance/nsd.sh"
+nsd_need bench
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mxlab-bench.XXXXXX")
 PIDS=()
@@ -65,39 +59,10 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # nsd_start DIR ZONEFILE... : start NSD on a free port; sets NSD_PID, NSD_PORT (not yet ready).
 nsd_start() {
-	local dir=$1 f
+	local dir=$1
 	shift
-	mkdir -p "$dir"
 	NSD_PORT=$("$COMPARE" -P)
-	{
-		cat <<CONF
-server:
-	ip-address: 127.0.0.1
-	port: $NSD_PORT
-	username: ""
-	chroot: ""
-	zonesdir: ""
-	database: ""
-	zonelistfile: "$dir/zone.list"
-	xfrdfile: "$dir/xfrd.state"
-	xfrdir: "$dir"
-	pidfile: "$dir/nsd.pid"
-	logfile: "$dir/nsd.log"
-	server-count: 1
-	zonefiles-check: no
-	rrl-ratelimit: 0
-	rrl-whitelist-ratelimit: 0
-remote-control:
-	control-enable: no
-CONF
-		for f in "$@"; do
-			printf 'zone:\n\tname: "%s"\n\tzonefile: "%s"\n' "$(basename "$f" .zone)" "$f"
-		done
-	} >"$dir/nsd.conf"
-	# NSD built without rate limiting does not know the rrl options: drop them then.
-	if command -v nsd-checkconf >/dev/null 2>&1 && ! nsd-checkconf "$dir/nsd.conf" >/dev/null 2>&1; then
-		sed -i '/rrl-/d' "$dir/nsd.conf"
-	fi
+	nsd_write_conf "$dir" "$NSD_PORT" "" "" "$@"
 	"$NSD" -d -c "$dir/nsd.conf" >"$dir/stdout" 2>&1 &
 	NSD_PID=$!
 	NSD_PIDFILE=$dir/nsd.pid

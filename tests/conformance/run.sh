@@ -26,22 +26,9 @@ START_TIMEOUT_MS=15000
 [ -x "$COMPARE" ] || { echo "conformance: $COMPARE not built (make conformance)" >&2; exit 2; }
 
 # --- NSD: install it when missing (sudo only when not root) ---
-find_nsd() {
-	command -v nsd 2>/dev/null && return 0
-	for p in /usr/sbin/nsd /usr/local/sbin/nsd; do
-		[ -x "$p" ] && { echo "$p"; return 0; }
-	done
-	return 1
-}
-if ! NSD=$(find_nsd); then
-	echo "conformance: installing nsd"
-	SUDO=
-	[ "$(id -u)" = 0 ] || SUDO=sudo
-	export DEBIAN_FRONTEND=noninteractive
-	$SUDO apt-get update -qq
-	$SUDO apt-get install -y -qq nsd >/dev/null
-	NSD=$(find_nsd) || { echo "conformance: nsd still not found after apt-get" >&2; exit 2; }
-fi
+# shellcheck source=tests/conformance/nsd.sh
+. "$HERE/nsd.sh"
+nsd_need conformance
 
 # --- temp dir and cleanup on every exit path ---
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mxlab-conf.XXXXXX")
@@ -68,39 +55,7 @@ trap 'exit 143' TERM
 
 # Write an nsd.conf for the conformance zones into dir $1, listening on port $2.
 nsd_conf() {
-	local dir=$1 port=$2 f name
-	mkdir -p "$dir"
-	{
-		cat <<EOF
-server:
-	ip-address: 127.0.0.1
-	port: $port
-	username: ""
-	chroot: ""
-	zonesdir: "$ZONES"
-	database: ""
-	zonelistfile: "$dir/zone.list"
-	xfrdfile: "$dir/xfrd.state"
-	xfrdir: "$dir"
-	pidfile: "$dir/nsd.pid"
-	logfile: "$dir/nsd.log"
-	server-count: 1
-	verbosity: 1
-	zonefiles-check: no
-	rrl-ratelimit: 0
-	rrl-whitelist-ratelimit: 0
-remote-control:
-	control-enable: no
-EOF
-		for f in "$ZONES"/*.zone; do
-			name=$(basename "$f" .zone)
-			printf 'zone:\n\tname: "%s"\n\tzonefile: "%s"\n' "$name" "$f"
-		done
-	} >"$dir/nsd.conf"
-	# NSD built without rate limiting does not know the rrl options: drop them then.
-	if command -v nsd-checkconf >/dev/null 2>&1 && ! nsd-checkconf "$dir/nsd.conf" >/dev/null 2>&1; then
-		sed -i '/rrl-/d' "$dir/nsd.conf"
-	fi
+	nsd_write_conf "$1" "$2" "$ZONES" 1 "$ZONES"/*.zone
 }
 
 # Start NSD in dir $1 on a free port (a few tries: the port may be taken meanwhile);
