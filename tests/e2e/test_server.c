@@ -18,15 +18,11 @@
 
 #include "tests/support/support.h"
 
-static const char zone_text[] = "$ORIGIN example.test.\n"
-                                "$TTL 300\n"
-                                "@     IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
-                                "@     IN NS  ns1\n"
-                                "@     IN MX  10 mail\n"
-                                "ns1   IN A   127.0.0.1\n"
-                                "mail  IN A   192.0.2.25\n"
-                                "www   IN A   192.0.2.1\n"
-                                "slow  IN A   192.0.2.7\n";
+static const char zone_text[] = TEST_EXAMPLE_HEAD "@     IN MX  10 mail\n"
+                                                  "ns1   IN A   127.0.0.1\n"
+                                                  "mail  IN A   192.0.2.25\n"
+                                                  "www   IN A   192.0.2.1\n"
+                                                  "slow  IN A   192.0.2.7\n";
 
 /* An RRset far bigger than 512 bytes: 20 TXT records of 60 characters. */
 static void
@@ -34,13 +30,9 @@ write_zone_with_big(const char *dir, const char *name, const char *www_addr)
 {
 	char text[8192];
 	size_t n = (size_t)snprintf(text, sizeof(text),
-	                            "$ORIGIN example.test.\n"
-	                            "$TTL 300\n"
-	                            "@     IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
-	                            "@     IN NS  ns1\n"
-	                            "ns1   IN A   127.0.0.1\n"
-	                            "www   IN A   %s\n"
-	                            "slow  IN A   192.0.2.7\n",
+	                            TEST_EXAMPLE_HEAD "ns1   IN A   127.0.0.1\n"
+	                                              "www   IN A   %s\n"
+	                                              "slow  IN A   192.0.2.7\n",
 	                            www_addr);
 	for (int i = 0; i < 20; i++)
 		n += (size_t)snprintf(

@@ -21,20 +21,16 @@
 #define ROBUST_UDP_COUNT 3000            /* datagrams sent */
 #define ROBUST_TCP_CONNS 200             /* connections opened, one after the other */
 
-static const char zone_text[] = "$ORIGIN example.test.\n"
-                                "$TTL 300\n"
-                                "@     IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
-                                "@     IN NS  ns1\n"
-                                "@     IN MX  10 mail\n"
-                                "ns1   IN A   127.0.0.1\n"
-                                "mail  IN A   192.0.2.25\n"
-                                "www   IN A   192.0.2.1\n"
-                                "*.w   IN TXT \"wild\"\n"
-                                "c     IN A   192.0.2.3\n"
-                                "t     IN A   192.0.2.4\n"
-                                "x.d   IN A   192.0.2.5\n"
-                                "sub   IN NS  ns.sub\n"
-                                "ns.sub IN A  192.0.2.53\n";
+static const char zone_text[] = TEST_EXAMPLE_HEAD "@     IN MX  10 mail\n"
+                                                  "ns1   IN A   127.0.0.1\n"
+                                                  "mail  IN A   192.0.2.25\n"
+                                                  "www   IN A   192.0.2.1\n"
+                                                  "*.w   IN TXT \"wild\"\n"
+                                                  "c     IN A   192.0.2.3\n"
+                                                  "t     IN A   192.0.2.4\n"
+                                                  "x.d   IN A   192.0.2.5\n"
+                                                  "sub   IN NS  ns.sub\n"
+                                                  "ns.sub IN A  192.0.2.53\n";
 
 /* Garbage also goes through the fault paths: delayed replies, cut replies, closed
    connections. None of these names is the one the health check asks for. */

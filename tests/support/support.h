@@ -10,6 +10,14 @@
 #include <jansson.h>
 #include <ldns/ldns.h>
 
+/* The first lines of the example.test. zone most tests serve: origin, TTL 300, the SOA (serial
+   1, negative TTL 300) and NS ns1. Each test adds ns1's address and its own records. */
+#define TEST_EXAMPLE_HEAD                                                                          \
+	"$ORIGIN example.test.\n"                                                                  \
+	"$TTL 300\n"                                                                               \
+	"@     IN SOA ns1 hostmaster 1 3600 600 86400 300\n"                                       \
+	"@     IN NS  ns1\n"
+
 struct testsrv {
 	pid_t pid;         /* mxlabd process, 0 when not running */
 	int port;          /* port from the "mxlabd: ready port=N" line */
