@@ -19,6 +19,8 @@
 
 #include <ldns/ldns.h>
 
+#include "common/num.h"
+
 #define LOOKUP_DEFAULT_MAX_QUERIES 400   /* per check */
 #define LOOKUP_DEFAULT_TOTAL_MS    60000 /* per check */
 
@@ -726,7 +728,7 @@ server_parse(struct lookup_net *n, const char *spec, char *err, size_t errlen)
 {
 	char host[INET6_ADDRSTRLEN + 8];
 	const char *at = strrchr(spec, '@');
-	long port = 53;
+	unsigned long long port = 53;
 	size_t hl = at ? (size_t)(at - spec) : strlen(spec);
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&n->srv[n->nsrv];
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&n->srv[n->nsrv];
@@ -745,14 +747,9 @@ server_parse(struct lookup_net *n, const char *spec, char *err, size_t errlen)
 		memmove(host, host + 1, hl - 2);
 		host[hl - 2] = '\0';
 	}
-	if (at != NULL) {
-		char *end;
-		errno = 0;
-		port = strtol(at + 1, &end, 10);
-		if (at[1] == '\0' || *end != '\0' || errno || port < 1 || port > 65535) {
-			snprintf(err, errlen, "-s %s: port must be 1..65535", spec);
-			return -1;
-		}
+	if (at != NULL && num_parse(at + 1, 1, 65535, &port) < 0) {
+		snprintf(err, errlen, "-s %s: port must be 1..65535", spec);
+		return -1;
 	}
 	memset(&n->srv[n->nsrv], 0, sizeof(n->srv[n->nsrv]));
 	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {

@@ -15,6 +15,7 @@
 #include "client/mx.h"
 #include "client/rdns.h"
 #include "client/report.h"
+#include "common/num.h"
 
 static const char usage_text[] =
     "usage: mxcheck [options] DOMAIN|USER@DOMAIN|ADDRESS...\n"
@@ -84,16 +85,6 @@ usage_error(const char *fmt, const char *arg)
 	return CHECK_EX_USAGE;
 }
 
-static int
-parse_num(const char *s, long long lo, long long hi, long long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	return s[0] != '\0' && *end == '\0' && errno == 0 && *out >= lo && *out <= hi ? 0 : -1;
-}
-
 /* Targets from a file, one a line; blank lines and '#' comments are skipped. */
 static int
 read_targets(const char *path, struct targets *t)
@@ -141,7 +132,7 @@ main(int argc, char **argv)
 	const char *servers[LOOKUP_MAX_SERVERS];
 	const char *selfs[64];
 	size_t nservers = 0, nself = 0;
-	long long timeout = 2000, retries = 1, num;
+	unsigned long long timeout = 2000, retries = 1, num;
 	bool json = false, only4 = false, only6 = false, seeded = false;
 	struct lookup *lk;
 	char err[512];
@@ -156,12 +147,12 @@ main(int argc, char **argv)
 			servers[nservers++] = optarg;
 			break;
 		case 't':
-			if (parse_num(optarg, 1, 3600000, &timeout) < 0)
+			if (num_parse(optarg, 1, 3600000, &timeout) < 0)
 				return usage_error("-t %s: expected milliseconds, 1..3600000",
 				                   optarg);
 			break;
 		case 'r':
-			if (parse_num(optarg, 0, 20, &retries) < 0)
+			if (num_parse(optarg, 0, 20, &retries) < 0)
 				return usage_error("-r %s: expected a retry count, 0..20", optarg);
 			break;
 		case '4':
@@ -175,7 +166,7 @@ main(int argc, char **argv)
 				return CHECK_EX_USAGE;
 			break;
 		case OPT_SEED:
-			if (parse_num(optarg, 0, LLONG_MAX, &num) < 0)
+			if (num_parse(optarg, 0, LLONG_MAX, &num) < 0)
 				return usage_error("--seed %s: expected a non-negative integer",
 				                   optarg);
 			opt.seed = (uint64_t)num;
