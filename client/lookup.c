@@ -206,6 +206,68 @@ lookup_rr_parse(const char *text, struct lookup_rr *out)
 
 /* ---- the CNAME-following lookup ---------------------------------------------------- */
 
+/* A question answered since lookup_begin, kept so that it is not sent twice in a check. */
+struct lookup_answered {
+	char qname[LOOKUP_NAME_MAX]; /* name asked, absolute lower-case */
+	uint16_t qtype;              /* type asked */
+	struct lookup_reply reply;   /* the reply as the transport gave it; its answer owned */
+};
+
+static void
+answered_clear(struct lookup *lk)
+{
+	for (size_t i = 0; i < lk->nanswered; i++)
+		lookup_reply_clear(&lk->answered[i].reply);
+	free(lk->answered);
+	lk->answered = NULL;
+	lk->nanswered = 0;
+}
+
+/* Copy the remembered reply to qname/qtype into *out (no packet: queries 0). */
+static bool
+answered_get(const struct lookup *lk, const char *qname, uint16_t qtype, struct lookup_reply *out)
+{
+	for (size_t i = 0; i < lk->nanswered; i++) {
+		const struct lookup_answered *a = &lk->answered[i];
+		if (a->qtype != qtype || strcmp(a->qname, qname) != 0)
+			continue;
+		*out = a->reply;
+		out->queries = 0;
+		out->an = NULL;
+		if (a->reply.nan == 0)
+			return true;
+		out->an = malloc(a->reply.nan * sizeof(*out->an));
+		if (out->an == NULL)
+			abort();
+		memcpy(out->an, a->reply.an, a->reply.nan * sizeof(*out->an));
+		return true;
+	}
+	return false;
+}
+
+/* Remember a copy of the reply to qname/qtype for the rest of the check. */
+static void
+answered_put(struct lookup *lk, const char *qname, uint16_t qtype, const struct lookup_reply *rep)
+{
+	struct lookup_answered *v = realloc(lk->answered, (lk->nanswered + 1) * sizeof(*v));
+	struct lookup_answered *a;
+
+	if (v == NULL)
+		abort();
+	lk->answered = v;
+	a = &v[lk->nanswered++];
+	snprintf(a->qname, sizeof(a->qname), "%s", qname);
+	a->qtype = qtype;
+	a->reply = *rep;
+	a->reply.an = NULL;
+	if (rep->nan == 0)
+		return;
+	a->reply.an = malloc(rep->nan * sizeof(*a->reply.an));
+	if (a->reply.an == NULL)
+		abort();
+	memcpy(a->reply.an, rep->an, rep->nan * sizeof(*a->reply.an));
+}
+
 struct lookup *
 lookup_new(const struct lookup_ops *ops, void *ud)
 {
@@ -227,6 +289,7 @@ lookup_free(struct lookup *lk)
 		return;
 	if (lk->ops && lk->ops->free)
 		lk->ops->free(lk->ud);
+	answered_clear(lk);
 	free(lk);
 }
 
@@ -234,6 +297,7 @@ void
 lookup_begin(struct lookup *lk)
 {
 	lk->queries = 0;
+	answered_clear(lk);
 	lk->deadline_ms = lk->total_ms ? lookup_now_ms() + lk->total_ms : 0;
 }
 
@@ -246,6 +310,14 @@ chain_seen(const struct lookup_result *r, const char *name)
 		if (strcmp(r->chain[i], name) == 0)
 			return true;
 	return false;
+}
+
+/* The per-check bound on queries or time is used up. */
+static bool
+bound_reached(const struct lookup *lk)
+{
+	return (lk->max_queries && lk->queries >= lk->max_queries) ||
+	       (lk->deadline_ms > 0 && lookup_now_ms() > lk->deadline_ms);
 }
 
 /* Walk the answer section from r->final along CNAMEs; collect records of qtype at the end.
@@ -305,20 +377,22 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 		char asked[LOOKUP_NAME_MAX];
 		int f;
 
-		if ((lk->max_queries && lk->queries >= lk->max_queries) ||
-		    (lk->deadline_ms > 0 && lookup_now_ms() > lk->deadline_ms)) {
-			r->status = LOOKUP_TEMPORARY;
-			r->reason = LOOKUP_R_TIMEOUT;
-			snprintf(r->detail, sizeof(r->detail),
-			         "the check's bound (%u queries, %u ms) was reached",
-			         lk->max_queries, lk->total_ms);
-			return r;
-		}
 		memset(&rep, 0, sizeof(rep));
 		snprintf(asked, sizeof(asked), "%s", r->final);
-		lk->ops->query(lk->ud, asked, qtype, &rep);
-		if (rep.queries == 0)
-			rep.queries = 1;
+		if (!answered_get(lk, asked, qtype, &rep)) {
+			if (bound_reached(lk)) {
+				r->status = LOOKUP_TEMPORARY;
+				r->reason = LOOKUP_R_TIMEOUT;
+				snprintf(r->detail, sizeof(r->detail),
+				         "the check's bound (%u queries, %u ms) was reached",
+				         lk->max_queries, lk->total_ms);
+				return r;
+			}
+			lk->ops->query(lk->ud, asked, qtype, &rep);
+			if (rep.queries == 0)
+				rep.queries = 1;
+			answered_put(lk, asked, qtype, &rep);
+		}
 		lk->queries += rep.queries;
 		r->queries += rep.queries;
 		if (rep.tc)

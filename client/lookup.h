@@ -71,6 +71,9 @@ struct lookup_ops {
 	void (*free)(void *ud);
 };
 
+/* A question answered since lookup_begin (defined in lookup.c). */
+struct lookup_answered;
+
 /* The lookup context a check uses. */
 struct lookup {
 	const struct lookup_ops *ops; /* transport */
@@ -80,6 +83,8 @@ struct lookup {
 	unsigned max_queries;         /* bound on queries per check (0: none) */
 	double deadline_ms;           /* monotonic time after which lookups fail (0: none) */
 	unsigned total_ms;            /* time bound of one check, used by lookup_begin (0: none) */
+	struct lookup_answered *answered; /* replies since lookup_begin, owned */
+	size_t nanswered;                 /* entries in answered */
 };
 
 /* Result of lookup_resolve: classified, CNAMEs followed, records owned. */
@@ -107,10 +112,13 @@ struct lookup *lookup_net_new(const char *const *servers, size_t nservers, int t
 /* A lookup over any transport (takes ownership of ud). */
 struct lookup *lookup_new(const struct lookup_ops *ops, void *ud);
 void lookup_free(struct lookup *lk);
-/* Start a check: reset the query counter and arm the per-check bounds. */
+/* Start a check: reset the query counter, arm the per-check bounds and forget the replies
+   of the previous check. */
 void lookup_begin(struct lookup *lk);
 
-/* Resolve qname/qtype (absolute or not; a dot is added), following CNAMEs. Never NULL. */
+/* Resolve qname/qtype (absolute or not; a dot is added), following CNAMEs. Never NULL.
+   Within one check each question (name, type) goes to the transport once: asked again, it
+   gets the same reply without a packet, so "queries" counts only what was sent. */
 struct lookup_result *lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype);
 void lookup_result_free(struct lookup_result *r);
 

@@ -10,6 +10,9 @@
      A reply whose ID, QR bit or question does not match the query, or that cannot be parsed,
      is a network error (`dns-network`, a code added to the contract's list). Any rcode other
      than NOERROR/NXDOMAIN/SERVFAIL/REFUSED/NOTIMP/FORMERR counts as SERVFAIL.
+   - Within one check each question (name, type) is sent once: the forward lookups of PTR
+     names, HELO and MX hosts reuse each other's replies, failures included (a retry is a
+     new round inside one question, not a second question). "queries" counts packets sent.
    - A whole check is bounded by 400 queries and 60 s (longer when -t x (-r+1) x 4 is longer);
      lookups past the bound fail as `dns-timeout`.
    - Every temporary lookup failure is reported twice: `dns-<reason>` (what broke, with the
