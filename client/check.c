@@ -219,15 +219,12 @@ check_lookup_problems(struct check_result *r, int route, int addr, const struct 
 	if (lr->not_aa)
 		check_problem(r, route, addr, "dns-not-authoritative", CHECK_WARNING, subj,
 		              "the server answered without the AA bit (lame or not authoritative)");
-	if (lr->status == LOOKUP_TEMPORARY || lr->status == LOOKUP_FORMERR) {
+	if (lookup_is_temporary(lr->status)) {
 		char code[32];
-		enum lookup_reason why = lr->reason;
-		if (why == LOOKUP_R_NONE)
-			why = lr->status == LOOKUP_FORMERR ? LOOKUP_R_FORMERR : LOOKUP_R_NETWORK;
-		snprintf(code, sizeof(code), "dns-%s", lookup_reason_name(why));
+		snprintf(code, sizeof(code), "dns-%s", lookup_reason_name(lr->reason));
 		check_problem(r, route, addr, code, sev, subj, "%s lookup failed temporarily: %s",
 		              lookup_type_name(lr->qtype),
-		              lr->detail[0] ? lr->detail : lookup_reason_name(why));
+		              lr->detail[0] ? lr->detail : lookup_reason_name(lr->reason));
 	}
 }
 

@@ -32,6 +32,12 @@ lookup_now_ms(void)
 	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
+bool
+lookup_is_temporary(enum lookup_status s)
+{
+	return s == LOOKUP_TEMPORARY || s == LOOKUP_FORMERR;
+}
+
 const char *
 lookup_reason_name(enum lookup_reason r)
 {
@@ -400,9 +406,12 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 		if (lk->check_aa && !rep.aa &&
 		    (rep.status == LOOKUP_OK || rep.status == LOOKUP_NXDOMAIN))
 			r->not_aa = true;
-		if (rep.status == LOOKUP_TEMPORARY || rep.status == LOOKUP_FORMERR) {
+		if (lookup_is_temporary(rep.status)) {
 			r->status = rep.status;
 			r->reason = rep.reason;
+			if (r->reason == LOOKUP_R_NONE) /* a transport that did not say why */
+				r->reason = rep.status == LOOKUP_FORMERR ? LOOKUP_R_FORMERR
+				                                         : LOOKUP_R_NETWORK;
 			snprintf(r->detail, sizeof(r->detail), "%s", rep.detail);
 			lookup_reply_clear(&rep);
 			return r;

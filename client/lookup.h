@@ -90,7 +90,7 @@ struct lookup {
 /* Result of lookup_resolve: classified, CNAMEs followed, records owned. */
 struct lookup_result {
 	enum lookup_status status;   /* classification */
-	enum lookup_reason reason;   /* why, for TEMPORARY / FORMERR */
+	enum lookup_reason reason;   /* why, for TEMPORARY / FORMERR (never NONE then) */
 	char detail[256];            /* human-readable failure detail ("" when none) */
 	char qname[LOOKUP_NAME_MAX]; /* name asked, absolute lower-case */
 	uint16_t qtype;              /* type asked */
@@ -127,6 +127,9 @@ void lookup_reply_clear(struct lookup_reply *rep);
 /* Parse one RR in zone-file form ("a.test. 300 IN A 192.0.2.1") into out. 0 or -1. */
 int lookup_rr_parse(const char *text, struct lookup_rr *out);
 
+/* The outcome is temporary for mail purposes: TEMPORARY, and FORMERR (Exim's choice; Postfix
+   bounces). The one place that policy lives. */
+bool lookup_is_temporary(enum lookup_status s);
 /* "servfail", "timeout", ... (the dns-<reason> suffix); "" for LOOKUP_R_NONE. */
 const char *lookup_reason_name(enum lookup_reason r);
 const char *lookup_status_name(enum lookup_status s);

@@ -207,7 +207,7 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 			loop = true;
 		else if (lr[f]->status == LOOKUP_NXDOMAIN)
 			nx = true;
-		else if (lr[f]->status == LOOKUP_TEMPORARY || lr[f]->status == LOOKUP_FORMERR)
+		else if (lookup_is_temporary(lr[f]->status))
 			temp[f] = true;
 		else if (lr[f]->status == LOOKUP_OK)
 			for (size_t k = 0; k < lr[f]->nrrs; k++)
