@@ -151,26 +151,28 @@ check_address_add(struct check_route *rt, int family, const uint8_t *addr)
 	return (int)rt->naddrs++;
 }
 
+/* Append a copy of name to the growing array *v of *n names. */
+static void
+names_append(char (**v)[LOOKUP_NAME_MAX], size_t *n, const char *name)
+{
+	char(*nv)[LOOKUP_NAME_MAX] = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (nv == NULL)
+		abort();
+	*v = nv;
+	snprintf(nv[(*n)++], LOOKUP_NAME_MAX, "%s", name);
+}
+
 void
 check_route_add_chain(struct check_route *rt, const char *name)
 {
-	char(*v)[LOOKUP_NAME_MAX] = realloc(rt->chain, (rt->nchain + 1) * sizeof(*v));
-
-	if (v == NULL)
-		abort();
-	rt->chain = v;
-	snprintf(v[rt->nchain++], LOOKUP_NAME_MAX, "%s", name);
+	names_append(&rt->chain, &rt->nchain, name);
 }
 
 void
 check_address_add_ptr(struct check_address *a, const char *name)
 {
-	char(*v)[LOOKUP_NAME_MAX] = realloc(a->ptr, (a->nptr + 1) * sizeof(*v));
-
-	if (v == NULL)
-		abort();
-	a->ptr = v;
-	snprintf(v[a->nptr++], LOOKUP_NAME_MAX, "%s", name);
+	names_append(&a->ptr, &a->nptr, name);
 }
 
 void

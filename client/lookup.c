@@ -159,6 +159,7 @@ static int
 rr_from_ldns(const ldns_rr *rr, struct lookup_rr *out)
 {
 	const ldns_rdf *rd;
+	size_t alen;
 
 	memset(out, 0, sizeof(*out));
 	dname_to_str(ldns_rr_owner(rr), out->owner, sizeof(out->owner));
@@ -166,18 +167,13 @@ rr_from_ldns(const ldns_rr *rr, struct lookup_rr *out)
 	out->ttl = ldns_rr_ttl(rr);
 	switch (out->type) {
 	case LOOKUP_T_A:
-		rd = ldns_rr_rdf(rr, 0);
-		if (rd == NULL || ldns_rdf_size(rd) != 4)
-			return -1;
-		out->family = AF_INET;
-		memcpy(out->addr, ldns_rdf_data(rd), 4);
-		break;
 	case LOOKUP_T_AAAA:
+		alen = out->type == LOOKUP_T_A ? 4 : 16;
 		rd = ldns_rr_rdf(rr, 0);
-		if (rd == NULL || ldns_rdf_size(rd) != 16)
+		if (rd == NULL || ldns_rdf_size(rd) != alen)
 			return -1;
-		out->family = AF_INET6;
-		memcpy(out->addr, ldns_rdf_data(rd), 16);
+		out->family = alen == 4 ? AF_INET : AF_INET6;
+		memcpy(out->addr, ldns_rdf_data(rd), alen);
 		break;
 	case LOOKUP_T_MX:
 		if (ldns_rr_rdf(rr, 0) == NULL || ldns_rr_rdf(rr, 1) == NULL)

@@ -213,7 +213,6 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 			for (size_t k = 0; k < lr[f]->nrrs; k++)
 				check_address_add(rt, fam[f], lr[f]->rrs[k].addr);
 	}
-	rt->checked = true;
 	if (loop) {
 		check_problem(r, i, -1, "cname-loop", CHECK_ERROR, rt->exchange,
 		              "the CNAME chain of this host loops or is longer than %d hops",
@@ -353,38 +352,41 @@ null_mx(struct check_result *r)
 	return false;
 }
 
-/* --self: returns true when it decided the verdict. */
+/* The route is this host: its exchange is a --self name, or one of its addresses a --self
+   address. */
+static bool
+route_is_self(const struct check_route *rt, const struct check_options *opt)
+{
+	for (size_t i = 0; i < opt->nself; i++) {
+		char name[LOOKUP_NAME_MAX];
+		uint8_t a[16];
+		int fam = check_parse_ip(opt->self[i], a);
+
+		if (fam == 0) {
+			lookup_name_abs(opt->self[i], name, sizeof(name));
+			if (strcmp(rt->exchange, name) == 0)
+				return true;
+			continue;
+		}
+		for (size_t j = 0; j < rt->naddrs; j++)
+			if (rt->addrs[j].family == fam &&
+			    memcmp(rt->addrs[j].addr, a, fam == AF_INET ? 4 : 16) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* --self (RFC 5321 §5.1): drop the best self entry and every worse one. Returns true when
+   that decided the verdict. */
 static bool
 apply_self(struct check_result *r, const struct check_options *opt)
 {
-	char names[16][LOOKUP_NAME_MAX];
-	uint8_t addrs[16][16];
-	int fams[16];
-	size_t nn = 0, na = 0;
 	long best = -1;
 	bool better = false, usable = false;
 
-	for (size_t i = 0; i < opt->nself; i++) {
-		uint8_t a[16];
-		int f = check_parse_ip(opt->self[i], a);
-		if (f != 0 && na < 16) {
-			memcpy(addrs[na], a, 16);
-			fams[na++] = f;
-		} else if (f == 0 && nn < 16) {
-			lookup_name_abs(opt->self[i], names[nn++], LOOKUP_NAME_MAX);
-		}
-	}
 	for (size_t i = 0; i < r->nroutes; i++) {
 		struct check_route *rt = &r->routes[i];
-		for (size_t k = 0; k < nn && !rt->self; k++)
-			if (strcmp(rt->exchange, names[k]) == 0)
-				rt->self = true;
-		for (size_t j = 0; j < rt->naddrs && !rt->self; j++)
-			for (size_t k = 0; k < na; k++)
-				if (rt->addrs[j].family == fams[k] &&
-				    memcmp(rt->addrs[j].addr, addrs[k],
-				           fams[k] == AF_INET ? 4 : 16) == 0)
-					rt->self = true;
+		rt->self = route_is_self(rt, opt);
 		if (rt->self && (best < 0 || rt->pref < best))
 			best = rt->pref;
 	}
@@ -402,23 +404,44 @@ apply_self(struct check_result *r, const struct check_options *opt)
 		for (size_t j = 0; j < rt->naddrs; j++)
 			rt->addrs[j].usable = false;
 	}
-	if (!better) {
-		check_problem(r, -1, -1, "self-loop", CHECK_ERROR, r->name,
-		              "this host is the best MX (preference %ld): mail would loop back to "
-		              "itself",
-		              best);
-		r->verdict = CHECK_PERMFAIL;
-		return true;
+	if (better && usable)
+		return false;
+	/* This host is the best MX (mail would loop), or a backup with no usable better MX. */
+	r->verdict = better ? CHECK_TEMPFAIL : CHECK_PERMFAIL;
+	check_problem(r, -1, -1, better ? "no-primary-relay" : "self-loop", CHECK_ERROR, r->name,
+	              better ? "this host is a backup MX (preference %ld) and no better MX has a "
+	                       "usable address; mail stays queued"
+	                     : "this host is the best MX (preference %ld): mail would loop back "
+	                       "to itself",
+	              best);
+	return true;
+}
+
+/* Step 7 of the contract: deliver, tempfail or permfail from the routes still in use. */
+static void
+decide_verdict(struct check_result *r)
+{
+	bool any_usable = false, any_temp = false;
+
+	for (size_t i = 0; i < r->nroutes; i++) {
+		if (r->routes[i].dropped)
+			continue;
+		any_usable = any_usable || r->routes[i].usable;
+		any_temp = any_temp || r->routes[i].temp;
 	}
-	if (!usable) {
-		check_problem(r, -1, -1, "no-primary-relay", CHECK_ERROR, r->name,
-		              "this host is a backup MX (preference %ld) and no better MX has a "
-		              "usable address; mail stays queued",
-		              best);
+	if (any_usable) {
+		r->verdict = CHECK_DELIVER;
+		return;
+	}
+	if (any_temp) {
 		r->verdict = CHECK_TEMPFAIL;
-		return true;
+		return;
 	}
-	return false;
+	r->verdict = CHECK_PERMFAIL;
+	if (!check_has_problem(r, "no-mail-records"))
+		check_problem(r, -1, -1, "no-usable-mx", CHECK_ERROR, r->name,
+		              "no %s has a usable address: mail to this domain bounces",
+		              r->implicit_mx ? "implicit MX" : "MX");
 }
 
 static void
@@ -460,7 +483,6 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 	struct lookup_result *mx = NULL;
 	double t0 = lookup_now_ms();
 	char shown[LOOKUP_NAME_MAX];
-	bool decided = false, any_usable = false, any_temp = false;
 
 	r->seed = opt->seed;
 	if (mx_normalise(target, r->name, sizeof(r->name), err, errlen) < 0) {
@@ -493,8 +515,8 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 	case LOOKUP_NODATA: {
 		int i = check_route_add(r);
 		r->implicit_mx = true;
-		r->routes[i].has_pref = true;
 		r->routes[i].pref = 0;
+		r->routes[i].checked = true; /* no MX record: nothing for check_exchanges */
 		snprintf(r->routes[i].exchange, LOOKUP_NAME_MAX, "%s", mx->final);
 		check_problem(r, -1, -1, "implicit-mx", CHECK_INFO, r->name,
 		              "no MX records: the domain's own address is used (implicit MX, "
@@ -504,7 +526,6 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 	case LOOKUP_OK:
 		for (size_t k = 0; k < mx->nrrs; k++) {
 			int i = check_route_add(r);
-			r->routes[i].has_pref = true;
 			r->routes[i].pref = mx->rrs[k].pref;
 			snprintf(r->routes[i].exchange, LOOKUP_NAME_MAX, "%s", mx->rrs[k].target);
 		}
@@ -515,35 +536,11 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 	}
 	if (!r->implicit_mx)
 		check_exchanges(r); /* "." entries (bad preference) stay unchecked */
-	else
-		r->routes[0].checked = true;
 	for (size_t i = 0; i < r->nroutes; i++)
-		if (r->routes[i].checked && !is_null_mx(r->routes[i].exchange))
+		if (r->routes[i].checked)
 			resolve_host(lk, r, (int)i, opt);
-		else
-			r->routes[i].checked = false;
-	if (opt->nself > 0 && apply_self(r, opt))
-		decided = true;
-	for (size_t i = 0; i < r->nroutes; i++) {
-		if (r->routes[i].dropped)
-			continue;
-		any_usable = any_usable || r->routes[i].usable;
-		any_temp = any_temp || r->routes[i].temp;
-	}
-	if (!decided) {
-		if (any_usable) {
-			r->verdict = CHECK_DELIVER;
-		} else if (any_temp) {
-			r->verdict = CHECK_TEMPFAIL;
-		} else {
-			r->verdict = CHECK_PERMFAIL;
-			if (!check_has_problem(r, "no-mail-records"))
-				check_problem(r, -1, -1, "no-usable-mx", CHECK_ERROR, r->name,
-				              "no %s has a usable address: mail to this domain "
-				              "bounces",
-				              r->implicit_mx ? "implicit MX" : "MX");
-		}
-	}
+	if (!apply_self(r, opt))
+		decide_verdict(r);
 	v6_only_primary(r);
 	if (!opt->no_ptr)
 		for (size_t i = 0; i < r->nroutes; i++)

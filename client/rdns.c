@@ -33,6 +33,17 @@ rdns_ptr_name(int family, const uint8_t *addr, char *out, size_t len)
 /* Outcome of forward-confirming one PTR name. */
 enum name_outcome { N_PASS, N_MISMATCH, N_NXDOMAIN, N_TEMP, N_NUMERIC, N_BADNAME, N_LOOP };
 
+/* The PTR names that cannot confirm anything, whatever the address: their problem code and
+   what is wrong, said after "the PTR of ADDRESS". */
+static const struct {
+	const char *code; /* problem code */
+	const char *what; /* the rest of the message */
+} unusable_name[] = {
+    [N_NUMERIC] = {"ptr-numeric", "is an address, not a host name"},
+    [N_BADNAME] = {"ptr-bad-name", "is not a valid host name"},
+    [N_NXDOMAIN] = {"ptr-target-nxdomain", "names a host that does not exist"},
+};
+
 /* Do the A/AAAA of name include (family, addr)? Fills *found with the addresses seen. */
 static enum name_outcome
 confirm_name(struct lookup *lk, struct check_result *r, int route, int addr, const char *name,
@@ -115,7 +126,7 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 	enum name_outcome *oc = NULL;
 	char(*found)[256] = NULL;
 	bool pass = false, temp = false, mx_name = false;
-	enum check_severity hard, soft = CHECK_WARNING;
+	enum check_severity hard;
 	const char *text = a->text;
 
 	if (rdns_ptr_name(a->family, a->addr, ptrname, sizeof(ptrname)) < 0)
@@ -123,7 +134,7 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 	pl = lookup_resolve(lk, ptrname, LOOKUP_T_PTR);
 	/* In domain mode reverse DNS never changes the verdict: problems are warnings. */
 	hard = domain_mode ? CHECK_WARNING : CHECK_ERROR;
-	check_lookup_problems(r, route, addr, pl, soft);
+	check_lookup_problems(r, route, addr, pl, CHECK_WARNING);
 	switch (pl->status) {
 	case LOOKUP_NXDOMAIN:
 	case LOOKUP_NODATA:
@@ -134,8 +145,8 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 		goto done;
 	case LOOKUP_TEMPORARY:
 	case LOOKUP_FORMERR:
-		check_problem(r, route, addr, "ptr-tempfail", domain_mode ? CHECK_WARNING : hard,
-		              text, "the PTR lookup failed temporarily: %s", pl->detail);
+		check_problem(r, route, addr, "ptr-tempfail", hard, text,
+		              "the PTR lookup failed temporarily: %s", pl->detail);
 		a->fcrdns = CHECK_FCRDNS_TEMPFAIL;
 		goto done;
 	case LOOKUP_CNAME_LOOP:
@@ -166,8 +177,8 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 			oc[i] = N_BADNAME;
 			continue;
 		}
-		oc[i] = confirm_name(lk, r, route, addr, name, a->family, a->addr, soft, &c,
-		                     found[i], sizeof(found[i]));
+		oc[i] = confirm_name(lk, r, route, addr, name, a->family, a->addr, CHECK_WARNING,
+		                     &c, found[i], sizeof(found[i]));
 		if (c)
 			check_problem(
 			    r, route, addr, "ptr-cname", CHECK_WARNING,
@@ -192,16 +203,10 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 		case N_PASS:
 			break;
 		case N_NUMERIC:
-			check_problem(r, route, addr, "ptr-numeric", hard, name,
-			              "the PTR of %s is an address, not a host name", text);
-			break;
 		case N_BADNAME:
-			check_problem(r, route, addr, "ptr-bad-name", hard, name,
-			              "the PTR of %s is not a valid host name", text);
-			break;
 		case N_NXDOMAIN:
-			check_problem(r, route, addr, "ptr-target-nxdomain", hard, name,
-			              "the PTR of %s names a host that does not exist", text);
+			check_problem(r, route, addr, unusable_name[oc[i]].code, hard, name,
+			              "the PTR of %s %s", text, unusable_name[oc[i]].what);
 			break;
 		case N_LOOP:
 			check_problem(r, route, addr, "cname-loop", hard, name,
@@ -213,7 +218,7 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 			              found[i][0] ? found[i] : "no address", text);
 			break;
 		case N_TEMP:
-			check_problem(r, route, addr, "fcrdns-tempfail", soft, name,
+			check_problem(r, route, addr, "fcrdns-tempfail", CHECK_WARNING, name,
 			              "the forward lookup of the PTR name failed temporarily");
 			break;
 		}
@@ -229,15 +234,16 @@ done:
 	lookup_result_free(pl);
 }
 
+/* --helo: does the HELO name (the route's exchange, absolute) resolve to the address? */
 static void
-check_helo(struct lookup *lk, struct check_result *r, const char *helo)
+check_helo(struct lookup *lk, struct check_result *r)
 {
-	struct check_address *a = &r->routes[0].addrs[0];
-	char name[LOOKUP_NAME_MAX], found[256];
+	const struct check_address *a = &r->routes[0].addrs[0];
+	const char *name = r->routes[0].exchange;
+	char found[256];
 	bool c = false;
 	enum name_outcome o;
 
-	lookup_name_abs(helo, name, sizeof(name));
 	if (!check_hostname_valid(name) || check_looks_like_ip(name)) {
 		check_problem(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
 		              "the HELO name is not a valid host name");
@@ -280,8 +286,6 @@ rdns_check(struct lookup *lk, const char *ip, const struct check_options *opt, c
 		lookup_name_abs(opt->helo, r->routes[ri].exchange, LOOKUP_NAME_MAX);
 	check_address_add(&r->routes[ri], family, addr);
 	a = &r->routes[ri].addrs[0];
-	a->usable = true;
-	r->routes[ri].checked = true;
 	rdns_check_address(lk, r, ri, 0, false);
 	switch (a->fcrdns) {
 	case CHECK_FCRDNS_PASS:
@@ -297,7 +301,7 @@ rdns_check(struct lookup *lk, const char *ip, const struct check_options *opt, c
 	r->routes[ri].usable = r->verdict == CHECK_PASS;
 	a->usable = r->routes[ri].usable;
 	if (opt->helo != NULL)
-		check_helo(lk, r, opt->helo);
+		check_helo(lk, r);
 	r->queries = lk->queries;
 	r->elapsed_ms = lookup_now_ms() - t0;
 	return r;
