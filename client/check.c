@@ -11,8 +11,8 @@
 
 /* Every code of the contract (and the ones added since), with its reference. */
 static const struct {
-	const char *code;
-	const char *ref;
+	const char *code; /* stable problem code */
+	const char *ref;  /* the RFC section it rests on */
 } codes[] = {
     {"nxdomain", "RFC 5321 §5.1"},
     {"no-mail-records", "RFC 5321 §5.1"},
@@ -176,8 +176,8 @@ check_address_add_ptr(struct check_address *a, const char *name)
 }
 
 void
-check_problem(struct check_result *r, int route, int addr, const char *code,
-              enum check_severity sev, const char *subject, const char *fmt, ...)
+check_problem_add(struct check_result *r, int route, int addr, const char *code,
+                  enum check_severity sev, const char *subject, const char *fmt, ...)
 {
 	struct check_problem *p, *v;
 	char shown[LOOKUP_NAME_MAX];
@@ -208,7 +208,7 @@ check_problem(struct check_result *r, int route, int addr, const char *code,
 }
 
 void
-check_lookup_problems(struct check_result *r, int route, int addr, const struct lookup_result *lr,
+check_problem_add_dns(struct check_result *r, int route, int addr, const struct lookup_result *lr,
                       enum check_severity sev)
 {
 	char subj[LOOKUP_NAME_MAX + 16], shown[LOOKUP_NAME_MAX];
@@ -216,17 +216,18 @@ check_lookup_problems(struct check_result *r, int route, int addr, const struct 
 	snprintf(subj, sizeof(subj), "%s/%s", check_name_display(lr->qname, shown, sizeof(shown)),
 	         lookup_type_name(lr->qtype));
 	if (lr->truncated)
-		check_problem(r, route, addr, "dns-truncated", CHECK_INFO, subj,
-		              "the UDP answer was truncated; the query was repeated over TCP");
+		check_problem_add(r, route, addr, "dns-truncated", CHECK_INFO, subj,
+		                  "the UDP answer was truncated; the query was repeated over TCP");
 	if (lr->not_aa)
-		check_problem(r, route, addr, "dns-not-authoritative", CHECK_WARNING, subj,
-		              "the server answered without the AA bit (lame or not authoritative)");
+		check_problem_add(
+		    r, route, addr, "dns-not-authoritative", CHECK_WARNING, subj,
+		    "the server answered without the AA bit (lame or not authoritative)");
 	if (lookup_is_temporary(lr->status)) {
 		char code[32];
 		snprintf(code, sizeof(code), "dns-%s", lookup_reason_name(lr->reason));
-		check_problem(r, route, addr, code, sev, subj, "%s lookup failed temporarily: %s",
-		              lookup_type_name(lr->qtype),
-		              lr->detail[0] ? lr->detail : lookup_reason_name(lr->reason));
+		check_problem_add(r, route, addr, code, sev, subj,
+		                  "%s lookup failed temporarily: %s", lookup_type_name(lr->qtype),
+		                  lr->detail[0] ? lr->detail : lookup_reason_name(lr->reason));
 	}
 }
 

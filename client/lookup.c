@@ -560,7 +560,7 @@ udp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qle
              struct lookup_reply *out)
 {
 	uint8_t buf[65536];
-	char who[80];
+	char who[80], msg[200];
 	int fd;
 	ssize_t got;
 	ldns_pkt *pkt = NULL;
@@ -570,34 +570,33 @@ udp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qle
 	addr_str(&n->srv[si], who, sizeof(who));
 	fd = socket(n->srv[si].ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "socket: %s", strerror(errno));
-		return NULL;
+		snprintf(msg, sizeof(msg), "socket: %s", strerror(errno));
+		goto network;
 	}
 	if (connect(fd, (const struct sockaddr *)&n->srv[si], n->srvlen[si]) < 0 ||
 	    send(fd, q, qlen, 0) != (ssize_t)qlen) {
-		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s", strerror(errno));
-		close(fd);
-		return NULL;
+		snprintf(msg, sizeof(msg), "%s", strerror(errno));
+		goto network;
 	}
 	if (wait_fd(fd, POLLIN, deadline) <= 0) {
 		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_TIMEOUT, "no answer from %s", who);
-		close(fd);
-		return NULL;
+		goto done;
 	}
 	got = recv(fd, buf, sizeof(buf), 0);
-	close(fd);
 	if (got < 0) {
-		char msg[200];
 		snprintf(msg, sizeof(msg), "%s: %s", who, strerror(errno));
-		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s", msg);
-		return NULL;
+		goto network;
 	}
 	if (reply_check(q, qlen, buf, (size_t)got, &pkt, &why) < 0) {
-		char msg[200];
 		snprintf(msg, sizeof(msg), "%s from %s", why, who);
-		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s", msg);
-		return NULL;
+		goto network;
 	}
+	goto done;
+network:
+	fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s", msg);
+done:
+	if (fd >= 0)
+		close(fd);
 	return pkt;
 }
 
@@ -675,8 +674,6 @@ tcp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qle
 	if (reply_check(q, qlen, ans, alen, &pkt, &why) < 0) {
 		snprintf(msg, sizeof(msg), "TCP: %s from %s", why, who);
 		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_TCP_FAILED, "%s", msg);
-		pkt = NULL;
-		goto done;
 	}
 	goto done;
 bad:
@@ -889,28 +886,24 @@ lookup_net_new(const char *const *servers, size_t nservers, int timeout_ms, int 
 	n->timeout_ms = timeout_ms > 0 ? timeout_ms : 2000;
 	n->retries = retries >= 0 ? retries : 1;
 	for (size_t i = 0; i < nservers; i++)
-		if (server_parse(n, servers[i], err, errlen) < 0) {
-			free(n);
-			return NULL;
-		}
-	if (nservers == 0) {
-		n->rd = true;
-		if (system_servers(n, err, errlen) < 0) {
-			free(n);
-			return NULL;
-		}
-	}
+		if (server_parse(n, servers[i], err, errlen) < 0)
+			goto fail;
+	n->rd = nservers == 0;
+	if (nservers == 0 && system_servers(n, err, errlen) < 0)
+		goto fail;
 	lk = lookup_new(&net_ops, n);
 	if (lk == NULL) {
-		free(n);
 		snprintf(err, errlen, "out of memory");
-		return NULL;
+		goto fail;
 	}
 	lk->check_aa = nservers > 0;
 	/* The whole check is bounded; make sure it leaves room for a few slow lookups. */
 	if ((unsigned)n->timeout_ms * (unsigned)(n->retries + 1) * 4 > lk->total_ms)
 		lk->total_ms = (unsigned)n->timeout_ms * (unsigned)(n->retries + 1) * 4;
 	return lk;
+fail:
+	free(n);
+	return NULL;
 }
 
 /* ---- the fake transport ------------------------------------------------------------- */
@@ -1050,7 +1043,7 @@ lookup_fake_add(struct lookup_fake *f, const char *rr)
 }
 
 static struct fake_rule *
-fake_rule_new(struct lookup_fake *f, const char *name, uint16_t type)
+fake_rule_add(struct lookup_fake *f, const char *name, uint16_t type)
 {
 	struct fake_rule *v = realloc(f->rules, (f->nrules + 1) * sizeof(*v));
 
@@ -1067,16 +1060,16 @@ void
 lookup_fake_fail(struct lookup_fake *f, const char *name, uint16_t type, enum lookup_status status,
                  enum lookup_reason reason)
 {
-	struct fake_rule *r = fake_rule_new(f, name, type);
+	struct fake_rule *r = fake_rule_add(f, name, type);
 
 	r->status = status;
 	r->reason = reason;
 }
 
 void
-lookup_fake_flags(struct lookup_fake *f, const char *name, uint16_t type, bool aa, bool tc)
+lookup_fake_set_flags(struct lookup_fake *f, const char *name, uint16_t type, bool aa, bool tc)
 {
-	struct fake_rule *r = fake_rule_new(f, name, type);
+	struct fake_rule *r = fake_rule_add(f, name, type);
 
 	r->flags = true;
 	r->aa = aa;

@@ -149,7 +149,8 @@ int lookup_fake_add(struct lookup_fake *f, const char *rr);
 void lookup_fake_fail(struct lookup_fake *f, const char *name, uint16_t type,
                       enum lookup_status status, enum lookup_reason reason);
 /* Flags of every reply: AA (default true) and TC-used (default false) for name/type. */
-void lookup_fake_flags(struct lookup_fake *f, const char *name, uint16_t type, bool aa, bool tc);
+void lookup_fake_set_flags(struct lookup_fake *f, const char *name, uint16_t type, bool aa,
+                           bool tc);
 /* Queries the fake answered so far. */
 unsigned lookup_fake_queries(const struct lookup_fake *f);
 

@@ -56,7 +56,7 @@
 #include "client/rdns.h"
 
 uint64_t
-mx_random(uint64_t *state)
+mx_random_next(uint64_t *state)
 {
 	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
 
@@ -72,7 +72,7 @@ random_below(uint64_t *state, uint64_t n)
 	uint64_t limit = UINT64_MAX - UINT64_MAX % n, x;
 
 	do
-		x = mx_random(state);
+		x = mx_random_next(state);
 	while (x >= limit);
 	return x % n;
 }
@@ -197,12 +197,12 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 	for (size_t k = 0; k < chain_src->nchain; k++)
 		check_route_add_chain(rt, chain_src->chain[k]);
 	if (rt->nchain > 0 && !r->implicit_mx)
-		check_problem(
+		check_problem_add(
 		    r, i, -1, "mx-cname", CHECK_WARNING, rt->exchange,
 		    "the MX exchange is an alias of %s; an MX must name a host, not a CNAME",
 		    check_name_display(rt->chain[rt->nchain - 1], shown, sizeof(shown)));
 	for (int f = 0; f < 2; f++) {
-		check_lookup_problems(r, i, -1, lr[f], CHECK_WARNING);
+		check_problem_add_dns(r, i, -1, lr[f], CHECK_WARNING);
 		if (lr[f]->status == LOOKUP_CNAME_LOOP)
 			loop = true;
 		else if (lr[f]->status == LOOKUP_NXDOMAIN)
@@ -214,9 +214,9 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 				check_address_add(rt, fam[f], lr[f]->rrs[k].addr);
 	}
 	if (loop) {
-		check_problem(r, i, -1, "cname-loop", CHECK_ERROR, rt->exchange,
-		              "the CNAME chain of this host loops or is longer than %d hops",
-		              LOOKUP_MAX_CNAME);
+		check_problem_add(r, i, -1, "cname-loop", CHECK_ERROR, rt->exchange,
+		                  "the CNAME chain of this host loops or is longer than %d hops",
+		                  LOOKUP_MAX_CNAME);
 		goto done;
 	}
 	for (int f = 0; f < 2; f++)
@@ -224,31 +224,31 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 			rt->temp = true;
 	if (rt->naddrs == 0) {
 		if (nx)
-			check_problem(r, i, -1, "mx-host-nxdomain", CHECK_ERROR, rt->exchange,
-			              "the host name does not exist (NXDOMAIN)");
+			check_problem_add(r, i, -1, "mx-host-nxdomain", CHECK_ERROR, rt->exchange,
+			                  "the host name does not exist (NXDOMAIN)");
 		else if (temp[0] || temp[1])
-			check_problem(r, i, -1, "mx-host-tempfail", CHECK_WARNING, rt->exchange,
-			              "address lookup failed temporarily (%s%s%s)",
-			              temp[0] ? "A" : "", temp[0] && temp[1] ? ", " : "",
-			              temp[1] ? "AAAA" : "");
+			check_problem_add(r, i, -1, "mx-host-tempfail", CHECK_WARNING, rt->exchange,
+			                  "address lookup failed temporarily (%s%s%s)",
+			                  temp[0] ? "A" : "", temp[0] && temp[1] ? ", " : "",
+			                  temp[1] ? "AAAA" : "");
 		else if (r->implicit_mx)
-			check_problem(
+			check_problem_add(
 			    r, i, -1, "no-mail-records", CHECK_ERROR, rt->exchange,
 			    "the domain has no MX, A or AAAA records: it cannot receive mail");
 		else
-			check_problem(r, i, -1, "mx-host-nodata", CHECK_ERROR, rt->exchange,
-			              "the host has neither A nor AAAA records");
+			check_problem_add(r, i, -1, "mx-host-nodata", CHECK_ERROR, rt->exchange,
+			                  "the host has neither A nor AAAA records");
 		goto done;
 	}
 	for (int f = 0; f < 2; f++)
 		if (temp[f])
-			check_problem(r, i, -1, "mx-host-tempfail", CHECK_WARNING, rt->exchange,
-			              "%s lookup failed temporarily; the other family is used",
-			              lookup_type_name(f ? LOOKUP_T_AAAA : LOOKUP_T_A));
+			check_problem_add(r, i, -1, "mx-host-tempfail", CHECK_WARNING, rt->exchange,
+			                  "%s lookup failed temporarily; the other family is used",
+			                  lookup_type_name(f ? LOOKUP_T_AAAA : LOOKUP_T_A));
 	for (size_t k = 0; k < rt->naddrs; k++) {
 		struct check_address *a = &rt->addrs[k];
 		if (addr_unroutable(a->family, a->addr)) {
-			check_problem(
+			check_problem_add(
 			    r, i, (int)k, "mx-address-unroutable", CHECK_ERROR, a->text,
 			    "%s is not a routable address (loopback, unspecified, link-local, "
 			    "multicast or reserved)",
@@ -256,9 +256,9 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 			continue;
 		}
 		if (addr_private(a->family, a->addr))
-			check_problem(r, i, (int)k, "mx-address-private", CHECK_WARNING, a->text,
-			              "%s is a private address, reachable only inside a network",
-			              a->text);
+			check_problem_add(
+			    r, i, (int)k, "mx-address-private", CHECK_WARNING, a->text,
+			    "%s is a private address, reachable only inside a network", a->text);
 		if (!family_wanted(opt, a->family)) {
 			wrong = true;
 			continue;
@@ -267,9 +267,9 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 		rt->usable = true;
 	}
 	if (!rt->usable && wrong && !rt->temp)
-		check_problem(r, i, -1, "mx-host-wrong-family", CHECK_ERROR, rt->exchange,
-		              "the host has only %s addresses and this sender uses only %s",
-		              opt->want4 ? "IPv6" : "IPv4", opt->want4 ? "IPv4" : "IPv6");
+		check_problem_add(r, i, -1, "mx-host-wrong-family", CHECK_ERROR, rt->exchange,
+		                  "the host has only %s addresses and this sender uses only %s",
+		                  opt->want4 ? "IPv6" : "IPv4", opt->want4 ? "IPv4" : "IPv6");
 done:
 	lookup_result_free(lr[0]);
 	lookup_result_free(lr[1]);
@@ -285,9 +285,9 @@ check_exchanges(struct check_result *r)
 			if (strcmp(a->exchange, b->exchange) != 0 || is_null_mx(a->exchange))
 				continue;
 			/* Routes are sorted: a has the lower (or equal) preference. */
-			check_problem(r, -1, -1, "mx-duplicate", CHECK_WARNING, a->exchange,
-			              "listed at preferences %u and %u; only %u is used",
-			              (unsigned)a->pref, (unsigned)b->pref, (unsigned)a->pref);
+			check_problem_add(r, -1, -1, "mx-duplicate", CHECK_WARNING, a->exchange,
+			                  "listed at preferences %u and %u; only %u is used",
+			                  (unsigned)a->pref, (unsigned)b->pref, (unsigned)a->pref);
 			free(b->chain);
 			free(b->addrs);
 			memmove(b, b + 1, (r->nroutes - j - 1) * sizeof(r->routes[0]));
@@ -301,14 +301,15 @@ check_exchanges(struct check_result *r)
 		if (!rt->checked)
 			continue;
 		if (check_looks_like_ip(rt->exchange)) {
-			check_problem(
+			check_problem_add(
 			    r, (int)i, -1, "mx-ip-literal", CHECK_ERROR, rt->exchange,
 			    "an MX must name a host, not an address; the entry is ignored");
 			rt->checked = false;
 		} else if (!check_hostname_valid(rt->exchange)) {
-			check_problem(r, (int)i, -1, "mx-bad-name", CHECK_ERROR, rt->exchange,
-			              "not a valid host name (letters, digits, hyphens, labels of "
-			              "1-63 octets); the entry is ignored");
+			check_problem_add(
+			    r, (int)i, -1, "mx-bad-name", CHECK_ERROR, rt->exchange,
+			    "not a valid host name (letters, digits, hyphens, labels of "
+			    "1-63 octets); the entry is ignored");
 			rt->checked = false;
 		}
 	}
@@ -330,21 +331,21 @@ null_mx(struct check_result *r)
 		return false;
 	for (size_t i = 0; i < r->nroutes; i++)
 		if (is_null_mx(r->routes[i].exchange) && r->routes[i].pref != 0)
-			check_problem(
+			check_problem_add(
 			    r, (int)i, -1, "null-mx-bad-preference", CHECK_ERROR, r->name,
 			    "a null MX (\".\") must have preference 0, not %u; the entry is "
 			    "unusable",
 			    (unsigned)r->routes[i].pref);
 	if (dots < r->nroutes) {
-		check_problem(r, -1, -1, "null-mx-mixed", CHECK_ERROR, r->name,
-		              "a null MX (\".\") is mixed with other MX records; the domain is "
-		              "treated as accepting no mail");
+		check_problem_add(r, -1, -1, "null-mx-mixed", CHECK_ERROR, r->name,
+		                  "a null MX (\".\") is mixed with other MX records; the domain is "
+		                  "treated as accepting no mail");
 		r->verdict = CHECK_PERMFAIL;
 		return true;
 	}
 	if (zero > 0) {
-		check_problem(r, -1, -1, "null-mx", CHECK_INFO, r->name,
-		              "the domain publishes a null MX: it accepts no mail");
+		check_problem_add(r, -1, -1, "null-mx", CHECK_INFO, r->name,
+		                  "the domain publishes a null MX: it accepts no mail");
 		r->verdict = CHECK_PERMFAIL;
 		return true;
 	}
@@ -408,12 +409,13 @@ apply_self(struct check_result *r, const struct check_options *opt)
 		return false;
 	/* This host is the best MX (mail would loop), or a backup with no usable better MX. */
 	r->verdict = better ? CHECK_TEMPFAIL : CHECK_PERMFAIL;
-	check_problem(r, -1, -1, better ? "no-primary-relay" : "self-loop", CHECK_ERROR, r->name,
-	              better ? "this host is a backup MX (preference %ld) and no better MX has a "
-	                       "usable address; mail stays queued"
-	                     : "this host is the best MX (preference %ld): mail would loop back "
-	                       "to itself",
-	              best);
+	check_problem_add(
+	    r, -1, -1, better ? "no-primary-relay" : "self-loop", CHECK_ERROR, r->name,
+	    better ? "this host is a backup MX (preference %ld) and no better MX has a "
+	             "usable address; mail stays queued"
+	           : "this host is the best MX (preference %ld): mail would loop back "
+	             "to itself",
+	    best);
 	return true;
 }
 
@@ -439,9 +441,9 @@ decide_verdict(struct check_result *r)
 	}
 	r->verdict = CHECK_PERMFAIL;
 	if (!check_has_problem(r, "no-mail-records"))
-		check_problem(r, -1, -1, "no-usable-mx", CHECK_ERROR, r->name,
-		              "no %s has a usable address: mail to this domain bounces",
-		              r->implicit_mx ? "implicit MX" : "MX");
+		check_problem_add(r, -1, -1, "no-usable-mx", CHECK_ERROR, r->name,
+		                  "no %s has a usable address: mail to this domain bounces",
+		                  r->implicit_mx ? "implicit MX" : "MX");
 }
 
 static void
@@ -469,10 +471,10 @@ v6_only_primary(struct check_result *r)
 		}
 	}
 	if (v6 && !v4)
-		check_problem(r, -1, -1, "primary-mx-v6-only", CHECK_WARNING, r->name,
-		              "the best MX preference (%ld) has only IPv6 addresses; IPv4-only "
-		              "senders must use a backup",
-		              best);
+		check_problem_add(r, -1, -1, "primary-mx-v6-only", CHECK_WARNING, r->name,
+		                  "the best MX preference (%ld) has only IPv6 addresses; IPv4-only "
+		                  "senders must use a backup",
+		                  best);
 }
 
 struct check_result *
@@ -491,21 +493,21 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 	}
 	lookup_begin(lk);
 	mx = lookup_resolve(lk, r->name, LOOKUP_T_MX);
-	check_lookup_problems(r, -1, -1, mx, CHECK_ERROR);
+	check_problem_add_dns(r, -1, -1, mx, CHECK_ERROR);
 	if (mx->nchain > 0)
-		check_problem(r, -1, -1, "domain-cname", CHECK_INFO, r->name,
-		              "the domain is an alias of %s; its MX records are used",
-		              check_name_display(mx->final, shown, sizeof(shown)));
+		check_problem_add(r, -1, -1, "domain-cname", CHECK_INFO, r->name,
+		                  "the domain is an alias of %s; its MX records are used",
+		                  check_name_display(mx->final, shown, sizeof(shown)));
 	switch (mx->status) {
 	case LOOKUP_CNAME_LOOP:
-		check_problem(r, -1, -1, "cname-loop", CHECK_ERROR, r->name,
-		              "the CNAME chain of the domain loops or is longer than %d hops",
-		              LOOKUP_MAX_CNAME);
+		check_problem_add(r, -1, -1, "cname-loop", CHECK_ERROR, r->name,
+		                  "the CNAME chain of the domain loops or is longer than %d hops",
+		                  LOOKUP_MAX_CNAME);
 		r->verdict = CHECK_PERMFAIL;
 		goto done;
 	case LOOKUP_NXDOMAIN:
-		check_problem(r, -1, -1, "nxdomain", CHECK_ERROR, r->name,
-		              "the domain does not exist (NXDOMAIN); mail to it bounces");
+		check_problem_add(r, -1, -1, "nxdomain", CHECK_ERROR, r->name,
+		                  "the domain does not exist (NXDOMAIN); mail to it bounces");
 		r->verdict = CHECK_PERMFAIL;
 		goto done;
 	case LOOKUP_TEMPORARY:
@@ -518,9 +520,9 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 		r->routes[i].pref = 0;
 		r->routes[i].checked = true; /* no MX record: nothing for check_exchanges */
 		snprintf(r->routes[i].exchange, LOOKUP_NAME_MAX, "%s", mx->final);
-		check_problem(r, -1, -1, "implicit-mx", CHECK_INFO, r->name,
-		              "no MX records: the domain's own address is used (implicit MX, "
-		              "preference 0)");
+		check_problem_add(r, -1, -1, "implicit-mx", CHECK_INFO, r->name,
+		                  "no MX records: the domain's own address is used (implicit MX, "
+		                  "preference 0)");
 		break;
 	}
 	case LOOKUP_OK:

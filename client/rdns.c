@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 
 int
-rdns_ptr_name(int family, const uint8_t *addr, char *out, size_t len)
+rdns_format_ptr_name(int family, const uint8_t *addr, char *out, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
@@ -59,7 +59,7 @@ confirm_name(struct lookup *lk, struct check_result *r, int route, int addr, con
 	for (int f = 0; f < 2; f++) {
 		int fam = f ? AF_INET6 : AF_INET;
 		lr[f] = lookup_resolve(lk, name, types[f]);
-		check_lookup_problems(r, route, addr, lr[f], dns_sev);
+		check_problem_add_dns(r, route, addr, lr[f], dns_sev);
 		if (lr[f]->nchain > 0)
 			*cname = true;
 		switch (lr[f]->status) {
@@ -129,38 +129,40 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 	enum check_severity hard;
 	const char *text = a->text;
 
-	if (rdns_ptr_name(a->family, a->addr, ptrname, sizeof(ptrname)) < 0)
+	if (rdns_format_ptr_name(a->family, a->addr, ptrname, sizeof(ptrname)) < 0)
 		return;
 	pl = lookup_resolve(lk, ptrname, LOOKUP_T_PTR);
 	/* In domain mode reverse DNS never changes the verdict: problems are warnings. */
 	hard = domain_mode ? CHECK_WARNING : CHECK_ERROR;
-	check_lookup_problems(r, route, addr, pl, CHECK_WARNING);
+	check_problem_add_dns(r, route, addr, pl, CHECK_WARNING);
 	switch (pl->status) {
 	case LOOKUP_NXDOMAIN:
 	case LOOKUP_NODATA:
-		check_problem(r, route, addr, "ptr-missing", hard, text, "no PTR record at %s (%s)",
-		              check_name_display(ptrname, shown, sizeof(shown)),
-		              lookup_status_name(pl->status));
+		check_problem_add(r, route, addr, "ptr-missing", hard, text,
+		                  "no PTR record at %s (%s)",
+		                  check_name_display(ptrname, shown, sizeof(shown)),
+		                  lookup_status_name(pl->status));
 		a->fcrdns = CHECK_FCRDNS_FAIL;
 		goto done;
 	case LOOKUP_TEMPORARY:
 	case LOOKUP_FORMERR:
-		check_problem(r, route, addr, "ptr-tempfail", hard, text,
-		              "the PTR lookup failed temporarily: %s", pl->detail);
+		check_problem_add(r, route, addr, "ptr-tempfail", hard, text,
+		                  "the PTR lookup failed temporarily: %s", pl->detail);
 		a->fcrdns = CHECK_FCRDNS_TEMPFAIL;
 		goto done;
 	case LOOKUP_CNAME_LOOP:
-		check_problem(r, route, addr, "cname-loop", hard, text,
-		              "the CNAME chain of %s loops",
-		              check_name_display(ptrname, shown, sizeof(shown)));
+		check_problem_add(r, route, addr, "cname-loop", hard, text,
+		                  "the CNAME chain of %s loops",
+		                  check_name_display(ptrname, shown, sizeof(shown)));
 		a->fcrdns = CHECK_FCRDNS_FAIL;
 		goto done;
 	case LOOKUP_OK:
 		break;
 	}
 	if (pl->nrrs > 1)
-		check_problem(r, route, addr, "ptr-multiple", CHECK_WARNING, text,
-		              "%zu PTR records; many receivers use only the first one", pl->nrrs);
+		check_problem_add(r, route, addr, "ptr-multiple", CHECK_WARNING, text,
+		                  "%zu PTR records; many receivers use only the first one",
+		                  pl->nrrs);
 	oc = calloc(pl->nrrs, sizeof(*oc));
 	found = calloc(pl->nrrs, sizeof(*found));
 	if (oc == NULL || found == NULL)
@@ -180,7 +182,7 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 		oc[i] = confirm_name(lk, r, route, addr, name, a->family, a->addr, CHECK_WARNING,
 		                     &c, found[i], sizeof(found[i]));
 		if (c)
-			check_problem(
+			check_problem_add(
 			    r, route, addr, "ptr-cname", CHECK_WARNING,
 			    check_name_display(name, shown, sizeof(shown)),
 			    "the PTR target of %s is an alias (CNAME); it should name the "
@@ -205,29 +207,30 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 		case N_NUMERIC:
 		case N_BADNAME:
 		case N_NXDOMAIN:
-			check_problem(r, route, addr, unusable_name[oc[i]].code, hard, name,
-			              "the PTR of %s %s", text, unusable_name[oc[i]].what);
+			check_problem_add(r, route, addr, unusable_name[oc[i]].code, hard, name,
+			                  "the PTR of %s %s", text, unusable_name[oc[i]].what);
 			break;
 		case N_LOOP:
-			check_problem(r, route, addr, "cname-loop", hard, name,
-			              "the CNAME chain of the PTR name loops");
+			check_problem_add(r, route, addr, "cname-loop", hard, name,
+			                  "the CNAME chain of the PTR name loops");
 			break;
 		case N_MISMATCH:
-			check_problem(r, route, addr, "fcrdns-mismatch", hard, name,
-			              "%s resolves to %s, not to %s", name,
-			              found[i][0] ? found[i] : "no address", text);
+			check_problem_add(r, route, addr, "fcrdns-mismatch", hard, name,
+			                  "%s resolves to %s, not to %s", name,
+			                  found[i][0] ? found[i] : "no address", text);
 			break;
 		case N_TEMP:
-			check_problem(r, route, addr, "fcrdns-tempfail", CHECK_WARNING, name,
-			              "the forward lookup of the PTR name failed temporarily");
+			check_problem_add(r, route, addr, "fcrdns-tempfail", CHECK_WARNING, name,
+			                  "the forward lookup of the PTR name failed temporarily");
 			break;
 		}
 	}
 	a->fcrdns = pass ? CHECK_FCRDNS_PASS : temp ? CHECK_FCRDNS_TEMPFAIL : CHECK_FCRDNS_FAIL;
 	if (domain_mode && pass && !mx_name)
-		check_problem(r, route, addr, "ptr-not-mx-name", CHECK_INFO, text,
-		              "reverse DNS is confirmed but names %s, not the MX host %s",
-		              check_name_display(a->ptr[0], shown, sizeof(shown)), rt->exchange);
+		check_problem_add(r, route, addr, "ptr-not-mx-name", CHECK_INFO, text,
+		                  "reverse DNS is confirmed but names %s, not the MX host %s",
+		                  check_name_display(a->ptr[0], shown, sizeof(shown)),
+		                  rt->exchange);
 done:
 	free(oc);
 	free(found);
@@ -245,8 +248,8 @@ check_helo(struct lookup *lk, struct check_result *r)
 	enum name_outcome o;
 
 	if (!check_hostname_valid(name) || check_looks_like_ip(name)) {
-		check_problem(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
-		              "the HELO name is not a valid host name");
+		check_problem_add(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
+		                  "the HELO name is not a valid host name");
 		return;
 	}
 	o = confirm_name(lk, r, 0, -1, name, a->family, a->addr, CHECK_WARNING, &c, found,
@@ -254,12 +257,13 @@ check_helo(struct lookup *lk, struct check_result *r)
 	if (o == N_PASS || o == N_TEMP)
 		return; /* a temporary failure decides nothing; the dns-* warning says it */
 	if (o == N_NXDOMAIN)
-		check_problem(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
-		              "the HELO name does not exist, so it cannot resolve to %s", a->text);
+		check_problem_add(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
+		                  "the HELO name does not exist, so it cannot resolve to %s",
+		                  a->text);
 	else
-		check_problem(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
-		              "the HELO name resolves to %s, not to %s",
-		              found[0] ? found : "no address", a->text);
+		check_problem_add(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
+		                  "the HELO name resolves to %s, not to %s",
+		                  found[0] ? found : "no address", a->text);
 }
 
 struct check_result *

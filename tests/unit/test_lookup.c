@@ -113,7 +113,7 @@ Test(lookup, missing_aa_and_truncation_are_reported)
 {
 	struct lookup_result *r;
 
-	lookup_fake_flags(f, "a.test.", LOOKUP_T_A, false, true);
+	lookup_fake_set_flags(f, "a.test.", LOOKUP_T_A, false, true);
 	r = resolve("a.test", LOOKUP_T_A, LOOKUP_OK);
 	cr_assert(r->not_aa);
 	cr_assert(r->truncated);
@@ -144,7 +144,7 @@ Test(lookup, a_question_is_sent_once_per_check)
 {
 	struct lookup_result *r;
 
-	lookup_fake_flags(f, "a.test.", LOOKUP_T_A, false, true);
+	lookup_fake_set_flags(f, "a.test.", LOOKUP_T_A, false, true);
 	lookup_begin(lk);
 	lookup_result_free(resolve("a.test", LOOKUP_T_A, LOOKUP_OK));
 	/* alias.test is new; its target a.test/A was answered: one more packet, not two */

@@ -233,7 +233,7 @@ scenario_run(const struct scenario *s)
 	if (s->fail.name)
 		lookup_fake_fail(f, s->fail.name, s->fail.type, s->fail.status, s->fail.reason);
 	if (s->flags.set)
-		lookup_fake_flags(f, "good.test.", LOOKUP_T_MX, s->flags.aa, s->flags.tc);
+		lookup_fake_set_flags(f, "good.test.", LOOKUP_T_MX, s->flags.aa, s->flags.tc);
 	if (s->self || s->v4_only) {
 		/* options of their own: the default seed, not fake_mx()'s 1 */
 		check_options_init(&o);
