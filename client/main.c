@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,19 +25,21 @@ static const char usage_text[] =
     "Resolve a mail domain like a correct sending MTA (RFC 5321 §5.1) and check the\n"
     "forward and reverse DNS on the way, or check the FCrDNS of an address.\n"
     "\n"
-    "  -s ADDR[@PORT]   query this server directly (repeatable; IPv4 or IPv6, port 53);\n"
-    "                   default: the system resolver from /etc/resolv.conf\n"
-    "  -t MS            per-query timeout in milliseconds (default 2000)\n"
-    "  -r N             retries after a failed query (default 1)\n"
+    "  -s ADDR[@PORT]   query this server directly (IPv4 or IPv6, port 53; repeatable,\n"
+    "                   at most 8); default: the system resolver from /etc/resolv.conf\n"
+    "  -t MS            per-query timeout in milliseconds, 1..3600000 (default 2000)\n"
+    "  -r N             retries after a failed query, 0..20 (default 1)\n"
     "  -4, -6           the sending host uses only IPv4 / only IPv6\n"
     "  --seed N         seed of the shuffle of equal MX preferences (default random)\n"
-    "  --self NAME|IP   this host's name or address, for MX loop detection (repeatable)\n"
+    "  --self NAME|IP   this host's name or address, for MX loop detection\n"
+    "                   (repeatable, at most 64)\n"
     "  --no-ptr         skip reverse DNS checks in domain mode\n"
     "  --ip ADDR        address mode: would a receiver checking FCrDNS accept ADDR?\n"
     "                   (repeatable; a bare address target does the same)\n"
     "  --helo NAME      address mode: also check that NAME resolves to the address\n"
     "  --json           one JSON object per target per line (JSON Lines)\n"
-    "  -f FILE          read targets from FILE, one per line (\"-\": standard input)\n"
+    "  -f FILE          read targets from FILE, one per line (\"-\": standard input;\n"
+    "                   repeatable)\n"
     "  -h, --help       this help\n"
     "  --version        print the version\n"
     "\n"
@@ -76,11 +79,18 @@ targets_add(struct targets *t, const char *s)
 	t->n++;
 }
 
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Say what is wrong with the command line; returns the exit status for it. */
 static int
-usage_error(const char *fmt, const char *arg)
+usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "mxcheck: ");
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\nTry 'mxcheck --help'.\n");
 	return CHECK_EX_USAGE;
 }
@@ -143,7 +153,8 @@ main(int argc, char **argv)
 		switch (c) {
 		case 's':
 			if (nservers == LOOKUP_MAX_SERVERS)
-				return usage_error("too many -s servers (at most %s)", "8");
+				return usage_error("too many -s servers (at most %d)",
+				                   LOOKUP_MAX_SERVERS);
 			servers[nservers++] = optarg;
 			break;
 		case 't':
@@ -174,9 +185,10 @@ main(int argc, char **argv)
 			break;
 		case OPT_SELF:
 			if (nself == sizeof(selfs) / sizeof(selfs[0]))
-				return usage_error("too many --self (at most %s)", "64");
+				return usage_error("too many --self (at most %zu)",
+				                   sizeof(selfs) / sizeof(selfs[0]));
 			if (optarg[0] == '\0')
-				return usage_error("--self: empty name%s", "");
+				return usage_error("--self: empty name");
 			selfs[nself++] = optarg;
 			break;
 		case OPT_NO_PTR:
@@ -191,7 +203,7 @@ main(int argc, char **argv)
 		}
 		case OPT_HELO:
 			if (optarg[0] == '\0')
-				return usage_error("--helo: empty name%s", "");
+				return usage_error("--helo: empty name");
 			opt.helo = optarg;
 			break;
 		case OPT_JSON:
@@ -211,8 +223,7 @@ main(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		targets_add(&targets, argv[i]);
 	if (targets.n == 0)
-		return usage_error("no target given (a domain, user@domain, or --ip ADDRESS)%s",
-		                   "");
+		return usage_error("no target given (a domain, user@domain, or --ip ADDRESS)");
 	if (only4 || only6) {
 		opt.want4 = only4;
 		opt.want6 = only6;
