@@ -30,7 +30,7 @@ static const struct {
     {"mx-host-tempfail", "RFC 5321 §5.1"},
     {"mx-host-wrong-family", "RFC 3974 §3"},
     {"mx-address-unroutable", "RFC 6890"},
-    {"mx-address-private", "RFC 1918"},
+    {"mx-address-private", "RFC 1918, RFC 4193"},
     {"no-usable-mx", "RFC 5321 §5.1"},
     {"primary-mx-v6-only", "RFC 3974 §3"},
     {"self-loop", "RFC 5321 §5.1"},

@@ -126,6 +126,7 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 	enum name_outcome *oc = NULL;
 	char(*found)[256] = NULL;
 	bool pass = false, temp = false, mx_name = false;
+	const char *confirmed = NULL; /* the first PTR name that passed */
 	enum check_severity hard;
 	const char *text = a->text;
 
@@ -152,8 +153,9 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 		goto done;
 	case LOOKUP_CNAME_LOOP:
 		check_problem_add(r, route, addr, "cname-loop", hard, text,
-		                  "the CNAME chain of %s loops",
-		                  check_name_display(ptrname, shown, sizeof(shown)));
+		                  "the CNAME chain of %s loops or is longer than %d hops",
+		                  check_name_display(ptrname, shown, sizeof(shown)),
+		                  LOOKUP_MAX_CNAME);
 		a->fcrdns = CHECK_FCRDNS_FAIL;
 		goto done;
 	case LOOKUP_OK:
@@ -189,6 +191,8 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 			    "host itself",
 			    text);
 		if (oc[i] == N_PASS) {
+			if (!pass)
+				confirmed = name;
 			pass = true;
 			if (domain_mode && is_exchange_name(rt, name))
 				mx_name = true;
@@ -211,8 +215,10 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 			                  "the PTR of %s %s", text, unusable_name[oc[i]].what);
 			break;
 		case N_LOOP:
-			check_problem_add(r, route, addr, "cname-loop", hard, name,
-			                  "the CNAME chain of the PTR name loops");
+			check_problem_add(
+			    r, route, addr, "cname-loop", hard, name,
+			    "the CNAME chain of the PTR name loops or is longer than %d hops",
+			    LOOKUP_MAX_CNAME);
 			break;
 		case N_MISMATCH:
 			check_problem_add(r, route, addr, "fcrdns-mismatch", hard, name,
@@ -226,11 +232,13 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 		}
 	}
 	a->fcrdns = pass ? CHECK_FCRDNS_PASS : temp ? CHECK_FCRDNS_TEMPFAIL : CHECK_FCRDNS_FAIL;
-	if (domain_mode && pass && !mx_name)
+	if (domain_mode && pass && !mx_name) {
+		char ex[LOOKUP_NAME_MAX];
 		check_problem_add(r, route, addr, "ptr-not-mx-name", CHECK_INFO, text,
 		                  "reverse DNS is confirmed but names %s, not the MX host %s",
-		                  check_name_display(a->ptr[0], shown, sizeof(shown)),
-		                  rt->exchange);
+		                  check_name_display(confirmed, shown, sizeof(shown)),
+		                  check_name_display(rt->exchange, ex, sizeof(ex)));
+	}
 done:
 	free(oc);
 	free(found);

@@ -756,6 +756,18 @@ Test(mx, reverse_problems_never_change_the_verdict)
 	check_result_free(r);
 }
 
+Test(mx, ptr_not_mx_name_names_both_hosts_as_shown_everywhere)
+{
+	struct check_result *r = sc("ptr-not-mx-name");
+	const struct check_problem *p = expect_problem(r, "ptr-not-mx-name", CHECK_INFO);
+
+	cr_assert_str_eq(p->subject, "198.51.100.7");
+	cr_assert_str_eq(
+	    p->message,
+	    "reverse DNS is confirmed but names other.pt.test, not the MX host mx.pt.test");
+	check_result_free(r);
+}
+
 Test(mx, no_ptr_skips_reverse_lookups)
 {
 	/* the ptr-missing scenario: without --no-ptr it warns */
