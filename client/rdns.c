@@ -116,6 +116,69 @@ is_exchange_name(const struct check_route *rt, const char *name)
 	return false;
 }
 
+/* Forward-confirm one PTR name of the address; numeric and invalid names are never looked
+   up. found gets the addresses the name has. */
+static enum name_outcome
+ptr_name_outcome(struct lookup *lk, struct check_result *r, int route, int addr, const char *name,
+                 char *found, size_t flen)
+{
+	const struct check_address *a = &r->routes[route].addrs[addr];
+	char shown[LOOKUP_NAME_MAX];
+	enum name_outcome o;
+	bool cname = false;
+
+	found[0] = '\0';
+	if (check_looks_like_ip(name))
+		return N_NUMERIC;
+	if (!check_hostname_valid(name))
+		return N_BADNAME;
+	o = confirm_name(lk, r, route, addr, name, a->family, a->addr, CHECK_WARNING, &cname, found,
+	                 flen);
+	if (cname)
+		check_problem_add(r, route, addr, "ptr-cname", CHECK_WARNING,
+		                  check_name_display(name, shown, sizeof(shown)),
+		                  "the PTR target of %s is an alias (CNAME); it should name the "
+		                  "host itself",
+		                  a->text);
+	return o;
+}
+
+/* The problem of one PTR name of the address that did not pass, with severity sev (a
+   temporary failure is always a warning). */
+static void
+name_problem(struct check_result *r, int route, int addr, enum name_outcome o,
+             enum check_severity sev, const char *ptr, const char *found)
+{
+	const char *text = r->routes[route].addrs[addr].text;
+	char name[LOOKUP_NAME_MAX];
+
+	check_name_display(ptr, name, sizeof(name));
+	switch (o) {
+	case N_PASS:
+		break;
+	case N_NUMERIC:
+	case N_BADNAME:
+	case N_NXDOMAIN:
+		check_problem_add(r, route, addr, unusable_name[o].code, sev, name,
+		                  "the PTR of %s %s", text, unusable_name[o].what);
+		break;
+	case N_LOOP:
+		check_problem_add(r, route, addr, "cname-loop", sev, name,
+		                  "the CNAME chain of the PTR name loops or is longer than %d hops",
+		                  LOOKUP_MAX_CNAME);
+		break;
+	case N_MISMATCH:
+		check_problem_add(r, route, addr, "fcrdns-mismatch", sev, name,
+		                  "%s resolves to %s, not to %s", name,
+		                  found[0] ? found : "no address", text);
+		break;
+	case N_TEMP:
+		check_problem_add(r, route, addr, "fcrdns-tempfail", CHECK_WARNING, name,
+		                  "the forward lookup of the PTR name failed temporarily");
+		break;
+	}
+}
+
 void
 rdns_check_address(struct lookup *lk, struct check_result *r, int route, int addr, bool domain_mode)
 {
@@ -125,7 +188,7 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 	struct lookup_result *pl;
 	enum name_outcome *oc = NULL;
 	char(*found)[256] = NULL;
-	bool pass = false, temp = false, mx_name = false;
+	bool temp = false, mx_name = false;
 	const char *confirmed = NULL; /* the first PTR name that passed */
 	enum check_severity hard;
 	const char *text = a->text;
@@ -171,68 +234,22 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 		abort();
 	for (size_t i = 0; i < pl->nrrs; i++) {
 		const char *name = pl->rrs[i].target;
-		bool c = false;
 		check_address_add_ptr(a, name);
-		if (check_looks_like_ip(name)) {
-			oc[i] = N_NUMERIC;
-			continue;
-		}
-		if (!check_hostname_valid(name)) {
-			oc[i] = N_BADNAME;
-			continue;
-		}
-		oc[i] = confirm_name(lk, r, route, addr, name, a->family, a->addr, CHECK_WARNING,
-		                     &c, found[i], sizeof(found[i]));
-		if (c)
-			check_problem_add(
-			    r, route, addr, "ptr-cname", CHECK_WARNING,
-			    check_name_display(name, shown, sizeof(shown)),
-			    "the PTR target of %s is an alias (CNAME); it should name the "
-			    "host itself",
-			    text);
-		if (oc[i] == N_PASS) {
-			if (!pass)
-				confirmed = name;
-			pass = true;
-			if (domain_mode && is_exchange_name(rt, name))
-				mx_name = true;
-		}
-		if (oc[i] == N_TEMP)
-			temp = true;
+		oc[i] = ptr_name_outcome(lk, r, route, addr, name, found[i], sizeof(found[i]));
+		if (oc[i] == N_PASS && confirmed == NULL)
+			confirmed = name;
+		if (oc[i] == N_PASS && domain_mode && is_exchange_name(rt, name))
+			mx_name = true;
+		temp = temp || oc[i] == N_TEMP;
 	}
 	/* Per-name problems: errors only when no name passed (address mode). */
-	if (pass)
-		hard = CHECK_WARNING;
-	for (size_t i = 0; i < pl->nrrs; i++) {
-		const char *name = check_name_display(pl->rrs[i].target, shown, sizeof(shown));
-		switch (oc[i]) {
-		case N_PASS:
-			break;
-		case N_NUMERIC:
-		case N_BADNAME:
-		case N_NXDOMAIN:
-			check_problem_add(r, route, addr, unusable_name[oc[i]].code, hard, name,
-			                  "the PTR of %s %s", text, unusable_name[oc[i]].what);
-			break;
-		case N_LOOP:
-			check_problem_add(
-			    r, route, addr, "cname-loop", hard, name,
-			    "the CNAME chain of the PTR name loops or is longer than %d hops",
-			    LOOKUP_MAX_CNAME);
-			break;
-		case N_MISMATCH:
-			check_problem_add(r, route, addr, "fcrdns-mismatch", hard, name,
-			                  "%s resolves to %s, not to %s", name,
-			                  found[i][0] ? found[i] : "no address", text);
-			break;
-		case N_TEMP:
-			check_problem_add(r, route, addr, "fcrdns-tempfail", CHECK_WARNING, name,
-			                  "the forward lookup of the PTR name failed temporarily");
-			break;
-		}
-	}
-	a->fcrdns = pass ? CHECK_FCRDNS_PASS : temp ? CHECK_FCRDNS_TEMPFAIL : CHECK_FCRDNS_FAIL;
-	if (domain_mode && pass && !mx_name) {
+	for (size_t i = 0; i < pl->nrrs; i++)
+		name_problem(r, route, addr, oc[i], confirmed ? CHECK_WARNING : hard,
+		             pl->rrs[i].target, found[i]);
+	a->fcrdns = confirmed ? CHECK_FCRDNS_PASS
+	            : temp    ? CHECK_FCRDNS_TEMPFAIL
+	                      : CHECK_FCRDNS_FAIL;
+	if (domain_mode && confirmed && !mx_name) {
 		char ex[LOOKUP_NAME_MAX];
 		check_problem_add(r, route, addr, "ptr-not-mx-name", CHECK_INFO, text,
 		                  "reverse DNS is confirmed but names %s, not the MX host %s",
