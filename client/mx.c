@@ -353,25 +353,28 @@ null_mx(struct check_result *r)
 	return false;
 }
 
+/* One --self identity, parsed once per check. */
+struct self_id {
+	int family;                 /* AF_INET or AF_INET6 for an address, 0 for a name */
+	uint8_t addr[16];           /* the address (family != 0) */
+	char name[LOOKUP_NAME_MAX]; /* the name, absolute lower-case (family == 0) */
+};
+
 /* The route is this host: its exchange is a --self name, or one of its addresses a --self
    address. */
 static bool
-route_is_self(const struct check_route *rt, const struct check_options *opt)
+route_is_self(const struct check_route *rt, const struct self_id *ids, size_t n)
 {
-	for (size_t i = 0; i < opt->nself; i++) {
-		char name[LOOKUP_NAME_MAX];
-		uint8_t a[16];
-		int fam = check_parse_ip(opt->self[i], a);
-
-		if (fam == 0) {
-			lookup_name_abs(opt->self[i], name, sizeof(name));
-			if (strcmp(rt->exchange, name) == 0)
+	for (size_t i = 0; i < n; i++) {
+		if (ids[i].family == 0) {
+			if (strcmp(rt->exchange, ids[i].name) == 0)
 				return true;
 			continue;
 		}
 		for (size_t j = 0; j < rt->naddrs; j++)
-			if (rt->addrs[j].family == fam &&
-			    memcmp(rt->addrs[j].addr, a, fam == AF_INET ? 4 : 16) == 0)
+			if (rt->addrs[j].family == ids[i].family &&
+			    memcmp(rt->addrs[j].addr, ids[i].addr,
+			           ids[i].family == AF_INET ? 4 : 16) == 0)
 				return true;
 	}
 	return false;
@@ -382,15 +385,27 @@ route_is_self(const struct check_route *rt, const struct check_options *opt)
 static bool
 apply_self(struct check_result *r, const struct check_options *opt)
 {
+	struct self_id *ids;
 	long best = -1;
 	bool better = false, usable = false;
 
+	if (opt->nself == 0)
+		return false;
+	ids = calloc(opt->nself, sizeof(*ids));
+	if (ids == NULL)
+		abort();
+	for (size_t i = 0; i < opt->nself; i++) {
+		ids[i].family = check_parse_ip(opt->self[i], ids[i].addr);
+		if (ids[i].family == 0)
+			lookup_name_abs(opt->self[i], ids[i].name, sizeof(ids[i].name));
+	}
 	for (size_t i = 0; i < r->nroutes; i++) {
 		struct check_route *rt = &r->routes[i];
-		rt->self = route_is_self(rt, opt);
+		rt->self = route_is_self(rt, ids, opt->nself);
 		if (rt->self && (best < 0 || rt->pref < best))
 			best = rt->pref;
 	}
+	free(ids);
 	if (best < 0)
 		return false;
 	for (size_t i = 0; i < r->nroutes; i++) {
