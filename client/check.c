@@ -11,8 +11,8 @@
 
 /* Every code of the contract (and the ones added since), with its reference. */
 static const struct {
-	const char *code;
-	const char *ref;
+	const char *code; /* stable problem code */
+	const char *ref;  /* the RFC section it rests on */
 } codes[] = {
     {"nxdomain", "RFC 5321 §5.1"},
     {"no-mail-records", "RFC 5321 §5.1"},
@@ -30,7 +30,7 @@ static const struct {
     {"mx-host-tempfail", "RFC 5321 §5.1"},
     {"mx-host-wrong-family", "RFC 3974 §3"},
     {"mx-address-unroutable", "RFC 6890"},
-    {"mx-address-private", "RFC 1918"},
+    {"mx-address-private", "RFC 1918, RFC 4193"},
     {"no-usable-mx", "RFC 5321 §5.1"},
     {"primary-mx-v6-only", "RFC 3974 §3"},
     {"self-loop", "RFC 5321 §5.1"},
@@ -151,31 +151,33 @@ check_address_add(struct check_route *rt, int family, const uint8_t *addr)
 	return (int)rt->naddrs++;
 }
 
+/* Append a copy of name to the growing array *v of *n names. */
+static void
+names_append(char (**v)[LOOKUP_NAME_MAX], size_t *n, const char *name)
+{
+	char(*nv)[LOOKUP_NAME_MAX] = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (nv == NULL)
+		abort();
+	*v = nv;
+	snprintf(nv[(*n)++], LOOKUP_NAME_MAX, "%s", name);
+}
+
 void
 check_route_add_chain(struct check_route *rt, const char *name)
 {
-	char(*v)[LOOKUP_NAME_MAX] = realloc(rt->chain, (rt->nchain + 1) * sizeof(*v));
-
-	if (v == NULL)
-		abort();
-	rt->chain = v;
-	snprintf(v[rt->nchain++], LOOKUP_NAME_MAX, "%s", name);
+	names_append(&rt->chain, &rt->nchain, name);
 }
 
 void
 check_address_add_ptr(struct check_address *a, const char *name)
 {
-	char(*v)[LOOKUP_NAME_MAX] = realloc(a->ptr, (a->nptr + 1) * sizeof(*v));
-
-	if (v == NULL)
-		abort();
-	a->ptr = v;
-	snprintf(v[a->nptr++], LOOKUP_NAME_MAX, "%s", name);
+	names_append(&a->ptr, &a->nptr, name);
 }
 
 void
-check_problem(struct check_result *r, int route, int addr, const char *code,
-              enum check_severity sev, const char *subject, const char *fmt, ...)
+check_problem_add(struct check_result *r, int route, int addr, const char *code,
+                  enum check_severity sev, const char *subject, const char *fmt, ...)
 {
 	struct check_problem *p, *v;
 	char shown[LOOKUP_NAME_MAX];
@@ -206,7 +208,7 @@ check_problem(struct check_result *r, int route, int addr, const char *code,
 }
 
 void
-check_lookup_problems(struct check_result *r, int route, int addr, const struct lookup_result *lr,
+check_problem_add_dns(struct check_result *r, int route, int addr, const struct lookup_result *lr,
                       enum check_severity sev)
 {
 	char subj[LOOKUP_NAME_MAX + 16], shown[LOOKUP_NAME_MAX];
@@ -214,20 +216,18 @@ check_lookup_problems(struct check_result *r, int route, int addr, const struct 
 	snprintf(subj, sizeof(subj), "%s/%s", check_name_display(lr->qname, shown, sizeof(shown)),
 	         lookup_type_name(lr->qtype));
 	if (lr->truncated)
-		check_problem(r, route, addr, "dns-truncated", CHECK_INFO, subj,
-		              "the UDP answer was truncated; the query was repeated over TCP");
+		check_problem_add(r, route, addr, "dns-truncated", CHECK_INFO, subj,
+		                  "the UDP answer was truncated; the query was repeated over TCP");
 	if (lr->not_aa)
-		check_problem(r, route, addr, "dns-not-authoritative", CHECK_WARNING, subj,
-		              "the server answered without the AA bit (lame or not authoritative)");
-	if (lr->status == LOOKUP_TEMPORARY || lr->status == LOOKUP_FORMERR) {
+		check_problem_add(
+		    r, route, addr, "dns-not-authoritative", CHECK_WARNING, subj,
+		    "the server answered without the AA bit (lame or not authoritative)");
+	if (lookup_is_temporary(lr->status)) {
 		char code[32];
-		enum lookup_reason why = lr->reason;
-		if (why == LOOKUP_R_NONE)
-			why = lr->status == LOOKUP_FORMERR ? LOOKUP_R_FORMERR : LOOKUP_R_NETWORK;
-		snprintf(code, sizeof(code), "dns-%s", lookup_reason_name(why));
-		check_problem(r, route, addr, code, sev, subj, "%s lookup failed temporarily: %s",
-		              lookup_type_name(lr->qtype),
-		              lr->detail[0] ? lr->detail : lookup_reason_name(why));
+		snprintf(code, sizeof(code), "dns-%s", lookup_reason_name(lr->reason));
+		check_problem_add(r, route, addr, code, sev, subj,
+		                  "%s lookup failed temporarily: %s", lookup_type_name(lr->qtype),
+		                  lr->detail[0] ? lr->detail : lookup_reason_name(lr->reason));
 	}
 }
 

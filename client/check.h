@@ -53,8 +53,7 @@ struct check_address {
 
 /* One MX entry (or the implicit MX, or the address of address mode). */
 struct check_route {
-	bool has_pref;                  /* false in address mode (no MX) */
-	uint16_t pref;                  /* MX preference */
+	uint16_t pref;                  /* MX preference (domain mode only) */
 	char exchange[LOOKUP_NAME_MAX]; /* exchange, absolute; "" in address mode w/o helo */
 	char (*chain)[LOOKUP_NAME_MAX]; /* CNAME chain from the exchange, owned */
 	size_t nchain;                  /* entries in chain */
@@ -106,12 +105,12 @@ void check_address_add_ptr(struct check_address *a, const char *name);
 
 /* Record a problem (duplicates of code+subject+place are dropped). The reference comes
    from the code table. */
-void check_problem(struct check_result *r, int route, int addr, const char *code,
-                   enum check_severity sev, const char *subject, const char *fmt, ...)
+void check_problem_add(struct check_result *r, int route, int addr, const char *code,
+                       enum check_severity sev, const char *subject, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
 /* The problems a lookup carries by itself: dns-truncated (info), dns-not-authoritative
    (warning) and, for temporary/formerr outcomes, dns-<reason> with severity sev. */
-void check_lookup_problems(struct check_result *r, int route, int addr,
+void check_problem_add_dns(struct check_result *r, int route, int addr,
                            const struct lookup_result *lr, enum check_severity sev);
 /* Index of code in the table, -1 when unknown. The table: every code with its reference. */
 int check_code_index(const char *code);

@@ -19,6 +19,8 @@
 
 #include <ldns/ldns.h>
 
+#include "common/num.h"
+
 #define LOOKUP_DEFAULT_MAX_QUERIES 400   /* per check */
 #define LOOKUP_DEFAULT_TOTAL_MS    60000 /* per check */
 
@@ -28,6 +30,12 @@ lookup_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+bool
+lookup_is_temporary(enum lookup_status s)
+{
+	return s == LOOKUP_TEMPORARY || s == LOOKUP_FORMERR;
 }
 
 const char *
@@ -151,6 +159,7 @@ static int
 rr_from_ldns(const ldns_rr *rr, struct lookup_rr *out)
 {
 	const ldns_rdf *rd;
+	size_t alen;
 
 	memset(out, 0, sizeof(*out));
 	dname_to_str(ldns_rr_owner(rr), out->owner, sizeof(out->owner));
@@ -158,18 +167,13 @@ rr_from_ldns(const ldns_rr *rr, struct lookup_rr *out)
 	out->ttl = ldns_rr_ttl(rr);
 	switch (out->type) {
 	case LOOKUP_T_A:
-		rd = ldns_rr_rdf(rr, 0);
-		if (rd == NULL || ldns_rdf_size(rd) != 4)
-			return -1;
-		out->family = AF_INET;
-		memcpy(out->addr, ldns_rdf_data(rd), 4);
-		break;
 	case LOOKUP_T_AAAA:
+		alen = out->type == LOOKUP_T_A ? 4 : 16;
 		rd = ldns_rr_rdf(rr, 0);
-		if (rd == NULL || ldns_rdf_size(rd) != 16)
+		if (rd == NULL || ldns_rdf_size(rd) != alen)
 			return -1;
-		out->family = AF_INET6;
-		memcpy(out->addr, ldns_rdf_data(rd), 16);
+		out->family = alen == 4 ? AF_INET : AF_INET6;
+		memcpy(out->addr, ldns_rdf_data(rd), alen);
 		break;
 	case LOOKUP_T_MX:
 		if (ldns_rr_rdf(rr, 0) == NULL || ldns_rr_rdf(rr, 1) == NULL)
@@ -204,6 +208,68 @@ lookup_rr_parse(const char *text, struct lookup_rr *out)
 
 /* ---- the CNAME-following lookup ---------------------------------------------------- */
 
+/* A question answered since lookup_begin, kept so that it is not sent twice in a check. */
+struct lookup_answered {
+	char qname[LOOKUP_NAME_MAX]; /* name asked, absolute lower-case */
+	uint16_t qtype;              /* type asked */
+	struct lookup_reply reply;   /* the reply as the transport gave it; its answer owned */
+};
+
+static void
+answered_clear(struct lookup *lk)
+{
+	for (size_t i = 0; i < lk->nanswered; i++)
+		lookup_reply_clear(&lk->answered[i].reply);
+	free(lk->answered);
+	lk->answered = NULL;
+	lk->nanswered = 0;
+}
+
+/* Copy the remembered reply to qname/qtype into *out (no packet: queries 0). */
+static bool
+answered_get(const struct lookup *lk, const char *qname, uint16_t qtype, struct lookup_reply *out)
+{
+	for (size_t i = 0; i < lk->nanswered; i++) {
+		const struct lookup_answered *a = &lk->answered[i];
+		if (a->qtype != qtype || strcmp(a->qname, qname) != 0)
+			continue;
+		*out = a->reply;
+		out->queries = 0;
+		out->an = NULL;
+		if (a->reply.nan == 0)
+			return true;
+		out->an = malloc(a->reply.nan * sizeof(*out->an));
+		if (out->an == NULL)
+			abort();
+		memcpy(out->an, a->reply.an, a->reply.nan * sizeof(*out->an));
+		return true;
+	}
+	return false;
+}
+
+/* Remember a copy of the reply to qname/qtype for the rest of the check. */
+static void
+answered_put(struct lookup *lk, const char *qname, uint16_t qtype, const struct lookup_reply *rep)
+{
+	struct lookup_answered *v = realloc(lk->answered, (lk->nanswered + 1) * sizeof(*v));
+	struct lookup_answered *a;
+
+	if (v == NULL)
+		abort();
+	lk->answered = v;
+	a = &v[lk->nanswered++];
+	snprintf(a->qname, sizeof(a->qname), "%s", qname);
+	a->qtype = qtype;
+	a->reply = *rep;
+	a->reply.an = NULL;
+	if (rep->nan == 0)
+		return;
+	a->reply.an = malloc(rep->nan * sizeof(*a->reply.an));
+	if (a->reply.an == NULL)
+		abort();
+	memcpy(a->reply.an, rep->an, rep->nan * sizeof(*a->reply.an));
+}
+
 struct lookup *
 lookup_new(const struct lookup_ops *ops, void *ud)
 {
@@ -225,6 +291,7 @@ lookup_free(struct lookup *lk)
 		return;
 	if (lk->ops && lk->ops->free)
 		lk->ops->free(lk->ud);
+	answered_clear(lk);
 	free(lk);
 }
 
@@ -232,6 +299,7 @@ void
 lookup_begin(struct lookup *lk)
 {
 	lk->queries = 0;
+	answered_clear(lk);
 	lk->deadline_ms = lk->total_ms ? lookup_now_ms() + lk->total_ms : 0;
 }
 
@@ -244,6 +312,14 @@ chain_seen(const struct lookup_result *r, const char *name)
 		if (strcmp(r->chain[i], name) == 0)
 			return true;
 	return false;
+}
+
+/* The per-check bound on queries or time is used up. */
+static bool
+bound_reached(const struct lookup *lk)
+{
+	return (lk->max_queries && lk->queries >= lk->max_queries) ||
+	       (lk->deadline_ms > 0 && lookup_now_ms() > lk->deadline_ms);
 }
 
 /* Walk the answer section from r->final along CNAMEs; collect records of qtype at the end.
@@ -303,20 +379,22 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 		char asked[LOOKUP_NAME_MAX];
 		int f;
 
-		if ((lk->max_queries && lk->queries >= lk->max_queries) ||
-		    (lk->deadline_ms > 0 && lookup_now_ms() > lk->deadline_ms)) {
-			r->status = LOOKUP_TEMPORARY;
-			r->reason = LOOKUP_R_TIMEOUT;
-			snprintf(r->detail, sizeof(r->detail),
-			         "the check's bound (%u queries, %u ms) was reached",
-			         lk->max_queries, lk->total_ms);
-			return r;
-		}
 		memset(&rep, 0, sizeof(rep));
 		snprintf(asked, sizeof(asked), "%s", r->final);
-		lk->ops->query(lk->ud, asked, qtype, &rep);
-		if (rep.queries == 0)
-			rep.queries = 1;
+		if (!answered_get(lk, asked, qtype, &rep)) {
+			if (bound_reached(lk)) {
+				r->status = LOOKUP_TEMPORARY;
+				r->reason = LOOKUP_R_TIMEOUT;
+				snprintf(r->detail, sizeof(r->detail),
+				         "the check's bound (%u queries, %u ms) was reached",
+				         lk->max_queries, lk->total_ms);
+				return r;
+			}
+			lk->ops->query(lk->ud, asked, qtype, &rep);
+			if (rep.queries == 0)
+				rep.queries = 1;
+			answered_put(lk, asked, qtype, &rep);
+		}
 		lk->queries += rep.queries;
 		r->queries += rep.queries;
 		if (rep.tc)
@@ -324,9 +402,12 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 		if (lk->check_aa && !rep.aa &&
 		    (rep.status == LOOKUP_OK || rep.status == LOOKUP_NXDOMAIN))
 			r->not_aa = true;
-		if (rep.status == LOOKUP_TEMPORARY || rep.status == LOOKUP_FORMERR) {
+		if (lookup_is_temporary(rep.status)) {
 			r->status = rep.status;
 			r->reason = rep.reason;
+			if (r->reason == LOOKUP_R_NONE) /* a transport that did not say why */
+				r->reason = rep.status == LOOKUP_FORMERR ? LOOKUP_R_FORMERR
+				                                         : LOOKUP_R_NETWORK;
 			snprintf(r->detail, sizeof(r->detail), "%s", rep.detail);
 			lookup_reply_clear(&rep);
 			return r;
@@ -479,7 +560,7 @@ udp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qle
              struct lookup_reply *out)
 {
 	uint8_t buf[65536];
-	char who[80];
+	char who[80], msg[200];
 	int fd;
 	ssize_t got;
 	ldns_pkt *pkt = NULL;
@@ -489,34 +570,33 @@ udp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qle
 	addr_str(&n->srv[si], who, sizeof(who));
 	fd = socket(n->srv[si].ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "socket: %s", strerror(errno));
-		return NULL;
+		snprintf(msg, sizeof(msg), "socket: %s", strerror(errno));
+		goto network;
 	}
 	if (connect(fd, (const struct sockaddr *)&n->srv[si], n->srvlen[si]) < 0 ||
 	    send(fd, q, qlen, 0) != (ssize_t)qlen) {
-		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s", strerror(errno));
-		close(fd);
-		return NULL;
+		snprintf(msg, sizeof(msg), "%s", strerror(errno));
+		goto network;
 	}
 	if (wait_fd(fd, POLLIN, deadline) <= 0) {
 		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_TIMEOUT, "no answer from %s", who);
-		close(fd);
-		return NULL;
+		goto done;
 	}
 	got = recv(fd, buf, sizeof(buf), 0);
-	close(fd);
 	if (got < 0) {
-		char msg[200];
 		snprintf(msg, sizeof(msg), "%s: %s", who, strerror(errno));
-		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s", msg);
-		return NULL;
+		goto network;
 	}
 	if (reply_check(q, qlen, buf, (size_t)got, &pkt, &why) < 0) {
-		char msg[200];
 		snprintf(msg, sizeof(msg), "%s from %s", why, who);
-		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s", msg);
-		return NULL;
+		goto network;
 	}
+	goto done;
+network:
+	fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s", msg);
+done:
+	if (fd >= 0)
+		close(fd);
 	return pkt;
 }
 
@@ -594,8 +674,6 @@ tcp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qle
 	if (reply_check(q, qlen, ans, alen, &pkt, &why) < 0) {
 		snprintf(msg, sizeof(msg), "TCP: %s from %s", why, who);
 		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_TCP_FAILED, "%s", msg);
-		pkt = NULL;
-		goto done;
 	}
 	goto done;
 bad:
@@ -726,7 +804,7 @@ server_parse(struct lookup_net *n, const char *spec, char *err, size_t errlen)
 {
 	char host[INET6_ADDRSTRLEN + 8];
 	const char *at = strrchr(spec, '@');
-	long port = 53;
+	unsigned long long port = 53;
 	size_t hl = at ? (size_t)(at - spec) : strlen(spec);
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&n->srv[n->nsrv];
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&n->srv[n->nsrv];
@@ -745,14 +823,9 @@ server_parse(struct lookup_net *n, const char *spec, char *err, size_t errlen)
 		memmove(host, host + 1, hl - 2);
 		host[hl - 2] = '\0';
 	}
-	if (at != NULL) {
-		char *end;
-		errno = 0;
-		port = strtol(at + 1, &end, 10);
-		if (at[1] == '\0' || *end != '\0' || errno || port < 1 || port > 65535) {
-			snprintf(err, errlen, "-s %s: port must be 1..65535", spec);
-			return -1;
-		}
+	if (at != NULL && num_parse(at + 1, 1, 65535, &port) < 0) {
+		snprintf(err, errlen, "-s %s: port must be 1..65535", spec);
+		return -1;
 	}
 	memset(&n->srv[n->nsrv], 0, sizeof(n->srv[n->nsrv]));
 	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
@@ -813,28 +886,24 @@ lookup_net_new(const char *const *servers, size_t nservers, int timeout_ms, int 
 	n->timeout_ms = timeout_ms > 0 ? timeout_ms : 2000;
 	n->retries = retries >= 0 ? retries : 1;
 	for (size_t i = 0; i < nservers; i++)
-		if (server_parse(n, servers[i], err, errlen) < 0) {
-			free(n);
-			return NULL;
-		}
-	if (nservers == 0) {
-		n->rd = true;
-		if (system_servers(n, err, errlen) < 0) {
-			free(n);
-			return NULL;
-		}
-	}
+		if (server_parse(n, servers[i], err, errlen) < 0)
+			goto fail;
+	n->rd = nservers == 0;
+	if (nservers == 0 && system_servers(n, err, errlen) < 0)
+		goto fail;
 	lk = lookup_new(&net_ops, n);
 	if (lk == NULL) {
-		free(n);
 		snprintf(err, errlen, "out of memory");
-		return NULL;
+		goto fail;
 	}
 	lk->check_aa = nservers > 0;
 	/* The whole check is bounded; make sure it leaves room for a few slow lookups. */
 	if ((unsigned)n->timeout_ms * (unsigned)(n->retries + 1) * 4 > lk->total_ms)
 		lk->total_ms = (unsigned)n->timeout_ms * (unsigned)(n->retries + 1) * 4;
 	return lk;
+fail:
+	free(n);
+	return NULL;
 }
 
 /* ---- the fake transport ------------------------------------------------------------- */
@@ -974,7 +1043,7 @@ lookup_fake_add(struct lookup_fake *f, const char *rr)
 }
 
 static struct fake_rule *
-fake_rule_new(struct lookup_fake *f, const char *name, uint16_t type)
+fake_rule_add(struct lookup_fake *f, const char *name, uint16_t type)
 {
 	struct fake_rule *v = realloc(f->rules, (f->nrules + 1) * sizeof(*v));
 
@@ -991,16 +1060,16 @@ void
 lookup_fake_fail(struct lookup_fake *f, const char *name, uint16_t type, enum lookup_status status,
                  enum lookup_reason reason)
 {
-	struct fake_rule *r = fake_rule_new(f, name, type);
+	struct fake_rule *r = fake_rule_add(f, name, type);
 
 	r->status = status;
 	r->reason = reason;
 }
 
 void
-lookup_fake_flags(struct lookup_fake *f, const char *name, uint16_t type, bool aa, bool tc)
+lookup_fake_set_flags(struct lookup_fake *f, const char *name, uint16_t type, bool aa, bool tc)
 {
-	struct fake_rule *r = fake_rule_new(f, name, type);
+	struct fake_rule *r = fake_rule_add(f, name, type);
 
 	r->flags = true;
 	r->aa = aa;

@@ -71,6 +71,9 @@ struct lookup_ops {
 	void (*free)(void *ud);
 };
 
+/* A question answered since lookup_begin (defined in lookup.c). */
+struct lookup_answered;
+
 /* The lookup context a check uses. */
 struct lookup {
 	const struct lookup_ops *ops; /* transport */
@@ -80,12 +83,14 @@ struct lookup {
 	unsigned max_queries;         /* bound on queries per check (0: none) */
 	double deadline_ms;           /* monotonic time after which lookups fail (0: none) */
 	unsigned total_ms;            /* time bound of one check, used by lookup_begin (0: none) */
+	struct lookup_answered *answered; /* replies since lookup_begin, owned */
+	size_t nanswered;                 /* entries in answered */
 };
 
 /* Result of lookup_resolve: classified, CNAMEs followed, records owned. */
 struct lookup_result {
 	enum lookup_status status;   /* classification */
-	enum lookup_reason reason;   /* why, for TEMPORARY / FORMERR */
+	enum lookup_reason reason;   /* why, for TEMPORARY / FORMERR (never NONE then) */
 	char detail[256];            /* human-readable failure detail ("" when none) */
 	char qname[LOOKUP_NAME_MAX]; /* name asked, absolute lower-case */
 	uint16_t qtype;              /* type asked */
@@ -107,10 +112,13 @@ struct lookup *lookup_net_new(const char *const *servers, size_t nservers, int t
 /* A lookup over any transport (takes ownership of ud). */
 struct lookup *lookup_new(const struct lookup_ops *ops, void *ud);
 void lookup_free(struct lookup *lk);
-/* Start a check: reset the query counter and arm the per-check bounds. */
+/* Start a check: reset the query counter, arm the per-check bounds and forget the replies
+   of the previous check. */
 void lookup_begin(struct lookup *lk);
 
-/* Resolve qname/qtype (absolute or not; a dot is added), following CNAMEs. Never NULL. */
+/* Resolve qname/qtype (absolute or not; a dot is added), following CNAMEs. Never NULL.
+   Within one check each question (name, type) goes to the transport once: asked again, it
+   gets the same reply without a packet, so "queries" counts only what was sent. */
 struct lookup_result *lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype);
 void lookup_result_free(struct lookup_result *r);
 
@@ -119,6 +127,9 @@ void lookup_reply_clear(struct lookup_reply *rep);
 /* Parse one RR in zone-file form ("a.test. 300 IN A 192.0.2.1") into out. 0 or -1. */
 int lookup_rr_parse(const char *text, struct lookup_rr *out);
 
+/* The outcome is temporary for mail purposes: TEMPORARY, and FORMERR (Exim's choice; Postfix
+   bounces). The one place that policy lives. */
+bool lookup_is_temporary(enum lookup_status s);
 /* "servfail", "timeout", ... (the dns-<reason> suffix); "" for LOOKUP_R_NONE. */
 const char *lookup_reason_name(enum lookup_reason r);
 const char *lookup_status_name(enum lookup_status s);
@@ -138,7 +149,8 @@ int lookup_fake_add(struct lookup_fake *f, const char *rr);
 void lookup_fake_fail(struct lookup_fake *f, const char *name, uint16_t type,
                       enum lookup_status status, enum lookup_reason reason);
 /* Flags of every reply: AA (default true) and TC-used (default false) for name/type. */
-void lookup_fake_flags(struct lookup_fake *f, const char *name, uint16_t type, bool aa, bool tc);
+void lookup_fake_set_flags(struct lookup_fake *f, const char *name, uint16_t type, bool aa,
+                           bool tc);
 /* Queries the fake answered so far. */
 unsigned lookup_fake_queries(const struct lookup_fake *f);
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "client/mx.h"
 #include "client/rdns.h"
 #include "client/report.h"
+#include "common/num.h"
 
 static const char usage_text[] =
     "usage: mxcheck [options] DOMAIN|USER@DOMAIN|ADDRESS...\n"
@@ -23,19 +25,21 @@ static const char usage_text[] =
     "Resolve a mail domain like a correct sending MTA (RFC 5321 §5.1) and check the\n"
     "forward and reverse DNS on the way, or check the FCrDNS of an address.\n"
     "\n"
-    "  -s ADDR[@PORT]   query this server directly (repeatable; IPv4 or IPv6, port 53);\n"
-    "                   default: the system resolver from /etc/resolv.conf\n"
-    "  -t MS            per-query timeout in milliseconds (default 2000)\n"
-    "  -r N             retries after a failed query (default 1)\n"
+    "  -s ADDR[@PORT]   query this server directly (IPv4 or IPv6, port 53; repeatable,\n"
+    "                   at most 8); default: the system resolver from /etc/resolv.conf\n"
+    "  -t MS            per-query timeout in milliseconds, 1..3600000 (default 2000)\n"
+    "  -r N             retries after a failed query, 0..20 (default 1)\n"
     "  -4, -6           the sending host uses only IPv4 / only IPv6\n"
     "  --seed N         seed of the shuffle of equal MX preferences (default random)\n"
-    "  --self NAME|IP   this host's name or address, for MX loop detection (repeatable)\n"
+    "  --self NAME|IP   this host's name or address, for MX loop detection\n"
+    "                   (repeatable, at most 64)\n"
     "  --no-ptr         skip reverse DNS checks in domain mode\n"
     "  --ip ADDR        address mode: would a receiver checking FCrDNS accept ADDR?\n"
     "                   (repeatable; a bare address target does the same)\n"
     "  --helo NAME      address mode: also check that NAME resolves to the address\n"
     "  --json           one JSON object per target per line (JSON Lines)\n"
-    "  -f FILE          read targets from FILE, one per line (\"-\": standard input)\n"
+    "  -f FILE          read targets from FILE, one per line (\"-\": standard input;\n"
+    "                   repeatable)\n"
     "  -h, --help       this help\n"
     "  --version        print the version\n"
     "\n"
@@ -75,23 +79,20 @@ targets_add(struct targets *t, const char *s)
 	t->n++;
 }
 
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Say what is wrong with the command line; returns the exit status for it. */
 static int
-usage_error(const char *fmt, const char *arg)
+usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "mxcheck: ");
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\nTry 'mxcheck --help'.\n");
 	return CHECK_EX_USAGE;
-}
-
-static int
-parse_num(const char *s, long long lo, long long hi, long long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	return s[0] != '\0' && *end == '\0' && errno == 0 && *out >= lo && *out <= hi ? 0 : -1;
 }
 
 /* Targets from a file, one a line; blank lines and '#' comments are skipped. */
@@ -141,7 +142,7 @@ main(int argc, char **argv)
 	const char *servers[LOOKUP_MAX_SERVERS];
 	const char *selfs[64];
 	size_t nservers = 0, nself = 0;
-	long long timeout = 2000, retries = 1, num;
+	unsigned long long timeout = 2000, retries = 1, num;
 	bool json = false, only4 = false, only6 = false, seeded = false;
 	struct lookup *lk;
 	char err[512];
@@ -152,16 +153,17 @@ main(int argc, char **argv)
 		switch (c) {
 		case 's':
 			if (nservers == LOOKUP_MAX_SERVERS)
-				return usage_error("too many -s servers (at most %s)", "8");
+				return usage_error("too many -s servers (at most %d)",
+				                   LOOKUP_MAX_SERVERS);
 			servers[nservers++] = optarg;
 			break;
 		case 't':
-			if (parse_num(optarg, 1, 3600000, &timeout) < 0)
+			if (num_parse(optarg, 1, 3600000, &timeout) < 0)
 				return usage_error("-t %s: expected milliseconds, 1..3600000",
 				                   optarg);
 			break;
 		case 'r':
-			if (parse_num(optarg, 0, 20, &retries) < 0)
+			if (num_parse(optarg, 0, 20, &retries) < 0)
 				return usage_error("-r %s: expected a retry count, 0..20", optarg);
 			break;
 		case '4':
@@ -175,7 +177,7 @@ main(int argc, char **argv)
 				return CHECK_EX_USAGE;
 			break;
 		case OPT_SEED:
-			if (parse_num(optarg, 0, LLONG_MAX, &num) < 0)
+			if (num_parse(optarg, 0, LLONG_MAX, &num) < 0)
 				return usage_error("--seed %s: expected a non-negative integer",
 				                   optarg);
 			opt.seed = (uint64_t)num;
@@ -183,9 +185,10 @@ main(int argc, char **argv)
 			break;
 		case OPT_SELF:
 			if (nself == sizeof(selfs) / sizeof(selfs[0]))
-				return usage_error("too many --self (at most %s)", "64");
+				return usage_error("too many --self (at most %zu)",
+				                   sizeof(selfs) / sizeof(selfs[0]));
 			if (optarg[0] == '\0')
-				return usage_error("--self: empty name%s", "");
+				return usage_error("--self: empty name");
 			selfs[nself++] = optarg;
 			break;
 		case OPT_NO_PTR:
@@ -200,7 +203,7 @@ main(int argc, char **argv)
 		}
 		case OPT_HELO:
 			if (optarg[0] == '\0')
-				return usage_error("--helo: empty name%s", "");
+				return usage_error("--helo: empty name");
 			opt.helo = optarg;
 			break;
 		case OPT_JSON:
@@ -220,8 +223,7 @@ main(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		targets_add(&targets, argv[i]);
 	if (targets.n == 0)
-		return usage_error("no target given (a domain, user@domain, or --ip ADDRESS)%s",
-		                   "");
+		return usage_error("no target given (a domain, user@domain, or --ip ADDRESS)");
 	if (only4 || only6) {
 		opt.want4 = only4;
 		opt.want6 = only6;

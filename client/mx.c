@@ -10,6 +10,9 @@
      A reply whose ID, QR bit or question does not match the query, or that cannot be parsed,
      is a network error (`dns-network`, a code added to the contract's list). Any rcode other
      than NOERROR/NXDOMAIN/SERVFAIL/REFUSED/NOTIMP/FORMERR counts as SERVFAIL.
+   - Within one check each question (name, type) is sent once: the forward lookups of PTR
+     names, HELO and MX hosts reuse each other's replies, failures included (a retry is a
+     new round inside one question, not a second question). "queries" counts packets sent.
    - A whole check is bounded by 400 queries and 60 s (longer when -t x (-r+1) x 4 is longer);
      lookups past the bound fail as `dns-timeout`.
    - Every temporary lookup failure is reported twice: `dns-<reason>` (what broke, with the
@@ -53,7 +56,7 @@
 #include "client/rdns.h"
 
 uint64_t
-mx_random(uint64_t *state)
+mx_random_next(uint64_t *state)
 {
 	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
 
@@ -69,7 +72,7 @@ random_below(uint64_t *state, uint64_t n)
 	uint64_t limit = UINT64_MAX - UINT64_MAX % n, x;
 
 	do
-		x = mx_random(state);
+		x = mx_random_next(state);
 	while (x >= limit);
 	return x % n;
 }
@@ -194,27 +197,26 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 	for (size_t k = 0; k < chain_src->nchain; k++)
 		check_route_add_chain(rt, chain_src->chain[k]);
 	if (rt->nchain > 0 && !r->implicit_mx)
-		check_problem(
+		check_problem_add(
 		    r, i, -1, "mx-cname", CHECK_WARNING, rt->exchange,
 		    "the MX exchange is an alias of %s; an MX must name a host, not a CNAME",
 		    check_name_display(rt->chain[rt->nchain - 1], shown, sizeof(shown)));
 	for (int f = 0; f < 2; f++) {
-		check_lookup_problems(r, i, -1, lr[f], CHECK_WARNING);
+		check_problem_add_dns(r, i, -1, lr[f], CHECK_WARNING);
 		if (lr[f]->status == LOOKUP_CNAME_LOOP)
 			loop = true;
 		else if (lr[f]->status == LOOKUP_NXDOMAIN)
 			nx = true;
-		else if (lr[f]->status == LOOKUP_TEMPORARY || lr[f]->status == LOOKUP_FORMERR)
+		else if (lookup_is_temporary(lr[f]->status))
 			temp[f] = true;
 		else if (lr[f]->status == LOOKUP_OK)
 			for (size_t k = 0; k < lr[f]->nrrs; k++)
 				check_address_add(rt, fam[f], lr[f]->rrs[k].addr);
 	}
-	rt->checked = true;
 	if (loop) {
-		check_problem(r, i, -1, "cname-loop", CHECK_ERROR, rt->exchange,
-		              "the CNAME chain of this host loops or is longer than %d hops",
-		              LOOKUP_MAX_CNAME);
+		check_problem_add(r, i, -1, "cname-loop", CHECK_ERROR, rt->exchange,
+		                  "the CNAME chain of this host loops or is longer than %d hops",
+		                  LOOKUP_MAX_CNAME);
 		goto done;
 	}
 	for (int f = 0; f < 2; f++)
@@ -222,31 +224,31 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 			rt->temp = true;
 	if (rt->naddrs == 0) {
 		if (nx)
-			check_problem(r, i, -1, "mx-host-nxdomain", CHECK_ERROR, rt->exchange,
-			              "the host name does not exist (NXDOMAIN)");
+			check_problem_add(r, i, -1, "mx-host-nxdomain", CHECK_ERROR, rt->exchange,
+			                  "the host name does not exist (NXDOMAIN)");
 		else if (temp[0] || temp[1])
-			check_problem(r, i, -1, "mx-host-tempfail", CHECK_WARNING, rt->exchange,
-			              "address lookup failed temporarily (%s%s%s)",
-			              temp[0] ? "A" : "", temp[0] && temp[1] ? ", " : "",
-			              temp[1] ? "AAAA" : "");
+			check_problem_add(r, i, -1, "mx-host-tempfail", CHECK_WARNING, rt->exchange,
+			                  "address lookup failed temporarily (%s%s%s)",
+			                  temp[0] ? "A" : "", temp[0] && temp[1] ? ", " : "",
+			                  temp[1] ? "AAAA" : "");
 		else if (r->implicit_mx)
-			check_problem(
+			check_problem_add(
 			    r, i, -1, "no-mail-records", CHECK_ERROR, rt->exchange,
 			    "the domain has no MX, A or AAAA records: it cannot receive mail");
 		else
-			check_problem(r, i, -1, "mx-host-nodata", CHECK_ERROR, rt->exchange,
-			              "the host has neither A nor AAAA records");
+			check_problem_add(r, i, -1, "mx-host-nodata", CHECK_ERROR, rt->exchange,
+			                  "the host has neither A nor AAAA records");
 		goto done;
 	}
 	for (int f = 0; f < 2; f++)
 		if (temp[f])
-			check_problem(r, i, -1, "mx-host-tempfail", CHECK_WARNING, rt->exchange,
-			              "%s lookup failed temporarily; the other family is used",
-			              lookup_type_name(f ? LOOKUP_T_AAAA : LOOKUP_T_A));
+			check_problem_add(r, i, -1, "mx-host-tempfail", CHECK_WARNING, rt->exchange,
+			                  "%s lookup failed temporarily; the other family is used",
+			                  lookup_type_name(f ? LOOKUP_T_AAAA : LOOKUP_T_A));
 	for (size_t k = 0; k < rt->naddrs; k++) {
 		struct check_address *a = &rt->addrs[k];
 		if (addr_unroutable(a->family, a->addr)) {
-			check_problem(
+			check_problem_add(
 			    r, i, (int)k, "mx-address-unroutable", CHECK_ERROR, a->text,
 			    "%s is not a routable address (loopback, unspecified, link-local, "
 			    "multicast or reserved)",
@@ -254,9 +256,9 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 			continue;
 		}
 		if (addr_private(a->family, a->addr))
-			check_problem(r, i, (int)k, "mx-address-private", CHECK_WARNING, a->text,
-			              "%s is a private address, reachable only inside a network",
-			              a->text);
+			check_problem_add(
+			    r, i, (int)k, "mx-address-private", CHECK_WARNING, a->text,
+			    "%s is a private address, reachable only inside a network", a->text);
 		if (!family_wanted(opt, a->family)) {
 			wrong = true;
 			continue;
@@ -265,9 +267,9 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 		rt->usable = true;
 	}
 	if (!rt->usable && wrong && !rt->temp)
-		check_problem(r, i, -1, "mx-host-wrong-family", CHECK_ERROR, rt->exchange,
-		              "the host has only %s addresses and this sender uses only %s",
-		              opt->want4 ? "IPv6" : "IPv4", opt->want4 ? "IPv4" : "IPv6");
+		check_problem_add(r, i, -1, "mx-host-wrong-family", CHECK_ERROR, rt->exchange,
+		                  "the host has only %s addresses and this sender uses only %s",
+		                  opt->want4 ? "IPv6" : "IPv4", opt->want4 ? "IPv4" : "IPv6");
 done:
 	lookup_result_free(lr[0]);
 	lookup_result_free(lr[1]);
@@ -283,9 +285,9 @@ check_exchanges(struct check_result *r)
 			if (strcmp(a->exchange, b->exchange) != 0 || is_null_mx(a->exchange))
 				continue;
 			/* Routes are sorted: a has the lower (or equal) preference. */
-			check_problem(r, -1, -1, "mx-duplicate", CHECK_WARNING, a->exchange,
-			              "listed at preferences %u and %u; only %u is used",
-			              (unsigned)a->pref, (unsigned)b->pref, (unsigned)a->pref);
+			check_problem_add(r, -1, -1, "mx-duplicate", CHECK_WARNING, a->exchange,
+			                  "listed at preferences %u and %u; only %u is used",
+			                  (unsigned)a->pref, (unsigned)b->pref, (unsigned)a->pref);
 			free(b->chain);
 			free(b->addrs);
 			memmove(b, b + 1, (r->nroutes - j - 1) * sizeof(r->routes[0]));
@@ -299,14 +301,15 @@ check_exchanges(struct check_result *r)
 		if (!rt->checked)
 			continue;
 		if (check_looks_like_ip(rt->exchange)) {
-			check_problem(
+			check_problem_add(
 			    r, (int)i, -1, "mx-ip-literal", CHECK_ERROR, rt->exchange,
 			    "an MX must name a host, not an address; the entry is ignored");
 			rt->checked = false;
 		} else if (!check_hostname_valid(rt->exchange)) {
-			check_problem(r, (int)i, -1, "mx-bad-name", CHECK_ERROR, rt->exchange,
-			              "not a valid host name (letters, digits, hyphens, labels of "
-			              "1-63 octets); the entry is ignored");
+			check_problem_add(
+			    r, (int)i, -1, "mx-bad-name", CHECK_ERROR, rt->exchange,
+			    "not a valid host name (letters, digits, hyphens, labels of "
+			    "1-63 octets); the entry is ignored");
 			rt->checked = false;
 		}
 	}
@@ -328,21 +331,21 @@ null_mx(struct check_result *r)
 		return false;
 	for (size_t i = 0; i < r->nroutes; i++)
 		if (is_null_mx(r->routes[i].exchange) && r->routes[i].pref != 0)
-			check_problem(
+			check_problem_add(
 			    r, (int)i, -1, "null-mx-bad-preference", CHECK_ERROR, r->name,
 			    "a null MX (\".\") must have preference 0, not %u; the entry is "
 			    "unusable",
 			    (unsigned)r->routes[i].pref);
 	if (dots < r->nroutes) {
-		check_problem(r, -1, -1, "null-mx-mixed", CHECK_ERROR, r->name,
-		              "a null MX (\".\") is mixed with other MX records; the domain is "
-		              "treated as accepting no mail");
+		check_problem_add(r, -1, -1, "null-mx-mixed", CHECK_ERROR, r->name,
+		                  "a null MX (\".\") is mixed with other MX records; the domain is "
+		                  "treated as accepting no mail");
 		r->verdict = CHECK_PERMFAIL;
 		return true;
 	}
 	if (zero > 0) {
-		check_problem(r, -1, -1, "null-mx", CHECK_INFO, r->name,
-		              "the domain publishes a null MX: it accepts no mail");
+		check_problem_add(r, -1, -1, "null-mx", CHECK_INFO, r->name,
+		                  "the domain publishes a null MX: it accepts no mail");
 		r->verdict = CHECK_PERMFAIL;
 		return true;
 	}
@@ -350,41 +353,59 @@ null_mx(struct check_result *r)
 	return false;
 }
 
-/* --self: returns true when it decided the verdict. */
+/* One --self identity, parsed once per check. */
+struct self_id {
+	int family;                 /* AF_INET or AF_INET6 for an address, 0 for a name */
+	uint8_t addr[16];           /* the address (family != 0) */
+	char name[LOOKUP_NAME_MAX]; /* the name, absolute lower-case (family == 0) */
+};
+
+/* The route is this host: its exchange is a --self name, or one of its addresses a --self
+   address. */
+static bool
+route_is_self(const struct check_route *rt, const struct self_id *ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (ids[i].family == 0) {
+			if (strcmp(rt->exchange, ids[i].name) == 0)
+				return true;
+			continue;
+		}
+		for (size_t j = 0; j < rt->naddrs; j++)
+			if (rt->addrs[j].family == ids[i].family &&
+			    memcmp(rt->addrs[j].addr, ids[i].addr,
+			           ids[i].family == AF_INET ? 4 : 16) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* --self (RFC 5321 §5.1): drop the best self entry and every worse one. Returns true when
+   that decided the verdict. */
 static bool
 apply_self(struct check_result *r, const struct check_options *opt)
 {
-	char names[16][LOOKUP_NAME_MAX];
-	uint8_t addrs[16][16];
-	int fams[16];
-	size_t nn = 0, na = 0;
+	struct self_id *ids;
 	long best = -1;
 	bool better = false, usable = false;
 
+	if (opt->nself == 0)
+		return false;
+	ids = calloc(opt->nself, sizeof(*ids));
+	if (ids == NULL)
+		abort();
 	for (size_t i = 0; i < opt->nself; i++) {
-		uint8_t a[16];
-		int f = check_parse_ip(opt->self[i], a);
-		if (f != 0 && na < 16) {
-			memcpy(addrs[na], a, 16);
-			fams[na++] = f;
-		} else if (f == 0 && nn < 16) {
-			lookup_name_abs(opt->self[i], names[nn++], LOOKUP_NAME_MAX);
-		}
+		ids[i].family = check_parse_ip(opt->self[i], ids[i].addr);
+		if (ids[i].family == 0)
+			lookup_name_abs(opt->self[i], ids[i].name, sizeof(ids[i].name));
 	}
 	for (size_t i = 0; i < r->nroutes; i++) {
 		struct check_route *rt = &r->routes[i];
-		for (size_t k = 0; k < nn && !rt->self; k++)
-			if (strcmp(rt->exchange, names[k]) == 0)
-				rt->self = true;
-		for (size_t j = 0; j < rt->naddrs && !rt->self; j++)
-			for (size_t k = 0; k < na; k++)
-				if (rt->addrs[j].family == fams[k] &&
-				    memcmp(rt->addrs[j].addr, addrs[k],
-				           fams[k] == AF_INET ? 4 : 16) == 0)
-					rt->self = true;
+		rt->self = route_is_self(rt, ids, opt->nself);
 		if (rt->self && (best < 0 || rt->pref < best))
 			best = rt->pref;
 	}
+	free(ids);
 	if (best < 0)
 		return false;
 	for (size_t i = 0; i < r->nroutes; i++) {
@@ -399,23 +420,45 @@ apply_self(struct check_result *r, const struct check_options *opt)
 		for (size_t j = 0; j < rt->naddrs; j++)
 			rt->addrs[j].usable = false;
 	}
-	if (!better) {
-		check_problem(r, -1, -1, "self-loop", CHECK_ERROR, r->name,
-		              "this host is the best MX (preference %ld): mail would loop back to "
-		              "itself",
-		              best);
-		r->verdict = CHECK_PERMFAIL;
-		return true;
+	if (better && usable)
+		return false;
+	/* This host is the best MX (mail would loop), or a backup with no usable better MX. */
+	r->verdict = better ? CHECK_TEMPFAIL : CHECK_PERMFAIL;
+	check_problem_add(
+	    r, -1, -1, better ? "no-primary-relay" : "self-loop", CHECK_ERROR, r->name,
+	    better ? "this host is a backup MX (preference %ld) and no better MX has a "
+	             "usable address; mail stays queued"
+	           : "this host is the best MX (preference %ld): mail would loop back "
+	             "to itself",
+	    best);
+	return true;
+}
+
+/* Step 7 of the contract: deliver, tempfail or permfail from the routes still in use. */
+static void
+decide_verdict(struct check_result *r)
+{
+	bool any_usable = false, any_temp = false;
+
+	for (size_t i = 0; i < r->nroutes; i++) {
+		if (r->routes[i].dropped)
+			continue;
+		any_usable = any_usable || r->routes[i].usable;
+		any_temp = any_temp || r->routes[i].temp;
 	}
-	if (!usable) {
-		check_problem(r, -1, -1, "no-primary-relay", CHECK_ERROR, r->name,
-		              "this host is a backup MX (preference %ld) and no better MX has a "
-		              "usable address; mail stays queued",
-		              best);
+	if (any_usable) {
+		r->verdict = CHECK_DELIVER;
+		return;
+	}
+	if (any_temp) {
 		r->verdict = CHECK_TEMPFAIL;
-		return true;
+		return;
 	}
-	return false;
+	r->verdict = CHECK_PERMFAIL;
+	if (!check_has_problem(r, "no-mail-records"))
+		check_problem_add(r, -1, -1, "no-usable-mx", CHECK_ERROR, r->name,
+		                  "no %s has a usable address: mail to this domain bounces",
+		                  r->implicit_mx ? "implicit MX" : "MX");
 }
 
 static void
@@ -443,10 +486,10 @@ v6_only_primary(struct check_result *r)
 		}
 	}
 	if (v6 && !v4)
-		check_problem(r, -1, -1, "primary-mx-v6-only", CHECK_WARNING, r->name,
-		              "the best MX preference (%ld) has only IPv6 addresses; IPv4-only "
-		              "senders must use a backup",
-		              best);
+		check_problem_add(r, -1, -1, "primary-mx-v6-only", CHECK_WARNING, r->name,
+		                  "the best MX preference (%ld) has only IPv6 addresses; IPv4-only "
+		                  "senders must use a backup",
+		                  best);
 }
 
 struct check_result *
@@ -457,7 +500,6 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 	struct lookup_result *mx = NULL;
 	double t0 = lookup_now_ms();
 	char shown[LOOKUP_NAME_MAX];
-	bool decided = false, any_usable = false, any_temp = false;
 
 	r->seed = opt->seed;
 	if (mx_normalise(target, r->name, sizeof(r->name), err, errlen) < 0) {
@@ -466,21 +508,21 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 	}
 	lookup_begin(lk);
 	mx = lookup_resolve(lk, r->name, LOOKUP_T_MX);
-	check_lookup_problems(r, -1, -1, mx, CHECK_ERROR);
+	check_problem_add_dns(r, -1, -1, mx, CHECK_ERROR);
 	if (mx->nchain > 0)
-		check_problem(r, -1, -1, "domain-cname", CHECK_INFO, r->name,
-		              "the domain is an alias of %s; its MX records are used",
-		              check_name_display(mx->final, shown, sizeof(shown)));
+		check_problem_add(r, -1, -1, "domain-cname", CHECK_INFO, r->name,
+		                  "the domain is an alias of %s; its MX records are used",
+		                  check_name_display(mx->final, shown, sizeof(shown)));
 	switch (mx->status) {
 	case LOOKUP_CNAME_LOOP:
-		check_problem(r, -1, -1, "cname-loop", CHECK_ERROR, r->name,
-		              "the CNAME chain of the domain loops or is longer than %d hops",
-		              LOOKUP_MAX_CNAME);
+		check_problem_add(r, -1, -1, "cname-loop", CHECK_ERROR, r->name,
+		                  "the CNAME chain of the domain loops or is longer than %d hops",
+		                  LOOKUP_MAX_CNAME);
 		r->verdict = CHECK_PERMFAIL;
 		goto done;
 	case LOOKUP_NXDOMAIN:
-		check_problem(r, -1, -1, "nxdomain", CHECK_ERROR, r->name,
-		              "the domain does not exist (NXDOMAIN); mail to it bounces");
+		check_problem_add(r, -1, -1, "nxdomain", CHECK_ERROR, r->name,
+		                  "the domain does not exist (NXDOMAIN); mail to it bounces");
 		r->verdict = CHECK_PERMFAIL;
 		goto done;
 	case LOOKUP_TEMPORARY:
@@ -490,18 +532,17 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 	case LOOKUP_NODATA: {
 		int i = check_route_add(r);
 		r->implicit_mx = true;
-		r->routes[i].has_pref = true;
 		r->routes[i].pref = 0;
+		r->routes[i].checked = true; /* no MX record: nothing for check_exchanges */
 		snprintf(r->routes[i].exchange, LOOKUP_NAME_MAX, "%s", mx->final);
-		check_problem(r, -1, -1, "implicit-mx", CHECK_INFO, r->name,
-		              "no MX records: the domain's own address is used (implicit MX, "
-		              "preference 0)");
+		check_problem_add(r, -1, -1, "implicit-mx", CHECK_INFO, r->name,
+		                  "no MX records: the domain's own address is used (implicit MX, "
+		                  "preference 0)");
 		break;
 	}
 	case LOOKUP_OK:
 		for (size_t k = 0; k < mx->nrrs; k++) {
 			int i = check_route_add(r);
-			r->routes[i].has_pref = true;
 			r->routes[i].pref = mx->rrs[k].pref;
 			snprintf(r->routes[i].exchange, LOOKUP_NAME_MAX, "%s", mx->rrs[k].target);
 		}
@@ -512,35 +553,11 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 	}
 	if (!r->implicit_mx)
 		check_exchanges(r); /* "." entries (bad preference) stay unchecked */
-	else
-		r->routes[0].checked = true;
 	for (size_t i = 0; i < r->nroutes; i++)
-		if (r->routes[i].checked && !is_null_mx(r->routes[i].exchange))
+		if (r->routes[i].checked)
 			resolve_host(lk, r, (int)i, opt);
-		else
-			r->routes[i].checked = false;
-	if (opt->nself > 0 && apply_self(r, opt))
-		decided = true;
-	for (size_t i = 0; i < r->nroutes; i++) {
-		if (r->routes[i].dropped)
-			continue;
-		any_usable = any_usable || r->routes[i].usable;
-		any_temp = any_temp || r->routes[i].temp;
-	}
-	if (!decided) {
-		if (any_usable) {
-			r->verdict = CHECK_DELIVER;
-		} else if (any_temp) {
-			r->verdict = CHECK_TEMPFAIL;
-		} else {
-			r->verdict = CHECK_PERMFAIL;
-			if (!check_has_problem(r, "no-mail-records"))
-				check_problem(r, -1, -1, "no-usable-mx", CHECK_ERROR, r->name,
-				              "no %s has a usable address: mail to this domain "
-				              "bounces",
-				              r->implicit_mx ? "implicit MX" : "MX");
-		}
-	}
+	if (!apply_self(r, opt))
+		decide_verdict(r);
 	v6_only_primary(r);
 	if (!opt->no_ptr)
 		for (size_t i = 0; i < r->nroutes; i++)

@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 
 int
-rdns_ptr_name(int family, const uint8_t *addr, char *out, size_t len)
+rdns_format_ptr_name(int family, const uint8_t *addr, char *out, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
@@ -33,6 +33,17 @@ rdns_ptr_name(int family, const uint8_t *addr, char *out, size_t len)
 /* Outcome of forward-confirming one PTR name. */
 enum name_outcome { N_PASS, N_MISMATCH, N_NXDOMAIN, N_TEMP, N_NUMERIC, N_BADNAME, N_LOOP };
 
+/* The PTR names that cannot confirm anything, whatever the address: their problem code and
+   what is wrong, said after "the PTR of ADDRESS". */
+static const struct {
+	const char *code; /* problem code */
+	const char *what; /* the rest of the message */
+} unusable_name[] = {
+    [N_NUMERIC] = {"ptr-numeric", "is an address, not a host name"},
+    [N_BADNAME] = {"ptr-bad-name", "is not a valid host name"},
+    [N_NXDOMAIN] = {"ptr-target-nxdomain", "names a host that does not exist"},
+};
+
 /* Do the A/AAAA of name include (family, addr)? Fills *found with the addresses seen. */
 static enum name_outcome
 confirm_name(struct lookup *lk, struct check_result *r, int route, int addr, const char *name,
@@ -48,7 +59,7 @@ confirm_name(struct lookup *lk, struct check_result *r, int route, int addr, con
 	for (int f = 0; f < 2; f++) {
 		int fam = f ? AF_INET6 : AF_INET;
 		lr[f] = lookup_resolve(lk, name, types[f]);
-		check_lookup_problems(r, route, addr, lr[f], dns_sev);
+		check_problem_add_dns(r, route, addr, lr[f], dns_sev);
 		if (lr[f]->nchain > 0)
 			*cname = true;
 		switch (lr[f]->status) {
@@ -105,6 +116,69 @@ is_exchange_name(const struct check_route *rt, const char *name)
 	return false;
 }
 
+/* Forward-confirm one PTR name of the address; numeric and invalid names are never looked
+   up. found gets the addresses the name has. */
+static enum name_outcome
+ptr_name_outcome(struct lookup *lk, struct check_result *r, int route, int addr, const char *name,
+                 char *found, size_t flen)
+{
+	const struct check_address *a = &r->routes[route].addrs[addr];
+	char shown[LOOKUP_NAME_MAX];
+	enum name_outcome o;
+	bool cname = false;
+
+	found[0] = '\0';
+	if (check_looks_like_ip(name))
+		return N_NUMERIC;
+	if (!check_hostname_valid(name))
+		return N_BADNAME;
+	o = confirm_name(lk, r, route, addr, name, a->family, a->addr, CHECK_WARNING, &cname, found,
+	                 flen);
+	if (cname)
+		check_problem_add(r, route, addr, "ptr-cname", CHECK_WARNING,
+		                  check_name_display(name, shown, sizeof(shown)),
+		                  "the PTR target of %s is an alias (CNAME); it should name the "
+		                  "host itself",
+		                  a->text);
+	return o;
+}
+
+/* The problem of one PTR name of the address that did not pass, with severity sev (a
+   temporary failure is always a warning). */
+static void
+name_problem(struct check_result *r, int route, int addr, enum name_outcome o,
+             enum check_severity sev, const char *ptr, const char *found)
+{
+	const char *text = r->routes[route].addrs[addr].text;
+	char name[LOOKUP_NAME_MAX];
+
+	check_name_display(ptr, name, sizeof(name));
+	switch (o) {
+	case N_PASS:
+		break;
+	case N_NUMERIC:
+	case N_BADNAME:
+	case N_NXDOMAIN:
+		check_problem_add(r, route, addr, unusable_name[o].code, sev, name,
+		                  "the PTR of %s %s", text, unusable_name[o].what);
+		break;
+	case N_LOOP:
+		check_problem_add(r, route, addr, "cname-loop", sev, name,
+		                  "the CNAME chain of the PTR name loops or is longer than %d hops",
+		                  LOOKUP_MAX_CNAME);
+		break;
+	case N_MISMATCH:
+		check_problem_add(r, route, addr, "fcrdns-mismatch", sev, name,
+		                  "%s resolves to %s, not to %s", name,
+		                  found[0] ? found : "no address", text);
+		break;
+	case N_TEMP:
+		check_problem_add(r, route, addr, "fcrdns-tempfail", CHECK_WARNING, name,
+		                  "the forward lookup of the PTR name failed temporarily");
+		break;
+	}
+}
+
 void
 rdns_check_address(struct lookup *lk, struct check_result *r, int route, int addr, bool domain_mode)
 {
@@ -114,133 +188,93 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 	struct lookup_result *pl;
 	enum name_outcome *oc = NULL;
 	char(*found)[256] = NULL;
-	bool pass = false, temp = false, mx_name = false;
-	enum check_severity hard, soft = CHECK_WARNING;
+	bool temp = false, mx_name = false;
+	const char *confirmed = NULL; /* the first PTR name that passed */
+	enum check_severity hard;
 	const char *text = a->text;
 
-	if (rdns_ptr_name(a->family, a->addr, ptrname, sizeof(ptrname)) < 0)
+	if (rdns_format_ptr_name(a->family, a->addr, ptrname, sizeof(ptrname)) < 0)
 		return;
 	pl = lookup_resolve(lk, ptrname, LOOKUP_T_PTR);
 	/* In domain mode reverse DNS never changes the verdict: problems are warnings. */
 	hard = domain_mode ? CHECK_WARNING : CHECK_ERROR;
-	check_lookup_problems(r, route, addr, pl, soft);
+	check_problem_add_dns(r, route, addr, pl, CHECK_WARNING);
 	switch (pl->status) {
 	case LOOKUP_NXDOMAIN:
 	case LOOKUP_NODATA:
-		check_problem(r, route, addr, "ptr-missing", hard, text, "no PTR record at %s (%s)",
-		              check_name_display(ptrname, shown, sizeof(shown)),
-		              lookup_status_name(pl->status));
+		check_problem_add(r, route, addr, "ptr-missing", hard, text,
+		                  "no PTR record at %s (%s)",
+		                  check_name_display(ptrname, shown, sizeof(shown)),
+		                  lookup_status_name(pl->status));
 		a->fcrdns = CHECK_FCRDNS_FAIL;
 		goto done;
 	case LOOKUP_TEMPORARY:
 	case LOOKUP_FORMERR:
-		check_problem(r, route, addr, "ptr-tempfail", domain_mode ? CHECK_WARNING : hard,
-		              text, "the PTR lookup failed temporarily: %s", pl->detail);
+		check_problem_add(r, route, addr, "ptr-tempfail", hard, text,
+		                  "the PTR lookup failed temporarily: %s", pl->detail);
 		a->fcrdns = CHECK_FCRDNS_TEMPFAIL;
 		goto done;
 	case LOOKUP_CNAME_LOOP:
-		check_problem(r, route, addr, "cname-loop", hard, text,
-		              "the CNAME chain of %s loops",
-		              check_name_display(ptrname, shown, sizeof(shown)));
+		check_problem_add(r, route, addr, "cname-loop", hard, text,
+		                  "the CNAME chain of %s loops or is longer than %d hops",
+		                  check_name_display(ptrname, shown, sizeof(shown)),
+		                  LOOKUP_MAX_CNAME);
 		a->fcrdns = CHECK_FCRDNS_FAIL;
 		goto done;
 	case LOOKUP_OK:
 		break;
 	}
 	if (pl->nrrs > 1)
-		check_problem(r, route, addr, "ptr-multiple", CHECK_WARNING, text,
-		              "%zu PTR records; many receivers use only the first one", pl->nrrs);
+		check_problem_add(r, route, addr, "ptr-multiple", CHECK_WARNING, text,
+		                  "%zu PTR records; many receivers use only the first one",
+		                  pl->nrrs);
 	oc = calloc(pl->nrrs, sizeof(*oc));
 	found = calloc(pl->nrrs, sizeof(*found));
 	if (oc == NULL || found == NULL)
 		abort();
 	for (size_t i = 0; i < pl->nrrs; i++) {
 		const char *name = pl->rrs[i].target;
-		bool c = false;
 		check_address_add_ptr(a, name);
-		if (check_looks_like_ip(name)) {
-			oc[i] = N_NUMERIC;
-			continue;
-		}
-		if (!check_hostname_valid(name)) {
-			oc[i] = N_BADNAME;
-			continue;
-		}
-		oc[i] = confirm_name(lk, r, route, addr, name, a->family, a->addr, soft, &c,
-		                     found[i], sizeof(found[i]));
-		if (c)
-			check_problem(
-			    r, route, addr, "ptr-cname", CHECK_WARNING,
-			    check_name_display(name, shown, sizeof(shown)),
-			    "the PTR target of %s is an alias (CNAME); it should name the "
-			    "host itself",
-			    text);
-		if (oc[i] == N_PASS) {
-			pass = true;
-			if (domain_mode && is_exchange_name(rt, name))
-				mx_name = true;
-		}
-		if (oc[i] == N_TEMP)
-			temp = true;
+		oc[i] = ptr_name_outcome(lk, r, route, addr, name, found[i], sizeof(found[i]));
+		if (oc[i] == N_PASS && confirmed == NULL)
+			confirmed = name;
+		if (oc[i] == N_PASS && domain_mode && is_exchange_name(rt, name))
+			mx_name = true;
+		temp = temp || oc[i] == N_TEMP;
 	}
 	/* Per-name problems: errors only when no name passed (address mode). */
-	if (pass)
-		hard = CHECK_WARNING;
-	for (size_t i = 0; i < pl->nrrs; i++) {
-		const char *name = check_name_display(pl->rrs[i].target, shown, sizeof(shown));
-		switch (oc[i]) {
-		case N_PASS:
-			break;
-		case N_NUMERIC:
-			check_problem(r, route, addr, "ptr-numeric", hard, name,
-			              "the PTR of %s is an address, not a host name", text);
-			break;
-		case N_BADNAME:
-			check_problem(r, route, addr, "ptr-bad-name", hard, name,
-			              "the PTR of %s is not a valid host name", text);
-			break;
-		case N_NXDOMAIN:
-			check_problem(r, route, addr, "ptr-target-nxdomain", hard, name,
-			              "the PTR of %s names a host that does not exist", text);
-			break;
-		case N_LOOP:
-			check_problem(r, route, addr, "cname-loop", hard, name,
-			              "the CNAME chain of the PTR name loops");
-			break;
-		case N_MISMATCH:
-			check_problem(r, route, addr, "fcrdns-mismatch", hard, name,
-			              "%s resolves to %s, not to %s", name,
-			              found[i][0] ? found[i] : "no address", text);
-			break;
-		case N_TEMP:
-			check_problem(r, route, addr, "fcrdns-tempfail", soft, name,
-			              "the forward lookup of the PTR name failed temporarily");
-			break;
-		}
+	for (size_t i = 0; i < pl->nrrs; i++)
+		name_problem(r, route, addr, oc[i], confirmed ? CHECK_WARNING : hard,
+		             pl->rrs[i].target, found[i]);
+	a->fcrdns = confirmed ? CHECK_FCRDNS_PASS
+	            : temp    ? CHECK_FCRDNS_TEMPFAIL
+	                      : CHECK_FCRDNS_FAIL;
+	if (domain_mode && confirmed && !mx_name) {
+		char ex[LOOKUP_NAME_MAX];
+		check_problem_add(r, route, addr, "ptr-not-mx-name", CHECK_INFO, text,
+		                  "reverse DNS is confirmed but names %s, not the MX host %s",
+		                  check_name_display(confirmed, shown, sizeof(shown)),
+		                  check_name_display(rt->exchange, ex, sizeof(ex)));
 	}
-	a->fcrdns = pass ? CHECK_FCRDNS_PASS : temp ? CHECK_FCRDNS_TEMPFAIL : CHECK_FCRDNS_FAIL;
-	if (domain_mode && pass && !mx_name)
-		check_problem(r, route, addr, "ptr-not-mx-name", CHECK_INFO, text,
-		              "reverse DNS is confirmed but names %s, not the MX host %s",
-		              check_name_display(a->ptr[0], shown, sizeof(shown)), rt->exchange);
 done:
 	free(oc);
 	free(found);
 	lookup_result_free(pl);
 }
 
+/* --helo: does the HELO name (the route's exchange, absolute) resolve to the address? */
 static void
-check_helo(struct lookup *lk, struct check_result *r, const char *helo)
+check_helo(struct lookup *lk, struct check_result *r)
 {
-	struct check_address *a = &r->routes[0].addrs[0];
-	char name[LOOKUP_NAME_MAX], found[256];
+	const struct check_address *a = &r->routes[0].addrs[0];
+	const char *name = r->routes[0].exchange;
+	char found[256];
 	bool c = false;
 	enum name_outcome o;
 
-	lookup_name_abs(helo, name, sizeof(name));
 	if (!check_hostname_valid(name) || check_looks_like_ip(name)) {
-		check_problem(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
-		              "the HELO name is not a valid host name");
+		check_problem_add(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
+		                  "the HELO name is not a valid host name");
 		return;
 	}
 	o = confirm_name(lk, r, 0, -1, name, a->family, a->addr, CHECK_WARNING, &c, found,
@@ -248,12 +282,13 @@ check_helo(struct lookup *lk, struct check_result *r, const char *helo)
 	if (o == N_PASS || o == N_TEMP)
 		return; /* a temporary failure decides nothing; the dns-* warning says it */
 	if (o == N_NXDOMAIN)
-		check_problem(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
-		              "the HELO name does not exist, so it cannot resolve to %s", a->text);
+		check_problem_add(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
+		                  "the HELO name does not exist, so it cannot resolve to %s",
+		                  a->text);
 	else
-		check_problem(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
-		              "the HELO name resolves to %s, not to %s",
-		              found[0] ? found : "no address", a->text);
+		check_problem_add(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
+		                  "the HELO name resolves to %s, not to %s",
+		                  found[0] ? found : "no address", a->text);
 }
 
 struct check_result *
@@ -280,8 +315,6 @@ rdns_check(struct lookup *lk, const char *ip, const struct check_options *opt, c
 		lookup_name_abs(opt->helo, r->routes[ri].exchange, LOOKUP_NAME_MAX);
 	check_address_add(&r->routes[ri], family, addr);
 	a = &r->routes[ri].addrs[0];
-	a->usable = true;
-	r->routes[ri].checked = true;
 	rdns_check_address(lk, r, ri, 0, false);
 	switch (a->fcrdns) {
 	case CHECK_FCRDNS_PASS:
@@ -297,7 +330,7 @@ rdns_check(struct lookup *lk, const char *ip, const struct check_options *opt, c
 	r->routes[ri].usable = r->verdict == CHECK_PASS;
 	a->usable = r->routes[ri].usable;
 	if (opt->helo != NULL)
-		check_helo(lk, r, opt->helo);
+		check_helo(lk, r);
 	r->queries = lk->queries;
 	r->elapsed_ms = lookup_now_ms() - t0;
 	return r;

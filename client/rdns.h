@@ -11,7 +11,7 @@
 
 /* "25.2.0.192.in-addr.arpa." or the 32-nibble "...ip6.arpa." name. 0, or -1 (bad family or
    buffer too small). */
-int rdns_ptr_name(int family, const uint8_t *addr, char *out, size_t len);
+int rdns_format_ptr_name(int family, const uint8_t *addr, char *out, size_t len);
 /* Reverse-check address addr of route route in r: PTR lookup, FCrDNS, problems. In domain
    mode reverse problems are warnings (or info) and ptr-not-mx-name is checked. */
 void rdns_check_address(struct lookup *lk, struct check_result *r, int route, int addr,

@@ -197,7 +197,8 @@ json_result(const struct check_result *r)
 			json_array_append_new(addrs, ao);
 		}
 		json_object_set_new(ro, "preference",
-		                    rt->has_pref ? json_integer(rt->pref) : json_null());
+		                    r->mode == CHECK_MODE_DOMAIN ? json_integer(rt->pref)
+		                                                 : json_null());
 		json_object_set_new(ro, "exchange", json_name(rt->exchange));
 		json_object_set_new(ro, "cname_chain", chain);
 		json_object_set_new(ro, "usable", json_boolean(rt->usable));

@@ -1,5 +1,4 @@
 /* server/main.c -- mxlabd: the command line, --check, and starting the server. */
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -8,6 +7,7 @@
 
 #include "common/diag.h"
 #include "common/log.h"
+#include "common/num.h"
 #include "server/srv.h"
 #include "server/lint.h"
 
@@ -46,23 +46,6 @@ static void
 usage(FILE *fp)
 {
 	fputs(usage_text, fp);
-}
-
-/* Parse a whole decimal number in [min, max]. */
-static int
-parse_num(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 static void
@@ -139,7 +122,7 @@ main(int argc, char *argv[])
 			break;
 		}
 		case 'p':
-			if (parse_num(optarg, 0, 65535, &num) < 0) {
+			if (num_parse(optarg, 0, 65535, &num) < 0) {
 				fprintf(stderr, "mxlabd: -p %s: not a port number (0-65535)\n",
 				        optarg);
 				goto bad_usage;
@@ -147,7 +130,7 @@ main(int argc, char *argv[])
 			conf.port = (int)num;
 			break;
 		case 'w':
-			if (parse_num(optarg, 1, 1024, &num) < 0) {
+			if (num_parse(optarg, 1, 1024, &num) < 0) {
 				fprintf(stderr, "mxlabd: -w %s: not a worker count (1-1024)\n",
 				        optarg);
 				goto bad_usage;
@@ -170,7 +153,7 @@ main(int argc, char *argv[])
 			conf.query_log = strdup(optarg);
 			break;
 		case OPT_SEED:
-			if (parse_num(optarg, 0, UINT64_MAX, &num) < 0) {
+			if (num_parse(optarg, 0, UINT64_MAX, &num) < 0) {
 				fprintf(stderr, "mxlabd: --seed %s: not a number\n", optarg);
 				goto bad_usage;
 			}
@@ -231,7 +214,7 @@ main(int argc, char *argv[])
 		const char *colon = strrchr(conf.control, ':');
 		size_t hl = colon ? (size_t)(colon - conf.control) : 0;
 		if (colon == NULL || hl == 0 || hl >= sizeof(host) ||
-		    parse_num(colon + 1, 1, 65535, &num) < 0) {
+		    num_parse(colon + 1, 1, 65535, &num) < 0) {
 			fprintf(stderr, "mxlabd: --control %s: expected ADDR:PORT or unix:PATH\n",
 			        conf.control);
 			goto bad_usage_quiet;

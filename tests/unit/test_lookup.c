@@ -113,7 +113,7 @@ Test(lookup, missing_aa_and_truncation_are_reported)
 {
 	struct lookup_result *r;
 
-	lookup_fake_flags(f, "a.test.", LOOKUP_T_A, false, true);
+	lookup_fake_set_flags(f, "a.test.", LOOKUP_T_A, false, true);
 	r = resolve("a.test", LOOKUP_T_A, LOOKUP_OK);
 	cr_assert(r->not_aa);
 	cr_assert(r->truncated);
@@ -131,13 +131,47 @@ Test(lookup, a_check_is_bounded_in_queries)
 	lk->max_queries = 2;
 	lookup_begin(lk);
 	lookup_result_free(lookup_resolve(lk, "a.test", LOOKUP_T_A));
-	lookup_result_free(lookup_resolve(lk, "a.test", LOOKUP_T_A));
-	r = resolve("a.test", LOOKUP_T_A, LOOKUP_TEMPORARY);
+	lookup_result_free(lookup_resolve(lk, "a.test", LOOKUP_T_AAAA));
+	r = resolve("sub.ent.test", LOOKUP_T_A, LOOKUP_TEMPORARY);
 	cr_assert_eq(r->reason, LOOKUP_R_TIMEOUT);
 	cr_assert_eq(lookup_fake_queries(f), 2);
 	lookup_result_free(r);
 	lookup_begin(lk);
+	lookup_result_free(resolve("sub.ent.test", LOOKUP_T_A, LOOKUP_OK));
+}
+
+Test(lookup, a_question_is_sent_once_per_check)
+{
+	struct lookup_result *r;
+
+	lookup_fake_set_flags(f, "a.test.", LOOKUP_T_A, false, true);
+	lookup_begin(lk);
 	lookup_result_free(resolve("a.test", LOOKUP_T_A, LOOKUP_OK));
+	/* alias.test is new; its target a.test/A was answered: one more packet, not two */
+	r = resolve("alias.test", LOOKUP_T_A, LOOKUP_OK);
+	cr_assert_eq(r->queries, 1);
+	cr_assert_eq(r->nrrs, 1);
+	cr_assert_eq(r->rrs[0].addr[3], 1);
+	cr_assert(r->truncated, "a remembered reply keeps its flags");
+	cr_assert(r->not_aa);
+	lookup_result_free(r);
+	r = resolve("A.test.", LOOKUP_T_A, LOOKUP_OK);
+	cr_assert_eq(r->queries, 0);
+	lookup_result_free(r);
+	cr_assert_eq(lk->queries, 2);
+	cr_assert_eq(lookup_fake_queries(f), 2);
+	/* failures are remembered too: a check never waits twice for the same timeout */
+	lookup_fake_fail(f, "sub.ent.test.", LOOKUP_T_A, LOOKUP_TEMPORARY, LOOKUP_R_TIMEOUT);
+	lookup_result_free(resolve("sub.ent.test", LOOKUP_T_A, LOOKUP_TEMPORARY));
+	r = resolve("sub.ent.test", LOOKUP_T_A, LOOKUP_TEMPORARY);
+	cr_assert_eq(r->reason, LOOKUP_R_TIMEOUT);
+	lookup_result_free(r);
+	cr_assert_eq(lookup_fake_queries(f), 3);
+	/* the next check asks again */
+	lookup_begin(lk);
+	lookup_result_free(resolve("a.test", LOOKUP_T_A, LOOKUP_OK));
+	cr_assert_eq(lookup_fake_queries(f), 4);
+	cr_assert_eq(lk->queries, 1);
 }
 
 Test(lookup, servers_are_parsed_strictly)

@@ -25,7 +25,8 @@ static const char *const good_zone[] = {
     NULL,
 };
 
-/* Run target over records (plus the healthy zone); fail (name,type,status,reason) optional. */
+/* Domain mode for target on a fake DNS holding the healthy zone plus rrs (NULL-terminated,
+   or NULL); o NULL for fake_mx()'s defaults. */
 static struct check_result *
 run(const char *target, const char *const *rrs, const struct check_options *o)
 {
@@ -233,7 +234,7 @@ scenario_run(const struct scenario *s)
 	if (s->fail.name)
 		lookup_fake_fail(f, s->fail.name, s->fail.type, s->fail.status, s->fail.reason);
 	if (s->flags.set)
-		lookup_fake_flags(f, "good.test.", LOOKUP_T_MX, s->flags.aa, s->flags.tc);
+		lookup_fake_set_flags(f, "good.test.", LOOKUP_T_MX, s->flags.aa, s->flags.tc);
 	if (s->self || s->v4_only) {
 		/* options of their own: the default seed, not fake_mx()'s 1 */
 		check_options_init(&o);
@@ -712,6 +713,30 @@ Test(mx, self_matched_by_address)
 	check_result_free(r);
 }
 
+Test(mx, every_self_is_compared_however_many)
+{
+	/* mxcheck accepts 64 --self: 32 addresses and 31 names that match nothing, then the
+	   exchange's name */
+	static char names[64][32];
+	const char *self[64];
+	struct check_options o;
+	struct check_result *r;
+
+	for (size_t i = 0; i < 63; i++) {
+		snprintf(names[i], sizeof(names[i]), i % 2 ? "other%zu.example" : "198.51.100.%zu",
+		         i);
+		self[i] = names[i];
+	}
+	self[63] = "mx1.good.test";
+	check_options_init(&o);
+	o.self = self;
+	o.nself = 64;
+	r = run("good.test", NULL, &o);
+	cr_assert(r->routes[0].self);
+	expect_problem(r, "self-loop", CHECK_ERROR);
+	check_result_free(r);
+}
+
 Test(mx, primary_v6_only_is_a_warning_not_a_failure)
 {
 	struct check_result *r = sc("primary-mx-v6-only");
@@ -731,20 +756,30 @@ Test(mx, reverse_problems_never_change_the_verdict)
 	check_result_free(r);
 }
 
+Test(mx, ptr_not_mx_name_names_both_hosts_as_shown_everywhere)
+{
+	struct check_result *r = sc("ptr-not-mx-name");
+	const struct check_problem *p = expect_problem(r, "ptr-not-mx-name", CHECK_INFO);
+
+	cr_assert_str_eq(p->subject, "198.51.100.7");
+	cr_assert_str_eq(
+	    p->message,
+	    "reverse DNS is confirmed but names other.pt.test, not the MX host mx.pt.test");
+	check_result_free(r);
+}
+
 Test(mx, no_ptr_skips_reverse_lookups)
 {
+	/* the ptr-missing scenario: without --no-ptr it warns */
+	static const char *const z[] = {"np.test. 300 IN MX 10 mx.np.test.",
+	                                "mx.np.test. 300 IN A 198.51.100.9", NULL};
 	struct check_options o;
 	struct check_result *r;
 
 	check_options_init(&o);
 	o.no_ptr = true;
-	r = sc("ptr-missing");
-	check_result_free(r);
-	{
-		static const char *const z[] = {"np.test. 300 IN MX 10 mx.np.test.",
-		                                "mx.np.test. 300 IN A 198.51.100.9", NULL};
-		r = run("np.test", z, &o);
-	}
+	r = run("np.test", z, &o);
+	cr_assert_null(find_problem(r, "ptr-missing"));
 	cr_assert_eq(check_exit_status(r), 0);
 	cr_assert_eq(r->routes[0].addrs[0].fcrdns, CHECK_FCRDNS_NONE);
 	cr_assert_eq(r->queries, 3, "MX, A, AAAA only");

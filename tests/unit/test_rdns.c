@@ -17,7 +17,7 @@ Test(rdns, ipv4_ptr_name_reverses_the_octets)
 	uint8_t a[4] = {192, 0, 2, 25};
 	char out[LOOKUP_NAME_MAX];
 
-	cr_assert_eq(rdns_ptr_name(AF_INET, a, out, sizeof(out)), 0);
+	cr_assert_eq(rdns_format_ptr_name(AF_INET, a, out, sizeof(out)), 0);
 	cr_assert_str_eq(out, "25.2.0.192.in-addr.arpa.");
 }
 
@@ -27,11 +27,11 @@ Test(rdns, ipv6_ptr_name_has_all_32_nibbles)
 	char out[LOOKUP_NAME_MAX];
 
 	cr_assert_eq(inet_pton(AF_INET6, "2001:db8::25", a), 1);
-	cr_assert_eq(rdns_ptr_name(AF_INET6, a, out, sizeof(out)), 0);
+	cr_assert_eq(rdns_format_ptr_name(AF_INET6, a, out, sizeof(out)), 0);
 	cr_assert_str_eq(out, PTR6);
 	cr_assert_eq(strlen(out), 32 * 2 + strlen("ip6.arpa."));
 	cr_assert_eq(inet_pton(AF_INET6, "2001:db8:abcd:12::ff01", a), 1);
-	cr_assert_eq(rdns_ptr_name(AF_INET6, a, out, sizeof(out)), 0);
+	cr_assert_eq(rdns_format_ptr_name(AF_INET6, a, out, sizeof(out)), 0);
 	cr_assert_str_eq(
 	    out, "1.0.f.f.0.0.0.0.0.0.0.0.0.0.0.0.2.1.0.0.d.c.b.a.8.b.d.0.1.0.0.2.ip6.arpa.");
 }
@@ -41,9 +41,9 @@ Test(rdns, ptr_name_rejects_small_buffers_and_bad_families)
 	uint8_t a[16] = {0};
 	char out[20];
 
-	cr_assert_eq(rdns_ptr_name(AF_INET6, a, out, sizeof(out)), -1);
-	cr_assert_eq(rdns_ptr_name(AF_UNIX, a, out, sizeof(out)), -1);
-	cr_assert_eq(rdns_ptr_name(AF_INET, a, out, 10), -1);
+	cr_assert_eq(rdns_format_ptr_name(AF_INET6, a, out, sizeof(out)), -1);
+	cr_assert_eq(rdns_format_ptr_name(AF_UNIX, a, out, sizeof(out)), -1);
+	cr_assert_eq(rdns_format_ptr_name(AF_INET, a, out, 10), -1);
 }
 
 static const char *const zone[] = {

@@ -198,16 +198,29 @@ Test(report, colour_only_when_asked)
 	check_result_free(r);
 }
 
-Test(report, json_has_every_contract_field)
+/* The JSON report of target, parsed back; it must be valid JSON on one line. */
+static json_t *
+json_of(const char *target)
 {
-	struct check_result *r = scenario("broken.test", NULL);
+	struct check_result *r = scenario(target, NULL);
 	char *s = report_json_string(r);
 	json_error_t e;
-	json_t *o = json_loads(s, 0, &e), *route, *a, *p;
+	json_t *o;
+
+	cr_assert_not_null(s);
+	cr_assert_null(strchr(s, '\n'), "one line: %s", s);
+	o = json_loads(s, 0, &e);
+	cr_assert_not_null(o, "%s: %s", e.text, s);
+	free(s);
+	check_result_free(r);
+	return o;
+}
+
+Test(report, json_has_every_contract_field)
+{
+	json_t *o = json_of("broken.test"), *route, *a, *p;
 	size_t i;
 
-	cr_assert_not_null(o, "%s: %s", e.text, s);
-	cr_assert_null(strchr(s, '\n'), "one line");
 	cr_assert_str_eq(json_string_value(json_object_get(o, "target")), "broken.test");
 	cr_assert_str_eq(json_string_value(json_object_get(o, "mode")), "domain");
 	cr_assert_str_eq(json_string_value(json_object_get(o, "verdict")), "deliver");
@@ -233,16 +246,12 @@ Test(report, json_has_every_contract_field)
 		cr_assert(json_is_array(json_object_get(a, "addresses")));
 		cr_assert(json_is_array(json_object_get(a, "problems")));
 	}
-	free(s);
 	json_decref(o);
-	check_result_free(r);
 }
 
 Test(report, json_addresses_carry_ptr_and_fcrdns)
 {
-	struct check_result *r = scenario("example.test", NULL);
-	char *s = report_json_string(r);
-	json_t *o = json_loads(s, 0, NULL);
+	json_t *o = json_of("example.test");
 	json_t *a = json_array_get(
 	    json_object_get(json_array_get(json_object_get(o, "route"), 0), "addresses"), 1);
 
@@ -252,9 +261,7 @@ Test(report, json_addresses_carry_ptr_and_fcrdns)
 	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(a, "ptr"), 0)),
 	                 "mx1.example.test");
 	cr_assert(json_is_array(json_object_get(a, "problems")));
-	free(s);
 	json_decref(o);
-	check_result_free(r);
 }
 
 Test(report, exit_status_follows_the_contract)
