@@ -31,7 +31,7 @@ static void
 reply_json(struct evhttp_request *req, int code, const char *reason, json_t *j)
 {
 	struct evbuffer *buf = evbuffer_new();
-	char *text = json_dumps(j, JSON_COMPACT);
+	char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6));
 
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 	                  "application/json");
