@@ -902,6 +902,59 @@ zoneset_add_text(struct zoneset *zs, const char *name, const char *text, struct 
 	return zoneset_add(zs, name, text, d);
 }
 
+int
+zoneset_add_copy(struct zoneset *dst, const struct zoneset *src, size_t zone, struct diag *d)
+{
+	const struct zone *from;
+	struct zone *z;
+
+	if (src == NULL || zone >= src->nzones) {
+		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "no zone %zu to copy", zone);
+		return -1;
+	}
+	from = src->zones[zone];
+	z = calloc(1, sizeof(*z));
+	if (z == NULL)
+		goto oom;
+	memcpy(z->origin, from->origin, sizeof(z->origin));
+	z->origin_len = from->origin_len;
+	memcpy(z->origin_str, from->origin_str, sizeof(z->origin_str));
+	z->apex = NODE_NONE;
+	for (size_t i = 0; i < from->nfiles; i++)
+		if (zone_add_file_name(z, from->files[i].path) < 0)
+			goto oom;
+	/* the records as read (wire rdata, file and line), not the index built from them */
+	if (from->nrecs > 0) {
+		z->recs = malloc(from->nrecs * sizeof(*z->recs));
+		if (z->recs == NULL)
+			goto oom;
+		memcpy(z->recs, from->recs, from->nrecs * sizeof(*z->recs));
+		z->nrecs = z->caprecs = from->nrecs;
+	}
+	if (from->alen > 0) {
+		z->arena = malloc(from->alen);
+		if (z->arena == NULL)
+			goto oom;
+		memcpy(z->arena, from->arena, from->alen);
+		z->alen = z->acap = from->alen;
+	}
+	if (dst->nzones == dst->capzones) {
+		size_t nc = dst->capzones ? dst->capzones * 2 : 8;
+		struct zone **nz = realloc(dst->zones, nc * sizeof(*nz));
+		if (nz == NULL)
+			goto oom;
+		dst->zones = nz;
+		dst->capzones = nc;
+	}
+	dst->zones[dst->nzones++] = z;
+	dst->finished = false;
+	return 0;
+oom:
+	diag_add(d, DIAG_ERROR, from->files[0].path, 0, NULL, "out of memory");
+	zone_free(z);
+	return -1;
+}
+
 /* ---- the set -------------------------------------------------------------------------- */
 
 struct zoneset *
