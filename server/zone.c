@@ -81,6 +81,17 @@ name_is_sub(const uint8_t *name, size_t len, const uint8_t *origin, size_t olen)
 	return len - p == olen && memcmp(name + p, origin, olen) == 0;
 }
 
+/* Mnemonic of a record type ("MX", "TYPE65280" for types without one) into buf. */
+static const char *
+type_str(uint16_t type, char *buf, size_t len)
+{
+	char *t = ldns_rr_type2str((ldns_rr_type)type);
+
+	snprintf(buf, len, "%s", t ? t : "?");
+	free(t);
+	return buf;
+}
+
 /* ---- the name tree -------------------------------------------------------------------- */
 
 uint32_t
@@ -1162,12 +1173,12 @@ build_rrset(struct zoneset *zs, uint32_t nd, const struct item *items, const uin
 			nref = 0;
 		/* NSD keeps each record's TTL and warns, duplicates included */
 		if (r->ttl != z->recs[items[idx[0]].rec].ttl) {
-			char oname[1025], *tname = ldns_rr_type2str((ldns_rr_type)r->type);
+			char oname[1025], tname[32];
 			msg_name_to_str(z->arena + r->owner, oname, sizeof(oname));
 			diag_add(d, DIAG_WARNING, z->files[r->file].path, r->line, NULL,
 			         "%s TTL %u does not match the TTL %u of the %s RRset", oname,
-			         r->ttl, z->recs[items[idx[0]].rec].ttl, tname ? tname : "?");
-			free(tname);
+			         r->ttl, z->recs[items[idx[0]].rec].ttl,
+			         type_str(r->type, tname, sizeof(tname)));
 		}
 		if (dup[i] || count == UINT16_MAX)
 			continue;
@@ -1289,7 +1300,7 @@ build_node(struct zoneset *zs, uint32_t nd, const struct item *items, uint32_t *
 	struct group g[64];
 	size_t ng = 0, done = 0;
 	uint32_t tail = 0;
-	char oname[1025];
+	char oname[1025], tname[32];
 
 	while (done < n) {
 		size_t first = SIZE_MAX, m = 0;
@@ -1350,8 +1361,9 @@ build_node(struct zoneset *zs, uint32_t nd, const struct item *items, uint32_t *
 				         "DNAME and CNAME at the same name %s (DNAME at line %lu)",
 				         oname, (unsigned long)z->recs[g[j].rec].line);
 			diag_add(d, DIAG_ERROR, z->files[r->file].path, r->line, NULL,
-			         "CNAME and other data at %s (type %u at line %lu)", oname,
-			         g[j].type, (unsigned long)z->recs[g[j].rec].line);
+			         "CNAME and other data at %s (%s at line %lu)", oname,
+			         type_str(g[j].type, tname, sizeof(tname)),
+			         (unsigned long)z->recs[g[j].rec].line);
 			z->bad = true;
 			break;
 		}

@@ -211,7 +211,24 @@ Test(zone, cname_beside_other_data_is_an_error)
 	    "www CNAME ns1\n",
 	    0);
 	finish(-1, "CNAME beside A");
-	expect_diag(DIAG_ERROR, "c.zone", 6, "CNAME and other data at www.c.test.");
+	expect_diag(DIAG_ERROR, "c.zone", 6, "CNAME and other data at www.c.test. (A at line 5)");
+}
+
+Test(zone, cname_beside_other_data_names_the_other_type)
+{
+	add("cn.zone",
+	    "$ORIGIN cn.test.\n"
+	    "@ NS ns1\n"
+	    "@ SOA ns1 hm 1 2 3 4 5\n"
+	    "@ CNAME elsewhere.test.\n"
+	    "ns1 A 192.0.2.1\n"
+	    "x CNAME ns1\n"
+	    "x TYPE65280 \\# 1 00\n",
+	    0);
+	finish(-1, "CNAME at the apex");
+	expect_diag(DIAG_ERROR, "cn.zone", 4, "CNAME and other data at cn.test. (NS at line 2)");
+	expect_diag(DIAG_ERROR, "cn.zone", 6,
+	            "CNAME and other data at x.cn.test. (TYPE65280 at line 7)");
 }
 
 Test(zone, missing_soa_and_ns_are_errors)
