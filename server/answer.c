@@ -401,8 +401,42 @@ wildcard_child(const struct zoneset *zs, uint32_t n)
 	                      zone_name_hash(name, (size_t)nd->namelen + 2));
 }
 
-/* A/AAAA for the names an NS, MX, SRV, KX or RT RRset points at, from the current zone (RT:
-   also X25 and ISDN, as NSD does). */
+/* The A, AAAA (RT: also X25 and ISDN) RRsets of zone z at node data, added to the additional
+   section with target as owner. Returns whether z had any. */
+static bool
+add_target_sets(struct actx *c, uint16_t type, uint32_t target, uint32_t data, uint32_t z)
+{
+	const struct zoneset *zs = c->zs;
+	const struct rrset *a;
+	bool found = false;
+
+	if ((a = zone_rrset_find(zs, data, z, TYPE_A)) != NULL) {
+		add_set(c, SEC_ADD_A, target, a);
+		found = true;
+	}
+	if ((a = zone_rrset_find(zs, data, z, TYPE_AAAA)) != NULL) {
+		add_set(c, SEC_ADD_AAAA, target, a);
+		found = true;
+	}
+	if (type == TYPE_RT) {
+		if ((a = zone_rrset_find(zs, data, z, TYPE_X25)) != NULL) {
+			add_set(c, SEC_ADD_OTHER, target, a);
+			found = true;
+		}
+		if ((a = zone_rrset_find(zs, data, z, TYPE_ISDN)) != NULL) {
+			add_set(c, SEC_ADD_OTHER, target, a);
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* A/AAAA for the names an NS, MX, SRV, KX or RT RRset points at (RT: also X25 and ISDN, as NSD
+   does). First from the current zone, exactly as NSD does (glue only for NS). When that zone
+   has none and the target belongs to another served zone (the deepest one holding it), the
+   contract ("A/AAAA of MX, NS and SRV targets that are in served zones") wants that zone's
+   authoritative data too, as BIND gives it: not when the target is at or below a zone cut of
+   that zone (glue, occluded data). Wildcards apply in both cases. */
 static void
 add_additional(struct actx *c, const struct rrset *rs, bool allow_glue)
 {
@@ -413,18 +447,13 @@ add_additional(struct actx *c, const struct rrset *rs, bool allow_glue)
 		uint8_t nref = rr[10];
 		uint16_t rdlen = (uint16_t)(rr[8] << 8 | rr[9]);
 		struct rr_ref ref;
-		uint32_t target, match, data;
-		const struct rrset *a;
+		uint32_t target, match, data, tz;
+		bool found = false;
 
 		if (nref == 0)
 			goto next;
 		memcpy(&ref, rr + 11, RR_REF_SIZE);
 		target = ref.node;
-		if (!allow_glue) {
-			uint32_t d = find_delegation(c, target, c->zone);
-			if (d != NODE_NONE && !zone_rrset_find(zs, d, c->zone, TYPE_SOA))
-				goto next;
-		}
 		match = target;
 		while (match != NODE_NONE && !(zs->nodes[match].flags & NODE_EXISTS))
 			match = zs->nodes[match].parent;
@@ -436,16 +465,17 @@ add_additional(struct actx *c, const struct rrset *rs, bool allow_glue)
 			if (w != NODE_NONE)
 				data = w;
 		}
-		if ((a = zone_rrset_find(zs, data, c->zone, TYPE_A)) != NULL)
-			add_set(c, SEC_ADD_A, target, a);
-		if ((a = zone_rrset_find(zs, data, c->zone, TYPE_AAAA)) != NULL)
-			add_set(c, SEC_ADD_AAAA, target, a);
-		if (rs->type == TYPE_RT) {
-			if ((a = zone_rrset_find(zs, data, c->zone, TYPE_X25)) != NULL)
-				add_set(c, SEC_ADD_OTHER, target, a);
-			if ((a = zone_rrset_find(zs, data, c->zone, TYPE_ISDN)) != NULL)
-				add_set(c, SEC_ADD_OTHER, target, a);
+		if (!allow_glue) {
+			uint32_t d = find_delegation(c, target, c->zone);
+			if (d != NODE_NONE && !zone_rrset_find(zs, d, c->zone, TYPE_SOA))
+				goto other_zone;
 		}
+		found = add_target_sets(c, rs->type, target, data, c->zone);
+	other_zone:
+		tz = zs->nodes[target].zone;
+		if (!found && tz != 0 && tz - 1 != c->zone &&
+		    find_delegation(c, target, tz - 1) == NODE_NONE)
+			add_target_sets(c, rs->type, target, data, tz - 1);
 	next:
 		rr += 11 + (size_t)nref * RR_REF_SIZE + rdlen;
 	}

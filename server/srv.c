@@ -439,15 +439,6 @@ norm_origin(const char *in, char *out, size_t len)
 	out[n] = '\0';
 }
 
-static struct srv_apizone *
-apizone_find(struct srv *s, const char *origin)
-{
-	for (size_t i = 0; i < s->napiz; i++)
-		if (strcasecmp(s->apiz[i].origin, origin) == 0)
-			return &s->apiz[i];
-	return NULL;
-}
-
 static void
 apizones_clear(struct srv *s)
 {
@@ -458,8 +449,8 @@ apizones_clear(struct srv *s)
 	s->napiz = 0;
 }
 
-/* A new zone set: every zone served now except drop (re-read from its file or the API text),
-   plus add (name, text) when given. */
+/* A new zone set: every zone served now except drop (copied as served, no file read), plus
+   add (name, text) when given. */
 static struct zoneset *
 rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, char *err,
               size_t errlen)
@@ -472,16 +463,14 @@ rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, ch
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	/* the other zones exactly as they are served now: an edit or a broken file on disk is
+	   for a reload to pick up, not for a PUT of another zone */
 	for (size_t i = 0; i < zoneset_count(s->ctx.zs); i++) {
 		struct zone_info zi;
-		struct srv_apizone *az;
 		zoneset_info(s->ctx.zs, i, &zi);
 		if (strcasecmp(zi.origin, drop) == 0)
 			continue;
-		if ((az = apizone_find(s, zi.origin)) != NULL)
-			zoneset_add_text(zs, az->name, az->text, &d);
-		else
-			zoneset_add_file(zs, zi.file, &d);
+		zoneset_add_copy(zs, s->ctx.zs, i, &d);
 	}
 	if (add)
 		zoneset_add_text(zs, add->name, add->text, &d);
@@ -512,36 +501,17 @@ rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, ch
 int
 srv_zone_put(struct srv *s, const char *origin, const char *text, char *err, size_t errlen)
 {
-	struct srv_apizone az, *old, *v;
+	struct srv_apizone az;
 	struct zoneset *zs;
 
+	/* the text is read once here: later rebuilds copy the zone from the served set */
 	memset(&az, 0, sizeof(az));
 	norm_origin(origin, az.origin, sizeof(az.origin));
 	snprintf(az.name, sizeof(az.name), "zones/%s", az.origin);
-	az.text = strdup(text);
-	if (az.text == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	az.text = (char *)text;
 	zs = rebuild_zones(s, az.origin, &az, err, errlen);
-	if (zs == NULL) {
-		free(az.text);
+	if (zs == NULL)
 		return -1;
-	}
-	if ((old = apizone_find(s, az.origin)) != NULL) {
-		free(old->text);
-		*old = az;
-	} else {
-		v = realloc(s->apiz, (s->napiz + 1) * sizeof(*v));
-		if (v == NULL) {
-			free(az.text);
-			zoneset_free(zs);
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		s->apiz = v;
-		s->apiz[s->napiz++] = az;
-	}
 	zoneset_free(s->ctx.zs);
 	s->ctx.zs = zs;
 	return 0;
@@ -552,7 +522,6 @@ srv_zone_delete(struct srv *s, const char *origin, char *err, size_t errlen)
 {
 	char norm[1025];
 	struct zoneset *zs;
-	struct srv_apizone *az;
 	bool served = false;
 
 	norm_origin(origin, norm, sizeof(norm));
@@ -569,10 +538,6 @@ srv_zone_delete(struct srv *s, const char *origin, char *err, size_t errlen)
 	zs = rebuild_zones(s, norm, NULL, err, errlen);
 	if (zs == NULL)
 		return -1;
-	if ((az = apizone_find(s, norm)) != NULL) {
-		free(az->text);
-		*az = s->apiz[--s->napiz];
-	}
 	zoneset_free(s->ctx.zs);
 	s->ctx.zs = zs;
 	return 0;

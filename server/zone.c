@@ -81,6 +81,17 @@ name_is_sub(const uint8_t *name, size_t len, const uint8_t *origin, size_t olen)
 	return len - p == olen && memcmp(name + p, origin, olen) == 0;
 }
 
+/* Mnemonic of a record type ("MX", "TYPE65280" for types without one) into buf. */
+static const char *
+type_str(uint16_t type, char *buf, size_t len)
+{
+	char *t = ldns_rr_type2str((ldns_rr_type)type);
+
+	snprintf(buf, len, "%s", t ? t : "?");
+	free(t);
+	return buf;
+}
+
 /* ---- the name tree -------------------------------------------------------------------- */
 
 uint32_t
@@ -902,6 +913,59 @@ zoneset_add_text(struct zoneset *zs, const char *name, const char *text, struct 
 	return zoneset_add(zs, name, text, d);
 }
 
+int
+zoneset_add_copy(struct zoneset *dst, const struct zoneset *src, size_t zone, struct diag *d)
+{
+	const struct zone *from;
+	struct zone *z;
+
+	if (src == NULL || zone >= src->nzones) {
+		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "no zone %zu to copy", zone);
+		return -1;
+	}
+	from = src->zones[zone];
+	z = calloc(1, sizeof(*z));
+	if (z == NULL)
+		goto oom;
+	memcpy(z->origin, from->origin, sizeof(z->origin));
+	z->origin_len = from->origin_len;
+	memcpy(z->origin_str, from->origin_str, sizeof(z->origin_str));
+	z->apex = NODE_NONE;
+	for (size_t i = 0; i < from->nfiles; i++)
+		if (zone_add_file_name(z, from->files[i].path) < 0)
+			goto oom;
+	/* the records as read (wire rdata, file and line), not the index built from them */
+	if (from->nrecs > 0) {
+		z->recs = malloc(from->nrecs * sizeof(*z->recs));
+		if (z->recs == NULL)
+			goto oom;
+		memcpy(z->recs, from->recs, from->nrecs * sizeof(*z->recs));
+		z->nrecs = z->caprecs = from->nrecs;
+	}
+	if (from->alen > 0) {
+		z->arena = malloc(from->alen);
+		if (z->arena == NULL)
+			goto oom;
+		memcpy(z->arena, from->arena, from->alen);
+		z->alen = z->acap = from->alen;
+	}
+	if (dst->nzones == dst->capzones) {
+		size_t nc = dst->capzones ? dst->capzones * 2 : 8;
+		struct zone **nz = realloc(dst->zones, nc * sizeof(*nz));
+		if (nz == NULL)
+			goto oom;
+		dst->zones = nz;
+		dst->capzones = nc;
+	}
+	dst->zones[dst->nzones++] = z;
+	dst->finished = false;
+	return 0;
+oom:
+	diag_add(d, DIAG_ERROR, from->files[0].path, 0, NULL, "out of memory");
+	zone_free(z);
+	return -1;
+}
+
 /* ---- the set -------------------------------------------------------------------------- */
 
 struct zoneset *
@@ -1109,12 +1173,12 @@ build_rrset(struct zoneset *zs, uint32_t nd, const struct item *items, const uin
 			nref = 0;
 		/* NSD keeps each record's TTL and warns, duplicates included */
 		if (r->ttl != z->recs[items[idx[0]].rec].ttl) {
-			char oname[1025], *tname = ldns_rr_type2str((ldns_rr_type)r->type);
+			char oname[1025], tname[32];
 			msg_name_to_str(z->arena + r->owner, oname, sizeof(oname));
 			diag_add(d, DIAG_WARNING, z->files[r->file].path, r->line, NULL,
 			         "%s TTL %u does not match the TTL %u of the %s RRset", oname,
-			         r->ttl, z->recs[items[idx[0]].rec].ttl, tname ? tname : "?");
-			free(tname);
+			         r->ttl, z->recs[items[idx[0]].rec].ttl,
+			         type_str(r->type, tname, sizeof(tname)));
 		}
 		if (dup[i] || count == UINT16_MAX)
 			continue;
@@ -1236,7 +1300,7 @@ build_node(struct zoneset *zs, uint32_t nd, const struct item *items, uint32_t *
 	struct group g[64];
 	size_t ng = 0, done = 0;
 	uint32_t tail = 0;
-	char oname[1025];
+	char oname[1025], tname[32];
 
 	while (done < n) {
 		size_t first = SIZE_MAX, m = 0;
@@ -1297,8 +1361,9 @@ build_node(struct zoneset *zs, uint32_t nd, const struct item *items, uint32_t *
 				         "DNAME and CNAME at the same name %s (DNAME at line %lu)",
 				         oname, (unsigned long)z->recs[g[j].rec].line);
 			diag_add(d, DIAG_ERROR, z->files[r->file].path, r->line, NULL,
-			         "CNAME and other data at %s (type %u at line %lu)", oname,
-			         g[j].type, (unsigned long)z->recs[g[j].rec].line);
+			         "CNAME and other data at %s (%s at line %lu)", oname,
+			         type_str(g[j].type, tname, sizeof(tname)),
+			         (unsigned long)z->recs[g[j].rec].line);
 			z->bad = true;
 			break;
 		}

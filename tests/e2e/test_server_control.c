@@ -106,6 +106,28 @@ rcode_of(const char *name)
 	return rc;
 }
 
+/* The first A address in the answer to name A, "" when there is none. */
+static void
+a_of(const char *name, char *out, size_t len)
+{
+	ldns_pkt *p = test_query(srv.port, name, LDNS_RR_TYPE_A, false, 0, 2000);
+	ldns_rr_list *an;
+
+	cr_assert_not_null(p, "no answer for %s", name);
+	out[0] = '\0';
+	an = ldns_pkt_answer(p);
+	for (size_t i = 0; an && i < ldns_rr_list_rr_count(an); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_A) {
+			char *s = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+			snprintf(out, len, "%s", s ? s : "");
+			free(s);
+			break;
+		}
+	}
+	ldns_pkt_free(p);
+}
+
 Test(e2e_server_control, status_lists_zones_and_version)
 {
 	json_t *j, *z;
@@ -212,6 +234,64 @@ Test(e2e_server_control, zones_are_added_replaced_and_deleted)
 	cr_expect_eq(rcode_of("mail.other.test."), LDNS_RCODE_REFUSED);
 	cr_assert_eq(http("DELETE", "/zones/other.test", NULL, &j), 404);
 	json_decref(j);
+}
+
+Test(e2e_server_control, zone_put_keeps_other_zones_as_served)
+{
+	json_t *j;
+	char addr[64], text[1024];
+
+	start_ctl();
+	a_of("www.example.test.", addr, sizeof(addr));
+	cr_assert_str_eq(addr, "192.0.2.1");
+	/* edited on disk, not reloaded: a PUT of another zone must not pick this up */
+	snprintf(text, sizeof(text), "%s", zone_text);
+	*strstr(text, "192.0.2.1") = '\0';
+	strcat(text, "192.0.2.99\n");
+	test_write(dir, "example.test.zone", text);
+	cr_assert_eq(http("PUT", "/zones/other.test", other_zone, &j), 200);
+	json_decref(j);
+	a_of("www.example.test.", addr, sizeof(addr));
+	cr_expect_str_eq(addr, "192.0.2.1", "PUT of other.test re-read example.test from disk");
+	a_of("mail.other.test.", addr, sizeof(addr));
+	cr_expect_str_eq(addr, "192.0.2.25");
+	cr_assert_eq(http("DELETE", "/zones/other.test", NULL, &j), 200);
+	json_decref(j);
+	a_of("www.example.test.", addr, sizeof(addr));
+	cr_expect_str_eq(addr, "192.0.2.1", "DELETE of other.test re-read example.test");
+	/* a reload is what reads the files */
+	cr_assert_eq(http("POST", "/reload", NULL, &j), 200);
+	json_decref(j);
+	a_of("www.example.test.", addr, sizeof(addr));
+	cr_expect_str_eq(addr, "192.0.2.99");
+}
+
+Test(e2e_server_control, zone_put_ignores_a_broken_file_of_another_zone)
+{
+	json_t *j;
+	char addr[64];
+
+	start_ctl();
+	test_write(dir, "example.test.zone", "$ORIGIN example.test.\nwww IN A 999.1.2.3\n");
+	cr_assert_eq(http("PUT", "/zones/other.test", other_zone, &j), 200, "%s",
+	             j ? json_string_value(json_object_get(j, "error")) : "(no body)");
+	json_decref(j);
+	a_of("mail.other.test.", addr, sizeof(addr));
+	cr_expect_str_eq(addr, "192.0.2.25");
+	a_of("www.example.test.", addr, sizeof(addr));
+	cr_expect_str_eq(addr, "192.0.2.1");
+	/* replacing the API zone again does not need its text kept around */
+	cr_assert_eq(http("PUT", "/zones/other.test", other_zone, &j), 200);
+	json_decref(j);
+	cr_assert_eq(http("DELETE", "/zones/other.test", NULL, &j), 200);
+	json_decref(j);
+	a_of("www.example.test.", addr, sizeof(addr));
+	cr_expect_str_eq(addr, "192.0.2.1");
+	/* the reload reads the broken file, fails and keeps serving */
+	cr_assert_eq(http("POST", "/reload", NULL, &j), 400);
+	json_decref(j);
+	a_of("www.example.test.", addr, sizeof(addr));
+	cr_expect_str_eq(addr, "192.0.2.1");
 }
 
 Test(e2e_server_control, queries_since_and_clear)

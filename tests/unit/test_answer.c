@@ -346,11 +346,11 @@ Test(answer, exact_match_is_authoritative_with_ns_and_glue)
 	    "A",
 	    .rcode = "NOERROR",
 	    .aa = BIT_SET,
-	    .count = "an=1 ns=2 ar=1",
+	    .count = "an=1 ns=2 ar=2",
 	    .an = {"mail.example.test. 300 IN A 192.0.2.10"},
 	    .ns = {"example.test. 300 IN NS ns1.example.test.",
 	           "example.test. 300 IN NS ns2.other.test."},
-	    .ar = {"ns1.example.test. 300 IN A 192.0.2.1"},
+	    .ar = {"ns1.example.test. 300 IN A 192.0.2.1", "ns2.other.test. 600 IN A 198.51.100.2"},
 	};
 	struct zoneset *zs = load_all();
 	struct res r;
@@ -360,7 +360,7 @@ Test(answer, exact_match_is_authoritative_with_ns_and_glue)
 	cr_assert(r.meta.aa);
 	cr_assert_eq(r.meta.ancount, 1);
 	cr_assert_eq(r.meta.nscount, 2);
-	cr_assert_eq(r.meta.arcount, 2, "glue + OPT");
+	cr_assert_eq(r.meta.arcount, 3, "ns1, ns2 of the served other.test, OPT");
 	res_free(&r);
 	zoneset_free(zs);
 }
@@ -557,27 +557,30 @@ Test(answer, deepest_zone_wins)
 Test(answer, additional_addresses_for_mx_srv_ns_targets)
 {
 	static const struct want w[] = {
-	    {"example.test.", "MX", .count = "an=2 ar=3",
+	    {"example.test.", "MX", .count = "an=2 ar=5",
 	     .ar = {"mail.example.test. 300 IN A 192.0.2.10",
 	            "mail.example.test. 300 IN AAAA 2001:db8::10",
-	            "ns1.example.test. 300 IN A 192.0.2.1"},
-	     .why = "mail (in zone) gets A and AAAA; mx.other.test is another zone's: NSD adds "
-	            "nothing"},
+	            "mx.other.test. 600 IN A 198.51.100.25"},
+	     .why = "mail (in zone) gets A and AAAA; mx.other.test is in the served other.test: "
+	            "the contract adds it (NSD does not); plus ns1 and ns2.other.test"},
 	    {"_smtp._tcp.example.test.", "SRV",
 	     .an = {"_smtp._tcp.example.test. 300 IN SRV 0 5 25 mail.example.test."},
 	     .ar = {"mail.example.test. 300 IN A 192.0.2.10",
 	            "mail.example.test. 300 IN AAAA 2001:db8::10"}},
 	    {"example.test.", "NS", .count = "an=2 ns=0",
 	     .ar = {"ns1.example.test. 300 IN A 192.0.2.1"}, .why = "NS not repeated in authority"},
-	    {"ns1.example.test.", "A", .count = "an=1 ar=0",
-	     .why = "the answer itself is not repeated in additional"},
+	    {"ns1.example.test.", "A", .count = "an=1 ar=1",
+	     .ar = {"ns2.other.test. 600 IN A 198.51.100.2"},
+	     .why = "the answer itself is not repeated in additional (only the other NS is)"},
 	};
 	struct zoneset *zs = load_all();
 	struct res r;
 
 	ask_want(zs, &w[0], &r);
-	cr_assert_eq(ldns_rr_get_type(ldns_rr_list_rr(AR(&r), 2)), LDNS_RR_TYPE_AAAA,
-	             "all A records before any AAAA");
+	for (size_t i = 0; i < 4; i++)
+		cr_assert_eq(ldns_rr_get_type(ldns_rr_list_rr(AR(&r), i)), LDNS_RR_TYPE_A,
+		             "all A records before any AAAA");
+	cr_assert_eq(ldns_rr_get_type(ldns_rr_list_rr(AR(&r), 4)), LDNS_RR_TYPE_AAAA);
 	res_free(&r);
 	check_rows(zs, w + 1, NROWS(w) - 1);
 	zoneset_free(zs);
@@ -716,7 +719,7 @@ Test(answer, opt_echoed_with_our_payload_size_and_do_bit)
 	res_free(&r);
 	ask_want(zs, &w[1], &r);
 	cr_assert(!ldns_pkt_edns(r.pkt), "no OPT without OPT in the request");
-	cr_assert_eq(r.meta.arcount, 1);
+	cr_assert_eq(r.meta.arcount, 2, "ns1 and ns2.other.test, no OPT");
 	res_free(&r);
 	zoneset_free(zs);
 }
@@ -791,14 +794,15 @@ Test(answer, question_case_preserved)
 
 Test(answer, names_are_compressed)
 {
-	/* SOA + 2 NS + glue, every name compressed: exactly the 135 bytes NSD 4.6 sends */
+	/* SOA + 2 NS + glue, every name compressed: the 135 bytes NSD 4.6 sends, plus the A of
+	   ns2.other.test (served here; the contract adds it) with its owner a pointer: 16 */
 	static const struct want w = {"example.test.", "SOA", .edns = NO_EDNS,
-	                              .count = "an=1 ns=2 ar=1"};
+	                              .count = "an=1 ns=2 ar=2"};
 	struct zoneset *zs = load_all();
 	struct res r;
 
 	ask_want(zs, &w, &r);
-	cr_assert_eq(r.len, 135);
+	cr_assert_eq(r.len, 135 + 16);
 	res_free(&r);
 	zoneset_free(zs);
 }
@@ -1244,4 +1248,134 @@ Test(answer, kx_and_rt_targets_get_addresses_in_additional_like_nsd)
 
 	check_rows(zs, w, NROWS(w));
 	zoneset_free(zs);
+}
+
+/* Additional data from other served zones (contract: "A/AAAA of MX, NS and SRV targets that
+   are in served zones"), where NSD only looks in the zone being answered. */
+static const char zone_alpha[] = "$ORIGIN alpha.test.\n"
+                                 "$TTL 300\n"
+                                 "@ SOA ns1 hm 1 3600 900 604800 60\n"
+                                 "@ NS ns1\n"
+                                 "ns1 A 192.0.2.1\n"
+                                 "mail A 192.0.2.10\n"
+                                 "mx MX 10 mail.beta.test.\n"
+                                 "mx MX 20 host.cut.beta.test.\n"
+                                 "mx MX 30 mail\n"
+                                 "mx MX 40 any.wild.beta.test.\n"
+                                 "mx MX 50 host.sub.alpha.test.\n"
+                                 "srv SRV 0 0 25 mail.beta.test.\n"
+                                 "inzone MX 10 mail\n"
+                                 "d NS ns.beta.test.\n"
+                                 "e NS ns.cut.beta.test.\n"
+                                 "sub NS ns.sub\n"
+                                 "ns.sub A 192.0.2.54\n";
+
+static const char zone_beta[] = "$ORIGIN beta.test.\n"
+                                "$TTL 600\n"
+                                "@ SOA ns hm 1 3600 900 604800 60\n"
+                                "@ NS ns\n"
+                                "ns A 198.51.100.1\n"
+                                "mail A 198.51.100.25\n"
+                                "mail AAAA 2001:db8::25\n"
+                                "cut NS ns.cut\n"
+                                "ns.cut A 198.51.100.53\n"
+                                "host.cut A 198.51.100.99\n"
+                                "*.wild A 198.51.100.77\n";
+
+static const char zone_alpha_sub[] = "$ORIGIN sub.alpha.test.\n"
+                                     "$TTL 100\n"
+                                     "@ SOA ns hm 1 3600 900 604800 60\n"
+                                     "@ NS ns\n"
+                                     "ns A 192.0.2.54\n"
+                                     "host A 192.0.2.80\n";
+
+static struct zoneset *
+load_alpha(bool others)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "alpha.test.zone", zone_alpha, &d), 0);
+	if (others) {
+		cr_assert_eq(zoneset_add_text(zs, "beta.test.zone", zone_beta, &d), 0);
+		cr_assert_eq(zoneset_add_text(zs, "sub.alpha.test.zone", zone_alpha_sub, &d), 0);
+	}
+	cr_assert_eq(zoneset_finish(zs, &d), 0, "finish: %zu errors", d.errors);
+	diag_free(&d);
+	return zs;
+}
+
+Test(answer, additional_addresses_from_other_served_zones)
+{
+	static const struct want w[] = {
+	    {"mx.alpha.test.", "MX", .aa = BIT_SET, .count = "an=5 ar=6",
+	     .ar = {"mail.beta.test. 600 IN A 198.51.100.25",
+	            "mail.beta.test. 600 IN AAAA 2001:db8::25",
+	            "any.wild.beta.test. 600 IN A 198.51.100.77"},
+	     .why = "another served zone's A/AAAA, wildcards too; not host.cut.beta.test (below "
+	            "a cut of beta.test)"},
+	    {"mx.alpha.test.", "MX",
+	     .ar = {"mail.alpha.test. 300 IN A 192.0.2.10",
+	            "host.sub.alpha.test. 100 IN A 192.0.2.80",
+	            "ns1.alpha.test. 300 IN A 192.0.2.1"},
+	     .why = "a child zone below our own cut answers for its names"},
+	    {"srv.alpha.test.", "SRV", .count = "an=1 ar=3",
+	     .ar = {"mail.beta.test. 600 IN A 198.51.100.25",
+	            "mail.beta.test. 600 IN AAAA 2001:db8::25"}},
+	    {"x.d.alpha.test.", "A", .aa = BIT_CLEAR, .count = "an=0 ns=1 ar=1",
+	     .ar = {"ns.beta.test. 600 IN A 198.51.100.1"},
+	     .why = "referral: the NS target's address from the served beta.test"},
+	    {"x.e.alpha.test.", "A", .aa = BIT_CLEAR, .count = "an=0 ns=1 ar=0",
+	     .why = "ns.cut.beta.test is glue in beta.test, not authoritative data"},
+	};
+
+	struct zoneset *zs = load_alpha(true);
+	struct res r;
+
+	check_rows(zs, w, NROWS(w));
+	ask_want(zs, &w[0], &r);
+	for (size_t i = 0; i < count(AR(&r)); i++) {
+		char *o = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(AR(&r), i)));
+		cr_assert(strstr(o, "cut") == NULL, "below beta.test's cut: %s", o);
+		free(o);
+	}
+	res_free(&r);
+	zoneset_free(zs);
+}
+
+Test(answer, in_zone_additional_is_unchanged_when_other_zones_are_served)
+{
+	static const char *const q[][2] = {
+	    {"inzone.alpha.test.", "MX"},
+	    {"alpha.test.", "NS"},
+	    {"mail.alpha.test.", "A"},
+	};
+	struct zoneset *alone = load_alpha(false), *all = load_alpha(true);
+
+	for (size_t i = 0; i < NROWS(q); i++) {
+		struct want w;
+		struct res a, b;
+		memset(&w, 0, sizeof(w));
+		w.name = q[i][0];
+		w.type = q[i][1];
+		ask_want(alone, &w, &a);
+		ask_want(all, &w, &b);
+		cr_assert_eq(a.len, b.len, "%s %s: %zu bytes alone, %zu with others", q[i][0],
+		             q[i][1], a.len, b.len);
+		cr_assert_eq(memcmp(a.wire, b.wire, a.len), 0, "%s %s differs", q[i][0], q[i][1]);
+		res_free(&a);
+		res_free(&b);
+	}
+	{
+		/* alone, alpha.test's own data is used as before: nothing for the other zones */
+		static const struct want w = {"mx.alpha.test.", "MX", .count = "an=5 ar=2",
+		                              .ar = {"mail.alpha.test. 300 IN A 192.0.2.10",
+		                                     "ns1.alpha.test. 300 IN A 192.0.2.1"}};
+		struct res r;
+		ask_want(alone, &w, &r);
+		res_free(&r);
+	}
+	zoneset_free(alone);
+	zoneset_free(all);
 }

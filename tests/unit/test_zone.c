@@ -211,7 +211,24 @@ Test(zone, cname_beside_other_data_is_an_error)
 	    "www CNAME ns1\n",
 	    0);
 	finish(-1, "CNAME beside A");
-	expect_diag(DIAG_ERROR, "c.zone", 6, "CNAME and other data at www.c.test.");
+	expect_diag(DIAG_ERROR, "c.zone", 6, "CNAME and other data at www.c.test. (A at line 5)");
+}
+
+Test(zone, cname_beside_other_data_names_the_other_type)
+{
+	add("cn.zone",
+	    "$ORIGIN cn.test.\n"
+	    "@ NS ns1\n"
+	    "@ SOA ns1 hm 1 2 3 4 5\n"
+	    "@ CNAME elsewhere.test.\n"
+	    "ns1 A 192.0.2.1\n"
+	    "x CNAME ns1\n"
+	    "x TYPE65280 \\# 1 00\n",
+	    0);
+	finish(-1, "CNAME at the apex");
+	expect_diag(DIAG_ERROR, "cn.zone", 4, "CNAME and other data at cn.test. (NS at line 2)");
+	expect_diag(DIAG_ERROR, "cn.zone", 6,
+	            "CNAME and other data at x.cn.test. (TYPE65280 at line 7)");
 }
 
 Test(zone, missing_soa_and_ns_are_errors)
@@ -512,4 +529,43 @@ Test(zone, text_string_over_255_characters_in_an_included_file)
 	fclose(f);
 	cr_assert_neq(zoneset_add_file(zset, zpath, &diags), 0);
 	expect_diag(DIAG_ERROR, ipath, 2, "longer than 255 characters");
+}
+
+Test(zone, copy_serves_a_zone_as_read_without_reading_its_file_again)
+{
+	char dir[256], path[320];
+	struct zoneset *copy = zoneset_new();
+	struct diag d2;
+	struct zone_info info;
+	size_t an;
+
+	diag_init(&d2);
+	test_tmpdir(dir, sizeof(dir));
+	test_write(dir, "example.test.zone",
+	           "$ORIGIN example.test.\n$TTL 300\n@ SOA ns1 hm 7 3600 900 604800 60\n"
+	           "@ NS ns1\nns1 A 192.0.2.1\nwww A 192.0.2.2\nwww 60 A 192.0.2.3\n");
+	snprintf(path, sizeof(path), "%s/example.test.zone", dir);
+	cr_assert_eq(zoneset_add_file(zset, path, &diags), 0);
+	finish(0, "zone with a TTL warning");
+	/* broken on disk now: the copy must not look at the file */
+	test_write(dir, "example.test.zone", "garbage\n");
+	cr_assert_eq(zoneset_add_copy(copy, zset, 0, &d2), 0);
+	zoneset_free(zset); /* the copy owns its data */
+	zset = zoneset_new();
+	cr_assert_eq(zoneset_finish(copy, &d2), 0);
+	cr_assert_eq(d2.errors, 0);
+	cr_assert(has_diag(&d2, DIAG_WARNING, path, 7, "TTL 60 does not match"),
+	          "the copy's diagnostics name the file and line it was read from");
+	zoneset_info(copy, 0, &info);
+	cr_assert_str_eq(info.origin, "example.test.");
+	cr_assert_eq(info.serial, 7);
+	cr_assert_eq(info.records, 5);
+	cr_assert_str_eq(info.file, path);
+	cr_assert_eq(query(copy, "www.example.test.", LDNS_RR_TYPE_A, &an), LDNS_RCODE_NOERROR);
+	cr_assert_eq(an, 2);
+	cr_assert_eq(query(copy, "nope.example.test.", LDNS_RR_TYPE_A, &an), LDNS_RCODE_NXDOMAIN);
+	cr_assert_eq(zoneset_add_copy(copy, zset, 3, &d2), -1, "no such zone");
+	cr_assert_eq(zoneset_count(copy), 1);
+	diag_free(&d2);
+	zoneset_free(copy);
 }
