@@ -28,8 +28,11 @@
      self at 20 behind a broken host at 10 gives tempfail `no-primary-relay` (the backup queues).
      All exchanges are resolved first so that self addresses can be matched.
    - Unroutable (error, address unusable): 0/8, 127/8, 169.254/16, 224/4 multicast, 240/4
-     (reserved and broadcast), ::, ::1, fe80::/10, ff00::/8. Private (warning, still usable):
-     10/8, 172.16/12, 192.168/16, 100.64/10 (shared CGN space), fc00::/7.
+     (reserved and broadcast), ::, ::1, fe80::/10, ff00::/8, IPv4-compatible ::a.b.c.d and
+     100::/64 (discard-only). Private (warning, still usable): 10/8, 172.16/12, 192.168/16,
+     100.64/10 (shared CGN space), fc00::/7. An IPv4-mapped ::ffff:a.b.c.d is classified as
+     a.b.c.d (a receiver sees the IPv4 address), and its PTR is looked up under in-addr.arpa;
+     `--ip ::ffff:a.b.c.d` checks a.b.c.d.
    - -4/-6: both families are still looked up (and reported); addresses of the other family are
      marked unusable. A temporary failure of a family the sender cannot use does not make the
      verdict tempfail. `mx-host-wrong-family` is an error of that host.
@@ -151,23 +154,39 @@ is_null_mx(const char *exchange)
 	return strcmp(exchange, ".") == 0;
 }
 
+/* IPv4-compatible ::a.b.c.d (RFC 4291 §2.5.5.1, deprecated; not :: or ::1). */
 static bool
-addr_unroutable(int family, const uint8_t *a)
+v4_compatible(const uint8_t *a)
 {
-	static const uint8_t zero[16];
+	static const uint8_t zero[12];
 
+	return memcmp(a, zero, 12) == 0 && !(a[12] == 0 && a[13] == 0 && a[14] == 0 && a[15] <= 1);
+}
+
+static bool
+addr_unroutable(int family, const uint8_t *addr)
+{
+	static const uint8_t zero[16], discard[8] = {0x01, 0x00};
+	uint8_t a[16];
+
+	family = check_unmap_ip(family, addr, a); /* ::ffff:a.b.c.d is a.b.c.d */
 	if (family == AF_INET)
 		return a[0] == 0 || a[0] == 127 || (a[0] == 169 && a[1] == 254) || a[0] >= 224;
 	if (memcmp(a, zero, 16) == 0)
 		return true; /* :: */
 	if (memcmp(a, zero, 15) == 0 && a[15] == 1)
-		return true;                                            /* ::1 */
+		return true; /* ::1 */
+	if (v4_compatible(a) || memcmp(a, discard, 8) == 0)
+		return true; /* ::a.b.c.d, 100::/64 discard-only */
 	return (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || a[0] == 0xff; /* fe80::/10, ff00::/8 */
 }
 
 static bool
-addr_private(int family, const uint8_t *a)
+addr_private(int family, const uint8_t *addr)
 {
+	uint8_t a[16];
+
+	family = check_unmap_ip(family, addr, a);
 	if (family == AF_INET)
 		return a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
 		       (a[0] == 192 && a[1] == 168) || (a[0] == 100 && (a[1] & 0xc0) == 64);

@@ -120,20 +120,21 @@ is_exchange_name(const struct check_route *rt, const char *name)
    up. found gets the addresses the name has. */
 static enum name_outcome
 ptr_name_outcome(struct lookup *lk, struct check_result *r, int route, int addr, const char *name,
-                 char *found, size_t flen)
+                 enum check_severity dns_sev, char *found, size_t flen)
 {
 	const struct check_address *a = &r->routes[route].addrs[addr];
 	char shown[LOOKUP_NAME_MAX];
 	enum name_outcome o;
 	bool cname = false;
+	uint8_t seen[16];
+	int family = check_unmap_ip(a->family, a->addr, seen); /* what a receiver sees */
 
 	found[0] = '\0';
 	if (check_looks_like_ip(name))
 		return N_NUMERIC;
 	if (!check_hostname_valid(name))
 		return N_BADNAME;
-	o = confirm_name(lk, r, route, addr, name, a->family, a->addr, CHECK_WARNING, &cname, found,
-	                 flen);
+	o = confirm_name(lk, r, route, addr, name, family, seen, dns_sev, &cname, found, flen);
 	if (cname)
 		check_problem_add(r, route, addr, "ptr-cname", CHECK_WARNING,
 		                  check_name_display(name, shown, sizeof(shown)),
@@ -192,8 +193,10 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 	const char *confirmed = NULL; /* the first PTR name that passed */
 	enum check_severity hard;
 	const char *text = a->text;
+	uint8_t seen[16];
+	int family = check_unmap_ip(a->family, a->addr, seen); /* ::ffff:a.b.c.d is a.b.c.d */
 
-	if (rdns_format_ptr_name(a->family, a->addr, ptrname, sizeof(ptrname)) < 0)
+	if (rdns_format_ptr_name(family, seen, ptrname, sizeof(ptrname)) < 0)
 		return;
 	pl = lookup_resolve(lk, ptrname, LOOKUP_T_PTR);
 	/* In domain mode reverse DNS never changes the verdict: problems are warnings. */
@@ -235,7 +238,8 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 	for (size_t i = 0; i < pl->nrrs; i++) {
 		const char *name = pl->rrs[i].target;
 		check_address_add_ptr(a, name);
-		oc[i] = ptr_name_outcome(lk, r, route, addr, name, found[i], sizeof(found[i]));
+		oc[i] = ptr_name_outcome(lk, r, route, addr, name, CHECK_WARNING, found[i],
+		                         sizeof(found[i]));
 		if (oc[i] == N_PASS && confirmed == NULL)
 			confirmed = name;
 		if (oc[i] == N_PASS && domain_mode && is_exchange_name(rt, name))
@@ -296,8 +300,8 @@ rdns_check(struct lookup *lk, const char *ip, const struct check_options *opt, c
            size_t errlen)
 {
 	struct check_result *r;
-	uint8_t addr[16];
-	int family = check_parse_ip(ip, addr);
+	uint8_t parsed[16], addr[16];
+	int family = check_parse_ip(ip, parsed);
 	double t0 = lookup_now_ms();
 	struct check_address *a;
 	int ri;
@@ -306,6 +310,8 @@ rdns_check(struct lookup *lk, const char *ip, const struct check_options *opt, c
 		snprintf(err, errlen, "%s: not an IPv4 or IPv6 address", ip);
 		return NULL;
 	}
+	/* A receiver sees an IPv4-mapped address as the IPv4 address it carries. */
+	family = check_unmap_ip(family, parsed, addr);
 	r = check_result_new(CHECK_MODE_ADDRESS, ip);
 	r->seed = opt->seed;
 	check_format_ip(family, addr, r->name, sizeof(r->name));

@@ -156,6 +156,14 @@ static struct lint_case mistakes[] = {
      {"mx-address-unroutable", DIAG_ERROR, "z1", 6, ""},
      {HEAD("example.test.") "@ MX 10 mx\n"
                             "mx A 127.0.0.1\n"}},
+    {"mx_address_ipv4_mapped_loopback_is_unroutable",
+     {"mx-address-unroutable", DIAG_ERROR, "z1", 6, ""},
+     {HEAD("example.test.") "@ MX 10 mx\n"
+                            "mx AAAA ::ffff:127.0.0.1\n"}},
+    {"mx_address_ipv4_mapped_rfc1918_is_private",
+     {"mx-address-private", DIAG_WARNING, "z1", 6, ""},
+     {HEAD("example.test.") "@ MX 10 mx\n"
+                            "mx AAAA ::ffff:10.0.0.1\n"}},
     {"mx_address_private",
      {"mx-address-private", DIAG_WARNING, "z1", 6, ""},
      {HEAD("example.test.") "@ MX 10 mx\n"

@@ -678,6 +678,40 @@ Test(mx, unroutable_ipv6_addresses_are_unusable)
 	check_result_free(r);
 }
 
+Test(mx, ipv4_mapped_addresses_are_classified_by_the_ipv4_they_carry)
+{
+	static const char *const z[] = {"m6.test. 300 IN MX 10 mx.m6.test.",
+	                                "mx.m6.test. 300 IN AAAA ::ffff:127.0.0.1",
+	                                "mx.m6.test. 300 IN AAAA ::ffff:10.0.0.1",
+	                                "mx.m6.test. 300 IN AAAA ::127.0.0.1",
+	                                "mx.m6.test. 300 IN AAAA 100::1",
+	                                "13.2.0.192.in-addr.arpa. 300 IN PTR mx.m6.test.",
+	                                "mx.m6.test. 300 IN AAAA ::ffff:192.0.2.13",
+	                                "mx.m6.test. 300 IN A 192.0.2.13",
+	                                NULL};
+	struct check_result *r = run("m6.test", z, NULL);
+	const struct check_route *rt = &r->routes[0];
+	size_t unroutable = 0;
+
+	cr_assert_eq(rt->naddrs, 6);
+	for (size_t j = 0; j < rt->naddrs; j++) {
+		const struct check_address *a = &rt->addrs[j];
+		bool bad = strcmp(a->text, "::ffff:127.0.0.1") == 0 ||
+		           strcmp(a->text, "::127.0.0.1") == 0 || strcmp(a->text, "100::1") == 0;
+		cr_assert_eq(a->usable, !bad, "%s", a->text);
+		unroutable += bad;
+		/* the mapped public address is confirmed by its in-addr.arpa PTR */
+		if (strcmp(a->text, "::ffff:192.0.2.13") == 0)
+			cr_assert_eq(a->fcrdns, CHECK_FCRDNS_PASS);
+	}
+	cr_assert_eq(unroutable, 3);
+	for (size_t i = 0; i < r->nproblems; i++)
+		if (strcmp(r->problems[i].code, "mx-address-private") == 0)
+			cr_assert_str_eq(r->problems[i].subject, "::ffff:10.0.0.1");
+	expect_problem(r, "mx-address-private", CHECK_WARNING);
+	check_result_free(r);
+}
+
 Test(mx, self_as_backup_drops_itself_and_worse)
 {
 	static const char *const z[] = {

@@ -205,6 +205,19 @@ Test(rdns, fcrdns_pass_records_the_ptr_in_address_mode)
 	check_result_free(r);
 }
 
+Test(rdns, ipv4_mapped_address_is_checked_as_its_ipv4_address)
+{
+	struct check_result *r = addr("::ffff:192.0.2.25", NULL, NULL);
+
+	cr_assert_eq(r->verdict, CHECK_PASS);
+	cr_assert_str_eq(r->target, "::ffff:192.0.2.25");
+	cr_assert_str_eq(r->name, "192.0.2.25");
+	cr_assert_eq(r->routes[0].addrs[0].family, AF_INET);
+	cr_assert_eq(r->routes[0].addrs[0].nptr, 1);
+	cr_assert_eq(check_exit_status(r), 0);
+	check_result_free(r);
+}
+
 Test(rdns, numeric_ptr_is_not_looked_up)
 {
 	struct check_result *r = addr("192.0.2.27", NULL, NULL);
