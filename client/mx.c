@@ -42,7 +42,11 @@
    - A target that is an IP address (not a domain) is checked in address mode.
    - A target that is not a valid host name after IDNA is a usage error (exit 64).
    - PTR targets that are not valid host names get `ptr-bad-name` (a code added to the list).
-     In address mode, per-name reverse problems are errors unless another PTR name passes.
+     In address mode the reverse lookups decide the verdict, so every problem that decides
+     it is an error: ptr-missing, ptr-tempfail, the per-name problems (fcrdns-mismatch,
+     fcrdns-tempfail, ...) and the dns-* of those lookups; the per-name ones and their dns-*
+     are warnings when another PTR name passes. helo-mismatch is always a warning. In
+     domain mode all reverse problems are warnings.
    - --helo that fails temporarily reports only the `dns-*` warning (it decides nothing).
 */
 #include "client/mx.h"
