@@ -62,6 +62,7 @@ struct check_route {
 	bool self;                      /* the exchange is this host (--self) */
 	bool dropped;                   /* not used: at or after the best self preference */
 	bool temp;                      /* an address lookup failed temporarily */
+	bool temp4;                     /* its A lookup failed temporarily (IPv4 unknown) */
 	struct check_address *addrs;    /* addresses (A first, then AAAA), owned */
 	size_t naddrs;                  /* entries in addrs */
 };

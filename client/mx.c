@@ -34,8 +34,13 @@
      a.b.c.d (a receiver sees the IPv4 address), and its PTR is looked up under in-addr.arpa;
      `--ip ::ffff:a.b.c.d` checks a.b.c.d.
    - -4/-6: both families are still looked up (and reported); addresses of the other family are
-     marked unusable. A temporary failure of a family the sender cannot use does not make the
-     verdict tempfail. `mx-host-wrong-family` is an error of that host.
+     marked unusable. mx-host-tempfail says whether the other family is used, or that the
+     sender cannot use it.
+   - primary-mx-v6-only is claimed only when the best preference group definitely has no IPv4
+     (its A lookups said nodata/nxdomain; an A that failed temporarily is unknown, not
+     absent), and never under -6 (an IPv6-only sender has no problem with it). A temporary failure
+   of a family the sender cannot use does not make the verdict tempfail. `mx-host-wrong-family` is
+   an error of that host.
    - The implicit MX uses the canonical name when the domain is a CNAME.
    - The shuffle PRNG is splitmix64 seeded with --seed (default: from getrandom()); the seed is
      reported as "seed" in JSON so a run can be repeated.
@@ -242,6 +247,7 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 		                  LOOKUP_MAX_CNAME);
 		goto done;
 	}
+	rt->temp4 = temp[0];
 	for (int f = 0; f < 2; f++)
 		if (temp[f] && family_wanted(opt, fam[f]))
 			rt->temp = true;
@@ -263,11 +269,25 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 			                  "the host has neither A nor AAAA records");
 		goto done;
 	}
-	for (int f = 0; f < 2; f++)
-		if (temp[f])
+	for (int f = 0; f < 2; f++) {
+		const char *type = lookup_type_name(f ? LOOKUP_T_AAAA : LOOKUP_T_A);
+		const char *other = f ? "IPv4" : "IPv6";
+		if (!temp[f])
+			continue;
+		if (!family_wanted(opt, fam[f]))
+			check_problem_add(r, i, -1, "mx-host-tempfail", CHECK_WARNING, rt->exchange,
+			                  "%s lookup failed temporarily; this sender uses only %s",
+			                  type, other);
+		else if (!family_wanted(opt, fam[1 - f]))
+			check_problem_add(r, i, -1, "mx-host-tempfail", CHECK_WARNING, rt->exchange,
+			                  "%s lookup failed temporarily and this sender cannot use "
+			                  "the %s addresses; try again later",
+			                  type, other);
+		else
 			check_problem_add(r, i, -1, "mx-host-tempfail", CHECK_WARNING, rt->exchange,
 			                  "%s lookup failed temporarily; the other family is used",
-			                  lookup_type_name(f ? LOOKUP_T_AAAA : LOOKUP_T_A));
+			                  type);
+	}
 	for (size_t k = 0; k < rt->naddrs; k++) {
 		struct check_address *a = &rt->addrs[k];
 		if (addr_unroutable(a->family, a->addr)) {
@@ -484,12 +504,17 @@ decide_verdict(struct check_result *r)
 		                  r->implicit_mx ? "implicit MX" : "MX");
 }
 
+/* primary-mx-v6-only: the best preference group definitely has no IPv4 (every A lookup
+   said nodata/nxdomain; an A that failed temporarily is unknown, not absent). Not reported
+   to an IPv6-only sender (-6): for it this is no problem. */
 static void
-v6_only_primary(struct check_result *r)
+v6_only_primary(struct check_result *r, const struct check_options *opt)
 {
 	long best = -1;
 	bool v4 = false, v6 = false;
 
+	if (!opt->want4)
+		return;
 	for (size_t i = 0; i < r->nroutes; i++)
 		if (r->routes[i].checked && !r->routes[i].dropped) {
 			best = r->routes[i].pref;
@@ -501,6 +526,8 @@ v6_only_primary(struct check_result *r)
 		const struct check_route *rt = &r->routes[i];
 		if (rt->pref != best || !rt->checked || rt->dropped)
 			continue;
+		if (rt->temp4)
+			return; /* IPv4 unknown */
 		for (size_t j = 0; j < rt->naddrs; j++) {
 			if (rt->addrs[j].family == AF_INET)
 				v4 = true;
@@ -581,7 +608,7 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 			resolve_host(lk, r, (int)i, opt);
 	if (!apply_self(r, opt))
 		decide_verdict(r);
-	v6_only_primary(r);
+	v6_only_primary(r, opt);
 	if (!opt->no_ptr)
 		for (size_t i = 0; i < r->nroutes; i++)
 			for (size_t j = 0; j < r->routes[i].naddrs; j++)

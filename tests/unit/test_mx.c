@@ -712,6 +712,74 @@ Test(mx, ipv4_mapped_addresses_are_classified_by_the_ipv4_they_carry)
 	check_result_free(r);
 }
 
+Test(mx, primary_v6_only_needs_a_definite_absence_of_ipv4)
+{
+	static const char *const z[] = {"p6.test. 300 IN MX 10 mx.p6.test.",
+	                                "p6.test. 300 IN MX 20 mx2.good.test.",
+	                                "mx.p6.test. 300 IN AAAA 2001:db8::6", NULL};
+	struct lookup_fake *f;
+	struct lookup *lk = fake_new(&f, good_zone);
+	struct check_result *r;
+
+	for (size_t i = 0; z[i]; i++)
+		cr_assert_eq(lookup_fake_add(f, z[i]), 0);
+	lookup_fake_fail(f, "mx.p6.test.", LOOKUP_T_A, LOOKUP_TEMPORARY, LOOKUP_R_SERVFAIL);
+	r = fake_mx(lk, "p6.test", NULL);
+	cr_assert_null(find_problem(r, "primary-mx-v6-only"), "A unknown is not A absent");
+	expect_problem(r, "mx-host-tempfail", CHECK_WARNING);
+	check_result_free(r);
+	lookup_free(lk);
+}
+
+Test(mx, primary_v6_only_is_no_problem_for_an_ipv6_only_sender)
+{
+	static const char *const z[] = {"p6.test. 300 IN MX 10 mx.p6.test.",
+	                                "p6.test. 300 IN MX 20 mx2.good.test.",
+	                                "mx.p6.test. 300 IN AAAA 2001:db8::6", NULL};
+	struct check_options o;
+	struct check_result *r;
+
+	check_options_init(&o);
+	o.want4 = false;
+	o.seed = 1;
+	r = run("p6.test", z, &o);
+	cr_assert_eq(r->verdict, CHECK_DELIVER);
+	cr_assert_null(find_problem(r, "primary-mx-v6-only"));
+	check_result_free(r);
+}
+
+Test(mx, tempfail_wording_follows_the_families_the_sender_uses)
+{
+	struct lookup_fake *f;
+	struct lookup *lk = fake_new(&f, good_zone);
+	struct check_options o;
+	struct check_result *r;
+	const struct check_problem *p;
+
+	cr_assert_eq(lookup_fake_add(f, "mx2.good.test. 300 IN AAAA 2001:db8::2"), 0);
+	lookup_fake_fail(f, "mx1.good.test.", LOOKUP_T_AAAA, LOOKUP_TEMPORARY, LOOKUP_R_SERVFAIL);
+	lookup_fake_fail(f, "mx2.good.test.", LOOKUP_T_A, LOOKUP_TEMPORARY, LOOKUP_R_SERVFAIL);
+	check_options_init(&o);
+	o.want6 = false; /* -4 */
+	o.seed = 1;
+	o.no_ptr = true;
+	r = fake_mx(lk, "good.test", &o);
+	for (size_t i = 0; i < r->nproblems; i++) {
+		p = &r->problems[i];
+		if (strcmp(p->code, "mx-host-tempfail") != 0)
+			continue;
+		cr_assert_null(strstr(p->message, "the other family is used"), "%s", p->message);
+		if (strcmp(p->subject, "mx1.good.test") == 0)
+			cr_assert_not_null(strstr(p->message, "uses only IPv4"), "%s", p->message);
+		else
+			cr_assert_not_null(strstr(p->message, "cannot use the IPv6"), "%s",
+			                   p->message);
+	}
+	expect_problem(r, "mx-host-tempfail", CHECK_WARNING);
+	check_result_free(r);
+	lookup_free(lk);
+}
+
 Test(mx, self_as_backup_drops_itself_and_worse)
 {
 	static const char *const z[] = {
