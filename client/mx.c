@@ -20,7 +20,10 @@
    - The top-level "problems" of the JSON output lists every problem of the target; routes and
      addresses repeat the ones about them.
    - `null-mx` is info (a domain saying "no mail" is not a DNS mistake) but the verdict is
-     permfail. With `.` mixed with other MX, no exchange is looked up.
+     permfail. RFC 7505 defines the null MX as `MX 0 .` only: `MX 0 .` beside any other MX
+     is `null-mx-mixed` (permfail, no exchange is looked up); a `.` with a non-zero
+     preference is no null MX but an unusable entry (`null-mx-bad-preference`), so
+     `MX 5 .` beside `MX 10 a` delivers to `a`.
    - An exchange is an IP literal when it parses as IPv4/IPv6 (brackets allowed) or when all of
      its labels are numeric ("192.0.2.").
    - The same exchange at two preferences: only the lowest preference is kept (and checked).
@@ -358,42 +361,39 @@ check_exchanges(struct check_result *r)
 	}
 }
 
-/* RFC 7505. Returns true when the null MX decided the verdict. */
+/* RFC 7505: the null MX is "MX 0 ." and nothing else. A "." with another preference is no
+   null MX, just an unusable entry (null-mx-bad-preference); the other MX still count.
+   Returns true when the null MX decided the verdict. */
 static bool
 null_mx(struct check_result *r)
 {
-	size_t dots = 0, zero = 0;
+	size_t zero = 0;
 
-	for (size_t i = 0; i < r->nroutes; i++)
-		if (is_null_mx(r->routes[i].exchange)) {
-			dots++;
-			if (r->routes[i].pref == 0)
-				zero++;
-		}
-	if (dots == 0)
-		return false;
-	for (size_t i = 0; i < r->nroutes; i++)
-		if (is_null_mx(r->routes[i].exchange) && r->routes[i].pref != 0)
+	for (size_t i = 0; i < r->nroutes; i++) {
+		if (!is_null_mx(r->routes[i].exchange))
+			continue;
+		if (r->routes[i].pref == 0)
+			zero++;
+		else
 			check_problem_add(
 			    r, (int)i, -1, "null-mx-bad-preference", CHECK_ERROR, r->name,
 			    "a null MX (\".\") must have preference 0, not %u; the entry is "
 			    "unusable",
 			    (unsigned)r->routes[i].pref);
-	if (dots < r->nroutes) {
+	}
+	if (zero == 0)
+		return false; /* "." entries with bad preferences stay unusable; the rest count */
+	if (r->nroutes > 1) {
 		check_problem_add(r, -1, -1, "null-mx-mixed", CHECK_ERROR, r->name,
 		                  "a null MX (\".\") is mixed with other MX records; the domain is "
 		                  "treated as accepting no mail");
 		r->verdict = CHECK_PERMFAIL;
 		return true;
 	}
-	if (zero > 0) {
-		check_problem_add(r, -1, -1, "null-mx", CHECK_INFO, r->name,
-		                  "the domain publishes a null MX: it accepts no mail");
-		r->verdict = CHECK_PERMFAIL;
-		return true;
-	}
-	/* Only "." entries with bad preferences: nothing usable, decided below. */
-	return false;
+	check_problem_add(r, -1, -1, "null-mx", CHECK_INFO, r->name,
+	                  "the domain publishes a null MX: it accepts no mail");
+	r->verdict = CHECK_PERMFAIL;
+	return true;
 }
 
 /* One --self identity, parsed once per check. */

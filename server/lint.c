@@ -607,12 +607,9 @@ lint_mx(struct lint *l)
 	qsort(mx, n, sizeof(*mx), cmp_owner);
 
 	for (size_t s = 0; s < n;) {
-		size_t e = s, nulls = 0;
+		size_t e = s;
 		while (e < n && name_eq(mx[e]->owner, mx[s]->owner))
 			e++;
-		for (size_t i = s; i < e; i++)
-			if (mx[i]->rr.rdata[2] == 0)
-				nulls++;
 		for (size_t i = s; i < e; i++) {
 			const struct zone_rr *rr = &mx[i]->rr;
 			const char *owner = mx[i]->owner;
@@ -629,7 +626,9 @@ lint_mx(struct lint *l)
 					       "null MX of %s has preference %u; it must be 0 "
 					       "(RFC 7505 3)",
 					       owner, pref);
-				if (e - s > nulls)
+				/* RFC 7505: only "MX 0 ." is a null MX; any other
+				   preference is an unusable entry, reported above. */
+				if (pref == 0 && e - s > 1)
 					report(l, DIAG_ERROR, rr, "null-mx-mixed", owner,
 					       "null MX of %s stands next to other MX records; a "
 					       "domain that accepts no mail has only \"MX 0 .\" "

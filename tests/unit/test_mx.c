@@ -415,6 +415,23 @@ Test(mx, null_mx_with_preference_is_unusable)
 	check_result_free(r);
 }
 
+Test(mx, dot_with_a_preference_beside_a_real_mx_is_no_null_mx)
+{
+	static const char *const z[] = {"np.test. 300 IN MX 5 .",
+	                                "np.test. 300 IN MX 10 mx1.good.test.", NULL};
+	struct check_result *r = run("np.test", z, NULL);
+
+	cr_assert_eq(r->verdict, CHECK_DELIVER);
+	cr_assert_eq(check_exit_status(r), 1);
+	expect_problem(r, "null-mx-bad-preference", CHECK_ERROR);
+	cr_assert_null(find_problem(r, "null-mx-mixed"));
+	cr_assert_null(find_problem(r, "null-mx"));
+	cr_assert_str_eq(r->routes[0].exchange, ".");
+	cr_assert_not(r->routes[0].usable);
+	cr_assert(r->routes[1].usable);
+	check_result_free(r);
+}
+
 Test(mx, implicit_mx_uses_the_domain_at_preference_zero)
 {
 	struct check_result *r = sc("implicit-mx");
