@@ -56,6 +56,10 @@
      are warnings when another PTR name passes. helo-mismatch is always a warning. In
      domain mode all reverse problems are warnings.
    - --helo that fails temporarily reports only the `dns-*` warning (it decides nothing).
+   - ptr-not-mx-name with an MX that is a CNAME: a PTR naming the canonical host (the end of
+     the exchange's CNAME chain), or any name on that chain, closes the chain
+     domain -MX-> alias -CNAME-> host -A-> ip -PTR-> host: no ptr-not-mx-name (mx-cname
+     already reports the alias).
 */
 #include "client/mx.h"
 

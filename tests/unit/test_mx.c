@@ -875,6 +875,18 @@ Test(mx, reverse_problems_never_change_the_verdict)
 	check_result_free(r);
 }
 
+Test(mx, ptr_naming_the_canonical_host_of_a_cname_mx_closes_the_chain)
+{
+	struct check_result *r = sc("mx-cname");
+
+	/* mxc.test MX alias.mxc.test CNAME mx2.good.test, whose PTR is mx2.good.test */
+	expect_problem(r, "mx-cname", CHECK_WARNING);
+	cr_assert_eq(r->routes[0].addrs[0].fcrdns, CHECK_FCRDNS_PASS);
+	cr_assert_str_eq(r->routes[0].addrs[0].ptr[0], "mx2.good.test.");
+	cr_assert_null(find_problem(r, "ptr-not-mx-name"));
+	check_result_free(r);
+}
+
 Test(mx, ptr_not_mx_name_names_both_hosts_as_shown_everywhere)
 {
 	struct check_result *r = sc("ptr-not-mx-name");
