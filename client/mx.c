@@ -37,13 +37,12 @@
      a.b.c.d (a receiver sees the IPv4 address), and its PTR is looked up under in-addr.arpa;
      `--ip ::ffff:a.b.c.d` checks a.b.c.d.
    - -4/-6: both families are still looked up (and reported); addresses of the other family are
-     marked unusable. mx-host-tempfail says whether the other family is used, or that the
-     sender cannot use it.
+     marked unusable. A temporary failure of a family the sender cannot use does not make the
+     verdict tempfail. `mx-host-wrong-family` is an error of that host. mx-host-tempfail says
+     whether the other family is used, or that the sender cannot use it.
    - primary-mx-v6-only is claimed only when the best preference group definitely has no IPv4
      (its A lookups said nodata/nxdomain; an A that failed temporarily is unknown, not
-     absent), and never under -6 (an IPv6-only sender has no problem with it). A temporary failure
-   of a family the sender cannot use does not make the verdict tempfail. `mx-host-wrong-family` is
-   an error of that host.
+     absent), and never under -6 (an IPv6-only sender has no problem with it).
    - The implicit MX uses the canonical name when the domain is a CNAME.
    - The shuffle PRNG is splitmix64 seeded with --seed (default: from getrandom()); the seed is
      reported as "seed" in JSON so a run can be repeated.
