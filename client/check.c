@@ -436,3 +436,17 @@ check_format_ip(int family, const uint8_t *addr, char *buf, size_t len)
 	if (inet_ntop(family, addr, buf, (socklen_t)len) == NULL)
 		snprintf(buf, len, "?");
 }
+
+int
+check_unmap_ip(int family, const uint8_t *addr, uint8_t out[16])
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	if (family == AF_INET6 && memcmp(addr, mapped, 12) == 0) {
+		memset(out, 0, 16);
+		memcpy(out, addr + 12, 4);
+		return AF_INET;
+	}
+	memcpy(out, addr, family == AF_INET ? 4 : 16);
+	return family;
+}

@@ -62,6 +62,7 @@ struct check_route {
 	bool self;                      /* the exchange is this host (--self) */
 	bool dropped;                   /* not used: at or after the best self preference */
 	bool temp;                      /* an address lookup failed temporarily */
+	bool temp4;                     /* its A lookup failed temporarily (IPv4 unknown) */
 	struct check_address *addrs;    /* addresses (A first, then AAAA), owned */
 	size_t naddrs;                  /* entries in addrs */
 };
@@ -137,5 +138,8 @@ const char *check_name_display(const char *name, char *buf, size_t len);
 /* Parse an IPv4 or IPv6 address; family 0 when it is neither. */
 int check_parse_ip(const char *text, uint8_t addr[16]);
 void check_format_ip(int family, const uint8_t *addr, char *buf, size_t len);
+/* The address a receiver sees: an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4
+   address a.b.c.d. Copies addr to out (16 bytes) and returns the family of out. */
+int check_unmap_ip(int family, const uint8_t *addr, uint8_t out[16]);
 
 #endif

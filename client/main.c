@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -104,8 +105,15 @@ read_targets(const char *path, struct targets *t)
 	size_t cap = 0;
 	ssize_t len;
 
+	struct stat st;
+
 	if (fp == NULL) {
 		fprintf(stderr, "mxcheck: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "mxcheck: -f %s: is a directory, not a file of targets\n", path);
+		fclose(fp);
 		return -1;
 	}
 	while ((len = getline(&line, &cap, fp)) >= 0) {
@@ -122,6 +130,17 @@ read_targets(const char *path, struct targets *t)
 	if (fp != stdin)
 		fclose(fp);
 	return 0;
+}
+
+/* A --self value: an address (no brackets) or a host name that is not numeric. */
+static bool
+self_valid(const char *s)
+{
+	uint8_t a[16];
+
+	if (s[0] != '[' && check_parse_ip(s, a) != 0)
+		return true;
+	return !check_looks_like_ip(s) && check_hostname_valid(s);
 }
 
 static uint64_t
@@ -149,7 +168,8 @@ main(int argc, char **argv)
 	int c, status = CHECK_EX_OK, rc = 0;
 
 	check_options_init(&opt);
-	while ((c = getopt_long(argc, argv, "s:t:r:46f:h", long_opts, NULL)) != -1) {
+	opterr = 0; /* our own messages, starting with "mxcheck:" */
+	while ((c = getopt_long(argc, argv, ":s:t:r:46f:h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (nservers == LOOKUP_MAX_SERVERS)
@@ -189,6 +209,10 @@ main(int argc, char **argv)
 				                   sizeof(selfs) / sizeof(selfs[0]));
 			if (optarg[0] == '\0')
 				return usage_error("--self: empty name");
+			if (!self_valid(optarg))
+				return usage_error("--self %s: neither a valid host name nor an "
+				                   "address",
+				                   optarg);
 			selfs[nself++] = optarg;
 			break;
 		case OPT_NO_PTR:
@@ -215,9 +239,12 @@ main(int argc, char **argv)
 		case OPT_VERSION:
 			printf("mxcheck %s\n", MXCHECK_VERSION);
 			return CHECK_EX_OK;
+		case ':':
+			return usage_error("option %s needs an argument", argv[optind - 1]);
 		default:
-			fputs("Try 'mxcheck --help'.\n", stderr);
-			return CHECK_EX_USAGE;
+			if (optopt != 0)
+				return usage_error("unknown option -%c", optopt);
+			return usage_error("unknown option %s", argv[optind - 1]);
 		}
 	}
 	for (int i = optind; i < argc; i++)

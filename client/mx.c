@@ -20,7 +20,10 @@
    - The top-level "problems" of the JSON output lists every problem of the target; routes and
      addresses repeat the ones about them.
    - `null-mx` is info (a domain saying "no mail" is not a DNS mistake) but the verdict is
-     permfail. With `.` mixed with other MX, no exchange is looked up.
+     permfail. RFC 7505 defines the null MX as `MX 0 .` only: `MX 0 .` beside any other MX
+     is `null-mx-mixed` (permfail, no exchange is looked up); a `.` with a non-zero
+     preference is no null MX but an unusable entry (`null-mx-bad-preference`), so
+     `MX 5 .` beside `MX 10 a` delivers to `a`.
    - An exchange is an IP literal when it parses as IPv4/IPv6 (brackets allowed) or when all of
      its labels are numeric ("192.0.2.").
    - The same exchange at two preferences: only the lowest preference is kept (and checked).
@@ -28,19 +31,34 @@
      self at 20 behind a broken host at 10 gives tempfail `no-primary-relay` (the backup queues).
      All exchanges are resolved first so that self addresses can be matched.
    - Unroutable (error, address unusable): 0/8, 127/8, 169.254/16, 224/4 multicast, 240/4
-     (reserved and broadcast), ::, ::1, fe80::/10, ff00::/8. Private (warning, still usable):
-     10/8, 172.16/12, 192.168/16, 100.64/10 (shared CGN space), fc00::/7.
+     (reserved and broadcast), ::, ::1, fe80::/10, ff00::/8, IPv4-compatible ::a.b.c.d and
+     100::/64 (discard-only). Private (warning, still usable): 10/8, 172.16/12, 192.168/16,
+     100.64/10 (shared CGN space), fc00::/7. An IPv4-mapped ::ffff:a.b.c.d is classified as
+     a.b.c.d (a receiver sees the IPv4 address), and its PTR is looked up under in-addr.arpa;
+     `--ip ::ffff:a.b.c.d` checks a.b.c.d.
    - -4/-6: both families are still looked up (and reported); addresses of the other family are
      marked unusable. A temporary failure of a family the sender cannot use does not make the
-     verdict tempfail. `mx-host-wrong-family` is an error of that host.
+     verdict tempfail. `mx-host-wrong-family` is an error of that host. mx-host-tempfail says
+     whether the other family is used, or that the sender cannot use it.
+   - primary-mx-v6-only is claimed only when the best preference group definitely has no IPv4
+     (its A lookups said nodata/nxdomain; an A that failed temporarily is unknown, not
+     absent), and never under -6 (an IPv6-only sender has no problem with it).
    - The implicit MX uses the canonical name when the domain is a CNAME.
    - The shuffle PRNG is splitmix64 seeded with --seed (default: from getrandom()); the seed is
      reported as "seed" in JSON so a run can be repeated.
    - A target that is an IP address (not a domain) is checked in address mode.
    - A target that is not a valid host name after IDNA is a usage error (exit 64).
    - PTR targets that are not valid host names get `ptr-bad-name` (a code added to the list).
-     In address mode, per-name reverse problems are errors unless another PTR name passes.
+     In address mode the reverse lookups decide the verdict, so every problem that decides
+     it is an error: ptr-missing, ptr-tempfail, the per-name problems (fcrdns-mismatch,
+     fcrdns-tempfail, ...) and the dns-* of those lookups; the per-name ones and their dns-*
+     are warnings when another PTR name passes. helo-mismatch is always a warning. In
+     domain mode all reverse problems are warnings.
    - --helo that fails temporarily reports only the `dns-*` warning (it decides nothing).
+   - ptr-not-mx-name with an MX that is a CNAME: a PTR naming the canonical host (the end of
+     the exchange's CNAME chain), or any name on that chain, closes the chain
+     domain -MX-> alias -CNAME-> host -A-> ip -PTR-> host: no ptr-not-mx-name (mx-cname
+     already reports the alias).
 */
 #include "client/mx.h"
 
@@ -151,23 +169,39 @@ is_null_mx(const char *exchange)
 	return strcmp(exchange, ".") == 0;
 }
 
+/* IPv4-compatible ::a.b.c.d (RFC 4291 §2.5.5.1, deprecated; not :: or ::1). */
 static bool
-addr_unroutable(int family, const uint8_t *a)
+v4_compatible(const uint8_t *a)
 {
-	static const uint8_t zero[16];
+	static const uint8_t zero[12];
 
+	return memcmp(a, zero, 12) == 0 && !(a[12] == 0 && a[13] == 0 && a[14] == 0 && a[15] <= 1);
+}
+
+static bool
+addr_unroutable(int family, const uint8_t *addr)
+{
+	static const uint8_t zero[16], discard[8] = {0x01, 0x00};
+	uint8_t a[16];
+
+	family = check_unmap_ip(family, addr, a); /* ::ffff:a.b.c.d is a.b.c.d */
 	if (family == AF_INET)
 		return a[0] == 0 || a[0] == 127 || (a[0] == 169 && a[1] == 254) || a[0] >= 224;
 	if (memcmp(a, zero, 16) == 0)
 		return true; /* :: */
 	if (memcmp(a, zero, 15) == 0 && a[15] == 1)
-		return true;                                            /* ::1 */
+		return true; /* ::1 */
+	if (v4_compatible(a) || memcmp(a, discard, 8) == 0)
+		return true; /* ::a.b.c.d, 100::/64 discard-only */
 	return (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || a[0] == 0xff; /* fe80::/10, ff00::/8 */
 }
 
 static bool
-addr_private(int family, const uint8_t *a)
+addr_private(int family, const uint8_t *addr)
 {
+	uint8_t a[16];
+
+	family = check_unmap_ip(family, addr, a);
 	if (family == AF_INET)
 		return a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
 		       (a[0] == 192 && a[1] == 168) || (a[0] == 100 && (a[1] & 0xc0) == 64);
@@ -219,6 +253,7 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 		                  LOOKUP_MAX_CNAME);
 		goto done;
 	}
+	rt->temp4 = temp[0];
 	for (int f = 0; f < 2; f++)
 		if (temp[f] && family_wanted(opt, fam[f]))
 			rt->temp = true;
@@ -240,11 +275,25 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 			                  "the host has neither A nor AAAA records");
 		goto done;
 	}
-	for (int f = 0; f < 2; f++)
-		if (temp[f])
+	for (int f = 0; f < 2; f++) {
+		const char *type = lookup_type_name(f ? LOOKUP_T_AAAA : LOOKUP_T_A);
+		const char *other = f ? "IPv4" : "IPv6";
+		if (!temp[f])
+			continue;
+		if (!family_wanted(opt, fam[f]))
+			check_problem_add(r, i, -1, "mx-host-tempfail", CHECK_WARNING, rt->exchange,
+			                  "%s lookup failed temporarily; this sender uses only %s",
+			                  type, other);
+		else if (!family_wanted(opt, fam[1 - f]))
+			check_problem_add(r, i, -1, "mx-host-tempfail", CHECK_WARNING, rt->exchange,
+			                  "%s lookup failed temporarily and this sender cannot use "
+			                  "the %s addresses; try again later",
+			                  type, other);
+		else
 			check_problem_add(r, i, -1, "mx-host-tempfail", CHECK_WARNING, rt->exchange,
 			                  "%s lookup failed temporarily; the other family is used",
-			                  lookup_type_name(f ? LOOKUP_T_AAAA : LOOKUP_T_A));
+			                  type);
+	}
 	for (size_t k = 0; k < rt->naddrs; k++) {
 		struct check_address *a = &rt->addrs[k];
 		if (addr_unroutable(a->family, a->addr)) {
@@ -315,42 +364,39 @@ check_exchanges(struct check_result *r)
 	}
 }
 
-/* RFC 7505. Returns true when the null MX decided the verdict. */
+/* RFC 7505: the null MX is "MX 0 ." and nothing else. A "." with another preference is no
+   null MX, just an unusable entry (null-mx-bad-preference); the other MX still count.
+   Returns true when the null MX decided the verdict. */
 static bool
 null_mx(struct check_result *r)
 {
-	size_t dots = 0, zero = 0;
+	size_t zero = 0;
 
-	for (size_t i = 0; i < r->nroutes; i++)
-		if (is_null_mx(r->routes[i].exchange)) {
-			dots++;
-			if (r->routes[i].pref == 0)
-				zero++;
-		}
-	if (dots == 0)
-		return false;
-	for (size_t i = 0; i < r->nroutes; i++)
-		if (is_null_mx(r->routes[i].exchange) && r->routes[i].pref != 0)
+	for (size_t i = 0; i < r->nroutes; i++) {
+		if (!is_null_mx(r->routes[i].exchange))
+			continue;
+		if (r->routes[i].pref == 0)
+			zero++;
+		else
 			check_problem_add(
 			    r, (int)i, -1, "null-mx-bad-preference", CHECK_ERROR, r->name,
 			    "a null MX (\".\") must have preference 0, not %u; the entry is "
 			    "unusable",
 			    (unsigned)r->routes[i].pref);
-	if (dots < r->nroutes) {
+	}
+	if (zero == 0)
+		return false; /* "." entries with bad preferences stay unusable; the rest count */
+	if (r->nroutes > 1) {
 		check_problem_add(r, -1, -1, "null-mx-mixed", CHECK_ERROR, r->name,
 		                  "a null MX (\".\") is mixed with other MX records; the domain is "
 		                  "treated as accepting no mail");
 		r->verdict = CHECK_PERMFAIL;
 		return true;
 	}
-	if (zero > 0) {
-		check_problem_add(r, -1, -1, "null-mx", CHECK_INFO, r->name,
-		                  "the domain publishes a null MX: it accepts no mail");
-		r->verdict = CHECK_PERMFAIL;
-		return true;
-	}
-	/* Only "." entries with bad preferences: nothing usable, decided below. */
-	return false;
+	check_problem_add(r, -1, -1, "null-mx", CHECK_INFO, r->name,
+	                  "the domain publishes a null MX: it accepts no mail");
+	r->verdict = CHECK_PERMFAIL;
+	return true;
 }
 
 /* One --self identity, parsed once per check. */
@@ -461,12 +507,17 @@ decide_verdict(struct check_result *r)
 		                  r->implicit_mx ? "implicit MX" : "MX");
 }
 
+/* primary-mx-v6-only: the best preference group definitely has no IPv4 (every A lookup
+   said nodata/nxdomain; an A that failed temporarily is unknown, not absent). Not reported
+   to an IPv6-only sender (-6): for it this is no problem. */
 static void
-v6_only_primary(struct check_result *r)
+v6_only_primary(struct check_result *r, const struct check_options *opt)
 {
 	long best = -1;
 	bool v4 = false, v6 = false;
 
+	if (!opt->want4)
+		return;
 	for (size_t i = 0; i < r->nroutes; i++)
 		if (r->routes[i].checked && !r->routes[i].dropped) {
 			best = r->routes[i].pref;
@@ -478,6 +529,8 @@ v6_only_primary(struct check_result *r)
 		const struct check_route *rt = &r->routes[i];
 		if (rt->pref != best || !rt->checked || rt->dropped)
 			continue;
+		if (rt->temp4)
+			return; /* IPv4 unknown */
 		for (size_t j = 0; j < rt->naddrs; j++) {
 			if (rt->addrs[j].family == AF_INET)
 				v4 = true;
@@ -558,7 +611,7 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 			resolve_host(lk, r, (int)i, opt);
 	if (!apply_self(r, opt))
 		decide_verdict(r);
-	v6_only_primary(r);
+	v6_only_primary(r, opt);
 	if (!opt->no_ptr)
 		for (size_t i = 0; i < r->nroutes; i++)
 			for (size_t j = 0; j < r->routes[i].naddrs; j++)

@@ -120,20 +120,21 @@ is_exchange_name(const struct check_route *rt, const char *name)
    up. found gets the addresses the name has. */
 static enum name_outcome
 ptr_name_outcome(struct lookup *lk, struct check_result *r, int route, int addr, const char *name,
-                 char *found, size_t flen)
+                 enum check_severity dns_sev, char *found, size_t flen)
 {
 	const struct check_address *a = &r->routes[route].addrs[addr];
 	char shown[LOOKUP_NAME_MAX];
 	enum name_outcome o;
 	bool cname = false;
+	uint8_t seen[16];
+	int family = check_unmap_ip(a->family, a->addr, seen); /* what a receiver sees */
 
 	found[0] = '\0';
 	if (check_looks_like_ip(name))
 		return N_NUMERIC;
 	if (!check_hostname_valid(name))
 		return N_BADNAME;
-	o = confirm_name(lk, r, route, addr, name, a->family, a->addr, CHECK_WARNING, &cname, found,
-	                 flen);
+	o = confirm_name(lk, r, route, addr, name, family, seen, dns_sev, &cname, found, flen);
 	if (cname)
 		check_problem_add(r, route, addr, "ptr-cname", CHECK_WARNING,
 		                  check_name_display(name, shown, sizeof(shown)),
@@ -143,8 +144,8 @@ ptr_name_outcome(struct lookup *lk, struct check_result *r, int route, int addr,
 	return o;
 }
 
-/* The problem of one PTR name of the address that did not pass, with severity sev (a
-   temporary failure is always a warning). */
+/* The problem of one PTR name of the address that did not pass, with severity sev (error
+   when it decides the address-mode verdict, else warning). */
 static void
 name_problem(struct check_result *r, int route, int addr, enum name_outcome o,
              enum check_severity sev, const char *ptr, const char *found)
@@ -173,7 +174,7 @@ name_problem(struct check_result *r, int route, int addr, enum name_outcome o,
 		                  found[0] ? found : "no address", text);
 		break;
 	case N_TEMP:
-		check_problem_add(r, route, addr, "fcrdns-tempfail", CHECK_WARNING, name,
+		check_problem_add(r, route, addr, "fcrdns-tempfail", sev, name,
 		                  "the forward lookup of the PTR name failed temporarily");
 		break;
 	}
@@ -192,13 +193,17 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 	const char *confirmed = NULL; /* the first PTR name that passed */
 	enum check_severity hard;
 	const char *text = a->text;
+	size_t first;
+	uint8_t seen[16];
+	int family = check_unmap_ip(a->family, a->addr, seen); /* ::ffff:a.b.c.d is a.b.c.d */
 
-	if (rdns_format_ptr_name(a->family, a->addr, ptrname, sizeof(ptrname)) < 0)
+	if (rdns_format_ptr_name(family, seen, ptrname, sizeof(ptrname)) < 0)
 		return;
 	pl = lookup_resolve(lk, ptrname, LOOKUP_T_PTR);
 	/* In domain mode reverse DNS never changes the verdict: problems are warnings. */
 	hard = domain_mode ? CHECK_WARNING : CHECK_ERROR;
-	check_problem_add_dns(r, route, addr, pl, CHECK_WARNING);
+	/* dns-* carry the severity of the lookup they broke: in address mode it decides. */
+	check_problem_add_dns(r, route, addr, pl, hard);
 	switch (pl->status) {
 	case LOOKUP_NXDOMAIN:
 	case LOOKUP_NODATA:
@@ -232,16 +237,23 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 	found = calloc(pl->nrrs, sizeof(*found));
 	if (oc == NULL || found == NULL)
 		abort();
+	first = r->nproblems;
 	for (size_t i = 0; i < pl->nrrs; i++) {
 		const char *name = pl->rrs[i].target;
 		check_address_add_ptr(a, name);
-		oc[i] = ptr_name_outcome(lk, r, route, addr, name, found[i], sizeof(found[i]));
+		oc[i] =
+		    ptr_name_outcome(lk, r, route, addr, name, hard, found[i], sizeof(found[i]));
 		if (oc[i] == N_PASS && confirmed == NULL)
 			confirmed = name;
 		if (oc[i] == N_PASS && domain_mode && is_exchange_name(rt, name))
 			mx_name = true;
 		temp = temp || oc[i] == N_TEMP;
 	}
+	/* A name that passed decides: the failed forward lookups of the others are warnings. */
+	for (size_t i = first; confirmed && i < r->nproblems; i++)
+		if (strncmp(r->problems[i].code, "dns-", 4) == 0 &&
+		    r->problems[i].severity == CHECK_ERROR)
+			r->problems[i].severity = CHECK_WARNING;
 	/* Per-name problems: errors only when no name passed (address mode). */
 	for (size_t i = 0; i < pl->nrrs; i++)
 		name_problem(r, route, addr, oc[i], confirmed ? CHECK_WARNING : hard,
@@ -296,8 +308,8 @@ rdns_check(struct lookup *lk, const char *ip, const struct check_options *opt, c
            size_t errlen)
 {
 	struct check_result *r;
-	uint8_t addr[16];
-	int family = check_parse_ip(ip, addr);
+	uint8_t parsed[16], addr[16];
+	int family = check_parse_ip(ip, parsed);
 	double t0 = lookup_now_ms();
 	struct check_address *a;
 	int ri;
@@ -306,6 +318,8 @@ rdns_check(struct lookup *lk, const char *ip, const struct check_options *opt, c
 		snprintf(err, errlen, "%s: not an IPv4 or IPv6 address", ip);
 		return NULL;
 	}
+	/* A receiver sees an IPv4-mapped address as the IPv4 address it carries. */
+	family = check_unmap_ip(family, parsed, addr);
 	r = check_result_new(CHECK_MODE_ADDRESS, ip);
 	r->seed = opt->seed;
 	check_format_ip(family, addr, r->name, sizeof(r->name));

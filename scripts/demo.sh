@@ -4,7 +4,9 @@
 #
 #   scripts/demo.sh BIN_DIR        (make demo runs: scripts/demo.sh bin)
 #
-# Exit status: 0 when every scenario gave the expected verdict and codes, 1 otherwise,
+# Exit status: 0 when every scenario gave the expected verdict and codes and an exit status
+# that agrees with the verdict (69 permfail, 75 tempfail, 1 deliver/pass with a warning or
+# error, 0 otherwise), 1 otherwise,
 # 2 when the server could not be started. Needs only bash and coreutils/grep/sed/awk.
 set -u
 
@@ -64,6 +66,20 @@ json_codes() {
 		LC_ALL=C sort -u | paste -s -d, -
 }
 
+# the exit status mxcheck must give for a verdict (and the JSON line, for its severities):
+# 69 permfail, 75 tempfail, 1 deliver/pass with a warning or error, 0 otherwise
+want_status() {
+	case "$1" in
+	permfail) echo 69 ;;
+	tempfail) echo 75 ;;
+	*) if printf '%s\n' "$2" | grep -q '"severity"[[:space:]]*:[[:space:]]*"\(warning\|error\)"'; then
+		echo 1
+	else
+		echo 0
+	fi ;;
+	esac
+}
+
 printf '%-26s %-9s %-9s %s\n' SCENARIO EXPECTED GOT RESULT
 printf '%-26s %-9s %-9s %s\n' -------- -------- --- ------
 total=0 good=0
@@ -78,13 +94,16 @@ while IFS=$'\t' read -r target flags verdict codes title || [ -n "$target" ]; do
 	gotcodes=$(printf '%s\n' "$out" | json_codes)
 	[ -n "$gotcodes" ] || gotcodes=-
 	[ -n "$got" ] || got="exit=$rc"
-	if [ "$got" = "$verdict" ] && [ "$gotcodes" = "$codes" ]; then
+	wantrc=$(want_status "$got" "$out")
+	if [ "$got" = "$verdict" ] && [ "$gotcodes" = "$codes" ] && [ "$rc" = "$wantrc" ]; then
 		good=$((good + 1))
 		printf '%-26s %-9s %-9s %s\n' "$target" "$verdict" "$got" "ok"
 	else
 		printf '%-26s %-9s %-9s %s\n' "$target" "$verdict" "$got" "FAIL  $title"
 		printf '%26s expected codes: %s\n' "" "$codes"
 		printf '%26s got codes:      %s\n' "" "$gotcodes"
+		[ "$rc" = "$wantrc" ] ||
+			printf '%26s exit status %s does not agree with %s (expected %s)\n' "" "$rc" "$got" "$wantrc"
 		if [ -s "$TMP/check.err" ]; then
 			sed 's/^/                           mxcheck: /' "$TMP/check.err" | head -n 3
 		fi

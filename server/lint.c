@@ -379,29 +379,44 @@ addr_str(const struct lint_addr *a, char *out, size_t len)
 		snprintf(out, len, "?");
 }
 
-/* 1 unroutable, 2 private, 0 fine (the classes mxcheck uses). */
+/* The address a receiver sees: IPv4-mapped ::ffff:a.b.c.d is the IPv4 address a.b.c.d. */
+static struct lint_addr
+addr_unmapped(const struct lint_addr *a)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	struct lint_addr u = *a;
+
+	if (a->family == AF_INET6 && memcmp(a->bytes, mapped, 12) == 0) {
+		memset(&u, 0, sizeof(u));
+		u.family = AF_INET;
+		memcpy(u.bytes, a->bytes + 12, 4);
+	}
+	return u;
+}
+
+/* 1 unroutable, 2 private, 0 fine (the classes mxcheck uses; see client/mx.c). */
 static int
 addr_class(const struct lint_addr *a)
 {
-	const uint8_t *b = a->bytes;
+	static const uint8_t zero[16], discard[8] = {0x01, 0x00};
+	struct lint_addr u = addr_unmapped(a);
+	const uint8_t *b = u.bytes;
 
-	if (a->family == AF_INET) {
+	if (u.family == AF_INET) {
 		if (b[0] == 127 || b[0] == 0 || (b[0] == 169 && b[1] == 254) || b[0] >= 224)
 			return 1;
 		if (b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
-		    (b[0] == 192 && b[1] == 168))
+		    (b[0] == 192 && b[1] == 168) || (b[0] == 100 && (b[1] & 0xc0) == 64))
 			return 2;
 		return 0;
 	}
-	{
-		static const uint8_t zero[16];
-		if (memcmp(b, zero, 15) == 0 && (b[15] == 0 || b[15] == 1))
-			return 1;
-		if (b[0] == 0xff || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80))
-			return 1;
-		if ((b[0] & 0xfe) == 0xfc)
-			return 2;
-	}
+	/* ::, ::1 and the deprecated IPv4-compatible ::a.b.c.d; 100::/64 discard-only */
+	if (memcmp(b, zero, 12) == 0 || memcmp(b, discard, 8) == 0)
+		return 1;
+	if (b[0] == 0xff || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80))
+		return 1;
+	if ((b[0] & 0xfe) == 0xfc)
+		return 2;
 	return 0;
 }
 
@@ -519,6 +534,7 @@ lint_mx_addresses(struct lint *l, const struct zone_rr *mxrr, const char *exch,
 		const struct zone_rr *at = addr_record(l, res->final, a);
 		char as[64], rev[LINT_NAME];
 		struct lint_res pr;
+		struct lint_addr seen;
 		int cls = addr_class(a);
 		bool named = false, confirmed = false;
 
@@ -539,7 +555,8 @@ lint_mx_addresses(struct lint *l, const struct zone_rr *mxrr, const char *exch,
 			       exch, as);
 			continue;
 		}
-		reverse_name(a, rev, sizeof(rev));
+		seen = addr_unmapped(a); /* ::ffff:a.b.c.d has its PTR under in-addr.arpa */
+		reverse_name(&seen, rev, sizeof(rev));
 		lint_resolve(l, rev, T_PTR, &pr);
 		if (pr.status == LINT_NXDOMAIN || pr.status == LINT_NODATA) {
 			report(l, DIAG_WARNING, at, "ptr-missing", as,
@@ -552,7 +569,7 @@ lint_mx_addresses(struct lint *l, const struct zone_rr *mxrr, const char *exch,
 		/* FCrDNS failures are reported at the PTR record; here only whether a confirmed
 		   PTR names the MX host (closing domain -MX-> host -A-> address -PTR-> host). */
 		for (size_t k = 0; k < pr.nptr; k++) {
-			if (!ptr_confirms(l, pr.ptr[k], a))
+			if (!ptr_confirms(l, pr.ptr[k], &seen))
 				continue;
 			confirmed = true;
 			if (name_eq(pr.ptr[k], exch) || name_eq(pr.ptr[k], res->final))
@@ -590,12 +607,9 @@ lint_mx(struct lint *l)
 	qsort(mx, n, sizeof(*mx), cmp_owner);
 
 	for (size_t s = 0; s < n;) {
-		size_t e = s, nulls = 0;
+		size_t e = s;
 		while (e < n && name_eq(mx[e]->owner, mx[s]->owner))
 			e++;
-		for (size_t i = s; i < e; i++)
-			if (mx[i]->rr.rdata[2] == 0)
-				nulls++;
 		for (size_t i = s; i < e; i++) {
 			const struct zone_rr *rr = &mx[i]->rr;
 			const char *owner = mx[i]->owner;
@@ -612,7 +626,9 @@ lint_mx(struct lint *l)
 					       "null MX of %s has preference %u; it must be 0 "
 					       "(RFC 7505 3)",
 					       owner, pref);
-				if (e - s > nulls)
+				/* RFC 7505: only "MX 0 ." is a null MX; any other
+				   preference is an unusable entry, reported above. */
+				if (pref == 0 && e - s > 1)
 					report(l, DIAG_ERROR, rr, "null-mx-mixed", owner,
 					       "null MX of %s stands next to other MX records; a "
 					       "domain that accepts no mail has only \"MX 0 .\" "

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tests/support/support.h"
 
@@ -395,4 +397,33 @@ Test(e2e_catalog, every_scenario_gives_its_expected_result, .timeout = 300)
 	if (good != n)
 		fprintf(stderr, "%s", report);
 	cr_assert_eq(good, n, "%zu of %zu scenarios as expected:\n%.4000s", good, n, report);
+}
+
+/* scripts/demo.sh with an mxcheck that prints the right JSON but always exits 0: the
+   tempfail and permfail scenarios must be reported as disagreeing with their verdict. */
+Test(e2e_catalog, demo_reports_an_exit_status_that_disagrees_with_the_verdict, .timeout = 120)
+{
+	static char out[1 << 17];
+	char dir[4096], script[8192], demo[4096];
+	int rc;
+
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(script, sizeof(script), "#!/bin/sh\n\"%s\" \"$@\"\nexit 0\n", test_bin("mxcheck"));
+	test_write(dir, "mxcheck", script);
+	snprintf(script, sizeof(script), "%s/mxcheck", dir);
+	cr_assert_eq(chmod(script, 0755), 0);
+	snprintf(script, sizeof(script), "%s/mxlabd", dir);
+	cr_assert_eq(symlink(test_bin("mxlabd"), script), 0);
+	snprintf(demo, sizeof(demo), "%s", test_src("scripts/demo.sh"));
+	{
+		const char *const argv[] = {"/bin/bash", demo, dir, NULL};
+		rc = test_run(argv, out, sizeof(out), 100000);
+	}
+	cr_assert_eq(rc, 1, "demo.sh exit %d:\n%.2000s", rc, out);
+	cr_assert_not_null(strstr(out, "exit status 0 does not agree with permfail (expected 69)"),
+	                   "%.3000s", out);
+	cr_assert_not_null(strstr(out, "exit status 0 does not agree with tempfail (expected 75)"),
+	                   "%.3000s", out);
+	cr_assert_not_null(strstr(out, "healthy.test               deliver   deliver   ok"),
+	                   "%.3000s", out);
 }

@@ -364,3 +364,36 @@ Test(e2e_mxcheck, ipv6_server_address)
 	                      "mx1.healthy.test ✓") != NULL,
 	          "%s", buf);
 }
+
+/* Command-line mistakes a user makes, and the first line mxcheck must say (stderr). */
+struct cli_mistake {
+	char args[64]; /* arguments after bin/mxcheck, space-separated */
+	char say[64];  /* the start of the first line on stderr */
+};
+
+static struct cli_mistake cli_mistakes[] = {
+    {"--bogus", "mxcheck: unknown option --bogus"},
+    {"-x", "mxcheck: unknown option -x"},
+    {"-s", "mxcheck: option -s needs an argument"},
+    {"-f /tmp x.test", "mxcheck: -f /tmp: is a directory"},
+    {"--self [::1] x.test", "mxcheck: --self [::1]: neither"},
+    {"--self 192.0.2.300 x.test", "mxcheck: --self 192.0.2.300: neither"},
+};
+
+ParameterizedTestParameters(e2e_mxcheck_cli, mistakes_are_usage_errors_said_by_mxcheck)
+{
+	return cr_make_param_array(struct cli_mistake, cli_mistakes,
+	                           sizeof(cli_mistakes) / sizeof(cli_mistakes[0]));
+}
+
+ParameterizedTest(struct cli_mistake *m, e2e_mxcheck_cli, mistakes_are_usage_errors_said_by_mxcheck)
+{
+	char cmd[4096], out[4096];
+	const char *const argv[] = {"/bin/sh", "-c", cmd, NULL};
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "\"%s\" %s 2>&1; exit $?", test_bin("mxcheck"), m->args);
+	rc = test_run(argv, out, sizeof(out), 10000);
+	cr_assert_eq(rc, 64, "%s: exit %d: %s", m->args, rc, out);
+	cr_assert_eq(strncmp(out, m->say, strlen(m->say)), 0, "%s: said '%s'", m->args, out);
+}

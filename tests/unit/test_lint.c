@@ -149,6 +149,11 @@ static struct lint_case mistakes[] = {
      {HEAD("example.test.") "@ MX 10 mx\n"
                             "@ MX 0 .\n"
                             "mx A 198.51.100.1\n"}},
+    {"null_mx_with_a_preference_beside_a_real_mx_is_not_mixed",
+     {"null-mx-bad-preference", DIAG_ERROR, "z1", 5, ""},
+     {HEAD("example.test.") "@ MX 5 .\n"
+                            "@ MX 10 mx\n"
+                            "mx A 198.51.100.1\n"}},
     {"null_mx_bad_preference",
      {"null-mx-bad-preference", DIAG_ERROR, "z1", 5, ""},
      {HEAD("example.test.") "@ MX 10 .\n"}},
@@ -156,6 +161,14 @@ static struct lint_case mistakes[] = {
      {"mx-address-unroutable", DIAG_ERROR, "z1", 6, ""},
      {HEAD("example.test.") "@ MX 10 mx\n"
                             "mx A 127.0.0.1\n"}},
+    {"mx_address_ipv4_mapped_loopback_is_unroutable",
+     {"mx-address-unroutable", DIAG_ERROR, "z1", 6, ""},
+     {HEAD("example.test.") "@ MX 10 mx\n"
+                            "mx AAAA ::ffff:127.0.0.1\n"}},
+    {"mx_address_ipv4_mapped_rfc1918_is_private",
+     {"mx-address-private", DIAG_WARNING, "z1", 6, ""},
+     {HEAD("example.test.") "@ MX 10 mx\n"
+                            "mx AAAA ::ffff:10.0.0.1\n"}},
     {"mx_address_private",
      {"mx-address-private", DIAG_WARNING, "z1", 6, ""},
      {HEAD("example.test.") "@ MX 10 mx\n"
@@ -336,6 +349,7 @@ static const struct {
     {"mx-private.test.zone", "mx-address-private"},
     {"null-mx-mixed.test.zone", "null-mx-mixed"},
     {"null-mx-pref.test.zone", "null-mx-bad-preference"},
+    {"null-mx-pref-mixed.test.zone", "null-mx-bad-preference"},
     {"ptr-not-mx-name.test.zone", "ptr-not-mx-name"},
     {"self-backup-stuck.test.zone", "mx-host-nxdomain"},
 };

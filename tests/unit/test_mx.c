@@ -415,6 +415,23 @@ Test(mx, null_mx_with_preference_is_unusable)
 	check_result_free(r);
 }
 
+Test(mx, dot_with_a_preference_beside_a_real_mx_is_no_null_mx)
+{
+	static const char *const z[] = {"np.test. 300 IN MX 5 .",
+	                                "np.test. 300 IN MX 10 mx1.good.test.", NULL};
+	struct check_result *r = run("np.test", z, NULL);
+
+	cr_assert_eq(r->verdict, CHECK_DELIVER);
+	cr_assert_eq(check_exit_status(r), 1);
+	expect_problem(r, "null-mx-bad-preference", CHECK_ERROR);
+	cr_assert_null(find_problem(r, "null-mx-mixed"));
+	cr_assert_null(find_problem(r, "null-mx"));
+	cr_assert_str_eq(r->routes[0].exchange, ".");
+	cr_assert_not(r->routes[0].usable);
+	cr_assert(r->routes[1].usable);
+	check_result_free(r);
+}
+
 Test(mx, implicit_mx_uses_the_domain_at_preference_zero)
 {
 	struct check_result *r = sc("implicit-mx");
@@ -678,6 +695,108 @@ Test(mx, unroutable_ipv6_addresses_are_unusable)
 	check_result_free(r);
 }
 
+Test(mx, ipv4_mapped_addresses_are_classified_by_the_ipv4_they_carry)
+{
+	static const char *const z[] = {"m6.test. 300 IN MX 10 mx.m6.test.",
+	                                "mx.m6.test. 300 IN AAAA ::ffff:127.0.0.1",
+	                                "mx.m6.test. 300 IN AAAA ::ffff:10.0.0.1",
+	                                "mx.m6.test. 300 IN AAAA ::127.0.0.1",
+	                                "mx.m6.test. 300 IN AAAA 100::1",
+	                                "13.2.0.192.in-addr.arpa. 300 IN PTR mx.m6.test.",
+	                                "mx.m6.test. 300 IN AAAA ::ffff:192.0.2.13",
+	                                "mx.m6.test. 300 IN A 192.0.2.13",
+	                                NULL};
+	struct check_result *r = run("m6.test", z, NULL);
+	const struct check_route *rt = &r->routes[0];
+	size_t unroutable = 0;
+
+	cr_assert_eq(rt->naddrs, 6);
+	for (size_t j = 0; j < rt->naddrs; j++) {
+		const struct check_address *a = &rt->addrs[j];
+		bool bad = strcmp(a->text, "::ffff:127.0.0.1") == 0 ||
+		           strcmp(a->text, "::127.0.0.1") == 0 || strcmp(a->text, "100::1") == 0;
+		cr_assert_eq(a->usable, !bad, "%s", a->text);
+		unroutable += bad;
+		/* the mapped public address is confirmed by its in-addr.arpa PTR */
+		if (strcmp(a->text, "::ffff:192.0.2.13") == 0)
+			cr_assert_eq(a->fcrdns, CHECK_FCRDNS_PASS);
+	}
+	cr_assert_eq(unroutable, 3);
+	for (size_t i = 0; i < r->nproblems; i++)
+		if (strcmp(r->problems[i].code, "mx-address-private") == 0)
+			cr_assert_str_eq(r->problems[i].subject, "::ffff:10.0.0.1");
+	expect_problem(r, "mx-address-private", CHECK_WARNING);
+	check_result_free(r);
+}
+
+Test(mx, primary_v6_only_needs_a_definite_absence_of_ipv4)
+{
+	static const char *const z[] = {"p6.test. 300 IN MX 10 mx.p6.test.",
+	                                "p6.test. 300 IN MX 20 mx2.good.test.",
+	                                "mx.p6.test. 300 IN AAAA 2001:db8::6", NULL};
+	struct lookup_fake *f;
+	struct lookup *lk = fake_new(&f, good_zone);
+	struct check_result *r;
+
+	for (size_t i = 0; z[i]; i++)
+		cr_assert_eq(lookup_fake_add(f, z[i]), 0);
+	lookup_fake_fail(f, "mx.p6.test.", LOOKUP_T_A, LOOKUP_TEMPORARY, LOOKUP_R_SERVFAIL);
+	r = fake_mx(lk, "p6.test", NULL);
+	cr_assert_null(find_problem(r, "primary-mx-v6-only"), "A unknown is not A absent");
+	expect_problem(r, "mx-host-tempfail", CHECK_WARNING);
+	check_result_free(r);
+	lookup_free(lk);
+}
+
+Test(mx, primary_v6_only_is_no_problem_for_an_ipv6_only_sender)
+{
+	static const char *const z[] = {"p6.test. 300 IN MX 10 mx.p6.test.",
+	                                "p6.test. 300 IN MX 20 mx2.good.test.",
+	                                "mx.p6.test. 300 IN AAAA 2001:db8::6", NULL};
+	struct check_options o;
+	struct check_result *r;
+
+	check_options_init(&o);
+	o.want4 = false;
+	o.seed = 1;
+	r = run("p6.test", z, &o);
+	cr_assert_eq(r->verdict, CHECK_DELIVER);
+	cr_assert_null(find_problem(r, "primary-mx-v6-only"));
+	check_result_free(r);
+}
+
+Test(mx, tempfail_wording_follows_the_families_the_sender_uses)
+{
+	struct lookup_fake *f;
+	struct lookup *lk = fake_new(&f, good_zone);
+	struct check_options o;
+	struct check_result *r;
+	const struct check_problem *p;
+
+	cr_assert_eq(lookup_fake_add(f, "mx2.good.test. 300 IN AAAA 2001:db8::2"), 0);
+	lookup_fake_fail(f, "mx1.good.test.", LOOKUP_T_AAAA, LOOKUP_TEMPORARY, LOOKUP_R_SERVFAIL);
+	lookup_fake_fail(f, "mx2.good.test.", LOOKUP_T_A, LOOKUP_TEMPORARY, LOOKUP_R_SERVFAIL);
+	check_options_init(&o);
+	o.want6 = false; /* -4 */
+	o.seed = 1;
+	o.no_ptr = true;
+	r = fake_mx(lk, "good.test", &o);
+	for (size_t i = 0; i < r->nproblems; i++) {
+		p = &r->problems[i];
+		if (strcmp(p->code, "mx-host-tempfail") != 0)
+			continue;
+		cr_assert_null(strstr(p->message, "the other family is used"), "%s", p->message);
+		if (strcmp(p->subject, "mx1.good.test") == 0)
+			cr_assert_not_null(strstr(p->message, "uses only IPv4"), "%s", p->message);
+		else
+			cr_assert_not_null(strstr(p->message, "cannot use the IPv6"), "%s",
+			                   p->message);
+	}
+	expect_problem(r, "mx-host-tempfail", CHECK_WARNING);
+	check_result_free(r);
+	lookup_free(lk);
+}
+
 Test(mx, self_as_backup_drops_itself_and_worse)
 {
 	static const char *const z[] = {
@@ -753,6 +872,18 @@ Test(mx, reverse_problems_never_change_the_verdict)
 	cr_assert_eq(r->verdict, CHECK_DELIVER);
 	cr_assert_eq(check_exit_status(r), 1);
 	cr_assert_eq(r->routes[0].addrs[0].fcrdns, CHECK_FCRDNS_FAIL);
+	check_result_free(r);
+}
+
+Test(mx, ptr_naming_the_canonical_host_of_a_cname_mx_closes_the_chain)
+{
+	struct check_result *r = sc("mx-cname");
+
+	/* mxc.test MX alias.mxc.test CNAME mx2.good.test, whose PTR is mx2.good.test */
+	expect_problem(r, "mx-cname", CHECK_WARNING);
+	cr_assert_eq(r->routes[0].addrs[0].fcrdns, CHECK_FCRDNS_PASS);
+	cr_assert_str_eq(r->routes[0].addrs[0].ptr[0], "mx2.good.test.");
+	cr_assert_null(find_problem(r, "ptr-not-mx-name"));
 	check_result_free(r);
 }
 

@@ -138,10 +138,28 @@ static struct addr_case addr_cases[] = {
      {CHECK_PERMFAIL, -1, {{"ptr-target-nxdomain", CHECK_ERROR, ""}}, "", "", false}},
     {"temporary_ptr_failure_is_tempfail_never_missing",
      {"192.0.2.25", "", "25.2.0.192.in-addr.arpa."},
-     {CHECK_TEMPFAIL, 75, {}, "ptr-tempfail", "ptr-missing", false}},
+     {CHECK_TEMPFAIL,
+      75,
+      {{"ptr-tempfail", CHECK_ERROR, ""}, {"dns-servfail", CHECK_ERROR, "PTR"}},
+      "",
+      "ptr-missing",
+      false}},
     {"temporary_forward_failure_decides_nothing",
      {"192.0.2.25", "", "mail.example.test."},
-     {CHECK_TEMPFAIL, -1, {}, "fcrdns-tempfail", "fcrdns-mismatch", false}},
+     {CHECK_TEMPFAIL,
+      75,
+      {{"fcrdns-tempfail", CHECK_ERROR, ""}, {"dns-servfail", CHECK_ERROR, ""}},
+      "",
+      "fcrdns-mismatch",
+      false}},
+    {"forward_failure_beside_a_passing_name_is_a_warning",
+     {"192.0.2.28", "", "wrong.example.test."},
+     {CHECK_PASS,
+      1,
+      {{"fcrdns-tempfail", CHECK_WARNING, ""}, {"dns-servfail", CHECK_WARNING, ""}},
+      "",
+      "",
+      false}},
     {"helo_matching_the_address_is_fine",
      {"192.0.2.25", "MAIL.example.test", ""},
      {CHECK_PASS, 0, {}, "", "", false}},
@@ -202,6 +220,19 @@ Test(rdns, fcrdns_pass_records_the_ptr_in_address_mode)
 	cr_assert_eq(r->routes[0].addrs[0].nptr, 1);
 	cr_assert_str_eq(r->routes[0].addrs[0].ptr[0], "mail.example.test.");
 	cr_assert_eq(r->routes[0].addrs[0].fcrdns, CHECK_FCRDNS_PASS);
+	check_result_free(r);
+}
+
+Test(rdns, ipv4_mapped_address_is_checked_as_its_ipv4_address)
+{
+	struct check_result *r = addr("::ffff:192.0.2.25", NULL, NULL);
+
+	cr_assert_eq(r->verdict, CHECK_PASS);
+	cr_assert_str_eq(r->target, "::ffff:192.0.2.25");
+	cr_assert_str_eq(r->name, "192.0.2.25");
+	cr_assert_eq(r->routes[0].addrs[0].family, AF_INET);
+	cr_assert_eq(r->routes[0].addrs[0].nptr, 1);
+	cr_assert_eq(check_exit_status(r), 0);
 	check_result_free(r);
 }
 
