@@ -25,6 +25,8 @@ struct control {
 	struct srv *srv;     /* the server it controls; not owned */
 	struct evhttp *http; /* HTTP server; owned (owns its sockets) */
 	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* socket file, "" if TCP */
+	dev_t unix_dev; /* device of the socket file we bound (removed on exit only if same) */
+	ino_t unix_ino; /* inode of the socket file we bound */
 };
 
 static void
@@ -350,36 +352,76 @@ bad_method:
 	reply_error(req, 405, "Method Not Allowed", "method not allowed on this resource");
 }
 
+/* Is there a live server behind the UNIX socket at sun? 1 yes, 0 stale (nobody listening),
+   -1 cannot tell (errno set). */
+static int
+unix_socket_live(const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0)
+		rc = 1;
+	else if (errno == ECONNREFUSED)
+		rc = 0;
+	else
+		rc = -1;
+	close(fd);
+	return rc;
+}
+
 static int
 listen_unix(struct control *c, const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sun;
 	struct stat st;
-	int fd;
+	int fd, live;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) == 0 || strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "bad UNIX socket path");
+		snprintf(err, errlen, "--control unix:%s: %s", path,
+		         path[0] ? "UNIX socket path too long" : "empty UNIX socket path");
 		return -1;
 	}
 	memcpy(sun.sun_path, path, strlen(path));
-	/* a stale socket from an earlier run is replaced; any other file is left alone */
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+	/* never take over a running instance's socket, never remove anything but a stale socket */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "control socket %s: exists and is not a socket",
+			         path);
+			return -1;
+		}
+		live = unix_socket_live(&sun);
+		if (live == 1) {
+			snprintf(err, errlen, "control socket %s is in use", path);
+			return -1;
+		}
+		if (live < 0) {
+			snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+			return -1;
+		}
 		unlink(path);
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 16) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 16) < 0 ||
+	    lstat(path, &st) < 0) {
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
 	if (evhttp_accept_socket_with_handle(c->http, fd) == NULL) {
 		close(fd);
-		snprintf(err, errlen, "%s: cannot serve HTTP", path);
+		unlink(path);
+		snprintf(err, errlen, "control socket %s: cannot serve HTTP", path);
 		return -1;
 	}
 	snprintf(c->unix_path, sizeof(c->unix_path), "%s", path);
+	c->unix_dev = st.st_dev;
+	c->unix_ino = st.st_ino;
 	return 0;
 }
 
@@ -409,7 +451,8 @@ control_new(struct srv *s, const char *spec, char *err, size_t errlen)
 		size_t hl = colon ? (size_t)(colon - spec) : 0;
 		int port = colon ? atoi(colon + 1) : 0;
 		if (colon == NULL || hl == 0 || hl >= sizeof(host) || port <= 0 || port > 65535) {
-			snprintf(err, errlen, "expected ADDR:PORT or unix:PATH");
+			snprintf(err, errlen, "--control %s: expected ADDR:PORT or unix:PATH",
+			         spec);
 			goto fail;
 		}
 		memcpy(host, spec, hl);
@@ -419,12 +462,15 @@ control_new(struct srv *s, const char *spec, char *err, size_t errlen)
 			host[hl - 2] = '\0';
 		}
 		if (srv_addr_is_loopback(host) != 1) {
-			snprintf(err, errlen,
-			         "only a loopback address or a UNIX socket is allowed");
+			snprintf(
+			    err, errlen,
+			    "--control %s: only a loopback address or a UNIX socket is allowed",
+			    spec);
 			goto fail;
 		}
 		if (evhttp_bind_socket_with_handle(c->http, host, (uint16_t)port) == NULL) {
-			snprintf(err, errlen, "cannot listen on %s port %d", host, port);
+			snprintf(err, errlen, "--control %s: cannot listen on %s port %d", spec,
+			         host, port);
 			goto fail;
 		}
 	}
@@ -441,7 +487,12 @@ control_free(struct control *c)
 		return;
 	if (c->http)
 		evhttp_free(c->http);
-	if (c->unix_path[0])
-		unlink(c->unix_path);
+	if (c->unix_path[0]) {
+		/* only our own socket: another instance may have replaced a path we lost */
+		struct stat st;
+		if (lstat(c->unix_path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+		    st.st_dev == c->unix_dev && st.st_ino == c->unix_ino)
+			unlink(c->unix_path);
+	}
 	free(c);
 }

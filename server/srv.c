@@ -409,7 +409,7 @@ srv_run(struct srv *s)
 	if (s->conf->control) {
 		s->control = control_new(s, s->conf->control, err, sizeof(err));
 		if (s->control == NULL) {
-			log_warnx("--control %s: %s", s->conf->control, err);
+			log_warnx("%s", err);
 			return 1;
 		}
 	}
