@@ -48,10 +48,71 @@ reply_json(struct evhttp_request *req, int code, const char *reason, json_t *j)
 	json_decref(j);
 }
 
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 when it is not one. */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len;
+	unsigned min;
+	unsigned cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, min = 0x80, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, min = 0x800, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, min = 0x10000, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* msg with every byte that is not valid UTF-8 written as \xHH (JSON strings must be UTF-8),
+   into out. */
+static void
+utf8_escape(const char *msg, char *out, size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)msg;
+	size_t n = strlen(msg), o = 0;
+
+	for (size_t i = 0; i < n && o + 5 < outlen;) {
+		size_t l = utf8_len(p + i, n - i);
+		if (l == 0) {
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02X", p[i]);
+			i++;
+			continue;
+		}
+		if (o + l + 1 > outlen)
+			break;
+		memcpy(out + o, p + i, l);
+		o += l;
+		i += l;
+	}
+	out[o] = '\0';
+}
+
 static void
 reply_error(struct evhttp_request *req, int code, const char *reason, const char *msg)
 {
-	reply_json(req, code, reason, json_pack("{s:s}", "error", msg));
+	char safe[4096];
+	json_t *j;
+
+	utf8_escape(msg, safe, sizeof(safe));
+	j = json_pack("{s:s}", "error", safe);
+	if (j == NULL)
+		j = json_pack("{s:s}", "error", "error message could not be encoded");
+	reply_json(req, code, reason, j);
 }
 
 /* The request body as a NUL-terminated string (caller frees). */

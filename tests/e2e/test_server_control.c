@@ -394,3 +394,21 @@ Test(e2e_server_control, exit_leaves_a_socket_that_is_no_longer_ours)
 	cr_expect_eq(lstat(sock, &st), 0, "the other socket must survive our exit");
 	close(fd);
 }
+
+Test(e2e_server_control, non_utf8_rule_is_a_json_400_naming_the_line)
+{
+	json_t *j;
+	const char *e;
+
+	start_ctl();
+	cr_assert_eq(http("PUT", "/faults", "x.test. A drop\n\xff.test. A drop\n", &j), 400);
+	cr_assert_not_null(j, "the 400 must carry a JSON body");
+	e = json_string_value(json_object_get(j, "error"));
+	cr_assert_not_null(e);
+	cr_expect(strstr(e, "faults:2") != NULL, "%s", e);
+	cr_expect(strstr(e, "\\xFF") != NULL, "%s", e);
+	json_decref(j);
+	cr_assert_eq(http("GET", "/faults", NULL, &j), 200);
+	cr_expect_eq(json_array_size(json_object_get(j, "rules")), 0);
+	json_decref(j);
+}
