@@ -161,7 +161,9 @@ load_rules_file(struct fault_rules *fr, const char *path, struct diag *d)
 	char err[1024];
 
 	if (fault_rules_load(fr, path, err, sizeof(err)) < 0) {
-		srv_diag_add_msg(d, err);
+		/* nothing is loaded; report every bad line, not just the first */
+		if (fault_rules_check_file(path, d) == 0)
+			srv_diag_add_msg(d, err);
 		return -1;
 	}
 	return 0;
