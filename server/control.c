@@ -363,6 +363,7 @@ control_cb(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
 	const char *path = u ? evhttp_uri_get_path(u) : NULL;
 	const char *query = u ? evhttp_uri_get_query(u) : NULL;
+	const char *allow = NULL;
 	char err[1024];
 
 	if (path == NULL) {
@@ -370,14 +371,17 @@ control_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (strcmp(path, "/status") == 0) {
+		allow = "GET";
 		if (cmd != EVHTTP_REQ_GET)
 			goto bad_method;
 		get_status(c, req);
 	} else if (strcmp(path, "/stats") == 0) {
+		allow = "GET";
 		if (cmd != EVHTTP_REQ_GET)
 			goto bad_method;
 		get_stats(c, req);
 	} else if (strcmp(path, "/queries") == 0) {
+		allow = "GET, DELETE";
 		if (cmd == EVHTTP_REQ_GET) {
 			get_queries(c, req, query);
 		} else if (cmd == EVHTTP_REQ_DELETE) {
@@ -387,15 +391,18 @@ control_cb(struct evhttp_request *req, void *arg)
 			goto bad_method;
 		}
 	} else if (strcmp(path, "/faults") == 0) {
+		allow = "GET, POST, PUT, DELETE";
 		if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_POST && cmd != EVHTTP_REQ_PUT &&
 		    cmd != EVHTTP_REQ_DELETE)
 			goto bad_method;
 		handle_faults(c, req, cmd);
 	} else if (strncmp(path, "/zones/", 7) == 0) {
+		allow = "PUT, DELETE";
 		if (cmd != EVHTTP_REQ_PUT && cmd != EVHTTP_REQ_DELETE)
 			goto bad_method;
 		handle_zone(c, req, cmd, path + 7);
 	} else if (strcmp(path, "/reload") == 0) {
+		allow = "POST";
 		if (cmd != EVHTTP_REQ_POST)
 			goto bad_method;
 		if (srv_reload(c->srv, err, sizeof(err)) < 0) {
@@ -410,7 +417,9 @@ control_cb(struct evhttp_request *req, void *arg)
 	}
 	return;
 bad_method:
-	reply_error(req, 405, "Method Not Allowed", "method not allowed on this resource");
+	snprintf(err, sizeof(err), "method not allowed on %s (allowed: %s)", path, allow);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
+	reply_error(req, 405, "Method Not Allowed", err);
 }
 
 /* Is there a live server behind the UNIX socket at sun? 1 yes, 0 stale (nobody listening),
@@ -497,8 +506,13 @@ control_new(struct srv *s, const char *spec, char *err, size_t errlen)
 		return NULL;
 	}
 	c->srv = s;
-	evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-	                                        EVHTTP_REQ_DELETE);
+	/* every method evhttp knows reaches control_cb, which answers 405 + Allow in JSON for the
+	   ones a resource does not take (evhttp's own 501 is an HTML page). Bodies over the limit
+	   still get evhttp's HTML 413: libevent 2.1 has no hook for its error pages. */
+	evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+	                                        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	                                        EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+	                                        EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_max_body_size(c->http, CONTROL_MAX_BODY);
 	evhttp_set_timeout(c->http, 30);
 	evhttp_set_gencb(c->http, control_cb, c);

@@ -29,6 +29,7 @@ static const char other_zone[] = "$ORIGIN other.test.\n"
 static struct testsrv srv;
 static char dir[256];
 static char sock[300];
+static char last_head[4096]; /* status line and headers of the last http() response */
 
 static void
 stop_srv(void)
@@ -90,6 +91,7 @@ http(const char *method, const char *path, const char *body, json_t **out)
 	resp[used] = '\0';
 	cr_assert(sscanf(resp, "HTTP/1.1 %d", &code) == 1, "no status line: %s", resp);
 	sep = strstr(resp, "\r\n\r\n");
+	snprintf(last_head, sizeof(last_head), "%.*s", sep ? (int)(sep - resp) : (int)used, resp);
 	if (sep)
 		*out = json_loads(sep + 4, JSON_DISABLE_EOF_CHECK, NULL);
 	return code;
@@ -411,4 +413,20 @@ Test(e2e_server_control, non_utf8_rule_is_a_json_400_naming_the_line)
 	cr_assert_eq(http("GET", "/faults", NULL, &j), 200);
 	cr_expect_eq(json_array_size(json_object_get(j, "rules")), 0);
 	json_decref(j);
+}
+
+Test(e2e_server_control, unsupported_method_is_a_json_405_with_allow)
+{
+	json_t *j;
+
+	start_ctl();
+	cr_assert_eq(http("PATCH", "/faults", "x", &j), 405, "%s", last_head);
+	cr_assert_not_null(j, "405 must be JSON: %s", last_head);
+	cr_expect(strstr(json_string_value(json_object_get(j, "error")), "/faults") != NULL);
+	json_decref(j);
+	cr_expect(strstr(last_head, "\r\nAllow: GET, POST, PUT, DELETE") != NULL, "%s", last_head);
+	cr_assert_eq(http("OPTIONS", "/reload", NULL, &j), 405, "%s", last_head);
+	cr_assert_not_null(j);
+	json_decref(j);
+	cr_expect(strstr(last_head, "\r\nAllow: POST") != NULL, "%s", last_head);
 }
