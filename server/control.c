@@ -180,8 +180,16 @@ static void
 get_stats(struct control *c, struct evhttp_request *req)
 {
 	const struct query_stats *st = &c->srv->ctx.stats;
+	const struct fault_rules *fr = c->srv->ctx.rules;
 	json_t *types = json_object(), *rcodes = json_object();
+	uint64_t fired = 0;
 	char name[32];
+
+	/* the total is over the rules listed, so both restart when the rules are replaced */
+	for (size_t i = 0; fr && i < fault_rules_count(fr); i++) {
+		const struct fault_rule *r = fault_rules_get(fr, i);
+		fired += r ? fault_rule_fired(r) : 0;
+	}
 
 	for (unsigned t = 0; t < 256; t++)
 		if (st->by_type[t])
@@ -198,9 +206,9 @@ get_stats(struct control *c, struct evhttp_request *req)
 	           json_pack("{s:I,s:{s:I,s:I},s:o,s:o,s:{s:I,s:o},s:I,s:I}", "queries",
 	                     (json_int_t)st->queries, "transport", "udp", (json_int_t)st->udp,
 	                     "tcp", (json_int_t)st->tcp, "qtype", types, "rcode", rcodes, "faults",
-	                     "fired", (json_int_t)st->faults, "rules",
-	                     rules_json(c->srv->ctx.rules), "drops", (json_int_t)st->drops,
-	                     "tcp_connections", (json_int_t)net_conn_count(c->srv->net)));
+	                     "fired", (json_int_t)fired, "rules", rules_json(fr), "drops",
+	                     (json_int_t)st->drops, "tcp_connections",
+	                     (json_int_t)net_conn_count(c->srv->net)));
 }
 
 struct queries_out {

@@ -430,3 +430,26 @@ Test(e2e_server_control, unsupported_method_is_a_json_405_with_allow)
 	json_decref(j);
 	cr_expect(strstr(last_head, "\r\nAllow: POST") != NULL, "%s", last_head);
 }
+
+Test(e2e_server_control, stats_fired_total_matches_the_rules_listed)
+{
+	json_t *j, *f;
+
+	start_ctl();
+	cr_assert_eq(http("PUT", "/faults", "www.example.test. A rcode=SERVFAIL\n", &j), 200);
+	json_decref(j);
+	rcode_of("www.example.test.");
+	rcode_of("www.example.test.");
+	cr_assert_eq(http("PUT", "/faults", "www.example.test. A rcode=REFUSED\n", &j), 200);
+	json_decref(j);
+	cr_expect_eq(rcode_of("www.example.test."), LDNS_RCODE_REFUSED);
+	cr_assert_eq(http("GET", "/stats", NULL, &j), 200);
+	f = json_object_get(j, "faults");
+	cr_assert_eq(json_array_size(json_object_get(f, "rules")), 1);
+	cr_expect_eq(json_integer_value(
+	                 json_object_get(json_array_get(json_object_get(f, "rules"), 0), "fired")),
+	             1);
+	cr_expect_eq(json_integer_value(json_object_get(f, "fired")), 1,
+	             "the total counts the rule listed, not the replaced one");
+	json_decref(j);
+}
