@@ -1020,11 +1020,9 @@ answer_empty(const struct zoneset *zs, const struct msg_query *q, uint16_t rcode
 	if (q == NULL || out == NULL || cap < MSG_HEADER_LEN)
 		return 0;
 	ctx_init(&c, zs, q, out, cap, cap);
-	if (rcode == RCODE_NOTIMP || rcode == RCODE_BADVERS) {
-		/* NSD keeps the request's flags here (BADVERS: without AD) */
-		flags = (uint16_t)((q->flags | FLAG_QR) & ~(FLAG_AA | FLAG_TC | 0xf));
-		if (rcode == RCODE_BADVERS)
-			flags &= (uint16_t)~FLAG_AD;
+	if ((rcode == RCODE_NOTIMP && q->opcode != 0) || rcode == RCODE_BADVERS) {
+		/* NSD 4.6 echoes the request's flags here (AA, TC, Z, CD too), all but AD */
+		flags = (uint16_t)((q->flags | FLAG_QR) & ~(FLAG_AD | 0xf));
 	} else {
 		flags = base_flags(q);
 	}

@@ -25,6 +25,8 @@ struct control {
 	struct srv *srv;     /* the server it controls; not owned */
 	struct evhttp *http; /* HTTP server; owned (owns its sockets) */
 	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* socket file, "" if TCP */
+	dev_t unix_dev; /* device of the socket file we bound (removed on exit only if same) */
+	ino_t unix_ino; /* inode of the socket file we bound */
 };
 
 static void
@@ -46,10 +48,71 @@ reply_json(struct evhttp_request *req, int code, const char *reason, json_t *j)
 	json_decref(j);
 }
 
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 when it is not one. */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len;
+	unsigned min;
+	unsigned cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, min = 0x80, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, min = 0x800, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, min = 0x10000, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* msg with every byte that is not valid UTF-8 written as \xHH (JSON strings must be UTF-8),
+   into out. */
+static void
+utf8_escape(const char *msg, char *out, size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)msg;
+	size_t n = strlen(msg), o = 0;
+
+	for (size_t i = 0; i < n && o + 5 < outlen;) {
+		size_t l = utf8_len(p + i, n - i);
+		if (l == 0) {
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02X", p[i]);
+			i++;
+			continue;
+		}
+		if (o + l + 1 > outlen)
+			break;
+		memcpy(out + o, p + i, l);
+		o += l;
+		i += l;
+	}
+	out[o] = '\0';
+}
+
 static void
 reply_error(struct evhttp_request *req, int code, const char *reason, const char *msg)
 {
-	reply_json(req, code, reason, json_pack("{s:s}", "error", msg));
+	char safe[4096];
+	json_t *j;
+
+	utf8_escape(msg, safe, sizeof(safe));
+	j = json_pack("{s:s}", "error", safe);
+	if (j == NULL)
+		j = json_pack("{s:s}", "error", "error message could not be encoded");
+	reply_json(req, code, reason, j);
 }
 
 /* The request body as a NUL-terminated string (caller frees). */
@@ -117,8 +180,16 @@ static void
 get_stats(struct control *c, struct evhttp_request *req)
 {
 	const struct query_stats *st = &c->srv->ctx.stats;
+	const struct fault_rules *fr = c->srv->ctx.rules;
 	json_t *types = json_object(), *rcodes = json_object();
+	uint64_t fired = 0;
 	char name[32];
+
+	/* the total is over the rules listed, so both restart when the rules are replaced */
+	for (size_t i = 0; fr && i < fault_rules_count(fr); i++) {
+		const struct fault_rule *r = fault_rules_get(fr, i);
+		fired += r ? fault_rule_fired(r) : 0;
+	}
 
 	for (unsigned t = 0; t < 256; t++)
 		if (st->by_type[t])
@@ -135,9 +206,9 @@ get_stats(struct control *c, struct evhttp_request *req)
 	           json_pack("{s:I,s:{s:I,s:I},s:o,s:o,s:{s:I,s:o},s:I,s:I}", "queries",
 	                     (json_int_t)st->queries, "transport", "udp", (json_int_t)st->udp,
 	                     "tcp", (json_int_t)st->tcp, "qtype", types, "rcode", rcodes, "faults",
-	                     "fired", (json_int_t)st->faults, "rules",
-	                     rules_json(c->srv->ctx.rules), "drops", (json_int_t)st->drops,
-	                     "tcp_connections", (json_int_t)net_conn_count(c->srv->net)));
+	                     "fired", (json_int_t)fired, "rules", rules_json(fr), "drops",
+	                     (json_int_t)st->drops, "tcp_connections",
+	                     (json_int_t)net_conn_count(c->srv->net)));
 }
 
 struct queries_out {
@@ -300,6 +371,7 @@ control_cb(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
 	const char *path = u ? evhttp_uri_get_path(u) : NULL;
 	const char *query = u ? evhttp_uri_get_query(u) : NULL;
+	const char *allow = NULL;
 	char err[1024];
 
 	if (path == NULL) {
@@ -307,14 +379,17 @@ control_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (strcmp(path, "/status") == 0) {
+		allow = "GET";
 		if (cmd != EVHTTP_REQ_GET)
 			goto bad_method;
 		get_status(c, req);
 	} else if (strcmp(path, "/stats") == 0) {
+		allow = "GET";
 		if (cmd != EVHTTP_REQ_GET)
 			goto bad_method;
 		get_stats(c, req);
 	} else if (strcmp(path, "/queries") == 0) {
+		allow = "GET, DELETE";
 		if (cmd == EVHTTP_REQ_GET) {
 			get_queries(c, req, query);
 		} else if (cmd == EVHTTP_REQ_DELETE) {
@@ -324,15 +399,18 @@ control_cb(struct evhttp_request *req, void *arg)
 			goto bad_method;
 		}
 	} else if (strcmp(path, "/faults") == 0) {
+		allow = "GET, POST, PUT, DELETE";
 		if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_POST && cmd != EVHTTP_REQ_PUT &&
 		    cmd != EVHTTP_REQ_DELETE)
 			goto bad_method;
 		handle_faults(c, req, cmd);
 	} else if (strncmp(path, "/zones/", 7) == 0) {
+		allow = "PUT, DELETE";
 		if (cmd != EVHTTP_REQ_PUT && cmd != EVHTTP_REQ_DELETE)
 			goto bad_method;
 		handle_zone(c, req, cmd, path + 7);
 	} else if (strcmp(path, "/reload") == 0) {
+		allow = "POST";
 		if (cmd != EVHTTP_REQ_POST)
 			goto bad_method;
 		if (srv_reload(c->srv, err, sizeof(err)) < 0) {
@@ -347,7 +425,29 @@ control_cb(struct evhttp_request *req, void *arg)
 	}
 	return;
 bad_method:
-	reply_error(req, 405, "Method Not Allowed", "method not allowed on this resource");
+	snprintf(err, sizeof(err), "method not allowed on %s (allowed: %s)", path, allow);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
+	reply_error(req, 405, "Method Not Allowed", err);
+}
+
+/* Is there a live server behind the UNIX socket at sun? 1 yes, 0 stale (nobody listening),
+   -1 cannot tell (errno set). */
+static int
+unix_socket_live(const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0)
+		rc = 1;
+	else if (errno == ECONNREFUSED)
+		rc = 0;
+	else
+		rc = -1;
+	close(fd);
+	return rc;
 }
 
 static int
@@ -355,31 +455,51 @@ listen_unix(struct control *c, const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sun;
 	struct stat st;
-	int fd;
+	int fd, live;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) == 0 || strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "bad UNIX socket path");
+		snprintf(err, errlen, "--control unix:%s: %s", path,
+		         path[0] ? "UNIX socket path too long" : "empty UNIX socket path");
 		return -1;
 	}
 	memcpy(sun.sun_path, path, strlen(path));
-	/* a stale socket from an earlier run is replaced; any other file is left alone */
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+	/* never take over a running instance's socket, never remove anything but a stale socket */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "control socket %s: exists and is not a socket",
+			         path);
+			return -1;
+		}
+		live = unix_socket_live(&sun);
+		if (live == 1) {
+			snprintf(err, errlen, "control socket %s is in use", path);
+			return -1;
+		}
+		if (live < 0) {
+			snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+			return -1;
+		}
 		unlink(path);
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 16) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 16) < 0 ||
+	    lstat(path, &st) < 0) {
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
 	if (evhttp_accept_socket_with_handle(c->http, fd) == NULL) {
 		close(fd);
-		snprintf(err, errlen, "%s: cannot serve HTTP", path);
+		unlink(path);
+		snprintf(err, errlen, "control socket %s: cannot serve HTTP", path);
 		return -1;
 	}
 	snprintf(c->unix_path, sizeof(c->unix_path), "%s", path);
+	c->unix_dev = st.st_dev;
+	c->unix_ino = st.st_ino;
 	return 0;
 }
 
@@ -394,8 +514,13 @@ control_new(struct srv *s, const char *spec, char *err, size_t errlen)
 		return NULL;
 	}
 	c->srv = s;
-	evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-	                                        EVHTTP_REQ_DELETE);
+	/* every method evhttp knows reaches control_cb, which answers 405 + Allow in JSON for the
+	   ones a resource does not take (evhttp's own 501 is an HTML page). Bodies over the limit
+	   still get evhttp's HTML 413: libevent 2.1 has no hook for its error pages. */
+	evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+	                                        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	                                        EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+	                                        EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_max_body_size(c->http, CONTROL_MAX_BODY);
 	evhttp_set_timeout(c->http, 30);
 	evhttp_set_gencb(c->http, control_cb, c);
@@ -409,7 +534,8 @@ control_new(struct srv *s, const char *spec, char *err, size_t errlen)
 		size_t hl = colon ? (size_t)(colon - spec) : 0;
 		int port = colon ? atoi(colon + 1) : 0;
 		if (colon == NULL || hl == 0 || hl >= sizeof(host) || port <= 0 || port > 65535) {
-			snprintf(err, errlen, "expected ADDR:PORT or unix:PATH");
+			snprintf(err, errlen, "--control %s: expected ADDR:PORT or unix:PATH",
+			         spec);
 			goto fail;
 		}
 		memcpy(host, spec, hl);
@@ -419,12 +545,15 @@ control_new(struct srv *s, const char *spec, char *err, size_t errlen)
 			host[hl - 2] = '\0';
 		}
 		if (srv_addr_is_loopback(host) != 1) {
-			snprintf(err, errlen,
-			         "only a loopback address or a UNIX socket is allowed");
+			snprintf(
+			    err, errlen,
+			    "--control %s: only a loopback address or a UNIX socket is allowed",
+			    spec);
 			goto fail;
 		}
 		if (evhttp_bind_socket_with_handle(c->http, host, (uint16_t)port) == NULL) {
-			snprintf(err, errlen, "cannot listen on %s port %d", host, port);
+			snprintf(err, errlen, "--control %s: cannot listen on %s port %d", spec,
+			         host, port);
 			goto fail;
 		}
 	}
@@ -441,7 +570,12 @@ control_free(struct control *c)
 		return;
 	if (c->http)
 		evhttp_free(c->http);
-	if (c->unix_path[0])
-		unlink(c->unix_path);
+	if (c->unix_path[0]) {
+		/* only our own socket: another instance may have replaced a path we lost */
+		struct stat st;
+		if (lstat(c->unix_path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+		    st.st_dev == c->unix_dev && st.st_ino == c->unix_ino)
+			unlink(c->unix_path);
+	}
 	free(c);
 }

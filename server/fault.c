@@ -15,6 +15,8 @@
 
 #include <ldns/ldns.h>
 
+#include "common/diag.h"
+
 /*
  * Rule evaluation, for one query and one rule, in this order:
  *
@@ -745,8 +747,9 @@ out:
 	return rc;
 }
 
-int
-fault_rules_load(struct fault_rules *r, const char *path, char *err, size_t errlen)
+/* The whole file at path as a NUL-terminated string (*textp, caller frees). 0 / -1 + err. */
+static int
+read_rules_file(const char *path, char **textp, char *err, size_t errlen)
 {
 	FILE *fp;
 	char *text = NULL;
@@ -754,6 +757,7 @@ fault_rules_load(struct fault_rules *r, const char *path, char *err, size_t errl
 	const char *nul;
 	int rc = -1;
 
+	*textp = NULL;
 	if ((fp = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
@@ -790,11 +794,82 @@ fault_rules_load(struct fault_rules *r, const char *path, char *err, size_t errl
 		snprintf(err, errlen, "%s:%lu: NUL byte in the file", path, line);
 		goto out;
 	}
-	rc = fault_rules_parse(r, path, text, err, errlen);
+	*textp = text;
+	text = NULL;
+	rc = 0;
 out:
 	free(text);
 	fclose(fp);
 	return rc;
+}
+
+int
+fault_rules_load(struct fault_rules *r, const char *path, char *err, size_t errlen)
+{
+	char *text;
+	int rc;
+
+	if (read_rules_file(path, &text, err, errlen) < 0)
+		return -1;
+	rc = fault_rules_parse(r, path, text, err, errlen);
+	free(text);
+	return rc;
+}
+
+int
+fault_rules_check(const char *file, const char *text, struct diag *d)
+{
+	char err[1024];
+	struct parse_ctx c = {file ? file : "(faults)", 0, err, sizeof(err)};
+	const char *p = text, *eol;
+	int bad = 0;
+
+	while (p && *p != '\0') {
+		struct fault_rule *rule = NULL;
+		size_t len, skip;
+		char *line, *hash;
+
+		c.line++;
+		eol = strchr(p, '\n');
+		len = eol ? (size_t)(eol - p) : strlen(p);
+		if ((line = strndup(p, len)) == NULL) {
+			diag_add(d, DIAG_ERROR, c.file, c.line, NULL, "out of memory");
+			return bad + 1;
+		}
+		if ((hash = strchr(line, '#')) != NULL)
+			*hash = '\0';
+		if (parse_line(&c, line, &rule) < 0) {
+			/* err is "file:line: message": keep the message */
+			skip = (size_t)snprintf(NULL, 0, "%s:%lu: ", c.file, c.line);
+			diag_add(d, DIAG_ERROR, c.file, c.line, NULL, "%s",
+			         strlen(err) > skip ? err + skip : err);
+			bad++;
+		}
+		rule_free(rule);
+		free(line);
+		p = eol ? eol + 1 : p + len;
+	}
+	return bad;
+}
+
+int
+fault_rules_check_file(const char *path, struct diag *d)
+{
+	char err[1024];
+	char *text;
+	int bad;
+
+	if (read_rules_file(path, &text, err, sizeof(err)) < 0) {
+		size_t plen = strlen(path);
+		if (strncmp(err, path, plen) == 0 && err[plen] == ':' && err[plen + 1] == ' ')
+			diag_add(d, DIAG_ERROR, path, 0, NULL, "%s", err + plen + 2);
+		else
+			diag_add(d, DIAG_ERROR, NULL, 0, NULL, "%s", err);
+		return 1;
+	}
+	bad = fault_rules_check(path, text, d);
+	free(text);
+	return bad;
 }
 
 /* ---- matching */

@@ -43,6 +43,12 @@ int fault_rules_parse(struct fault_rules *r, const char *file, const char *text,
                       size_t errlen);
 /* Same, reading path. */
 int fault_rules_load(struct fault_rules *r, const char *path, char *err, size_t errlen);
+/* Added: check every line of text without keeping any rule; each malformed line goes to d as
+   an error at file:line (for --check, which reports them all). Returns the number of errors. */
+struct diag;
+int fault_rules_check(const char *file, const char *text, struct diag *d);
+/* Same, reading path (an unreadable file is one error). */
+int fault_rules_check_file(const char *path, struct diag *d);
 size_t fault_rules_count(const struct fault_rules *r);
 /* Drop every rule (counters too). */
 void fault_rules_clear(struct fault_rules *r);

@@ -1,9 +1,12 @@
 /* server/main.c -- mxlabd: the command line, --check, and starting the server. */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "common/diag.h"
 #include "common/log.h"
@@ -48,25 +51,69 @@ usage(FILE *fp)
 	fputs(usage_text, fp);
 }
 
+/* One diagnostic: "file:line: severity: message" for file ones, "mxlabd: severity: message"
+   for the others (with_severity false: without the severity, as errors used to print). */
 static void
 print_entry(const struct diag *d, size_t i, FILE *fp, bool with_severity)
 {
 	const struct diag_entry *e = &d->v[i];
-	char where[300] = "";
+	char buf[1024];
 
 	if (with_severity) {
-		char buf[1024];
 		diag_format(d, i, buf, sizeof(buf));
-		fprintf(fp, "%s\n", buf);
+		fprintf(fp, "%s%s\n", e->file[0] ? "" : "mxlabd: ", buf);
 		return;
 	}
 	if (e->file[0] && e->line)
-		snprintf(where, sizeof(where), "%s:%lu: ", e->file, e->line);
+		fprintf(fp, "%s:%lu: %s\n", e->file, e->line, e->msg);
 	else if (e->file[0])
-		snprintf(where, sizeof(where), "%s: ", e->file);
+		fprintf(fp, "%s: %s\n", e->file, e->msg);
 	else
-		snprintf(where, sizeof(where), "mxlabd: ");
-	fprintf(fp, "%s%s\n", where, e->msg);
+		fprintf(fp, "mxlabd: %s\n", e->msg);
+}
+
+/* Is the numeric address a already among the first n listen addresses? */
+static bool
+addr_listed(const struct srv_conf *c, size_t n, const char *a)
+{
+	unsigned char x[16], y[16];
+	int fx = strchr(a, ':') ? AF_INET6 : AF_INET;
+
+	if (inet_pton(fx, a, x) != 1)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		int fy = strchr(c->addrs[i].host, ':') ? AF_INET6 : AF_INET;
+		if (fy == fx && inet_pton(fy, c->addrs[i].host, y) == 1 &&
+		    memcmp(x, y, fx == AF_INET ? 4 : 16) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The message for a bad option argv[optind - 1] (getopt_long said '?' or ':'). */
+static void
+bad_option(const struct option *longopts, const char *arg, int ch)
+{
+	if (strncmp(arg, "--", 2) == 0) {
+		size_t n = strcspn(arg + 2, "=");
+		for (const struct option *o = longopts; o->name; o++) {
+			if (strlen(o->name) != n || strncmp(o->name, arg + 2, n) != 0)
+				continue;
+			if (ch == ':')
+				fprintf(stderr, "mxlabd: option --%s needs an argument\n", o->name);
+			else if (o->has_arg == no_argument && arg[2 + n] == '=')
+				fprintf(stderr, "mxlabd: option --%s takes no argument\n", o->name);
+			else
+				fprintf(stderr, "mxlabd: bad use of option --%s\n", o->name);
+			return;
+		}
+		fprintf(stderr, "mxlabd: unknown or ambiguous option %.*s\n", (int)(n + 2), arg);
+		return;
+	}
+	if (ch == ':')
+		fprintf(stderr, "mxlabd: option -%c needs an argument\n", optopt);
+	else
+		fprintf(stderr, "mxlabd: unknown option -%c\n", optopt);
 }
 
 int
@@ -115,6 +162,10 @@ main(int argc, char *argv[])
 			/* non-loopback addresses are refused below, once --allow-nonlocal is known
 			 */
 			(void)lo;
+			if (addr_listed(&conf, conf.naddrs, optarg)) {
+				fprintf(stderr, "mxlabd: -a %s: address listed twice\n", optarg);
+				goto bad_usage;
+			}
 			if (srv_conf_add_addr(&conf, optarg, false) < 0) {
 				fprintf(stderr, "mxlabd: -a %s: address too long\n", optarg);
 				goto bad_usage;
@@ -174,17 +225,8 @@ main(int argc, char *argv[])
 			srv_conf_free(&conf);
 			return 0;
 		case ':':
-			if (optopt)
-				fprintf(stderr, "mxlabd: option -%c needs an argument\n", optopt);
-			else
-				fprintf(stderr, "mxlabd: option %s needs an argument\n",
-				        argv[optind - 1]);
-			goto bad_usage;
 		default:
-			if (optopt)
-				fprintf(stderr, "mxlabd: unknown option -%c\n", optopt);
-			else
-				fprintf(stderr, "mxlabd: unknown option %s\n", argv[optind - 1]);
+			bad_option(longopts, argv[optind - 1], ch);
 			goto bad_usage;
 		}
 	}
@@ -208,14 +250,27 @@ main(int argc, char *argv[])
 		srv_conf_add_addr(&conf, "127.0.0.1", false);
 		srv_conf_add_addr(&conf, "::1", true);
 	}
-	if (conf.control && strncmp(conf.control, "unix:", 5) != 0) {
+	if (conf.control && strncmp(conf.control, "unix:", 5) == 0) {
+		size_t pl = strlen(conf.control + 5);
+		if (pl == 0 || pl >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+			fprintf(stderr, "mxlabd: --control %s: %s\n", conf.control,
+			        pl ? "UNIX socket path too long" : "empty UNIX socket path");
+			goto bad_usage_quiet;
+		}
+	} else if (conf.control) {
 		/* the control API must never be public */
 		char host[128];
 		const char *colon = strrchr(conf.control, ':');
 		size_t hl = colon ? (size_t)(colon - conf.control) : 0;
-		if (colon == NULL || hl == 0 || hl >= sizeof(host) ||
-		    num_parse(colon + 1, 1, 65535, &num) < 0) {
+		if (colon == NULL || hl == 0 || hl >= sizeof(host)) {
 			fprintf(stderr, "mxlabd: --control %s: expected ADDR:PORT or unix:PATH\n",
+			        conf.control);
+			goto bad_usage_quiet;
+		}
+		if (num_parse(colon + 1, 1, 65535, &num) < 0) {
+			fprintf(stderr,
+			        "mxlabd: --control %s: port must be a number from 1 to 65535 (the "
+			        "control port is never picked automatically)\n",
 			        conf.control);
 			goto bad_usage_quiet;
 		}
@@ -247,7 +302,8 @@ main(int argc, char *argv[])
 	if (conf.check) {
 		if (rc == 0)
 			lint_zoneset(zs, &d);
-		diag_print(&d, stdout);
+		for (size_t i = 0; i < d.n; i++)
+			print_entry(&d, i, stdout, true);
 		fflush(stdout);
 		rc = d.errors ? 2 : d.warnings ? 1 : 0;
 		zoneset_free(zs);

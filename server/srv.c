@@ -161,7 +161,9 @@ load_rules_file(struct fault_rules *fr, const char *path, struct diag *d)
 	char err[1024];
 
 	if (fault_rules_load(fr, path, err, sizeof(err)) < 0) {
-		srv_diag_add_msg(d, err);
+		/* nothing is loaded; report every bad line, not just the first */
+		if (fault_rules_check_file(path, d) == 0)
+			srv_diag_add_msg(d, err);
 		return -1;
 	}
 	return 0;
@@ -409,7 +411,7 @@ srv_run(struct srv *s)
 	if (s->conf->control) {
 		s->control = control_new(s, s->conf->control, err, sizeof(err));
 		if (s->control == NULL) {
-			log_warnx("--control %s: %s", s->conf->control, err);
+			log_warnx("%s", err);
 			return 1;
 		}
 	}

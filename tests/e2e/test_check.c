@@ -192,3 +192,20 @@ Test(e2e_check, mx_to_cname_is_a_warning_with_exit_one, .timeout = 15)
 	cr_assert(strstr(out, "warn.test.zone:6: warning:") != NULL, "output: %s", out);
 	cr_assert(strstr(out, "[mx-cname]") != NULL, "output: %s", out);
 }
+
+Test(e2e_check, every_bad_fault_rule_is_reported, .timeout = 15)
+{
+	char dir[256], out[8192];
+
+	test_tmpdir(dir, sizeof(dir));
+	test_write(dir, "w.test.zone",
+	           "$ORIGIN w.test.\n$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n"
+	           "@ NS ns\nns A 192.0.2.53\n");
+	test_write(dir, "faults.conf", "a A drop\nbar A explode\n* * rcode=BOGUS\n* * delay=abc\n");
+	const char *argv[] = {test_bin("mxlabd"), "--check", "-z", dir, NULL};
+	cr_assert_eq(test_run(argv, out, sizeof(out), 10000), 2, "output: %s", out);
+	cr_expect(strstr(out, "faults.conf:2: error: unknown action 'explode'") != NULL, "%s", out);
+	cr_expect(strstr(out, "faults.conf:3: error: unknown rcode 'BOGUS'") != NULL, "%s", out);
+	cr_expect(strstr(out, "faults.conf:4: error: bad number 'abc'") != NULL, "%s", out);
+	cr_expect(strstr(out, "faults.conf:1:") == NULL, "%s", out);
+}

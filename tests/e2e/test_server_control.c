@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -28,6 +29,7 @@ static const char other_zone[] = "$ORIGIN other.test.\n"
 static struct testsrv srv;
 static char dir[256];
 static char sock[300];
+static char last_head[4096]; /* status line and headers of the last http() response */
 
 static void
 stop_srv(void)
@@ -89,6 +91,7 @@ http(const char *method, const char *path, const char *body, json_t **out)
 	resp[used] = '\0';
 	cr_assert(sscanf(resp, "HTTP/1.1 %d", &code) == 1, "no status line: %s", resp);
 	sep = strstr(resp, "\r\n\r\n");
+	snprintf(last_head, sizeof(last_head), "%.*s", sep ? (int)(sep - resp) : (int)used, resp);
 	if (sep)
 		*out = json_loads(sep + 4, JSON_DISABLE_EOF_CHECK, NULL);
 	return code;
@@ -385,4 +388,148 @@ Test(e2e_server_control, public_control_address_is_refused)
 	cr_expect_eq(test_run(argv, out, sizeof(out), 10000), 2, "%s", out);
 	cr_expect(strstr(out, "loopback") != NULL, "%s", out);
 	cr_expect(strstr(out, "ready") == NULL);
+}
+
+/* Run bin/mxlabd -p 0 -z dir --control unix:sock with stderr merged into out (exits at once
+   when the socket is refused; otherwise it would wait, so the bound ends it). */
+static int
+run_second(char *out, size_t cap)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "exec '%s' -p 0 -z '%s' --control 'unix:%s' 2>&1",
+	         test_bin("mxlabd"), dir, sock);
+	const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+	return test_run(argv, out, cap, 5000);
+}
+
+Test(e2e_server_control, live_control_socket_is_not_taken_over)
+{
+	char out[4096], want[400];
+	json_t *j;
+
+	start_ctl();
+	cr_assert_eq(run_second(out, sizeof(out)), 1, "%s", out);
+	snprintf(want, sizeof(want), "mxlabd: control socket %s is in use", sock);
+	cr_expect(strstr(out, want) != NULL, "%s", out);
+	cr_expect(strstr(out, "ready") == NULL, "%s", out);
+	/* the first instance still owns and answers on its socket */
+	cr_expect_eq(http("GET", "/status", NULL, &j), 200);
+	json_decref(j);
+}
+
+Test(e2e_server_control, stale_control_socket_is_replaced)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	json_t *j;
+	int fd;
+
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
+	memcpy(sun.sun_path, sock, strlen(sock) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(fd); /* the file stays, nobody listens: a crashed earlier run */
+	test_write(dir, "example.test.zone", zone_text);
+	char arg[320];
+	snprintf(arg, sizeof(arg), "unix:%s", sock);
+	const char *args[] = {"--control", arg, NULL};
+	testsrv_start_dir(&srv, dir, args);
+	cr_expect_eq(http("GET", "/status", NULL, &j), 200);
+	json_decref(j);
+	testsrv_stop(&srv);
+	cr_expect_neq(access(sock, F_OK), 0, "our socket is removed on exit");
+}
+
+Test(e2e_server_control, control_path_that_is_not_a_socket_is_left_alone)
+{
+	char out[4096], text[64];
+	FILE *fp;
+
+	test_tmpdir(dir, sizeof(dir));
+	test_write(dir, "example.test.zone", zone_text);
+	test_write(dir, "ctl.sock", "precious\n");
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
+	cr_assert_eq(run_second(out, sizeof(out)), 1, "%s", out);
+	cr_expect(strstr(out, "not a socket") != NULL, "%s", out);
+	fp = fopen(sock, "r");
+	cr_assert_not_null(fp);
+	cr_expect_not_null(fgets(text, sizeof(text), fp));
+	fclose(fp);
+	cr_expect_str_eq(text, "precious\n");
+}
+
+Test(e2e_server_control, exit_leaves_a_socket_that_is_no_longer_ours)
+{
+	char moved[400];
+	struct stat st;
+
+	start_ctl();
+	/* someone moved our socket away and put another in its place */
+	snprintf(moved, sizeof(moved), "%s.old", sock);
+	cr_assert_eq(rename(sock, moved), 0);
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	memcpy(sun.sun_path, sock, strlen(sock) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	testsrv_stop(&srv);
+	cr_expect_eq(lstat(sock, &st), 0, "the other socket must survive our exit");
+	close(fd);
+}
+
+Test(e2e_server_control, non_utf8_rule_is_a_json_400_naming_the_line)
+{
+	json_t *j;
+	const char *e;
+
+	start_ctl();
+	cr_assert_eq(http("PUT", "/faults", "x.test. A drop\n\xff.test. A drop\n", &j), 400);
+	cr_assert_not_null(j, "the 400 must carry a JSON body");
+	e = json_string_value(json_object_get(j, "error"));
+	cr_assert_not_null(e);
+	cr_expect(strstr(e, "faults:2") != NULL, "%s", e);
+	cr_expect(strstr(e, "\\xFF") != NULL, "%s", e);
+	json_decref(j);
+	cr_assert_eq(http("GET", "/faults", NULL, &j), 200);
+	cr_expect_eq(json_array_size(json_object_get(j, "rules")), 0);
+	json_decref(j);
+}
+
+Test(e2e_server_control, unsupported_method_is_a_json_405_with_allow)
+{
+	json_t *j;
+
+	start_ctl();
+	cr_assert_eq(http("PATCH", "/faults", "x", &j), 405, "%s", last_head);
+	cr_assert_not_null(j, "405 must be JSON: %s", last_head);
+	cr_expect(strstr(json_string_value(json_object_get(j, "error")), "/faults") != NULL);
+	json_decref(j);
+	cr_expect(strstr(last_head, "\r\nAllow: GET, POST, PUT, DELETE") != NULL, "%s", last_head);
+	cr_assert_eq(http("OPTIONS", "/reload", NULL, &j), 405, "%s", last_head);
+	cr_assert_not_null(j);
+	json_decref(j);
+	cr_expect(strstr(last_head, "\r\nAllow: POST") != NULL, "%s", last_head);
+}
+
+Test(e2e_server_control, stats_fired_total_matches_the_rules_listed)
+{
+	json_t *j, *f;
+
+	start_ctl();
+	cr_assert_eq(http("PUT", "/faults", "www.example.test. A rcode=SERVFAIL\n", &j), 200);
+	json_decref(j);
+	rcode_of("www.example.test.");
+	rcode_of("www.example.test.");
+	cr_assert_eq(http("PUT", "/faults", "www.example.test. A rcode=REFUSED\n", &j), 200);
+	json_decref(j);
+	cr_expect_eq(rcode_of("www.example.test."), LDNS_RCODE_REFUSED);
+	cr_assert_eq(http("GET", "/stats", NULL, &j), 200);
+	f = json_object_get(j, "faults");
+	cr_assert_eq(json_array_size(json_object_get(f, "rules")), 1);
+	cr_expect_eq(json_integer_value(
+	                 json_object_get(json_array_get(json_object_get(f, "rules"), 0), "fired")),
+	             1);
+	cr_expect_eq(json_integer_value(json_object_get(f, "fired")), 1,
+	             "the total counts the rule listed, not the replaced one");
+	json_decref(j);
 }

@@ -12,6 +12,7 @@
 
 #include <ldns/ldns.h>
 
+#include "common/diag.h"
 #include "server/fault.h"
 #include "tests/support/support.h"
 
@@ -994,4 +995,37 @@ Test(fault, byte_actions_stay_in_bounds_on_any_input, .fini = rules_fini)
 		}
 	}
 	free(w.b);
+}
+
+Test(fault, check_reports_every_bad_line_with_its_number)
+{
+	struct diag d;
+
+	diag_init(&d);
+	cr_assert_eq(fault_rules_check("bad.faults",
+	                               "a A drop\nbar A explode\n# ok\n* * rcode=BOGUS\n"
+	                               "* * delay=abc\n* MX drop\n",
+	                               &d),
+	             3);
+	cr_assert_eq(d.errors, 3);
+	cr_expect_str_eq(d.v[0].file, "bad.faults");
+	cr_expect_eq(d.v[0].line, 2);
+	cr_expect(strstr(d.v[0].msg, "explode") != NULL, "%s", d.v[0].msg);
+	cr_expect_eq(d.v[1].line, 4);
+	cr_expect(strstr(d.v[1].msg, "BOGUS") != NULL, "%s", d.v[1].msg);
+	cr_expect_eq(d.v[2].line, 5);
+	cr_expect(strstr(d.v[2].msg, "abc") != NULL, "%s", d.v[2].msg);
+	cr_expect(strstr(d.v[2].msg, "bad.faults") == NULL, "no doubled prefix: %s", d.v[2].msg);
+	diag_free(&d);
+}
+
+Test(fault, check_of_good_rules_reports_nothing)
+{
+	struct diag d;
+
+	diag_init(&d);
+	cr_assert_eq(fault_rules_check("ok", "a A drop\n\n*.b. MX rcode=SERVFAIL count=2\n", &d),
+	             0);
+	cr_assert_eq(d.n, 0);
+	diag_free(&d);
 }
