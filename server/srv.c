@@ -247,8 +247,6 @@ fail:
 
 /* ---- the running server ------------------------------------------------------------------- */
 
-static void apizones_clear(struct srv *s);
-
 static void
 srv_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -336,7 +334,6 @@ srv_free(struct srv *s)
 		return;
 	control_free(s->control);
 	net_free(s->net);
-	apizones_clear(s);
 	if (s->sig_hup)
 		event_free(s->sig_hup);
 	if (s->sig_term)
@@ -374,7 +371,6 @@ srv_reload(struct srv *s, char *err, size_t errlen)
 		return -1;
 	}
 	diag_free(&d);
-	apizones_clear(s); /* a reload serves what the sources say */
 	zoneset_free(s->ctx.zs);
 	fault_rules_free(s->ctx.rules);
 	s->ctx.zs = zs;
@@ -441,18 +437,15 @@ norm_origin(const char *in, char *out, size_t len)
 	out[n] = '\0';
 }
 
-static void
-apizones_clear(struct srv *s)
-{
-	for (size_t i = 0; i < s->napiz; i++)
-		free(s->apiz[i].text);
-	free(s->apiz);
-	s->apiz = NULL;
-	s->napiz = 0;
-}
-
 /* A new zone set: every zone served now except drop (copied as served, no file read), plus
    add (name, text) when given. */
+/* A zone text sent to PUT /zones/ORIGIN. */
+struct srv_apizone {
+	char origin[1025]; /* zone origin, lower case with trailing dot */
+	char name[1100];   /* name used for file:line ("zones/ORIGIN") */
+	const char *text;  /* zone file text; borrowed from the request */
+};
+
 static struct zoneset *
 rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, char *err,
               size_t errlen)
@@ -510,7 +503,7 @@ srv_zone_put(struct srv *s, const char *origin, const char *text, char *err, siz
 	memset(&az, 0, sizeof(az));
 	norm_origin(origin, az.origin, sizeof(az.origin));
 	snprintf(az.name, sizeof(az.name), "zones/%s", az.origin);
-	az.text = (char *)text;
+	az.text = text;
 	zs = rebuild_zones(s, az.origin, &az, err, errlen);
 	if (zs == NULL)
 		return -1;

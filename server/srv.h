@@ -71,29 +71,20 @@ void srv_default_zone_dir(char *buf, size_t len);
 
 struct control;
 
-/* A zone added or replaced through the control API (kept until the next reload). */
-struct srv_apizone {
-	char origin[1025]; /* zone origin, lower case with trailing dot */
-	char name[1100];   /* name used for file:line ("zones/ORIGIN") */
-	char *text;        /* zone file text; owned */
-};
-
 /* The running server. */
 struct srv {
-	struct srv_conf *conf;    /* command line; not owned */
-	struct event_base *base;  /* event loop; owned */
-	struct net *net;          /* transports; owned */
-	struct control *control;  /* control API; owned, NULL without --control */
-	struct query_ctx ctx;     /* zones, rules, log, stats queries use; zs/rules owned */
-	struct qlog *qlog;        /* query log ring; owned */
-	FILE *qlog_fp;            /* --query-log file; owned (NULL or stdout when not) */
-	struct event *sig_hup;    /* SIGHUP: reload; owned */
-	struct event *sig_term;   /* SIGTERM: stop; owned */
-	struct event *sig_int;    /* SIGINT: stop; owned */
-	struct timespec started;  /* monotonic start time (uptime) */
-	int port;                 /* port bound */
-	struct srv_apizone *apiz; /* zones from the control API; owned */
-	size_t napiz;             /* entries in apiz */
+	struct srv_conf *conf;   /* command line; not owned */
+	struct event_base *base; /* event loop; owned */
+	struct net *net;         /* transports; owned */
+	struct control *control; /* control API; owned, NULL without --control */
+	struct query_ctx ctx;    /* zones, rules, log, stats queries use; zs/rules owned */
+	struct qlog *qlog;       /* query log ring; owned */
+	FILE *qlog_fp;           /* --query-log file; owned (NULL or stdout when not) */
+	struct event *sig_hup;   /* SIGHUP: reload; owned */
+	struct event *sig_term;  /* SIGTERM: stop; owned */
+	struct event *sig_int;   /* SIGINT: stop; owned */
+	struct timespec started; /* monotonic start time (uptime) */
+	int port;                /* port bound */
 };
 
 /* Build the running server from c and data already loaded (taken over). NULL + err on error. */
