@@ -222,7 +222,7 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 	struct lookup_result *lr[2];
 	const int fam[2] = {AF_INET, AF_INET6};
 	bool nx = false, loop = false, temp[2] = {false, false}, wrong = false;
-	const struct lookup_result *chain_src;
+	const struct lookup_result *chain_src, *nx_src = NULL;
 	char shown[LOOKUP_NAME_MAX];
 
 	lr[0] = lookup_resolve(lk, rt->exchange, LOOKUP_T_A);
@@ -239,9 +239,10 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 		check_problem_add_dns(r, i, -1, lr[f], CHECK_WARNING);
 		if (lr[f]->status == LOOKUP_CNAME_LOOP)
 			loop = true;
-		else if (lr[f]->status == LOOKUP_NXDOMAIN)
+		else if (lr[f]->status == LOOKUP_NXDOMAIN) {
 			nx = true;
-		else if (lookup_is_temporary(lr[f]->status))
+			nx_src = lr[f];
+		} else if (lookup_is_temporary(lr[f]->status))
 			temp[f] = true;
 		else if (lr[f]->status == LOOKUP_OK)
 			for (size_t k = 0; k < lr[f]->nrrs; k++)
@@ -258,7 +259,12 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 		if (temp[f] && family_wanted(opt, fam[f]))
 			rt->temp = true;
 	if (rt->naddrs == 0) {
-		if (nx)
+		if (nx && nx_src->nchain > 0) /* a dangling chain: its last target is missing */
+			check_problem_add(r, i, -1, "mx-host-nxdomain", CHECK_ERROR, rt->exchange,
+			                  "the host is an alias whose CNAME chain ends at %s, "
+			                  "which does not exist (NXDOMAIN)",
+			                  check_name_display(nx_src->final, shown, sizeof(shown)));
+		else if (nx)
 			check_problem_add(r, i, -1, "mx-host-nxdomain", CHECK_ERROR, rt->exchange,
 			                  "the host name does not exist (NXDOMAIN)");
 		else if (temp[0] || temp[1])

@@ -519,6 +519,22 @@ Test(mx, long_cname_chain_is_a_loop)
 	check_result_free(r);
 }
 
+Test(mx, dangling_cname_chain_names_the_missing_target)
+{
+	static const char *const z[] = {
+	    "dang.test. 300 IN MX 10 alias.dang.test.",
+	    "alias.dang.test. 300 IN CNAME nothere.dang.test.",
+	    "dang.test. 300 IN SOA ns.dang.test. h.dang.test. 1 2 3 4 5", NULL};
+	struct check_result *r = run("dang.test", z, NULL);
+	const struct check_problem *p = expect_problem(r, "mx-host-nxdomain", CHECK_ERROR);
+
+	cr_assert_str_eq(p->subject, "alias.dang.test");
+	cr_assert(strstr(p->message, "ends at nothere.dang.test, which does not exist") != NULL,
+	          "says '%s'", p->message);
+	cr_assert_null(strstr(p->message, "the host name does not exist"), "says '%s'", p->message);
+	check_result_free(r);
+}
+
 Test(mx, eight_cname_hops_are_still_followed)
 {
 	static const char *const z[] = {"ok8.test. 300 IN MX 10 c0.ok8.test.",
