@@ -335,20 +335,33 @@ static void
 check_exchanges(struct check_result *r)
 {
 	for (size_t i = 0; i < r->nroutes; i++) {
+		/* Routes are sorted: route i has the lowest preference of its exchange. */
+		char prefs[128];
+		unsigned last = 0;
+		size_t used =
+		    (size_t)snprintf(prefs, sizeof(prefs), "%u", (unsigned)r->routes[i].pref);
+		int dups = 0;
+
 		for (size_t j = i + 1; j < r->nroutes; j++) {
 			struct check_route *a = &r->routes[i], *b = &r->routes[j];
 			if (strcmp(a->exchange, b->exchange) != 0 || is_null_mx(a->exchange))
 				continue;
-			/* Routes are sorted: a has the lower (or equal) preference. */
-			check_problem_add(r, -1, -1, "mx-duplicate", CHECK_WARNING, a->exchange,
-			                  "listed at preferences %u and %u; only %u is used",
-			                  (unsigned)a->pref, (unsigned)b->pref, (unsigned)a->pref);
+			/* the previous last one gets its comma now */
+			if (dups++ > 0 && used < sizeof(prefs))
+				used += (size_t)snprintf(prefs + used, sizeof(prefs) - used, ", %u",
+				                         last);
+			last = b->pref;
 			free(b->chain);
 			free(b->addrs);
 			memmove(b, b + 1, (r->nroutes - j - 1) * sizeof(r->routes[0]));
 			r->nroutes--;
 			j--;
 		}
+		if (dups > 0)
+			check_problem_add(r, -1, -1, "mx-duplicate", CHECK_WARNING,
+			                  r->routes[i].exchange,
+			                  "listed at preferences %s and %u; only %u is used", prefs,
+			                  last, (unsigned)r->routes[i].pref);
 	}
 	for (size_t i = 0; i < r->nroutes; i++) {
 		struct check_route *rt = &r->routes[i];

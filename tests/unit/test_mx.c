@@ -484,6 +484,25 @@ Test(mx, duplicate_exchange_keeps_the_lower_preference)
 	check_result_free(r);
 }
 
+Test(mx, duplicate_exchange_lists_every_preference)
+{
+	static const char *const z[] = {"dup3.test. 300 IN MX 10 a.good.test.",
+	                                "dup3.test. 300 IN MX 20 a.good.test.",
+	                                "dup3.test. 300 IN MX 5 a.good.test.", NULL};
+	struct check_result *r = run("dup3.test", z, NULL);
+	const struct check_problem *p = expect_problem(r, "mx-duplicate", CHECK_WARNING);
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nproblems; i++)
+		n += strcmp(r->problems[i].code, "mx-duplicate") == 0;
+	cr_assert_eq(n, 1, "one mx-duplicate per exchange, not %zu", n);
+	cr_assert(strstr(p->message, "5, 10 and 20") != NULL, "says '%s'", p->message);
+	cr_assert(strstr(p->message, "only 5 is used") != NULL, "says '%s'", p->message);
+	cr_assert_eq(r->nroutes, 1);
+	cr_assert_eq(r->routes[0].pref, 5);
+	check_result_free(r);
+}
+
 Test(mx, mx_cname_is_followed_and_recorded)
 {
 	struct check_result *r = sc("mx-cname");
