@@ -230,7 +230,13 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 	chain_src = lr[0]->nchain >= lr[1]->nchain ? lr[0] : lr[1];
 	for (size_t k = 0; k < chain_src->nchain; k++)
 		check_route_add_chain(rt, chain_src->chain[k]);
-	if (rt->nchain > 0 && !r->implicit_mx)
+	if (rt->nchain > 0 && !r->implicit_mx &&
+	    (lr[0]->status == LOOKUP_CNAME_LOOP || lr[1]->status == LOOKUP_CNAME_LOOP))
+		check_problem_add(r, i, -1, "mx-cname", CHECK_WARNING, rt->exchange,
+		                  "the MX exchange is an alias in a CNAME loop (or a chain longer "
+		                  "than %d hops); an MX must name a host, not a CNAME",
+		                  LOOKUP_MAX_CNAME);
+	else if (rt->nchain > 0 && !r->implicit_mx)
 		check_problem_add(
 		    r, i, -1, "mx-cname", CHECK_WARNING, rt->exchange,
 		    "the MX exchange is an alias of %s; an MX must name a host, not a CNAME",
@@ -250,7 +256,7 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 	}
 	if (loop) {
 		check_problem_add(r, i, -1, "cname-loop", CHECK_ERROR, rt->exchange,
-		                  "the CNAME chain of this host loops or is longer than %d hops",
+		                  "the CNAME chain of this host loops (or is longer than %d hops)",
 		                  LOOKUP_MAX_CNAME);
 		goto done;
 	}
@@ -581,14 +587,19 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 	lookup_begin(lk);
 	mx = lookup_resolve(lk, r->name, LOOKUP_T_MX);
 	check_problem_add_dns(r, -1, -1, mx, CHECK_ERROR);
-	if (mx->nchain > 0)
+	if (mx->nchain > 0 && mx->status == LOOKUP_CNAME_LOOP)
+		check_problem_add(r, -1, -1, "domain-cname", CHECK_INFO, r->name,
+		                  "the domain is an alias in a CNAME loop (or a chain longer than "
+		                  "%d hops)",
+		                  LOOKUP_MAX_CNAME);
+	else if (mx->nchain > 0)
 		check_problem_add(r, -1, -1, "domain-cname", CHECK_INFO, r->name,
 		                  "the domain is an alias of %s; its MX records are used",
 		                  check_name_display(mx->final, shown, sizeof(shown)));
 	switch (mx->status) {
 	case LOOKUP_CNAME_LOOP:
 		check_problem_add(r, -1, -1, "cname-loop", CHECK_ERROR, r->name,
-		                  "the CNAME chain of the domain loops or is longer than %d hops",
+		                  "the CNAME chain of the domain loops (or is longer than %d hops)",
 		                  LOOKUP_MAX_CNAME);
 		r->verdict = CHECK_PERMFAIL;
 		goto done;

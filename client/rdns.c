@@ -166,9 +166,10 @@ name_problem(struct check_result *r, int route, int addr, enum name_outcome o,
 		                  "the PTR of %s %s", text, unusable_name[o].what);
 		break;
 	case N_LOOP:
-		check_problem_add(r, route, addr, "cname-loop", sev, name,
-		                  "the CNAME chain of the PTR name loops or is longer than %d hops",
-		                  LOOKUP_MAX_CNAME);
+		check_problem_add(
+		    r, route, addr, "cname-loop", sev, name,
+		    "the CNAME chain of the PTR name loops (or is longer than %d hops)",
+		    LOOKUP_MAX_CNAME);
 		break;
 	case N_MISMATCH:
 		check_problem_add(r, route, addr, "fcrdns-mismatch", sev, name,
@@ -223,7 +224,7 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 		goto done;
 	case LOOKUP_CNAME_LOOP:
 		check_problem_add(r, route, addr, "cname-loop", hard, text,
-		                  "the CNAME chain of %s loops or is longer than %d hops",
+		                  "the CNAME chain of %s loops (or is longer than %d hops)",
 		                  check_name_display(ptrname, shown, sizeof(shown)),
 		                  LOOKUP_MAX_CNAME);
 		a->fcrdns = CHECK_FCRDNS_FAIL;

@@ -522,6 +522,29 @@ Test(mx, cname_loop_is_a_definite_failure_not_temporary)
 	check_result_free(r);
 }
 
+Test(mx, cname_loop_messages_say_it_loops)
+{
+	static const char *const z[] = {"dl.test. 300 IN CNAME dl2.test.",
+	                                "dl2.test. 300 IN CNAME dl.test.", NULL};
+	struct check_result *r = sc("cname-loop");
+	const struct check_problem *p = expect_problem(r, "mx-cname", CHECK_WARNING);
+
+	/* a.cl.test -> b.cl.test -> a.cl.test: no "alias of" anything */
+	cr_assert(strstr(p->message, "alias in a CNAME loop") != NULL, "says '%s'", p->message);
+	cr_assert_null(strstr(p->message, "alias of"), "says '%s'", p->message);
+	p = expect_problem(r, "cname-loop", CHECK_ERROR);
+	cr_assert(strstr(p->message, "loops (or is longer than 8 hops)") != NULL, "says '%s'",
+	          p->message);
+	check_result_free(r);
+	r = run("dl.test", z, NULL);
+	p = expect_problem(r, "cname-loop", CHECK_ERROR);
+	cr_assert(strstr(p->message, "loops (or is longer than 8 hops)") != NULL, "says '%s'",
+	          p->message);
+	p = expect_problem(r, "domain-cname", CHECK_INFO);
+	cr_assert(strstr(p->message, "alias in a CNAME loop") != NULL, "says '%s'", p->message);
+	check_result_free(r);
+}
+
 Test(mx, long_cname_chain_is_a_loop)
 {
 	static const char *const z[] = {
