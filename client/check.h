@@ -54,7 +54,7 @@ struct check_address {
 /* One MX entry (or the implicit MX, or the address of address mode). */
 struct check_route {
 	uint16_t pref;                  /* MX preference (domain mode only) */
-	char exchange[LOOKUP_NAME_MAX]; /* exchange, absolute; "" in address mode w/o helo */
+	char exchange[LOOKUP_NAME_MAX]; /* exchange, absolute; address mode: --helo ("" w/o) */
 	char (*chain)[LOOKUP_NAME_MAX]; /* CNAME chain from the exchange, owned */
 	size_t nchain;                  /* entries in chain */
 	bool usable;                    /* at least one usable address */

@@ -417,8 +417,8 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 		if (f < 0) {
 			r->status = LOOKUP_CNAME_LOOP;
 			snprintf(r->detail, sizeof(r->detail),
-			         "CNAME chain from %.200s loops or is longer than %d", r->qname,
-			         LOOKUP_MAX_CNAME);
+			         "CNAME chain from %.200s loops (or is longer than %d hops)",
+			         r->qname, LOOKUP_MAX_CNAME);
 			return r;
 		}
 		if (f > 0) {

@@ -222,7 +222,7 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 	struct lookup_result *lr[2];
 	const int fam[2] = {AF_INET, AF_INET6};
 	bool nx = false, loop = false, temp[2] = {false, false}, wrong = false;
-	const struct lookup_result *chain_src;
+	const struct lookup_result *chain_src, *nx_src = NULL;
 	char shown[LOOKUP_NAME_MAX];
 
 	lr[0] = lookup_resolve(lk, rt->exchange, LOOKUP_T_A);
@@ -230,7 +230,13 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 	chain_src = lr[0]->nchain >= lr[1]->nchain ? lr[0] : lr[1];
 	for (size_t k = 0; k < chain_src->nchain; k++)
 		check_route_add_chain(rt, chain_src->chain[k]);
-	if (rt->nchain > 0 && !r->implicit_mx)
+	if (rt->nchain > 0 && !r->implicit_mx &&
+	    (lr[0]->status == LOOKUP_CNAME_LOOP || lr[1]->status == LOOKUP_CNAME_LOOP))
+		check_problem_add(r, i, -1, "mx-cname", CHECK_WARNING, rt->exchange,
+		                  "the MX exchange is an alias in a CNAME loop (or a chain longer "
+		                  "than %d hops); an MX must name a host, not a CNAME",
+		                  LOOKUP_MAX_CNAME);
+	else if (rt->nchain > 0 && !r->implicit_mx)
 		check_problem_add(
 		    r, i, -1, "mx-cname", CHECK_WARNING, rt->exchange,
 		    "the MX exchange is an alias of %s; an MX must name a host, not a CNAME",
@@ -239,9 +245,10 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 		check_problem_add_dns(r, i, -1, lr[f], CHECK_WARNING);
 		if (lr[f]->status == LOOKUP_CNAME_LOOP)
 			loop = true;
-		else if (lr[f]->status == LOOKUP_NXDOMAIN)
+		else if (lr[f]->status == LOOKUP_NXDOMAIN) {
 			nx = true;
-		else if (lookup_is_temporary(lr[f]->status))
+			nx_src = lr[f];
+		} else if (lookup_is_temporary(lr[f]->status))
 			temp[f] = true;
 		else if (lr[f]->status == LOOKUP_OK)
 			for (size_t k = 0; k < lr[f]->nrrs; k++)
@@ -249,7 +256,7 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 	}
 	if (loop) {
 		check_problem_add(r, i, -1, "cname-loop", CHECK_ERROR, rt->exchange,
-		                  "the CNAME chain of this host loops or is longer than %d hops",
+		                  "the CNAME chain of this host loops (or is longer than %d hops)",
 		                  LOOKUP_MAX_CNAME);
 		goto done;
 	}
@@ -258,7 +265,12 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 		if (temp[f] && family_wanted(opt, fam[f]))
 			rt->temp = true;
 	if (rt->naddrs == 0) {
-		if (nx)
+		if (nx && nx_src->nchain > 0) /* a dangling chain: its last target is missing */
+			check_problem_add(r, i, -1, "mx-host-nxdomain", CHECK_ERROR, rt->exchange,
+			                  "the host is an alias whose CNAME chain ends at %s, "
+			                  "which does not exist (NXDOMAIN)",
+			                  check_name_display(nx_src->final, shown, sizeof(shown)));
+		else if (nx)
 			check_problem_add(r, i, -1, "mx-host-nxdomain", CHECK_ERROR, rt->exchange,
 			                  "the host name does not exist (NXDOMAIN)");
 		else if (temp[0] || temp[1])
@@ -329,20 +341,33 @@ static void
 check_exchanges(struct check_result *r)
 {
 	for (size_t i = 0; i < r->nroutes; i++) {
+		/* Routes are sorted: route i has the lowest preference of its exchange. */
+		char prefs[128];
+		unsigned last = 0;
+		size_t used =
+		    (size_t)snprintf(prefs, sizeof(prefs), "%u", (unsigned)r->routes[i].pref);
+		int dups = 0;
+
 		for (size_t j = i + 1; j < r->nroutes; j++) {
 			struct check_route *a = &r->routes[i], *b = &r->routes[j];
 			if (strcmp(a->exchange, b->exchange) != 0 || is_null_mx(a->exchange))
 				continue;
-			/* Routes are sorted: a has the lower (or equal) preference. */
-			check_problem_add(r, -1, -1, "mx-duplicate", CHECK_WARNING, a->exchange,
-			                  "listed at preferences %u and %u; only %u is used",
-			                  (unsigned)a->pref, (unsigned)b->pref, (unsigned)a->pref);
+			/* the previous last one gets its comma now */
+			if (dups++ > 0 && used < sizeof(prefs))
+				used += (size_t)snprintf(prefs + used, sizeof(prefs) - used, ", %u",
+				                         last);
+			last = b->pref;
 			free(b->chain);
 			free(b->addrs);
 			memmove(b, b + 1, (r->nroutes - j - 1) * sizeof(r->routes[0]));
 			r->nroutes--;
 			j--;
 		}
+		if (dups > 0)
+			check_problem_add(r, -1, -1, "mx-duplicate", CHECK_WARNING,
+			                  r->routes[i].exchange,
+			                  "listed at preferences %s and %u; only %u is used", prefs,
+			                  last, (unsigned)r->routes[i].pref);
 	}
 	for (size_t i = 0; i < r->nroutes; i++) {
 		struct check_route *rt = &r->routes[i];
@@ -562,14 +587,19 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 	lookup_begin(lk);
 	mx = lookup_resolve(lk, r->name, LOOKUP_T_MX);
 	check_problem_add_dns(r, -1, -1, mx, CHECK_ERROR);
-	if (mx->nchain > 0)
+	if (mx->nchain > 0 && mx->status == LOOKUP_CNAME_LOOP)
+		check_problem_add(r, -1, -1, "domain-cname", CHECK_INFO, r->name,
+		                  "the domain is an alias in a CNAME loop (or a chain longer than "
+		                  "%d hops)",
+		                  LOOKUP_MAX_CNAME);
+	else if (mx->nchain > 0)
 		check_problem_add(r, -1, -1, "domain-cname", CHECK_INFO, r->name,
 		                  "the domain is an alias of %s; its MX records are used",
 		                  check_name_display(mx->final, shown, sizeof(shown)));
 	switch (mx->status) {
 	case LOOKUP_CNAME_LOOP:
 		check_problem_add(r, -1, -1, "cname-loop", CHECK_ERROR, r->name,
-		                  "the CNAME chain of the domain loops or is longer than %d hops",
+		                  "the CNAME chain of the domain loops (or is longer than %d hops)",
 		                  LOOKUP_MAX_CNAME);
 		r->verdict = CHECK_PERMFAIL;
 		goto done;

@@ -2,9 +2,11 @@
    reverse DNS (RFC 1912 §2.1, Exim's rule: every PTR name is tried), address mode. */
 #include "client/rdns.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 int
@@ -164,9 +166,10 @@ name_problem(struct check_result *r, int route, int addr, enum name_outcome o,
 		                  "the PTR of %s %s", text, unusable_name[o].what);
 		break;
 	case N_LOOP:
-		check_problem_add(r, route, addr, "cname-loop", sev, name,
-		                  "the CNAME chain of the PTR name loops or is longer than %d hops",
-		                  LOOKUP_MAX_CNAME);
+		check_problem_add(
+		    r, route, addr, "cname-loop", sev, name,
+		    "the CNAME chain of the PTR name loops (or is longer than %d hops)",
+		    LOOKUP_MAX_CNAME);
 		break;
 	case N_MISMATCH:
 		check_problem_add(r, route, addr, "fcrdns-mismatch", sev, name,
@@ -221,7 +224,7 @@ rdns_check_address(struct lookup *lk, struct check_result *r, int route, int add
 		goto done;
 	case LOOKUP_CNAME_LOOP:
 		check_problem_add(r, route, addr, "cname-loop", hard, text,
-		                  "the CNAME chain of %s loops or is longer than %d hops",
+		                  "the CNAME chain of %s loops (or is longer than %d hops)",
 		                  check_name_display(ptrname, shown, sizeof(shown)),
 		                  LOOKUP_MAX_CNAME);
 		a->fcrdns = CHECK_FCRDNS_FAIL;
@@ -274,6 +277,53 @@ done:
 	lookup_result_free(pl);
 }
 
+/* An RFC 5321 §4.1.3 address literal, "[192.0.2.1]" or "[IPv6:2001:db8::1]": its family
+   (an IPv4-mapped address as IPv4) and address in out, or 0 when it is not a valid one. */
+static int
+helo_literal(const char *name, uint8_t out[16])
+{
+	char buf[64];
+	size_t n = strlen(name);
+	uint8_t a[16];
+	const char *text = buf;
+	int family = AF_INET;
+
+	if (n < 3 || n >= sizeof(buf) || name[0] != '[' || name[n - 1] != ']')
+		return 0;
+	memcpy(buf, name + 1, n - 2);
+	buf[n - 2] = '\0';
+	if (strncasecmp(buf, "IPv6:", 5) == 0) {
+		text = buf + 5;
+		family = AF_INET6;
+	}
+	if (inet_pton(family, text, a) != 1)
+		return 0;
+	return check_unmap_ip(family, a, out);
+}
+
+/* --helo with an address literal: no DNS, the literal must be the address itself. */
+static void
+check_helo_literal(struct check_result *r)
+{
+	const struct check_address *a = &r->routes[0].addrs[0];
+	const char *name = r->routes[0].exchange;
+	uint8_t lit[16];
+	char text[48];
+	int family = helo_literal(name, lit);
+
+	if (family == 0) {
+		check_problem_add(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
+		                  "the HELO name is not a valid address literal (RFC 5321 §4.1.3: "
+		                  "[192.0.2.1] or [IPv6:2001:db8::1])");
+		return;
+	}
+	if (family == a->family && memcmp(lit, a->addr, family == AF_INET ? 4 : 16) == 0)
+		return;
+	check_format_ip(family, lit, text, sizeof(text));
+	check_problem_add(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
+	                  "the HELO address literal names %s, not %s", text, a->text);
+}
+
 /* --helo: does the HELO name (the route's exchange, absolute) resolve to the address? */
 static void
 check_helo(struct lookup *lk, struct check_result *r)
@@ -284,6 +334,10 @@ check_helo(struct lookup *lk, struct check_result *r)
 	bool c = false;
 	enum name_outcome o;
 
+	if (name[0] == '[') {
+		check_helo_literal(r);
+		return;
+	}
 	if (!check_hostname_valid(name) || check_looks_like_ip(name)) {
 		check_problem_add(r, 0, -1, "helo-mismatch", CHECK_WARNING, name,
 		                  "the HELO name is not a valid host name");
@@ -325,7 +379,9 @@ rdns_check(struct lookup *lk, const char *ip, const struct check_options *opt, c
 	check_format_ip(family, addr, r->name, sizeof(r->name));
 	lookup_begin(lk);
 	ri = check_route_add(r);
-	if (opt->helo != NULL)
+	if (opt->helo != NULL && opt->helo[0] == '[') /* an address literal, kept as given */
+		snprintf(r->routes[ri].exchange, LOOKUP_NAME_MAX, "%s", opt->helo);
+	else if (opt->helo != NULL)
 		lookup_name_abs(opt->helo, r->routes[ri].exchange, LOOKUP_NAME_MAX);
 	check_address_add(&r->routes[ri], family, addr);
 	a = &r->routes[ri].addrs[0];

@@ -484,6 +484,25 @@ Test(mx, duplicate_exchange_keeps_the_lower_preference)
 	check_result_free(r);
 }
 
+Test(mx, duplicate_exchange_lists_every_preference)
+{
+	static const char *const z[] = {"dup3.test. 300 IN MX 10 a.good.test.",
+	                                "dup3.test. 300 IN MX 20 a.good.test.",
+	                                "dup3.test. 300 IN MX 5 a.good.test.", NULL};
+	struct check_result *r = run("dup3.test", z, NULL);
+	const struct check_problem *p = expect_problem(r, "mx-duplicate", CHECK_WARNING);
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nproblems; i++)
+		n += strcmp(r->problems[i].code, "mx-duplicate") == 0;
+	cr_assert_eq(n, 1, "one mx-duplicate per exchange, not %zu", n);
+	cr_assert(strstr(p->message, "5, 10 and 20") != NULL, "says '%s'", p->message);
+	cr_assert(strstr(p->message, "only 5 is used") != NULL, "says '%s'", p->message);
+	cr_assert_eq(r->nroutes, 1);
+	cr_assert_eq(r->routes[0].pref, 5);
+	check_result_free(r);
+}
+
 Test(mx, mx_cname_is_followed_and_recorded)
 {
 	struct check_result *r = sc("mx-cname");
@@ -503,6 +522,29 @@ Test(mx, cname_loop_is_a_definite_failure_not_temporary)
 	check_result_free(r);
 }
 
+Test(mx, cname_loop_messages_say_it_loops)
+{
+	static const char *const z[] = {"dl.test. 300 IN CNAME dl2.test.",
+	                                "dl2.test. 300 IN CNAME dl.test.", NULL};
+	struct check_result *r = sc("cname-loop");
+	const struct check_problem *p = expect_problem(r, "mx-cname", CHECK_WARNING);
+
+	/* a.cl.test -> b.cl.test -> a.cl.test: no "alias of" anything */
+	cr_assert(strstr(p->message, "alias in a CNAME loop") != NULL, "says '%s'", p->message);
+	cr_assert_null(strstr(p->message, "alias of"), "says '%s'", p->message);
+	p = expect_problem(r, "cname-loop", CHECK_ERROR);
+	cr_assert(strstr(p->message, "loops (or is longer than 8 hops)") != NULL, "says '%s'",
+	          p->message);
+	check_result_free(r);
+	r = run("dl.test", z, NULL);
+	p = expect_problem(r, "cname-loop", CHECK_ERROR);
+	cr_assert(strstr(p->message, "loops (or is longer than 8 hops)") != NULL, "says '%s'",
+	          p->message);
+	p = expect_problem(r, "domain-cname", CHECK_INFO);
+	cr_assert(strstr(p->message, "alias in a CNAME loop") != NULL, "says '%s'", p->message);
+	check_result_free(r);
+}
+
 Test(mx, long_cname_chain_is_a_loop)
 {
 	static const char *const z[] = {
@@ -516,6 +558,22 @@ Test(mx, long_cname_chain_is_a_loop)
 
 	expect_problem(r, "cname-loop", CHECK_ERROR);
 	cr_assert_eq(r->verdict, CHECK_PERMFAIL);
+	check_result_free(r);
+}
+
+Test(mx, dangling_cname_chain_names_the_missing_target)
+{
+	static const char *const z[] = {
+	    "dang.test. 300 IN MX 10 alias.dang.test.",
+	    "alias.dang.test. 300 IN CNAME nothere.dang.test.",
+	    "dang.test. 300 IN SOA ns.dang.test. h.dang.test. 1 2 3 4 5", NULL};
+	struct check_result *r = run("dang.test", z, NULL);
+	const struct check_problem *p = expect_problem(r, "mx-host-nxdomain", CHECK_ERROR);
+
+	cr_assert_str_eq(p->subject, "alias.dang.test");
+	cr_assert(strstr(p->message, "ends at nothere.dang.test, which does not exist") != NULL,
+	          "says '%s'", p->message);
+	cr_assert_null(strstr(p->message, "the host name does not exist"), "says '%s'", p->message);
 	check_result_free(r);
 }
 

@@ -63,6 +63,11 @@ static const char *const zone[] = {
     "30.2.0.192.in-addr.arpa. 300 IN CNAME 30.0-63.2.0.192.in-addr.arpa.",
     "30.0-63.2.0.192.in-addr.arpa. 300 IN PTR mail30.example.test.",
     "mail30.example.test. 300 IN A 192.0.2.30",
+    "31.2.0.192.in-addr.arpa. 300 IN PTR l1.example.test.",
+    "l1.example.test. 300 IN CNAME l2.example.test.",
+    "l2.example.test. 300 IN CNAME l1.example.test.",
+    "32.2.0.192.in-addr.arpa. 300 IN CNAME 32.loop.2.0.192.in-addr.arpa.",
+    "32.loop.2.0.192.in-addr.arpa. 300 IN CNAME 32.2.0.192.in-addr.arpa.",
     NULL,
 };
 
@@ -160,12 +165,33 @@ static struct addr_case addr_cases[] = {
       "",
       "",
       false}},
+    {"looping_ptr_name_is_a_cname_loop",
+     {"192.0.2.31", "", ""},
+     {CHECK_PERMFAIL, -1, {{"cname-loop", CHECK_ERROR, "loops (or is"}}, "", "", false}},
+    {"looping_ptr_owner_is_a_cname_loop",
+     {"192.0.2.32", "", ""},
+     {CHECK_PERMFAIL, -1, {{"cname-loop", CHECK_ERROR, "loops (or is"}}, "", "", false}},
     {"helo_matching_the_address_is_fine",
      {"192.0.2.25", "MAIL.example.test", ""},
      {CHECK_PASS, 0, {}, "", "", false}},
     {"helo_mismatch_is_only_a_warning",
      {"192.0.2.25", "other.example.test", ""},
      {CHECK_PASS, 1, {{"helo-mismatch", CHECK_WARNING, ""}}, "", "", false}},
+    {"helo_address_literal_of_the_address_is_fine",
+     {"192.0.2.25", "[192.0.2.25]", ""},
+     {CHECK_PASS, 0, {}, "", "", true}},
+    {"helo_ipv6_address_literal_of_the_address_is_fine",
+     {"2001:db8::25", "[IPv6:2001:DB8::25]", ""},
+     {CHECK_PASS, -1, {}, "", "helo-mismatch", false}},
+    {"helo_address_literal_of_another_address_is_a_mismatch",
+     {"192.0.2.25", "[192.0.2.2]", ""},
+     {CHECK_PASS, 1, {{"helo-mismatch", CHECK_WARNING, "names 192.0.2.2"}}, "", "", false}},
+    {"helo_ipv6_literal_of_another_address_is_a_mismatch",
+     {"2001:db8::25", "[IPv6:2001:db8::1]", ""},
+     {CHECK_PASS, -1, {{"helo-mismatch", CHECK_WARNING, "2001:db8::1"}}, "", "", false}},
+    {"helo_ipv6_literal_without_its_tag_is_not_valid",
+     {"2001:db8::25", "[2001:db8::25]", ""},
+     {CHECK_PASS, -1, {{"helo-mismatch", CHECK_WARNING, "literal"}}, "", "", false}},
 };
 
 ParameterizedTestParameters(rdns, address_mode_gives_verdict_status_and_problems)
@@ -273,6 +299,18 @@ Test(rdns, helo_without_addresses_is_a_mismatch)
 	struct check_result *r = addr("192.0.2.25", "nonexistent.example.test", NULL);
 
 	expect_problem(r, "helo-mismatch", CHECK_WARNING);
+	check_result_free(r);
+}
+
+Test(rdns, helo_address_literal_is_not_looked_up)
+{
+	struct check_result *plain = addr("192.0.2.25", NULL, NULL);
+	struct check_result *r = addr("192.0.2.25", "[192.0.2.2]", NULL);
+
+	cr_assert_eq(r->queries, plain->queries, "%u queries, %u without --helo", r->queries,
+	             plain->queries);
+	cr_assert_str_eq(r->routes[0].exchange, "[192.0.2.2]");
+	check_result_free(plain);
 	check_result_free(r);
 }
 
