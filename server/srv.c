@@ -437,8 +437,6 @@ norm_origin(const char *in, char *out, size_t len)
 	out[n] = '\0';
 }
 
-/* A new zone set: every zone served now except drop (copied as served, no file read), plus
-   add (name, text) when given. */
 /* A zone text sent to PUT /zones/ORIGIN. */
 struct srv_apizone {
 	char origin[1025]; /* zone origin, lower case with trailing dot */
@@ -446,7 +444,9 @@ struct srv_apizone {
 	const char *text;  /* zone file text; borrowed from the request */
 };
 
-static struct zoneset *
+/* Serve a new zone set: every zone served now except drop (copied as served, no file read),
+   plus add when given. 0, or -1 with err and the old set still serving. */
+static int
 rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, char *err,
               size_t errlen)
 {
@@ -456,7 +456,7 @@ rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, ch
 	diag_init(&d);
 	if (zs == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return NULL;
+		return -1;
 	}
 	/* the other zones exactly as they are served now: an edit or a broken file on disk is
 	   for a reload to pick up, not for a PUT of another zone */
@@ -487,36 +487,31 @@ rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, ch
 		diag_first_error(&d, err, errlen);
 		diag_free(&d);
 		zoneset_free(zs);
-		return NULL;
+		return -1;
 	}
 	diag_free(&d);
-	return zs;
-}
-
-int
-srv_zone_put(struct srv *s, const char *origin, const char *text, char *err, size_t errlen)
-{
-	struct srv_apizone az;
-	struct zoneset *zs;
-
-	/* the text is read once here: later rebuilds copy the zone from the served set */
-	memset(&az, 0, sizeof(az));
-	norm_origin(origin, az.origin, sizeof(az.origin));
-	snprintf(az.name, sizeof(az.name), "zones/%s", az.origin);
-	az.text = text;
-	zs = rebuild_zones(s, az.origin, &az, err, errlen);
-	if (zs == NULL)
-		return -1;
 	zoneset_free(s->ctx.zs);
 	s->ctx.zs = zs;
 	return 0;
 }
 
 int
+srv_zone_put(struct srv *s, const char *origin, const char *text, char *err, size_t errlen)
+{
+	struct srv_apizone az;
+
+	/* the text is read once here: later rebuilds copy the zone from the served set */
+	memset(&az, 0, sizeof(az));
+	norm_origin(origin, az.origin, sizeof(az.origin));
+	snprintf(az.name, sizeof(az.name), "zones/%s", az.origin);
+	az.text = text;
+	return rebuild_zones(s, az.origin, &az, err, errlen);
+}
+
+int
 srv_zone_delete(struct srv *s, const char *origin, char *err, size_t errlen)
 {
 	char norm[1025];
-	struct zoneset *zs;
 	bool served = false;
 
 	norm_origin(origin, norm, sizeof(norm));
@@ -530,12 +525,7 @@ srv_zone_delete(struct srv *s, const char *origin, char *err, size_t errlen)
 		snprintf(err, errlen, "no zone %s is served", norm);
 		return -1;
 	}
-	zs = rebuild_zones(s, norm, NULL, err, errlen);
-	if (zs == NULL)
-		return -1;
-	zoneset_free(s->ctx.zs);
-	s->ctx.zs = zs;
-	return 0;
+	return rebuild_zones(s, norm, NULL, err, errlen);
 }
 
 int
