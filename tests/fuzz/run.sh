@@ -23,7 +23,9 @@ for t in $targets; do
 	mkdir -p "$out/corpus_$t"
 	seeds=tests/fuzz/seeds/$t
 	[ -d "$seeds" ] || seeds=
+	dict=
+	[ -f "tests/fuzz/$t.dict" ] && dict=-dict=tests/fuzz/$t.dict
 	# shellcheck disable=SC2086
 	"$out/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-artifact_prefix="$out/crash_${t}_" "$out/corpus_$t" $seeds
+		-artifact_prefix="$out/crash_${t}_" $dict "$out/corpus_$t" $seeds
 done
