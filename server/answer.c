@@ -406,25 +406,21 @@ wildcard_child(const struct zoneset *zs, uint32_t n)
 static bool
 add_target_sets(struct actx *c, uint16_t type, uint32_t target, uint32_t data, uint32_t z)
 {
-	const struct zoneset *zs = c->zs;
-	const struct rrset *a;
+	/* what a target gets, in NSD's order; the last two only for RT */
+	static const struct {
+		uint16_t type;    /* RRset type looked up at the target */
+		enum sec section; /* additional sub-section it goes to */
+	} wanted[] = {{TYPE_A, SEC_ADD_A},
+	              {TYPE_AAAA, SEC_ADD_AAAA},
+	              {TYPE_X25, SEC_ADD_OTHER},
+	              {TYPE_ISDN, SEC_ADD_OTHER}};
+	size_t n = type == TYPE_RT ? 4 : 2;
 	bool found = false;
 
-	if ((a = zone_rrset_find(zs, data, z, TYPE_A)) != NULL) {
-		add_set(c, SEC_ADD_A, target, a);
-		found = true;
-	}
-	if ((a = zone_rrset_find(zs, data, z, TYPE_AAAA)) != NULL) {
-		add_set(c, SEC_ADD_AAAA, target, a);
-		found = true;
-	}
-	if (type == TYPE_RT) {
-		if ((a = zone_rrset_find(zs, data, z, TYPE_X25)) != NULL) {
-			add_set(c, SEC_ADD_OTHER, target, a);
-			found = true;
-		}
-		if ((a = zone_rrset_find(zs, data, z, TYPE_ISDN)) != NULL) {
-			add_set(c, SEC_ADD_OTHER, target, a);
+	for (size_t i = 0; i < n; i++) {
+		const struct rrset *a = zone_rrset_find(c->zs, data, z, wanted[i].type);
+		if (a != NULL) {
+			add_set(c, wanted[i].section, target, a);
 			found = true;
 		}
 	}
