@@ -72,16 +72,7 @@
 #include <idn2.h>
 
 #include "client/rdns.h"
-
-uint64_t
-mx_random_next(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
+#include "common/rand.h"
 
 /* Uniform in [0, n) without modulo bias. */
 static uint64_t
@@ -90,7 +81,7 @@ random_below(uint64_t *state, uint64_t n)
 	uint64_t limit = UINT64_MAX - UINT64_MAX % n, x;
 
 	do
-		x = mx_random_next(state);
+		x = rand_splitmix64(state);
 	while (x >= limit);
 	return x % n;
 }

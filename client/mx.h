@@ -13,8 +13,6 @@ int mx_normalise(const char *target, char *out, size_t len, char *err, size_t er
 /* Sort routes by preference (unsigned 16 bit, lowest first) and shuffle each group of equal
    preferences with a Fisher-Yates shuffle driven by seed. */
 void mx_sort_routes(struct check_route *routes, size_t n, uint64_t seed);
-/* One step of the shuffle PRNG (splitmix64), exposed for tests. */
-uint64_t mx_random_next(uint64_t *state);
 /* Check a mail domain (or user@domain). NULL with err when the target is unusable (usage
    error); otherwise a result (never NULL). */
 struct check_result *mx_check(struct lookup *lk, const char *target,

@@ -1,6 +1,8 @@
 /* server/fault.c -- fault rules: parsing faults.conf text, matching queries (pure, seeded) and
    the byte-level actions applied to an encoded answer. */
 #include "server/fault.h"
+
+#include "common/rand.h"
 #include "server/msg.h"
 
 #include <arpa/inet.h>
@@ -90,20 +92,11 @@ struct fault_rules {
 
 /* ---- PRNG: splitmix64 seeds xoshiro256** (public domain, Vigna). */
 
-static uint64_t
-splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static void
 prng_seed(uint64_t s[4], uint64_t seed)
 {
 	for (int i = 0; i < 4; i++)
-		s[i] = splitmix64(&seed);
+		s[i] = rand_splitmix64(&seed);
 }
 
 static uint64_t
