@@ -220,7 +220,8 @@ usage(void)
 {
 	fprintf(stderr,
 	        "usage: load [-n QUERIES] [-c OUTSTANDING] QUERYFILE PORT PID\n"
-	        "       load -m PID    print the largest VmHWM (kB) in PID's process tree\n");
+	        "       load -m PID    print the largest VmHWM (kB) in PID's process tree\n"
+	        "       load -t PID    print the CPU time (ms) PID's process tree used so far\n");
 	exit(2);
 }
 
@@ -234,7 +235,7 @@ main(int argc, char *argv[])
 	uint8_t buf[65536];
 	int c, fd, port, pid;
 
-	while ((c = getopt(argc, argv, "n:c:m:")) != -1) {
+	while ((c = getopt(argc, argv, "n:c:m:t:")) != -1) {
 		switch (c) {
 		case 'n':
 			total = atol(optarg);
@@ -244,6 +245,9 @@ main(int argc, char *argv[])
 			break;
 		case 'm':
 			printf("%ld\n", tree_hwm_kb(atoi(optarg)));
+			return 0;
+		case 't':
+			printf("%.0f\n", tree_cpu_ms(atoi(optarg)));
 			return 0;
 		default:
 			usage();

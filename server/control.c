@@ -183,6 +183,7 @@ get_stats(struct control *c, struct evhttp_request *req)
 	const struct fault_rules *fr = c->srv->ctx.rules;
 	json_t *types = json_object(), *rcodes = json_object();
 	uint64_t fired = 0;
+	struct net_stats ns;
 	char name[32];
 
 	/* the total is over the rules listed, so both restart when the rules are replaced */
@@ -202,13 +203,17 @@ get_stats(struct control *c, struct evhttp_request *req)
 			json_object_set_new(rcodes,
 			                    qlog_rcode_name((uint16_t)r, name, sizeof(name)),
 			                    json_integer((json_int_t)st->by_rcode[r]));
+	net_get_stats(c->srv->net, &ns);
 	reply_json(req, 200, "OK",
-	           json_pack("{s:I,s:{s:I,s:I},s:o,s:o,s:{s:I,s:o},s:I,s:I}", "queries",
-	                     (json_int_t)st->queries, "transport", "udp", (json_int_t)st->udp,
-	                     "tcp", (json_int_t)st->tcp, "qtype", types, "rcode", rcodes, "faults",
-	                     "fired", (json_int_t)fired, "rules", rules_json(fr), "drops",
-	                     (json_int_t)st->drops, "tcp_connections",
-	                     (json_int_t)net_conn_count(c->srv->net)));
+	           json_pack("{s:I,s:{s:I,s:I},s:o,s:o,s:{s:I,s:o},s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	                     "queries", (json_int_t)st->queries, "transport", "udp",
+	                     (json_int_t)st->udp, "tcp", (json_int_t)st->tcp, "qtype", types,
+	                     "rcode", rcodes, "faults", "fired", (json_int_t)fired, "rules",
+	                     rules_json(fr), "drops", (json_int_t)st->drops, "tcp_connections",
+	                     (json_int_t)ns.tcp_connections, "tcp_evicted",
+	                     (json_int_t)ns.tcp_evicted, "tcp_refused", (json_int_t)ns.tcp_refused,
+	                     "udp_unsent", (json_int_t)ns.udp_unsent, "udp_waiting",
+	                     (json_int_t)ns.udp_waiting, "udp_shed", (json_int_t)ns.udp_shed));
 }
 
 struct queries_out {

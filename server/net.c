@@ -1,33 +1,41 @@
 /* server/net.c -- the transports: UDP sockets and TCP listeners on libevent, TCP connections as
-   bufferevents with 2-byte length framing. Knows nothing of DNS beyond framing: each message
-   goes through query_process and the returned state says send, drop, delay or close. UDP
-   works in batches (recvmmsg in, one sendmmsg out) to keep syscalls per query low. */
+   plain sockets with one read event, a write event only while the kernel refuses bytes, and one
+   deadline timer each. Knows nothing of DNS beyond the 2-byte TCP framing: each message goes
+   through query_process and the returned state says send, drop, delay or close. UDP works in
+   batches (recvmmsg in, one sendmmsg out) to keep syscalls per query low; TCP reads large
+   chunks, answers every complete frame of a read, and writes the replies at once (writev of
+   length and message when one is all there is). */
 #include "server/net.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/listener.h>
 #include <event2/util.h>
 
 #include "common/log.h"
+#include "server/peercount.h"
 
-#define NET_UDP_BATCH     32           /* datagrams per recvmmsg and sendmmsg */
-#define NET_UDP_ROUNDS    2            /* recvmmsg calls per readable event at most */
-#define NET_UDP_BUFSIZE   65536        /* receive buffer per datagram (any UDP size) */
-#define NET_OUT_HIGHWATER (256 * 1024) /* TCP output bytes before reading pauses */
-#define NET_MAX_ADDRS     32
+#define NET_UDP_BATCH     32                /* datagrams per recvmmsg and sendmmsg */
+#define NET_UDP_ROUNDS    2                 /* recvmmsg calls per readable event at most */
+#define NET_UDP_BUFSIZE   65536             /* receive buffer per datagram (any UDP size) */
+#define NET_OUT_HIGHWATER (256 * 1024)      /* TCP output bytes before reading pauses */
 #define NET_UDP_SOCKBUF   (4 * 1024 * 1024) /* UDP socket buffers asked for */
+#define NET_TCP_IN_START  4096              /* first TCP input buffer; grows to the largest frame */
+#define NET_TCP_IN_MAX    (2 + 65535 + 4096) /* a whole frame and the start of the next */
+#define NET_TCP_OUT_START 4096  /* first TCP output buffer (only once the kernel balks) */
+#define NET_SHED_WARN_MS  10000 /* at most one shedding warning in this long */
 
 /* Room for one control message naming a datagram's local address (IPv6's is the larger). */
 union net_cmsg {
@@ -53,44 +61,81 @@ struct net_udp_batch {
 };
 
 struct net_listener {
-	struct net *net;            /* owner; not owned */
-	union qlog_addr addr;       /* bound address (with the port) */
-	evutil_socket_t udp_fd;     /* UDP socket; owned, -1 when none */
-	struct event *udp_ev;       /* UDP readable event; owned */
-	bool pktinfo;               /* wildcard address: the kernel reports each datagram's
-	                               local address, replies leave from it */
-	struct evconnlistener *tcp; /* TCP listener (owns its socket); owned */
+	struct net *net;                 /* owner; not owned */
+	char host[64];                   /* the address as given to listen (net_listen_remove) */
+	union qlog_addr addr;            /* bound address (with the port) */
+	evutil_socket_t udp_fd;          /* UDP socket; owned, -1 when none */
+	struct event *udp_ev;            /* UDP readable event; owned */
+	bool pktinfo;                    /* wildcard address: the kernel reports each datagram's
+	                                    local address, replies leave from it */
+	struct evconnlistener *tcp;      /* TCP listener (owns its socket); owned */
+	TAILQ_ENTRY(net_listener) entry; /* link in net->ls */
 };
 
+/* One TCP connection. Bytes read wait in `in` until they make whole frames; replies go
+   straight to the kernel and only what it refuses waits in `out` (then wev is armed). */
 struct net_conn {
 	struct net *net;             /* owner; not owned */
-	struct bufferevent *bev;     /* the connection (owns the socket); owned */
+	evutil_socket_t fd;          /* the socket; owned */
+	struct event *rev;           /* readable (persistent); owned; added while reading */
+	struct event *wev;           /* writable (persistent); owned; added while out holds bytes */
+	struct event *timer;         /* the one deadline (idle, frame, write); owned */
+	int64_t timer_at;            /* monotonic ms the timer fires at (0: not armed) */
 	union qlog_addr peer;        /* client address */
 	union qlog_addr local;       /* listen address it arrived at */
 	struct query *q;             /* reusable query for frames answered at once; owned */
 	TAILQ_HEAD(, query) waiting; /* delayed queries not yet answered; owned */
 	size_t nwaiting;             /* entries in waiting */
+	uint8_t *in;                 /* received bytes not yet answered, from in[0]; owned */
+	size_t in_len;               /* bytes in in */
+	size_t in_cap;               /* bytes allocated in in */
+	uint8_t *out;                /* reply bytes the kernel has not taken; owned */
+	size_t out_off;              /* first unsent byte in out */
+	size_t out_len;              /* unsent bytes from out_off */
+	size_t out_cap;              /* bytes allocated in out */
+	int64_t active;              /* monotonic ms of the last read or write progress */
+	int64_t frame_start;         /* monotonic ms the incomplete frame in `in` began */
+	bool reading;                /* rev is added */
 	bool eof;                    /* client closed its side: close once all is written */
-	TAILQ_ENTRY(net_conn) entry; /* link in net->conns */
+	bool broken;                 /* a write failed: free at the next safe point */
+	TAILQ_ENTRY(net_conn) entry; /* link in net->conns, oldest first */
 };
 
 struct net {
-	struct event_base *base;               /* event loop; not owned */
-	struct query_ctx *ctx;                 /* what queries are answered from; not owned */
-	struct net_listener ls[NET_MAX_ADDRS]; /* listeners; nls used */
-	size_t nls;                            /* listeners in use */
-	TAILQ_HEAD(, net_conn) conns;          /* open TCP connections; owned */
-	size_t nconns;                         /* entries in conns */
-	TAILQ_HEAD(, query) udp_waiting;       /* delayed UDP queries; owned */
-	struct net_udp_batch *udp;             /* UDP receive/send batch; owned */
-	uint64_t udp_send_dropped;             /* replies dropped on a full socket buffer */
-	uint64_t udp_send_errors;              /* replies the kernel refused one by one */
-	int idle_ms;                           /* TCP idle timeout */
-	size_t max_conns;                      /* TCP connection limit */
+	struct event_base *base;          /* event loop; not owned */
+	struct query_ctx *ctx;            /* what queries are answered from; not owned */
+	TAILQ_HEAD(, net_listener) ls;    /* listeners, in the order opened; owned */
+	size_t nls;                       /* entries in ls */
+	int port;                         /* the port every listener shares (0: none yet) */
+	TAILQ_HEAD(, net_conn) conns;     /* open TCP connections; owned */
+	size_t nconns;                    /* entries in conns */
+	TAILQ_HEAD(, query) udp_waiting;  /* delayed UDP queries; owned */
+	size_t udp_nwaiting;              /* entries in udp_waiting */
+	struct peercount *udp_waiting_by; /* entries in udp_waiting per client address; owned */
+	struct net_udp_batch *udp;        /* UDP receive/send batch; owned */
+	uint64_t udp_send_dropped;        /* replies dropped on a full socket buffer */
+	uint64_t udp_send_errors;         /* replies the kernel refused one by one */
+	uint64_t udp_shed;                /* delayed UDP queries shed over a waiting limit */
+	int64_t shed_warned;              /* monotonic ms of the last shedding warning */
+	uint64_t tcp_evicted;             /* connections closed to make room for a new one */
+	uint64_t tcp_refused;             /* connections refused: the table was full of busy
+	                                     ones */
+	struct net_limits lim;            /* limits in force */
 };
 
 static void conn_free(struct net_conn *c, bool log_waiting);
-static void conn_read_cb(struct bufferevent *bev, void *arg);
+static void conn_process(struct net_conn *c, bool fresh);
+static void listener_free(struct net_listener *l);
+
+/* Monotonic milliseconds (the coarse clock: a vDSO read, tick granularity is plenty here). */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 struct net *
 net_new(struct event_base *base, struct query_ctx *ctx)
@@ -100,26 +145,40 @@ net_new(struct event_base *base, struct query_ctx *ctx)
 	if (n == NULL)
 		return NULL;
 	/* the buffers are large, but a page is only touched once a datagram lands in it */
-	if ((n->udp = calloc(1, sizeof(*n->udp))) == NULL) {
+	n->udp = calloc(1, sizeof(*n->udp));
+	n->udp_waiting_by = peercount_new();
+	if (n->udp == NULL || n->udp_waiting_by == NULL) {
+		peercount_free(n->udp_waiting_by);
+		free(n->udp);
 		free(n);
 		return NULL;
 	}
 	n->base = base;
 	n->ctx = ctx;
+	TAILQ_INIT(&n->ls);
 	TAILQ_INIT(&n->conns);
 	TAILQ_INIT(&n->udp_waiting);
-	n->idle_ms = NET_IDLE_MS_DEFAULT;
-	n->max_conns = NET_MAX_CONNS_DEFAULT;
+	n->lim.idle_ms = NET_IDLE_MS_DEFAULT;
+	n->lim.frame_ms = NET_FRAME_MS_DEFAULT;
+	n->lim.max_conns = NET_MAX_CONNS_DEFAULT;
+	n->lim.udp_waiting_max = NET_UDP_WAITING_MAX_DEFAULT;
+	n->lim.udp_waiting_per_client = NET_UDP_WAITING_PER_CLIENT_DEFAULT;
 	return n;
 }
 
 void
-net_set_limits(struct net *n, int idle_ms, size_t max_conns)
+net_set_limits(struct net *n, const struct net_limits *lim)
 {
-	if (idle_ms > 0)
-		n->idle_ms = idle_ms;
-	if (max_conns > 0)
-		n->max_conns = max_conns;
+	if (lim->idle_ms > 0)
+		n->lim.idle_ms = lim->idle_ms;
+	if (lim->frame_ms > 0)
+		n->lim.frame_ms = lim->frame_ms;
+	if (lim->max_conns > 0)
+		n->lim.max_conns = lim->max_conns;
+	if (lim->udp_waiting_max > 0)
+		n->lim.udp_waiting_max = lim->udp_waiting_max;
+	if (lim->udp_waiting_per_client > 0)
+		n->lim.udp_waiting_per_client = lim->udp_waiting_per_client;
 }
 
 size_t
@@ -128,36 +187,36 @@ net_conn_count(const struct net *n)
 	return n->nconns;
 }
 
+void
+net_get_stats(const struct net *n, struct net_stats *st)
+{
+	st->udp_unsent = n->udp_send_dropped + n->udp_send_errors;
+	st->udp_shed = n->udp_shed;
+	st->udp_waiting = n->udp_nwaiting;
+	st->tcp_connections = n->nconns;
+	st->tcp_evicted = n->tcp_evicted;
+	st->tcp_refused = n->tcp_refused;
+}
+
 uint64_t
 net_udp_unsent(const struct net *n)
 {
 	return n->udp_send_dropped + n->udp_send_errors;
 }
 
-static void
-listener_close(struct net_listener *l)
-{
-	if (l->udp_ev)
-		event_free(l->udp_ev);
-	if (l->udp_fd >= 0)
-		close(l->udp_fd);
-	if (l->tcp)
-		evconnlistener_free(l->tcp);
-	l->udp_ev = NULL;
-	l->udp_fd = -1;
-	l->tcp = NULL;
-}
-
 void
 net_free(struct net *n)
 {
+	struct net_listener *l;
 	struct net_conn *c;
 	struct query *q;
 
 	if (n == NULL)
 		return;
-	for (size_t i = 0; i < n->nls; i++)
-		listener_close(&n->ls[i]);
+	while ((l = TAILQ_FIRST(&n->ls)) != NULL) {
+		TAILQ_REMOVE(&n->ls, l, entry);
+		listener_free(l);
+	}
 	while ((c = TAILQ_FIRST(&n->conns)) != NULL)
 		conn_free(c, false);
 	while ((q = TAILQ_FIRST(&n->udp_waiting)) != NULL) {
@@ -166,6 +225,7 @@ net_free(struct net *n)
 	}
 	for (size_t i = 0; i < NET_UDP_BATCH; i++)
 		query_free(n->udp->q[i]);
+	peercount_free(n->udp_waiting_by);
 	free(n->udp);
 	free(n);
 }
@@ -330,15 +390,54 @@ delay_arm(struct net *n, struct query *q, event_callback_fn cb, void *owner)
 	return 0;
 }
 
+/* Take delayed UDP query q off the waiting list (and its client's count). */
+static void
+udp_unwait(struct net *n, struct query *q)
+{
+	TAILQ_REMOVE(&n->udp_waiting, q, entry);
+	n->udp_nwaiting--;
+	peercount_dec(n->udp_waiting_by, &q->log.client.sa);
+}
+
 static void
 udp_delay_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct query *q = arg;
 	struct net_listener *l = q->conn;
 
-	TAILQ_REMOVE(&l->net->udp_waiting, q, entry);
+	udp_unwait(l->net, q);
 	udp_send(l, q);
 	query_free(q);
+}
+
+/* May delayed query q wait, or are the waiting limits reached (globally or for its client
+   address)? A query that may not is shed: counted, logged with action "shed", unanswered. */
+static bool
+udp_may_wait(struct net *n, struct query *q)
+{
+	bool global = n->udp_nwaiting >= n->lim.udp_waiting_max;
+	int64_t now;
+
+	if (!global &&
+	    peercount_get(n->udp_waiting_by, &q->log.client.sa) < n->lim.udp_waiting_per_client)
+		return true;
+	n->udp_shed++;
+	q->log.action = "shed";
+	now = now_ms();
+	if (n->shed_warned == 0 || now - n->shed_warned >= NET_SHED_WARN_MS) {
+		char host[INET6_ADDRSTRLEN] = "?";
+		const void *a = q->log.client.sa.sa_family == AF_INET6
+		                    ? (const void *)&q->log.client.sin6.sin6_addr
+		                    : (const void *)&q->log.client.sin.sin_addr;
+
+		inet_ntop(q->log.client.sa.sa_family, a, host, sizeof(host));
+		log_warnx("delayed UDP answers: %s limit reached (%zu waiting%s%s), shedding; "
+		          "%llu shed so far",
+		          global ? "server" : "per-client", n->udp_nwaiting, global ? "" : " from ",
+		          global ? "" : host, (unsigned long long)n->udp_shed);
+		n->shed_warned = now;
+	}
+	return false;
 }
 
 /* Read up to NET_UDP_BATCH datagrams from l without waiting. Returns how many (0: none). */
@@ -398,9 +497,15 @@ udp_answer_batch(struct net_listener *l, struct net_udp_batch *b, int nin)
 			b->out_of[i] = nout++;
 			break;
 		case QUERY_DELAY:
-			if (delay_arm(n, q, udp_delay_cb, l) < 0)
+			if (!udp_may_wait(n, q) ||
+			    peercount_inc(n->udp_waiting_by, &q->log.client.sa) < 0)
 				break; /* logged unanswered below */
+			if (delay_arm(n, q, udp_delay_cb, l) < 0) {
+				peercount_dec(n->udp_waiting_by, &q->log.client.sa);
+				break;
+			}
 			TAILQ_INSERT_TAIL(&n->udp_waiting, q, entry);
+			n->udp_nwaiting++;
 			b->q[i] = NULL; /* the waiting list owns it now */
 			break;
 		case QUERY_DROP:
@@ -435,21 +540,80 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- TCP ---------------------------------------------------------------------------------- */
 
+/* When the connection's one deadline falls (monotonic ms), from its state:
+   - replies the client does not take: idle_ms after the last write progress;
+   - delayed answers owed and nothing else: no deadline (idle only counts when we owe nothing);
+   - an incomplete frame: frame_ms after its first byte (or idle_ms after the last byte, if
+     sooner), so a slow drip cannot hold a slot however often it sends a byte;
+   - otherwise idle_ms after the last read or write. */
+static int64_t
+conn_deadline(const struct net_conn *c, int64_t now)
+{
+	const struct net_limits *lim = &c->net->lim;
+	int64_t idle = c->active + lim->idle_ms;
+
+	if (c->out_len > 0)
+		return idle;
+	if (c->nwaiting > 0)
+		return now + lim->idle_ms;
+	if (c->in_len > 0) {
+		int64_t frame = c->frame_start + lim->frame_ms;
+		return frame < idle ? frame : idle;
+	}
+	return idle;
+}
+
+/* Arm the timer to fire at at (monotonic ms). */
+static void
+conn_timer_set(struct net_conn *c, int64_t at, int64_t now)
+{
+	int64_t ms = at > now ? at - now : 0;
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+
+	c->timer_at = at;
+	evtimer_add(c->timer, &tv);
+}
+
+/* The deadline may have moved earlier (an incomplete frame began): re-arm if so. Moving later
+   needs nothing: the timer checks again when it fires. */
+static void
+conn_timer_tighten(struct net_conn *c, int64_t now)
+{
+	int64_t at = conn_deadline(c, now);
+
+	if (at < c->timer_at)
+		conn_timer_set(c, at, now);
+}
+
+static void
+conn_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_conn *c = arg;
+	int64_t now = now_ms();
+	int64_t at = conn_deadline(c, now);
+
+	if (now < at) {
+		conn_timer_set(c, at, now);
+		return;
+	}
+	log_debug("tcp: closing %s connection", c->out_len  ? "stalled (replies not read)"
+	                                        : c->in_len ? "slow (frame not completed in time)"
+	                                                    : "idle");
+	conn_free(c, true);
+}
+
 /* A connection on fd from peer sa, accepted by l and linked into its net; NULL (fd not
    closed) when out of memory. conn_free undoes it. */
 static struct net_conn *
 conn_new(struct net_listener *l, evutil_socket_t fd, const struct sockaddr *sa, int salen)
 {
+	struct net *n = l->net;
 	struct net_conn *c = calloc(1, sizeof(*c));
 
 	if (c == NULL)
 		return NULL;
-	c->bev = bufferevent_socket_new(l->net->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		free(c);
-		return NULL;
-	}
-	c->net = l->net;
+	c->net = n;
+	c->fd = fd;
 	TAILQ_INIT(&c->waiting);
 	if ((size_t)salen <= sizeof(c->peer))
 		memcpy(&c->peer, sa, (size_t)salen);
@@ -460,8 +624,8 @@ conn_new(struct net_listener *l, evutil_socket_t fd, const struct sockaddr *sa, 
 		if (getsockname(fd, &c->local.sa, &sl) < 0 || sl > sizeof(c->local))
 			c->local = l->addr;
 	}
-	TAILQ_INSERT_TAIL(&l->net->conns, c, entry);
-	l->net->nconns++;
+	TAILQ_INSERT_TAIL(&n->conns, c, entry);
+	n->nconns++;
 	return c;
 }
 
@@ -481,7 +645,15 @@ conn_free(struct net_conn *c, bool log_waiting)
 	query_free(c->q);
 	TAILQ_REMOVE(&c->net->conns, c, entry);
 	c->net->nconns--;
-	bufferevent_free(c->bev);
+	if (c->rev)
+		event_free(c->rev);
+	if (c->wev)
+		event_free(c->wev);
+	if (c->timer)
+		event_free(c->timer);
+	evutil_closesocket(c->fd);
+	free(c->in);
+	free(c->out);
 	free(c);
 }
 
@@ -489,8 +661,7 @@ conn_free(struct net_conn *c, bool log_waiting)
 static bool
 conn_maybe_finish(struct net_conn *c)
 {
-	if (c->eof && c->nwaiting == 0 &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+	if (c->broken || (c->eof && c->nwaiting == 0 && c->out_len == 0)) {
 		conn_free(c, true);
 		return true;
 	}
@@ -498,27 +669,138 @@ conn_maybe_finish(struct net_conn *c)
 }
 
 static void
-conn_send(struct net_conn *c, struct query *q)
+conn_reading(struct net_conn *c, bool on)
+{
+	if (on == c->reading)
+		return;
+	if (on)
+		event_add(c->rev, NULL);
+	else
+		event_del(c->rev);
+	c->reading = on;
+}
+
+/* Queue len bytes at p behind what already waits in out. -1 when out of memory. */
+static int
+out_append(struct net_conn *c, const void *p, size_t len)
+{
+	if (c->out_off > 0 && c->out_off + c->out_len + len > c->out_cap) {
+		memmove(c->out, c->out + c->out_off, c->out_len);
+		c->out_off = 0;
+	}
+	if (c->out_len + len > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : NET_TCP_OUT_START;
+		uint8_t *o;
+
+		while (cap < c->out_len + len)
+			cap *= 2;
+		if ((o = realloc(c->out, cap)) == NULL)
+			return -1;
+		c->out = o;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_off + c->out_len, p, len);
+	c->out_len += len;
+	return 0;
+}
+
+/* The bytes of out went (partly) to the kernel: drop them, refresh the deadline. */
+static void
+out_consumed(struct net_conn *c, size_t sent)
+{
+	c->out_off += sent;
+	c->out_len -= sent;
+	if (c->out_len == 0)
+		c->out_off = 0;
+	if (sent > 0)
+		c->active = now_ms();
+}
+
+/* Write what waits in out; arm the write event while the kernel leaves some, disarm it once
+   it took everything. A failed write marks the connection broken. */
+static void
+conn_flush(struct net_conn *c)
+{
+	while (c->out_len > 0) {
+		ssize_t r = write(c->fd, c->out + c->out_off, c->out_len);
+
+		if (r > 0) {
+			out_consumed(c, (size_t)r);
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			event_add(c->wev, NULL);
+			return;
+		}
+		log_debug("tcp write: %s", r < 0 ? strerror(errno) : "nothing written");
+		c->broken = true;
+		return;
+	}
+	event_del(c->wev);
+}
+
+/* Send q's reply with its length in front. Straight to the kernel (one writev) when nothing
+   is queued and batch is false; else behind the queued bytes (batch: the caller flushes once
+   for all replies of a read). Logs and counts q. */
+static void
+conn_send(struct net_conn *c, struct query *q, bool batch)
 {
 	uint8_t len[2] = {(uint8_t)(q->reply_len >> 8), (uint8_t)q->reply_len};
-	bool ok = bufferevent_write(c->bev, len, 2) == 0 &&
-	          bufferevent_write(c->bev, q->reply, q->reply_len) == 0;
+	size_t total = 2 + q->reply_len, done = 0;
+	bool ok = true;
 
+	if (c->out_len == 0 && !batch) {
+		struct iovec iov[2] = {{len, 2}, {q->reply, q->reply_len}};
+		ssize_t r;
+
+		do
+			r = writev(c->fd, iov, 2);
+		while (r < 0 && errno == EINTR);
+		if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			log_debug("tcp write: %s", strerror(errno));
+			c->broken = true;
+			query_done(c->net->ctx, q, false);
+			return;
+		}
+		done = r > 0 ? (size_t)r : 0;
+		if (done > 0)
+			c->active = now_ms();
+		if (done == total) {
+			query_done(c->net->ctx, q, true);
+			return;
+		}
+	}
+	/* the kernel took done bytes (only on the direct path): queue the rest */
+	if (done < 2)
+		ok = out_append(c, len + done, 2 - done) == 0;
+	if (ok)
+		ok = out_append(c, q->reply + (done > 2 ? done - 2 : 0),
+		                q->reply_len - (done > 2 ? done - 2 : 0)) == 0;
+	if (!ok)
+		c->broken = true; /* out of memory: the stream cannot go on */
+	else if (!batch)
+		event_add(c->wev, NULL);
 	query_done(c->net->ctx, q, ok);
 }
 
-/* Resume reading when the connection is below its limits again. */
+/* Reading is paused while the connection holds too much for the client (back-pressure):
+   NET_CONN_WAITING_MAX delayed answers, or NET_OUT_HIGHWATER bytes the kernel refused. */
+static bool
+conn_full(const struct net_conn *c)
+{
+	return c->nwaiting >= NET_CONN_WAITING_MAX || c->out_len >= NET_OUT_HIGHWATER;
+}
+
+/* Resume reading when the connection is below its limits again, answering first the frames
+   already buffered. */
 static void
 conn_maybe_resume(struct net_conn *c)
 {
-	if (!c->eof && c->nwaiting < NET_CONN_WAITING_MAX &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) < NET_OUT_HIGHWATER &&
-	    !(bufferevent_get_enabled(c->bev) & EV_READ)) {
-		bufferevent_enable(c->bev, EV_READ);
-		/* frames may already wait in the input buffer */
-		if (evbuffer_get_length(bufferevent_get_input(c->bev)) >= 2)
-			conn_read_cb(c->bev, c);
-	}
+	if (c->eof || c->reading || conn_full(c))
+		return;
+	conn_process(c, false); /* may free c */
 }
 
 static void
@@ -529,51 +811,49 @@ tcp_delay_cb(evutil_socket_t fd, short what, void *arg)
 
 	TAILQ_REMOVE(&c->waiting, q, entry);
 	c->nwaiting--;
-	conn_send(c, q);
+	conn_send(c, q, false);
 	query_free(q);
+	if (c->nwaiting == 0)
+		c->active = now_ms(); /* idle counts from the last answer owed */
+	if (conn_maybe_finish(c))
+		return;
 	conn_maybe_resume(c);
 }
 
+/* Answer every complete frame in `in` (stopping when the connection is full), keep the
+   incomplete rest for the next read, send the replies, and set reading and the deadline.
+   fresh: `in` was empty before the bytes just read. May free c. */
 static void
-conn_read_cb(struct bufferevent *bev, void *arg)
+conn_process(struct net_conn *c, bool fresh)
 {
-	struct net_conn *c = arg;
 	struct net *n = c->net;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	struct evbuffer *out = bufferevent_get_output(bev);
+	size_t pos = 0;
+	bool batched = false;
 
-	for (;;) {
-		uint8_t hdr[2];
-		size_t flen;
-		uint8_t *frame;
+	while (c->in_len - pos >= 2 && !conn_full(c)) {
+		size_t flen = (size_t)c->in[pos] << 8 | c->in[pos + 1];
+		size_t next;
 		struct query *q;
-		enum query_state state;
 
-		if (c->nwaiting >= NET_CONN_WAITING_MAX ||
-		    evbuffer_get_length(out) >= NET_OUT_HIGHWATER) {
-			bufferevent_disable(bev, EV_READ);
-			return;
-		}
-		if (evbuffer_copyout(in, hdr, 2) < 2)
-			return;
-		flen = (size_t)hdr[0] << 8 | hdr[1];
-		if (evbuffer_get_length(in) < 2 + flen)
-			return;
-		frame = evbuffer_pullup(in, (ev_ssize_t)(2 + flen));
-		if (c->q == NULL)
-			c->q = query_new();
-		if (frame == NULL || c->q == NULL) {
+		if (c->in_len - pos < 2 + flen)
+			break;
+		if (c->q == NULL && (c->q = query_new()) == NULL) {
 			conn_free(c, true);
 			return;
 		}
 		q = c->q;
 		query_start(q, true, &c->peer.sa, &c->local.sa);
-		state = query_process(n->ctx, q, frame + 2, flen);
-		evbuffer_drain(in, 2 + flen);
-		switch (state) {
-		case QUERY_SEND:
-			conn_send(c, q);
+		next = pos + 2 + flen;
+		switch (query_process(n->ctx, q, c->in + pos + 2, flen)) {
+		case QUERY_SEND: {
+			/* another complete frame follows: batch the replies into one write */
+			bool more =
+			    c->in_len - next >= 2 &&
+			    c->in_len - next >= 2 + ((size_t)c->in[next] << 8 | c->in[next + 1]);
+			conn_send(c, q, more || batched);
+			batched |= more;
 			break;
+		}
 		case QUERY_DELAY:
 			if (delay_arm(n, q, tcp_delay_cb, c) < 0) {
 				query_done(n->ctx, q, false);
@@ -592,37 +872,122 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 			query_done(n->ctx, q, false);
 			break;
 		}
+		pos = next;
+		if (c->broken)
+			break;
 	}
-}
-
-static void
-conn_write_cb(struct bufferevent *bev, void *arg)
-{
-	struct net_conn *c = arg;
-
+	if (pos > 0) {
+		memmove(c->in, c->in + pos, c->in_len - pos);
+		c->in_len -= pos;
+	}
+	if (batched && !c->broken)
+		conn_flush(c);
 	if (conn_maybe_finish(c))
 		return;
-	conn_maybe_resume(c);
+	if (c->in_len > 0 && (pos > 0 || fresh)) {
+		/* a new frame began: its own deadline runs from now */
+		int64_t now = now_ms();
+		c->frame_start = now;
+		conn_timer_tighten(c, now);
+	}
+	conn_reading(c, !c->eof && !conn_full(c));
+}
+
+/* Make room in `in` for the rest of the frame being received and a good chunk more. */
+static int
+conn_in_room(struct net_conn *c)
+{
+	size_t want = c->in_len + NET_TCP_IN_START;
+
+	if (c->in_len >= 2) {
+		size_t frame = 2 + ((size_t)c->in[0] << 8 | c->in[1]);
+		if (frame > c->in_len && frame + NET_TCP_IN_START > want)
+			want = frame + NET_TCP_IN_START;
+	}
+	if (want > NET_TCP_IN_MAX)
+		want = NET_TCP_IN_MAX;
+	if (c->in_cap - c->in_len >= NET_TCP_IN_START / 2 && c->in_cap >= want / 2)
+		return 0; /* room enough for a large read */
+	if (want > c->in_cap) {
+		uint8_t *p = realloc(c->in, want);
+
+		if (p == NULL)
+			return -1;
+		c->in = p;
+		c->in_cap = want;
+	}
+	return 0;
 }
 
 static void
-conn_event_cb(struct bufferevent *bev, short what, void *arg)
+tcp_conn_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct net_conn *c = arg;
+	bool fresh = c->in_len == 0;
+	ssize_t r;
 
-	if (what & BEV_EVENT_EOF) {
+	if (conn_in_room(c) < 0) {
+		conn_free(c, true);
+		return;
+	}
+	do
+		r = read(fd, c->in + c->in_len, c->in_cap - c->in_len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		log_debug("tcp read: %s", strerror(errno));
+		conn_free(c, true);
+		return;
+	}
+	if (r == 0) {
+		/* the client is done sending: an incomplete frame will never complete */
 		c->eof = true;
-		bufferevent_disable(bev, EV_READ);
+		c->in_len = 0;
+		conn_reading(c, false);
 		conn_maybe_finish(c);
 		return;
 	}
-	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && c->nwaiting > 0) {
-		/* idle only counts when we owe the client nothing */
-		bufferevent_enable(bev, EV_READ);
+	c->in_len += (size_t)r;
+	c->active = now_ms();
+	conn_process(c, fresh);
+}
+
+static void
+conn_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_conn *c = arg;
+
+	conn_flush(c);
+	if (conn_maybe_finish(c))
 		return;
+	if (c->out_len == 0)
+		conn_maybe_resume(c);
+}
+
+/* When the table is full: the connection that gives up its slot for a new one. Of those that
+   owe the client nothing (no delayed answers waiting, no replies unread), the one stalled
+   longest: idle since its last read or write, or slow since the first byte of a frame it has
+   not completed. NULL when every connection is busy for its client. */
+static struct net_conn *
+conn_victim(struct net *n)
+{
+	struct net_conn *c, *best = NULL;
+	int64_t best_since = 0;
+
+	TAILQ_FOREACH(c, &n->conns, entry)
+	{
+		int64_t since;
+
+		if (c->nwaiting > 0 || c->out_len > 0)
+			continue;
+		since = c->in_len > 0 ? c->frame_start : c->active;
+		if (best == NULL || since < best_since) {
+			best = c;
+			best_since = since;
+		}
 	}
-	/* idle timeout, write timeout or an error */
-	conn_free(c, true);
+	return best;
 }
 
 static void
@@ -632,21 +997,41 @@ tcp_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *s
 	struct net_listener *l = arg;
 	struct net *n = l->net;
 	struct net_conn *c;
-	struct timeval idle = {n->idle_ms / 1000, (n->idle_ms % 1000) * 1000};
+	int on = 1;
+	int64_t now = now_ms();
 
-	if (n->nconns >= n->max_conns) {
-		log_debug("tcp: connection limit (%zu) reached, closing new connection",
-		          n->max_conns);
-		evutil_closesocket(fd);
-		return;
+	if (n->nconns >= n->lim.max_conns) {
+		struct net_conn *victim = conn_victim(n);
+
+		if (victim == NULL) {
+			log_debug("tcp: connection limit (%zu) reached with every connection busy, "
+			          "closing the new one",
+			          n->lim.max_conns);
+			n->tcp_refused++;
+			evutil_closesocket(fd);
+			return;
+		}
+		log_debug("tcp: connection limit (%zu) reached, closing the %s one",
+		          n->lim.max_conns, victim->in_len > 0 ? "slowest" : "longest idle");
+		n->tcp_evicted++;
+		conn_free(victim, true);
 	}
 	if ((c = conn_new(l, fd, sa, salen)) == NULL) {
 		evutil_closesocket(fd);
 		return;
 	}
-	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-	bufferevent_set_timeouts(c->bev, &idle, &idle);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	/* replies are whole messages, written once: no reason to wait for more */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	c->rev = event_new(n->base, fd, EV_READ | EV_PERSIST, tcp_conn_read_cb, c);
+	c->wev = event_new(n->base, fd, EV_WRITE | EV_PERSIST, conn_write_cb, c);
+	c->timer = evtimer_new(n->base, conn_timer_cb, c);
+	if (c->rev == NULL || c->wev == NULL || c->timer == NULL) {
+		conn_free(c, false);
+		return;
+	}
+	c->active = now;
+	conn_timer_set(c, now + n->lim.idle_ms, now);
+	conn_reading(c, true);
 }
 
 static void
@@ -737,6 +1122,120 @@ set_port(union qlog_addr *a, int port)
 		a->sin.sin_port = htons((uint16_t)port);
 }
 
+/* Close l's sockets and free it (not linked any more). Delayed UDP answers that would leave
+   from its socket are dropped (logged unanswered): the address is gone. */
+static void
+listener_free(struct net_listener *l)
+{
+	struct net *n;
+	struct query *q, *next;
+
+	if (l == NULL)
+		return;
+	n = l->net;
+	for (q = TAILQ_FIRST(&n->udp_waiting); q != NULL; q = next) {
+		next = TAILQ_NEXT(q, entry);
+		if (q->conn != l)
+			continue;
+		udp_unwait(n, q);
+		query_done(n->ctx, q, false);
+		query_free(q);
+	}
+	if (l->udp_ev)
+		event_free(l->udp_ev);
+	if (l->udp_fd >= 0)
+		close(l->udp_fd);
+	if (l->tcp)
+		evconnlistener_free(l->tcp);
+	free(l);
+}
+
+/* A listener with UDP and TCP on host port (0: a free port, in *port after). NULL with errno
+   and err set; *skipped when host is optional and the machine lacks it (no error then). */
+static struct net_listener *
+listener_open(struct net *n, const char *host, bool optional, int *port, bool *skipped, char *err,
+              size_t errlen)
+{
+	struct net_listener *l = calloc(1, sizeof(*l));
+	int fd;
+
+	*skipped = false;
+	if (l == NULL) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	l->udp_fd = -1;
+	l->net = n;
+	snprintf(l->host, sizeof(l->host), "%s", host);
+	if (strlen(host) >= sizeof(l->host) || parse_addr(host, *port, &l->addr) < 0) {
+		snprintf(err, errlen, "invalid listen address '%s'", host);
+		free(l);
+		errno = EINVAL;
+		return NULL;
+	}
+	for (int type = SOCK_DGRAM;; type = SOCK_STREAM) {
+		fd = bind_socket(&l->addr, type);
+		if (fd < 0) {
+			int e = errno;
+			listener_free(l);
+			if (optional && (e == EADDRNOTAVAIL || e == EAFNOSUPPORT)) {
+				log_info("not listening on %s: %s", host, strerror(e));
+				*skipped = true;
+			} else {
+				snprintf(err, errlen, "cannot listen on %s port %d (%s): %s", host,
+				         *port, type == SOCK_DGRAM ? "udp" : "tcp", strerror(e));
+			}
+			errno = e;
+			return NULL;
+		}
+		if (type == SOCK_DGRAM) {
+			l->udp_fd = fd;
+			l->pktinfo = addr_is_wildcard(&l->addr);
+			if (l->pktinfo && udp_want_pktinfo(fd, &l->addr) < 0) {
+				int e = errno;
+				listener_free(l);
+				snprintf(err, errlen, "cannot listen on %s (udp): %s", host,
+				         strerror(e));
+				errno = e;
+				return NULL;
+			}
+			if (*port == 0) {
+				socklen_t sl = sizeof(l->addr);
+				getsockname(fd, &l->addr.sa, &sl);
+				*port = addr_port(&l->addr);
+			}
+			set_port(&l->addr, *port);
+			continue;
+		}
+		l->tcp = evconnlistener_new(n->base, tcp_accept_cb, l,
+		                            LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+		l->udp_ev = event_new(n->base, l->udp_fd, EV_READ | EV_PERSIST, udp_read_cb, l);
+		if (l->tcp == NULL || l->udp_ev == NULL || event_add(l->udp_ev, NULL) < 0) {
+			if (l->tcp == NULL)
+				close(fd);
+			listener_free(l);
+			snprintf(err, errlen, "cannot set up listener on %s", host);
+			errno = ENOMEM;
+			return NULL;
+		}
+		evconnlistener_set_error_cb(l->tcp, tcp_accept_error_cb);
+		return l;
+	}
+}
+
+static void
+listeners_close_all(struct net *n)
+{
+	struct net_listener *l;
+
+	while ((l = TAILQ_FIRST(&n->ls)) != NULL) {
+		TAILQ_REMOVE(&n->ls, l, entry);
+		listener_free(l);
+	}
+	n->nls = 0;
+}
+
 /* One attempt at binding everything. 0 ok, -1 fatal, 1 port collision worth a retry. */
 static int
 listen_once(struct net *n, const struct net_addr *addrs, size_t naddrs, int port, int *bound_port,
@@ -744,76 +1243,25 @@ listen_once(struct net *n, const struct net_addr *addrs, size_t naddrs, int port
 {
 	int cur = port;
 
-	n->nls = 0;
 	for (size_t i = 0; i < naddrs; i++) {
-		struct net_listener *l = &n->ls[n->nls];
-		int fd;
+		bool skipped;
+		struct net_listener *l =
+		    listener_open(n, addrs[i].host, addrs[i].optional, &cur, &skipped, err, errlen);
 
-		memset(l, 0, sizeof(*l));
-		l->udp_fd = -1;
-		l->net = n;
-		if (parse_addr(addrs[i].host, cur, &l->addr) < 0) {
-			snprintf(err, errlen, "invalid listen address '%s'", addrs[i].host);
-			return -1;
-		}
-		for (int type = SOCK_DGRAM;; type = SOCK_STREAM) {
-			fd = bind_socket(&l->addr, type);
-			if (fd < 0) {
-				int e = errno;
-				listener_close(l);
-				if (addrs[i].optional &&
-				    (e == EADDRNOTAVAIL || e == EAFNOSUPPORT)) {
-					log_info("not listening on %s: %s", addrs[i].host,
-					         strerror(e));
-					break;
-				}
-				snprintf(err, errlen, "cannot listen on %s port %d (%s): %s",
-				         addrs[i].host, cur, type == SOCK_DGRAM ? "udp" : "tcp",
-				         strerror(e));
-				return port == 0 && e == EADDRINUSE ? 1 : -1;
-			}
-			if (type == SOCK_DGRAM) {
-				l->udp_fd = fd;
-				if (addr_is_wildcard(&l->addr) &&
-				    udp_want_pktinfo(fd, &l->addr) < 0) {
-					int e = errno;
-					listener_close(l);
-					snprintf(err, errlen, "cannot listen on %s (udp): %s",
-					         addrs[i].host, strerror(e));
-					return -1;
-				}
-				l->pktinfo = addr_is_wildcard(&l->addr);
-				if (cur == 0) {
-					socklen_t sl = sizeof(l->addr);
-					getsockname(fd, &l->addr.sa, &sl);
-					cur = addr_port(&l->addr);
-				}
-				set_port(&l->addr, cur);
+		if (l == NULL) {
+			if (skipped)
 				continue;
-			}
-			l->tcp = evconnlistener_new(n->base, tcp_accept_cb, l,
-			                            LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-			                            -1, fd);
-			l->udp_ev =
-			    event_new(n->base, l->udp_fd, EV_READ | EV_PERSIST, udp_read_cb, l);
-			if (l->tcp == NULL || l->udp_ev == NULL || event_add(l->udp_ev, NULL) < 0) {
-				if (l->tcp == NULL)
-					close(fd);
-				listener_close(l);
-				snprintf(err, errlen, "cannot set up listener on %s",
-				         addrs[i].host);
-				return -1;
-			}
-			evconnlistener_set_error_cb(l->tcp, tcp_accept_error_cb);
-			n->nls++;
-			break;
+			return port == 0 && errno == EADDRINUSE ? 1 : -1;
 		}
+		TAILQ_INSERT_TAIL(&n->ls, l, entry);
+		n->nls++;
 	}
 	if (n->nls == 0) {
 		snprintf(err, errlen, "no address to listen on");
 		return -1;
 	}
 	*bound_port = cur;
+	n->port = cur;
 	return 0;
 }
 
@@ -821,19 +1269,64 @@ int
 net_listen(struct net *n, const struct net_addr *addrs, size_t naddrs, int port, int *bound_port,
            char *err, size_t errlen)
 {
-	if (naddrs > NET_MAX_ADDRS) {
-		snprintf(err, errlen, "too many listen addresses (at most %d)", NET_MAX_ADDRS);
-		return -1;
-	}
+	listeners_close_all(n);
 	for (int attempt = 0; attempt < 16; attempt++) {
 		int r = listen_once(n, addrs, naddrs, port, bound_port, err, errlen);
 		if (r == 0)
 			return 0;
-		for (size_t i = 0; i < n->nls; i++)
-			listener_close(&n->ls[i]);
-		n->nls = 0;
+		listeners_close_all(n);
 		if (r < 0)
 			return -1;
 	}
 	return -1;
+}
+
+int
+net_listen_add(struct net *n, const char *host, int port, char *err, size_t errlen)
+{
+	struct net_listener *l;
+	bool skipped;
+	int p = port > 0 ? port : n->port;
+
+	if (p <= 0) {
+		snprintf(err, errlen, "cannot listen on %s: no port chosen yet", host);
+		return -1;
+	}
+	if ((l = listener_open(n, host, false, &p, &skipped, err, errlen)) == NULL)
+		return -1;
+	TAILQ_INSERT_TAIL(&n->ls, l, entry);
+	n->nls++;
+	return 0;
+}
+
+int
+net_listen_remove(struct net *n, const char *host)
+{
+	struct net_listener *l, *next;
+	union qlog_addr want;
+	int removed = 0;
+
+	if (parse_addr(host, 0, &want) < 0)
+		return -1;
+	for (l = TAILQ_FIRST(&n->ls); l != NULL; l = next) {
+		bool same = l->addr.sa.sa_family == want.sa.sa_family &&
+		            (want.sa.sa_family == AF_INET6
+		                 ? memcmp(&l->addr.sin6.sin6_addr, &want.sin6.sin6_addr, 16) == 0
+		                 : l->addr.sin.sin_addr.s_addr == want.sin.sin_addr.s_addr);
+
+		next = TAILQ_NEXT(l, entry);
+		if (!same)
+			continue;
+		TAILQ_REMOVE(&n->ls, l, entry);
+		n->nls--;
+		listener_free(l);
+		removed++;
+	}
+	return removed > 0 ? 0 : -1;
+}
+
+size_t
+net_listen_count(const struct net *n)
+{
+	return n->nls;
 }

@@ -11,14 +11,38 @@
 
 #include "server/query.h"
 
-#define NET_IDLE_MS_DEFAULT   10000 /* TCP idle timeout */
-#define NET_MAX_CONNS_DEFAULT 256   /* TCP connections at once; more are closed at accept */
-#define NET_CONN_WAITING_MAX  64    /* delayed queries per TCP connection before reading pauses */
+#define NET_IDLE_MS_DEFAULT  10000 /* TCP idle timeout */
+#define NET_FRAME_MS_DEFAULT 2000  /* TCP: a frame must complete this long after its 1st byte */
+#define NET_MAX_CONNS_DEFAULT                                                                      \
+	256                                   /* TCP connections at once (then the longest idle or \
+	                                         slowest one makes room) */
+#define NET_CONN_WAITING_MAX               64 /* delayed queries per TCP connection before reading pauses */
+#define NET_UDP_WAITING_MAX_DEFAULT        10000 /* delayed UDP answers waiting at once */
+#define NET_UDP_WAITING_PER_CLIENT_DEFAULT 1000  /* ... of them from one client address */
 
 /* One address to listen on. */
 struct net_addr {
 	char host[64]; /* numeric address, "127.0.0.1" or "::1" */
 	bool optional; /* skip it quietly when the machine lacks it (the default ::1) */
+};
+
+/* Limits (0 in a field given to net_set_limits: keep the current value). */
+struct net_limits {
+	int idle_ms;                   /* TCP: close a connection idle this long */
+	int frame_ms;                  /* TCP: close one whose frame is incomplete this long */
+	size_t max_conns;              /* TCP connections at once */
+	size_t udp_waiting_max;        /* delayed UDP answers waiting, whole server */
+	size_t udp_waiting_per_client; /* delayed UDP answers waiting per client address */
+};
+
+/* Transport counters for /stats (server lifetime). */
+struct net_stats {
+	uint64_t udp_unsent;      /* UDP replies built but not sent (full buffer, refused) */
+	uint64_t udp_shed;        /* delayed UDP queries shed over a waiting limit (unanswered) */
+	uint64_t udp_waiting;     /* delayed UDP answers waiting now */
+	uint64_t tcp_connections; /* TCP connections open now */
+	uint64_t tcp_evicted;     /* connections closed to make room for a new one */
+	uint64_t tcp_refused;     /* new connections refused: every open one was busy */
 };
 
 struct net;
@@ -28,12 +52,22 @@ struct net *net_new(struct event_base *base, struct query_ctx *ctx);
 /* Free listeners, connections and waiting queries (not logged). NULL-safe. */
 void net_free(struct net *n);
 
-void net_set_limits(struct net *n, int idle_ms, size_t max_conns);
+void net_set_limits(struct net *n, const struct net_limits *lim);
 
 /* UDP and TCP on every address at port (0: one free port shared by all). On success returns 0
-   and the port in *bound_port; else -1 with a message in err. */
+   and the port in *bound_port; else -1 with a message in err (and nothing listening). */
 int net_listen(struct net *n, const struct net_addr *addrs, size_t naddrs, int port,
                int *bound_port, char *err, size_t errlen);
+
+/* One more address, UDP and TCP, on port (0: the port net_listen bound). 0 ok, -1 with a
+   message in err (nothing changed). */
+int net_listen_add(struct net *n, const char *host, int port, char *err, size_t errlen);
+/* Close UDP and TCP on numeric address host (every port). Open connections from it stay until
+   they end; delayed UDP answers that would leave from it are dropped (logged unanswered).
+   0 ok, -1 when nothing listened there. */
+int net_listen_remove(struct net *n, const char *host);
+/* Addresses listened on. */
+size_t net_listen_count(const struct net *n);
 
 /* Open TCP connections (for tests and /stats). */
 size_t net_conn_count(const struct net *n);
@@ -41,5 +75,7 @@ size_t net_conn_count(const struct net *n);
 /* UDP replies built but not sent (server lifetime): dropped on a full socket buffer or refused
    by the kernel. They are also counted as drops in query_stats and logged unanswered. */
 uint64_t net_udp_unsent(const struct net *n);
+
+void net_get_stats(const struct net *n, struct net_stats *st);
 
 #endif

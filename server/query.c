@@ -78,6 +78,20 @@ reserve(struct query *q, size_t n)
 	return 0;
 }
 
+/* A reply that waits (delayed) keeps only its own bytes, not room for the largest reply. */
+static void
+shrink(struct query *q)
+{
+	uint8_t *p;
+
+	if (q->reply_len == 0 || q->reply_len >= q->reply_cap)
+		return;
+	if ((p = realloc(q->reply, q->reply_len)) == NULL)
+		return; /* the larger buffer still holds it */
+	q->reply = p;
+	q->reply_cap = q->reply_len;
+}
+
 /* Keep a copy of the text of rule, the one that fired, for the log. */
 static void
 keep_fault_text(struct query *q, const struct fault_rule *rule)
@@ -117,8 +131,9 @@ reply_limit(const struct query *q)
 {
 	if (q->log.tcp)
 		return QUERY_TCP_MAX;
+	/* answer_build never exceeds our own EDNS size over UDP, whatever the client offers */
 	if (q->msg.edns && q->msg.edns_size > MSG_UDP_MINSIZE)
-		return q->msg.edns_size;
+		return q->msg.edns_size < MSG_EDNS_SIZE ? q->msg.edns_size : MSG_EDNS_SIZE;
 	return MSG_UDP_MINSIZE;
 }
 
@@ -215,6 +230,7 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		q->log.rcode = meta.rcode;
 		q->delay_ms = fault_rule_arg(rule);
 		q->state = QUERY_DELAY;
+		shrink(q);
 		return q->state;
 	}
 

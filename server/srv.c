@@ -264,6 +264,16 @@ srv_signal_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(s->base);
 }
 
+/* A positive whole number from environment variable name, else 0 (keep the default). */
+static int
+env_int(const char *name)
+{
+	const char *v = getenv(name);
+	int n = v ? atoi(v) : 0;
+
+	return n > 0 ? n : 0;
+}
+
 struct srv *
 srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *err, size_t errlen)
 {
@@ -306,11 +316,15 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 	}
 	s->net = net_new(s->base, &s->ctx);
 	if (s->net) {
-		/* test knobs (documented in mxlabd.8): shorter idle timeout, fewer connections */
-		const char *idle = getenv("MXLABD_TCP_IDLE_MS");
-		const char *maxc = getenv("MXLABD_TCP_MAX_CONNS");
-		net_set_limits(s->net, idle ? atoi(idle) : 0,
-		               maxc && atoi(maxc) > 0 ? (size_t)atoi(maxc) : 0);
+		/* test knobs (documented in mxlabd.8): shorter timeouts, smaller limits */
+		struct net_limits lim = {
+		    .idle_ms = env_int("MXLABD_TCP_IDLE_MS"),
+		    .frame_ms = env_int("MXLABD_TCP_FRAME_MS"),
+		    .max_conns = (size_t)env_int("MXLABD_TCP_MAX_CONNS"),
+		    .udp_waiting_max = (size_t)env_int("MXLABD_UDP_WAITING_MAX"),
+		    .udp_waiting_per_client = (size_t)env_int("MXLABD_UDP_WAITING_PER_CLIENT"),
+		};
+		net_set_limits(s->net, &lim);
 	}
 	s->sig_hup = evsignal_new(s->base, SIGHUP, srv_signal_cb, s);
 	s->sig_term = evsignal_new(s->base, SIGTERM, srv_signal_cb, s);

@@ -313,30 +313,6 @@ Test(e2e_server, tcp_idle_connection_is_closed)
 	close(fd);
 }
 
-Test(e2e_server, tcp_connections_over_the_limit_are_closed)
-{
-	int fds[3];
-	uint8_t b;
-
-	setenv("MXLABD_TCP_MAX_CONNS", "2", 1);
-	start_example(NULL);
-	for (int i = 0; i < 3; i++)
-		fds[i] = tcp_connect(srv.port);
-	/* the third one is closed at once; the first two still answer */
-	struct pollfd p = {.fd = fds[2], .events = POLLIN};
-	cr_assert_gt(poll(&p, 1, 3000), 0);
-	cr_expect_leq(read(fds[2], &b, 1), 0);
-	for (int i = 0; i < 2; i++) {
-		uint8_t q[512], r[4096];
-		size_t len = frame_query("www.example.test.", (uint16_t)(77 + i), q, sizeof(q));
-		cr_assert_eq(write(fds[i], q, len), (ssize_t)len);
-		cr_assert_gt(read_frame(fds[i], r, sizeof(r), 2000), 12);
-		cr_expect_eq(wire_id(r), 77 + i);
-	}
-	for (int i = 0; i < 3; i++)
-		close(fds[i]);
-}
-
 /* ---- command line, files, exit codes ------------------------------------------------------- */
 
 Test(e2e_server, port_file_holds_the_port)

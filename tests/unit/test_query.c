@@ -218,3 +218,23 @@ Test(query, delayed_reply_logs_the_rule_text_after_a_reload)
 	cr_expect_str_eq(logged, "delay.example.test. * delay=300");
 	qlog_free(ctx.qlog);
 }
+
+Test(query, udp_reply_buffer_is_sized_from_our_edns_cap_not_the_clients)
+{
+	cr_assert_eq(run(false, "t.big.test.", 16, 65535), QUERY_SEND);
+	cr_expect_eq(ancount(), 10);
+	cr_expect_leq(q->reply_cap, MSG_EDNS_SIZE,
+	              "a UDP reply never exceeds %d bytes, yet %zu "
+	              "were allocated",
+	              MSG_EDNS_SIZE, q->reply_cap);
+}
+
+Test(query, a_waiting_reply_keeps_only_its_own_bytes)
+{
+	cr_assert_eq(run(true, "delay.example.test.", 1, 0), QUERY_DELAY);
+	cr_expect_eq(q->reply_cap, q->reply_len, "a delayed TCP reply holds %zu bytes for %zu",
+	             q->reply_cap, q->reply_len);
+	/* the query is reusable afterwards */
+	cr_assert_eq(run(true, "t.big.test.", 16, 0), QUERY_SEND);
+	cr_expect_eq(ancount(), 10);
+}
