@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # bench/run.sh -- mxlabd side by side with NSD, reported as ratios:
 #   (a) server CPU time per UDP query (utime+stime from /proc) under a bounded closed-loop load,
-#   (b) load time and peak RSS (VmHWM) for a generated zone of 1,000,000 records.
+#   (b) server CPU time per query at a fixed offered load (dnsperf -Q), over UDP and over TCP
+#       (8 connections, queries pipelined), the load generator and the server each on a core
+#       of their own when there are two,
+#   (c) load time and peak RSS (VmHWM) for a generated zone of 1,000,000 records.
+# The figures also go to bench/results.json (BENCH_JSON to put them elsewhere).
 #
 #   bench/run.sh BIN_DIR BUILD_DIR
 #
 # Knobs (environment): BENCH_QUERIES (200000 per round), BENCH_OUTSTANDING (64), BENCH_ROUNDS
-# (3, alternating servers; the median is reported), BENCH_RECORDS (1000000).
+# (3, alternating servers; the median is reported with the spread), BENCH_RECORDS (1000000),
+# BENCH_UDP_QPS (40000), BENCH_TCP_QPS (15000), BENCH_SECONDS (8 per fixed-load round).
+# dnsperf comes from Debian (installed when missing); without it (b) is skipped, loudly.
 # Targets are printed next to the ratios; nothing fails on them. Not part of CI.
 set -euo pipefail
 
@@ -22,8 +28,14 @@ QUERIES=${BENCH_QUERIES:-200000}
 OUTSTANDING=${BENCH_OUTSTANDING:-64}
 RECORDS=${BENCH_RECORDS:-1000000}
 ROUNDS=${BENCH_ROUNDS:-3}
+UDP_QPS=${BENCH_UDP_QPS:-40000}
+TCP_QPS=${BENCH_TCP_QPS:-15000}
+SECONDS_FIXED=${BENCH_SECONDS:-8}
+JSON=${BENCH_JSON:-$HERE/results.json}
 # Targets (ratio mxlabd/NSD), printed only.
 T_CPU=1.50
+T_FIXED_UDP=0.90
+T_FIXED_TCP=1.00
 T_LOAD=2.00
 T_RSS=2.00
 
@@ -57,13 +69,43 @@ trap 'exit 143' TERM
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
+# With two cores or more, the server runs on core 1 and the load generator on core 0, so
+# neither steals the other's CPU (what the figures compare is the server's CPU per query).
+PIN_SERVER= PIN_LOAD=
+if command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
+	PIN_SERVER="taskset -c 1"
+	PIN_LOAD="taskset -c 0"
+fi
+
+DNSPERF=$(command -v dnsperf || true)
+if [ -z "$DNSPERF" ]; then
+	echo "bench: installing dnsperf"
+	SUDO=
+	[ "$(id -u)" = 0 ] || SUDO=sudo
+	{ $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq dnsperf; } >/dev/null 2>&1 || true
+	DNSPERF=$(command -v dnsperf || true)
+	[ -n "$DNSPERF" ] || echo "bench: dnsperf not available: the fixed-load figures (b) are skipped" >&2
+fi
+grep -v '^#' "$HERE/queries.txt" | awk 'NF == 2' >"$TMP/dnsperf.txt"
+
+# fixed_load MODE QPS PORT PID : dnsperf at QPS for SECONDS_FIXED s (TCP: 8 connections);
+# prints "us_per_query completed".
+fixed_load() {
+	local c0 c1 out n
+	c0=$("$LOAD" -t "$4")
+	out=$($PIN_LOAD "$DNSPERF" -m "$1" -c 8 -q 64 -Q "$2" -l "$SECONDS_FIXED" -s 127.0.0.1 -p "$3" -d "$TMP/dnsperf.txt" 2>&1) || true
+	c1=$("$LOAD" -t "$4")
+	n=$(sed -n 's/.*Queries completed: *\([0-9]*\).*/\1/p' <<<"$out")
+	awk -v c="$((c1 - c0))" -v n="${n:-0}" 'BEGIN { if (n > 0) printf "%.2f %d\n", c * 1000 / n, n; else print "0 0" }'
+}
+
 # nsd_start DIR ZONEFILE... : start NSD on a free port; sets NSD_PID, NSD_PORT (not yet ready).
 nsd_start() {
 	local dir=$1
 	shift
 	NSD_PORT=$("$COMPARE" -P)
 	nsd_write_conf "$dir" "$NSD_PORT" "" "" "$@"
-	"$NSD" -d -c "$dir/nsd.conf" >"$dir/stdout" 2>&1 &
+	$PIN_SERVER "$NSD" -d -c "$dir/nsd.conf" >"$dir/stdout" 2>&1 &
 	NSD_PID=$!
 	NSD_PIDFILE=$dir/nsd.pid
 	PIDS+=("$NSD_PID")
@@ -74,7 +116,7 @@ mx_start() {
 	local dir=$1
 	shift
 	mkdir -p "$dir"
-	"$BIN_DIR/mxlabd" -p 0 -a 127.0.0.1 --port-file "$dir/port" "$@" >"$dir/stdout" 2>"$dir/stderr" &
+	$PIN_SERVER "$BIN_DIR/mxlabd" -p 0 -a 127.0.0.1 --port-file "$dir/port" "$@" >"$dir/stdout" 2>"$dir/stderr" &
 	MX_PID=$!
 	PIDS+=("$MX_PID")
 }
@@ -119,11 +161,32 @@ NSD_US=$(median "${NSD_USV[@]}")
 MX_US=$(median "${MX_USV[@]}")
 NSD_QPS=$(median "${NSD_QPSV[@]}")
 MX_QPS=$(median "${MX_QPSV[@]}")
+
+# ---------------------------------------------------------------- (b) fixed offered load
+spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'; }
+FIX_NSD_UDP=() FIX_MX_UDP=() FIX_NSD_TCP=() FIX_MX_TCP=()
+if [ -n "$DNSPERF" ]; then
+	echo "bench: (b) $ROUNDS rounds of ${SECONDS_FIXED} s at $UDP_QPS UDP and $TCP_QPS TCP queries/s (8 connections) to each server"
+	for round in $(seq 1 "$ROUNDS"); do
+		for mode in udp tcp; do
+			qps=$UDP_QPS
+			[ "$mode" = tcp ] && qps=$TCP_QPS
+			read -r n_us n_done < <(fixed_load "$mode" "$qps" "$NSD_PORT" "$NSD_PID")
+			read -r m_us m_done < <(fixed_load "$mode" "$qps" "$MX_PORT" "$MX_PID")
+			echo "  round $round $mode: nsd $n_us us/query ($n_done answered), mxlabd $m_us us/query ($m_done answered)"
+			if [ "$mode" = udp ]; then
+				FIX_NSD_UDP+=("$n_us") FIX_MX_UDP+=("$m_us")
+			else
+				FIX_NSD_TCP+=("$n_us") FIX_MX_TCP+=("$m_us")
+			fi
+		done
+	done
+fi
 stop "$NSD_PID" "$NSD_PIDFILE"
 stop "$MX_PID"
 
-# ---------------------------------------------------------------- (b) a 1M-record zone
-echo "bench: (b) generating a zone of $RECORDS records"
+# ---------------------------------------------------------------- (c) a 1M-record zone
+echo "bench: (c) generating a zone of $RECORDS records"
 BIG=$TMP/big.test.zone
 awk -v n="$RECORDS" 'BEGIN {
 	print "$ORIGIN big.test."
@@ -167,5 +230,31 @@ echo
 printf '%-34s %12s %12s %10s %10s\n' "metric" "nsd" "mxlabd" "ratio" "target"
 printf '%-34s %12s %12s %10s %10s %s\n' "CPU per UDP query (us)" "$NSD_US" "$MX_US" "$R_CPU" "<= $T_CPU" "$(verdict "$R_CPU" "$T_CPU")"
 printf '%-34s %12s %12s %10s %10s\n' "queries/s, closed loop (info)" "$NSD_QPS" "$MX_QPS" "$R_QPS" "-"
+FIXED_JSON=
+if [ ${#FIX_MX_TCP[@]} -gt 0 ]; then
+	for mode in udp tcp; do
+		if [ "$mode" = udp ]; then
+			nv=("${FIX_NSD_UDP[@]}") mv=("${FIX_MX_UDP[@]}") q=$UDP_QPS t=$T_FIXED_UDP
+		else
+			nv=("${FIX_NSD_TCP[@]}") mv=("${FIX_MX_TCP[@]}") q=$TCP_QPS t=$T_FIXED_TCP
+		fi
+		n=$(median "${nv[@]}") m=$(median "${mv[@]}") r=$(ratio "$m" "$n")
+		printf '%-34s %12s %12s %10s %10s %s  (spread nsd %s, mxlabd %s)\n' \
+			"CPU/query, $q qps ${mode^^} (us)" "$n" "$m" "$r" "<= $t" "$(verdict "$r" "$t")" \
+			"$(spread "${nv[@]}")" "$(spread "${mv[@]}")"
+		FIXED_JSON+=$(printf ',\n  "%s_fixed": {"qps": %s, "nsd_us": %s, "mxlabd_us": %s, "ratio": %s, "target": %s, "nsd_rounds": [%s], "mxlabd_rounds": [%s]}' \
+			"$mode" "$q" "$n" "$m" "$r" "$t" "$(IFS=,; echo "${nv[*]}")" "$(IFS=,; echo "${mv[*]}")")
+	done
+fi
 printf '%-34s %12s %12s %10s %10s %s\n' "load ${RECORDS}-record zone (ms)" "$NSD_LOAD_MS" "$MX_LOAD_MS" "$R_LOAD" "<= $T_LOAD" "$(verdict "$R_LOAD" "$T_LOAD")"
 printf '%-34s %12s %12s %10s %10s %s\n' "peak RSS, VmHWM (kB)" "$NSD_HWM" "$MX_HWM" "$R_RSS" "<= $T_RSS" "$(verdict "$R_RSS" "$T_RSS")"
+
+{
+	printf '{\n  "udp_closed_loop": {"nsd_us": %s, "mxlabd_us": %s, "ratio": %s, "nsd_qps": %s, "mxlabd_qps": %s}' \
+		"$NSD_US" "$MX_US" "$R_CPU" "$NSD_QPS" "$MX_QPS"
+	printf '%s' "$FIXED_JSON"
+	printf ',\n  "zone_load": {"records": %s, "nsd_ms": %s, "mxlabd_ms": %s, "ratio": %s}' \
+		"$RECORDS" "$NSD_LOAD_MS" "$MX_LOAD_MS" "$R_LOAD"
+	printf ',\n  "peak_rss": {"nsd_kb": %s, "mxlabd_kb": %s, "ratio": %s}\n}\n' "$NSD_HWM" "$MX_HWM" "$R_RSS"
+} >"$JSON"
+echo "bench: figures written to $JSON"
