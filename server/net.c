@@ -121,6 +121,7 @@ struct net {
 	uint64_t tcp_refused;             /* connections refused: the table was full of busy
 	                                     ones */
 	struct net_limits lim;            /* limits in force */
+	int64_t clock_slack_us;           /* resolution of libevent's coarse clock */
 };
 
 static void conn_free(struct net_conn *c, bool log_waiting);
@@ -163,6 +164,13 @@ net_new(struct event_base *base, struct query_ctx *ctx)
 	n->lim.max_conns = NET_MAX_CONNS_DEFAULT;
 	n->lim.udp_waiting_max = NET_UDP_WAITING_MAX_DEFAULT;
 	n->lim.udp_waiting_per_client = NET_UDP_WAITING_PER_CLIENT_DEFAULT;
+	{
+		struct timespec res;
+
+		n->clock_slack_us = clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0
+		                        ? (int64_t)res.tv_sec * 1000000 + res.tv_nsec / 1000 + 1
+		                        : 10000;
+	}
 	return n;
 }
 
@@ -369,18 +377,29 @@ udp_send(struct net_listener *l, struct query *q)
 	query_done(l->net->ctx, q, sent);
 }
 
+/* Arm q's delay timer for us microseconds plus the clock's slack: libevent's coarse clock
+   may lag the real one by up to its resolution, which would end a delay that much early. */
+static int
+delay_timer_add(struct net *n, struct query *q, int64_t us)
+{
+	struct timeval tv;
+
+	us += n->clock_slack_us;
+	tv.tv_sec = (time_t)(us / 1000000);
+	tv.tv_usec = (suseconds_t)(us % 1000000);
+	/* timers count from the loop's cached time: refresh it so a busy batch never makes a
+	   delay end early */
+	event_base_update_cache_time(n->base);
+	return evtimer_add(q->timer, &tv);
+}
+
 /* Arm q's delay timer: after q->delay_ms, cb(q) sends the reply. owner is what cb finds in
    q->conn. 0 when armed, -1 (no timer) when not. */
 static int
 delay_arm(struct net *n, struct query *q, event_callback_fn cb, void *owner)
 {
-	struct timeval tv = {q->delay_ms / 1000, (q->delay_ms % 1000) * 1000};
-
 	q->timer = evtimer_new(n->base, cb, q);
-	/* timers count from the loop's cached time: refresh it so a busy batch never makes a
-	   delay end early */
-	event_base_update_cache_time(n->base);
-	if (q->timer == NULL || evtimer_add(q->timer, &tv) < 0) {
+	if (q->timer == NULL || delay_timer_add(n, q, (int64_t)q->delay_ms * 1000) < 0) {
 		if (q->timer)
 			event_free(q->timer);
 		q->timer = NULL;
@@ -388,6 +407,22 @@ delay_arm(struct net *n, struct query *q, event_callback_fn cb, void *owner)
 	}
 	q->conn = owner;
 	return 0;
+}
+
+/* Has q's delay really passed (precise clock, from its arrival)? If not, the timer is armed
+   again for the rest and false returned. */
+static bool
+delay_due(struct net *n, struct query *q)
+{
+	struct timespec now;
+	int64_t us;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	us = (int64_t)(now.tv_sec - q->start.tv_sec) * 1000000 +
+	     (now.tv_nsec - q->start.tv_nsec) / 1000;
+	if (us >= (int64_t)q->delay_ms * 1000)
+		return true;
+	return delay_timer_add(n, q, (int64_t)q->delay_ms * 1000 - us) < 0; /* else: send now */
 }
 
 /* Take delayed UDP query q off the waiting list (and its client's count). */
@@ -405,6 +440,8 @@ udp_delay_cb(evutil_socket_t fd, short what, void *arg)
 	struct query *q = arg;
 	struct net_listener *l = q->conn;
 
+	if (!delay_due(l->net, q))
+		return;
 	udp_unwait(l->net, q);
 	udp_send(l, q);
 	query_free(q);
@@ -478,7 +515,9 @@ udp_answer_batch(struct net_listener *l, struct net_udp_batch *b, int nin)
 {
 	struct net *n = l->net;
 	int nout = 0;
+	struct query_clock now;
 
+	query_clock_now(&now); /* they arrived together: one clock read for all */
 	for (int i = 0; i < nin; i++) {
 		struct query *q;
 		union qlog_addr local;
@@ -488,7 +527,7 @@ udp_answer_batch(struct net_listener *l, struct net_udp_batch *b, int nin)
 			continue; /* out of memory: the datagram goes unanswered and unlogged */
 		q = b->q[i];
 		udp_local(l, &b->in[i].msg_hdr, &local);
-		query_start(q, false, &b->peer[i].sa, &local.sa);
+		query_start_at(q, false, &b->peer[i].sa, &local.sa, &now);
 		switch (query_process(n->ctx, q, b->buf[i], b->in[i].msg_len)) {
 		case QUERY_SEND:
 			udp_reply_hdr(l, q, &b->out[nout].msg_hdr, &b->out_iov[nout],
@@ -809,6 +848,8 @@ tcp_delay_cb(evutil_socket_t fd, short what, void *arg)
 	struct query *q = arg;
 	struct net_conn *c = q->conn;
 
+	if (!delay_due(c->net, q))
+		return;
 	TAILQ_REMOVE(&c->waiting, q, entry);
 	c->nwaiting--;
 	conn_send(c, q, false);

@@ -49,12 +49,29 @@ copy_addr(union qlog_addr *dst, const struct sockaddr *sa)
 void
 query_start(struct query *q, bool tcp, const struct sockaddr *client, const struct sockaddr *listen)
 {
+	struct query_clock now;
+
+	query_clock_now(&now);
+	query_start_at(q, tcp, client, listen, &now);
+}
+
+void
+query_clock_now(struct query_clock *now)
+{
+	clock_gettime(CLOCK_MONOTONIC, &now->mono);
+	clock_gettime(CLOCK_REALTIME, &now->real);
+}
+
+void
+query_start_at(struct query *q, bool tcp, const struct sockaddr *client,
+               const struct sockaddr *listen, const struct query_clock *now)
+{
 	memset(&q->log, 0, sizeof(q->log));
 	q->log.tcp = tcp;
 	copy_addr(&q->log.client, client);
 	copy_addr(&q->log.listen, listen);
-	clock_gettime(CLOCK_MONOTONIC, &q->start);
-	clock_gettime(CLOCK_REALTIME, &q->log.time);
+	q->start = now->mono;
+	q->log.time = now->real;
 	q->state = QUERY_DROP;
 	q->delay_ms = 0;
 	q->reply_len = 0;

@@ -80,6 +80,16 @@ void query_free(struct query *q);
 void query_start(struct query *q, bool tcp, const struct sockaddr *client,
                  const struct sockaddr *listen);
 
+/* The arrival time of requests read together (one clock read for a whole batch). */
+struct query_clock {
+	struct timespec mono; /* CLOCK_MONOTONIC (latency, delays) */
+	struct timespec real; /* CLOCK_REALTIME (the log's time) */
+};
+void query_clock_now(struct query_clock *now);
+/* query_start with the arrival time given. */
+void query_start_at(struct query *q, bool tcp, const struct sockaddr *client,
+                    const struct sockaddr *listen, const struct query_clock *now);
+
 /* Process the request in pkt: read -> msg_parse_query -> fault_match -> answer_build or
    answer_empty -> fault_apply. Fills q->reply and returns (and stores in q->state) what the
    transport should do. */
