@@ -27,7 +27,7 @@ enum {
 static const char usage_text[] =
     "usage: mxlabd [-z DIR]... [ZONEFILE]... [-f FAULTS] [-a ADDR]... [-p PORT]\n"
     "              [--port-file FILE] [--control ADDR:PORT | --control unix:PATH]\n"
-    "              [--query-log FILE|-] [--seed N] [-w WORKERS] [-v]... [--check]\n"
+    "              [--query-log FILE|-] [--seed N] [-v]... [--check]\n"
     "              [--allow-nonlocal] [-h|--help] [--version]\n"
     "\n"
     "  -z DIR            serve DIR/*.zone and DIR/faults.conf (repeatable)\n"
@@ -39,7 +39,6 @@ static const char usage_text[] =
     "  --control ADDR:PORT|unix:PATH  HTTP control API (loopback or UNIX socket only)\n"
     "  --query-log FILE  one JSON line per query (- for stdout)\n"
     "  --seed N          seed for p= fault rules (default 1)\n"
-    "  -w WORKERS        accepted for compatibility; one event loop serves everything\n"
     "  -v                more logging on stderr (repeatable)\n"
     "  --check           load and lint zones and rules, print diagnostics, exit 0/1/2\n"
     "  --allow-nonlocal  allow listening on non-loopback addresses\n"
@@ -181,13 +180,11 @@ main(int argc, char *argv[])
 			conf.port = (int)num;
 			break;
 		case 'w':
-			if (num_parse(optarg, 1, 1024, &num) < 0) {
-				fprintf(stderr, "mxlabd: -w %s: not a worker count (1-1024)\n",
-				        optarg);
-				goto bad_usage;
-			}
-			conf.workers = (int)num;
-			break;
+			/* removed on measurement (README, "One event loop"): refuse it rather than
+			   accept a promise the server does not keep */
+			fprintf(stderr, "mxlabd: -w: there are no workers: one event loop serves every "
+			                "query (see README)\n");
+			goto bad_usage;
 		case 'v':
 			conf.verbose++;
 			break;
@@ -288,8 +285,6 @@ main(int argc, char *argv[])
 			goto bad_usage_quiet;
 		}
 	}
-	if (conf.workers > 1)
-		log_info("-w %d: one event loop serves all queries", conf.workers);
 	if (!have_zones) {
 		char dir[PATH_MAX];
 		srv_default_zone_dir(dir, sizeof(dir));

@@ -31,7 +31,6 @@ srv_conf_init(struct srv_conf *c)
 	memset(c, 0, sizeof(*c));
 	c->port = 5300;
 	c->seed = 1;
-	c->workers = 1;
 }
 
 void

@@ -42,7 +42,6 @@ struct srv_conf {
 	char *control;          /* --control ADDR:PORT or unix:PATH; owned, NULL when none */
 	char *query_log;        /* --query-log FILE or "-"; owned, NULL when none */
 	uint64_t seed;          /* --seed for the fault rules' PRNG */
-	int workers;            /* -w (accepted; one event loop serves everything) */
 	int verbose;            /* -v count */
 	bool check;             /* --check */
 	bool allow_nonlocal;    /* --allow-nonlocal */

@@ -28,6 +28,7 @@ ParameterizedTestParameters(e2e_server_cli, bad_command_lines_are_explained)
 	    {"--control", 2, "mxlabd: option --control needs an argument"},
 	    {"--bogus", 2, "option --bogus"},
 	    {"-x", 2, "mxlabd: unknown option -x"},
+	    {"-w 2", 2, "mxlabd: -w: there are no workers: one event loop serves every query"},
 	};
 	return cr_make_param_array(struct cli_case, cases, sizeof(cases) / sizeof(cases[0]));
 }
