@@ -182,8 +182,9 @@ main(int argc, char *argv[])
 		case 'w':
 			/* removed on measurement (README, "One event loop"): refuse it rather than
 			   accept a promise the server does not keep */
-			fprintf(stderr, "mxlabd: -w: there are no workers: one event loop serves every "
-			                "query (see README)\n");
+			fprintf(stderr,
+			        "mxlabd: -w: there are no workers: one event loop serves every "
+			        "query (see README)\n");
 			goto bad_usage;
 		case 'v':
 			conf.verbose++;

@@ -336,3 +336,126 @@ Test(e2e_net_limits, a_full_table_closes_the_slowest_connection)
 	for (int i = 0; i < 3; i++)
 		close(fds[i]);
 }
+
+/* ---- back-pressure ------------------------------------------------------------------------- */
+
+/* Frame a query for name with id into out (room for 514 bytes); returns the framed length. */
+static size_t
+framed(const char *name, uint16_t type, uint16_t id, uint8_t *out)
+{
+	size_t len = test_make_query(name, type, id, out + 2, 512);
+
+	out[0] = (uint8_t)(len >> 8);
+	out[1] = (uint8_t)len;
+	return len + 2;
+}
+
+/* Reads whole frames from fd into the ids array (in arrival order) until want frames came or
+   ms passed; returns how many came. buf/used keep partial frames between calls. */
+static size_t
+read_ids(int fd, uint16_t *ids, size_t have, size_t want, int ms, uint8_t *buf, size_t *used,
+         size_t cap)
+{
+	double deadline = test_now_ms() + ms;
+
+	while (have < want) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int left = (int)(deadline - test_now_ms());
+		ssize_t r;
+
+		if (left <= 0 || poll(&p, 1, left) <= 0)
+			break;
+		if ((r = read(fd, buf + *used, cap - *used)) <= 0)
+			break;
+		*used += (size_t)r;
+		for (;;) {
+			size_t flen;
+			if (*used < 2 || *used < 2 + (flen = (size_t)buf[0] << 8 | buf[1]))
+				break;
+			cr_assert_geq(flen, 12);
+			ids[have++] = (uint16_t)(buf[2] << 8 | buf[3]);
+			memmove(buf, buf + 2 + flen, *used - 2 - flen);
+			*used -= 2 + flen;
+		}
+	}
+	return have;
+}
+
+Test(e2e_net_limits, reading_pauses_at_64_delayed_queries_on_a_connection)
+{
+	static uint8_t q[71 * 514], buf[65536];
+	uint16_t ids[80];
+	size_t n = 0, used = 0, got;
+	double t0;
+
+	start("slow.example.test. * delay=500\n");
+	for (int i = 0; i < 70; i++)
+		n += framed("slow.example.test.", LDNS_RR_TYPE_A, (uint16_t)(100 + i), q + n);
+	n += framed("www.example.test.", LDNS_RR_TYPE_A, 7, q + n);
+	int fd = tcp_connect();
+	t0 = test_now_ms();
+	cr_assert_eq(write(fd, q, n), (ssize_t)n);
+	/* the 65th query and everything behind it wait until delayed answers went out */
+	got = read_ids(fd, ids, 0, 1, 300, buf, &used, sizeof(buf));
+	cr_expect_eq(got, 0, "an answer came before any delay ended (id %u)", got ? ids[0] : 0);
+	got = read_ids(fd, ids, got, 1, 2000, buf, &used, sizeof(buf));
+	cr_assert_geq(got, 1);
+	cr_expect_geq(test_now_ms() - t0, 450, "the first delayed answer came early");
+	got = read_ids(fd, ids, got, 71, 4000, buf, &used, sizeof(buf));
+	cr_expect_eq(got, 71, "only %zu of 71 answers", got);
+	/* each delayed answer sent lets one more query in: queries 65-70 (delayed) enter with
+	   answers 1-6, and the undelayed one behind them with answer 7, then goes out at once */
+	size_t www = 71;
+	for (size_t i = 0; i < got; i++)
+		if (ids[i] == 7)
+			www = i;
+	cr_expect_eq(www, 7, "the undelayed query was answered at position %zu", www);
+	cr_expect_geq(test_now_ms() - t0, 900, "the last 6 delayed answers waited their own delay");
+	close(fd);
+}
+
+Test(e2e_net_limits, a_client_that_reads_late_gets_every_reply_in_order)
+{
+	enum { N = 3000 };
+	static uint8_t q[N * 64], buf[262144];
+	static uint16_t ids[N];
+	size_t n = 0, off = 0, used = 0, got = 0;
+	double deadline;
+
+	start(NULL);
+	for (int i = 0; i < N; i++)
+		n += framed("example.test.", LDNS_RR_TYPE_SOA, (uint16_t)(i + 1), q + n);
+	cr_assert_leq(n, sizeof(q));
+	int fd = tcp_connect();
+	int small = 16384;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	/* write without reading until the server stops taking queries (its replies pile up) */
+	deadline = test_now_ms() + 2000;
+	while (off < n && test_now_ms() < deadline) {
+		ssize_t r = send(fd, q + off, n - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r > 0) {
+			off += (size_t)r;
+			continue;
+		}
+		cr_assert(r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK), "send: %s",
+		          strerror(errno));
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		if (poll(&p, 1, 200) <= 0)
+			break; /* the server stopped reading: back-pressure */
+	}
+	/* now read everything, sending the rest as room appears */
+	deadline = test_now_ms() + 10000;
+	while (got < N && test_now_ms() < deadline) {
+		if (off < n) {
+			ssize_t r = send(fd, q + off, n - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (r > 0)
+				off += (size_t)r;
+		}
+		got =
+		    read_ids(fd, ids, got, got + 1 < N ? got + 1 : N, 200, buf, &used, sizeof(buf));
+	}
+	cr_expect_eq(got, N, "%zu of %d replies", got, N);
+	for (size_t i = 0; i < got; i++)
+		cr_assert_eq(ids[i], i + 1, "reply %zu has id %u", i, ids[i]);
+	close(fd);
+}
