@@ -11,6 +11,7 @@
 #include "common/diag.h"
 #include "common/log.h"
 #include "common/num.h"
+#include "server/notify.h"
 #include "server/srv.h"
 #include "server/lint.h"
 
@@ -21,6 +22,8 @@ enum {
 	OPT_SEED,
 	OPT_CHECK,
 	OPT_ALLOW_NONLOCAL,
+	OPT_ALLOW_TRANSFER,
+	OPT_NOTIFY,
 	OPT_VERSION,
 };
 
@@ -28,7 +31,8 @@ static const char usage_text[] =
     "usage: mxlabd [-z DIR]... [ZONEFILE]... [-f FAULTS] [-a ADDR]... [-p PORT]\n"
     "              [--port-file FILE] [--control ADDR:PORT | --control unix:PATH]\n"
     "              [--query-log FILE|-] [--seed N] [-v]... [--check]\n"
-    "              [--allow-nonlocal] [-h|--help] [--version]\n"
+    "              [--allow-nonlocal] [--allow-transfer ADDR]... [--notify ADDR[@PORT]]...\n"
+    "              [-h|--help] [--version]\n"
     "\n"
     "  -z DIR            serve DIR/*.zone and DIR/faults.conf (repeatable)\n"
     "  ZONEFILE          serve this zone file\n"
@@ -42,6 +46,10 @@ static const char usage_text[] =
     "  -v                more logging on stderr (repeatable)\n"
     "  --check           load and lint zones and rules, print diagnostics, exit 0/1/2\n"
     "  --allow-nonlocal  allow listening on non-loopback addresses\n"
+    "  --allow-transfer ADDR  let ADDR transfer zones too (loopback always may;\n"
+    "                    non-loopback needs --allow-nonlocal; repeatable)\n"
+    "  --notify ADDR[@PORT]  send NOTIFY there when a zone's serial changes (port 53;\n"
+    "                    repeatable)\n"
     "With no zones given, the bundled zones/ catalog is served.\n";
 
 static void
@@ -125,6 +133,8 @@ main(int argc, char *argv[])
 	    {"seed", required_argument, NULL, OPT_SEED},
 	    {"check", no_argument, NULL, OPT_CHECK},
 	    {"allow-nonlocal", no_argument, NULL, OPT_ALLOW_NONLOCAL},
+	    {"allow-transfer", required_argument, NULL, OPT_ALLOW_TRANSFER},
+	    {"notify", required_argument, NULL, OPT_NOTIFY},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
@@ -214,6 +224,25 @@ main(int argc, char *argv[])
 		case OPT_ALLOW_NONLOCAL:
 			conf.allow_nonlocal = true;
 			break;
+		case OPT_ALLOW_TRANSFER:
+		case OPT_NOTIFY: {
+			union qlog_addr a;
+			bool xfr = ch == OPT_ALLOW_TRANSFER;
+			if (notify_parse_target(optarg, xfr ? 0 : NOTIFY_PORT_DEFAULT, &a, err,
+			                        sizeof(err)) < 0 ||
+			    (xfr && strchr(optarg, '@'))) {
+				fprintf(stderr, "mxlabd: %s %s\n",
+				        xfr ? "--allow-transfer" : "--notify",
+				        xfr && strchr(optarg, '@')
+				            ? "takes an address without a port"
+				            : err);
+				goto bad_usage;
+			}
+			if (srv_conf_add_qaddr(xfr ? &conf.allow_transfer : &conf.notify,
+			                       xfr ? &conf.nallow_transfer : &conf.nnotify, &a) < 0)
+				goto bad_usage;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			srv_conf_free(&conf);
@@ -241,6 +270,24 @@ main(int argc, char *argv[])
 			    "mxlabd: refusing to listen on non-loopback address %s: this server "
 			    "serves broken data on purpose; use --allow-nonlocal to allow it\n",
 			    conf.addrs[i].host);
+			goto bad_usage_quiet;
+		}
+	}
+	for (int list = 0; list < 2; list++) {
+		const union qlog_addr *v = list ? conf.notify : conf.allow_transfer;
+		size_t nv = list ? conf.nnotify : conf.nallow_transfer;
+		for (size_t i = 0; i < nv && !conf.allow_nonlocal; i++) {
+			char host[INET6_ADDRSTRLEN] = "?";
+			const void *ap = v[i].sa.sa_family == AF_INET6
+			                     ? (const void *)&v[i].sin6.sin6_addr
+			                     : (const void *)&v[i].sin.sin_addr;
+			inet_ntop(v[i].sa.sa_family, ap, host, sizeof(host));
+			if (srv_addr_is_loopback(host) == 1)
+				continue;
+			fprintf(stderr,
+			        "mxlabd: %s %s: not a loopback address; use --allow-nonlocal to "
+			        "allow it\n",
+			        list ? "--notify" : "--allow-transfer", host);
 			goto bad_usage_quiet;
 		}
 	}

@@ -782,16 +782,18 @@ conn_flush(struct net_conn *c)
 
 /* Send q's reply with its length in front. Straight to the kernel (one writev) when nothing
    is queued and batch is false; else behind the queued bytes (batch: the caller flushes once
-   for all replies of a read). Logs and counts q. */
+   for all replies of a read). Logs and counts q first, as sent once the connection has it (a
+   client that reads the query log as soon as it has its answer finds the line there). */
 static void
 conn_send(struct net_conn *c, struct query *q, bool batch)
 {
 	uint8_t len[2] = {(uint8_t)(q->reply_len >> 8), (uint8_t)q->reply_len};
-	size_t total = 2 + q->reply_len, done = 0;
-	bool ok = true;
+	size_t hl = q->framed ? 0 : 2; /* a transfer's messages carry their lengths already */
+	size_t total = hl + q->reply_len, done = 0;
 
+	query_done(c->net->ctx, q, true);
 	if (c->out_len == 0 && !batch) {
-		struct iovec iov[2] = {{len, 2}, {q->reply, q->reply_len}};
+		struct iovec iov[2] = {{len, hl}, {q->reply, q->reply_len}};
 		ssize_t r;
 
 		do
@@ -800,28 +802,21 @@ conn_send(struct net_conn *c, struct query *q, bool batch)
 		if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
 			log_debug("tcp write: %s", strerror(errno));
 			c->broken = true;
-			query_done(c->net->ctx, q, false);
 			return;
 		}
 		done = r > 0 ? (size_t)r : 0;
 		if (done > 0)
 			c->active = now_ms();
-		if (done == total) {
-			query_done(c->net->ctx, q, true);
+		if (done == total)
 			return;
-		}
 	}
 	/* the kernel took done bytes (only on the direct path): queue the rest */
-	if (done < 2)
-		ok = out_append(c, len + done, 2 - done) == 0;
-	if (ok)
-		ok = out_append(c, q->reply + (done > 2 ? done - 2 : 0),
-		                q->reply_len - (done > 2 ? done - 2 : 0)) == 0;
-	if (!ok)
+	if ((done < hl && out_append(c, len + done, hl - done) < 0) ||
+	    out_append(c, q->reply + (done > hl ? done - hl : 0),
+	               q->reply_len - (done > hl ? done - hl : 0)) < 0)
 		c->broken = true; /* out of memory: the stream cannot go on */
 	else if (!batch)
 		event_add(c->wev, NULL);
-	query_done(c->net->ctx, q, ok);
 }
 
 /* Reading is paused while the connection holds too much for the client (back-pressure):

@@ -8,6 +8,7 @@
 #include <event2/event.h>
 
 #include "server/answer.h"
+#include "server/xfr.h"
 
 #define RCODE_SERVFAIL 2
 #define RCODE_NXDOMAIN 3
@@ -15,6 +16,8 @@
 #define RCODE_FORMERR  1
 #define RCODE_NOTIMP   4
 #define RCODE_BADVERS  16
+#define RCODE_REFUSED  5
+#define RCODE_NOTAUTH  9
 
 struct query *
 query_new(void)
@@ -75,6 +78,13 @@ query_start_at(struct query *q, bool tcp, const struct sockaddr *client,
 	q->state = QUERY_DROP;
 	q->delay_ms = 0;
 	q->reply_len = 0;
+	q->framed = false;
+	if (q->reply_cap > QUERY_TCP_MAX) {
+		/* a zone transfer grew it: do not keep that much for every later query */
+		free(q->reply);
+		q->reply = NULL;
+		q->reply_cap = 0;
+	}
 	q->parse = MSG_DROP;
 	memset(&q->msg, 0, sizeof(q->msg));
 }
@@ -152,6 +162,50 @@ reply_limit(const struct query *q)
 	if (q->msg.edns && q->msg.edns_size > MSG_UDP_MINSIZE)
 		return q->msg.edns_size < MSG_EDNS_SIZE ? q->msg.edns_size : MSG_EDNS_SIZE;
 	return MSG_UDP_MINSIZE;
+}
+
+/* A zone transfer over TCP (rules already matched: drop, tcp-close, rcode= never get here).
+   1: the framed stream is in q->reply, with the rule's byte faults applied to every message;
+   0: a single error answer is in q->reply (REFUSED for a client not allowed, NOTAUTH for a
+   name that is no served zone's apex); -1: out of memory. */
+static int
+transfer(struct query_ctx *ctx, struct query *q, const struct fault_rule *rule,
+         struct answer_meta *meta)
+{
+	size_t nmsgs;
+	long len;
+
+	if (!xfr_allowed(q->log.client.sa.sa_family ? &q->log.client.sa : NULL, ctx->xfr_allow,
+	                 ctx->nxfr_allow)) {
+		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_REFUSED, false, false, q->reply,
+		                            QUERY_TCP_MAX, meta);
+		return 0;
+	}
+	len = xfr_build(ctx->zs, &q->msg, &q->reply, &q->reply_cap, &nmsgs);
+	if (len < 0)
+		return -1;
+	if (len == 0) {
+		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_NOTAUTH, false, false, q->reply,
+		                            QUERY_TCP_MAX, meta);
+		return 0;
+	}
+	q->reply_len = (size_t)len;
+	q->framed = true;
+	if (rule) {
+		/* byte faults on each message; a message never grows, so the stream is rebuilt in
+		   place, front to back */
+		size_t w = 0;
+		for (size_t i = 0, off, mlen; xfr_message(q->reply, (size_t)len, i, &off, &mlen);
+		     i++) {
+			size_t nl = fault_apply(ctx->rules, rule, q->reply + off, mlen);
+			q->reply[w] = (uint8_t)(nl >> 8);
+			q->reply[w + 1] = (uint8_t)nl;
+			memmove(q->reply + w + 2, q->reply + off, nl);
+			w += 2 + nl;
+		}
+		q->reply_len = w;
+	}
+	return 1;
 }
 
 enum query_state
@@ -234,6 +288,22 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		break;
 	}
 
+	if (q->log.tcp && xfr_is_request(&q->msg)) {
+		switch (transfer(ctx, q, rule, &meta)) {
+		case 1:
+			break; /* the stream is in reply */
+		case 0:
+			goto send; /* an error answer is in reply */
+		default:
+			goto drop;
+		}
+		q->log.rcode = 0;
+		if (act == FAULT_DELAY)
+			goto delay;
+		q->state = QUERY_SEND;
+		return q->state;
+	}
+
 	q->reply_len = answer_build(ctx->zs, &q->msg, limit, q->reply, limit, &meta);
 	if (q->reply_len == 0) {
 		memset(&meta, 0, sizeof(meta));
@@ -245,6 +315,7 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		q->reply_len = fault_apply(ctx->rules, rule, q->reply, q->reply_len);
 	if (act == FAULT_DELAY) {
 		q->log.rcode = meta.rcode;
+	delay:
 		q->delay_ms = fault_rule_arg(rule);
 		q->state = QUERY_DELAY;
 		shrink(q);
@@ -276,12 +347,14 @@ query_done(struct query_ctx *ctx, struct query *q, bool sent)
 	us = (int64_t)(now.tv_sec - q->start.tv_sec) * 1000000 +
 	     (now.tv_nsec - q->start.tv_nsec) / 1000;
 	q->log.latency_us = us > 0 ? (uint64_t)us : 0;
-	if (sent && q->reply_len >= MSG_HEADER_LEN) {
-		q->log.flags = (uint16_t)(q->reply[2] << 8 | q->reply[3]);
-		q->log.ancount = (uint16_t)(q->reply[6] << 8 | q->reply[7]);
+	if (sent && q->reply_len >= MSG_HEADER_LEN + (q->framed ? 2 : 0)) {
+		/* a transfer is logged by its first message (and all of its bytes) */
+		const uint8_t *h = q->reply + (q->framed ? 2 : 0);
+		q->log.flags = (uint16_t)(h[2] << 8 | h[3]);
+		q->log.ancount = (uint16_t)(h[6] << 8 | h[7]);
 		q->log.bytes = (uint32_t)q->reply_len;
 		if (q->log.rcode < 0)
-			q->log.rcode = q->reply[3] & 0x0f;
+			q->log.rcode = h[3] & 0x0f;
 	} else {
 		sent = false;
 		q->log.rcode = -1;

@@ -45,7 +45,10 @@ struct query_ctx {
 	struct zoneset *zs;        /* zones served; not owned */
 	struct fault_rules *rules; /* fault rules (counters advance); not owned, may be NULL */
 	struct qlog *qlog;         /* query log; not owned, may be NULL */
-	struct query_stats stats;  /* counters */
+	const union qlog_addr *xfr_allow; /* non-loopback clients allowed to transfer zones
+	                                     (--allow-transfer); not owned, may be NULL */
+	size_t nxfr_allow;                /* entries in xfr_allow */
+	struct query_stats stats;         /* counters */
 };
 
 /* One query in flight. It owns its buffers, so the transport reuses one for every query that
@@ -60,6 +63,8 @@ struct query {
 	uint8_t *reply;            /* encoded reply; owned */
 	size_t reply_len;          /* bytes of reply to send */
 	size_t reply_cap;          /* bytes allocated in reply */
+	bool framed;               /* reply is a zone transfer: several messages, each with its
+	                              2-byte TCP length already in front */
 	struct qlog_entry log;     /* log record being filled, from query_start on: it also holds
 	                              the transport, the peer (where a UDP reply goes) and the
 	                              local address; its strings point into qname/fault */

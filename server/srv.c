@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "server/control.h"
+#include "server/notify.h"
 #include "server/qlog.h"
 #include "server/query.h"
 
@@ -45,7 +46,21 @@ srv_conf_free(struct srv_conf *c)
 	free(c->port_file);
 	free(c->control);
 	free(c->query_log);
+	free(c->allow_transfer);
+	free(c->notify);
 	memset(c, 0, sizeof(*c));
+}
+
+int
+srv_conf_add_qaddr(union qlog_addr **v, size_t *n, const union qlog_addr *a)
+{
+	union qlog_addr *p = realloc(*v, (*n + 1) * sizeof(*p));
+
+	if (p == NULL)
+		return -1;
+	p[(*n)++] = *a;
+	*v = p;
+	return 0;
 }
 
 int
@@ -307,7 +322,10 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 		snprintf(err, errlen, "cannot set up the event loop");
 		goto fail;
 	}
-	s->net = net_new(s->base, &s->ctx);
+	s->ctx.xfr_allow = c->allow_transfer;
+	s->ctx.nxfr_allow = c->nallow_transfer;
+	s->notify = notify_new(s->base, c->notify, c->nnotify);
+	s->net = s->notify ? net_new(s->base, &s->ctx) : NULL;
 	if (s->net) {
 		/* test knobs (documented in mxlabd.8): shorter timeouts, smaller limits */
 		struct net_limits lim = {
@@ -341,6 +359,7 @@ srv_free(struct srv *s)
 		return;
 	control_free(s->control);
 	net_free(s->net);
+	notify_free(s->notify);
 	if (s->sig_hup)
 		event_free(s->sig_hup);
 	if (s->sig_term)
@@ -378,6 +397,7 @@ srv_reload(struct srv *s, char *err, size_t errlen)
 		return -1;
 	}
 	diag_free(&d);
+	notify_changes(s->notify, s->ctx.zs, zs);
 	zoneset_free(s->ctx.zs);
 	fault_rules_free(s->ctx.rules);
 	s->ctx.zs = zs;
@@ -497,6 +517,7 @@ rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, ch
 		return -1;
 	}
 	diag_free(&d);
+	notify_changes(s->notify, s->ctx.zs, zs);
 	zoneset_free(s->ctx.zs);
 	s->ctx.zs = zs;
 	return 0;

@@ -45,12 +45,19 @@ struct srv_conf {
 	int verbose;            /* -v count */
 	bool check;             /* --check */
 	bool allow_nonlocal;    /* --allow-nonlocal */
+	union qlog_addr *allow_transfer; /* --allow-transfer: non-loopback clients that may
+	                                    transfer zones (port unused); owned */
+	size_t nallow_transfer;          /* entries in allow_transfer */
+	union qlog_addr *notify;         /* --notify: secondaries told of changed zones; owned */
+	size_t nnotify;                  /* entries in notify */
 };
 
 void srv_conf_init(struct srv_conf *c);
 void srv_conf_free(struct srv_conf *c);
 int srv_conf_add_source(struct srv_conf *c, enum srv_source_kind kind, const char *path);
 int srv_conf_add_addr(struct srv_conf *c, const char *host, bool optional);
+/* Append a to *v (*n entries); 0 ok, -1 out of memory. */
+int srv_conf_add_qaddr(union qlog_addr **v, size_t *n, const union qlog_addr *a);
 
 /* Is host (numeric IPv4/IPv6) a loopback address? -1 when it is not an address at all. */
 int srv_addr_is_loopback(const char *host);
@@ -69,6 +76,7 @@ void srv_diag_add_msg(struct diag *d, const char *msg);
 void srv_default_zone_dir(char *buf, size_t len);
 
 struct control;
+struct notify;
 
 /* The running server. */
 struct srv {
@@ -76,6 +84,7 @@ struct srv {
 	struct event_base *base; /* event loop; owned */
 	struct net *net;         /* transports; owned */
 	struct control *control; /* control API; owned, NULL without --control */
+	struct notify *notify;   /* NOTIFY to --notify secondaries; owned */
 	struct query_ctx ctx;    /* zones, rules, log, stats queries use; zs/rules owned */
 	struct qlog *qlog;       /* query log ring; owned */
 	FILE *qlog_fp;           /* --query-log file; owned (NULL or stdout when not) */
