@@ -962,7 +962,8 @@ tcp_conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	bool fresh = c->in_len == 0;
 	ssize_t r;
 
-	if (conn_in_room(c) < 0) {
+	if (conn_in_room(c) < 0 || c->in_len == c->in_cap) {
+		/* out of memory (a full buffer cannot happen: reading stops before it would) */
 		conn_free(c, true);
 		return;
 	}
