@@ -105,8 +105,6 @@ nsd_start() {
 	shift
 	NSD_PORT=$("$COMPARE" -P)
 	nsd_write_conf "$dir" "$NSD_PORT" "" "" "$@"
-	# the UDP socket buffers mxlabd asks for (4 MB), so neither drops dnsperf's bursts
-	sed -i 's/^server:$/server:\n\tso-rcvbuf: 4194304\n\tso-sndbuf: 4194304/' "$dir/nsd.conf"
 	$PIN_SERVER "$NSD" -d -c "$dir/nsd.conf" >"$dir/stdout" 2>&1 &
 	NSD_PID=$!
 	NSD_PIDFILE=$dir/nsd.pid
