@@ -397,6 +397,15 @@ zone_parent(const struct zoneset *zs, uint32_t zi)
 	return p == NODE_NONE ? 0 : zs->nodes[p].zone;
 }
 
+/* Zone index+1 zi, or this server's own copy of it (world mode), as index+1. */
+static uint32_t
+own_zone(const struct actx *c, uint32_t zi)
+{
+	uint32_t own = zi != 0 ? view_subst(c->view, zi - 1) : UINT32_MAX;
+
+	return own != UINT32_MAX ? own + 1 : zi;
+}
+
 /* The deepest zone (index + 1) at or above node n that this server serves, 0 when none: in
    direct mode simply the deepest served zone, in world mode the deepest one of the view. */
 static uint32_t
@@ -404,8 +413,11 @@ served_zone(const struct actx *c, uint32_t n)
 {
 	uint32_t zi = c->zs->nodes[n].zone;
 
-	while (zi != 0 && !view_has(c->view, zi - 1))
+	while (zi != 0 && !view_has(c->view, zi - 1)) {
+		if (own_zone(c, zi) != zi)
+			return own_zone(c, zi);
 		zi = zone_parent(c->zs, zi);
+	}
 	return zi;
 }
 
@@ -418,7 +430,7 @@ hidden_encloser(const struct actx *c, uint32_t ce, uint32_t zi)
 	const struct zoneset *zs = c->zs;
 	uint32_t z = zs->nodes[ce].zone;
 
-	while (z != 0 && zone_parent(zs, z) != zi)
+	while (z != 0 && own_zone(c, zone_parent(zs, z)) != zi)
 		z = zone_parent(zs, z);
 	if (z == 0)
 		return ce;
@@ -737,7 +749,7 @@ lookup_zone(struct actx *c, uint32_t owner, bool exact, uint32_t ce)
 		while (ce != NODE_NONE && !(zs->nodes[ce].flags & NODE_EXISTS))
 			ce = zs->nodes[ce].parent;
 	}
-	if (ce != NODE_NONE && c->view != NULL && zs->nodes[ce].zone != zi &&
+	if (ce != NODE_NONE && c->view != NULL && own_zone(c, zs->nodes[ce].zone) != zi &&
 	    find_delegation(c, ce, c->zone) == NODE_NONE) {
 		ce = hidden_encloser(c, ce, zi);
 		exact = false;

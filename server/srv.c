@@ -195,8 +195,28 @@ load_rules_file(struct fault_rules *fr, const char *path, struct diag *d)
 	return 0;
 }
 
+/* Is path a per-server copy, "ORIGIN@ADDR.zone"? 1 with the address in buf, 0 when not, -1
+   when the part after '@' is not a numeric address. */
 static int
-load_dir(struct zoneset *zs, struct fault_rules *fr, const char *dir, struct diag *d)
+server_copy_name(const char *path, char *buf, size_t len)
+{
+	const char *base = strrchr(path, '/'), *at, *dot;
+	size_t n;
+
+	base = base ? base + 1 : path;
+	if ((at = strrchr(base, '@')) == NULL)
+		return 0;
+	dot = strstr(at, ".zone");
+	n = dot ? (size_t)(dot - at - 1) : 0;
+	if (n == 0 || n >= len)
+		return -1;
+	memcpy(buf, at + 1, n);
+	buf[n] = '\0';
+	return srv_addr_is_loopback(buf) < 0 ? -1 : 1;
+}
+
+static int
+load_dir(struct zoneset *zs, struct fault_rules *fr, const char *dir, bool world, struct diag *d)
 {
 	char pattern[PATH_MAX], faults[PATH_MAX];
 	struct stat st;
@@ -217,9 +237,23 @@ load_dir(struct zoneset *zs, struct fault_rules *fr, const char *dir, struct dia
 		diag_add(d, DIAG_ERROR, dir, 0, NULL, "cannot list *.zone files");
 		rc = -1;
 	} else {
-		for (size_t i = 0; i < g.gl_pathc; i++)
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			char server[64];
+			int copy = server_copy_name(g.gl_pathv[i], server, sizeof(server));
+			if (copy < 0) {
+				diag_add(d, DIAG_ERROR, g.gl_pathv[i], 0, NULL,
+				         "a per-server zone file is named ORIGIN@ADDR.zone with a "
+				         "numeric ADDR");
+				rc = -1;
+				continue;
+			}
+			if (copy > 0 && !world)
+				continue; /* another server's copy: only world mode has servers */
 			if (zoneset_add_file(zs, g.gl_pathv[i], d) < 0)
 				rc = -1;
+			else if (copy > 0)
+				zoneset_set_server(zs, zoneset_count(zs) - 1, server);
+		}
 	}
 	globfree(&g);
 	snprintf(faults, sizeof(faults), "%s/faults.conf", dir);
@@ -245,7 +279,7 @@ srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **fr
 		const struct srv_source *s = &c->src[i];
 		switch (s->kind) {
 		case SRV_SRC_DIR:
-			if (load_dir(zs, fr, s->path, d) < 0)
+			if (load_dir(zs, fr, s->path, c->world, d) < 0)
 				rc = -1;
 			break;
 		case SRV_SRC_ZONE:
@@ -744,7 +778,7 @@ rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, ch
 	for (size_t i = 0; i < zoneset_count(s->ctx.zs); i++) {
 		struct zone_info zi;
 		zoneset_info(s->ctx.zs, i, &zi);
-		if (strcasecmp(zi.origin, drop) == 0)
+		if (strcasecmp(zi.origin, drop) == 0 && zoneset_server(s->ctx.zs, i)[0] == '\0')
 			continue;
 		zoneset_add_copy(zs, s->ctx.zs, i, &d);
 	}

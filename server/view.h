@@ -10,7 +10,19 @@
 struct view {
 	uint32_t *zones; /* indexes of the zones served, ascending; owned by the world */
 	size_t nzones;   /* entries in zones */
+	uint32_t *subst; /* pairs (shared zone, this server's own copy of it); owned by the world */
+	size_t nsubst;   /* pairs in subst */
 };
+
+/* This server's own copy of zone index z, UINT32_MAX when it has none. */
+static inline uint32_t
+view_subst(const struct view *v, uint32_t z)
+{
+	for (size_t i = 0; v != NULL && i < v->nsubst; i++)
+		if (v->subst[2 * i] == z)
+			return v->subst[2 * i + 1];
+	return UINT32_MAX;
+}
 
 /* Does the view serve zone index z? A NULL view serves every zone (direct mode). */
 static inline bool

@@ -393,7 +393,7 @@ root_text(const struct zoneset *zs, const struct world *w)
 	for (size_t i = 0; i < zs->nzones; i++) {
 		const struct zone *z = zs->zones[i];
 		uint32_t p = zs->nodes[z->apex].parent;
-		if (p != NODE_NONE && zs->nodes[p].zone == 0)
+		if (p != NODE_NONE && zs->nodes[p].zone == 0 && z->server[0] == '\0')
 			root_delegate(zs, z, &t);
 	}
 	if (t.oom) {
@@ -414,6 +414,8 @@ add_zone_servers(struct world *w, uint32_t zi, struct diag *d)
 	const struct rrset *ns = zone_rrset_at(zs, z->ns);
 	const uint8_t *rr;
 
+	if (z->server[0] != '\0')
+		return 0; /* a per-server copy: add_server_copies */
 	if (ns == NULL)
 		return 0;
 	rr = (const uint8_t *)(ns + 1);
@@ -451,6 +453,66 @@ add_zone_servers(struct world *w, uint32_t zi, struct diag *d)
 	return 0;
 }
 
+/* Per-server copies: the server at the copy's address answers from it instead of the shared
+   zone of the same origin (which leaves its view). */
+static int
+add_server_copies(struct world *w, struct diag *d)
+{
+	const struct zoneset *zs = w->zs;
+
+	for (uint32_t i = 0; i < zs->nzones; i++) {
+		const struct zone *z = zs->zones[i];
+		struct world_server *s;
+		union qlog_addr a;
+		uint32_t shared, *v;
+
+		if (z->server[0] == '\0')
+			continue;
+		if (addr_parse(z->server, &a) < 0) {
+			diag_add(d, DIAG_ERROR, z->files[0].path, 0, NULL,
+			         "world: '%s' is not an IPv4 or IPv6 address", z->server);
+			return -1;
+		}
+		shared = zs->nodes[z->apex].zone; /* the shared copy, when there is one */
+		if ((s = server_get(w, &a)) == NULL)
+			return -1;
+		if (s->root) {
+			diag_add(d, DIAG_ERROR, z->files[0].path, 0, NULL,
+			         "world: %s is the root server's address", z->server);
+			return -1;
+		}
+		if (shared != 0 && shared - 1 != i) {
+			/* drop the shared zone from this view, answer from the copy instead */
+			size_t k, m = 0;
+			for (k = 0; k < s->view.nzones; k++)
+				if (s->view.zones[k] != shared - 1)
+					s->view.zones[m++] = s->view.zones[k];
+			s->view.nzones = m;
+			v = realloc(s->view.subst, (s->view.nsubst + 1) * 2 * sizeof(*v));
+			if (v == NULL)
+				return -1;
+			s->view.subst = v;
+			v[2 * s->view.nsubst] = shared - 1;
+			v[2 * s->view.nsubst + 1] = i;
+			s->view.nsubst++;
+		} else {
+			/* no shared copy: the zone is this server's alone */
+			size_t k = s->view.nzones;
+			v = realloc(s->view.zones, (k + 1) * sizeof(*v));
+			if (v == NULL)
+				return -1;
+			s->view.zones = v;
+			while (k > 0 && v[k - 1] > i) {
+				v[k] = v[k - 1];
+				k--;
+			}
+			v[k] = i;
+			s->view.nzones++;
+		}
+	}
+	return 0;
+}
+
 struct world *
 world_new(const struct zoneset *zs, const char *const *root_addrs, size_t nroot, struct diag *d)
 {
@@ -464,7 +526,7 @@ world_new(const struct zoneset *zs, const char *const *root_addrs, size_t nroot,
 	if (rehash(w) < 0)
 		goto oom;
 	for (size_t i = 0; i < zoneset_count(zs); i++)
-		have_root |= zs->zones[i]->origin_len == 1;
+		have_root |= zs->zones[i]->origin_len == 1 && zs->zones[i]->server[0] == '\0';
 	if (!have_root) {
 		char *text;
 		struct diag rd;
@@ -516,6 +578,10 @@ world_new(const struct zoneset *zs, const char *const *root_addrs, size_t nroot,
 	for (size_t i = 0; i < zoneset_count(zs); i++)
 		if (add_zone_servers(w, (uint32_t)i, d) < 0)
 			goto oom;
+	if (add_server_copies(w, d) < 0) {
+		world_free(w);
+		return NULL;
+	}
 	return w;
 oom:
 	diag_add(d, DIAG_ERROR, NULL, 0, NULL, "world: out of memory");
@@ -533,6 +599,7 @@ world_free(struct world *w)
 			free(w->servers[i].names[k]);
 		free(w->servers[i].names);
 		free(w->servers[i].view.zones);
+		free(w->servers[i].view.subst);
 	}
 	free(w->servers);
 	free(w->htab);
