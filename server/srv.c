@@ -542,6 +542,18 @@ swap_zones(struct srv *s, struct zoneset *zs, char *err, size_t errlen)
 	return 0;
 }
 
+/* Is target the address or an NS name of a server of w? */
+static bool
+server_exists(const struct world *w, const char *target)
+{
+	if (world_find_host(w, target) != NULL)
+		return true;
+	for (size_t i = 0; i < world_count(w); i++)
+		if (world_server_named(world_server_get(w, i), target))
+			return true;
+	return false;
+}
+
 int
 srv_server_set(struct srv *s, const char *target, enum world_state st, char *err, size_t errlen)
 {
@@ -553,15 +565,7 @@ srv_server_set(struct srv *s, const char *target, enum world_state st, char *err
 		snprintf(err, errlen, "not in world mode (start mxlabd with --world)");
 		return -1;
 	}
-	if (world_find_host(s->ctx.world, target) == NULL && strchr(target, ':') == NULL) {
-		size_t n = 0;
-		for (size_t i = 0; i < world_count(s->ctx.world); i++)
-			n += world_server_named(world_server_get(s->ctx.world, i), target);
-		if (n == 0) {
-			snprintf(err, errlen, "no server %s in this world", target);
-			return -1;
-		}
-	} else if (world_find_host(s->ctx.world, target) == NULL) {
+	if (!server_exists(s->ctx.world, target)) {
 		snprintf(err, errlen, "no server %s in this world", target);
 		return -1;
 	}
@@ -575,6 +579,14 @@ srv_server_set(struct srv *s, const char *target, enum world_state st, char *err
 		return -1;
 	}
 	s->states = v;
+	/* the latest state of a target is all that needs remembering */
+	for (size_t i = 0; i < s->nstates; i++) {
+		if (strcasecmp(v[i].target, target) == 0) {
+			memmove(&v[i], &v[i + 1], (s->nstates - i - 1) * sizeof(*v));
+			s->nstates--;
+			break;
+		}
+	}
 	snprintf(v[s->nstates].target, sizeof(v->target), "%s", target);
 	v[s->nstates].state = st;
 	/* a new world over the same zones: the same servers with the new state */
