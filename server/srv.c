@@ -706,7 +706,8 @@ srv_run(struct srv *s)
 			log_warnx("out of memory");
 			return 1;
 		}
-		memcpy(addrs, s->conf->addrs, naddrs * sizeof(*addrs));
+		if (naddrs > 0)
+			memcpy(addrs, s->conf->addrs, naddrs * sizeof(*addrs));
 		for (size_t i = 0; i < world_count(s->ctx.world); i++) {
 			const struct world_server *ws = world_server_get(s->ctx.world, i);
 			if (ws->state == WORLD_CLOSED || conf_has_addr(s->conf, ws->host))

@@ -2,7 +2,10 @@
    address asked directly (referrals with glue, AA, REFUSED), --closed, server= and edns= rules,
    servers silenced and closed through the control API, reload adding and removing servers,
    root hints. Every address is in 127.53.0.0/16, which is loopback on Linux. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +84,30 @@ start_world(const char *faults, const char *const extra[])
 		args[n++] = extra[i];
 	args[n] = NULL;
 	testsrv_start_dir(&srv, dir, args);
+}
+
+/* Does a TCP connection to addr on the server's port meet a closed port (RST at once)? */
+static bool
+tcp_refused(const char *addr)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0), rc;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(inet_pton(AF_INET, addr, &sin.sin_addr), 1);
+	rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	close(fd);
+	return rc < 0 && errno == ECONNREFUSED;
+}
+
+/* Does the server at addr leave a UDP query for name A unanswered (800 ms)? */
+static bool
+silent(const char *addr, const char *name)
+{
+	uint8_t q[512], a[4096];
+	size_t n = test_make_query(name, LDNS_RR_TYPE_A, 0x5151, q, sizeof(q));
+
+	return test_raw_udp_at(addr, srv.port, q, n, a, sizeof(a), 800) == 0;
 }
 
 static ldns_pkt *
@@ -170,23 +197,17 @@ Test(e2e_world, no_default_listen_address_but_a_given_one_answers_from_every_zon
 	testsrv_stop(&srv);
 
 	start_world(NULL, NULL);
-	p = test_query(srv.port, "mail.kestrel.test.", LDNS_RR_TYPE_A, true, 0, 1000);
-	cr_assert_null(p, "127.0.0.1 is left free for a resolver in world mode");
+	cr_assert(tcp_refused("127.0.0.1"), "127.0.0.1 is left free for a resolver in world mode");
 }
 
 Test(e2e_world, closed_server_is_a_closed_port_the_other_answers)
 {
 	const char *const extra[] = {"--closed", "ns2.kestrel.test", NULL};
-	double t0;
 	ldns_pkt *p;
 
 	start_world(NULL, extra);
-	t0 = test_now_ms();
-	p = test_query_at("127.53.10.2", srv.port, "mail.kestrel.test.", LDNS_RR_TYPE_A, true, 0,
-	                  3000);
-	cr_assert_null(p);
-	cr_assert_lt(test_now_ms() - t0, 1000,
-	             "a closed port refuses at once, it does not time out");
+	cr_assert(tcp_refused("127.53.10.2"),
+	          "a closed port refuses at once, it does not time out");
 	p = ask("127.53.10.1", "mail.kestrel.test.", LDNS_RR_TYPE_A);
 	cr_assert_not_null(p);
 	ldns_pkt_free(p);
@@ -197,8 +218,7 @@ Test(e2e_world, server_rule_silences_one_server_only)
 	ldns_pkt *p;
 
 	start_world("*  *  drop  server=ns2.kestrel.test.\n", NULL);
-	p = ask("127.53.10.2", "mail.kestrel.test.", LDNS_RR_TYPE_A);
-	cr_assert_null(p, "ns2 is silent");
+	cr_assert(silent("127.53.10.2", "mail.kestrel.test."), "ns2 is silent");
 	p = ask("127.53.10.1", "mail.kestrel.test.", LDNS_RR_TYPE_A);
 	cr_assert_not_null(p, "ns1 answers");
 	ldns_pkt_free(p);
@@ -252,14 +272,12 @@ Test(e2e_world, control_api_lists_servers_and_silences_closes_and_revives_one)
 	cr_assert_eq(test_http_unix(sock, "PUT", "/servers/127.53.10.2", "silent", &j, NULL, 0),
 	             200);
 	json_decref(j);
-	cr_assert_null(ask("127.53.10.2", "mail.kestrel.test.", LDNS_RR_TYPE_A), "silent");
+	cr_assert(silent("127.53.10.2", "mail.kestrel.test."), "silent");
 	cr_assert_eq(test_http_unix(sock, "PUT", "/servers/ns2.kestrel.test",
 	                            "{\"state\":\"closed\"}", &j, NULL, 0),
 	             200);
 	json_decref(j);
-	cr_assert_null(test_query_at("127.53.10.2", srv.port, "mail.kestrel.test.", LDNS_RR_TYPE_A,
-	                             true, 0, 1500),
-	               "closed: TCP refused");
+	cr_assert(tcp_refused("127.53.10.2"), "closed: TCP refused");
 	cr_assert_eq(test_http_unix(sock, "PUT", "/servers/127.53.10.2", "up", &j, NULL, 0), 200);
 	json_decref(j);
 	p = ask("127.53.10.2", "mail.kestrel.test.", LDNS_RR_TYPE_A);
@@ -288,8 +306,7 @@ Test(e2e_world, reload_binds_new_servers_and_closes_vanished_ones)
 	p = ask("127.53.10.2", "mail.kestrel.test.", LDNS_RR_TYPE_A);
 	cr_assert_not_null(p);
 	ldns_pkt_free(p);
-	cr_assert_null(test_query_at("127.53.10.3", srv.port, "kestrel.test.", LDNS_RR_TYPE_MX,
-	                             true, 0, 1000));
+	cr_assert(tcp_refused("127.53.10.3"), "not a server yet");
 	test_write(dir, "kestrel.test.zone", zone_kestrel_moved);
 	cr_assert_eq(test_http_unix(sock, "POST", "/reload", NULL, &j, NULL, 0), 200);
 	json_decref(j);
@@ -297,9 +314,7 @@ Test(e2e_world, reload_binds_new_servers_and_closes_vanished_ones)
 	cr_assert_not_null(p, "the new server answers");
 	cr_assert(ldns_pkt_aa(p));
 	ldns_pkt_free(p);
-	cr_assert_null(
-	    test_query_at("127.53.10.2", srv.port, "kestrel.test.", LDNS_RR_TYPE_MX, true, 0, 1000),
-	    "the vanished server is closed");
+	cr_assert(tcp_refused("127.53.10.2"), "the vanished server is closed");
 }
 
 Test(e2e_world, root_hints_file_names_the_root_server)
@@ -320,9 +335,7 @@ Test(e2e_world, root_hints_file_names_the_root_server)
 	p = ask("127.53.0.7", "test.", LDNS_RR_TYPE_NS);
 	cr_assert_not_null(p, "the root listens on --root-addr");
 	ldns_pkt_free(p);
-	cr_assert_null(
-	    test_query_at("127.53.0.1", srv.port, "test.", LDNS_RR_TYPE_NS, true, 0, 800),
-	    "not on the default any more");
+	cr_assert(tcp_refused("127.53.0.1"), "not on the default any more");
 }
 
 Test(e2e_world, query_log_names_the_server_address)

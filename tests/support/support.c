@@ -358,6 +358,13 @@ test_wire_query(uint8_t *out, const char *name, uint16_t type, uint16_t id, int 
 size_t
 test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap, int timeout_ms)
 {
+	return test_raw_udp_at("127.0.0.1", port, q, qlen, out, cap, timeout_ms);
+}
+
+size_t
+test_raw_udp_at(const char *addr, int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap,
+                int timeout_ms)
+{
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -365,7 +372,10 @@ test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap, 
 
 	if (fd < 0)
 		return 0;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
+		close(fd);
+		return 0;
+	}
 	if (sendto(fd, q, qlen, 0, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
 	    poll(&p, 1, timeout_ms) <= 0 || (n = recv(fd, out, cap, 0)) < 0)
 		n = 0;

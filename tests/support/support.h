@@ -70,6 +70,10 @@ size_t test_wire_query(uint8_t *out, const char *name, uint16_t type, uint16_t i
 size_t test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap,
                     int timeout_ms);
 
+/* The same to IPv4 address addr. */
+size_t test_raw_udp_at(const char *addr, int port, const uint8_t *q, size_t qlen, uint8_t *out,
+                       size_t cap, int timeout_ms);
+
 /* Run a command (argv NULL-terminated) with a bound; capture stdout into out (NUL-terminated).
    Returns the exit status (0..255), or -1 when it could not run or timed out. */
 int test_run(const char *const argv[], char *out, size_t cap, int timeout_ms);
