@@ -579,14 +579,6 @@ srv_server_set(struct srv *s, const char *target, enum world_state st, char *err
 		return -1;
 	}
 	s->states = v;
-	/* the latest state of a target is all that needs remembering */
-	for (size_t i = 0; i < s->nstates; i++) {
-		if (strcasecmp(v[i].target, target) == 0) {
-			memmove(&v[i], &v[i + 1], (s->nstates - i - 1) * sizeof(*v));
-			s->nstates--;
-			break;
-		}
-	}
 	snprintf(v[s->nstates].target, sizeof(v->target), "%s", target);
 	v[s->nstates].state = st;
 	/* a new world over the same zones: the same servers with the new state */
@@ -600,6 +592,14 @@ srv_server_set(struct srv *s, const char *target, enum world_state st, char *err
 	if (sync_listeners(s, w, s->ctx.world, err, errlen) < 0) {
 		world_free(w);
 		return -1;
+	}
+	/* states apply in order, so the latest one of a target is all that needs keeping */
+	for (size_t i = 0; i < s->nstates; i++) {
+		if (strcasecmp(v[i].target, target) == 0) {
+			memmove(&v[i], &v[i + 1], (s->nstates - i) * sizeof(*v));
+			s->nstates--;
+			break;
+		}
 	}
 	s->nstates++;
 	world_free(s->ctx.world);

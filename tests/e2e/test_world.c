@@ -357,3 +357,25 @@ Test(e2e_world, query_log_names_the_server_address)
 	cr_assert(listen && strncmp(listen, "127.53.10.2#", 12) == 0, "listen %s", listen);
 	json_decref(lines);
 }
+
+Test(e2e_world, reload_that_needs_an_unservable_address_keeps_the_old_world)
+{
+	static const char moved_out[] = "$ORIGIN kestrel.test.\n"
+	                                "$TTL 300\n"
+	                                "@ SOA ns1 hostmaster 3 3600 600 86400 300\n"
+	                                "@ NS ns1\n"
+	                                "ns1 A 192.0.2.1\n";
+	json_t *j = NULL;
+	ldns_pkt *p;
+
+	start_world(NULL, NULL);
+	test_write(dir, "kestrel.test.zone", moved_out);
+	cr_assert_eq(test_http_unix(sock, "POST", "/reload", NULL, &j, NULL, 0), 400);
+	cr_assert_not_null(strstr(json_string_value(json_object_get(j, "error")), "192.0.2.1"),
+	                   "the error names the address");
+	json_decref(j);
+	p = ask("127.53.10.2", "mail.kestrel.test.", LDNS_RR_TYPE_A);
+	cr_assert_not_null(p, "the old servers still answer");
+	cr_assert(ldns_pkt_aa(p));
+	ldns_pkt_free(p);
+}
