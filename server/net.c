@@ -1318,13 +1318,42 @@ net_listen(struct net *n, const struct net_addr *addrs, size_t naddrs, int port,
 	return -1;
 }
 
+/* The listener bound to numeric address host (any port), or NULL. */
+static struct net_listener *
+listener_find(const struct net *n, const char *host)
+{
+	struct net_listener *l;
+	union qlog_addr want;
+
+	if (parse_addr(host, 0, &want) < 0)
+		return NULL;
+	TAILQ_FOREACH(l, &n->ls, entry)
+	{
+		if (l->addr.sa.sa_family != want.sa.sa_family)
+			continue;
+		if (want.sa.sa_family == AF_INET6
+		        ? memcmp(&l->addr.sin6.sin6_addr, &want.sin6.sin6_addr, 16) == 0
+		        : l->addr.sin.sin_addr.s_addr == want.sin.sin_addr.s_addr)
+			return l;
+	}
+	return NULL;
+}
+
+bool
+net_listening(const struct net *n, const char *host)
+{
+	return listener_find(n, host) != NULL;
+}
+
 int
-net_listen_add(struct net *n, const char *host, int port, char *err, size_t errlen)
+net_listen_add(struct net *n, const char *host, char *err, size_t errlen)
 {
 	struct net_listener *l;
 	bool skipped;
-	int p = port > 0 ? port : n->port;
+	int p = n->port;
 
+	if (listener_find(n, host) != NULL)
+		return 0;
 	if (p <= 0) {
 		snprintf(err, errlen, "cannot listen on %s: no port chosen yet", host);
 		return -1;
@@ -1336,30 +1365,16 @@ net_listen_add(struct net *n, const char *host, int port, char *err, size_t errl
 	return 0;
 }
 
-int
+void
 net_listen_remove(struct net *n, const char *host)
 {
-	struct net_listener *l, *next;
-	union qlog_addr want;
-	int removed = 0;
+	struct net_listener *l = listener_find(n, host);
 
-	if (parse_addr(host, 0, &want) < 0)
-		return -1;
-	for (l = TAILQ_FIRST(&n->ls); l != NULL; l = next) {
-		bool same = l->addr.sa.sa_family == want.sa.sa_family &&
-		            (want.sa.sa_family == AF_INET6
-		                 ? memcmp(&l->addr.sin6.sin6_addr, &want.sin6.sin6_addr, 16) == 0
-		                 : l->addr.sin.sin_addr.s_addr == want.sin.sin_addr.s_addr);
-
-		next = TAILQ_NEXT(l, entry);
-		if (!same)
-			continue;
-		TAILQ_REMOVE(&n->ls, l, entry);
-		n->nls--;
-		listener_free(l);
-		removed++;
-	}
-	return removed > 0 ? 0 : -1;
+	if (l == NULL)
+		return;
+	TAILQ_REMOVE(&n->ls, l, entry);
+	n->nls--;
+	listener_free(l);
 }
 
 size_t

@@ -59,13 +59,14 @@ void net_set_limits(struct net *n, const struct net_limits *lim);
 int net_listen(struct net *n, const struct net_addr *addrs, size_t naddrs, int port,
                int *bound_port, char *err, size_t errlen);
 
-/* One more address, UDP and TCP, on port (0: the port net_listen bound). 0 ok, -1 with a
-   message in err (nothing changed). */
-int net_listen_add(struct net *n, const char *host, int port, char *err, size_t errlen);
-/* Close UDP and TCP on numeric address host (every port). Open connections from it stay until
-   they end; delayed UDP answers that would leave from it are dropped (logged unanswered).
-   0 ok, -1 when nothing listened there. */
-int net_listen_remove(struct net *n, const char *host);
+/* After net_listen: also listen on numeric address host (UDP and TCP, the same port). 0 ok (or
+   already listening), -1 with a message in err (nothing changed). */
+int net_listen_add(struct net *n, const char *host, char *err, size_t errlen);
+/* Stop listening on host (UDP and TCP). Its open TCP connections stay until they end; delayed
+   UDP answers that would leave from it are dropped (logged unanswered). Nothing when host
+   was not listened on. */
+void net_listen_remove(struct net *n, const char *host);
+bool net_listening(const struct net *n, const char *host);
 /* Addresses listened on. */
 size_t net_listen_count(const struct net *n);
 

@@ -169,24 +169,26 @@ reply_limit(const struct query *q)
    0: a single error answer is in q->reply (REFUSED for a client not allowed, NOTAUTH for a
    name that is no served zone's apex); -1: out of memory. */
 static int
-transfer(struct query_ctx *ctx, struct query *q, const struct fault_rule *rule,
-         struct answer_meta *meta)
+transfer(struct query_ctx *ctx, const struct zoneset *zs, const struct view *view, struct query *q,
+         const struct fault_rule *rule, struct answer_meta *meta)
 {
 	size_t nmsgs;
 	long len;
 
-	if (!xfr_allowed(q->log.client.sa.sa_family ? &q->log.client.sa : NULL, ctx->xfr_allow,
-	                 ctx->nxfr_allow)) {
-		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_REFUSED, false, false, q->reply,
-		                            QUERY_TCP_MAX, meta);
+	/* world mode: one server's view (its own zone copies) is not transferred (yet); the root
+	   server and the -a addresses are */
+	if (view != NULL || !xfr_allowed(q->log.client.sa.sa_family ? &q->log.client.sa : NULL,
+	                                 ctx->xfr_allow, ctx->nxfr_allow)) {
+		q->reply_len = answer_empty_view(zs, view, &q->msg, RCODE_REFUSED, false, false,
+		                                 q->reply, QUERY_TCP_MAX, meta);
 		return 0;
 	}
-	len = xfr_build(ctx->zs, &q->msg, &q->reply, &q->reply_cap, &nmsgs);
+	len = xfr_build(zs, &q->msg, &q->reply, &q->reply_cap, &nmsgs);
 	if (len < 0)
 		return -1;
 	if (len == 0) {
-		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_NOTAUTH, false, false, q->reply,
-		                            QUERY_TCP_MAX, meta);
+		q->reply_len = answer_empty_view(zs, view, &q->msg, RCODE_NOTAUTH, false, false,
+		                                 q->reply, QUERY_TCP_MAX, meta);
 		return 0;
 	}
 	q->reply_len = (size_t)len;
@@ -214,6 +216,9 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 	const struct fault_rule *rule = NULL;
 	enum fault_action act = FAULT_NONE;
 	struct answer_meta meta;
+	const struct zoneset *zs = ctx->zs;
+	const struct view *view = NULL;
+	const struct world_server *srv = NULL;
 	size_t limit;
 
 	memset(&meta, 0, sizeof(meta));
@@ -236,9 +241,23 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 
 	if (q->parse == MSG_DROP)
 		goto drop;
+	/* world mode: the address it arrived at is one server, answering from its zones only */
+	if (ctx->world && (srv = world_find(ctx->world, &q->log.listen.sa)) != NULL) {
+		if (srv->state != WORLD_UP) {
+			q->log.action = "silent";
+			ctx->stats.silent++;
+			q->reply_len = 0;
+			q->state = QUERY_DROP;
+			return q->state;
+		}
+		if (srv->root)
+			zs = world_root(ctx->world);
+		else
+			view = &srv->view;
+	}
 	if (q->parse != MSG_OK) {
-		q->reply_len = answer_empty(ctx->zs, &q->msg, parse_rcode(q->parse), false, false,
-		                            q->reply, limit, &meta);
+		q->reply_len = answer_empty_view(zs, view, &q->msg, parse_rcode(q->parse), false,
+		                                 false, q->reply, limit, &meta);
 		goto send;
 	}
 
@@ -249,6 +268,9 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		    .tcp = q->log.tcp,
 		    .client = q->log.client.sa.sa_family ? &q->log.client.sa : NULL,
 		    .listen = q->log.listen.sa.sa_family ? &q->log.listen.sa : NULL,
+		    .edns = q->msg.edns,
+		    .server_names = srv ? srv->names : NULL,
+		    .nserver_names = srv ? srv->nnames : 0,
 		};
 		rule = fault_match(ctx->rules, &fq);
 	}
@@ -274,13 +296,13 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		   plain errors without AA, as a real server sends them */
 		bool aa = rc == RCODE_NXDOMAIN || rc == RCODE_NOERROR;
 		q->reply_len =
-		    answer_empty(ctx->zs, &q->msg, rc, aa, false, q->reply, limit, &meta);
+		    answer_empty_view(zs, view, &q->msg, rc, aa, false, q->reply, limit, &meta);
 		goto send;
 	}
 	case FAULT_TRUNCATE:
 		if (!q->log.tcp) {
-			q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_NOERROR, true, true,
-			                            q->reply, limit, &meta);
+			q->reply_len = answer_empty_view(zs, view, &q->msg, RCODE_NOERROR, true,
+			                                 true, q->reply, limit, &meta);
 			goto send;
 		}
 		break;
@@ -289,7 +311,7 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 	}
 
 	if (q->log.tcp && xfr_is_request(&q->msg)) {
-		switch (transfer(ctx, q, rule, &meta)) {
+		switch (transfer(ctx, zs, view, q, rule, &meta)) {
 		case 1:
 			break; /* the stream is in reply */
 		case 0:
@@ -304,11 +326,11 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		return q->state;
 	}
 
-	q->reply_len = answer_build(ctx->zs, &q->msg, limit, q->reply, limit, &meta);
+	q->reply_len = answer_build_view(zs, view, &q->msg, limit, q->reply, limit, &meta);
 	if (q->reply_len == 0) {
 		memset(&meta, 0, sizeof(meta));
-		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_SERVFAIL, false, false,
-		                            q->reply, limit, &meta);
+		q->reply_len = answer_empty_view(zs, view, &q->msg, RCODE_SERVFAIL, false, false,
+		                                 q->reply, limit, &meta);
 		goto send;
 	}
 	if (rule)
