@@ -77,6 +77,8 @@ struct fault_rule {
 	uint32_t every;                 /* every= value (>= 1) */
 	bool has_count;                 /* count= given */
 	uint32_t count;                 /* count= value (>= 1) */
+	bool has_msgs;                  /* msgs= given (tcp-close on zone transfers) */
+	uint32_t msgs;                  /* msgs= value: transfer messages sent before closing */
 	bool has_p;                     /* p= given */
 	double p;                       /* p= value in [0, 1] */
 	uint64_t seen;                  /* queries that met every condition */
@@ -207,6 +209,15 @@ uint32_t
 fault_rule_arg(const struct fault_rule *rule)
 {
 	return rule ? rule->arg : 0;
+}
+
+bool
+fault_rule_msgs(const struct fault_rule *rule, uint32_t *msgs)
+{
+	if (rule == NULL || !rule->has_msgs)
+		return false;
+	*msgs = rule->msgs;
+	return true;
 }
 
 const char *
@@ -573,6 +584,8 @@ parse_option(struct parse_ctx *c, struct fault_rule *rule, const char *tok)
 		return parse_counter(c, key, "after", val, 0, &rule->has_after, &rule->after);
 	if (strcasecmp(key, "every") == 0)
 		return parse_counter(c, key, "every", val, 1, &rule->has_every, &rule->every);
+	if (strcasecmp(key, "msgs") == 0)
+		return parse_counter(c, key, "msgs", val, 0, &rule->has_msgs, &rule->msgs);
 	if (strcasecmp(key, "p") == 0) {
 		char *end;
 		double p;
@@ -632,7 +645,7 @@ parse_option(struct parse_ctx *c, struct fault_rule *rule, const char *tok)
 	return perr(
 	    c,
 	    "unknown option '%s' (expected transport=, count=, after=, every=, p=, client=, "
-	    "listen=, server= or edns=)",
+	    "listen=, server=, edns= or msgs=)",
 	    key);
 }
 
@@ -682,6 +695,11 @@ parse_line(struct parse_ctx *c, char *line, struct fault_rule **out)
 			goto fail;
 	if (rule->action == FAULT_TCP_CLOSE && rule->transport == FAULT_TRANSPORT_UDP) {
 		perr(c, "tcp-close never applies to UDP: it conflicts with transport=udp");
+		goto fail;
+	}
+	if (rule->has_msgs && rule->action != FAULT_TCP_CLOSE) {
+		perr(c, "msgs= only goes with tcp-close (messages of a zone transfer sent before "
+		        "the connection is closed)");
 		goto fail;
 	}
 	if (rule->action == FAULT_TRUNCATE && rule->transport == FAULT_TRANSPORT_TCP) {

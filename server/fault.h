@@ -70,8 +70,10 @@ const struct fault_rule *fault_match(struct fault_rules *r, const struct fault_q
 enum fault_action fault_rule_action(const struct fault_rule *rule);
 uint32_t fault_rule_arg(const struct fault_rule *rule);     /* delay ms, rcode or ttl */
 const char *fault_rule_text(const struct fault_rule *rule); /* the rule as written */
-size_t fault_rule_index(const struct fault_rule *rule);     /* 0-based position in its list */
-const char *fault_action_name(enum fault_action a);         /* "drop", "delay", ... */
+/* tcp-close msgs=N: true with N in *msgs (transfer messages sent before the close). */
+bool fault_rule_msgs(const struct fault_rule *rule, uint32_t *msgs);
+size_t fault_rule_index(const struct fault_rule *rule); /* 0-based position in its list */
+const char *fault_action_name(enum fault_action a);     /* "drop", "delay", ... */
 /* Added: rule i of the list (for GET /faults), or NULL; and how often a rule fired (stats). */
 const struct fault_rule *fault_rules_get(const struct fault_rules *r, size_t i);
 uint64_t fault_rule_fired(const struct fault_rule *rule);

@@ -98,6 +98,8 @@ struct net_conn {
 	bool reading;                /* rev is added */
 	bool eof;                    /* client closed its side: close once all is written */
 	bool broken;                 /* a write failed: free at the next safe point */
+	bool closing;                /* close once out is written, owed answers or not
+	                                (tcp-close msgs=N cut a transfer) */
 	TAILQ_ENTRY(net_conn) entry; /* link in net->conns, oldest first */
 };
 
@@ -549,6 +551,7 @@ udp_answer_batch(struct net_listener *l, struct net_udp_batch *b, int nin)
 			break;
 		case QUERY_DROP:
 		case QUERY_CLOSE: /* never over UDP; nothing to close */
+		case QUERY_SEND_CLOSE:
 		default:
 			break;
 		}
@@ -700,7 +703,8 @@ conn_free(struct net_conn *c, bool log_waiting)
 static bool
 conn_maybe_finish(struct net_conn *c)
 {
-	if (c->broken || (c->eof && c->nwaiting == 0 && c->out_len == 0)) {
+	if (c->broken || (c->closing && c->out_len == 0) ||
+	    (c->eof && c->nwaiting == 0 && c->out_len == 0)) {
 		conn_free(c, true);
 		return true;
 	}
@@ -903,13 +907,23 @@ conn_process(struct net_conn *c, bool fresh)
 			query_done(n->ctx, q, false);
 			conn_free(c, true);
 			return;
+		case QUERY_SEND_CLOSE:
+			/* a transfer cut short: what was kept goes out, then the connection closes
+			   (nothing more is read or answered) */
+			if (q->reply_len > 0)
+				conn_send(c, q, batched);
+			else
+				query_done(n->ctx, q, false);
+			c->eof = true;
+			c->closing = true;
+			break;
 		case QUERY_DROP:
 		default:
 			query_done(n->ctx, q, false);
 			break;
 		}
-		pos = next;
-		if (c->broken)
+		pos = c->closing ? c->in_len : next;
+		if (c->broken || c->closing)
 			break;
 	}
 	if (pos > 0) {

@@ -219,6 +219,7 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 	const struct zoneset *zs = ctx->zs;
 	const struct view *view = NULL;
 	const struct world_server *srv = NULL;
+	uint32_t cut = 0; /* tcp-close msgs=N on a transfer: N */
 	size_t limit;
 
 	memset(&meta, 0, sizeof(meta));
@@ -285,6 +286,8 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 	case FAULT_DROP:
 		goto drop;
 	case FAULT_TCP_CLOSE:
+		if (q->log.tcp && xfr_is_request(&q->msg) && fault_rule_msgs(rule, &cut))
+			break; /* the transfer is cut after cut messages, below */
 		if (q->log.tcp) {
 			q->state = QUERY_CLOSE;
 			return q->state;
@@ -323,6 +326,15 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		if (act == FAULT_DELAY)
 			goto delay;
 		q->state = QUERY_SEND;
+		if (act == FAULT_TCP_CLOSE && q->framed) {
+			/* tcp-close msgs=N: the first N messages, then the connection closes */
+			size_t off = 0, mlen = 0;
+			q->reply_len =
+			    cut > 0 && xfr_message(q->reply, q->reply_len, cut - 1, &off, &mlen)
+			        ? off + mlen
+			        : (cut > 0 ? q->reply_len : 0);
+			q->state = QUERY_SEND_CLOSE;
+		}
 		return q->state;
 	}
 

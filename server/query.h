@@ -23,10 +23,12 @@ struct event; /* libevent's */
 
 /* What the transport does with a processed query. */
 enum query_state {
-	QUERY_SEND,  /* send reply now */
-	QUERY_DROP,  /* send nothing */
-	QUERY_DELAY, /* send reply after delay_ms */
-	QUERY_CLOSE, /* TCP: close the connection without answering */
+	QUERY_SEND,       /* send reply now */
+	QUERY_DROP,       /* send nothing */
+	QUERY_DELAY,      /* send reply after delay_ms */
+	QUERY_CLOSE,      /* TCP: close the connection without answering */
+	QUERY_SEND_CLOSE, /* TCP: send reply now, then close the connection (a transfer cut by
+	                     tcp-close msgs=N) */
 };
 
 /* Counters for the control API's /stats (server lifetime, not reset on reload). */

@@ -3,13 +3,16 @@
    apply to transfers; a name that is no zone apex is NOTAUTH. */
 #include <criterion/criterion.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -243,4 +246,73 @@ Test(e2e_xfr, faults_apply_to_transfers)
 	cr_assert_not_null(p);
 	cr_expect_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_NOTAUTH, "no zone at www.example.test.");
 	ldns_pkt_free(p);
+}
+
+/* Raw AXFR over TCP: the messages received before the server closed, and whether it closed
+   (EOF) rather than went silent. */
+static int
+axfr_messages(int port, const char *zone, bool *closed)
+{
+	uint8_t q[600], buf[65536];
+	size_t len = test_make_query(zone, LDNS_RR_TYPE_AXFR, 9, q + 2, sizeof(q) - 2), used = 0;
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0), msgs = 0;
+	double deadline = test_now_ms() + 5000;
+
+	*closed = false;
+	q[0] = (uint8_t)(len >> 8);
+	q[1] = (uint8_t)len;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	cr_assert_eq(write(fd, q, len + 2), (ssize_t)(len + 2));
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int left = (int)(deadline - test_now_ms());
+		ssize_t r;
+
+		if (left <= 0 || poll(&p, 1, left) <= 0)
+			break;
+		if ((r = read(fd, buf + used, sizeof(buf) - used)) <= 0) {
+			*closed = true;
+			break;
+		}
+		used += (size_t)r;
+		for (;;) {
+			size_t flen;
+			if (used < 2 || used < 2 + (flen = (size_t)buf[0] << 8 | buf[1]))
+				break;
+			cr_assert_geq(flen, 12);
+			msgs++;
+			memmove(buf, buf + 2 + flen, used - 2 - flen);
+			used -= 2 + flen;
+		}
+	}
+	close(fd);
+	return msgs;
+}
+
+Test(e2e_xfr, tcp_close_msgs_cuts_a_transfer_mid_stream)
+{
+	char big[200000];
+	size_t n;
+	bool closed;
+	int msgs;
+
+	test_tmpdir(dir, sizeof(dir));
+	n = (size_t)snprintf(big, sizeof(big), "%s", zone_v1);
+	for (int i = 0; i < 2000; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n,
+		                      "t%d IN TXT \"0123456789012345678901234567890123456789\"\n",
+		                      i);
+	test_write(dir, "example.test.zone", big);
+	test_write(dir, "faults.conf", "example.test. AXFR tcp-close msgs=2 count=1\n");
+	const char *args[] = {"-a", "127.0.0.1", NULL};
+	testsrv_start_dir(&srv, dir, args);
+	msgs = axfr_messages(srv.port, "example.test.", &closed);
+	cr_expect_eq(msgs, 2, "%d messages before the close", msgs);
+	cr_expect(closed, "the connection was not closed");
+	/* the rule is spent: the whole stream, more than 2 messages, and it stays open */
+	msgs = axfr_messages(srv.port, "example.test.", &closed);
+	cr_expect_gt(msgs, 2);
+	cr_expect_not(closed, "closed after a whole transfer");
 }

@@ -182,6 +182,9 @@ static const struct {
     {"x.test. A drop listen=::g", "bad address '::g' for listen"},
     {"x.test. A tcp-close transport=udp", "conflicts with transport=udp"},
     {"x.test. A truncate transport=tcp", "conflicts with transport=tcp"},
+    {"x.test. AXFR drop msgs=2", "msgs= only goes with tcp-close"},
+    {"x.test. AXFR tcp-close msgs=x", "bad number 'x' for msgs"},
+    {"x.test. AXFR tcp-close msgs=1 msgs=2", "option 'msgs' given twice"},
     {"a..b.test. A drop", "bad name pattern 'a..b.test.': empty label"},
     {".a.test. A drop", "bad name pattern '.a.test.': empty label"},
     {"a.*.test. A drop", "bad name pattern 'a.*.test.'"},
@@ -1028,4 +1031,20 @@ Test(fault, check_of_good_rules_reports_nothing)
 	             0);
 	cr_assert_eq(d.n, 0);
 	diag_free(&d);
+}
+
+Test(fault, tcp_close_msgs_says_how_many_transfer_messages_go_first)
+{
+	struct fault_rules *r = fault_rules_new(1);
+	char err[256];
+	uint32_t n = 99;
+
+	cr_assert_eq(fault_rules_parse(r, "t.conf",
+	                               "a.test. AXFR tcp-close msgs=3\nb.test. AXFR tcp-close\n",
+	                               err, sizeof(err)),
+	             0, "%s", err);
+	cr_expect(fault_rule_msgs(fault_rules_get(r, 0), &n));
+	cr_expect_eq(n, 3);
+	cr_expect_not(fault_rule_msgs(fault_rules_get(r, 1), &n));
+	fault_rules_free(r);
 }
