@@ -1,6 +1,7 @@
 /* server/notify.c -- NOTIFY to secondaries over UDP: one unbound socket per address family,
-   a message per changed zone per target, replies read and logged (they change nothing; the
-   secondary then asks for the zone over TCP). */
+   a message per changed zone per target, sent again (1 s, 2 s, 4 s, 8 s later) until the
+   target answers it (RFC 1996 3.6); the answer changes nothing here, the secondary then asks
+   for the zone over TCP. */
 #include "server/notify.h"
 
 #include <arpa/inet.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,13 +19,30 @@
 
 #include "common/log.h"
 
+#define NOTIFY_TRIES    5    /* sends of one NOTIFY before giving up */
+#define NOTIFY_RETRY_MS 1000 /* first wait for an answer (doubled after each send) */
+
+/* One NOTIFY not answered yet. */
+struct notify_pending {
+	struct notify *nt;                 /* owner; not owned */
+	union qlog_addr to;                /* the target */
+	uint8_t msg[300];                  /* the message (a name is at most 255 bytes) */
+	size_t len;                        /* bytes in msg */
+	uint16_t id;                       /* its message ID */
+	int tries;                         /* sends so far */
+	int wait_ms;                       /* wait before the next send */
+	struct event *timer;               /* the next send; owned */
+	TAILQ_ENTRY(notify_pending) entry; /* link in nt->pending */
+};
+
 struct notify {
 	struct event_base *base;  /* event loop; not owned */
 	union qlog_addr *targets; /* where NOTIFYs go; owned */
 	size_t ntargets;          /* entries in targets */
 	int fd[2];                /* UDP sockets, IPv4 and IPv6; owned, -1 until needed */
-	struct event *ev[2];      /* readable events draining the replies; owned */
+	struct event *ev[2];      /* readable events reading the answers; owned */
 	uint16_t next_id;         /* message ID of the next NOTIFY */
+	TAILQ_HEAD(, notify_pending) pending; /* NOTIFYs not answered yet; owned */
 };
 
 int
@@ -93,17 +112,94 @@ notify_build(const char *origin, uint16_t id, uint8_t *out, size_t cap)
 	return len;
 }
 
+static bool
+same_addr(const union qlog_addr *a, const struct sockaddr_storage *b)
+{
+	if (a->sa.sa_family != b->ss_family)
+		return false;
+	if (a->sa.sa_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)b;
+		return a->sin.sin_port == s->sin_port &&
+		       a->sin.sin_addr.s_addr == s->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)b;
+	return a->sin6.sin6_port == s6->sin6_port &&
+	       memcmp(&a->sin6.sin6_addr, &s6->sin6_addr, 16) == 0;
+}
+
+static void
+pending_free(struct notify_pending *p)
+{
+	TAILQ_REMOVE(&p->nt->pending, p, entry);
+	if (p->timer)
+		event_free(p->timer);
+	free(p);
+}
+
 static void
 notify_reply_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct notify *nt = arg;
 	uint8_t buf[512];
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof(from);
 	ssize_t r;
 
-	while ((r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-		if (r >= 12)
-			log_debug("notify: answer id %u rcode %u", (unsigned)(buf[0] << 8 | buf[1]),
-			          (unsigned)(buf[3] & 0x0f));
+	while ((r = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl)) >
+	       0) {
+		uint16_t id;
+		struct notify_pending *p;
+
+		fl = sizeof(from);
+		/* an answer: QR set, opcode NOTIFY */
+		if (r < 12 || !(buf[2] & 0x80) || ((buf[2] >> 3) & 0x0f) != 4)
+			continue;
+		id = (uint16_t)(buf[0] << 8 | buf[1]);
+		TAILQ_FOREACH(p, &nt->pending, entry)
+		{
+			if (p->id == id && same_addr(&p->to, &from))
+				break;
+		}
+		if (p == NULL)
+			continue;
+		log_debug("notify: answered (id %u, rcode %u)", id, (unsigned)(buf[3] & 0x0f));
+		pending_free(p);
 	}
+}
+
+static int notify_socket(struct notify *nt, int family);
+
+/* Send p (again); false when it cannot go at all. */
+static bool
+pending_send(struct notify_pending *p)
+{
+	int fd = notify_socket(p->nt, p->to.sa.sa_family);
+	socklen_t sl = p->to.sa.sa_family == AF_INET6 ? sizeof(p->to.sin6) : sizeof(p->to.sin);
+
+	p->tries++;
+	if (fd < 0 || sendto(fd, p->msg, p->len, 0, &p->to.sa, sl) != (ssize_t)p->len) {
+		log_warn("notify: send");
+		return false;
+	}
+	return true;
+}
+
+static void
+pending_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct notify_pending *p = arg;
+	struct timeval tv;
+
+	if (p->tries >= NOTIFY_TRIES) {
+		log_warnx("notify: no answer after %d tries, giving up (id %u)", p->tries, p->id);
+		pending_free(p);
+		return;
+	}
+	pending_send(p);
+	p->wait_ms *= 2;
+	tv.tv_sec = p->wait_ms / 1000;
+	tv.tv_usec = (p->wait_ms % 1000) * 1000;
+	evtimer_add(p->timer, &tv);
 }
 
 struct notify *
@@ -116,6 +212,7 @@ notify_new(struct event_base *base, const union qlog_addr *targets, size_t n)
 	nt->base = base;
 	nt->fd[0] = nt->fd[1] = -1;
 	nt->next_id = 1;
+	TAILQ_INIT(&nt->pending);
 	if (n > 0) {
 		if ((nt->targets = calloc(n, sizeof(*targets))) == NULL) {
 			free(nt);
@@ -132,6 +229,8 @@ notify_free(struct notify *nt)
 {
 	if (nt == NULL)
 		return;
+	while (!TAILQ_EMPTY(&nt->pending))
+		pending_free(TAILQ_FIRST(&nt->pending));
 	for (int i = 0; i < 2; i++) {
 		if (nt->ev[i])
 			event_free(nt->ev[i]);
@@ -187,25 +286,43 @@ notify_changes(struct notify *nt, const struct zoneset *before, const struct zon
 		return 0;
 	for (size_t z = 0; z < zoneset_count(now); z++) {
 		uint32_t old;
-		uint8_t msg[512];
-		size_t len;
 
 		zoneset_info(now, z, &info);
 		if (serial_of(before, info.origin, &old) && old == info.serial)
 			continue;
 		for (size_t t = 0; t < nt->ntargets; t++) {
-			const union qlog_addr *a = &nt->targets[t];
-			int fd = notify_socket(nt, a->sa.sa_family);
-			socklen_t sl =
-			    a->sa.sa_family == AF_INET6 ? sizeof(a->sin6) : sizeof(a->sin);
+			struct notify_pending *p, *q;
+			struct timeval tv = {NOTIFY_RETRY_MS / 1000,
+			                     (NOTIFY_RETRY_MS % 1000) * 1000};
 
-			if (fd < 0 ||
-			    (len = notify_build(info.origin, nt->next_id++, msg, sizeof(msg))) == 0)
+			if ((p = calloc(1, sizeof(*p))) == NULL)
 				continue;
-			if (sendto(fd, msg, len, 0, &a->sa, sl) != (ssize_t)len) {
-				log_warn("notify %s serial %u", info.origin, info.serial);
+			p->nt = nt;
+			p->to = nt->targets[t];
+			p->id = nt->next_id++;
+			p->wait_ms = NOTIFY_RETRY_MS;
+			p->len = notify_build(info.origin, p->id, p->msg, sizeof(p->msg));
+			p->timer = evtimer_new(nt->base, pending_timer_cb, p);
+			TAILQ_INSERT_TAIL(&nt->pending, p, entry);
+			if (p->len == 0 || p->timer == NULL) {
+				pending_free(p);
 				continue;
 			}
+			/* a newer serial supersedes a NOTIFY of the same zone still unanswered */
+			TAILQ_FOREACH(q, &nt->pending, entry)
+			{
+				if (q != p && q->len == p->len &&
+				    memcmp(&q->to, &p->to, sizeof(p->to)) == 0 &&
+				    memcmp(q->msg + 12, p->msg + 12, p->len - 12) == 0) {
+					pending_free(q);
+					break;
+				}
+			}
+			if (!pending_send(p)) {
+				pending_free(p);
+				continue;
+			}
+			evtimer_add(p->timer, &tv);
 			log_info("notify: %s serial %u sent to target %zu", info.origin,
 			         info.serial, t + 1);
 			sent++;

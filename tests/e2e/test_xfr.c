@@ -316,3 +316,56 @@ Test(e2e_xfr, tcp_close_msgs_cuts_a_transfer_mid_stream)
 	cr_expect_gt(msgs, 2);
 	cr_expect_not(closed, "closed after a whole transfer");
 }
+
+/* One datagram on fd within ms into buf; its length, 0 when none came. */
+static size_t
+recv_within(int fd, uint8_t *buf, size_t cap, int ms, struct sockaddr_in *from)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	socklen_t fl = sizeof(*from);
+	ssize_t r;
+
+	if (poll(&p, 1, ms) <= 0)
+		return 0;
+	r = recvfrom(fd, buf, cap, 0, (struct sockaddr *)from, &fl);
+	return r > 0 ? (size_t)r : 0;
+}
+
+Test(e2e_xfr, notify_is_sent_again_until_the_secondary_answers, .timeout = 30)
+{
+	struct sockaddr_in me = {.sin_family = AF_INET}, from;
+	socklen_t ml = sizeof(me);
+	uint8_t m1[512], m2[512], m3[512];
+	size_t n1, n2, n3;
+	char notify[64];
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&me, &ml), 0);
+	snprintf(notify, sizeof(notify), "127.0.0.1@%d", ntohs(me.sin_port));
+	test_tmpdir(dir, sizeof(dir));
+	test_write(dir, "example.test.zone", zone_v1);
+	const char *args[] = {"-a", "127.0.0.1", "--notify", notify, "-v", NULL};
+	testsrv_start_dir(&srv, dir, args);
+	cr_expect_eq(recv_within(fd, m1, sizeof(m1), 500, &from), 0, "NOTIFY at start-up");
+
+	char v2[sizeof(zone_v1) + 16];
+	snprintf(v2, sizeof(v2), "%s", zone_v1);
+	memcpy(strstr(v2, "hostmaster 1 ") + 11, "2", 1);
+	test_write(dir, "example.test.zone", v2);
+	testsrv_signal(&srv, SIGHUP);
+	n1 = recv_within(fd, m1, sizeof(m1), 3000, &from);
+	cr_assert_gt(n1, 12, "no NOTIFY after the serial changed");
+	cr_expect_eq((m1[2] >> 3) & 0x0f, 4, "opcode NOTIFY");
+	/* not answered: it comes again, the same message */
+	n2 = recv_within(fd, m2, sizeof(m2), 3000, &from);
+	cr_assert_eq(n2, n1, "no second NOTIFY");
+	cr_expect(memcmp(m1, m2, n1) == 0, "the repeat differs");
+	/* answered: no more */
+	m2[2] |= 0x80;
+	cr_assert_eq(sendto(fd, m2, n2, 0, (struct sockaddr *)&from, sizeof(from)), (ssize_t)n2);
+	n3 = recv_within(fd, m3, sizeof(m3), 3000, &from);
+	cr_expect_eq(n3, 0, "NOTIFY sent again after it was answered");
+	close(fd);
+}
