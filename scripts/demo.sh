@@ -85,6 +85,8 @@ printf '%-26s %-9s %-9s %s\n' -------- -------- --- ------
 total=0 good=0
 while IFS=$'\t' read -r target flags verdict codes title || [ -n "$target" ]; do
 	case "$target" in '' | '#'*) continue ;; esac
+	# lab world scenarios need a resolver in front of mxlabd --world (mxlab-lab, make test)
+	case "$flags" in world | 'world '*) continue ;; esac
 	total=$((total + 1))
 	args=()
 	[ "$flags" = "-" ] || read -r -a args <<<"$flags"

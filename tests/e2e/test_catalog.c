@@ -101,6 +101,10 @@ cat_read(struct cat_line *v, size_t max)
 		}
 		cr_assert_eq(nf, 5, "catalog.tsv:%lu: %zu fields, want 5 (tab-separated)", lineno,
 		             nf);
+		/* lab world rows ("world" flags) run through a resolver: test_lab.c */
+		if (strncmp(field[1], "world", 5) == 0 &&
+		    (field[1][5] == ' ' || field[1][5] == '\0'))
+			continue;
 		cr_assert_lt(n, max, "catalog.tsv: more than %zu scenarios", max);
 		for (size_t i = 0; i < 5; i++)
 			cr_assert(field[i][0] != '\0' && strlen(field[i]) < CAT_FIELD,
