@@ -345,10 +345,11 @@ print_knot(const struct zoneset *zs, const struct resolver_opts *o, FILE *fp)
 	                          "--root-hints was given)"
 	                        : "",
 	        o->hints);
-	fprintf(fp, "-- kresd answers test., invalid., onion. and the locally served reverse zones\n"
-	            "-- (RFC 6761, RFC 6303) itself with a refusal; the world serves zones under\n"
-	            "-- them, so queries for those let through (rules come before those names)\n"
-	            "policy.add(policy.suffix(policy.PASS, policy.todnames({\n");
+	fprintf(fp,
+	        "-- kresd answers test., invalid., onion. and the locally served reverse zones\n"
+	        "-- (RFC 6761, RFC 6303) itself with a refusal; the world serves zones under\n"
+	        "-- them, so queries for those let through (rules come before those names)\n"
+	        "policy.add(policy.suffix(policy.PASS, policy.todnames({\n");
 	if (resolver_builtin_hiding(zs, knot_pass_cb, fp) == 0)
 		fprintf(fp, "    -- (no served zone is under one of them)\n");
 	fprintf(fp, "})))\n");
