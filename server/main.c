@@ -13,6 +13,7 @@
 #include "common/num.h"
 #include "server/srv.h"
 #include "server/lint.h"
+#include "server/world_lint.h"
 #include "server/resolver.h"
 
 enum {
@@ -363,6 +364,8 @@ main(int argc, char *argv[])
 	if (conf.check) {
 		if (rc == 0)
 			lint_zoneset(zs, &d);
+		if (rc == 0 && conf.world)
+			world_lint(zs, conf.allow_nonlocal, &d);
 		for (size_t i = 0; i < d.n; i++)
 			print_entry(&d, i, stdout, true);
 		fflush(stdout);
