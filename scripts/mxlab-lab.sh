@@ -101,6 +101,10 @@ PIDS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	# a sanitizer report of mxlabd (make asan) must not vanish with the lab's directory
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$LAB/mxlabd.log" 2>/dev/null; then
+		cat "$LAB/mxlabd.log" >&2
+	fi
 	rm -rf "$LAB"
 }
 trap cleanup EXIT
