@@ -133,8 +133,22 @@ run_lab(const char *kind, const char *dir, const struct lab_query *q, size_t nq)
 	char script[8192], path[512], out[4096];
 	size_t len = 0;
 	FILE *fp;
-	const char *argv[] = {test_bin("mxlab-lab"), "-q", "-r", kind, "--", "bash", path, NULL};
+	char zones[4096], world[4096];
+	const char *argv[] = {test_bin("mxlab-lab"),
+	                      "-q",
+	                      "-z",
+	                      zones,
+	                      "-z",
+	                      world,
+	                      "-r",
+	                      kind,
+	                      "--",
+	                      "bash",
+	                      path,
+	                      NULL};
 
+	snprintf(zones, sizeof(zones), "%s", test_src("zones"));
+	snprintf(world, sizeof(world), "%s", test_src("zones/world"));
 	len += (size_t)snprintf(script + len, sizeof(script) - len,
 	                        "D=%s\nMXCHECK=%s\n"
 	                        "grep -q '^nameserver 127.0.0.1' /etc/resolv.conf || exit 3\n",
@@ -396,9 +410,11 @@ process_mentions(const char *s)
 Test(lab, mxlab_lab_runs_the_command_in_the_lab_and_exits_with_its_status, .timeout = 60)
 {
 	const char *why = lab_impossible("unbound");
-	char out[4096], labdir[512] = "";
+	char out[4096], labdir[512] = "", zones[4096];
 	const char *argv[] = {test_bin("mxlab-lab"),
 	                      "-q",
+	                      "-z",
+	                      zones,
 	                      "--",
 	                      "sh",
 	                      "-c",
@@ -410,6 +426,7 @@ Test(lab, mxlab_lab_runs_the_command_in_the_lab_and_exits_with_its_status, .time
 
 	if (why)
 		skip_loudly("mxlab-lab", why);
+	snprintf(zones, sizeof(zones), "%s", test_src("zones"));
 	rc = test_run(argv, out, sizeof(out), 30000);
 	cr_assert_eq(rc, 7, "mxlab-lab -- CMD must exit with CMD's status 7, got %d:\n%s", rc, out);
 	cr_expect(strstr(out, "healthy.test mail is handled by 10 mx.healthy.test.") != NULL,
