@@ -542,6 +542,18 @@ swap_zones(struct srv *s, struct zoneset *zs, char *err, size_t errlen)
 	return 0;
 }
 
+/* Is target the address or an NS name of a server of w? */
+static bool
+server_exists(const struct world *w, const char *target)
+{
+	if (world_find_host(w, target) != NULL)
+		return true;
+	for (size_t i = 0; i < world_count(w); i++)
+		if (world_server_named(world_server_get(w, i), target))
+			return true;
+	return false;
+}
+
 int
 srv_server_set(struct srv *s, const char *target, enum world_state st, char *err, size_t errlen)
 {
@@ -553,15 +565,7 @@ srv_server_set(struct srv *s, const char *target, enum world_state st, char *err
 		snprintf(err, errlen, "not in world mode (start mxlabd with --world)");
 		return -1;
 	}
-	if (world_find_host(s->ctx.world, target) == NULL && strchr(target, ':') == NULL) {
-		size_t n = 0;
-		for (size_t i = 0; i < world_count(s->ctx.world); i++)
-			n += world_server_named(world_server_get(s->ctx.world, i), target);
-		if (n == 0) {
-			snprintf(err, errlen, "no server %s in this world", target);
-			return -1;
-		}
-	} else if (world_find_host(s->ctx.world, target) == NULL) {
+	if (!server_exists(s->ctx.world, target)) {
 		snprintf(err, errlen, "no server %s in this world", target);
 		return -1;
 	}
@@ -588,6 +592,14 @@ srv_server_set(struct srv *s, const char *target, enum world_state st, char *err
 	if (sync_listeners(s, w, s->ctx.world, err, errlen) < 0) {
 		world_free(w);
 		return -1;
+	}
+	/* states apply in order, so the latest one of a target is all that needs keeping */
+	for (size_t i = 0; i < s->nstates; i++) {
+		if (strcasecmp(v[i].target, target) == 0) {
+			memmove(&v[i], &v[i + 1], (s->nstates - i) * sizeof(*v));
+			s->nstates--;
+			break;
+		}
 	}
 	s->nstates++;
 	world_free(s->ctx.world);
@@ -696,7 +708,8 @@ srv_run(struct srv *s)
 			log_warnx("out of memory");
 			return 1;
 		}
-		memcpy(addrs, s->conf->addrs, naddrs * sizeof(*addrs));
+		if (naddrs > 0)
+			memcpy(addrs, s->conf->addrs, naddrs * sizeof(*addrs));
 		for (size_t i = 0; i < world_count(s->ctx.world); i++) {
 			const struct world_server *ws = world_server_get(s->ctx.world, i);
 			if (ws->state == WORLD_CLOSED || conf_has_addr(s->conf, ws->host))

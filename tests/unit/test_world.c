@@ -284,9 +284,11 @@ section(const ldns_rr_list *l)
 		char *d = ldns_rr_rd_count(rr) ? ldns_rdf2str(ldns_rr_rdf(rr, 0)) : strdup("");
 		pos += (size_t)snprintf(buf + pos, sizeof(buf) - pos, "%s%s %s %s", i ? "; " : "",
 		                        o, t, d);
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_MX)
-			pos += (size_t)snprintf(buf + pos, sizeof(buf) - pos, " %s",
-			                        ldns_rdf2str(ldns_rr_rdf(rr, 1)));
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_MX) {
+			char *x = ldns_rdf2str(ldns_rr_rdf(rr, 1));
+			pos += (size_t)snprintf(buf + pos, sizeof(buf) - pos, " %s", x);
+			free(x);
+		}
 		free(o);
 		free(t);
 		free(d);
