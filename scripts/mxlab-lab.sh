@@ -193,6 +193,8 @@ printf '# mxlab-lab: the lab resolver (%s on 127.0.0.1)\nnameserver 127.0.0.1\no
 mount --bind "$LAB/resolv.conf" /etc/resolv.conf || die "cannot bind-mount the lab's resolv.conf over /etc/resolv.conf"
 
 export MXLAB_LAB="$LAB"
+# mxcheck (and mxlab-lab's other programs) by their names, as installed beside this one
+export PATH="$HERE:$PATH"
 if [ $# -gt 0 ]; then
 	"$@"
 	exit $?
@@ -204,7 +206,7 @@ mxlab lab: a private network where the mxlab world is the internet.
   zones:     ${ZDIRS[*]}
   servers:   mxlabd --world on port 53 (root at 127.53.0.1; log: \$MXLAB_LAB/mxlabd.log)
   resolver:  $RESOLVER on 127.0.0.1 (/etc/resolv.conf; log: \$MXLAB_LAB/resolver.log)
-Try:  host -t MX healthy.test    dig mx half-lame.deleg.test    mxcheck all-silent.deleg.test
+Try:  host -t MX healthy.test    dig mx half-lame.deleg.test    mxcheck -t 10000 all-silent.deleg.test
 Leave with exit (or Ctrl-D): everything started here stops.
 EOF
 fi
