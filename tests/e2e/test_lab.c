@@ -18,7 +18,7 @@
 #include "tests/support/support.h"
 
 #define LAB_TIMEOUT_MS 120000 /* one lab run, every query in parallel inside */
-#define LAB_MAX        64     /* queries or catalog rows of one run */
+#define LAB_MAX        128    /* queries or catalog rows of one run */
 
 /* One query and what the resolver must answer. */
 struct lab_query {
@@ -241,8 +241,9 @@ struct world_row {
 	unsigned long line; /* line in catalog.tsv */
 };
 
+/* The rows of catalog.tsv marked "world" (world true) or the others (false). */
 static size_t
-world_rows(struct world_row *v, size_t max)
+catalog_rows(struct world_row *v, size_t max, bool world)
 {
 	char buf[1024];
 	FILE *fp = fopen(test_src("zones/catalog.tsv"), "r");
@@ -263,11 +264,16 @@ world_rows(struct world_row *v, size_t max)
 			if ((p = strchr(p, '\t')) != NULL)
 				*p++ = '\0';
 		}
-		if (nf < 5 || strncmp(f[1], "world", 5) != 0 || (f[1][5] != ' ' && f[1][5] != '\0'))
+		if (nf < 5 || (strncmp(f[1], "world", 5) == 0 &&
+		               (f[1][5] == ' ' || f[1][5] == '\0')) != world)
 			continue;
-		cr_assert_lt(n, max, "catalog.tsv: more than %zu world rows", max);
+		cr_assert_lt(n, max, "catalog.tsv: more than %zu rows", max);
 		snprintf(v[n].target, sizeof(v[n].target), "%s", f[0]);
-		snprintf(v[n].flags, sizeof(v[n].flags), "%s", f[1][5] ? f[1] + 6 : "");
+		if (world)
+			snprintf(v[n].flags, sizeof(v[n].flags), "%s", f[1][5] ? f[1] + 6 : "");
+		else
+			snprintf(v[n].flags, sizeof(v[n].flags), "%s",
+			         strcmp(f[1], "-") ? f[1] : "");
 		snprintf(v[n].verdict, sizeof(v[n].verdict), "%s", f[2]);
 		snprintf(v[n].codes, sizeof(v[n].codes), "%s", f[3]);
 		v[n].line = line;
@@ -318,7 +324,7 @@ Test(lab, unbound_resolves_every_world_scenario_and_mxcheck_gives_the_catalog_ve
 
 	if (why)
 		skip_loudly("unbound", why);
-	nr = world_rows(rows, LAB_MAX);
+	nr = catalog_rows(rows, LAB_MAX, true);
 	cr_assert_geq(nr, 18, "the catalog needs the lab world scenarios, has %zu", nr);
 	test_tmpdir(dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/checks", dir);
@@ -446,4 +452,58 @@ Test(lab, mxlab_lab_rejects_an_unknown_resolver)
 	const char *argv[] = {test_bin("mxlab-lab"), "-r", "powerdns", "--", "true", NULL};
 
 	cr_expect_eq(test_run(argv, out, sizeof(out), 10000), 64);
+}
+
+/* Direct-mode scenarios whose verdict through a resolver differs, and why. */
+static const struct {
+	char target[64];  /* catalog target */
+	char verdict[16]; /* verdict through unbound */
+} through_unbound[] = {
+    /* unbound answers SERVFAIL for a CNAME loop instead of handing it over */
+    {"mx-cname-loop.test", "tempfail"},
+};
+
+Test(lab, direct_catalog_verdicts_hold_through_unbound, .timeout = 150)
+{
+	static struct world_row rows[LAB_MAX];
+	const char *why = lab_impossible("unbound");
+	char dir[256], path[512], buf[16384];
+	size_t nr;
+	FILE *fp;
+	int rc;
+
+	if (why)
+		skip_loudly("unbound", why);
+	nr = catalog_rows(rows, LAB_MAX, false);
+	cr_assert_geq(nr, 45);
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/checks", dir);
+	fp = fopen(path, "w");
+	cr_assert_not_null(fp);
+	for (size_t i = 0; i < nr; i++)
+		fprintf(fp, "%s\t%s\n", rows[i].target, rows[i].flags);
+	fclose(fp);
+	rc = run_lab("unbound", dir, NULL, 0);
+	cr_assert_eq(rc, 0, "mxlab-lab -r unbound exited %d", rc);
+	for (size_t i = 0; i < nr; i++) {
+		const char *want = rows[i].verdict, *got;
+		json_error_t jerr;
+		json_t *j;
+
+		for (size_t k = 0; k < sizeof(through_unbound) / sizeof(through_unbound[0]); k++)
+			if (strcmp(through_unbound[k].target, rows[i].target) == 0)
+				want = through_unbound[k].verdict;
+		snprintf(path, sizeof(path), "%s/m%zu", dir, i);
+		slurp(path, buf, sizeof(buf));
+		j = json_loads(buf, 0, &jerr);
+		cr_expect_not_null(j, "catalog.tsv:%lu: %s: no JSON:\n%s", rows[i].line,
+		                   rows[i].target, buf);
+		if (j == NULL)
+			continue;
+		got = json_string_value(json_object_get(j, "verdict"));
+		cr_expect_str_eq(got ? got : "(none)", want,
+		                 "catalog.tsv:%lu: %s without -s, through unbound: %s, want %s",
+		                 rows[i].line, rows[i].target, got ? got : "(none)", want);
+		json_decref(j);
+	}
 }
