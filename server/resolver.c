@@ -398,7 +398,7 @@ unbound_knows_discard(void)
 	posix_spawn_file_actions_t fa;
 	char *argv[] = {"unbound-checkconf", path, NULL};
 	pid_t pid;
-	int fd, status;
+	int fd, status = -1;
 
 	if (known >= 0)
 		return known;
@@ -416,9 +416,10 @@ unbound_knows_discard(void)
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	if (posix_spawnp(&pid, "unbound-checkconf", &fa, NULL, argv, environ) == 0) {
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		pid_t r;
+		while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 			;
-		known = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		known = r == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	}
 	posix_spawn_file_actions_destroy(&fa);
 	unlink(path);
