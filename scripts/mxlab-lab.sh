@@ -84,6 +84,13 @@ if [ -z "${MXLAB_LAB_INSIDE:-}" ]; then
 	else
 		NS=(unshare --user --map-root-user --net --mount --pid --fork --mount-proc --kill-child)
 	fi
+	# a failing unshare must not pass for CMD's exit status
+	"${NS[@]}" true 2>"${TMPDIR:-/tmp}/mxlab-lab.$$.err" || {
+		err=$(cat "${TMPDIR:-/tmp}/mxlab-lab.$$.err")
+		rm -f "${TMPDIR:-/tmp}/mxlab-lab.$$.err"
+		die "cannot make private namespaces (${NS[*]}): $err"
+	}
+	rm -f "${TMPDIR:-/tmp}/mxlab-lab.$$.err"
 	export MXLAB_LAB_INSIDE=1 MXLAB_LAB_MXLABD="$MXLABD"
 	args=()
 	for d in "${ZDIRS[@]}"; do args+=(-z "$d"); done

@@ -249,7 +249,7 @@ print_bind_anchor(const char *anchor, FILE *fp)
 		}
 		for (ds = 1; ds < n && strcasecmp(tok[ds], "DS") != 0; ds++)
 			;
-		if (ds + 4 >= n + 1 || ds + 3 >= n)
+		if (ds + 4 >= n) /* key tag, algorithm, digest type and some digest */
 			continue;
 		fprintf(fp, "    \"%s\" static-ds %s %s %s \"", tok[0], tok[ds + 1], tok[ds + 2],
 		        tok[ds + 3]);
