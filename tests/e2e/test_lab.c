@@ -161,9 +161,12 @@ run_lab(const char *kind, const char *dir, const struct lab_query *q, size_t nq)
 	len += (size_t)snprintf(
 	    script + len, sizeof(script) - len,
 	    "i=0\n"
+	    /* at most 6 checks at once: a loaded machine (make asan) must not turn a slow
+	       mxcheck into a timeout; -t 10000 first, so a row's own -t still wins */
 	    "if [ -r $D/checks ]; then while IFS=$'\\t' read -r t f; do\n"
-	    "  ( read -r -a a <<<\"$f\"; \"$MXCHECK\" --json --seed 1 \"${a[@]}\" \"$t\" >$D/m$i "
-	    "2>&1; echo $? >$D/m$i.rc ) &\n"
+	    "  while [ \"$(jobs -rp | wc -l)\" -ge 6 ]; do wait -n; done\n"
+	    "  ( read -r -a a <<<\"$f\"; \"$MXCHECK\" --json --seed 1 -t 10000 \"${a[@]}\" \"$t\" "
+	    ">$D/m$i 2>&1; echo $? >$D/m$i.rc ) &\n"
 	    "  i=$((i+1))\n"
 	    "done <$D/checks; fi\n"
 	    "wait\n");
