@@ -24,7 +24,7 @@
 struct lab_query {
 	char name[128];  /* query name */
 	char type[8];    /* query type */
-	char server[48]; /* "@ADDR" to ask an authoritative server directly, "" the resolver */
+	char server[48]; /* "+norec @ADDR" to ask a server directly, "" the resolver */
 	char rcode[16];  /* expected status */
 	char data[128];  /* a record the answer must hold ("A|B": one of them), "" none */
 };
@@ -35,6 +35,9 @@ static const struct lab_query unbound_queries[] = {
     {"mx.healthy.test", "A", "", "NOERROR", "192.0.2.10"},
     {"10.2.0.192.in-addr.arpa", "PTR", "", "NOERROR", "mx.healthy.test."},
     {"mx.dual-stack.test", "AAAA", "", "NOERROR", "2001:db8::11"},
+    /* the root delegates lab.test and deleg.test with glue, without AA */
+    {"lab.test", "NS", "+norec @127.53.0.1", "NOERROR", "IN\tA\t192.0.2.53"},
+    {"deleg.test", "NS", "+norec @127.53.0.1", "NOERROR", "IN\tA\t203.0.113.101"},
     {"ok.deleg.test", "MX", "", "NOERROR", "10 mx.ok.deleg.test."},
     {"203.113.0.203.in-addr.arpa", "PTR", "", "NOERROR", "mx.ok.deleg.test."},
     {"half-lame.deleg.test", "MX", "", "NOERROR", "10 mx.half-lame.deleg.test."},
@@ -155,7 +158,8 @@ run_lab(const char *kind, const char *dir, const struct lab_query *q, size_t nq)
 	                        dir, test_bin("mxcheck"));
 	for (size_t i = 0; i < nq; i++)
 		len += (size_t)snprintf(script + len, sizeof(script) - len,
-		                        "dig +time=15 +tries=1 +noall +comments +answer %s %s %s "
+		                        "dig +time=15 +tries=1 +noall +comments +answer +authority "
+		                        "+additional %s %s %s "
 		                        ">$D/q%zu 2>&1 &\n",
 		                        q[i].server, q[i].name, q[i].type, i);
 	len += (size_t)snprintf(
