@@ -425,7 +425,13 @@ lint_delegation(struct lint *l, size_t z, size_t p)
 			nuse = world_name_addrs(l->zs, r->target, r->tlen, auth, LINT_ADDRS_MAX);
 		if (nuse > LINT_ADDRS_MAX)
 			nuse = LINT_ADDRS_MAX;
-		if (nuse == 0 && !is_cname(l, r->target, r->tlen) && !target_in(l, cidx, nc, r))
+		if (is_cname(l, r->target, r->tlen))
+			finding(
+			    l, DIAG_WARNING, r->file, r->line, "ns-cname",
+			    "NS %s of %s (in the parent %s) is an alias (CNAME); an NS must name "
+			    "the host itself (RFC 2181 10.3)",
+			    tname, zname, pname);
+		else if (nuse == 0 && !target_in(l, cidx, nc, r))
 			finding(l, DIAG_ERROR, r->file, r->line, "ns-no-address",
 			        "NS %s of %s (in the parent %s) has no address: no A/AAAA in any "
 			        "served zone, no glue",

@@ -56,6 +56,7 @@ static const struct {
     {"world/deleg.test.zone:88:", "lame-delegation"}, /* lamehost */
     {"world/ns-unresolvable.deleg.test.zone:5:", "ns-no-address"},
     {"world/ns-cname.deleg.test.zone:6:", "ns-cname"},
+    {"world/deleg.test.zone:63:", "ns-cname"},
 };
 
 Test(world_check, each_broken_world_gives_its_finding_at_its_line)
