@@ -3,7 +3,8 @@
    BIND or Knot Resolver) from the configuration mxlabd wrote; dig and bin/mxcheck (without -s,
    through the lab's resolv.conf) run inside. Unbound must resolve every world scenario to its
    expected rcode and data and mxcheck must give the catalog's verdicts and codes for every
-   "world" row of zones/catalog.tsv; BIND and Knot Resolver must resolve the healthy ones.
+   "world" row of zones/catalog.tsv; BIND and Knot Resolver must resolve the healthy ones and
+   fail the broken delegations that need no timeout to fail.
    Where namespaces or a resolver are impossible the tests are skipped, saying why. */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -68,7 +69,7 @@ static const struct lab_query unbound_queries[] = {
     {"99.2.0.192.dnsbl.deleg.test", "A", "", "SERVFAIL", ""},
 };
 
-/* The healthy scenarios, for every resolver. */
+/* The healthy scenarios and the broken delegations without timeouts, for every resolver. */
 static const struct lab_query healthy_queries[] = {
     {"healthy.test", "MX", "", "NOERROR", "10 mx.healthy.test."},
     {"mx.healthy.test", "A", "", "NOERROR", "192.0.2.10"},
@@ -78,6 +79,18 @@ static const struct lab_query healthy_queries[] = {
     {"mx.ok.deleg.test", "A", "", "NOERROR", "203.0.113.203"},
     {"203.113.0.203.in-addr.arpa", "PTR", "", "NOERROR", "mx.ok.deleg.test."},
     {"typo.nx.test", "MX", "", "NXDOMAIN", ""},
+    /* broken delegations every resolver handles alike (no timeouts involved) */
+    {"half-lame.deleg.test", "MX", "", "NOERROR", "10 mx.half-lame.deleg.test."},
+    {"full-lame.deleg.test", "MX", "", "SERVFAIL", ""},
+    {"one-closed.deleg.test", "MX", "", "NOERROR", "10 mx.one-closed.deleg.test."},
+    {"glueless.deleg.test", "MX", "", "SERVFAIL", ""},
+    {"glue-diff.deleg.test", "MX", "", "NOERROR", "10 mx.glue-diff.deleg.test."},
+    {"ns-mismatch.deleg.test", "MX", "", "NOERROR", "10 mx.ns-mismatch.deleg.test."},
+    {"ns-unresolvable.deleg.test", "MX", "", "SERVFAIL", ""},
+    {"ns-cname.deleg.test", "MX", "", "NOERROR", "10 mx.ns-cname.deleg.test."},
+    {"cycle-a.deleg.test", "MX", "", "SERVFAIL", ""},
+    {"mx-host-lame.deleg.test", "MX", "", "NOERROR", "10 mail.lamehost.deleg.test."},
+    {"mail.lamehost.deleg.test", "A", "", "SERVFAIL", ""},
 };
 
 /* Can this machine run the lab with resolver bin? NULL, or why not. */
@@ -227,12 +240,13 @@ run_healthy(const char *kind, const char *bin)
 	              sizeof(healthy_queries) / sizeof(healthy_queries[0]));
 }
 
-Test(lab, bind_resolves_the_healthy_scenarios, .timeout = 150)
+Test(lab, bind_resolves_the_healthy_scenarios_and_fails_the_broken_delegations, .timeout = 150)
 {
 	run_healthy("bind", "named");
 }
 
-Test(lab, knot_resolver_resolves_the_healthy_scenarios, .timeout = 150)
+Test(lab, knot_resolver_resolves_the_healthy_scenarios_and_fails_the_broken_delegations,
+     .timeout = 150)
 {
 	run_healthy("knot-resolver", "kresd");
 }
