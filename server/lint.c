@@ -86,6 +86,8 @@ collect_cb(const struct zone_rr *rr, void *arg)
 	if (rr->type != T_MX && rr->type != T_CNAME && rr->type != T_PTR && rr->type != T_A &&
 	    rr->type != T_AAAA)
 		return;
+	if (rr->server[0] != '\0')
+		return; /* one server's copy: the mail lint reads the zones everybody is served */
 	if (l->nrecs == l->caprecs) {
 		size_t cap = l->caprecs ? l->caprecs * 2 : 256;
 		struct lint_rec *nv = realloc(l->recs, cap * sizeof(*nv));

@@ -1058,6 +1058,7 @@ zoneset_foreach(const struct zoneset *zs, void (*fn)(const struct zone_rr *rr, v
 			rr.file = z->files[r->file].path;
 			rr.line = r->line;
 			rr.origin = z->origin;
+			rr.server = z->server;
 			fn(&rr, arg);
 		}
 	}

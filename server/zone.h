@@ -22,6 +22,7 @@ struct zone_rr {
 	const char *file;      /* zone file it was read from */
 	unsigned long line;    /* line in that file */
 	const uint8_t *origin; /* origin of the zone the record belongs to */
+	const char *server;    /* world mode: the server of a per-server copy, "" otherwise */
 };
 
 struct zone_info {

@@ -414,3 +414,26 @@ Test(lint, bundled_catalog_lints_exactly_the_broken_scenarios)
 	diag_free(&d);
 	zoneset_free(zs);
 }
+
+Test(lint, per_server_copy_is_not_linted_as_a_served_zone)
+{
+	static const char zone[] = HEAD("copy.test.") "@ MX 10 mail\nmail A 192.0.2.25\n";
+	static const char stale[] = HEAD("copy.test.") "@ MX 10 gone\n";
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "lab", lab_zone, &d), 0);
+	cr_assert_eq(zoneset_add_text(zs, "copy", zone, &d), 0);
+	cr_assert_eq(zoneset_add_text(zs, "copy@192.0.2.54", stale, &d), 0);
+	zoneset_set_server(zs, 2, "192.0.2.54");
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	diag_free(&d);
+	diag_init(&d);
+	lint_zoneset(zs, &d);
+	cr_assert_eq(find(&d, "mx-host-nodata", NULL, 0), -1,
+	             "the stale copy's MX host is that server's business, not a served mistake");
+	cr_assert_eq(find(&d, "mx-host-nxdomain", NULL, 0), -1);
+	diag_free(&d);
+	zoneset_free(zs);
+}
