@@ -2,6 +2,7 @@
    the byte-level actions applied to an encoded answer. */
 #include "server/fault.h"
 
+#include "common/file.h"
 #include "common/rand.h"
 #include "server/msg.h"
 
@@ -740,60 +741,30 @@ out:
 	return rc;
 }
 
-/* The whole file at path as a NUL-terminated string (*textp, caller frees). 0 / -1 + err. */
+/* The whole file at path as a NUL-terminated string (*textp, caller frees). 0 / -1 + err.
+   Read without blocking (a FIFO is refused, not waited for) and size-capped before reading. */
 static int
 read_rules_file(const char *path, char **textp, char *err, size_t errlen)
 {
-	FILE *fp;
-	char *text = NULL;
-	size_t len = 0, cap = 0, got;
+	char *text, why[256];
+	size_t len;
 	const char *nul;
-	int rc = -1;
 
 	*textp = NULL;
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	if (file_read(path, FILE_RULES_MAX, &text, &len, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
 	}
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			char *t2;
-			cap = cap ? cap * 2 : 8192;
-			if ((t2 = realloc(text, cap)) == NULL) {
-				snprintf(err, errlen, "%s: out of memory", path);
-				goto out;
-			}
-			text = t2;
-		}
-		got = fread(text + len, 1, cap - len - 1, fp);
-		len += got;
-		if (len > FAULT_FILE_MAX) {
-			snprintf(err, errlen, "%s: file too large (over %u bytes)", path,
-			         FAULT_FILE_MAX);
-			goto out;
-		}
-		if (got == 0)
-			break;
-	}
-	if (ferror(fp)) {
-		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
-		goto out;
-	}
-	text[len] = '\0';
 	if ((nul = memchr(text, '\0', len)) != NULL) {
 		unsigned long line = 1;
 		for (const char *q = text; q < nul; q++)
 			line += *q == '\n';
 		snprintf(err, errlen, "%s:%lu: NUL byte in the file", path, line);
-		goto out;
+		free(text);
+		return -1;
 	}
 	*textp = text;
-	text = NULL;
-	rc = 0;
-out:
-	free(text);
-	fclose(fp);
-	return rc;
+	return 0;
 }
 
 int

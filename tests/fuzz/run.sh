@@ -12,7 +12,7 @@ CC=${CC:-clang}
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -D_GNU_SOURCE"
 LIBS=$(pkg-config --cflags --libs libevent ldns libzscanner jansson libidn2)
 SERVER="server/msg.c server/answer.c server/zone.c server/lint.c server/fault.c"
-COMMON="common/diag.c common/log.c common/num.c"
+COMMON="common/diag.c common/file.c common/log.c common/num.c"
 for t in $targets; do
 	case $t in
 	reply) srcs="tests/fuzz/fuzz_reply.c $COMMON" ;;

@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ldns/ldns.h>
 
+#include "common/file.h"
 #include "server/answer.h"
 #include "server/msg.h"
 #include "server/zone.h"
@@ -568,4 +570,90 @@ Test(zone, copy_serves_a_zone_as_read_without_reading_its_file_again)
 	cr_assert_eq(zoneset_count(copy), 1);
 	diag_free(&d2);
 	zoneset_free(copy);
+}
+
+/* ---- $INCLUDE and the files read (issue 12 items 1, 2) -------------------------------------- */
+
+static const char inc_head[] = "$ORIGIN inc.test.\n$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\n"
+                               "ns A 192.0.2.1\n";
+
+Test(zone, include_in_zone_text_from_the_api_is_refused_and_reads_nothing)
+{
+	char dir[256], ipath[300], text[1024];
+
+	test_tmpdir(dir, sizeof(dir));
+	test_write(dir, "secret.inc", "secret A 192.0.2.66\n");
+	snprintf(ipath, sizeof(ipath), "%s/secret.inc", dir);
+	snprintf(text, sizeof(text), "%s$INCLUDE %s\n", inc_head, ipath);
+	add("zones/inc.test.", text, -1);
+	expect_diag(DIAG_ERROR, "zones/inc.test.", 6, "$INCLUDE is not allowed");
+}
+
+Test(zone, include_relative_to_the_including_file_still_works_from_disk)
+{
+	char dir[256], zpath[300], text[1024];
+	struct zone_info info;
+
+	test_tmpdir(dir, sizeof(dir));
+	test_write(dir, "sub.inc", "www A 192.0.2.9\n$INCLUDE deeper.inc\n");
+	test_write(dir, "deeper.inc", "mail A 192.0.2.25\n");
+	snprintf(text, sizeof(text), "%s$INCLUDE sub.inc\n", inc_head);
+	test_write(dir, "inc.test.zone", text);
+	snprintf(zpath, sizeof(zpath), "%s/inc.test.zone", dir);
+	cr_assert_eq(zoneset_add_file(zset, zpath, &diags), 0);
+	finish(0, "zone with includes");
+	zoneset_info(zset, 0, &info);
+	cr_assert_eq(info.records, 5, "records: %zu", info.records);
+}
+
+Test(zone, include_of_a_fifo_is_refused_without_blocking, .timeout = 10)
+{
+	char dir[256], fifo[300], zpath[300], text[1024];
+
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(fifo, sizeof(fifo), "%s/pipe.inc", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	snprintf(text, sizeof(text), "%s$INCLUDE pipe.inc\n", inc_head);
+	test_write(dir, "inc.test.zone", text);
+	snprintf(zpath, sizeof(zpath), "%s/inc.test.zone", dir);
+	cr_assert_eq(zoneset_add_file(zset, zpath, &diags), -1);
+	expect_diag(DIAG_ERROR, zpath, 6, "not a regular file (a FIFO)");
+}
+
+Test(zone, include_of_a_device_is_refused)
+{
+	char dir[256], zpath[300], text[1024];
+
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(text, sizeof(text), "%s$INCLUDE /dev/zero\n", inc_head);
+	test_write(dir, "inc.test.zone", text);
+	snprintf(zpath, sizeof(zpath), "%s/inc.test.zone", dir);
+	cr_assert_eq(zoneset_add_file(zset, zpath, &diags), -1);
+	expect_diag(DIAG_ERROR, zpath, 6, "not a regular file (a character device)");
+}
+
+Test(zone, zone_file_that_is_a_fifo_is_refused_without_blocking, .timeout = 10)
+{
+	char dir[256], fifo[300];
+
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo.test.zone", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	cr_assert_eq(zoneset_add_file(zset, fifo, &diags), -1);
+	expect_diag(DIAG_ERROR, fifo, 0, "not a regular file (a FIFO)");
+}
+
+Test(zone, huge_sparse_zone_file_is_refused_before_it_is_read)
+{
+	char dir[256], path[300];
+	FILE *f;
+
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/big.test.zone", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(ftruncate(fileno(f), (off_t)FILE_ZONE_MAX + 1), 0);
+	fclose(f);
+	cr_assert_eq(zoneset_add_file(zset, path, &diags), -1);
+	expect_diag(DIAG_ERROR, path, 0, "file too large");
 }
