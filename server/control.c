@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "common/log.h"
+#include "server/qlogw.h"
 #include "server/srv.h"
 
 #define CONTROL_MAX_BODY (16 * 1024 * 1024)
@@ -203,12 +204,13 @@ get_stats(struct control *c, struct evhttp_request *req)
 			                    qlog_rcode_name((uint16_t)r, name, sizeof(name)),
 			                    json_integer((json_int_t)st->by_rcode[r]));
 	reply_json(req, 200, "OK",
-	           json_pack("{s:I,s:{s:I,s:I},s:o,s:o,s:{s:I,s:o},s:I,s:I}", "queries",
+	           json_pack("{s:I,s:{s:I,s:I},s:o,s:o,s:{s:I,s:o},s:I,s:I,s:I}", "queries",
 	                     (json_int_t)st->queries, "transport", "udp", (json_int_t)st->udp,
 	                     "tcp", (json_int_t)st->tcp, "qtype", types, "rcode", rcodes, "faults",
 	                     "fired", (json_int_t)fired, "rules", rules_json(fr), "drops",
 	                     (json_int_t)st->drops, "tcp_connections",
-	                     (json_int_t)net_conn_count(c->srv->net)));
+	                     (json_int_t)net_conn_count(c->srv->net), "query_log_dropped",
+	                     (json_int_t)qlogw_dropped(c->srv->qlogw)));
 }
 
 struct queries_out {

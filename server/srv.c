@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "server/control.h"
 #include "server/qlog.h"
+#include "server/qlogw.h"
 #include "server/query.h"
 
 #ifndef MXLAB_DATADIR
@@ -264,6 +265,29 @@ srv_signal_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(s->base);
 }
 
+/* --query-log: a writer that never blocks. */
+static int
+srv_qlog_open(struct srv *s, char *err, size_t errlen)
+{
+	int fd = qlogw_open(s->conf->query_log, err, errlen);
+	/* test knob (documented in mxlabd.8): a smaller buffer for a stalled reader */
+	const char *cap = getenv("MXLABD_QUERY_LOG_BUFFER");
+
+	if (fd < 0)
+		return -1;
+	if ((s->qlogw = qlogw_new(s->base, fd, cap && atol(cap) > 0 ? (size_t)atol(cap) : 0)) ==
+	    NULL) {
+		close(fd);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	qlog_set_writer(s->qlog, s->qlogw);
+	/* a log file is appended to: its numbering goes on from the last run's */
+	if (strcmp(s->conf->query_log, "-") != 0)
+		qlog_set_seq(s->qlog, qlog_file_last_seq(s->conf->query_log));
+	return 0;
+}
+
 struct srv *
 srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *err, size_t errlen)
 {
@@ -280,17 +304,6 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 	s->ctx.rules = fr;
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
 
-	if (c->query_log) {
-		if (strcmp(c->query_log, "-") == 0) {
-			s->qlog_fp = stdout;
-		} else if ((s->qlog_fp = fopen(c->query_log, "a")) == NULL) {
-			snprintf(err, errlen, "%s: cannot open query log: %s", c->query_log,
-			         strerror(errno));
-			goto fail;
-		}
-	}
-	s->qlog = qlog_new(QLOG_RING_DEFAULT, s->qlog_fp);
-	s->ctx.qlog = s->qlog;
 	{
 		/* precise timers: the default coarse clock can end a delay=MS a few ms early */
 		struct event_config *cfg = event_config_new();
@@ -300,10 +313,14 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 			event_config_free(cfg);
 		}
 	}
+	s->qlog = qlog_new(QLOG_RING_DEFAULT, NULL);
+	s->ctx.qlog = s->qlog;
 	if (s->qlog == NULL || s->base == NULL) {
 		snprintf(err, errlen, "cannot set up the event loop");
 		goto fail;
 	}
+	if (c->query_log && srv_qlog_open(s, err, errlen) < 0)
+		goto fail;
 	s->net = net_new(s->base, &s->ctx);
 	if (s->net) {
 		/* test knobs (documented in mxlabd.8): shorter idle timeout, fewer connections */
@@ -340,11 +357,10 @@ srv_free(struct srv *s)
 		event_free(s->sig_term);
 	if (s->sig_int)
 		event_free(s->sig_int);
+	qlogw_free(s->qlogw); /* its event first, then the base */
 	if (s->base)
 		event_base_free(s->base);
 	qlog_free(s->qlog);
-	if (s->qlog_fp && s->qlog_fp != stdout)
-		fclose(s->qlog_fp);
 	zoneset_free(s->ctx.zs);
 	fault_rules_free(s->ctx.rules);
 	free(s);

@@ -79,7 +79,7 @@ struct srv {
 	struct control *control; /* control API; owned, NULL without --control */
 	struct query_ctx ctx;    /* zones, rules, log, stats queries use; zs/rules owned */
 	struct qlog *qlog;       /* query log ring; owned */
-	FILE *qlog_fp;           /* --query-log file; owned (NULL or stdout when not) */
+	struct qlogw *qlogw;     /* --query-log writer (non-blocking); owned, NULL when none */
 	struct event *sig_hup;   /* SIGHUP: reload; owned */
 	struct event *sig_term;  /* SIGTERM: stop; owned */
 	struct event *sig_int;   /* SIGINT: stop; owned */

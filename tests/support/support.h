@@ -80,6 +80,19 @@ int test_mxcheck_json(int port, const char *const extra[], const char *target, c
    them, or what it has when timeout_ms passes (polled every 20 ms). Caller decrefs. */
 json_t *test_json_lines(const char *path, size_t want, int timeout_ms);
 
+/* One HTTP/1.1 exchange with a control API: target "unix:PATH" or "ADDR:PORT" (IPv6 in
+   brackets). headers: extra header lines, each ending in "\r\n" (NULL: none); a Host header is
+   added unless headers has one (the address and port for TCP, "localhost" for a UNIX socket).
+   Returns the status code (-1 when no answer came in 5 s); *out gets the parsed JSON body
+   (caller decrefs, NULL when not JSON; out may be NULL); head (may be NULL) the status line
+   and headers. */
+int test_http(const char *target, const char *headers, const char *method, const char *path,
+              const char *body, json_t **out, char *head, size_t headcap);
+/* A TCP port on 127.0.0.1 that was free a moment ago (for flags that need a real port). */
+int test_free_port(void);
+/* Wait (bounded) until the server's stderr contains needle. */
+bool testsrv_wait_stderr(struct testsrv *s, const char *needle, int timeout_ms);
+
 /* Milliseconds from a monotonic clock. */
 double test_now_ms(void);
 

@@ -1,0 +1,166 @@
+/* tests/e2e/test_server_hardening.c -- bin/mxlabd against hostile input and slow peers: zone
+   text from the API includes nothing, non-regular files never block, a stalled query-log
+   reader never stops answering, the control socket's mode, Host and Origin checks. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <ldns/ldns.h>
+
+#include "tests/support/support.h"
+
+static const char zone_text[] = TEST_EXAMPLE_HEAD "ns1  IN A   127.0.0.1\n"
+                                                  "www  IN A   192.0.2.1\n";
+
+static struct testsrv srv;
+static char dir[256];
+static char ctl[300]; /* "unix:DIR/ctl.sock" */
+
+static void
+stop_srv(void)
+{
+	testsrv_stop(&srv);
+}
+
+TestSuite(e2e_hardening, .fini = stop_srv, .timeout = 60);
+
+/* Serve example.test. from a fresh dir with a control socket and extra flags. */
+static void
+start_ctl(const char *const extra[])
+{
+	const char *args[32];
+	size_t n = 0;
+
+	test_tmpdir(dir, sizeof(dir));
+	test_write(dir, "example.test.zone", zone_text);
+	snprintf(ctl, sizeof(ctl), "unix:%s/ctl.sock", dir);
+	args[n++] = "--control";
+	args[n++] = ctl;
+	for (size_t i = 0; extra && extra[i] && n < 30; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	testsrv_start_dir(&srv, dir, args);
+}
+
+static bool
+answers(int port, const char *name)
+{
+	ldns_pkt *p = test_query(port, name, LDNS_RR_TYPE_A, false, 0, 2000);
+	bool ok = p != NULL && ldns_pkt_get_rcode(p) == LDNS_RCODE_NOERROR;
+
+	if (p)
+		ldns_pkt_free(p);
+	return ok;
+}
+
+/* ---- item 1: $INCLUDE --------------------------------------------------------------------- */
+
+Test(e2e_hardening, put_zone_with_include_is_refused_and_serves_no_file)
+{
+	char secret[300], body[2048];
+	json_t *j = NULL;
+	ldns_pkt *p;
+
+	start_ctl(NULL);
+	test_write(dir, "secret.txt", "leak IN A 192.0.2.66\n");
+	chmod(dir, 0700);
+	snprintf(secret, sizeof(secret), "%s/secret.txt", dir);
+	snprintf(body, sizeof(body),
+	         "$ORIGIN evil.test.\n$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\n"
+	         "ns A 127.0.0.1\n$INCLUDE %s\n",
+	         secret);
+	cr_assert_eq(test_http(ctl, NULL, "PUT", "/zones/evil.test.", body, &j, NULL, 0), 400);
+	cr_assert_not_null(j);
+	cr_expect(strstr(json_string_value(json_object_get(j, "error")),
+	                 "$INCLUDE is not allowed") != NULL,
+	          "%s", json_string_value(json_object_get(j, "error")));
+	json_decref(j);
+	p = test_query(srv.port, "leak.evil.test.", LDNS_RR_TYPE_A, false, 0, 2000);
+	cr_assert_not_null(p);
+	cr_expect_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_REFUSED, "the zone must not be served");
+	ldns_pkt_free(p);
+}
+
+/* ---- item 2: files that would block ------------------------------------------------------- */
+
+Test(e2e_hardening, fifo_faults_conf_fails_start_up_at_once)
+{
+	char fifo[300], out[8192];
+	const char *argv[] = {"/bin/sh", "-c", NULL, NULL};
+	char cmd[1024];
+
+	test_tmpdir(dir, sizeof(dir));
+	test_write(dir, "example.test.zone", zone_text);
+	snprintf(fifo, sizeof(fifo), "%s/faults.conf", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	snprintf(cmd, sizeof(cmd), "exec '%s' -p 0 -z '%s' 2>&1", test_bin("mxlabd"), dir);
+	argv[2] = cmd;
+	cr_expect_eq(test_run(argv, out, sizeof(out), 10000), 2, "must fail, not hang: %s", out);
+	cr_expect(strstr(out, "faults.conf") && strstr(out, "not a regular file (a FIFO)"), "%s",
+	          out);
+}
+
+Test(e2e_hardening, fifo_zone_file_on_sighup_keeps_the_server_answering)
+{
+	char fifo[300];
+
+	start_ctl(NULL);
+	cr_assert(answers(srv.port, "www.example.test."));
+	snprintf(fifo, sizeof(fifo), "%s/fifo.test.zone", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	testsrv_signal(&srv, SIGHUP);
+	cr_assert(testsrv_wait_stderr(&srv, "reload failed", 5000), "%s", testsrv_stderr(&srv));
+	cr_expect(strstr(testsrv_stderr(&srv), "not a regular file (a FIFO)") != NULL, "%s",
+	          testsrv_stderr(&srv));
+	cr_expect(answers(srv.port, "www.example.test."));
+}
+
+/* ---- item 5 and 18: the query log --------------------------------------------------------- */
+
+Test(e2e_hardening, stalled_query_log_reader_never_stops_answering)
+{
+	const char *extra[] = {"--query-log", "-", NULL};
+	json_t *j = NULL;
+
+	/* stdout is a pipe the test never reads after the ready line */
+	setenv("MXLABD_QUERY_LOG_BUFFER", "16384", 1);
+	start_ctl(extra);
+	for (int i = 0; i < 600; i++)
+		cr_assert(answers(srv.port, "www.example.test."), "query %d got no answer", i);
+	cr_assert_eq(test_http(ctl, NULL, "GET", "/stats", NULL, &j, NULL, 0), 200);
+	cr_expect_gt(json_integer_value(json_object_get(j, "query_log_dropped")), 0);
+	json_decref(j);
+	cr_expect(testsrv_wait_stderr(&srv, "dropping query log lines", 2000), "%s",
+	          testsrv_stderr(&srv));
+}
+
+Test(e2e_hardening, query_log_file_numbering_goes_on_in_the_next_run)
+{
+	char logp[300];
+	json_t *lines;
+
+	test_tmpdir(dir, sizeof(dir));
+	test_write(dir, "example.test.zone", zone_text);
+	snprintf(logp, sizeof(logp), "%s/q.log", dir);
+	for (int run = 0; run < 2; run++) {
+		const char *extra[] = {"--query-log", logp, NULL};
+		testsrv_start_dir(&srv, dir, extra);
+		for (int i = 0; i < 2; i++)
+			cr_assert(answers(srv.port, "www.example.test."));
+		lines = test_json_lines(logp, (size_t)(run + 1) * 2, 3000);
+		json_decref(lines);
+		testsrv_stop(&srv);
+	}
+	lines = test_json_lines(logp, 4, 3000);
+	cr_assert_eq(json_array_size(lines), 4);
+	for (size_t i = 0; i < 4; i++)
+		cr_expect_eq(json_integer_value(json_object_get(json_array_get(lines, i), "seq")),
+		             (json_int_t)i + 1, "line %zu", i);
+	json_decref(lines);
+}
