@@ -17,6 +17,7 @@
 enum {
 	OPT_PORT_FILE = 256,
 	OPT_CONTROL,
+	OPT_CONTROL_MODE,
 	OPT_QUERY_LOG,
 	OPT_SEED,
 	OPT_CHECK,
@@ -122,6 +123,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 	    {"port-file", required_argument, NULL, OPT_PORT_FILE},
 	    {"control", required_argument, NULL, OPT_CONTROL},
+	    {"control-mode", required_argument, NULL, OPT_CONTROL_MODE},
 	    {"query-log", required_argument, NULL, OPT_QUERY_LOG},
 	    {"seed", required_argument, NULL, OPT_SEED},
 	    {"check", no_argument, NULL, OPT_CHECK},
@@ -196,9 +198,21 @@ main(int argc, char *argv[])
 			conf.port_file = strdup(optarg);
 			break;
 		case OPT_CONTROL:
-			free(conf.control);
-			conf.control = strdup(optarg);
+			srv_conf_add_control(&conf, optarg);
 			break;
+		case OPT_CONTROL_MODE: {
+			char *end;
+			unsigned long m = strtoul(optarg, &end, 8);
+			if (optarg[0] < '0' || optarg[0] > '7' || *end != '\0' || m > 0777) {
+				fprintf(stderr,
+				        "mxlabd: --control-mode %s: not an octal mode (e.g. 0600, "
+				        "0660)\n",
+				        optarg);
+				goto bad_usage;
+			}
+			conf.control_mode = (unsigned)m;
+			break;
+		}
 		case OPT_QUERY_LOG:
 			free(conf.query_log);
 			conf.query_log = strdup(optarg);
@@ -250,42 +264,48 @@ main(int argc, char *argv[])
 		srv_conf_add_addr(&conf, "127.0.0.1", false);
 		srv_conf_add_addr(&conf, "::1", true);
 	}
-	if (conf.control && strncmp(conf.control, "unix:", 5) == 0) {
-		size_t pl = strlen(conf.control + 5);
-		if (pl == 0 || pl >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-			fprintf(stderr, "mxlabd: --control %s: %s\n", conf.control,
-			        pl ? "UNIX socket path too long" : "empty UNIX socket path");
-			goto bad_usage_quiet;
-		}
-	} else if (conf.control) {
-		/* the control API must never be public */
-		char host[128];
-		const char *colon = strrchr(conf.control, ':');
-		size_t hl = colon ? (size_t)(colon - conf.control) : 0;
-		if (colon == NULL || hl == 0 || hl >= sizeof(host)) {
-			fprintf(stderr, "mxlabd: --control %s: expected ADDR:PORT or unix:PATH\n",
-			        conf.control);
-			goto bad_usage_quiet;
-		}
-		if (num_parse(colon + 1, 1, 65535, &num) < 0) {
-			fprintf(stderr,
-			        "mxlabd: --control %s: port must be a number from 1 to 65535 (the "
-			        "control port is never picked automatically)\n",
-			        conf.control);
-			goto bad_usage_quiet;
-		}
-		memcpy(host, conf.control, hl);
-		host[hl] = '\0';
-		if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
-			memmove(host, host + 1, hl - 2);
-			host[hl - 2] = '\0';
-		}
-		if (srv_addr_is_loopback(host) != 1) {
-			fprintf(stderr,
-			        "mxlabd: --control %s: only a loopback address or a UNIX "
-			        "socket is allowed\n",
-			        conf.control);
-			goto bad_usage_quiet;
+	for (size_t ci = 0; ci < conf.ncontrol; ci++) {
+		const char *spec = conf.control[ci];
+		if (strncmp(spec, "unix:", 5) == 0) {
+			size_t pl = strlen(spec + 5);
+			if (pl == 0 || pl >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+				fprintf(stderr, "mxlabd: --control %s: %s\n", spec,
+				        pl ? "UNIX socket path too long"
+				           : "empty UNIX socket path");
+				goto bad_usage_quiet;
+			}
+		} else {
+			/* the control API must never be public */
+			char host[128];
+			const char *colon = strrchr(spec, ':');
+			size_t hl = colon ? (size_t)(colon - spec) : 0;
+			if (colon == NULL || hl == 0 || hl >= sizeof(host)) {
+				fprintf(stderr,
+				        "mxlabd: --control %s: expected ADDR:PORT or unix:PATH\n",
+				        spec);
+				goto bad_usage_quiet;
+			}
+			if (num_parse(colon + 1, 1, 65535, &num) < 0) {
+				fprintf(stderr,
+				        "mxlabd: --control %s: port must be a number from 1 to "
+				        "65535 (the "
+				        "control port is never picked automatically)\n",
+				        spec);
+				goto bad_usage_quiet;
+			}
+			memcpy(host, spec, hl);
+			host[hl] = '\0';
+			if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+				memmove(host, host + 1, hl - 2);
+				host[hl - 2] = '\0';
+			}
+			if (srv_addr_is_loopback(host) != 1) {
+				fprintf(stderr,
+				        "mxlabd: --control %s: only a loopback address or a UNIX "
+				        "socket is allowed\n",
+				        spec);
+				goto bad_usage_quiet;
+			}
 		}
 	}
 	if (conf.workers > 1)

@@ -16,6 +16,7 @@
 
 #include <event2/event.h>
 
+#include "common/file.h"
 #include "common/log.h"
 #include "server/control.h"
 #include "server/qlog.h"
@@ -33,6 +34,7 @@ srv_conf_init(struct srv_conf *c)
 	c->port = 5300;
 	c->seed = 1;
 	c->workers = 1;
+	c->control_mode = 0600;
 }
 
 void
@@ -45,6 +47,8 @@ srv_conf_free(struct srv_conf *c)
 	free(c->src);
 	free(c->addrs);
 	free(c->port_file);
+	for (size_t i = 0; i < c->ncontrol; i++)
+		free(c->control[i]);
 	free(c->control);
 	free(c->query_log);
 	memset(c, 0, sizeof(*c));
@@ -63,6 +67,20 @@ srv_conf_add_source(struct srv_conf *c, enum srv_source_kind kind, const char *p
 	if (v[c->nsrc].path == NULL)
 		return -1;
 	c->nsrc++;
+	return 0;
+}
+
+int
+srv_conf_add_control(struct srv_conf *c, const char *spec)
+{
+	char **v = realloc(c->control, (c->ncontrol + 1) * sizeof(*v));
+
+	if (v == NULL)
+		return -1;
+	c->control = v;
+	if ((v[c->ncontrol] = strdup(spec)) == NULL)
+		return -1;
+	c->ncontrol++;
 	return 0;
 }
 
@@ -233,6 +251,8 @@ srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **fr
 			break;
 		}
 	}
+	if (c->ncontrol)
+		zoneset_allow_empty(zs); /* zones may all come through PUT /zones */
 	if (zoneset_finish(zs, d) < 0)
 		rc = -1;
 	if (rc < 0 || d->errors > 0)
@@ -397,12 +417,18 @@ srv_reload(struct srv *s, char *err, size_t errlen)
 static int
 write_port_file(const char *path, int port)
 {
-	FILE *fp = fopen(path, "w");
+	/* opened non-blocking: a FIFO nobody reads fails at once instead of hanging start-up */
+	int fd = file_open_write(path, 1), n;
+	char buf[16];
 
-	if (fp == NULL)
+	if (fd < 0)
 		return -1;
-	fprintf(fp, "%d\n", port);
-	return fclose(fp);
+	n = snprintf(buf, sizeof(buf), "%d\n", port);
+	if (write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
 }
 
 int
@@ -420,8 +446,9 @@ srv_run(struct srv *s)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (s->conf->control) {
-		s->control = control_new(s, s->conf->control, err, sizeof(err));
+	if (s->conf->ncontrol) {
+		s->control = control_new(s, s->conf->control, s->conf->ncontrol,
+		                         s->conf->control_mode, err, sizeof(err));
 		if (s->control == NULL) {
 			log_warnx("%s", err);
 			return 1;
@@ -485,6 +512,7 @@ rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, ch
 	}
 	if (add)
 		zoneset_add_text(zs, add->name, add->text, &d);
+	zoneset_allow_empty(zs); /* DELETE of the last zone leaves an empty server */
 	zoneset_finish(zs, &d);
 	if (d.errors == 0 && add) {
 		/* the text must be the zone the URL names */

@@ -1610,6 +1610,12 @@ check_glue(struct zoneset *zs, size_t zi, struct diag *d)
 	}
 }
 
+void
+zoneset_allow_empty(struct zoneset *zs)
+{
+	zs->allow_empty = true;
+}
+
 int
 zoneset_finish(struct zoneset *zs, struct diag *d)
 {
@@ -1623,7 +1629,13 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 
 	index_free(zs);
 	if (zs->nzones == 0) {
-		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "no zones loaded");
+		if (zs->allow_empty && d->errors == errors0) {
+			zs->finished = true;
+			return 0;
+		}
+		/* after errors that left no zone, "no zones loaded" would only mislead */
+		if (d->errors == errors0)
+			diag_add(d, DIAG_ERROR, NULL, 0, NULL, "no zones loaded");
 		return -1;
 	}
 	dup = calloc(zs->nzones, sizeof(*dup));

@@ -50,6 +50,9 @@ int zoneset_add_copy(struct zoneset *dst, const struct zoneset *src, size_t zone
    (missing SOA/NS, CNAME beside other data, out-of-zone data, duplicate origins) go to d.
    Returns 0 when the set can be served. */
 int zoneset_finish(struct zoneset *zs, struct diag *d);
+/* Let zoneset_finish accept a set with no zone (every name is then REFUSED): a server with a
+   control API starts empty and gets its zones through PUT /zones. */
+void zoneset_allow_empty(struct zoneset *zs);
 
 size_t zoneset_count(const struct zoneset *zs);
 void zoneset_info(const struct zoneset *zs, size_t i, struct zone_info *out);

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -163,4 +165,175 @@ Test(e2e_hardening, query_log_file_numbering_goes_on_in_the_next_run)
 		cr_expect_eq(json_integer_value(json_object_get(json_array_get(lines, i), "seq")),
 		             (json_int_t)i + 1, "line %zu", i);
 	json_decref(lines);
+}
+
+/* ---- item 6 and 7: the UNIX control socket ------------------------------------------------ */
+
+Test(e2e_hardening, unix_control_socket_is_0600_even_under_umask_000)
+{
+	struct stat st;
+
+	umask(0); /* inherited by mxlabd */
+	start_ctl(NULL);
+	cr_assert_eq(stat(ctl + 5, &st), 0);
+	cr_expect_eq(st.st_mode & 0777, 0600, "mode %o", st.st_mode & 0777);
+	cr_expect_eq(st.st_uid, geteuid());
+}
+
+Test(e2e_hardening, control_mode_sets_the_socket_permissions)
+{
+	const char *extra[] = {"--control-mode", "0660", NULL};
+	struct stat st;
+
+	umask(0);
+	start_ctl(extra);
+	cr_assert_eq(stat(ctl + 5, &st), 0);
+	cr_expect_eq(st.st_mode & 0777, 0660, "mode %o", st.st_mode & 0777);
+}
+
+Test(e2e_hardening, bad_control_mode_is_a_usage_error)
+{
+	const char *argv[] = {test_bin("mxlabd"), "--control-mode", "rw", "--check", NULL};
+	char out[1024];
+
+	cr_expect_eq(test_run(argv, out, sizeof(out), 10000), 2);
+	cr_expect(strstr(test_run_stderr(), "--control-mode rw: not an octal mode"), "%s",
+	          test_run_stderr());
+}
+
+Test(e2e_hardening, control_socket_backlog_holds_a_burst_of_clients)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fds[100], ok = 0;
+
+	start_ctl(NULL);
+	cr_assert_lt(strlen(ctl + 5), sizeof(sun.sun_path));
+	memcpy(sun.sun_path, ctl + 5, strlen(ctl + 5) + 1);
+	/* a stopped server accepts nothing: every connect has to wait in the backlog */
+	kill(srv.pid, SIGSTOP);
+	for (int i = 0; i < 100; i++) {
+		fds[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (fds[i] >= 0 && connect(fds[i], (struct sockaddr *)&sun, sizeof(sun)) == 0)
+			ok++;
+	}
+	kill(srv.pid, SIGCONT);
+	for (int i = 0; i < 100; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	cr_expect_eq(ok, 100, "%d of 100 clients got into the backlog", ok);
+}
+
+/* ---- item 8: Host and Origin -------------------------------------------------------------- */
+
+/* Serve with a control API on 127.0.0.1:port (and the UNIX socket); target gets "ADDR:PORT". */
+static void
+start_tcp_ctl(char *target, size_t len)
+{
+	char arg[64];
+	int port = test_free_port();
+
+	cr_assert_gt(port, 0);
+	snprintf(arg, sizeof(arg), "127.0.0.1:%d", port);
+	snprintf(target, len, "127.0.0.1:%d", port);
+	const char *extra[] = {"--control", arg, NULL};
+	start_ctl(extra);
+}
+
+Test(e2e_hardening, foreign_host_header_is_refused_with_a_json_error)
+{
+	char target[64];
+	json_t *j = NULL;
+
+	start_tcp_ctl(target, sizeof(target));
+	cr_assert_eq(
+	    test_http(target, "Host: attacker.example:80\r\n", "GET", "/status", NULL, &j, NULL, 0),
+	    403);
+	cr_assert_not_null(j, "the refusal is JSON");
+	cr_expect(strstr(json_string_value(json_object_get(j, "error")), "attacker.example"));
+	json_decref(j);
+}
+
+Test(e2e_hardening, curl_style_requests_keep_working)
+{
+	char target[64], host[80];
+	json_t *j = NULL;
+
+	start_tcp_ctl(target, sizeof(target));
+	/* what curl sends: Host ADDR:PORT, no Origin */
+	cr_expect_eq(test_http(target, NULL, "GET", "/status", NULL, &j, NULL, 0), 200);
+	json_decref(j);
+	snprintf(host, sizeof(host), "Host: localhost:%s\r\n", strrchr(target, ':') + 1);
+	cr_expect_eq(
+	    test_http(target, host, "POST", "/faults", "www.example.test. A drop\n", &j, NULL, 0),
+	    200);
+	json_decref(j);
+	/* the UNIX socket takes any Host (no browser reaches it) */
+	cr_expect_eq(test_http(ctl, "Host: mxlabd\r\n", "GET", "/status", NULL, &j, NULL, 0), 200);
+	json_decref(j);
+}
+
+Test(e2e_hardening, cross_origin_post_is_refused_and_changes_nothing)
+{
+	char target[64], hdr[256];
+	json_t *j = NULL;
+
+	start_tcp_ctl(target, sizeof(target));
+	snprintf(hdr, sizeof(hdr), "Origin: http://evil.example\r\nContent-Type: text/plain\r\n");
+	cr_assert_eq(
+	    test_http(target, hdr, "POST", "/faults", "www.example.test. A drop\n", &j, NULL, 0),
+	    403);
+	cr_assert_not_null(j);
+	cr_expect(strstr(json_string_value(json_object_get(j, "error")), "cross-origin"));
+	json_decref(j);
+	cr_expect(answers(srv.port, "www.example.test."), "the rule must not have taken effect");
+	/* the API's own origin may */
+	snprintf(hdr, sizeof(hdr), "Origin: http://%s\r\n", target);
+	cr_expect_eq(
+	    test_http(target, hdr, "POST", "/faults", "www.example.test. A drop\n", &j, NULL, 0),
+	    200);
+	json_decref(j);
+	/* over the UNIX socket no web origin is ours */
+	cr_expect_eq(
+	    test_http(ctl, "Origin: http://localhost\r\n", "DELETE", "/faults", NULL, &j, NULL, 0),
+	    403);
+	json_decref(j);
+}
+
+/* ---- item 16 and 18: an empty server, two listeners ---------------------------------------- */
+
+Test(e2e_hardening, empty_server_with_control_gets_its_zones_by_put)
+{
+	char target[64];
+	json_t *j = NULL;
+
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(ctl, sizeof(ctl), "unix:%s/ctl.sock", dir);
+	const char *args[] = {"-z", dir, "--control", ctl, NULL};
+	cr_assert_eq(testsrv_start(&srv, args), 0, "must start empty: %s", testsrv_stderr(&srv));
+	ldns_pkt *p = test_query(srv.port, "www.example.test.", LDNS_RR_TYPE_A, false, 0, 2000);
+	cr_assert_not_null(p);
+	cr_expect_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_REFUSED);
+	ldns_pkt_free(p);
+	cr_assert_eq(test_http(ctl, NULL, "PUT", "/zones/example.test.", zone_text, &j, NULL, 0),
+	             200);
+	json_decref(j);
+	cr_expect(answers(srv.port, "www.example.test."));
+	cr_assert_eq(test_http(ctl, NULL, "DELETE", "/zones/example.test.", NULL, &j, NULL, 0), 200,
+	             "deleting the last zone leaves an empty server");
+	json_decref(j);
+	(void)target;
+}
+
+Test(e2e_hardening, second_control_adds_a_listener)
+{
+	char target[64];
+	json_t *j = NULL;
+
+	start_tcp_ctl(target, sizeof(target));
+	cr_expect_eq(test_http(ctl, NULL, "GET", "/status", NULL, &j, NULL, 0), 200,
+	             "the UNIX socket still serves");
+	json_decref(j);
+	cr_expect_eq(test_http(target, NULL, "GET", "/status", NULL, &j, NULL, 0), 200,
+	             "the TCP port serves too");
+	json_decref(j);
 }

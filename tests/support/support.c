@@ -102,6 +102,8 @@ child_bind_to_parent(pid_t parent)
 /* Fork and exec argv with its stdout into a pipe (the read end in *out) and its descriptor fd
    opened on path with flags; the child dies with this process. Returns the pid, -1 when it
    could not start. */
+static int spawn_stderr = -1; /* when >= 0: the child's stderr (test_run captures it) */
+
 static pid_t
 spawn(const char *const argv[], int *out, int fd, const char *path, int flags)
 {
@@ -122,6 +124,8 @@ spawn(const char *const argv[], int *out, int fd, const char *path, int flags)
 		dup2(pfd[1], 1);
 		if (other >= 0)
 			dup2(other, fd);
+		if (spawn_stderr >= 0)
+			dup2(spawn_stderr, 2);
 		close(pfd[0]);
 		close(pfd[1]);
 		execv(argv[0], (char *const *)argv);
@@ -366,9 +370,30 @@ test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap, 
 	return (size_t)n;
 }
 
+static char run_err[16384]; /* stderr of the last test_run() */
+
+/* Read the captured stderr file into run_err and close it. */
+static void
+keep_stderr(FILE *f)
+{
+	size_t n;
+
+	rewind(f);
+	n = fread(run_err, 1, sizeof(run_err) - 1, f);
+	run_err[n] = '\0';
+	fclose(f);
+}
+
+const char *
+test_run_stderr(void)
+{
+	return run_err;
+}
+
 int
 test_run(const char *const argv[], char *out, size_t cap, int timeout_ms)
 {
+	FILE *errf;
 	int rfd;
 	pid_t pid;
 	size_t used = 0;
@@ -377,10 +402,17 @@ test_run(const char *const argv[], char *out, size_t cap, int timeout_ms)
 
 	if (cap)
 		out[0] = '\0';
-	/* stdout to us, stdin from /dev/null */
-	pid = spawn(argv, &rfd, 0, "/dev/null", O_RDONLY);
-	if (pid < 0)
+	/* stdout to us, stdin from /dev/null, stderr kept for test_run_stderr() */
+	run_err[0] = '\0';
+	if ((errf = tmpfile()) == NULL)
 		return -1;
+	spawn_stderr = fileno(errf);
+	pid = spawn(argv, &rfd, 0, "/dev/null", O_RDONLY);
+	spawn_stderr = -1;
+	if (pid < 0) {
+		fclose(errf);
+		return -1;
+	}
 	for (;;) {
 		struct pollfd p = {.fd = rfd, .events = POLLIN};
 		int left = (int)(deadline - test_now_ms());
@@ -390,6 +422,7 @@ test_run(const char *const argv[], char *out, size_t cap, int timeout_ms)
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
 			close(rfd);
+			keep_stderr(errf);
 			return -1;
 		}
 		n = read(rfd, tmp, sizeof(tmp));
@@ -403,8 +436,11 @@ test_run(const char *const argv[], char *out, size_t cap, int timeout_ms)
 		}
 	}
 	close(rfd);
-	if (waitpid(pid, &status, 0) < 0)
+	if (waitpid(pid, &status, 0) < 0) {
+		keep_stderr(errf);
 		return -1;
+	}
+	keep_stderr(errf);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 

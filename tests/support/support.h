@@ -67,9 +67,12 @@ size_t test_wire_query(uint8_t *out, const char *name, uint16_t type, uint16_t i
 size_t test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap,
                     int timeout_ms);
 
-/* Run a command (argv NULL-terminated) with a bound; capture stdout into out (NUL-terminated).
+/* Run a command (argv NULL-terminated) with a bound; capture stdout into out (NUL-terminated)
+   and stderr for test_run_stderr().
    Returns the exit status (0..255), or -1 when it could not run or timed out. */
 int test_run(const char *const argv[], char *out, size_t cap, int timeout_ms);
+/* What the program of the last test_run() printed on stderr (captured, never shown). */
+const char *test_run_stderr(void);
 
 /* Run bin/mxcheck -s 127.0.0.1@port --json --seed 1 [extra...] target with a bound (extra
    NULL-terminated, may be NULL); capture stdout into out. Returns what test_run() returns. */
