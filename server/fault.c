@@ -4,6 +4,7 @@
 
 #include "common/file.h"
 #include "common/rand.h"
+#include "server/faultidx.h"
 #include "server/msg.h"
 
 #include <arpa/inet.h>
@@ -89,6 +90,7 @@ struct fault_rules {
 	uint64_t seed;         /* seed given to fault_rules_new */
 	uint64_t draw[4];      /* xoshiro256** state for p= draws */
 	uint64_t garble[4];    /* xoshiro256** state for garble corruption */
+	struct faultidx *idx;  /* the rules by name pattern (faultidx.h); owned, NULL: scan all */
 };
 
 /* ---- PRNG: splitmix64 seeds xoshiro256** (public domain, Vigna). */
@@ -155,6 +157,7 @@ fault_rules_new(uint64_t seed)
 	if (r == NULL)
 		return NULL;
 	r->seed = seed;
+	r->idx = faultidx_new(); /* NULL (no memory): every rule is scanned, as before */
 	rules_reseed(r);
 	return r;
 }
@@ -167,6 +170,8 @@ fault_rules_clear(struct fault_rules *r)
 	for (size_t i = 0; i < r->n; i++)
 		rule_free(r->v[i]);
 	r->n = 0;
+	if (r->idx)
+		faultidx_clear(r->idx);
 	rules_reseed(r);
 }
 
@@ -176,6 +181,7 @@ fault_rules_free(struct fault_rules *r)
 	if (r == NULL)
 		return;
 	fault_rules_clear(r);
+	faultidx_free(r->idx);
 	free(r->v);
 	free(r);
 }
@@ -664,6 +670,22 @@ fail:
 	return -1;
 }
 
+/* Put rule into the name index; when that fails (out of memory) matching scans every rule. */
+static void
+index_rule(struct fault_rules *r, const struct fault_rule *rule)
+{
+	static const enum faultidx_kind kind[] = {
+	    [FAULT_PAT_EXACT] = FAULTIDX_EXACT,
+	    [FAULT_PAT_BELOW] = FAULTIDX_BELOW,
+	    [FAULT_PAT_ALL] = FAULTIDX_ALL,
+	};
+
+	if (r->idx && faultidx_add(r->idx, kind[rule->pat], rule->name, rule->index) < 0) {
+		faultidx_free(r->idx);
+		r->idx = NULL;
+	}
+}
+
 int
 fault_rules_parse(struct fault_rules *r, const char *file, const char *text, char *err,
                   size_t errlen)
@@ -730,6 +752,7 @@ fault_rules_parse(struct fault_rules *r, const char *file, const char *text, cha
 	for (size_t i = 0; i < nn; i++) {
 		nv[i]->index = r->n;
 		r->v[r->n++] = nv[i];
+		index_rule(r, nv[i]);
 	}
 	nn = 0;
 	rc = 0;
@@ -918,13 +941,51 @@ conditions_match(const struct fault_rule *rule, const struct fault_query *fq)
 	return addr_matches(&rule->client, fq->client) && addr_matches(&rule->listen, fq->listen);
 }
 
+/* The rules whose name pattern can match fq: from the index when there is one (only those
+   rules, in rule order), else every rule. *i is the cursor for the scan. */
+static struct fault_rule *
+next_candidate(struct fault_rules *r, struct faultidx_iter *it, size_t *i)
+{
+	size_t k;
+
+	if (r->idx == NULL)
+		return *i < r->n ? r->v[(*i)++] : NULL;
+	return faultidx_next(it, &k) && k < r->n ? r->v[k] : NULL;
+}
+
+/* qname as the index keys names: lower case, absolute (trailing unescaped dot). */
+static const char *
+index_name(const char *qname, char *buf, size_t len)
+{
+	size_t n;
+
+	if (qname == NULL)
+		return NULL;
+	n = strlen(qname);
+	if (n + 2 > len)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)tolower((unsigned char)qname[i]);
+	if (n == 0 || buf[n - 1] != '.' || dot_escaped(buf, n - 1))
+		buf[n++] = '.';
+	buf[n] = '\0';
+	return buf;
+}
+
 const struct fault_rule *
 fault_match(struct fault_rules *r, const struct fault_query *fq)
 {
+	struct faultidx_iter it;
+	struct fault_rule *rule;
+	char name[1100];
+	size_t scan = 0;
+
 	if (r == NULL || fq == NULL)
 		return NULL;
-	for (size_t i = 0; i < r->n; i++) {
-		struct fault_rule *rule = r->v[i];
+	if (r->idx)
+		faultidx_start(r->idx, index_name(fq->qname, name, sizeof(name)), &it);
+	/* every rule that can match is visited, in order: conditions_match still decides */
+	while ((rule = next_candidate(r, &it, &scan)) != NULL) {
 		uint64_t k;
 
 		if (!conditions_match(rule, fq))

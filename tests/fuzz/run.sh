@@ -11,7 +11,7 @@ mkdir -p "$out"
 CC=${CC:-clang}
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -D_GNU_SOURCE"
 LIBS=$(pkg-config --cflags --libs libevent ldns libzscanner jansson libidn2)
-SERVER="server/msg.c server/answer.c server/zone.c server/lint.c server/fault.c"
+SERVER="server/msg.c server/answer.c server/zone.c server/lint.c server/fault.c server/faultidx.c"
 COMMON="common/diag.c common/file.c common/log.c common/num.c"
 for t in $targets; do
 	case $t in
