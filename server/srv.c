@@ -398,10 +398,11 @@ srv_reload(struct srv *s, char *err, size_t errlen)
 		diag_first_error(&d, err, errlen);
 		if (err[0] == '\0')
 			snprintf(err, errlen, "could not load the zones");
+		/* every problem, not only the first (which is the reason given) */
 		for (size_t i = 0; i < d.n; i++) {
 			char line[1024];
 			diag_format(&d, i, line, sizeof(line));
-			log_info("%s", line);
+			log_warnx("reload: %s", line);
 		}
 		diag_free(&d);
 		return -1;

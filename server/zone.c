@@ -5,6 +5,7 @@
 #include "server/zone_int.h"
 #include "server/msg.h"
 #include "common/file.h"
+#include "server/zoneerr.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -214,6 +215,8 @@ struct loadctx {
 	const char *name;      /* file name (or text name) for messages */
 	const char *cur_name;  /* file read now, for messages (name or an $INCLUDE); borrowed */
 	uint16_t cur_file;     /* its index in z->files */
+	const char *cur_text;  /* text of that file (error lines are quoted from it); borrowed */
+	size_t cur_len;        /* its length */
 	bool from_api;         /* zone text from the control API: $INCLUDE is refused */
 	unsigned depth;        /* $INCLUDE nesting now */
 	size_t bytes;          /* bytes of zone text read for this zone, all files together */
@@ -312,9 +315,15 @@ load_error_cb(zs_scanner_t *s)
 {
 	struct loadctx *c = s->process.data;
 
+	char msg[512];
+	size_t ll = 0;
+	const char *line =
+	    zoneerr_line(c->cur_text, c->cur_len, (unsigned long)s->line_counter, &ll);
+
 	c->errors++;
+	zoneerr_describe(s->error.code, zs_strerror(s->error.code), line, ll, msg, sizeof(msg));
 	diag_add(c->d, DIAG_ERROR, load_file_name(c, s), (unsigned long)s->line_counter, NULL, "%s",
-	         zs_strerror(s->error.code));
+	         msg);
 	if (c->errors >= MAX_LOAD_ERRORS) {
 		diag_add(c->d, DIAG_ERROR, load_file_name(c, s), (unsigned long)s->line_counter,
 		         NULL, "too many errors, giving up on this file");
@@ -562,7 +571,8 @@ static void
 load_include(struct loadctx *c, zs_scanner_t *s)
 {
 	const char *inc = s->include_filename;
-	const char *saved_name = c->cur_name;
+	const char *saved_name = c->cur_name, *saved_text = c->cur_text;
+	size_t saved_len = c->cur_len;
 	uint16_t saved_file = c->cur_file;
 	char path[4096], err[256];
 	zs_scanner_t *ss;
@@ -592,6 +602,18 @@ load_include(struct loadctx *c, zs_scanner_t *s)
 		return;
 	}
 	c->bytes += len;
+	{
+		unsigned long bl;
+		unsigned bb;
+		if (zoneerr_binary(buf, len, &bl, &bb)) {
+			load_error_at(c, s,
+			              "$INCLUDE %s: a binary file, not zone file text (byte 0x%02X "
+			              "on its line %lu)",
+			              path, bb, bl);
+			free(buf);
+			return;
+		}
+	}
 	if ((idx = file_index(c->z, path)) < 0 || (ss = calloc(1, sizeof(*ss))) == NULL) {
 		free(buf);
 		c->oom = true;
@@ -604,11 +626,15 @@ load_include(struct loadctx *c, zs_scanner_t *s)
 	} else {
 		c->cur_file = (uint16_t)idx;
 		c->cur_name = c->z->files[idx].path;
+		c->cur_text = buf;
+		c->cur_len = len;
 		c->depth++;
 		scan_input(c, ss);
 		c->depth--;
 		c->cur_file = saved_file;
 		c->cur_name = saved_name;
+		c->cur_text = saved_text;
+		c->cur_len = saved_len;
 	}
 	zs_deinit(ss);
 	free(ss);
@@ -931,11 +957,27 @@ zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag 
 	if (text == NULL) {
 		/* never blocks (a FIFO, a device), never reads more than the size limit */
 		char err[256];
+		struct stat st;
+		if (stat(name, &st) == 0 && S_ISDIR(st.st_mode)) {
+			diag_add(d, DIAG_ERROR, name, 0, NULL,
+			         "is a directory: use -z %s to serve the zone files in it", name);
+			return -1;
+		}
 		if (file_read(name, FILE_ZONE_MAX, &filebuf, &textlen, err, sizeof(err)) < 0) {
 			diag_add(d, DIAG_ERROR, name, 0, NULL, "cannot read zone file: %s", err);
 			return -1;
 		}
 		text = filebuf;
+	}
+	{
+		unsigned long bl;
+		unsigned bb;
+		if (zoneerr_binary(text, textlen, &bl, &bb)) {
+			diag_add(d, DIAG_ERROR, name, bl, NULL,
+			         "a binary file, not zone file text (byte 0x%02X)", bb);
+			free(filebuf);
+			return -1;
+		}
 	}
 	find_origin(name, text, textlen, origin, sizeof(origin));
 
@@ -949,6 +991,8 @@ zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag 
 	c.d = d;
 	c.name = name;
 	c.cur_name = name;
+	c.cur_text = text;
+	c.cur_len = textlen;
 	c.from_api = from_api;
 	c.bytes = textlen;
 	if (zs_init(s, origin, CLASS_IN, DEFAULT_TTL) != 0) {
@@ -1634,7 +1678,7 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 			return 0;
 		}
 		/* after errors that left no zone, "no zones loaded" would only mislead */
-		if (d->errors == errors0)
+		if (d->errors == 0)
 			diag_add(d, DIAG_ERROR, NULL, 0, NULL, "no zones loaded");
 		return -1;
 	}

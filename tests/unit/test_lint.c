@@ -108,6 +108,14 @@ lint_zones(const char *name, const char (*zone)[320], struct diag *d)
 }
 
 static struct lint_case mistakes[] = {
+    {"mx_host_without_trailing_dot_gets_a_hint",
+     {"mx-host-nxdomain", DIAG_ERROR, "z1", 5, "did you mean mx.example.test.?"},
+     {HEAD("example.test.") "@ MX 10 mx.example.test\n"
+                            "mx A 198.51.100.1\n"}},
+    {"cname_target_without_trailing_dot_gets_a_hint",
+     {"cname-dangling", DIAG_WARNING, "z1", 5, "did you mean www.example.test.?"},
+     {HEAD("example.test.") "alias CNAME www.example.test\n"
+                            "www A 198.51.100.1\n"}},
     {"mx_ip_literal_absolute",
      {"mx-ip-literal", DIAG_ERROR, "z1", 5, ""},
      {HEAD("example.test.") "@ MX 10 192.0.2.1.\n"}},

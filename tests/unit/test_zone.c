@@ -657,3 +657,63 @@ Test(zone, huge_sparse_zone_file_is_refused_before_it_is_read)
 	cr_assert_eq(zoneset_add_file(zset, path, &diags), -1);
 	expect_diag(DIAG_ERROR, path, 0, "file too large");
 }
+
+/* ---- error messages (issue 12 item 14) ------------------------------------------------------ */
+
+Test(zone, unsupported_type_error_quotes_the_type_and_every_error_is_reported)
+{
+	add("e.zone",
+	    "$ORIGIN e.test.\n$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n"
+	    "www MXX 10 mx1\nbad A 1.2.3.999\n",
+	    -1);
+	expect_diag(DIAG_ERROR, "e.zone", 6, "unsupported record type 'MXX'");
+	expect_diag(DIAG_ERROR, "e.zone", 7, "invalid IPv4 address '1.2.3.999'");
+}
+
+Test(zone, no_zones_loaded_does_not_follow_a_real_error)
+{
+	add("e.zone", "$ORIGIN e.test.\n@ 300 SOA ns hm 1 2 3 4 5\nwww 300 MXX 10 mx1\n", -1);
+	finish(-1, "nothing loaded");
+	for (size_t i = 0; i < diags.n; i++)
+		cr_expect(strstr(diags.v[i].msg, "no zones loaded") == NULL,
+		          "misleading after the real error: %s", diags.v[i].msg);
+}
+
+Test(zone, no_zones_loaded_when_there_was_nothing_at_all)
+{
+	finish(-1, "empty");
+	expect_diag(DIAG_ERROR, "", 0, "no zones loaded");
+}
+
+Test(zone, empty_set_can_be_served_when_allowed)
+{
+	zoneset_allow_empty(zset);
+	finish(0, "allowed empty");
+	cr_expect_eq(zoneset_count(zset), 0);
+}
+
+Test(zone, binary_file_is_called_binary_not_crlf)
+{
+	char dir[256], path[300];
+	FILE *f;
+
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/bin.zone", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fwrite("\x7f"
+	       "ELF\x02\x01\x01\x00\r\n",
+	       1, 10, f);
+	fclose(f);
+	cr_assert_eq(zoneset_add_file(zset, path, &diags), -1);
+	expect_diag(DIAG_ERROR, path, 1, "a binary file, not zone file text");
+}
+
+Test(zone, a_directory_given_as_a_zone_file_says_use_z)
+{
+	char dir[256];
+
+	test_tmpdir(dir, sizeof(dir));
+	cr_assert_eq(zoneset_add_file(zset, dir, &diags), -1);
+	expect_diag(DIAG_ERROR, dir, 0, "is a directory: use -z");
+}
