@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "common/log.h"
+#include "server/faultjson.h"
 #include "server/qlogw.h"
 #include "server/srv.h"
 
@@ -315,10 +316,27 @@ handle_faults(struct control *c, struct evhttp_request *req, enum evhttp_cmd_typ
 		reply_error(req, 400, "Bad Request", "body is not text");
 		return;
 	}
+	if (faultjson_is_json(body)) {
+		/* the shape GET /faults returns: {"rules": [{"rule": "..."}, ...]} */
+		char *lines;
+		if (faultjson_to_text(body, strlen(body), &lines, err, sizeof(err)) < 0) {
+			free(body);
+			reply_error(req, 400, "Bad Request", err);
+			return;
+		}
+		free(body);
+		body = lines;
+	}
 	if (cmd == EVHTTP_REQ_POST)
 		rc = srv_faults_append(c->srv, body, err, sizeof(err));
 	else
 		rc = srv_faults_replace(c->srv, body, err, sizeof(err));
+	if (rc < 0 && faultjson_flattened(body)) {
+		size_t el = strlen(err);
+		snprintf(err + el, sizeof(err) - el,
+		         " (the body has no newline but looks like several rules: curl -d strips "
+		         "newlines; send rule lines with --data-binary @FILE)");
+	}
 	free(body);
 	if (rc < 0) {
 		reply_error(req, 400, "Bad Request", err);

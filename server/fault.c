@@ -81,6 +81,8 @@ struct fault_rule {
 	uint64_t seen;                  /* queries that met every condition */
 	uint64_t passed;                /* of those, queries that passed after= and every= */
 	uint64_t fired;                 /* queries this rule fired on */
+	char *file;                     /* where the rule was read ("faults" for the API); owned */
+	unsigned long line;             /* its line there */
 };
 
 struct fault_rules {
@@ -146,6 +148,7 @@ rule_free(struct fault_rule *rule)
 		return;
 	free(rule->text);
 	free(rule->name);
+	free(rule->file);
 	free(rule);
 }
 
@@ -222,6 +225,20 @@ size_t
 fault_rule_index(const struct fault_rule *rule)
 {
 	return rule ? rule->index : 0;
+}
+
+const char *
+fault_rule_pattern(const struct fault_rule *rule, bool *below)
+{
+	*below = rule->pat == FAULT_PAT_BELOW;
+	return rule->pat == FAULT_PAT_ALL ? NULL : rule->name;
+}
+
+const char *
+fault_rule_where(const struct fault_rule *rule, unsigned long *line)
+{
+	*line = rule->line;
+	return rule->file ? rule->file : "";
 }
 
 uint64_t
@@ -642,6 +659,8 @@ parse_line(struct parse_ctx *c, char *line, struct fault_rule **out)
 		return perr(c, "out of memory");
 	}
 	rule->text[0] = '\0';
+	rule->file = strdup(c->file);
+	rule->line = c->line;
 	for (size_t i = 0; i < ntok; i++) {
 		if (i > 0)
 			strcat(rule->text, " ");

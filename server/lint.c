@@ -3,6 +3,7 @@
    inside the served data by answer_build() on synthetic queries, so wildcards, CNAMEs and zone
    cuts are treated exactly as the server will answer them. */
 #include "server/lint.h"
+#include "server/fault.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -953,4 +954,36 @@ out:
 	free(l.origins);
 	free(l.buf);
 	return l.added;
+}
+
+size_t
+lint_rules(const struct zoneset *zs, const struct fault_rules *fr, struct diag *d)
+{
+	size_t added = 0, nz = zoneset_count(zs);
+
+	for (size_t i = 0; i < fault_rules_count(fr); i++) {
+		const struct fault_rule *r = fault_rules_get(fr, i);
+		bool below, served = false;
+		const char *name = fault_rule_pattern(r, &below), *file;
+		unsigned long line;
+
+		if (name == NULL)
+			continue;
+		for (size_t z = 0; z < nz && !served; z++) {
+			struct zone_info zi;
+			zoneset_info(zs, z, &zi);
+			/* "*.name" also reaches every zone below name */
+			served =
+			    name_under(name, zi.origin) || (below && name_under(zi.origin, name));
+		}
+		if (served)
+			continue;
+		file = fault_rule_where(r, &line);
+		diag_add(d, DIAG_WARNING, file, line, "rule-no-zone",
+		         "rule matches no served zone: %s%s is outside every zone served, so "
+		         "the rule never fires",
+		         below ? "*." : "", name);
+		added++;
+	}
+	return added;
 }

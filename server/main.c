@@ -320,8 +320,10 @@ main(int argc, char *argv[])
 	diag_init(&d);
 	rc = srv_load(&conf, &zs, &fr, &d);
 	if (conf.check) {
-		if (rc == 0)
+		if (rc == 0) {
 			lint_zoneset(zs, &d);
+			lint_rules(zs, fr, &d);
+		}
 		for (size_t i = 0; i < d.n; i++)
 			print_entry(&d, i, stdout, true);
 		fflush(stdout);

@@ -337,3 +337,43 @@ Test(e2e_hardening, second_control_adds_a_listener)
 	             "the TCP port serves too");
 	json_decref(j);
 }
+
+/* ---- item 17: fault bodies ---------------------------------------------------------------- */
+
+Test(e2e_hardening, get_faults_json_can_be_put_back)
+{
+	json_t *j = NULL, *again = NULL;
+	char *dump;
+
+	start_ctl(NULL);
+	cr_assert_eq(test_http(ctl, NULL, "PUT", "/faults",
+	                       "www.example.test. A drop count=1\n* MX noaa\n", &j, NULL, 0),
+	             200);
+	json_decref(j);
+	cr_assert_eq(test_http(ctl, NULL, "GET", "/faults", NULL, &j, NULL, 0), 200);
+	dump = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	cr_assert_eq(test_http(ctl, NULL, "PUT", "/faults", dump, &again, NULL, 0), 200, "%s",
+	             dump);
+	cr_expect_eq(json_integer_value(json_object_get(again, "rules")), 2);
+	json_decref(again);
+	free(dump);
+	cr_assert(!answers(srv.port, "www.example.test."), "the rule from the JSON body fires");
+}
+
+Test(e2e_hardening, curl_d_flattened_rules_get_the_data_binary_hint)
+{
+	json_t *j = NULL;
+	const char *err;
+
+	start_ctl(NULL);
+	/* what curl -d @rules sends for "a.test. MX drop count=2\nb.test. A rcode=SERVFAIL\n" */
+	cr_assert_eq(
+	    test_http(ctl, NULL, "POST", "/faults",
+	              "www.example.test. MX drop count=2www.example.test. A rcode=SERVFAIL", &j,
+	              NULL, 0),
+	    400);
+	err = json_string_value(json_object_get(j, "error"));
+	cr_expect(err && strstr(err, "--data-binary"), "%s", err ? err : "(none)");
+	json_decref(j);
+}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/diag.h"
+#include "server/fault.h"
 #include "server/lint.h"
 #include "server/zone.h"
 #include "tests/support/support.h"
@@ -420,5 +421,34 @@ Test(lint, bundled_catalog_lints_exactly_the_broken_scenarios)
 	globfree(&g);
 	diag_free(&load);
 	diag_free(&d);
+	zoneset_free(zs);
+}
+
+Test(lint, fault_rule_outside_every_served_zone_is_a_warning)
+{
+	struct zoneset *zs = zoneset_new();
+	struct fault_rules *fr = fault_rules_new(1);
+	struct diag d;
+	char err[256];
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "lab", lab_zone, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	cr_assert_eq(fault_rules_parse(fr, "faults.conf",
+	                               "ns.lab.test. A drop\n"
+	                               "# a comment line\n"
+	                               "mx.elsewhere.test. MX drop\n"
+	                               "*.test. * noaa\n"
+	                               "*.nothere.example. * drop\n"
+	                               "* * noaa\n",
+	                               err, sizeof(err)),
+	             0, "%s", err);
+	cr_expect_eq(lint_rules(zs, fr, &d), 2);
+	cr_expect_geq(find(&d, "rule-no-zone", "faults.conf", 3), 0, "mx.elsewhere.test.");
+	cr_expect_geq(find(&d, "rule-no-zone", "faults.conf", 5), 0, "*.nothere.example.");
+	cr_expect(strstr(d.v[0].msg, "rule matches no served zone") != NULL, "%s", d.v[0].msg);
+	cr_expect_eq(d.v[0].severity, DIAG_WARNING);
+	diag_free(&d);
+	fault_rules_free(fr);
 	zoneset_free(zs);
 }
