@@ -27,8 +27,9 @@ enum {
 
 static const char usage_text[] =
     "usage: mxlabd [-z DIR]... [ZONEFILE]... [-f FAULTS] [-a ADDR]... [-p PORT]\n"
-    "              [--port-file FILE] [--control ADDR:PORT | --control unix:PATH]\n"
-    "              [--query-log FILE|-] [--seed N] [-w WORKERS] [-v]... [--check]\n"
+    "              [--port-file FILE] [--control ADDR:PORT | --control unix:PATH]...\n"
+    "              [--control-mode MODE] [--query-log FILE|-] [--seed N] [-w WORKERS]\n"
+    "              [-v]... [--check]\n"
     "              [--allow-nonlocal] [-h|--help] [--version]\n"
     "\n"
     "  -z DIR            serve DIR/*.zone and DIR/faults.conf (repeatable)\n"
@@ -37,7 +38,9 @@ static const char usage_text[] =
     "  -a ADDR           listen address (repeatable; default 127.0.0.1 and ::1)\n"
     "  -p PORT           port for UDP and TCP (default 5300; 0 picks a free one)\n"
     "  --port-file FILE  write the port number to FILE once ready\n"
-    "  --control ADDR:PORT|unix:PATH  HTTP control API (loopback or UNIX socket only)\n"
+    "  --control ADDR:PORT|unix:PATH  HTTP control API (loopback or UNIX socket only;\n"
+    "                    repeatable: each adds a listener)\n"
+    "  --control-mode MODE  permissions of UNIX control sockets (octal, default 0600)\n"
     "  --query-log FILE  one JSON line per query (- for stdout)\n"
     "  --seed N          seed for p= fault rules (default 1)\n"
     "  -w WORKERS        accepted for compatibility; one event loop serves everything\n"
