@@ -6,6 +6,7 @@
 #   make demo       serve zones/ and run mxcheck over the whole catalog
 #   make conformance  compare mxlabd's answers with NSD's
 #   make bench      mxlabd side by side with NSD
+#   make fuzz       every libFuzzer harness for FUZZ_SECONDS (60) from the corpus in the repo
 #   make install    PREFIX=/usr/local DESTDIR=
 
 SHELL   := /bin/bash
@@ -66,7 +67,7 @@ TOOLS      = $(patsubst %.c,$(BUILD_DIR)/tools/%,$(notdir $(TOOL_SRC)))
 ALL_OBJ = $(call obj,$(COMMON_SRC) $(SERVER_SRC) $(CLIENT_SRC) server/main.c client/main.c \
             $(TEST_SRC) $(TOOL_SRC))
 
-.PHONY: all deps test asan demo conformance bench install clean format check-format
+.PHONY: all deps fuzz-deps test asan demo conformance bench fuzz install clean format check-format
 .DEFAULT_GOAL := all
 
 all: $(MXLABD) $(MXCHECK)
@@ -141,6 +142,22 @@ conformance: all $(TOOLS)
 
 bench: all $(TOOLS)
 	@bench/run.sh $(BIN_DIR) $(BUILD_DIR)
+
+# libFuzzer needs clang and its runtime (Debian: clang, libclang-rt-dev); installed when a
+# trivial fuzzer does not link.
+FUZZ_SECONDS ?= 60
+fuzz-deps: deps
+	@if ! printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }\n' | \
+	    clang -x c -fsanitize=fuzzer,address,undefined -o /dev/null - >/dev/null 2>&1; then \
+		echo "mxlab: installing clang and libFuzzer"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq clang libclang-rt-dev \
+		    >/dev/null; \
+	fi
+
+fuzz: fuzz-deps
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/zones \

@@ -150,3 +150,12 @@ Test(docs, license_is_gpl3_or_later_like_the_knot_libraries)
 	          "LICENSE is the GPL version 3 text");
 	cr_expect(strstr(slurp("README.md"), "GPL-3.0-or-later") != NULL);
 }
+
+Test(docs, man_page_says_put_zones_copies_the_served_zones)
+{
+	const char *t = slurp("man/mxlabd.8");
+
+	cr_expect(strstr(t, "re-reading the other zones") == NULL,
+	          "PUT/DELETE /zones do not re-read files");
+	cr_expect(strstr(t, "from the zones served now") != NULL);
+}

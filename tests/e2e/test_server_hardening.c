@@ -377,3 +377,19 @@ Test(e2e_hardening, curl_d_flattened_rules_get_the_data_binary_hint)
 	cr_expect(err && strstr(err, "--data-binary"), "%s", err ? err : "(none)");
 	json_decref(j);
 }
+
+/* ---- item 14: every error of a failed reload is logged ------------------------------------- */
+
+Test(e2e_hardening, failed_reload_logs_every_error_with_the_token)
+{
+	start_ctl(NULL);
+	test_write(dir, "example.test.zone",
+	           TEST_EXAMPLE_HEAD "ns1 IN A 127.0.0.1\nwww IN MXX 10 mx1\nbad IN A 1.2.3.999\n");
+	testsrv_signal(&srv, SIGHUP);
+	cr_assert(testsrv_wait_stderr(&srv, "reload failed", 5000), "%s", testsrv_stderr(&srv));
+	cr_assert(testsrv_wait_stderr(&srv, "invalid IPv4 address '1.2.3.999'", 2000), "%s",
+	          testsrv_stderr(&srv));
+	cr_expect(strstr(testsrv_stderr(&srv), "unsupported record type 'MXX'") != NULL, "%s",
+	          testsrv_stderr(&srv));
+	cr_expect(answers(srv.port, "www.example.test."), "the old data still serves");
+}
