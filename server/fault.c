@@ -38,7 +38,6 @@
 
 #define FAULT_DELAY_MAX 3600000U    /* one hour, in ms */
 #define FAULT_TTL_MAX   2147483647U /* RFC 2181 §8 */
-#define FAULT_FILE_MAX  (16U << 20) /* largest faults file we read */
 
 enum fault_pattern {
 	FAULT_PAT_EXACT, /* the name itself */
