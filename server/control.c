@@ -297,7 +297,7 @@ get_queries(struct control *c, struct evhttp_request *req, const char *query)
 static void
 handle_faults(struct control *c, struct evhttp_request *req, enum evhttp_cmd_type cmd)
 {
-	char err[1024];
+	char err[4096];
 	char *body;
 	int rc = 0;
 
@@ -351,7 +351,7 @@ static void
 handle_zone(struct control *c, struct evhttp_request *req, enum evhttp_cmd_type cmd,
             const char *origin_enc)
 {
-	char err[1024];
+	char err[4096];
 	char *origin = evhttp_uridecode(origin_enc, 0, NULL);
 	char *body = NULL;
 	int rc;

@@ -529,7 +529,8 @@ rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, ch
 			         "the zone text does not define the zone %s", add->origin);
 	}
 	if (d.errors) {
-		diag_first_error(&d, err, errlen);
+		diag_all_errors(&d, err,
+		                errlen); /* every problem of the text, not only the first */
 		diag_free(&d);
 		zoneset_free(zs);
 		return -1;
@@ -573,10 +574,26 @@ srv_zone_delete(struct srv *s, const char *origin, char *err, size_t errlen)
 	return rebuild_zones(s, norm, NULL, err, errlen);
 }
 
+/* err for rule text that did not parse: every bad line, not only the first. */
+static void
+faults_errors(const char *text, char *err, size_t errlen)
+{
+	struct diag d;
+
+	diag_init(&d);
+	if (fault_rules_check("faults", text, &d) > 0)
+		diag_all_errors(&d, err, errlen);
+	diag_free(&d);
+}
+
 int
 srv_faults_append(struct srv *s, const char *text, char *err, size_t errlen)
 {
-	return fault_rules_parse(s->ctx.rules, "faults", text, err, errlen);
+	if (fault_rules_parse(s->ctx.rules, "faults", text, err, errlen) < 0) {
+		faults_errors(text, err, errlen);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -589,6 +606,7 @@ srv_faults_replace(struct srv *s, const char *text, char *err, size_t errlen)
 		return -1;
 	}
 	if (fault_rules_parse(fr, "faults", text, err, errlen) < 0) {
+		faults_errors(text, err, errlen);
 		fault_rules_free(fr);
 		return -1;
 	}

@@ -393,3 +393,27 @@ Test(e2e_hardening, failed_reload_logs_every_error_with_the_token)
 	          testsrv_stderr(&srv));
 	cr_expect(answers(srv.port, "www.example.test."), "the old data still serves");
 }
+
+Test(e2e_hardening, api_errors_name_every_bad_line)
+{
+	json_t *j = NULL;
+	const char *e;
+
+	start_ctl(NULL);
+	cr_assert_eq(test_http(ctl, NULL, "POST", "/faults",
+	                       "a.example.test. MX drop\nb.example.test. MX delay=soon\n"
+	                       "c.example.test. ZZ drop\n",
+	                       &j, NULL, 0),
+	             400);
+	e = json_string_value(json_object_get(j, "error"));
+	cr_expect(e && strstr(e, "faults:2:") && strstr(e, "faults:3:"), "%s", e ? e : "");
+	json_decref(j);
+	cr_assert_eq(test_http(ctl, NULL, "PUT", "/zones/example.test.",
+	                       TEST_EXAMPLE_HEAD "ns1 A 127.0.0.1\nwww MXX 1 a\nx A 1.2.3.999\n",
+	                       &j, NULL, 0),
+	             400);
+	e = json_string_value(json_object_get(j, "error"));
+	cr_expect(e && strstr(e, "unsupported record type 'MXX'") && strstr(e, "'1.2.3.999'"), "%s",
+	          e ? e : "");
+	json_decref(j);
+}
