@@ -417,3 +417,21 @@ Test(e2e_hardening, api_errors_name_every_bad_line)
 	          e ? e : "");
 	json_decref(j);
 }
+
+Test(e2e_hardening, fifo_port_file_and_query_log_without_reader_fail_at_once)
+{
+	char fifo[300], cmd[1024], out[8192];
+	const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+
+	test_tmpdir(dir, sizeof(dir));
+	test_write(dir, "example.test.zone", zone_text);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	snprintf(cmd, sizeof(cmd), "exec '%s' -p 0 -z '%s' --port-file '%s' 2>&1",
+	         test_bin("mxlabd"), dir, fifo);
+	cr_expect_eq(test_run(argv, out, sizeof(out), 10000), 1, "must fail, not hang: %s", out);
+	snprintf(cmd, sizeof(cmd), "exec '%s' -p 0 -z '%s' --query-log '%s' 2>&1",
+	         test_bin("mxlabd"), dir, fifo);
+	cr_expect_eq(test_run(argv, out, sizeof(out), 10000), 1, "must fail, not hang: %s", out);
+	cr_expect(strstr(out, "a FIFO with no reader") != NULL, "%s", out);
+}
