@@ -142,6 +142,7 @@ conformance: all $(TOOLS)
 
 bench: all $(TOOLS)
 	@bench/run.sh $(BIN_DIR) $(BUILD_DIR)
+	@bench/world.sh $(BIN_DIR) $(BUILD_DIR)
 
 # libFuzzer needs clang and its runtime (Debian: clang, libclang-rt-dev); installed when a
 # trivial fuzzer does not link.

@@ -53,6 +53,9 @@ const char *testsrv_stderr(struct testsrv *s);
    Returns the parsed answer or NULL on timeout/error (timeout_ms bounded). */
 ldns_pkt *test_query(int port, const char *name, ldns_rr_type type, bool tcp, uint16_t edns,
                      int timeout_ms);
+/* The same to numeric address addr (world mode: each address is its own server). */
+ldns_pkt *test_query_at(const char *addr, int port, const char *name, ldns_rr_type type, bool tcp,
+                        uint16_t edns, int timeout_ms);
 /* Wire form of a query for name/type/IN with the given id (no EDNS, RD clear) into out;
    returns its length. Fails the test when it cannot be built or does not fit. */
 size_t test_make_query(const char *name, ldns_rr_type type, uint16_t id, uint8_t *out, size_t cap);
@@ -66,6 +69,10 @@ size_t test_wire_query(uint8_t *out, const char *name, uint16_t type, uint16_t i
    length, 0 on timeout. */
 size_t test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap,
                     int timeout_ms);
+
+/* The same to IPv4 address addr. */
+size_t test_raw_udp_at(const char *addr, int port, const uint8_t *q, size_t qlen, uint8_t *out,
+                       size_t cap, int timeout_ms);
 
 /* Run a command (argv NULL-terminated) with a bound; capture stdout into out (NUL-terminated)
    and stderr for test_run_stderr().
@@ -95,6 +102,11 @@ int test_http(const char *target, const char *headers, const char *method, const
 int test_free_port(void);
 /* Wait (bounded) until the server's stderr contains needle. */
 bool testsrv_wait_stderr(struct testsrv *s, const char *needle, int timeout_ms);
+/* One HTTP/1.1 exchange with a control API on the UNIX socket sock (bounded, 5 s). Returns
+   the status code; *out gets the parsed JSON body (caller decrefs), NULL when it is not JSON;
+   head (may be NULL) the status line and headers. */
+int test_http_unix(const char *sock, const char *method, const char *path, const char *body,
+                   json_t **out, char *head, size_t headlen);
 
 /* Milliseconds from a monotonic clock. */
 double test_now_ms(void);
