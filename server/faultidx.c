@@ -28,16 +28,30 @@ struct faultidx {
 	size_t capall;                   /* slots allocated in all */
 };
 
+/* FNV-1a over the name read from its end, so that one pass over a query name gives the hash of
+   every suffix (faultidx_start); the kind is mixed in at the end. */
+static uint32_t
+hash_step(uint32_t h, unsigned char c)
+{
+	return (h ^ c) * 16777619u;
+}
+
+static uint32_t
+hash_final(uint32_t h, bool below)
+{
+	h ^= below ? 0x9e3779b9u : 0;
+	h *= 0x85ebca6bu;
+	return h ^ (h >> 16);
+}
+
 static uint32_t
 hash_name(bool below, const char *s, size_t len)
 {
-	uint32_t h = below ? 0x9e3779b9u : 2166136261u;
+	uint32_t h = 2166136261u;
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h ^ (h >> 16);
+	for (size_t i = len; i > 0; i--)
+		h = hash_step(h, (unsigned char)s[i - 1]);
+	return hash_final(h, below);
 }
 
 struct faultidx *
@@ -177,6 +191,7 @@ void
 faultidx_start(const struct faultidx *x, const char *qname, struct faultidx_iter *it)
 {
 	const struct faultidx_entry *e;
+	uint32_t h = 2166136261u;
 	size_t len;
 
 	it->nlists = 0;
@@ -184,21 +199,19 @@ faultidx_start(const struct faultidx *x, const char *qname, struct faultidx_iter
 	if (qname == NULL || x->nentries == 0)
 		return;
 	len = strlen(qname);
-	if ((e = find(x, false, qname, len, hash_name(false, qname, len))) != NULL)
+	/* "*.name" for every proper ancestor (the suffix after each unescaped dot, "." for the
+	   last one), found while hashing the name from its end; then the name itself */
+	if (strcmp(qname, ".") != 0 &&
+	    (e = find(x, true, ".", 1, hash_final(hash_step(h, '.'), true))) != NULL)
 		add_list(it, e->rules, e->n);
-	/* "*.name" for every proper ancestor: the suffix after each unescaped dot */
-	if (strcmp(qname, ".") == 0)
-		return;
-	for (size_t i = 0; i < len; i++) {
-		const char *suf;
-		size_t sl;
-		if (qname[i] != '.' || escaped(qname, i))
-			continue;
-		suf = i + 1 < len ? qname + i + 1 : ".";
-		sl = i + 1 < len ? len - i - 1 : 1;
-		if ((e = find(x, true, suf, sl, hash_name(true, suf, sl))) != NULL)
+	for (size_t i = len; i > 0; i--) {
+		h = hash_step(h, (unsigned char)qname[i - 1]);
+		if (i - 1 > 0 && qname[i - 2] == '.' && !escaped(qname, i - 2) && i - 1 < len - 1 &&
+		    (e = find(x, true, qname + i - 1, len - i + 1, hash_final(h, true))) != NULL)
 			add_list(it, e->rules, e->n);
 	}
+	if ((e = find(x, false, qname, len, hash_final(h, false))) != NULL)
+		add_list(it, e->rules, e->n);
 }
 
 bool
