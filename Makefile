@@ -7,6 +7,7 @@
 #   make lab        a shell in a private network where the catalog's world is the internet
 #   make conformance  compare mxlabd's answers with NSD's
 #   make bench      mxlabd side by side with NSD
+#   make fuzz       every libFuzzer harness for FUZZ_SECONDS (60) from the corpus in the repo
 #   make install    PREFIX=/usr/local DESTDIR=
 
 SHELL   := /bin/bash
@@ -72,7 +73,8 @@ TOOLS      = $(patsubst %.c,$(BUILD_DIR)/tools/%,$(notdir $(TOOL_SRC)))
 ALL_OBJ = $(call obj,$(COMMON_SRC) $(SERVER_SRC) $(CLIENT_SRC) server/main.c client/main.c \
             $(TEST_SRC) $(TOOL_SRC))
 
-.PHONY: all deps lab-deps test asan demo lab conformance bench install clean format check-format
+.PHONY: all deps lab-deps fuzz-deps test asan demo lab conformance bench fuzz install clean \
+        format check-format
 .DEFAULT_GOAL := all
 
 all: $(MXLABD) $(MXCHECK) $(MXLAB_LAB)
@@ -168,6 +170,22 @@ conformance: all $(TOOLS)
 bench: all $(TOOLS)
 	@bench/run.sh $(BIN_DIR) $(BUILD_DIR)
 	@bench/world.sh $(BIN_DIR) $(BUILD_DIR)
+
+# libFuzzer needs clang and its runtime (Debian: clang, libclang-rt-dev); installed when a
+# trivial fuzzer does not link.
+FUZZ_SECONDS ?= 60
+fuzz-deps: deps
+	@if ! printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }\n' | \
+	    clang -x c -fsanitize=fuzzer,address,undefined -o /dev/null - >/dev/null 2>&1; then \
+		echo "mxlab: installing clang and libFuzzer"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq clang libclang-rt-dev \
+		    >/dev/null; \
+	fi
+
+fuzz: fuzz-deps
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/zones \

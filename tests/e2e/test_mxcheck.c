@@ -336,6 +336,8 @@ Test(e2e_mxcheck, several_targets_exit_with_the_most_severe)
 	cr_assert_eq(lines, 3, "%s", buf);
 	cr_assert_eq(test_run(argv2, buf, sizeof(buf), 30000), 64);
 	cr_assert(strstr(buf, "healthy.test: deliver") != NULL, "%s", buf);
+	cr_expect(strstr(test_run_stderr(), "mxcheck: bad..name: not a valid domain name") != NULL,
+	          "the usage error goes to stderr: %s", test_run_stderr());
 }
 
 Test(e2e_mxcheck, targets_from_a_file)
