@@ -92,6 +92,7 @@ check_options_init(struct check_options *o)
 	memset(o, 0, sizeof(*o));
 	o->want4 = true;
 	o->want6 = true;
+	o->mta = mta_default();
 }
 
 struct check_result *
@@ -103,6 +104,7 @@ check_result_new(enum check_mode mode, const char *target)
 		abort();
 	r->mode = mode;
 	snprintf(r->target, sizeof(r->target), "%s", target);
+	snprintf(r->mta, sizeof(r->mta), "%s", mta_default()->name);
 	return r;
 }
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "client/lookup.h"
+#include "client/mta.h"
 
 #define MXCHECK_VERSION "0.1.0"
 
@@ -75,6 +76,7 @@ struct check_result {
 	enum check_verdict verdict;     /* deliver, tempfail, permfail or pass */
 	bool implicit_mx;               /* the route is the implicit MX (RFC 5321 §5.1) */
 	uint64_t seed;                  /* seed of the equal-preference shuffle */
+	char mta[8];                    /* name of the MTA profile applied ("rfc", ...) */
 	struct check_route *routes;     /* routes in delivery order, owned */
 	size_t nroutes;                 /* entries in routes */
 	struct check_problem *problems; /* every problem in the order found, owned */
@@ -85,13 +87,14 @@ struct check_result {
 
 /* Options shared by both modes (filled by main.c or tests). */
 struct check_options {
-	bool want4;              /* the sender may use IPv4 */
-	bool want6;              /* the sender may use IPv6 */
-	uint64_t seed;           /* shuffle seed */
-	bool no_ptr;             /* skip reverse DNS */
-	const char *const *self; /* --self names and addresses (not owned) */
-	size_t nself;            /* entries in self */
-	const char *helo;        /* --helo NAME (address mode), NULL when absent */
+	bool want4;                    /* the sender may use IPv4 */
+	bool want6;                    /* the sender may use IPv6 */
+	uint64_t seed;                 /* shuffle seed */
+	bool no_ptr;                   /* skip reverse DNS */
+	const char *const *self;       /* --self names and addresses (not owned) */
+	size_t nself;                  /* entries in self */
+	const char *helo;              /* --helo NAME (address mode), NULL when absent */
+	const struct mta_profile *mta; /* --mta profile (static; NULL: rfc) */
 };
 
 void check_options_init(struct check_options *o);

@@ -325,7 +325,7 @@ bound_reached(const struct lookup *lk)
 /* Walk the answer section from r->final along CNAMEs; collect records of qtype at the end.
    Returns 1 when records were found, -1 on a loop, 0 otherwise (r->final updated). */
 static int
-follow_answer(struct lookup_result *r, const struct lookup_reply *rep)
+follow_answer(struct lookup_result *r, const struct lookup_reply *rep, unsigned max)
 {
 	for (;;) {
 		size_t n = 0, i;
@@ -351,8 +351,8 @@ follow_answer(struct lookup_result *r, const struct lookup_reply *rep)
 		}
 		if (cname == NULL || r->qtype == LOOKUP_T_CNAME)
 			return 0;
-		if (chain_seen(r, cname->target) || r->nchain >= LOOKUP_MAX_CNAME) {
-			if (r->nchain < LOOKUP_MAX_CNAME + 1)
+		if (chain_seen(r, cname->target) || r->nchain >= max) {
+			if (r->nchain < max + 1)
 				snprintf(r->chain[r->nchain++], LOOKUP_NAME_MAX, "%s",
 				         cname->target);
 			return -1;
@@ -366,7 +366,10 @@ struct lookup_result *
 lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 {
 	struct lookup_result *r = calloc(1, sizeof(*r));
+	unsigned max = lk->max_cname;
 
+	if (max == 0 || max > LOOKUP_CHAIN_MAX)
+		max = LOOKUP_MAX_CNAME;
 	if (r == NULL)
 		abort();
 	lookup_name_abs(qname, r->qname, sizeof(r->qname));
@@ -374,7 +377,7 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 	r->qtype = qtype;
 
 	/* Each round asks for r->final; a chain that stops at an alias is asked again. */
-	for (int round = 0; round <= LOOKUP_MAX_CNAME + 1; round++) {
+	for (unsigned round = 0; round <= max + 1; round++) {
 		struct lookup_reply rep;
 		char asked[LOOKUP_NAME_MAX];
 		int f;
@@ -412,13 +415,13 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 			lookup_reply_clear(&rep);
 			return r;
 		}
-		f = follow_answer(r, &rep);
+		f = follow_answer(r, &rep, max);
 		lookup_reply_clear(&rep);
 		if (f < 0) {
 			r->status = LOOKUP_CNAME_LOOP;
 			snprintf(r->detail, sizeof(r->detail),
 			         "CNAME chain from %.200s loops (or is longer than %d hops)",
-			         r->qname, LOOKUP_MAX_CNAME);
+			         r->qname, max);
 			return r;
 		}
 		if (f > 0) {

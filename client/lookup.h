@@ -7,7 +7,8 @@
 #include <stdint.h>
 
 #define LOOKUP_NAME_MAX    1025 /* presentation form of any wire name, escapes included, + NUL */
-#define LOOKUP_MAX_CNAME   8    /* CNAME hops followed before calling it a loop */
+#define LOOKUP_MAX_CNAME   8    /* CNAME hops followed before calling it a loop (default) */
+#define LOOKUP_CHAIN_MAX   16   /* most CNAME hops any profile follows (lookup.max_cname) */
 #define LOOKUP_MAX_SERVERS 8    /* -s given at most this often */
 
 /* DNS type numbers used by mxcheck (same values as ldns/RFC 1035). */
@@ -83,6 +84,7 @@ struct lookup {
 	unsigned max_queries;         /* bound on queries per check (0: none) */
 	double deadline_ms;           /* monotonic time after which lookups fail (0: none) */
 	unsigned total_ms;            /* time bound of one check, used by lookup_begin (0: none) */
+	unsigned max_cname; /* CNAME hops followed before a loop, 1..LOOKUP_CHAIN_MAX (0: 8) */
 	struct lookup_answered *answered; /* replies since lookup_begin, owned */
 	size_t nanswered;                 /* entries in answered */
 };
@@ -95,7 +97,7 @@ struct lookup_result {
 	char qname[LOOKUP_NAME_MAX]; /* name asked, absolute lower-case */
 	uint16_t qtype;              /* type asked */
 	char final[LOOKUP_NAME_MAX]; /* where the CNAME chain ended (== qname without CNAME) */
-	char chain[LOOKUP_MAX_CNAME + 1][LOOKUP_NAME_MAX]; /* CNAME targets in order followed */
+	char chain[LOOKUP_CHAIN_MAX + 1][LOOKUP_NAME_MAX]; /* CNAME targets in order followed */
 	size_t nchain;                                     /* entries in chain */
 	struct lookup_rr *rrs;                             /* records of qtype at final, owned */
 	size_t nrrs;                                       /* entries in rrs */

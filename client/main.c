@@ -14,6 +14,7 @@
 
 #include "client/check.h"
 #include "client/lookup.h"
+#include "client/mta.h"
 #include "client/mx.h"
 #include "client/rdns.h"
 #include "client/report.h"
@@ -28,6 +29,7 @@ static const char usage_text[] =
     "\n"
     "  -s ADDR[@PORT]   query this server directly (IPv4 or IPv6, port 53; repeatable,\n"
     "                   at most 8); default: the system resolver from /etc/resolv.conf\n"
+    "                   (ADDR:PORT and [IPV6]:PORT are accepted too)\n"
     "  -t MS            per-query timeout in milliseconds, 1..3600000 (default 2000)\n"
     "  -r N             retries after a failed query, 0..20 (default 1)\n"
     "  -4, -6           the sending host uses only IPv4 / only IPv6\n"
@@ -35,6 +37,8 @@ static const char usage_text[] =
     "  --self NAME|IP   this host's name or address, for MX loop detection\n"
     "                   (repeatable, at most 64)\n"
     "  --no-ptr         skip reverse DNS checks in domain mode\n"
+    "  --mta NAME       predict this MTA in its Debian default configuration:\n"
+    "                   rfc (default: RFC 5321 as mxcheck reads it), postfix, exim\n"
     "  --ip ADDR        address mode: would a receiver checking FCrDNS accept ADDR?\n"
     "                   (repeatable; a bare address target does the same)\n"
     "  --helo NAME      address mode: also check that NAME resolves to the address\n"
@@ -48,18 +52,14 @@ static const char usage_text[] =
     "errors, 69 permfail, 75 tempfail, 64 bad arguments, 70 internal error. With\n"
     "several targets: 64 or 70 if any occurred, else the most severe of 69, 75, 1, 0.\n";
 
-enum { OPT_SEED = 256, OPT_SELF, OPT_NO_PTR, OPT_IP, OPT_HELO, OPT_JSON, OPT_VERSION };
+enum { OPT_SEED = 256, OPT_SELF, OPT_NO_PTR, OPT_IP, OPT_HELO, OPT_JSON, OPT_VERSION, OPT_MTA };
 
 static const struct option long_opts[] = {
-    {"seed", required_argument, NULL, OPT_SEED},
-    {"self", required_argument, NULL, OPT_SELF},
-    {"no-ptr", no_argument, NULL, OPT_NO_PTR},
-    {"ip", required_argument, NULL, OPT_IP},
-    {"helo", required_argument, NULL, OPT_HELO},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, OPT_VERSION},
-    {NULL, 0, NULL, 0},
+    {"seed", required_argument, NULL, OPT_SEED}, {"self", required_argument, NULL, OPT_SELF},
+    {"no-ptr", no_argument, NULL, OPT_NO_PTR},   {"ip", required_argument, NULL, OPT_IP},
+    {"helo", required_argument, NULL, OPT_HELO}, {"json", no_argument, NULL, OPT_JSON},
+    {"mta", required_argument, NULL, OPT_MTA},   {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION}, {NULL, 0, NULL, 0},
 };
 
 struct targets {
@@ -143,6 +143,33 @@ self_valid(const char *s)
 	return !check_looks_like_ip(s) && check_hostname_valid(s);
 }
 
+/* -s as dig/host users type it: ADDR, ADDR@PORT, ADDR:PORT (IPv4), [V6] or [V6]:PORT, into
+   the ADDR[@PORT] form lookup_net_new() reads. -1 with err set when it is none of them. */
+static int
+server_arg(const char *arg, char *out, size_t len, char *err, size_t errlen)
+{
+	const char *colon = strchr(arg, ':');
+
+	if (arg[0] == '[') {
+		const char *end = strchr(arg, ']');
+		if (end == NULL || (end[1] != '\0' && end[1] != ':' && end[1] != '@') ||
+		    (end[1] != '\0' && end[2] == '\0')) {
+			snprintf(err, errlen, "-s %s: expected [IPV6]:PORT (or ADDR@PORT)", arg);
+			return -1;
+		}
+		snprintf(out, len, "%.*s%s%s", (int)(end - arg - 1), arg + 1,
+		         end[1] != '\0' ? "@" : "", end[1] != '\0' ? end + 2 : "");
+		return 0;
+	}
+	if (colon != NULL && strchr(colon + 1, ':') == NULL && strchr(arg, '@') == NULL) {
+		/* one colon: IPv4 (or a name) with a port */
+		snprintf(out, len, "%.*s@%s", (int)(colon - arg), arg, colon + 1);
+		return 0;
+	}
+	snprintf(out, len, "%s", arg);
+	return 0;
+}
+
 static uint64_t
 random_seed(void)
 {
@@ -159,6 +186,7 @@ main(int argc, char **argv)
 	struct check_options opt;
 	struct targets targets = {NULL, 0};
 	const char *servers[LOOKUP_MAX_SERVERS];
+	char server_buf[LOOKUP_MAX_SERVERS][128];
 	const char *selfs[64];
 	size_t nservers = 0, nself = 0;
 	unsigned long long timeout = 2000, retries = 1, num;
@@ -175,7 +203,13 @@ main(int argc, char **argv)
 			if (nservers == LOOKUP_MAX_SERVERS)
 				return usage_error("too many -s servers (at most %d)",
 				                   LOOKUP_MAX_SERVERS);
-			servers[nservers++] = optarg;
+			if (strlen(optarg) >= sizeof(server_buf[0]))
+				return usage_error("-s %.64s...: too long", optarg);
+			if (server_arg(optarg, server_buf[nservers], sizeof(server_buf[0]), err,
+			               sizeof(err)) < 0)
+				return usage_error("%s", err);
+			servers[nservers] = server_buf[nservers];
+			nservers++;
 			break;
 		case 't':
 			if (num_parse(optarg, 1, 3600000, &timeout) < 0)
@@ -233,6 +267,12 @@ main(int argc, char **argv)
 		case OPT_JSON:
 			json = true;
 			break;
+		case OPT_MTA:
+			opt.mta = mta_find(optarg);
+			if (opt.mta == NULL)
+				return usage_error("--mta %s: expected one of %s", optarg,
+				                   mta_names_list());
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return CHECK_EX_OK;
@@ -249,6 +289,10 @@ main(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++)
 		targets_add(&targets, argv[i]);
+	for (size_t i = 0; i < targets.n; i++)
+		if (strstr(targets.v[i], "@@") != NULL)
+			return usage_error("%s: not an address (two '@' in a row); use user@domain",
+			                   targets.v[i]);
 	if (targets.n == 0)
 		return usage_error("no target given (a domain, user@domain, or --ip ADDRESS)");
 	if (only4 || only6) {

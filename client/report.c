@@ -132,6 +132,8 @@ report_text(FILE *fp, const struct check_result *r, bool color)
 	if (r->mode == CHECK_MODE_DOMAIN &&
 	    strcmp(r->target, check_name_display(r->name, n, sizeof(n))))
 		fprintf(fp, " (%s)", n);
+	if (r->mode == CHECK_MODE_DOMAIN && strcmp(r->mta, mta_default()->name) != 0)
+		fprintf(fp, " [as %s]", r->mta);
 	fputc('\n', fp);
 	for (size_t i = 0; i < r->nroutes; i++)
 		text_route(fp, r, &r->routes[i], color);
@@ -213,6 +215,7 @@ json_result(const struct check_result *r)
 	                    json_string(r->mode == CHECK_MODE_DOMAIN ? "domain" : "address"));
 	json_object_set_new(o, "name", json_name(r->name));
 	json_object_set_new(o, "verdict", json_string(check_verdict_name(r->verdict)));
+	json_object_set_new(o, "mta", json_string(r->mta));
 	json_object_set_new(o, "implicit_mx", json_boolean(r->implicit_mx));
 	json_object_set_new(o, "route", routes);
 	json_object_set_new(o, "problems", json_problems(r, true, -1, -1));
