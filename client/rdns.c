@@ -376,6 +376,8 @@ rdns_check(struct lookup *lk, const char *ip, const struct check_options *opt, c
 	family = check_unmap_ip(family, parsed, addr);
 	r = check_result_new(CHECK_MODE_ADDRESS, ip);
 	r->seed = opt->seed;
+	if (opt->mta != NULL) /* the receiver side is the same for every profile */
+		snprintf(r->mta, sizeof(r->mta), "%s", opt->mta->name);
 	check_format_ip(family, addr, r->name, sizeof(r->name));
 	lookup_begin(lk);
 	ri = check_route_add(r);
