@@ -30,6 +30,9 @@ PKG_NAMES = libevent ldns libzscanner jansson libidn2
 TEST_PKGS = criterion
 DEB_PKGS  = make gcc pkg-config libevent-dev libldns-dev libknot-dev libcriterion-dev \
             libjansson-dev libidn2-dev
+# Programs the tests run beside ours (checked by command name): the real Exim that e2e_mta_exim
+# compares the exim profile with. Other lab packages can be added here (DEB_PKG:command).
+LAB_PKGS  = exim4-daemon-light:exim4
 
 # pkg-config is asked lazily (after `deps` ran) and only once per make run.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_NAMES) $(TEST_PKGS)))$(PKG_CFLAGS)
@@ -79,6 +82,15 @@ deps:
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PKGS) >/dev/null; \
+	fi
+	@missing=; for p in $(LAB_PKGS); do PATH="$$PATH:/usr/sbin:/sbin" command -v "$${p#*:}" >/dev/null 2>&1 || \
+	    missing="$$missing $${p%%:*}"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "mxlab: installing test programs:$$missing"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		{ $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		    $$SUDO apt-get install -y -qq $$missing >/dev/null; } || \
+		    echo "mxlab: could not install$$missing; the tests that need them skip"; \
 	fi
 
 $(BUILD_DIR)/obj/%.o: %.c | deps
