@@ -227,8 +227,9 @@ check_problem_add_dns(struct check_result *r, int route, int addr, const struct 
 	if (lookup_is_temporary(lr->status)) {
 		char code[32];
 		snprintf(code, sizeof(code), "dns-%s", lookup_reason_name(lr->reason));
-		check_problem_add(r, route, addr, code, sev, subj,
-		                  "%s lookup failed temporarily: %s", lookup_type_name(lr->qtype),
+		check_problem_add(r, route, addr, code, sev, subj, "%s lookup failed%s: %s",
+		                  lookup_type_name(lr->qtype),
+		                  lr->status == LOOKUP_FORMERR ? "" : " temporarily",
 		                  lr->detail[0] ? lr->detail : lookup_reason_name(lr->reason));
 	}
 }

@@ -42,6 +42,7 @@ static const struct mta_profile profiles[] = {
         .names = MTA_NAMES_POSTFIX,
         .null_mx = MTA_NULL_POSTFIX,
         .addrs = MTA_ADDRS_SELF,
+        .literal_quad_only = true,
         .literal_used = true,
         .cname_hops = LOOKUP_CHAIN_MAX,
         .formerr_permanent = true,

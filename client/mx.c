@@ -470,6 +470,13 @@ check_exchanges(struct check_result *r, const struct check_options *opt)
 			    r, (int)i, -1, "mx-ip-literal", CHECK_ERROR, rt->exchange,
 			    "an MX must name a host, not an address; the entry is ignored");
 			rt->checked = false;
+		} else if (mta->names == MTA_NAMES_POSTFIX && !mta_postfix_name_ok(rt->exchange)) {
+			check_problem_add(
+			    r, (int)i, -1, "mx-bad-name", CHECK_ERROR, rt->exchange,
+			    "not a valid host name; Postfix rejects the whole MX reply "
+			    "(\"malformed domain name in resource data\") and defers");
+			r->verdict = CHECK_TEMPFAIL;
+			return true;
 		} else if (check_hostname_valid(rt->exchange)) {
 			continue;
 		} else if (mta->names == MTA_NAMES_EXIM && mta_exim_name_ok(rt->exchange)) {
@@ -477,18 +484,11 @@ check_exchanges(struct check_result *r, const struct check_options *opt)
 			                  "not a valid host name (letters, digits, hyphens); Exim "
 			                  "looks it up anyway (dns_check_names_pattern allows '_' "
 			                  "and '/')");
-		} else if (mta->names == MTA_NAMES_POSTFIX && mta_postfix_name_ok(rt->exchange)) {
+		} else if (mta->names == MTA_NAMES_POSTFIX) {
 			check_problem_add(
 			    r, (int)i, -1, "mx-bad-name", CHECK_WARNING, rt->exchange,
 			    "not a valid host name (letters, digits, hyphens); Postfix "
 			    "looks it up anyway (valid_hostname() allows '_')");
-		} else if (mta->names == MTA_NAMES_POSTFIX) {
-			check_problem_add(
-			    r, (int)i, -1, "mx-bad-name", CHECK_ERROR, rt->exchange,
-			    "not a valid host name; Postfix rejects the whole MX reply "
-			    "(\"malformed domain name in resource data\") and defers");
-			r->verdict = CHECK_TEMPFAIL;
-			return true;
 		} else {
 			check_problem_add(
 			    r, (int)i, -1, "mx-bad-name", CHECK_ERROR, rt->exchange,
