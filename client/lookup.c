@@ -453,6 +453,8 @@ struct lookup_net {
 	int timeout_ms;                                  /* per packet */
 	int retries;                                     /* extra rounds over all servers */
 	bool rd;                                         /* set RD (system resolver) */
+	lookup_wait_fn wait;                             /* waits for a socket, NULL: poll() */
+	void *wait_ud;                                   /* argument of wait (not owned) */
 };
 
 static void
@@ -465,19 +467,21 @@ fail(struct lookup_reply *out, enum lookup_status st, enum lookup_reason why, co
 }
 
 static int
-wait_fd(int fd, short ev, double deadline)
+wait_fd(const struct lookup_net *n, int fd, short ev, double deadline)
 {
+	if (n->wait != NULL)
+		return deadline - lookup_now_ms() <= 0 ? 0 : n->wait(n->wait_ud, fd, ev, deadline);
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = ev};
 		int left = (int)(deadline - lookup_now_ms());
-		int n;
+		int k;
 
 		if (left <= 0)
 			return 0;
-		n = poll(&p, 1, left);
-		if (n < 0 && errno == EINTR)
+		k = poll(&p, 1, left);
+		if (k < 0 && errno == EINTR)
 			continue;
-		return n;
+		return k;
 	}
 }
 
@@ -581,7 +585,7 @@ udp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qle
 		snprintf(msg, sizeof(msg), "%s", strerror(errno));
 		goto network;
 	}
-	if (wait_fd(fd, POLLIN, deadline) <= 0) {
+	if (wait_fd(n, fd, POLLIN, deadline) <= 0) {
 		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_TIMEOUT, "no answer from %s", who);
 		goto done;
 	}
@@ -604,13 +608,13 @@ done:
 }
 
 static int
-io_all(int fd, uint8_t *buf, size_t len, bool wr, double deadline)
+io_all(const struct lookup_net *n, int fd, uint8_t *buf, size_t len, bool wr, double deadline)
 {
 	size_t done = 0;
 
 	while (done < len) {
 		ssize_t k;
-		int w = wait_fd(fd, wr ? POLLOUT : POLLIN, deadline);
+		int w = wait_fd(n, fd, wr ? POLLOUT : POLLIN, deadline);
 		if (w <= 0) {
 			if (w == 0)
 				errno = ETIMEDOUT;
@@ -650,7 +654,7 @@ tcp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qle
 	if (connect(fd, (const struct sockaddr *)&n->srv[si], n->srvlen[si]) < 0) {
 		if (errno != EINPROGRESS)
 			goto bad;
-		int w = wait_fd(fd, POLLOUT, deadline);
+		int w = wait_fd(n, fd, POLLOUT, deadline);
 		if (w <= 0) {
 			if (w == 0)
 				errno = ETIMEDOUT;
@@ -667,12 +671,12 @@ tcp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qle
 	frame[0] = (uint8_t)(qlen >> 8);
 	frame[1] = (uint8_t)qlen;
 	memcpy(frame + 2, q, qlen);
-	if (io_all(fd, frame, qlen + 2, true, deadline) < 0 ||
-	    io_all(fd, hdr, 2, false, deadline) < 0)
+	if (io_all(n, fd, frame, qlen + 2, true, deadline) < 0 ||
+	    io_all(n, fd, hdr, 2, false, deadline) < 0)
 		goto bad;
 	alen = (size_t)hdr[0] << 8 | hdr[1];
 	ans = malloc(alen ? alen : 1);
-	if (ans == NULL || io_all(fd, ans, alen, false, deadline) < 0)
+	if (ans == NULL || io_all(n, fd, ans, alen, false, deadline) < 0)
 		goto bad;
 	if (reply_check(q, qlen, ans, alen, &pkt, &why) < 0) {
 		snprintf(msg, sizeof(msg), "TCP: %s from %s", why, who);
@@ -907,6 +911,19 @@ lookup_net_new(const char *const *servers, size_t nservers, int timeout_ms, int 
 fail:
 	free(n);
 	return NULL;
+}
+
+int
+lookup_net_set_waiter(struct lookup *lk, lookup_wait_fn fn, void *ud)
+{
+	struct lookup_net *n;
+
+	if (lk == NULL || lk->ops != &net_ops)
+		return -1;
+	n = lk->ud;
+	n->wait = fn;
+	n->wait_ud = ud;
+	return 0;
 }
 
 /* ---- the fake transport ------------------------------------------------------------- */

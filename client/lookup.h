@@ -111,6 +111,13 @@ struct lookup_result {
    retries extra rounds. NULL with err set on a bad server or resolver configuration. */
 struct lookup *lookup_net_new(const char *const *servers, size_t nservers, int timeout_ms,
                               int retries, char *err, size_t errlen);
+/* How the network transport waits until fd is ready for ev (POLLIN/POLLOUT) or the monotonic
+   time deadline (ms) passes: 1 ready, 0 timed out, -1 error. By default poll(); the -j event
+   loop (client/multi.c) installs one that suspends the check until libevent says so. */
+typedef int (*lookup_wait_fn)(void *ud, int fd, short ev, double deadline);
+/* Install fn for a lookup made by lookup_net_new (NULL: back to poll()); -1 for another
+   transport (a fake never waits). */
+int lookup_net_set_waiter(struct lookup *lk, lookup_wait_fn fn, void *ud);
 /* A lookup over any transport (takes ownership of ud). */
 struct lookup *lookup_new(const struct lookup_ops *ops, void *ud);
 void lookup_free(struct lookup *lk);

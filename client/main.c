@@ -15,6 +15,7 @@
 #include "client/check.h"
 #include "client/lookup.h"
 #include "client/mta.h"
+#include "client/multi.h"
 #include "client/mx.h"
 #include "client/rdns.h"
 #include "client/report.h"
@@ -45,6 +46,8 @@ static const char usage_text[] =
     "  --json           one JSON object per target per line (JSON Lines)\n"
     "  -f FILE          read targets from FILE, one per line (\"-\": standard input;\n"
     "                   repeatable)\n"
+    "  -j N             check up to N targets at once, 1..1024 (default 16); the output\n"
+    "                   keeps the input order; progress on stderr when it is a terminal\n"
     "  -h, --help       this help\n"
     "  --version        print the version\n"
     "\n"
@@ -170,6 +173,93 @@ server_arg(const char *arg, char *out, size_t len, char *err, size_t errlen)
 	return 0;
 }
 
+/* What every check of a run shares: options, how to make lookups, how to print. */
+struct run {
+	struct check_options *opt;  /* check options (not owned) */
+	const char *const *servers; /* -s servers (not owned) */
+	size_t nservers;            /* entries in servers */
+	int timeout_ms;             /* -t */
+	int retries;                /* -r */
+	bool json;                  /* --json */
+	bool color;                 /* text with colour */
+	bool progress_shown;        /* a progress line is on stderr now */
+	int status;                 /* combined exit status so far */
+	size_t printed;             /* results printed */
+};
+
+static struct lookup *
+run_new_lookup(void *ud, char *err, size_t errlen)
+{
+	struct run *run = ud;
+
+	return lookup_net_new(run->servers, run->nservers, run->timeout_ms, run->retries, err,
+	                      errlen);
+}
+
+static struct check_result *
+run_check(void *ud, struct lookup *lk, const char *t, char *err, size_t errlen)
+{
+	struct run *run = ud;
+	uint8_t a[16];
+
+	if (check_parse_ip(t, a) != 0)
+		return rdns_check(lk, t, run->opt, err, errlen);
+	return mx_check(lk, t, run->opt, err, errlen);
+}
+
+/* Erase the progress line before anything else is written to the terminal. */
+static void
+progress_clear(struct run *run)
+{
+	if (run->progress_shown) {
+		fputs("\r\033[K", stderr);
+		run->progress_shown = false;
+	}
+}
+
+/* A count, a rate and an ETA, once the run has taken a second. */
+static void
+run_progress(void *ud, size_t done, size_t total, double elapsed_ms)
+{
+	struct run *run = ud;
+	double rate = elapsed_ms > 0 ? (double)done * 1000.0 / elapsed_ms : 0;
+
+	if (elapsed_ms < 1000)
+		return;
+	fprintf(stderr, "\r\033[Kmxcheck: %zu/%zu checked, %.0f/s", done, total, rate);
+	if (rate > 0 && done < total)
+		fprintf(stderr, ", about %.0f s left", (double)(total - done) / rate);
+	fflush(stderr);
+	run->progress_shown = true;
+}
+
+/* Print one result (or its error) and fold its exit status in; frees r. */
+static void
+run_deliver(void *ud, size_t index, struct check_result *r, const char *err)
+{
+	struct run *run = ud;
+	int rc = 0;
+
+	progress_clear(run);
+	if (r == NULL) {
+		fprintf(stderr, "mxcheck: %s\n", err);
+		run->status = check_exit_combine(run->status, CHECK_EX_USAGE);
+		return;
+	}
+	if (run->json)
+		rc = report_json(stdout, r);
+	else {
+		if (run->printed > 0)
+			fputc('\n', stdout);
+		report_text(stdout, r, run->color);
+	}
+	run->printed++;
+	fflush(stdout);
+	run->status =
+	    check_exit_combine(run->status, rc < 0 ? CHECK_EX_SOFTWARE : check_exit_status(r));
+	check_result_free(r);
+}
+
 static uint64_t
 random_seed(void)
 {
@@ -189,15 +279,16 @@ main(int argc, char **argv)
 	char server_buf[LOOKUP_MAX_SERVERS][128];
 	const char *selfs[64];
 	size_t nservers = 0, nself = 0;
-	unsigned long long timeout = 2000, retries = 1, num;
+	unsigned long long timeout = 2000, retries = 1, num, jobs = 16;
 	bool json = false, only4 = false, only6 = false, seeded = false;
 	struct lookup *lk;
 	char err[512];
-	int c, status = CHECK_EX_OK, rc = 0;
+	struct run run;
+	int c;
 
 	check_options_init(&opt);
 	opterr = 0; /* our own messages, starting with "mxcheck:" */
-	while ((c = getopt_long(argc, argv, ":s:t:r:46f:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:t:r:46f:j:h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (nservers == LOOKUP_MAX_SERVERS)
@@ -229,6 +320,11 @@ main(int argc, char **argv)
 		case 'f':
 			if (read_targets(optarg, &targets) < 0)
 				return CHECK_EX_USAGE;
+			break;
+		case 'j':
+			if (num_parse(optarg, 1, MULTI_MAX_JOBS, &jobs) < 0)
+				return usage_error("-j %s: expected checks at once, 1..%d", optarg,
+				                   MULTI_MAX_JOBS);
 			break;
 		case OPT_SEED:
 			if (num_parse(optarg, 0, LLONG_MAX, &num) < 0)
@@ -304,42 +400,51 @@ main(int argc, char **argv)
 	opt.self = selfs;
 	opt.nself = nself;
 
-	lk = lookup_net_new(servers, nservers, (int)timeout, (int)retries, err, sizeof(err));
-	if (lk == NULL)
-		return usage_error("%s", err);
+	memset(&run, 0, sizeof(run));
+	run.opt = &opt;
+	run.servers = servers;
+	run.nservers = nservers;
+	run.timeout_ms = (int)timeout;
+	run.retries = (int)retries;
+	run.json = json;
+	run.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	run.status = CHECK_EX_OK;
 
-	for (size_t i = 0; i < targets.n; i++) {
-		struct check_result *r;
-		uint8_t a[16];
-		const char *t = targets.v[i];
-
-		err[0] = '\0';
-		if (check_parse_ip(t, a) != 0)
-			r = rdns_check(lk, t, &opt, err, sizeof(err));
-		else
-			r = mx_check(lk, t, &opt, err, sizeof(err));
-		if (r == NULL) {
+	if (jobs > 1 && targets.n > 1) {
+		struct multi_config mc = {
+		    .jobs = (size_t)jobs,
+		    .targets = (const char *const *)targets.v,
+		    .ntargets = targets.n,
+		    .new_lookup = run_new_lookup,
+		    .check = run_check,
+		    .deliver = run_deliver,
+		    .progress = isatty(STDERR_FILENO) ? run_progress : NULL,
+		    .ud = &run,
+		};
+		if (multi_run(&mc, err, sizeof(err)) < 0) {
+			progress_clear(&run);
+			if (run.printed == 0 && strncmp(err, "-s ", 3) == 0)
+				return usage_error("%s", err);
 			fprintf(stderr, "mxcheck: %s\n", err);
-			status = check_exit_combine(status, CHECK_EX_USAGE);
-			continue;
+			run.status = CHECK_EX_SOFTWARE;
 		}
-		if (json)
-			rc = report_json(stdout, r);
-		else {
-			if (i > 0)
-				fputc('\n', stdout);
-			report_text(stdout, r, isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL);
+		progress_clear(&run);
+	} else {
+		lk = run_new_lookup(&run, err, sizeof(err));
+		if (lk == NULL)
+			return usage_error("%s", err);
+		for (size_t i = 0; i < targets.n; i++) {
+			struct check_result *r;
+			err[0] = '\0';
+			r = run_check(&run, lk, targets.v[i], err, sizeof(err));
+			run_deliver(&run, i, r, err);
 		}
-		fflush(stdout);
-		status =
-		    check_exit_combine(status, rc < 0 ? CHECK_EX_SOFTWARE : check_exit_status(r));
-		check_result_free(r);
+		lookup_free(lk);
 	}
-	lookup_free(lk);
 	for (size_t i = 0; i < targets.n; i++)
 		free(targets.v[i]);
 	free(targets.v);
 	if (ferror(stdout))
-		status = CHECK_EX_SOFTWARE;
-	return status;
+		run.status = CHECK_EX_SOFTWARE;
+	return run.status;
 }
