@@ -5,7 +5,7 @@
 #   make asan       the same tests under ASan+UBSan, built in build/asan
 #   make demo       serve zones/ and run mxcheck over the whole catalog
 #   make conformance  compare mxlabd's answers with NSD's
-#   make bench      mxlabd side by side with NSD
+#   make bench      mxlabd side by side with NSD; mxcheck -j against dnsperf
 #   make install    PREFIX=/usr/local DESTDIR=
 
 SHELL   := /bin/bash
@@ -153,6 +153,7 @@ conformance: all $(TOOLS)
 
 bench: all $(TOOLS)
 	@bench/run.sh $(BIN_DIR) $(BUILD_DIR)
+	@bench/mxcheck.sh $(BIN_DIR)
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/zones \
