@@ -83,6 +83,16 @@ targets_add(struct targets *t, const char *s)
 	t->n++;
 }
 
+static void
+targets_free(struct targets *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->v[i]);
+	free(t->v);
+	t->v = NULL;
+	t->n = 0;
+}
+
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Say what is wrong with the command line; returns the exit status for it. */
@@ -274,7 +284,7 @@ int
 main(int argc, char **argv)
 {
 	struct check_options opt;
-	struct targets targets = {NULL, 0};
+	static struct targets targets; /* static: reachable until exit, whatever path returns */
 	const char *servers[LOOKUP_MAX_SERVERS];
 	char server_buf[LOOKUP_MAX_SERVERS][128];
 	const char *selfs[64];
@@ -386,9 +396,12 @@ main(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		targets_add(&targets, argv[i]);
 	for (size_t i = 0; i < targets.n; i++)
-		if (strstr(targets.v[i], "@@") != NULL)
-			return usage_error("%s: not an address (two '@' in a row); use user@domain",
-			                   targets.v[i]);
+		if (strstr(targets.v[i], "@@") != NULL) {
+			int rc = usage_error(
+			    "%s: not an address (two '@' in a row); use user@domain", targets.v[i]);
+			targets_free(&targets);
+			return rc;
+		}
 	if (targets.n == 0)
 		return usage_error("no target given (a domain, user@domain, or --ip ADDRESS)");
 	if (only4 || only6) {
@@ -441,9 +454,7 @@ main(int argc, char **argv)
 		}
 		lookup_free(lk);
 	}
-	for (size_t i = 0; i < targets.n; i++)
-		free(targets.v[i]);
-	free(targets.v);
+	targets_free(&targets);
 	if (ferror(stdout))
 		run.status = CHECK_EX_SOFTWARE;
 	return run.status;

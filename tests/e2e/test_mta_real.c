@@ -128,9 +128,9 @@ json_hosts(json_t *j, char *out, size_t len, bool canon)
 /* One host entry of a list, for sorting. */
 struct ex_entry {
 	long pref;      /* preference, -1 for the implicit MX */
-	char name[300]; /* host name */
+	char name[400]; /* host name (with the address in set mode) */
 	size_t pos;     /* position in the list (keeps a host's address order) */
-	char text[400]; /* the entry */
+	char text[480]; /* the entry */
 };
 
 static int
