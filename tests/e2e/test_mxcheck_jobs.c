@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/support/support.h"
 
@@ -169,4 +170,32 @@ Test(e2e_mxcheck_jobs, bad_jobs_values_are_usage_errors)
 
 	cr_expect_eq(test_run(argv0, out, sizeof(out), 10000), 64);
 	cr_expect_eq(test_run(argvx, out, sizeof(out), 10000), 64);
+}
+
+/* On a terminal (script(1) gives mxcheck one), a run that takes more than a second shows a
+   count, a rate and the time left on stderr; piped, it shows nothing. */
+Test(e2e_mxcheck_jobs, progress_is_shown_on_a_terminal_only)
+{
+	static char out[1 << 20];
+	char cmd[2048], path[600];
+	const char *const argv[] = {"/usr/bin/script", "-qec", cmd, "/dev/null", NULL};
+	double ms;
+
+	if (access("/usr/bin/script", X_OK) != 0) {
+		fprintf(stderr,
+		        "\n*** progress test SKIPPED: /usr/bin/script (util-linux) is missing "
+		        "***\n\n");
+		cr_skip_test("no script(1)");
+	}
+	snprintf(path, sizeof(path), "%s/targets", dir);
+	snprintf(cmd, sizeof(cmd), "'%s' -s %s -t 600 -r 1 --no-ptr --json -j 2 -f '%s' >/dev/null",
+	         test_bin("mxcheck"), spec, path);
+	cr_assert_eq(test_run(argv, out, sizeof(out), 60000), 75, "%.2000s", out);
+	cr_expect_not_null(strstr(out, "mxcheck: "), "no progress line: %.500s", out);
+	cr_expect_not_null(strstr(out, "/24 checked, "), "no count: %.500s", out);
+	cr_expect_not_null(strstr(out, "/s"), "no rate: %.500s", out);
+	cr_expect_not_null(strstr(out, " s left"), "no time left: %.500s", out);
+	/* stderr not a terminal: no progress at all */
+	cr_assert_eq(run_jobs("2", out, sizeof(out), &ms), 75);
+	cr_expect_null(strstr(out, "checked, "), "progress without a terminal");
 }
