@@ -49,6 +49,11 @@ static const struct {
     {"ptr-tempfail", "RFC 1912 §2.1"},
     {"ptr-numeric", "RFC 1912 §2.1"},
     {"ptr-bad-name", "RFC 1123 §2.1"},
+    {"lame-delegation", "RFC 1912 §2.8"},
+    {"ns-unreachable", "RFC 1035 §4.2.1"},
+    {"glue-mismatch", "RFC 1034 §4.2.2"},
+    {"ns-mismatch", "RFC 2181 §6.1"},
+    {"delegation-loop", "RFC 1034 §5.3.3"},
     {"ptr-multiple", "RFC 1912 §2.1"},
     {"ptr-cname", "RFC 2181 §10.2"},
     {"ptr-target-nxdomain", "RFC 1912 §2.1"},
@@ -121,6 +126,9 @@ check_result_free(struct check_result *r)
 	}
 	free(r->routes);
 	free(r->problems);
+	for (size_t i = 0; i < r->ndelegations; i++)
+		free(r->delegations[i].servers);
+	free(r->delegations);
 	free(r);
 }
 

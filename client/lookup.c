@@ -96,6 +96,8 @@ lookup_type_name(uint16_t type)
 		return "PTR";
 	case LOOKUP_T_CNAME:
 		return "CNAME";
+	case LOOKUP_T_NS:
+		return "NS";
 	case LOOKUP_T_SOA:
 		return "SOA";
 	}
@@ -183,6 +185,7 @@ rr_from_ldns(const ldns_rr *rr, struct lookup_rr *out)
 		break;
 	case LOOKUP_T_CNAME:
 	case LOOKUP_T_PTR:
+	case LOOKUP_T_NS:
 		if (ldns_rr_rdf(rr, 0) == NULL)
 			return -1;
 		dname_to_str(ldns_rr_rdf(rr, 0), out->target, sizeof(out->target));
@@ -301,6 +304,8 @@ lookup_begin(struct lookup *lk)
 	lk->queries = 0;
 	answered_clear(lk);
 	lk->deadline_ms = lk->total_ms ? lookup_now_ms() + lk->total_ms : 0;
+	if (lk->ops && lk->ops->begin)
+		lk->ops->begin(lk->ud);
 }
 
 static bool
@@ -801,7 +806,117 @@ net_free(void *ud)
 	free(ud);
 }
 
-static const struct lookup_ops net_ops = {net_query, net_free};
+static const struct lookup_ops net_ops = {net_query, net_free, NULL};
+
+/* Records of one section of pkt into *v / *n (class IN only). */
+static void
+section_copy(const ldns_rr_list *l, struct lookup_rr **v, size_t *n)
+{
+	size_t k = l ? ldns_rr_list_rr_count(l) : 0;
+
+	*v = NULL;
+	*n = 0;
+	if (k == 0)
+		return;
+	*v = calloc(k, sizeof(**v));
+	if (*v == NULL)
+		return;
+	for (size_t i = 0; i < k; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(l, i);
+		if (ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN && rr_from_ldns(rr, &(*v)[*n]) == 0)
+			(*n)++;
+	}
+}
+
+void
+lookup_msg_clear(struct lookup_msg *m)
+{
+	free(m->an);
+	free(m->ns);
+	free(m->ar);
+	m->an = m->ns = m->ar = NULL;
+	m->nan = m->nns = m->nar = 0;
+}
+
+void
+lookup_ask_server(int family, const uint8_t *addr, uint16_t port, int timeout_ms, int retries,
+                  lookup_wait_fn wait, void *wait_ud, const char *qname, uint16_t qtype,
+                  struct lookup_msg *out)
+{
+	struct lookup_net n;
+	struct lookup_reply rep;
+	ldns_rdf *dn = ldns_dname_new_frm_str(qname);
+	ldns_pkt *q = NULL, *a = NULL;
+	uint8_t *wire = NULL;
+	size_t wlen = 0;
+
+	memset(&n, 0, sizeof(n));
+	memset(&rep, 0, sizeof(rep));
+	n.nsrv = 1;
+	n.timeout_ms = timeout_ms > 0 ? timeout_ms : 2000;
+	n.retries = retries;
+	n.wait = wait;
+	n.wait_ud = wait_ud;
+	if (family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&n.srv[0];
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, addr, 4);
+		n.srvlen[0] = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&n.srv[0];
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, addr, 16);
+		n.srvlen[0] = sizeof(*s6);
+	}
+	out->status = LOOKUP_TEMPORARY;
+	out->reason = LOOKUP_R_NETWORK;
+	if (dn == NULL ||
+	    (q = ldns_pkt_query_new(dn, (ldns_rr_type)qtype, LDNS_RR_CLASS_IN, 0)) == NULL) {
+		snprintf(out->detail, sizeof(out->detail), "cannot build a query for %.200s",
+		         qname);
+		return;
+	}
+	for (int round = 0; round <= n.retries; round++) {
+		ldns_pkt_set_random_id(q);
+		free(wire);
+		wire = NULL;
+		if (ldns_pkt2wire(&wire, q, &wlen) != LDNS_STATUS_OK)
+			break;
+		out->queries++;
+		memset(&rep, 0, sizeof(rep));
+		a = udp_exchange(&n, 0, wire, wlen, &rep);
+		if (a != NULL && ldns_pkt_tc(a)) {
+			ldns_pkt_free(a);
+			out->queries++;
+			a = tcp_exchange(&n, 0, wire, wlen, &rep);
+		}
+		if (a == NULL) {
+			out->status = rep.status;
+			out->reason = rep.reason;
+			snprintf(out->detail, sizeof(out->detail), "%s", rep.detail);
+			continue;
+		}
+		memset(&rep, 0, sizeof(rep));
+		rep.status = LOOKUP_OK;
+		reply_from_pkt(a, &rep);
+		lookup_reply_clear(&rep); /* only the classification is used from it */
+		out->status = rep.status;
+		out->reason = rep.reason;
+		snprintf(out->detail, sizeof(out->detail), "%s", rep.detail);
+		out->aa = ldns_pkt_aa(a);
+		if (out->status == LOOKUP_OK || out->status == LOOKUP_NXDOMAIN) {
+			section_copy(ldns_pkt_answer(a), &out->an, &out->nan);
+			section_copy(ldns_pkt_authority(a), &out->ns, &out->nns);
+			section_copy(ldns_pkt_additional(a), &out->ar, &out->nar);
+		}
+		ldns_pkt_free(a);
+		break; /* an answer, even an error rcode, is this server's answer */
+	}
+	free(wire);
+	ldns_pkt_free(q);
+}
 
 /* "ADDR" or "ADDR@PORT" into n->srv[n->nsrv]. */
 static int
@@ -1023,7 +1138,7 @@ fake_free(void *ud)
 	free(f);
 }
 
-static const struct lookup_ops fake_ops = {fake_query, fake_free};
+static const struct lookup_ops fake_ops = {fake_query, fake_free, NULL};
 
 struct lookup *
 lookup_fake_new(struct lookup_fake **fake)

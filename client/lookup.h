@@ -13,6 +13,7 @@
 
 /* DNS type numbers used by mxcheck (same values as ldns/RFC 1035). */
 #define LOOKUP_T_A     1
+#define LOOKUP_T_NS    2
 #define LOOKUP_T_CNAME 5
 #define LOOKUP_T_SOA   6
 #define LOOKUP_T_PTR   12
@@ -70,6 +71,23 @@ struct lookup_ops {
 	void (*query)(void *ud, const char *qname, uint16_t qtype, struct lookup_reply *out);
 	/* Free ud. */
 	void (*free)(void *ud);
+	/* A new check starts (lookup_begin); NULL when the transport keeps no per-check state. */
+	void (*begin)(void *ud);
+};
+
+/* One server's whole reply, for iterative resolution (--trace): every section. */
+struct lookup_msg {
+	enum lookup_status status; /* OK (NOERROR), NXDOMAIN, TEMPORARY or FORMERR */
+	enum lookup_reason reason; /* why, when TEMPORARY/FORMERR */
+	char detail[256];          /* failure detail ("" when none) */
+	bool aa;                   /* AA bit */
+	unsigned queries;          /* packets sent (retries, TCP after TC included) */
+	struct lookup_rr *an;      /* answer section, owned */
+	size_t nan;                /* records in an */
+	struct lookup_rr *ns;      /* authority section, owned */
+	size_t nns;                /* records in ns */
+	struct lookup_rr *ar;      /* additional section, owned */
+	size_t nar;                /* records in ar */
 };
 
 /* A question answered since lookup_begin (defined in lookup.c). */
@@ -130,6 +148,13 @@ void lookup_begin(struct lookup *lk);
    gets the same reply without a packet, so "queries" counts only what was sent. */
 struct lookup_result *lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype);
 void lookup_result_free(struct lookup_result *r);
+
+/* Ask the server at family/addr/port (RD clear, -t/-r as given) one question; fills *out
+   (zeroed by the caller). wait: as lookup_net_set_waiter (NULL: poll()). */
+void lookup_ask_server(int family, const uint8_t *addr, uint16_t port, int timeout_ms, int retries,
+                       lookup_wait_fn wait, void *wait_ud, const char *qname, uint16_t qtype,
+                       struct lookup_msg *out);
+void lookup_msg_clear(struct lookup_msg *m);
 
 /* Free the answer of a reply (NULL-safe on its fields). */
 void lookup_reply_clear(struct lookup_reply *rep);

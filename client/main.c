@@ -19,6 +19,7 @@
 #include "client/mx.h"
 #include "client/rdns.h"
 #include "client/report.h"
+#include "client/trace.h"
 #include "common/num.h"
 
 static const char usage_text[] =
@@ -38,6 +39,11 @@ static const char usage_text[] =
     "  --self NAME|IP   this host's name or address, for MX loop detection\n"
     "                   (repeatable, at most 64)\n"
     "  --no-ptr         skip reverse DNS checks in domain mode\n"
+    "  --trace          resolve every lookup iteratively from the root, naming every\n"
+    "                   broken server and zone cut on the way (instead of -s)\n"
+    "  --root-hints FILE  root servers for --trace (named.root or mxlabd --root-hints;\n"
+    "                   default /usr/share/dns/root.hints when present)\n"
+    "  --root ADDR[@PORT]  a root server for --trace (repeatable, instead of hints)\n"
     "  --mta NAME       predict this MTA in its Debian default configuration:\n"
     "                   rfc (default: RFC 5321 as mxcheck reads it), postfix, exim\n"
     "  --ip ADDR        address mode: would a receiver checking FCrDNS accept ADDR?\n"
@@ -55,14 +61,34 @@ static const char usage_text[] =
     "errors, 69 permfail, 75 tempfail, 64 bad arguments, 70 internal error. With\n"
     "several targets: 64 or 70 if any occurred, else the most severe of 69, 75, 1, 0.\n";
 
-enum { OPT_SEED = 256, OPT_SELF, OPT_NO_PTR, OPT_IP, OPT_HELO, OPT_JSON, OPT_VERSION, OPT_MTA };
+enum {
+	OPT_SEED = 256,
+	OPT_SELF,
+	OPT_NO_PTR,
+	OPT_IP,
+	OPT_HELO,
+	OPT_JSON,
+	OPT_VERSION,
+	OPT_MTA,
+	OPT_TRACE,
+	OPT_ROOT_HINTS,
+	OPT_ROOT
+};
 
 static const struct option long_opts[] = {
-    {"seed", required_argument, NULL, OPT_SEED}, {"self", required_argument, NULL, OPT_SELF},
-    {"no-ptr", no_argument, NULL, OPT_NO_PTR},   {"ip", required_argument, NULL, OPT_IP},
-    {"helo", required_argument, NULL, OPT_HELO}, {"json", no_argument, NULL, OPT_JSON},
-    {"mta", required_argument, NULL, OPT_MTA},   {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, OPT_VERSION}, {NULL, 0, NULL, 0},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"self", required_argument, NULL, OPT_SELF},
+    {"no-ptr", no_argument, NULL, OPT_NO_PTR},
+    {"ip", required_argument, NULL, OPT_IP},
+    {"helo", required_argument, NULL, OPT_HELO},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"mta", required_argument, NULL, OPT_MTA},
+    {"trace", no_argument, NULL, OPT_TRACE},
+    {"root-hints", required_argument, NULL, OPT_ROOT_HINTS},
+    {"root", required_argument, NULL, OPT_ROOT},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
 };
 
 struct targets {
@@ -191,6 +217,9 @@ struct run {
 	int timeout_ms;             /* -t */
 	int retries;                /* -r */
 	bool json;                  /* --json */
+	bool trace;                 /* --trace */
+	struct trace_server *roots; /* its root servers, owned */
+	size_t nroots;              /* entries in roots */
 	bool color;                 /* text with colour */
 	bool progress_shown;        /* a progress line is on stderr now */
 	int status;                 /* combined exit status so far */
@@ -201,9 +230,15 @@ static struct lookup *
 run_new_lookup(void *ud, char *err, size_t errlen)
 {
 	struct run *run = ud;
+	struct lookup *lk;
 
-	return lookup_net_new(run->servers, run->nservers, run->timeout_ms, run->retries, err,
-	                      errlen);
+	if (!run->trace)
+		return lookup_net_new(run->servers, run->nservers, run->timeout_ms, run->retries,
+		                      err, errlen);
+	lk = trace_net_new(run->roots, run->nroots, run->timeout_ms, run->retries);
+	if (lk == NULL)
+		snprintf(err, errlen, "out of memory");
+	return lk;
 }
 
 static struct check_result *
@@ -294,6 +329,10 @@ main(int argc, char **argv)
 	struct lookup *lk;
 	char err[512];
 	struct run run;
+	const char *hints = NULL;
+	struct trace_server roots[TRACE_MAX_ROOTS];
+	size_t nroots = 0;
+	bool trace = false;
 	int c;
 
 	check_options_init(&opt);
@@ -373,6 +412,19 @@ main(int argc, char **argv)
 		case OPT_JSON:
 			json = true;
 			break;
+		case OPT_TRACE:
+			trace = true;
+			break;
+		case OPT_ROOT_HINTS:
+			hints = optarg;
+			break;
+		case OPT_ROOT:
+			if (nroots == TRACE_MAX_ROOTS)
+				return usage_error("too many --root (at most %d)", TRACE_MAX_ROOTS);
+			if (trace_root_parse(optarg, &roots[nroots], err, sizeof(err)) < 0)
+				return usage_error("%s", err);
+			nroots++;
+			break;
 		case OPT_MTA:
 			opt.mta = mta_find(optarg);
 			if (opt.mta == NULL)
@@ -414,6 +466,28 @@ main(int argc, char **argv)
 	opt.nself = nself;
 
 	memset(&run, 0, sizeof(run));
+	if (!trace && (hints != NULL || nroots > 0))
+		return usage_error("--root-hints and --root need --trace");
+	if (trace && nservers > 0)
+		return usage_error("--trace resolves from the root: it cannot be used with -s");
+	if (trace) {
+		if (nroots > 0 && hints != NULL)
+			return usage_error("--trace: give --root-hints or --root, not both");
+		if (nroots == 0 && hints == NULL && access("/usr/share/dns/root.hints", R_OK) == 0)
+			hints = "/usr/share/dns/root.hints";
+		if (nroots > 0) {
+			run.roots = malloc(nroots * sizeof(*run.roots));
+			if (run.roots == NULL)
+				return CHECK_EX_SOFTWARE;
+			memcpy(run.roots, roots, nroots * sizeof(*roots));
+			run.nroots = nroots;
+		} else if (hints == NULL) {
+			return usage_error("--trace needs --root-hints FILE or --root ADDR");
+		} else if (trace_hints_load(hints, &run.roots, &run.nroots, err, sizeof(err)) < 0) {
+			return usage_error("--root-hints %s", err);
+		}
+		run.trace = true;
+	}
 	run.opt = &opt;
 	run.servers = servers;
 	run.nservers = nservers;
@@ -455,6 +529,7 @@ main(int argc, char **argv)
 		lookup_free(lk);
 	}
 	targets_free(&targets);
+	free(run.roots);
 	if (ferror(stdout))
 		run.status = CHECK_EX_SOFTWARE;
 	return run.status;

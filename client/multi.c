@@ -10,6 +10,7 @@
    handed to the caller in input order. A transport that never waits (the test fake) simply
    runs each check to its end. */
 #include "client/multi.h"
+#include "client/trace.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -279,7 +280,9 @@ multi_run(const struct multi_config *cfg, char *err, size_t errlen)
 		s->lk = cfg->new_lookup(cfg->ud, err, errlen);
 		if (s->lk == NULL)
 			goto out;
-		lookup_net_set_waiter(s->lk, slot_wait, s); /* -1 for a fake: it never waits */
+		/* -1 for a fake: it never waits */
+		if (lookup_net_set_waiter(s->lk, slot_wait, s) < 0)
+			trace_set_waiter(s->lk, slot_wait, s);
 	}
 	m.t0 = lookup_now_ms();
 	if (cfg->progress != NULL) {

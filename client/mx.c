@@ -72,6 +72,7 @@
 #include <idn2.h>
 
 #include "client/rdns.h"
+#include "client/trace.h"
 #include "common/rand.h"
 
 /* Uniform in [0, n) without modulo bias. */
@@ -791,6 +792,7 @@ done:
 	lookup_result_free(mx);
 	lk->max_cname = saved_cname;
 	r->queries = lk->queries;
+	trace_collect(lk, r); /* --trace: the delegation problems and zone cuts */
 	r->elapsed_ms = lookup_now_ms() - t0;
 	return r;
 }

@@ -1,6 +1,7 @@
 /* client/rdns.c -- reverse DNS: PTR names (RFC 1035 §3.5, RFC 3596 §2.5), forward-confirmed
    reverse DNS (RFC 1912 §2.1, Exim's rule: every PTR name is tried), address mode. */
 #include "client/rdns.h"
+#include "client/trace.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -404,6 +405,7 @@ rdns_check(struct lookup *lk, const char *ip, const struct check_options *opt, c
 	if (opt->helo != NULL)
 		check_helo(lk, r);
 	r->queries = lk->queries;
+	trace_collect(lk, r); /* --trace: the delegation problems and zone cuts */
 	r->elapsed_ms = lookup_now_ms() - t0;
 	return r;
 }
