@@ -339,6 +339,7 @@ static const struct {
     {"mx-cname-dangling.test.zone", "cname-dangling,mx-cname,mx-host-nxdomain"},
     {"mx-cname-loop.test.zone", "cname-loop"},
     {"mx-cname-long.test.zone", "cname-loop"},
+    {"1.zone", "ptr-missing"},
     {"mx-slash-name.test.zone", "mx-bad-name"},
     {"mx-zero-net.test.zone", "mx-address-unroutable"},
     {"mx-reserved.test.zone", "mx-address-unroutable"},
