@@ -6,7 +6,7 @@
 #   make demo       serve zones/ and run mxcheck over the whole catalog
 #   make lab        a shell in a private network where the catalog's world is the internet
 #   make conformance  compare mxlabd's answers with NSD's
-#   make bench      mxlabd side by side with NSD
+#   make bench      mxlabd side by side with NSD; mxcheck -j against dnsperf
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS (60) from the corpus in the repo
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -36,6 +36,9 @@ DEB_PKGS  = make gcc pkg-config libevent-dev libldns-dev libknot-dev libcriterio
 # dig/host, unshare/ip. Installed by `make deps` when one of LAB_CMDS is missing.
 LAB_PKGS  = unbound bind9 knot-resolver dnsutils iproute2 util-linux
 LAB_CMDS  = unbound named kresd dig host ip unshare
+# Programs the tests run beside ours (DEB_PKG:command, installed by `make deps` when the
+# command is missing): the real Exim that e2e_mta_exim compares the exim profile with.
+TEST_PROGS = exim4-daemon-light:exim4
 
 # pkg-config is asked lazily (after `deps` ran) and only once per make run.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_NAMES) $(TEST_PKGS)))$(PKG_CFLAGS)
@@ -87,6 +90,15 @@ deps:
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PKGS) >/dev/null; \
+	fi
+	@missing=; for p in $(TEST_PROGS); do PATH="$$PATH:/usr/sbin:/sbin" command -v "$${p#*:}" >/dev/null 2>&1 || \
+	    missing="$$missing $${p%%:*}"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "mxlab: installing test programs:$$missing"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		{ $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		    $$SUDO apt-get install -y -qq $$missing >/dev/null; } || \
+		    echo "mxlab: could not install$$missing; the tests that need them skip"; \
 	fi
 
 # The lab's programs (unbound, BIND, Knot Resolver, dig, ip, unshare), same way.
@@ -170,6 +182,7 @@ conformance: all $(TOOLS)
 bench: all $(TOOLS)
 	@bench/run.sh $(BIN_DIR) $(BUILD_DIR)
 	@bench/world.sh $(BIN_DIR) $(BUILD_DIR)
+	@bench/mxcheck.sh $(BIN_DIR)
 
 # libFuzzer needs clang and its runtime (Debian: clang, libclang-rt-dev); installed when a
 # trivial fuzzer does not link.
