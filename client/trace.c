@@ -326,23 +326,26 @@ cut_from_referral(struct trace *t, const char *zone, const struct lookup_msg *m,
 	return c;
 }
 
-/* Addresses of a server named without glue, looked up through the trace itself. */
+/* Addresses of server i of cut ci, named without glue, looked up through the trace itself.
+   The lookups may learn new cuts and so move t->cuts: the cut is found by its index again
+   after each one. */
 static void
-resolve_server(struct trace *t, struct tcut *c, size_t i, unsigned *queries)
+resolve_server(struct trace *t, size_t ci, size_t i, unsigned *queries)
 {
-	char name[LOOKUP_NAME_MAX];
-	uint16_t port = c->srv[i].s.port;
+	char name[LOOKUP_NAME_MAX], zone[LOOKUP_NAME_MAX];
+	uint16_t port = t->cuts[ci].srv[i].s.port;
 	bool first = true;
 
-	snprintf(name, sizeof(name), "%s", c->srv[i].s.name);
+	snprintf(name, sizeof(name), "%s", t->cuts[ci].srv[i].s.name);
+	snprintf(zone, sizeof(zone), "%s", t->cuts[ci].zone);
 	if (t->depth >= 4 || t->nresolving >= 4) {
-		problem(t, "delegation-loop", CHECK_ERROR, c->zone,
+		problem(t, "delegation-loop", CHECK_ERROR, zone,
 		        "the name servers of %s cannot be found without themselves (NS names "
 		        "out of zone, no glue, nested too deep)",
-		        c->zone);
+		        zone);
 		return;
 	}
-	snprintf(t->resolving[t->nresolving++], LOOKUP_NAME_MAX, "%s", c->zone);
+	snprintf(t->resolving[t->nresolving++], LOOKUP_NAME_MAX, "%s", zone);
 	for (int f = 0; f < 2; f++) {
 		struct lookup_reply rep;
 		uint16_t type = f ? LOOKUP_T_AAAA : LOOKUP_T_A;
@@ -350,9 +353,10 @@ resolve_server(struct trace *t, struct tcut *c, size_t i, unsigned *queries)
 		trace_query(t, name, type, &rep);
 		*queries += rep.queries;
 		for (size_t k = 0; k < rep.nan; k++) {
+			struct tcut *c = &t->cuts[ci];
 			if (rep.an[k].type != type)
 				continue;
-			if (first) { /* c may have moved: find the entry again */
+			if (first) {
 				for (size_t j = 0; j < c->nsrv; j++)
 					if (strcmp(c->srv[j].s.name, name) == 0 &&
 					    c->srv[j].s.family == 0) {
@@ -525,7 +529,7 @@ trace_query(void *ud, const char *qname, uint16_t qtype, struct lookup_reply *ou
 				break; /* after the first use: until one answers */
 			if (t->cuts[ci].srv[i].s.family == 0 && !t->cuts[ci].srv[i].asked) {
 				t->cuts[ci].srv[i].asked = true;
-				resolve_server(t, &t->cuts[ci], i, &out->queries);
+				resolve_server(t, ci, i, &out->queries);
 				if (t->cuts[ci].srv[i].s.family == 0)
 					snprintf(t->cuts[ci].srv[i].outcome,
 					         sizeof(t->cuts[ci].srv[i].outcome), "no-address");

@@ -198,6 +198,12 @@ fi
 printf '# mxlab-lab: the lab resolver (%s on 127.0.0.1)\nnameserver 127.0.0.1\noptions timeout:5 attempts:2\n' \
 	"$RESOLVER" >"$LAB/resolv.conf"
 mount --bind "$LAB/resolv.conf" /etc/resolv.conf || die "cannot bind-mount the lab's resolv.conf over /etc/resolv.conf"
+# the world's root hints over the system's (dns-root-data), so `mxcheck --trace DOMAIN` and any
+# tool reading the default hints start at the lab's root
+if [ -f /usr/share/dns/root.hints ]; then
+	mount --bind "$LAB/root.hints" /usr/share/dns/root.hints ||
+		echo "mxlab-lab: warning: cannot bind-mount the lab's root hints over /usr/share/dns/root.hints" >&2
+fi
 
 export MXLAB_LAB="$LAB"
 # mxcheck (and mxlab-lab's other programs) by their names, as installed beside this one
@@ -214,6 +220,7 @@ mxlab lab: a private network where the mxlab world is the internet.
   servers:   mxlabd --world on port 53 (root at 127.53.0.1; log: \$MXLAB_LAB/mxlabd.log)
   resolver:  $RESOLVER on 127.0.0.1 (/etc/resolv.conf; log: \$MXLAB_LAB/resolver.log)
 Try:  host -t MX healthy.test    dig mx half-lame.deleg.test    mxcheck -t 10000 all-silent.deleg.test
+      mxcheck --trace half-lame.deleg.test   (from the lab's root: names the lame server)
 Leave with exit (or Ctrl-D): everything started here stops.
 EOF
 fi
