@@ -4,14 +4,17 @@
 #   (b) server CPU time per query at a fixed offered load (dnsperf -Q), over UDP and over TCP
 #       (8 connections, queries pipelined), the load generator and the server each on a core
 #       of their own when there are two,
-#   (c) load time and peak RSS (VmHWM) for a generated zone of 1,000,000 records.
+#   (c) load time and peak RSS (VmHWM) for a generated zone of 1,000,000 records,
+#   (d) mxlabd alone: CPU per query with 10,000 fault rules that match none of the queries
+#       (exact names, "*." suffixes, typed) against the same server with no rules.
 # The figures also go to bench/results.json (BENCH_JSON to put them elsewhere).
 #
 #   bench/run.sh BIN_DIR BUILD_DIR
 #
 # Knobs (environment): BENCH_QUERIES (200000 per round), BENCH_OUTSTANDING (64), BENCH_ROUNDS
 # (3, alternating servers; the median is reported with the spread), BENCH_RECORDS (1000000),
-# BENCH_UDP_QPS (40000), BENCH_TCP_QPS (15000), BENCH_SECONDS (8 per fixed-load round).
+# BENCH_UDP_QPS (40000), BENCH_TCP_QPS (15000), BENCH_SECONDS (8 per fixed-load round),
+# BENCH_RULES (10000), BENCH_PART (all; "rules" runs only (d), which needs no NSD).
 # dnsperf comes from Debian (installed when missing); without it (b) is skipped, loudly.
 # Targets are printed next to the ratios; nothing fails on them. Not part of CI.
 set -euo pipefail
@@ -36,6 +39,9 @@ JSON=${BENCH_JSON:-$HERE/results.json}
 T_CPU=1.50
 T_FIXED_UDP=0.90
 T_FIXED_TCP=1.00
+T_RULES=1.10 # (d): mxlabd with BENCH_RULES rules / mxlabd with none
+RULES=${BENCH_RULES:-10000}
+PART=${BENCH_PART:-all}
 T_LOAD=2.00
 T_RSS=2.00
 
@@ -44,7 +50,7 @@ for t in "$COMPARE" "$LOAD" "$BIN_DIR/mxlabd"; do
 done
 # shellcheck source=tests/conformance/nsd.sh
 . "$ROOT/tests/conformance/nsd.sh"
-nsd_need bench
+[ "$PART" = rules ] || nsd_need bench
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mxlab-bench.XXXXXX")
 PIDS=()
@@ -78,7 +84,7 @@ if command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
 fi
 
 DNSPERF=$(command -v dnsperf || true)
-if [ -z "$DNSPERF" ]; then
+if [ -z "$DNSPERF" ] && [ "$PART" != rules ]; then
 	echo "bench: installing dnsperf"
 	SUDO=
 	[ "$(id -u)" = 0 ] || SUDO=sudo
@@ -134,6 +140,53 @@ mx_wait() {
 	return 1
 }
 
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# ---------------------------------------------------------------- (d) many fault rules
+echo "bench: (d) $ROUNDS rounds of $QUERIES UDP queries to mxlabd with 0 and with $RULES fault rules"
+awk -v n="$RULES" 'BEGIN {
+	for (i = 0; i < n; i++) {
+		if (i % 3 == 0) printf "r%d.nomatch.test. * drop\n", i
+		else if (i % 3 == 1) printf "*.r%d.example.test. A rcode=SERVFAIL\n", i
+		else printf "h%d.example.test. MX noaa count=5\n", i
+	}
+}' >"$TMP/rules.conf"
+mx_start "$TMP/mx0" "$ZONES"/*.zone
+MX0_PORT=$(mx_wait "$TMP/mx0" "$MX_PID" 15)
+MX0_PID=$MX_PID
+mx_start "$TMP/mxr" "$ZONES"/*.zone -f "$TMP/rules.conf"
+MXR_PORT=$(mx_wait "$TMP/mxr" "$MX_PID" 30)
+MXR_PID=$MX_PID
+"$LOAD" -n 2000 -c "$OUTSTANDING" "$HERE/queries.txt" "$MX0_PORT" "$MX0_PID" >/dev/null || true
+"$LOAD" -n 2000 -c "$OUTSTANDING" "$HERE/queries.txt" "$MXR_PORT" "$MXR_PID" >/dev/null || true
+R0_USV=() RN_USV=()
+for round in $(seq 1 "$ROUNDS"); do
+	OUT0=$("$LOAD" -n "$QUERIES" -c "$OUTSTANDING" "$HERE/queries.txt" "$MX0_PORT" "$MX0_PID") || true
+	echo "  round $round 0 rules:     $OUT0"
+	OUTN=$("$LOAD" -n "$QUERIES" -c "$OUTSTANDING" "$HERE/queries.txt" "$MXR_PORT" "$MXR_PID") || true
+	echo "  round $round $RULES rules: $OUTN"
+	R0_USV+=("$(field us_per_query "$OUT0")")
+	RN_USV+=("$(field us_per_query "$OUTN")")
+done
+R0_US=$(median "${R0_USV[@]}")
+RN_US=$(median "${RN_USV[@]}")
+stop "$MX0_PID"
+stop "$MXR_PID"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
+verdict() { awk -v r="$1" -v t="$2" 'BEGIN { if (r == "n/a") print "?"; else if (r + 0 <= t + 0) print "ok"; else print "OVER" }'; }
+R_RULES=$(ratio "$RN_US" "$R0_US")
+rules_row() {
+	printf '%-34s %12s %12s %10s %10s %s\n' "CPU/query, $RULES rules (us)" "0 rules: $R0_US" "$RN_US" "$R_RULES" "<= $T_RULES" "$(verdict "$R_RULES" "$T_RULES")"
+}
+if [ "$PART" = rules ]; then
+	echo
+	printf '%-34s %12s %12s %10s %10s\n' "metric" "baseline" "mxlabd" "ratio" "target"
+	rules_row
+	exit 0
+fi
+
+
 # ---------------------------------------------------------------- (a) CPU per UDP query
 echo "bench: (a) $ROUNDS rounds of $QUERIES UDP queries, $OUTSTANDING outstanding, to each server"
 nsd_start "$TMP/nsd" "$ZONES"/*.zone
@@ -144,8 +197,6 @@ MX_PORT=$(mx_wait "$TMP/mx" "$MX_PID" 15)
 
 "$LOAD" -n 2000 -c "$OUTSTANDING" "$HERE/queries.txt" "$NSD_PORT" "$NSD_PID" >/dev/null || true
 "$LOAD" -n 2000 -c "$OUTSTANDING" "$HERE/queries.txt" "$MX_PORT" "$MX_PID" >/dev/null || true
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 NSD_USV=() MX_USV=() NSD_QPSV=() MX_QPSV=()
 for round in $(seq 1 "$ROUNDS"); do
 	NSD_OUT=$("$LOAD" -n "$QUERIES" -c "$OUTSTANDING" "$HERE/queries.txt" "$NSD_PORT" "$NSD_PID") || true
@@ -248,6 +299,7 @@ if [ ${#FIX_MX_TCP[@]} -gt 0 ]; then
 fi
 printf '%-34s %12s %12s %10s %10s %s\n' "load ${RECORDS}-record zone (ms)" "$NSD_LOAD_MS" "$MX_LOAD_MS" "$R_LOAD" "<= $T_LOAD" "$(verdict "$R_LOAD" "$T_LOAD")"
 printf '%-34s %12s %12s %10s %10s %s\n' "peak RSS, VmHWM (kB)" "$NSD_HWM" "$MX_HWM" "$R_RSS" "<= $T_RSS" "$(verdict "$R_RSS" "$T_RSS")"
+rules_row
 
 {
 	printf '{\n  "udp_closed_loop": {"nsd_us": %s, "mxlabd_us": %s, "ratio": %s, "nsd_qps": %s, "mxlabd_qps": %s}' \
@@ -255,6 +307,8 @@ printf '%-34s %12s %12s %10s %10s %s\n' "peak RSS, VmHWM (kB)" "$NSD_HWM" "$MX_H
 	printf '%s' "$FIXED_JSON"
 	printf ',\n  "zone_load": {"records": %s, "nsd_ms": %s, "mxlabd_ms": %s, "ratio": %s}' \
 		"$RECORDS" "$NSD_LOAD_MS" "$MX_LOAD_MS" "$R_LOAD"
-	printf ',\n  "peak_rss": {"nsd_kb": %s, "mxlabd_kb": %s, "ratio": %s}\n}\n' "$NSD_HWM" "$MX_HWM" "$R_RSS"
+	printf ',\n  "peak_rss": {"nsd_kb": %s, "mxlabd_kb": %s, "ratio": %s}' "$NSD_HWM" "$MX_HWM" "$R_RSS"
+	printf ',\n  "fault_rules": {"rules": %s, "none_us": %s, "rules_us": %s, "ratio": %s, "target": %s}\n}\n' \
+		"$RULES" "$R0_US" "$RN_US" "$R_RULES" "$T_RULES"
 } >"$JSON"
 echo "bench: figures written to $JSON"

@@ -39,7 +39,9 @@ struct srv_conf {
 	size_t naddrs;          /* entries in addrs */
 	int port;               /* -p (0: pick a free one) */
 	char *port_file;        /* --port-file; owned, NULL when none */
-	char *control;          /* --control ADDR:PORT or unix:PATH; owned, NULL when none */
+	char **control;         /* --control ADDR:PORT or unix:PATH, one listener each; owned */
+	size_t ncontrol;        /* entries in control (0: no control API) */
+	unsigned control_mode;  /* --control-mode: permissions of UNIX control sockets (0600) */
 	char *query_log;        /* --query-log FILE or "-"; owned, NULL when none */
 	uint64_t seed;          /* --seed for the fault rules' PRNG */
 	int verbose;            /* -v count */
@@ -69,6 +71,8 @@ int srv_conf_add_source(struct srv_conf *c, enum srv_source_kind kind, const cha
 int srv_conf_add_addr(struct srv_conf *c, const char *host, bool optional);
 /* Append a to *v (*n entries); 0 ok, -1 out of memory. */
 int srv_conf_add_qaddr(union qlog_addr **v, size_t *n, const union qlog_addr *a);
+/* Add a --control listener spec. 0, -1 when out of memory. */
+int srv_conf_add_control(struct srv_conf *c, const char *spec);
 
 /* Is host (numeric IPv4/IPv6) a loopback address? -1 when it is not an address at all. */
 int srv_addr_is_loopback(const char *host);
@@ -104,7 +108,7 @@ struct srv {
 	struct notify *notify;    /* NOTIFY to --notify secondaries; owned */
 	struct query_ctx ctx;     /* zones, rules, log, stats queries use; zs/rules owned */
 	struct qlog *qlog;        /* query log ring; owned */
-	FILE *qlog_fp;            /* --query-log file; owned (NULL or stdout when not) */
+	struct qlogw *qlogw;      /* --query-log writer (non-blocking); owned, NULL when none */
 	struct event *sig_hup;    /* SIGHUP: reload; owned */
 	struct event *sig_term;   /* SIGTERM: stop; owned */
 	struct event *sig_int;    /* SIGINT: stop; owned */
