@@ -28,13 +28,14 @@ enum {
 	OPT_ROOT_HINTS,
 	OPT_CLOSED,
 	OPT_RESOLVER_CONFIG,
+	OPT_QUERY_LOG_FORMAT,
 };
 
 static const char usage_text[] =
     "usage: mxlabd [-z DIR]... [ZONEFILE]... [-f FAULTS] [-a ADDR]... [-p PORT]\n"
     "              [--port-file FILE] [--control ADDR:PORT | --control unix:PATH]\n"
-    "              [--query-log FILE|-] [--seed N] [-w WORKERS] [-v]... [--check]\n"
-    "              [--allow-nonlocal] [-h|--help] [--version]\n"
+    "              [--query-log FILE|-] [--query-log-format json|text] [--seed N]\n"
+    "              [-w WORKERS] [-v]... [--check] [--allow-nonlocal] [-h|--help] [--version]\n"
     "       mxlabd --world [--root-addr ADDR]... [--root-hints FILE] [--closed ADDR|NAME]...\n"
     "              [--resolver-config KIND=FILE]... [any option above]\n"
     "\n"
@@ -46,6 +47,7 @@ static const char usage_text[] =
     "  --port-file FILE  write the port number to FILE once ready\n"
     "  --control ADDR:PORT|unix:PATH  HTTP control API (loopback or UNIX socket only)\n"
     "  --query-log FILE  one JSON line per query (- for stdout)\n"
+    "  --query-log-format json|text  JSON lines (default) or one readable line per query\n"
     "  --seed N          seed for p= fault rules (default 1)\n"
     "  -w WORKERS        accepted for compatibility; one event loop serves everything\n"
     "  -v                more logging on stderr (repeatable)\n"
@@ -137,6 +139,7 @@ main(int argc, char *argv[])
 	    {"port-file", required_argument, NULL, OPT_PORT_FILE},
 	    {"control", required_argument, NULL, OPT_CONTROL},
 	    {"query-log", required_argument, NULL, OPT_QUERY_LOG},
+	    {"query-log-format", required_argument, NULL, OPT_QUERY_LOG_FORMAT},
 	    {"seed", required_argument, NULL, OPT_SEED},
 	    {"check", no_argument, NULL, OPT_CHECK},
 	    {"allow-nonlocal", no_argument, NULL, OPT_ALLOW_NONLOCAL},
@@ -221,6 +224,15 @@ main(int argc, char *argv[])
 		case OPT_QUERY_LOG:
 			free(conf.query_log);
 			conf.query_log = strdup(optarg);
+			break;
+		case OPT_QUERY_LOG_FORMAT:
+			if (qlog_out_format_parse(optarg) < 0) {
+				fprintf(stderr,
+				        "mxlabd: --query-log-format %s: expected json or text\n",
+				        optarg);
+				goto bad_usage;
+			}
+			conf.query_log_format = qlog_out_format_parse(optarg);
 			break;
 		case OPT_SEED:
 			if (num_parse(optarg, 0, UINT64_MAX, &num) < 0) {

@@ -362,6 +362,9 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 		}
 	}
 	s->qlog = qlog_new(QLOG_RING_DEFAULT, s->qlog_fp);
+	if (s->qlog && s->qlog_fp)
+		qlog_set_output_format(s->qlog, (enum qlog_out_format)c->query_log_format,
+		                       isatty(fileno(s->qlog_fp)) && getenv("NO_COLOR") == NULL);
 	s->ctx.qlog = s->qlog;
 	{
 		/* precise timers: the default coarse clock can end a delay=MS a few ms early */

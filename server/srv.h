@@ -41,6 +41,7 @@ struct srv_conf {
 	char *port_file;        /* --port-file; owned, NULL when none */
 	char *control;          /* --control ADDR:PORT or unix:PATH; owned, NULL when none */
 	char *query_log;        /* --query-log FILE or "-"; owned, NULL when none */
+	int query_log_format;   /* --query-log-format: enum qlog_out_format */
 	uint64_t seed;          /* --seed for the fault rules' PRNG */
 	int workers;            /* -w (accepted; one event loop serves everything) */
 	int verbose;            /* -v count */
