@@ -48,7 +48,9 @@ ALL_CFLAGS = $(CSTD) $(OPT) $(WARN) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(OPT) $(LDFLAGS)
 
 COMMON_SRC = $(wildcard common/*.c)
-SERVER_SRC = $(filter-out server/main.c,$(wildcard server/*.c))
+SERVER_SRC = $(filter-out server/main.c,$(wildcard server/*.c)) $(DASH_GEN)
+# The dashboard page, built into mxlabd as a C array generated from dashboard/index.html.
+DASH_GEN   = $(BUILD_DIR)/gen/dashboard_page.c
 CLIENT_SRC = $(filter-out client/main.c,$(wildcard client/*.c))
 TEST_SRC   = $(wildcard tests/unit/*.c tests/e2e/*.c tests/support/*.c)
 TOOL_SRC   = $(wildcard tests/conformance/*.c bench/*.c)
@@ -84,6 +86,15 @@ deps:
 $(BUILD_DIR)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(DASH_GEN): dashboard/index.html
+	@mkdir -p $(dir $@)
+	@{ echo '/* generated from dashboard/index.html by make: do not edit */'; \
+	   echo '#include <stddef.h>'; echo '#include "server/dash.h"'; \
+	   echo 'const char dash_page[] = {'; \
+	   od -An -v -tx1 $< | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	   echo '0x00};'; echo 'const size_t dash_page_len = sizeof(dash_page) - 1;'; } > $@.tmp
+	@mv $@.tmp $@
 
 $(COMMON_LIB): $(call obj,$(COMMON_SRC))
 $(SERVER_LIB): $(call obj,$(SERVER_SRC))

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "common/log.h"
+#include "server/dash.h"
 #include "server/srv.h"
 
 #define CONTROL_MAX_BODY (16 * 1024 * 1024)
@@ -25,8 +26,9 @@ struct control {
 	struct srv *srv;     /* the server it controls; not owned */
 	struct evhttp *http; /* HTTP server; owned (owns its sockets) */
 	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* socket file, "" if TCP */
-	dev_t unix_dev; /* device of the socket file we bound (removed on exit only if same) */
-	ino_t unix_ino; /* inode of the socket file we bound */
+	dev_t unix_dev;    /* device of the socket file we bound (removed on exit only if same) */
+	ino_t unix_ino;    /* inode of the socket file we bound */
+	struct dash *dash; /* the dashboard's page, catalog and event streams; owned */
 };
 
 static void
@@ -505,6 +507,8 @@ control_cb(struct evhttp_request *req, void *arg)
 			log_warnx("reloaded");
 			reply_json(req, 200, "OK", json_pack("{s:b}", "reloaded", 1));
 		}
+	} else if (dash_handle(c->dash, req, path, query)) {
+		/* the dashboard: GET /, /catalog, /events (server/dash.c) */
 	} else {
 		reply_error(req, 404, "Not Found", "no such resource");
 	}
@@ -599,6 +603,12 @@ control_new(struct srv *s, const char *spec, char *err, size_t errlen)
 		return NULL;
 	}
 	c->srv = s;
+	if ((c->dash = dash_new(s)) == NULL) {
+		evhttp_free(c->http);
+		free(c);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	/* every method evhttp knows reaches control_cb, which answers 405 + Allow in JSON for the
 	   ones a resource does not take (evhttp's own 501 is an HTML page). Bodies over the limit
 	   still get evhttp's HTML 413: libevent 2.1 has no hook for its error pages. */
@@ -654,7 +664,8 @@ control_free(struct control *c)
 	if (c == NULL)
 		return;
 	if (c->http)
-		evhttp_free(c->http);
+		evhttp_free(c->http); /* closes the event streams first */
+	dash_free(c->dash);
 	if (c->unix_path[0]) {
 		/* only our own socket: another instance may have replaced a path we lost */
 		struct stat st;
