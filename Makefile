@@ -126,7 +126,8 @@ endef
 $(foreach t,$(TOOL_SRC),$(eval $(call tool_rule,$(t))))
 
 SAN_ENV  = $(if $(SAN),ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
-TEST_ENV = MXLAB_BIN_DIR=$(abspath $(BIN_DIR)) MXLAB_SRC_DIR=$(CURDIR) $(SAN_ENV)
+TEST_ENV = MXLAB_BIN_DIR=$(abspath $(BIN_DIR)) MXLAB_SRC_DIR=$(CURDIR) \
+           MXLAB_BUILD_DIR=$(abspath $(BUILD_DIR)) $(SAN_ENV)
 CRITERION_JOBS ?= 2
 
 # Under sanitizers a report in any process (a forked worker, a started mxlabd) fails the run,
