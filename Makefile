@@ -1,7 +1,7 @@
 # Makefile -- one non-recursive build for mxlabd, mxcheck and their tests.
 #
 #   make            build bin/mxlabd and bin/mxcheck (installs missing Debian packages first)
-#   make test       unit + end-to-end tests (Criterion)
+#   make test       unit + end-to-end tests (Criterion; the dashboard's in headless chromium)
 #   make asan       the same tests under ASan+UBSan, built in build/asan
 #   make demo       serve zones/ and run mxcheck over the whole catalog
 #   make conformance  compare mxlabd's answers with NSD's
@@ -68,7 +68,7 @@ TOOLS      = $(patsubst %.c,$(BUILD_DIR)/tools/%,$(notdir $(TOOL_SRC)))
 ALL_OBJ = $(call obj,$(COMMON_SRC) $(SERVER_SRC) $(CLIENT_SRC) server/main.c client/main.c \
             $(TEST_SRC) $(TOOL_SRC))
 
-.PHONY: all deps test asan demo conformance bench install clean format check-format
+.PHONY: all deps browser-deps test asan demo conformance bench install clean format check-format
 .DEFAULT_GOAL := all
 
 all: $(MXLABD) $(MXCHECK)
@@ -81,6 +81,18 @@ deps:
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PKGS) >/dev/null; \
+	fi
+
+# The dashboard's browser tests drive Debian's chromium; install it when missing. When it cannot
+# be installed the tests say so and are skipped (MXLAB_CHROMIUM names another binary).
+CHROMIUM ?= $(or $(MXLAB_CHROMIUM),/usr/bin/chromium)
+browser-deps:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "mxlab: installing chromium for the dashboard's browser tests"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		{ $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		  $$SUDO apt-get install -y -qq chromium >/dev/null; } || \
+		echo "mxlab: WARNING: chromium could not be installed: the browser tests will be SKIPPED"; \
 	fi
 
 $(BUILD_DIR)/obj/%.o: %.c | deps
@@ -132,7 +144,7 @@ CRITERION_JOBS ?= 2
 
 # Under sanitizers a report in any process (a forked worker, a started mxlabd) fails the run,
 # even when the test itself passed.
-test: all $(TEST_BIN)
+test: all $(TEST_BIN) | browser-deps
 ifeq ($(SAN),)
 	$(TEST_ENV) $(TEST_BIN) --jobs $(CRITERION_JOBS) $(TEST_ARGS)
 else
