@@ -62,6 +62,7 @@ SERVER_LIB = $(BUILD_DIR)/libmxlabd.a
 CLIENT_LIB = $(BUILD_DIR)/libmxcheck.a
 MXLABD     = $(BIN_DIR)/mxlabd
 MXCHECK    = $(BIN_DIR)/mxcheck
+EXERCISE   = $(BIN_DIR)/mxlab-exercise
 TEST_BIN   = $(BUILD_DIR)/tests/mxlab-tests
 TOOLS      = $(patsubst %.c,$(BUILD_DIR)/tools/%,$(notdir $(TOOL_SRC)))
 
@@ -71,7 +72,12 @@ ALL_OBJ = $(call obj,$(COMMON_SRC) $(SERVER_SRC) $(CLIENT_SRC) server/main.c cli
 .PHONY: all deps browser-deps test asan demo conformance bench install clean format check-format
 .DEFAULT_GOAL := all
 
-all: $(MXLABD) $(MXCHECK)
+all: $(MXLABD) $(MXCHECK) $(EXERCISE)
+
+# The exercise tool is a script; the copy in bin/ knows where the installed catalog lives.
+$(EXERCISE): scripts/mxlab-exercise
+	@mkdir -p $(dir $@)
+	sed -e 's|@DATADIR@|$(DATADIR)|g' $< > $@.tmp && chmod 755 $@.tmp && mv $@.tmp $@
 
 # Install the Debian packages when pkg-config cannot find them (sudo only when not root).
 deps:
@@ -172,6 +178,7 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(MXLABD) $(DESTDIR)$(SBINDIR)/mxlabd
 	install -m 755 $(MXCHECK) $(DESTDIR)$(BINDIR)/mxcheck
+	install -m 755 $(EXERCISE) $(DESTDIR)$(BINDIR)/mxlab-exercise
 	install -m 644 zones/*.zone $(wildcard zones/faults.conf zones/catalog.tsv zones/README.md) \
 	    $(DESTDIR)$(DATADIR)/zones/
 	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
