@@ -81,6 +81,9 @@ Test(e2e_exercise, the_same_seed_gives_the_same_exercise_and_another_seed_anothe
 	cr_expect_str_neq(ka, slurp(c, "teacher/key.tsv"));
 	cr_expect_str_eq(slurp(a, "zones/faults.conf"), slurp(b, "zones/faults.conf"));
 	cr_expect_str_eq(slurp(a, "zones/ex3.lab.test.zone"), slurp(b, "zones/ex3.lab.test.zone"));
+	/* a served zone has no comments (they would name the scenario) */
+	cr_expect_null(strchr(slurp(a, "zones/ex3.lab.test.zone"), ';'), "%s",
+	               slurp(a, "zones/ex3.lab.test.zone"));
 
 	/* the sheet names the neutral domains and none of the scenarios behind them */
 	const char *sheet = slurp(a, "sheet.txt");
@@ -97,6 +100,11 @@ Test(e2e_exercise, the_same_seed_gives_the_same_exercise_and_another_seed_anothe
 		size_t n = strcspn(tab + 1, "\n");
 		snprintf(scen, sizeof(scen), "%.*s", (int)n, tab + 1);
 		cr_expect_null(strstr(sheet, scen), "the sheet gives away %s", scen);
+		for (int i = 1; i <= 6; i++) {
+			char zf[32];
+			snprintf(zf, sizeof(zf), "zones/ex%d.lab.test.zone", i);
+			cr_expect_null(strstr(slurp(a, zf), scen), "%s names %s", zf, scen);
+		}
 	}
 }
 
@@ -258,7 +266,9 @@ Test(e2e_exercise, bad_requests_are_refused_with_a_reason)
 {
 	char parent[256], dir[300];
 	const char *zero[] = {"new", "0", "--out", "/nonexistent/x", NULL};
-	const char *many[] = {"new", "1000", "--seed", "1", "--out", "/nonexistent/x", NULL};
+	const char *many[] = {"new",   "1000",           "--seed",  "1",
+	                      "--out", "/nonexistent/x", "--zones", test_src("zones"),
+	                      NULL};
 	const char *noout[] = {"new", "3", NULL};
 	const char *bogus[] = {"frobnicate", NULL};
 
