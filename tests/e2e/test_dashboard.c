@@ -59,9 +59,11 @@ need_browser(void)
 	}
 }
 
-/* Start mxlabd with args plus --control on a free port, then the browser on its dashboard. */
+/* Start mxlabd with args plus --control on a free port, then the browser on its dashboard;
+   before_page (may be NULL) runs in the page before its own script; conn is the connection
+   state to wait for ("live", or "polling" without EventSource). */
 static void
-open_dashboard(const char *const args[])
+open_dashboard_with(const char *const args[], const char *before_page, const char *conn)
 {
 	const char *argv[32];
 	char ctl[64], url[96], why[4096];
@@ -79,11 +81,23 @@ open_dashboard(const char *const args[])
 	             testsrv_stderr(&srv));
 	cr_assert_eq(cdp_start(&browser, 1400, 1000, why, sizeof(why)), 0,
 	             "Chromium did not start: %s", why);
+	if (before_page) {
+		json_t *r =
+		    cdp_call(&browser, true, "Page.addScriptToEvaluateOnNewDocument",
+		             json_pack("{s:s}", "source", before_page), 10000, why, sizeof(why));
+		cr_assert_not_null(r, "%s", why);
+		json_decref(r);
+	}
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", ctl_port);
 	cr_assert_eq(cdp_navigate(&browser, url, 20000), 0, "the page did not load");
-	cr_assert(
-	    cdp_wait(&browser, "document.querySelector('#conn').textContent === 'live'", 10000),
-	    "the page's event stream did not go live");
+	snprintf(why, sizeof(why), "document.querySelector('#conn').textContent === '%s'", conn);
+	cr_assert(cdp_wait(&browser, why, 10000), "the page's connection did not become %s", conn);
+}
+
+static void
+open_dashboard(const char *const args[])
+{
+	open_dashboard_with(args, NULL, "live");
 }
 
 /* The value of a JavaScript expression (fails the test when it throws). */
@@ -333,4 +347,77 @@ Test(e2e_dashboard, the_world_tree_shows_servers_and_a_click_silences_one)
 	snprintf(expr, sizeof(expr), "%s && %s.dataset.state === 'up'", btn, btn);
 	cr_expect(cdp_wait(&browser, expr, 5000), "the server did not come back up");
 	cr_expect_eq(rcode_of("127.53.121.1", "kestrel.test."), LDNS_RCODE_NOERROR);
+}
+
+Test(e2e_dashboard, without_event_streams_the_page_polls_and_names_are_shown_as_text)
+{
+	const char *args[] = {"-z", test_src("zones"), NULL};
+	json_t *v;
+	ldns_pkt *p;
+
+	open_dashboard_with(args, "delete window.EventSource;", "polling");
+	cr_assert_eq(rcode_of("127.0.0.1", "healthy.test."), LDNS_RCODE_NOERROR);
+	/* a name with markup in it: shown as text, never parsed as HTML */
+	p = test_query(srv.port, "<b>x</b>.example.", LDNS_RR_TYPE_A, false, 0, 2000);
+	cr_assert_not_null(p, "no answer for the markup name");
+	cr_expect_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_REFUSED);
+	ldns_pkt_free(p);
+	cr_assert(cdp_wait(&browser, "document.querySelectorAll('#qrows tr').length === 2", 5000),
+	          "polling did not bring the rows");
+	v = js("document.querySelector('#qrows tr .c-name').textContent");
+	cr_expect_str_eq(json_string_value(v), "<b>x</b>.example.");
+	json_decref(v);
+	v = js("document.querySelectorAll('#qrows b').length");
+	cr_expect_eq(json_integer_value(v), 0, "markup from a query name became HTML");
+	json_decref(v);
+	v = js("document.querySelector('#qrows tr').className");
+	cr_expect_str_eq(json_string_value(v), "fail", "REFUSED stands out");
+	json_decref(v);
+}
+
+/* Press and release a key in the page. */
+static void
+key(const char *k, const char *code, int vk, const char *text)
+{
+	char why[512];
+	json_t *r = cdp_call(&browser, true, "Input.dispatchKeyEvent",
+	                     json_pack("{s:s,s:s,s:s,s:i,s:s}", "type", "keyDown", "key", k, "code",
+	                               code, "windowsVirtualKeyCode", vk, "text", text),
+	                     5000, why, sizeof(why));
+
+	cr_assert_not_null(r, "%s", why);
+	json_decref(r);
+	r = cdp_call(&browser, true, "Input.dispatchKeyEvent",
+	             json_pack("{s:s,s:s,s:s,s:i}", "type", "keyUp", "key", k, "code", code,
+	                       "windowsVirtualKeyCode", vk),
+	             5000, why, sizeof(why));
+	cr_assert_not_null(r, "%s", why);
+	json_decref(r);
+}
+
+Test(e2e_dashboard, the_keyboard_pauses_and_a_focused_switch_toggles_with_enter)
+{
+	const char *args[] = {"-z", test_src("zones"), NULL};
+	const char sw[] = "document.querySelector('#srows tr[data-target=\"mx-refused.test\"] "
+	                  "button.switch')";
+	char expr[512];
+
+	open_dashboard(args);
+	cr_assert(cdp_wait(&browser, "!!document.querySelector('#srows button.switch')", 5000));
+	/* "p" anywhere but in a text field toggles pause */
+	key("p", "KeyP", 80, "p");
+	cr_expect(
+	    cdp_wait(&browser,
+	             "document.querySelector('#pause').getAttribute('aria-pressed') === 'true'",
+	             3000),
+	    "p did not pause");
+	/* a switch is a focusable button: Enter on it flips it */
+	snprintf(expr, sizeof(expr), "%s.focus(), document.activeElement === %s", sw, sw);
+	json_t *v = js(expr);
+	cr_assert(json_is_true(v), "the switch cannot take the focus");
+	json_decref(v);
+	key("Enter", "Enter", 13, "\r");
+	snprintf(expr, sizeof(expr), "%s.getAttribute('aria-checked') === 'false'", sw);
+	cr_expect(cdp_wait(&browser, expr, 5000), "Enter on the focused switch did not fix it");
+	cr_expect_eq(rcode_of("127.0.0.1", "mx-refused.test."), LDNS_RCODE_NOERROR);
 }
