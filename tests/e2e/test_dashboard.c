@@ -316,8 +316,19 @@ Test(e2e_dashboard, the_world_tree_shows_servers_and_a_click_silences_one)
 	                   json_string_value(v));
 	json_decref(v);
 
-	/* a query to one server shows in the stream with that server's address */
+	/* a query to one server shows in the stream with that server's address, and lights the
+	   server up in the picture (recorded by an observer: the light lasts 0.7 s) */
+	json_decref(
+	    js("window.litSeen = [], new MutationObserver((ms) => { for (const m of ms)"
+	       " if (m.target.classList.contains('lit')) litSeen.push(m.target.dataset.addr);"
+	       " }).observe(document.querySelector('#tree'), {subtree: true, attributes: true,"
+	       " attributeFilter: ['class']}), true"));
 	cr_assert_eq(rcode_of("127.53.121.1", "kestrel.test."), LDNS_RCODE_NOERROR);
+	cr_expect(cdp_wait(&browser, "litSeen.includes('127.53.121.1')", 5000),
+	          "the answering server did not light up");
+	v = js("litSeen.includes('127.53.121.2')");
+	cr_expect(json_is_false(v), "a server that did not answer lit up");
+	json_decref(v);
 	cr_assert(cdp_wait(&browser,
 	                   "[...document.querySelectorAll('#qrows .c-server')].some("
 	                   "x => x.textContent === '127.53.121.1')",
