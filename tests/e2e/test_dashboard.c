@@ -430,5 +430,7 @@ Test(e2e_dashboard, the_keyboard_pauses_and_a_focused_switch_toggles_with_enter)
 	key("Enter", "Enter", 13, "\r");
 	snprintf(expr, sizeof(expr), "%s.getAttribute('aria-checked') === 'false'", sw);
 	cr_expect(cdp_wait(&browser, expr, 5000), "Enter on the focused switch did not fix it");
+	snprintf(expr, sizeof(expr), "document.activeElement === %s", sw);
+	cr_expect(cdp_wait(&browser, expr, 2000), "the focus left the switch");
 	cr_expect_eq(rcode_of("127.0.0.1", "mx-refused.test."), LDNS_RCODE_NOERROR);
 }
