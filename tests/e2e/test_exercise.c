@@ -101,7 +101,7 @@ Test(e2e_exercise, the_same_seed_gives_the_same_exercise_and_another_seed_anothe
 		snprintf(scen, sizeof(scen), "%.*s", (int)n, tab + 1);
 		cr_expect_null(strstr(sheet, scen), "the sheet gives away %s", scen);
 		for (int i = 1; i <= 6; i++) {
-			char zf[32];
+			char zf[64];
 			snprintf(zf, sizeof(zf), "zones/ex%d.lab.test.zone", i);
 			cr_expect_null(strstr(slurp(a, zf), scen), "%s names %s", zf, scen);
 		}
