@@ -34,8 +34,8 @@ DEB_PKGS  = make gcc pkg-config libevent-dev libldns-dev libknot-dev libcriterio
             libjansson-dev libidn2-dev
 # The lab (mxlab-lab, make lab) and its tests: the recursive resolvers in front of the world,
 # dig/host, unshare/ip. Installed by `make deps` when one of LAB_CMDS is missing.
-LAB_PKGS  = unbound bind9 knot-resolver dnsutils iproute2 util-linux
-LAB_CMDS  = unbound named kresd dig host ip unshare
+LAB_PKGS  = unbound bind9 knot-resolver dnsutils iproute2 util-linux socat
+LAB_CMDS  = unbound named kresd dig host ip unshare socat
 # Programs the tests run beside ours (DEB_PKG:command, installed by `make deps` when the
 # command is missing): the real Exim that e2e_mta_exim compares the exim profile with.
 TEST_PROGS = exim4-daemon-light:exim4
@@ -203,8 +203,10 @@ asan:
 demo: all
 	@scripts/demo.sh $(BIN_DIR)
 
+# make lab: the shell, with the dashboard on http://127.0.0.1:$(LAB_DASHBOARD)/ of this machine
+LAB_DASHBOARD ?= 8053
 lab: all | lab-deps
-	$(MXLAB_LAB)
+	$(MXLAB_LAB) --dashboard $(LAB_DASHBOARD)
 
 conformance: all $(TOOLS)
 	@tests/conformance/run.sh $(BIN_DIR) $(BUILD_DIR)

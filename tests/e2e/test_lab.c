@@ -622,3 +622,72 @@ Test(lab, trace_names_each_broken_server_and_zone_cut_of_the_world, .timeout = 1
 		json_decref(j);
 	}
 }
+
+Test(lab, dashboard_of_the_lab_is_reached_from_outside_and_keeps_its_origin_check, .timeout = 60)
+{
+	const char *why = lab_impossible("socat");
+	char out[16384], script[2048];
+	const char *argv[] = {"/bin/bash", "-c", script, NULL};
+	int port;
+
+	if (why == NULL)
+		why = lab_impossible("unbound");
+	if (why)
+		skip_loudly("mxlab-lab --dashboard", why);
+	port = test_free_port();
+	/* the lab runs in the background; this shell is outside it, like a teacher's browser */
+	snprintf(script, sizeof(script),
+	         "%s -q --dashboard %d -- sleep 8 & lab=$!\n"
+	         "for i in $(seq 1 60); do (exec 3<>/dev/tcp/127.0.0.1/%d) 2>/dev/null && break; "
+	         "sleep 0.1; done\n"
+	         "ask() { exec 3<>/dev/tcp/127.0.0.1/%d; printf \"$1 HTTP/1.0\\r\\nHost: "
+	         "127.0.0.1:%d\\r\\n$2Content-Length: ${#3}\\r\\n\\r\\n$3\" >&3; "
+	         "grep -ao 'HTTP/1.[01] "
+	         "[0-9]*\\|\"world\":true\\|\"server\":\"ns.lab.test\",\"state\":\"silent\"' <&3; "
+	         "exec 3<&-; }\n"
+	         "sleep 2\n"
+	         "ask 'GET /status' '' ''\n"
+	         "ask 'PUT /servers/ns.lab.test' 'Origin: http://evil.example\\r\\n' silent\n"
+	         "ask 'PUT /servers/ns.lab.test' 'Origin: http://127.0.0.1:%d\\r\\n' silent\n"
+	         "wait $lab; echo lab-exit=$?\n",
+	         test_bin("mxlab-lab"), port, port, port, port, port);
+	cr_assert_eq(test_run(argv, out, sizeof(out), 40000), 0, "%s", out);
+	cr_expect(strstr(out, "HTTP/1.0 200") != NULL && strstr(out, "\"world\":true") != NULL,
+	          "GET /status through the dashboard port reaches the lab's world:\n%s", out);
+	cr_expect(strstr(out, "HTTP/1.0 403") != NULL, "another site's request is refused:\n%s",
+	          out);
+	cr_expect(strstr(out, "\"server\":\"ns.lab.test\",\"state\":\"silent\"") != NULL,
+	          "the page's own origin may change a server:\n%s", out);
+	cr_expect(strstr(out, "lab-exit=0") != NULL, "%s", out);
+}
+
+Test(lab, exercise_is_served_in_the_lab_and_stays_for_scoring, .timeout = 60)
+{
+	const char *why = lab_impossible("unbound");
+	char out[8192], dir[256], exdir[300], sheet[600];
+	const char *argv[] = {test_bin("mxlab-lab"),
+	                      "-q",
+	                      "--exercise",
+	                      "3",
+	                      "--seed",
+	                      "5",
+	                      "--out",
+	                      exdir,
+	                      "--",
+	                      "sh",
+	                      "-c",
+	                      "mxcheck --json ex1.lab.test; host -t MX ex2.lab.test",
+	                      NULL};
+	struct stat st;
+
+	if (why)
+		skip_loudly("mxlab-lab --exercise", why);
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(exdir, sizeof(exdir), "%s/ex", dir);
+	test_run(argv, out, sizeof(out), 40000);
+	cr_expect(strstr(out, "\"target\":\"ex1.lab.test\"") != NULL,
+	          "mxcheck in the lab checks the exercise's domain:\n%s", out);
+	cr_expect(strstr(out, "ex2.lab.test") != NULL, "%s", out);
+	snprintf(sheet, sizeof(sheet), "%s/sheet.txt", exdir);
+	cr_expect(stat(sheet, &st) == 0, "the sheet %s stays after the lab", sheet);
+}
