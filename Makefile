@@ -1,7 +1,7 @@
 # Makefile -- one non-recursive build for mxlabd, mxcheck and their tests.
 #
 #   make            build bin/mxlabd and bin/mxcheck (installs missing Debian packages first)
-#   make test       unit + end-to-end tests (Criterion)
+#   make test       unit + end-to-end tests (Criterion; the dashboard's in headless chromium)
 #   make asan       the same tests under ASan+UBSan, built in build/asan
 #   make demo       serve zones/ and run mxcheck over the whole catalog
 #   make lab        a shell in a private network where the catalog's world is the internet
@@ -34,8 +34,8 @@ DEB_PKGS  = make gcc pkg-config libevent-dev libldns-dev libknot-dev libcriterio
             libjansson-dev libidn2-dev
 # The lab (mxlab-lab, make lab) and its tests: the recursive resolvers in front of the world,
 # dig/host, unshare/ip. Installed by `make deps` when one of LAB_CMDS is missing.
-LAB_PKGS  = unbound bind9 knot-resolver dnsutils iproute2 util-linux
-LAB_CMDS  = unbound named kresd dig host ip unshare
+LAB_PKGS  = unbound bind9 knot-resolver dnsutils iproute2 util-linux socat
+LAB_CMDS  = unbound named kresd dig host ip unshare socat
 # Programs the tests run beside ours (DEB_PKG:command, installed by `make deps` when the
 # command is missing): the real Exim that e2e_mta_exim compares the exim profile with.
 TEST_PROGS = exim4-daemon-light:exim4
@@ -57,7 +57,9 @@ ALL_CFLAGS = $(CSTD) $(OPT) $(WARN) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(OPT) $(LDFLAGS)
 
 COMMON_SRC = $(wildcard common/*.c)
-SERVER_SRC = $(filter-out server/main.c,$(wildcard server/*.c))
+SERVER_SRC = $(filter-out server/main.c,$(wildcard server/*.c)) $(DASH_GEN)
+# The dashboard page, built into mxlabd as a C array generated from dashboard/index.html.
+DASH_GEN   = $(BUILD_DIR)/gen/dashboard_page.c
 CLIENT_SRC = $(filter-out client/main.c,$(wildcard client/*.c))
 TEST_SRC   = $(wildcard tests/unit/*.c tests/e2e/*.c tests/support/*.c)
 TOOL_SRC   = $(wildcard tests/conformance/*.c bench/*.c)
@@ -70,17 +72,23 @@ CLIENT_LIB = $(BUILD_DIR)/libmxcheck.a
 MXLABD     = $(BIN_DIR)/mxlabd
 MXCHECK    = $(BIN_DIR)/mxcheck
 MXLAB_LAB  = $(BIN_DIR)/mxlab-lab
+EXERCISE   = $(BIN_DIR)/mxlab-exercise
 TEST_BIN   = $(BUILD_DIR)/tests/mxlab-tests
 TOOLS      = $(patsubst %.c,$(BUILD_DIR)/tools/%,$(notdir $(TOOL_SRC)))
 
 ALL_OBJ = $(call obj,$(COMMON_SRC) $(SERVER_SRC) $(CLIENT_SRC) server/main.c client/main.c \
             $(TEST_SRC) $(TOOL_SRC))
 
-.PHONY: all deps lab-deps fuzz-deps test asan demo lab conformance bench fuzz install clean \
-        format check-format
+.PHONY: all deps lab-deps fuzz-deps browser-deps test asan demo lab conformance bench fuzz \
+        install clean format check-format
 .DEFAULT_GOAL := all
 
-all: $(MXLABD) $(MXCHECK) $(MXLAB_LAB)
+all: $(MXLABD) $(MXCHECK) $(MXLAB_LAB) $(EXERCISE)
+
+# The exercise tool is a script; the copy in bin/ knows where the installed catalog lives.
+$(EXERCISE): scripts/mxlab-exercise
+	@mkdir -p $(dir $@)
+	sed -e 's|@DATADIR@|$(DATADIR)|g' $< > $@.tmp && chmod 755 $@.tmp && mv $@.tmp $@
 
 # Install the Debian packages when pkg-config cannot find them (sudo only when not root).
 deps:
@@ -113,9 +121,30 @@ lab-deps:
 		echo "mxlab: WARNING: could not install $(LAB_PKGS): the lab tests will be SKIPPED"; \
 	fi
 
+# The dashboard's browser tests drive Debian's chromium; install it when missing. When it cannot
+# be installed the tests say so and are skipped (MXLAB_CHROMIUM names another binary).
+CHROMIUM ?= $(or $(MXLAB_CHROMIUM),/usr/bin/chromium)
+browser-deps:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "mxlab: installing chromium for the dashboard's browser tests"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		{ $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		  $$SUDO apt-get install -y -qq chromium >/dev/null; } || \
+		echo "mxlab: WARNING: chromium could not be installed: the browser tests will be SKIPPED"; \
+	fi
+
 $(BUILD_DIR)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(DASH_GEN): dashboard/index.html
+	@mkdir -p $(dir $@)
+	@{ echo '/* generated from dashboard/index.html by make: do not edit */'; \
+	   echo '#include <stddef.h>'; echo '#include "server/dash.h"'; \
+	   echo 'const char dash_page[] = {'; \
+	   od -An -v -tx1 $< | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	   echo '0x00};'; echo 'const size_t dash_page_len = sizeof(dash_page) - 1;'; } > $@.tmp
+	@mv $@.tmp $@
 
 $(COMMON_LIB): $(call obj,$(COMMON_SRC))
 $(SERVER_LIB): $(call obj,$(SERVER_SRC))
@@ -152,12 +181,13 @@ endef
 $(foreach t,$(TOOL_SRC),$(eval $(call tool_rule,$(t))))
 
 SAN_ENV  = $(if $(SAN),ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
-TEST_ENV = MXLAB_BIN_DIR=$(abspath $(BIN_DIR)) MXLAB_SRC_DIR=$(CURDIR) $(SAN_ENV)
+TEST_ENV = MXLAB_BIN_DIR=$(abspath $(BIN_DIR)) MXLAB_SRC_DIR=$(CURDIR) \
+           MXLAB_BUILD_DIR=$(abspath $(BUILD_DIR)) $(SAN_ENV)
 CRITERION_JOBS ?= 2
 
 # Under sanitizers a report in any process (a forked worker, a started mxlabd) fails the run,
 # even when the test itself passed.
-test: all $(TEST_BIN) | lab-deps
+test: all $(TEST_BIN) | lab-deps browser-deps
 ifeq ($(SAN),)
 	$(TEST_ENV) $(TEST_BIN) --jobs $(CRITERION_JOBS) $(TEST_ARGS)
 else
@@ -173,8 +203,10 @@ asan:
 demo: all
 	@scripts/demo.sh $(BIN_DIR)
 
+# make lab: the shell, with the dashboard on http://127.0.0.1:$(LAB_DASHBOARD)/ of this machine
+LAB_DASHBOARD ?= 8053
 lab: all | lab-deps
-	$(MXLAB_LAB)
+	$(MXLAB_LAB) --dashboard $(LAB_DASHBOARD)
 
 conformance: all $(TOOLS)
 	@tests/conformance/run.sh $(BIN_DIR) $(BUILD_DIR)
@@ -206,6 +238,7 @@ install: all
 	install -m 755 $(MXLABD) $(DESTDIR)$(SBINDIR)/mxlabd
 	install -m 755 $(MXCHECK) $(DESTDIR)$(BINDIR)/mxcheck
 	install -m 755 $(MXLAB_LAB) $(DESTDIR)$(BINDIR)/mxlab-lab
+	install -m 755 $(EXERCISE) $(DESTDIR)$(BINDIR)/mxlab-exercise
 	install -m 644 zones/*.zone $(wildcard zones/faults.conf zones/catalog.tsv zones/README.md) \
 	    $(DESTDIR)$(DATADIR)/zones/
 	install -d $(DESTDIR)$(DATADIR)/zones/world

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "common/log.h"
+#include "server/dash.h"
 #include "server/faultjson.h"
 #include "server/qlogw.h"
 #include "server/srv.h"
@@ -45,6 +46,7 @@ struct control {
 	struct control_unix unix_socks[CONTROL_MAX_LISTENERS]; /* UNIX sockets bound */
 	size_t nunix;                                          /* entries in unix_socks */
 	unsigned unix_mode; /* permissions given to UNIX sockets (--control-mode) */
+	struct dash *dash;  /* the dashboard's page, catalog and event streams; owned */
 };
 
 static void
@@ -673,6 +675,8 @@ control_cb(struct evhttp_request *req, void *arg)
 			log_warnx("reloaded");
 			reply_json(req, 200, "OK", json_pack("{s:b}", "reloaded", 1));
 		}
+	} else if (dash_handle(c->dash, req, path, query)) {
+		/* the dashboard: GET /, /catalog, /events (server/dash.c) */
 	} else {
 		reply_error(req, 404, "Not Found", "no such resource");
 	}
@@ -879,6 +883,12 @@ control_new(struct srv *s, char *const specs[], size_t nspecs, unsigned unix_mod
 	}
 	c->srv = s;
 	c->unix_mode = unix_mode & 07777;
+	if ((c->dash = dash_new(s)) == NULL) {
+		evhttp_free(c->http);
+		free(c);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	/* every method evhttp knows reaches control_cb, which answers 405 + Allow in JSON for the
 	   ones a resource does not take (evhttp's own 501 is an HTML page). Bodies over the limit
 	   still get evhttp's HTML 413: libevent 2.1 has no hook for its error pages. */
@@ -910,7 +920,8 @@ control_free(struct control *c)
 	if (c == NULL)
 		return;
 	if (c->http)
-		evhttp_free(c->http);
+		evhttp_free(c->http); /* closes the event streams first */
+	dash_free(c->dash);
 	for (size_t i = 0; i < c->nunix; i++) {
 		/* only our own socket: another instance may have replaced a path we lost */
 		const struct control_unix *u = &c->unix_socks[i];

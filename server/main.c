@@ -33,12 +33,14 @@ enum {
 	OPT_ROOT_HINTS,
 	OPT_CLOSED,
 	OPT_RESOLVER_CONFIG,
+	OPT_QUERY_LOG_FORMAT,
 };
 
 static const char usage_text[] =
     "usage: mxlabd [-z DIR]... [ZONEFILE]... [-f FAULTS] [-a ADDR]... [-p PORT]\n"
     "              [--port-file FILE] [--control ADDR:PORT | --control unix:PATH]...\n"
-    "              [--control-mode MODE] [--query-log FILE|-] [--seed N] [-v]... [--check]\n"
+    "              [--control-mode MODE] [--query-log FILE|-] [--query-log-format json|text]\n"
+    "              [--seed N] [-v]... [--check]\n"
     "              [--allow-nonlocal] [--allow-transfer ADDR]... [--notify ADDR[@PORT]]...\n"
     "              [-h|--help] [--version]\n"
     "       mxlabd --world [--root-addr ADDR]... [--root-hints FILE] [--closed ADDR|NAME]...\n"
@@ -51,9 +53,11 @@ static const char usage_text[] =
     "  -p PORT           port for UDP and TCP (default 5300; 0 picks a free one)\n"
     "  --port-file FILE  write the port number to FILE once ready\n"
     "  --control ADDR:PORT|unix:PATH  HTTP control API (loopback or UNIX socket only;\n"
-    "                    repeatable: each adds a listener)\n"
+    "                    repeatable: each adds a listener); on a port, http://ADDR:PORT/\n"
+    "                    is the dashboard\n"
     "  --control-mode MODE  permissions of UNIX control sockets (octal, default 0600)\n"
     "  --query-log FILE  one JSON line per query (- for stdout)\n"
+    "  --query-log-format json|text  JSON lines (default) or one readable line per query\n"
     "  --seed N          seed for p= fault rules (default 1)\n"
     "  -v                more logging on stderr (repeatable)\n"
     "  --check           load and lint zones and rules, print diagnostics, exit 0/1/2\n"
@@ -149,6 +153,7 @@ main(int argc, char *argv[])
 	    {"control", required_argument, NULL, OPT_CONTROL},
 	    {"control-mode", required_argument, NULL, OPT_CONTROL_MODE},
 	    {"query-log", required_argument, NULL, OPT_QUERY_LOG},
+	    {"query-log-format", required_argument, NULL, OPT_QUERY_LOG_FORMAT},
 	    {"seed", required_argument, NULL, OPT_SEED},
 	    {"check", no_argument, NULL, OPT_CHECK},
 	    {"allow-nonlocal", no_argument, NULL, OPT_ALLOW_NONLOCAL},
@@ -246,6 +251,15 @@ main(int argc, char *argv[])
 		case OPT_QUERY_LOG:
 			free(conf.query_log);
 			conf.query_log = strdup(optarg);
+			break;
+		case OPT_QUERY_LOG_FORMAT:
+			if (qlog_out_format_parse(optarg) < 0) {
+				fprintf(stderr,
+				        "mxlabd: --query-log-format %s: expected json or text\n",
+				        optarg);
+				goto bad_usage;
+			}
+			conf.query_log_format = qlog_out_format_parse(optarg);
 			break;
 		case OPT_SEED:
 			if (num_parse(optarg, 0, UINT64_MAX, &num) < 0) {

@@ -25,13 +25,15 @@ struct qlog_slot {
 };
 
 struct qlog {
-	struct qlog_slot *ring; /* cap slots; owned */
-	size_t cap;             /* slots in ring */
-	size_t n;               /* slots in use (<= cap) */
-	size_t head;            /* slot the next entry goes to */
-	uint64_t seq;           /* seq of the newest entry */
-	FILE *out;              /* JSON lines sink; not owned, NULL when none */
-	struct qlogw *w;        /* non-blocking JSON lines sink (--query-log); not owned, NULL */
+	struct qlog_slot *ring;   /* cap slots; owned */
+	size_t cap;               /* slots in ring */
+	size_t n;                 /* slots in use (<= cap) */
+	size_t head;              /* slot the next entry goes to */
+	uint64_t seq;             /* seq of the newest entry */
+	FILE *out;                /* lines sink; not owned, NULL when none */
+	struct qlogw *w;          /* non-blocking lines sink (--query-log); not owned, NULL */
+	enum qlog_out_format fmt; /* how lines for out and w look */
+	bool colour;              /* text lines get ANSI colours */
 };
 
 struct qlog *
@@ -101,19 +103,45 @@ slot_store(struct qlog_slot *s, const struct qlog_entry *e)
 	}
 }
 
-/* Write e as one JSON line to out (flushed). */
+void
+qlog_set_output_format(struct qlog *ql, enum qlog_out_format fmt, bool colour)
+{
+	ql->fmt = fmt;
+	ql->colour = colour;
+}
+
+int
+qlog_out_format_parse(const char *s)
+{
+	if (strcmp(s, "json") == 0)
+		return QLOG_OUT_JSON;
+	if (strcmp(s, "text") == 0)
+		return QLOG_OUT_TEXT;
+	return -1;
+}
+
+/* e as the sink's line: JSON or text, as set. */
+static size_t
+format_line(const struct qlog *ql, const struct qlog_entry *e, char *buf, size_t len)
+{
+	if (ql->fmt == QLOG_OUT_TEXT)
+		return qlog_format_text(e, ql->colour, buf, len);
+	return qlog_format(e, buf, len);
+}
+
+/* Write e as one line to ql->out (flushed). */
 static void
-write_line(FILE *out, const struct qlog_entry *e)
+write_line(const struct qlog *ql, FILE *out, const struct qlog_entry *e)
 {
 	char buf[4096];
-	size_t need = qlog_format(e, buf, sizeof(buf));
+	size_t need = format_line(ql, e, buf, sizeof(buf));
 
 	if (need < sizeof(buf)) {
 		fputs(buf, out);
 	} else {
 		char *big = malloc(need + 1);
 		if (big) {
-			qlog_format(e, big, need + 1);
+			format_line(ql, e, big, need + 1);
 			fputs(big, out);
 			free(big);
 		}
@@ -122,12 +150,12 @@ write_line(FILE *out, const struct qlog_entry *e)
 	fflush(out);
 }
 
-/* Queue e as one JSON line on w (never blocks). */
+/* Queue e as one line on w (never blocks). */
 static void
-put_line(struct qlogw *w, const struct qlog_entry *e)
+put_line(const struct qlog *ql, struct qlogw *w, const struct qlog_entry *e)
 {
 	char buf[4096];
-	size_t need = qlog_format(e, buf, sizeof(buf) - 1);
+	size_t need = format_line(ql, e, buf, sizeof(buf) - 1);
 
 	if (need < sizeof(buf) - 1) {
 		buf[need] = '\n';
@@ -135,7 +163,7 @@ put_line(struct qlogw *w, const struct qlog_entry *e)
 	} else {
 		char *big = malloc(need + 2);
 		if (big) {
-			qlog_format(e, big, need + 1);
+			format_line(ql, e, big, need + 1);
 			big[need] = '\n';
 			qlogw_put(w, big, need + 1);
 			free(big);
@@ -154,9 +182,9 @@ qlog_add(struct qlog *ql, struct qlog_entry *e)
 	if (ql->n < ql->cap)
 		ql->n++;
 	if (ql->w)
-		put_line(ql->w, e);
+		put_line(ql, ql->w, e);
 	else if (ql->out)
-		write_line(ql->out, e);
+		write_line(ql, ql->out, e);
 }
 
 void

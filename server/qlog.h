@@ -77,6 +77,22 @@ void qlog_foreach_since(const struct qlog *ql, uint64_t since,
 /* e as one JSON object (no newline) into buf; returns the length it needed (snprintf style). */
 size_t qlog_format(const struct qlog_entry *e, char *buf, size_t len);
 
+/* How entries go to the --query-log sink. */
+enum qlog_out_format {
+	QLOG_OUT_JSON, /* one JSON object per line (the default) */
+	QLOG_OUT_TEXT, /* one aligned, readable line per query (qlog_format_text) */
+};
+/* Write the sink in fmt; colour adds ANSI colours to text lines (for a terminal). */
+void qlog_set_output_format(struct qlog *ql, enum qlog_out_format fmt, bool colour);
+/* Parse "json" or "text"; -1 for anything else. */
+int qlog_out_format_parse(const char *s);
+
+/* e as one readable line (no newline) into buf, e.g.
+   "17:02:11.204  192.0.2.7       → 127.53.10.1      healthy.test. MX  NOERROR aa  1 ans  0.2 ms"
+   with local time, the fault named at the end; colour adds ANSI colours. Returns the length it
+   needed (snprintf style). */
+size_t qlog_format_text(const struct qlog_entry *e, bool colour, char *buf, size_t len);
+
 /* Small shared helpers: "TYPE123"-safe mnemonics and "addr#port". */
 const char *qlog_type_name(uint16_t type, char *buf, size_t len);
 const char *qlog_rcode_name(uint16_t rcode, char *buf, size_t len);

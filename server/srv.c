@@ -386,6 +386,8 @@ srv_qlog_open(struct srv *s, char *err, size_t errlen)
 		return -1;
 	}
 	qlog_set_writer(s->qlog, s->qlogw);
+	qlog_set_output_format(s->qlog, (enum qlog_out_format)s->conf->query_log_format,
+	                       isatty(fd) && getenv("NO_COLOR") == NULL);
 	/* a log file is appended to: its numbering goes on from the last run's */
 	if (strcmp(s->conf->query_log, "-") != 0)
 		qlog_set_seq(s->qlog, qlog_file_last_seq(s->conf->query_log));

@@ -43,6 +43,7 @@ struct srv_conf {
 	size_t ncontrol;        /* entries in control (0: no control API) */
 	unsigned control_mode;  /* --control-mode: permissions of UNIX control sockets (0600) */
 	char *query_log;        /* --query-log FILE or "-"; owned, NULL when none */
+	int query_log_format;   /* --query-log-format: enum qlog_out_format */
 	uint64_t seed;          /* --seed for the fault rules' PRNG */
 	int verbose;            /* -v count */
 	bool check;             /* --check */

@@ -528,3 +528,166 @@ Test(lab, direct_catalog_verdicts_hold_through_unbound, .timeout = 150)
 		json_decref(j);
 	}
 }
+
+/* ---- mxcheck --trace through the world ---------------------------------------------------- */
+
+/* A delegation scenario and the broken server and zone cut --trace must name. */
+static const struct {
+	char target[64];  /* catalog target */
+	char flags[32];   /* extra mxcheck flags */
+	char code[24];    /* delegation problem expected, "" for none at all */
+	char subject[64]; /* what its subject starts with (the server or the zone) */
+	char zone[64];    /* the zone cut its message names */
+} trace_rows[] = {
+    {"ok.deleg.test", "", "", "", ""},
+    {"half-lame.deleg.test", "", "lame-delegation", "ns.hoster.test. ", "half-lame.deleg.test."},
+    {"full-lame.deleg.test", "", "lame-delegation", "ns.hoster.test. ", "full-lame.deleg.test."},
+    {"mx-host-lame.deleg.test", "", "lame-delegation", "ns.hoster.test. ", "lamehost.deleg.test."},
+    {"one-silent.deleg.test", "", "ns-unreachable", "ns2.one-silent.deleg.test. ",
+     "one-silent.deleg.test."},
+    {"all-silent.deleg.test", "", "ns-unreachable", "ns1.all-silent.deleg.test. ",
+     "all-silent.deleg.test."},
+    {"one-closed.deleg.test", "", "ns-unreachable", "ns2.one-closed.deleg.test. ",
+     "one-closed.deleg.test."},
+    {"glue-diff.deleg.test", "", "glue-mismatch", "ns2.glue-diff.deleg.test",
+     "glue-diff.deleg.test."},
+    {"ns-mismatch.deleg.test", "", "ns-mismatch", "ns-mismatch.deleg.test",
+     "ns-mismatch.deleg.test."},
+    {"glueless.deleg.test", "", "delegation-loop", "glueless.deleg.test", "glueless.deleg.test."},
+    {"cycle-a.deleg.test", "", "delegation-loop", "cycle-a.deleg.test", "cycle-a.deleg.test."},
+    {"203.0.113.240", "--ip", "ns-unreachable", "ns-rdns.hoster.test. ",
+     "240.113.0.203.in-addr.arpa."},
+};
+
+Test(lab, trace_names_each_broken_server_and_zone_cut_of_the_world, .timeout = 150)
+{
+	const char *why = lab_impossible("unbound");
+	size_t n = sizeof(trace_rows) / sizeof(trace_rows[0]);
+	char dir[256], path[512], buf[65536];
+	FILE *fp;
+	int rc;
+
+	if (why)
+		skip_loudly("unbound", why);
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/checks", dir);
+	fp = fopen(path, "w");
+	cr_assert_not_null(fp);
+	for (size_t i = 0; i < n; i++)
+		fprintf(fp, "%s\t--trace --no-ptr -t 2000 %s\n", trace_rows[i].target,
+		        trace_rows[i].flags);
+	fclose(fp);
+	rc = run_lab("unbound", dir, NULL, 0);
+	cr_assert_eq(rc, 0, "mxlab-lab exited %d", rc);
+	for (size_t i = 0; i < n; i++) {
+		json_t *j, *probs;
+		bool found = false, any = false;
+
+		snprintf(path, sizeof(path), "%s/m%zu", dir, i);
+		slurp(path, buf, sizeof(buf));
+		j = json_loads(buf, 0, NULL);
+		cr_expect_not_null(j, "%s --trace printed no JSON:\n%s", trace_rows[i].target, buf);
+		if (j == NULL)
+			continue;
+		cr_expect(json_array_size(json_object_get(j, "delegations")) > 0,
+		          "%s: no delegation chain in the JSON", trace_rows[i].target);
+		probs = json_object_get(j, "problems");
+		for (size_t k = 0; k < json_array_size(probs); k++) {
+			json_t *p = json_array_get(probs, k);
+			const char *code = json_string_value(json_object_get(p, "code"));
+			const char *subj = json_string_value(json_object_get(p, "subject"));
+			const char *msg = json_string_value(json_object_get(p, "message"));
+			if (code == NULL || subj == NULL || msg == NULL)
+				continue;
+			any |= strcmp(code, "lame-delegation") == 0 ||
+			       strcmp(code, "ns-unreachable") == 0 ||
+			       strcmp(code, "glue-mismatch") == 0 ||
+			       strcmp(code, "ns-mismatch") == 0 ||
+			       strcmp(code, "delegation-loop") == 0;
+			if (strcmp(code, trace_rows[i].code) == 0 &&
+			    strncmp(subj, trace_rows[i].subject, strlen(trace_rows[i].subject)) ==
+			        0 &&
+			    (strstr(msg, trace_rows[i].zone) != NULL ||
+			     strncmp(subj, trace_rows[i].zone, strlen(trace_rows[i].zone) - 1) ==
+			         0))
+				found = true;
+		}
+		if (trace_rows[i].code[0] == '\0')
+			cr_expect(!any, "%s: a healthy delegation got a delegation problem:\n%s",
+			          trace_rows[i].target, buf);
+		else
+			cr_expect(found, "%s: want %s naming %s in %s, got:\n%s",
+			          trace_rows[i].target, trace_rows[i].code, trace_rows[i].subject,
+			          trace_rows[i].zone, buf);
+		json_decref(j);
+	}
+}
+
+Test(lab, dashboard_of_the_lab_is_reached_from_outside_and_keeps_its_origin_check, .timeout = 60)
+{
+	const char *why = lab_impossible("socat");
+	char out[16384], script[2048];
+	const char *argv[] = {"/bin/bash", "-c", script, NULL};
+	int port;
+
+	if (why == NULL)
+		why = lab_impossible("unbound");
+	if (why)
+		skip_loudly("mxlab-lab --dashboard", why);
+	port = test_free_port();
+	/* the lab runs in the background; this shell is outside it, like a teacher's browser */
+	snprintf(script, sizeof(script),
+	         "%s -q --dashboard %d -- sleep 8 & lab=$!\n"
+	         "for i in $(seq 1 60); do (exec 3<>/dev/tcp/127.0.0.1/%d) 2>/dev/null && break; "
+	         "sleep 0.1; done\n"
+	         "ask() { exec 3<>/dev/tcp/127.0.0.1/%d; printf \"$1 HTTP/1.0\\r\\nHost: "
+	         "127.0.0.1:%d\\r\\n$2Content-Length: ${#3}\\r\\n\\r\\n$3\" >&3; "
+	         "grep -ao 'HTTP/1.[01] "
+	         "[0-9]*\\|\"world\":true\\|\"server\":\"ns.lab.test\",\"state\":\"silent\"' <&3; "
+	         "exec 3<&-; }\n"
+	         "sleep 2\n"
+	         "ask 'GET /status' '' ''\n"
+	         "ask 'PUT /servers/ns.lab.test' 'Origin: http://evil.example\\r\\n' silent\n"
+	         "ask 'PUT /servers/ns.lab.test' 'Origin: http://127.0.0.1:%d\\r\\n' silent\n"
+	         "wait $lab; echo lab-exit=$?\n",
+	         test_bin("mxlab-lab"), port, port, port, port, port);
+	cr_assert_eq(test_run(argv, out, sizeof(out), 40000), 0, "%s", out);
+	cr_expect(strstr(out, "HTTP/1.0 200") != NULL && strstr(out, "\"world\":true") != NULL,
+	          "GET /status through the dashboard port reaches the lab's world:\n%s", out);
+	cr_expect(strstr(out, "HTTP/1.0 403") != NULL, "another site's request is refused:\n%s",
+	          out);
+	cr_expect(strstr(out, "\"server\":\"ns.lab.test\",\"state\":\"silent\"") != NULL,
+	          "the page's own origin may change a server:\n%s", out);
+	cr_expect(strstr(out, "lab-exit=0") != NULL, "%s", out);
+}
+
+Test(lab, exercise_is_served_in_the_lab_and_stays_for_scoring, .timeout = 60)
+{
+	const char *why = lab_impossible("unbound");
+	char out[8192], dir[256], exdir[300], sheet[600];
+	const char *argv[] = {test_bin("mxlab-lab"),
+	                      "-q",
+	                      "--exercise",
+	                      "3",
+	                      "--seed",
+	                      "5",
+	                      "--out",
+	                      exdir,
+	                      "--",
+	                      "sh",
+	                      "-c",
+	                      "mxcheck --json ex1.lab.test; host -t MX ex2.lab.test",
+	                      NULL};
+	struct stat st;
+
+	if (why)
+		skip_loudly("mxlab-lab --exercise", why);
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(exdir, sizeof(exdir), "%s/ex", dir);
+	test_run(argv, out, sizeof(out), 40000);
+	cr_expect(strstr(out, "\"target\":\"ex1.lab.test\"") != NULL,
+	          "mxcheck in the lab checks the exercise's domain:\n%s", out);
+	cr_expect(strstr(out, "ex2.lab.test") != NULL, "%s", out);
+	snprintf(sheet, sizeof(sheet), "%s/sheet.txt", exdir);
+	cr_expect(stat(sheet, &st) == 0, "the sheet %s stays after the lab", sheet);
+}
