@@ -49,14 +49,15 @@ struct control {
 	struct dash *dash;  /* the dashboard's page, catalog and event streams; owned */
 };
 
-static void
-reply_json(struct evhttp_request *req, int code, const char *reason, json_t *j)
+void
+control_reply_json(struct evhttp_request *req, int code, const char *reason, json_t *j)
 {
 	struct evbuffer *buf = evbuffer_new();
-	char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
 
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 	                  "application/json");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
 	if (buf && text) {
 		evbuffer_add(buf, text, strlen(text));
 		evbuffer_add(buf, "\n", 1);
@@ -132,7 +133,7 @@ reply_error(struct evhttp_request *req, int code, const char *reason, const char
 	j = json_pack("{s:s}", "error", safe);
 	if (j == NULL)
 		j = json_pack("{s:s}", "error", "error message could not be encoded");
-	reply_json(req, code, reason, j);
+	control_reply_json(req, code, reason, j);
 }
 
 /* The request body as a NUL-terminated string (caller frees). */
@@ -232,10 +233,10 @@ put_server(struct control *c, struct evhttp_request *req, const char *target)
 	} else {
 		log_info("control: server %s is now %s", target,
 		         world_state_name((enum world_state)st));
-		reply_json(req, 200, "OK",
-		           json_pack("{s:s,s:s,s:o}", "server", target, "state",
-		                     world_state_name((enum world_state)st), "servers",
-		                     servers_json(c->srv)));
+		control_reply_json(req, 200, "OK",
+		                   json_pack("{s:s,s:s,s:o}", "server", target, "state",
+		                             world_state_name((enum world_state)st), "servers",
+		                             servers_json(c->srv)));
 	}
 	json_decref(j);
 	free(body);
@@ -259,12 +260,12 @@ get_status(struct control *c, struct evhttp_request *req)
 		                                       (json_int_t)zi.records, "file",
 		                                       zi.file ? zi.file : ""));
 	}
-	reply_json(req, 200, "OK",
-	           json_pack("{s:s,s:f,s:i,s:o,s:I,s:I,s:b,s:o}", "version", MXLABD_VERSION,
-	                     "uptime", up, "port", s->port, "zones", zones, "rules",
-	                     (json_int_t)fault_rules_count(s->ctx.rules), "last_seq",
-	                     (json_int_t)qlog_last_seq(s->qlog), "world", s->conf->world, "servers",
-	                     servers_json(s)));
+	control_reply_json(req, 200, "OK",
+	                   json_pack("{s:s,s:f,s:i,s:o,s:I,s:I,s:b,s:o}", "version", MXLABD_VERSION,
+	                             "uptime", up, "port", s->port, "zones", zones, "rules",
+	                             (json_int_t)fault_rules_count(s->ctx.rules), "last_seq",
+	                             (json_int_t)qlog_last_seq(s->qlog), "world", s->conf->world,
+	                             "servers", servers_json(s)));
 }
 
 static void
@@ -295,7 +296,7 @@ get_stats(struct control *c, struct evhttp_request *req)
 			                    qlog_rcode_name((uint16_t)r, name, sizeof(name)),
 			                    json_integer((json_int_t)st->by_rcode[r]));
 	net_get_stats(c->srv->net, &ns);
-	reply_json(
+	control_reply_json(
 	    req, 200, "OK",
 	    json_pack("{s:I,s:{s:I,s:I},s:o,s:o,s:{s:I,s:o},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 	              "queries", (json_int_t)st->queries, "transport", "udp", (json_int_t)st->udp,
@@ -381,14 +382,14 @@ handle_faults(struct control *c, struct evhttp_request *req, enum evhttp_cmd_typ
 	int rc = 0;
 
 	if (cmd == EVHTTP_REQ_GET) {
-		reply_json(req, 200, "OK",
-		           json_pack("{s:o}", "rules", rules_json(c->srv->ctx.rules)));
+		control_reply_json(req, 200, "OK",
+		                   json_pack("{s:o}", "rules", rules_json(c->srv->ctx.rules)));
 		return;
 	}
 	if (cmd == EVHTTP_REQ_DELETE) {
 		srv_faults_clear(c->srv);
 		log_info("control: fault rules cleared");
-		reply_json(req, 200, "OK", json_pack("{s:i}", "rules", 0));
+		control_reply_json(req, 200, "OK", json_pack("{s:i}", "rules", 0));
 		return;
 	}
 	if ((body = body_text(req)) == NULL) {
@@ -422,8 +423,9 @@ handle_faults(struct control *c, struct evhttp_request *req, enum evhttp_cmd_typ
 		return;
 	}
 	log_info("control: fault rules now %zu", fault_rules_count(c->srv->ctx.rules));
-	reply_json(req, 200, "OK",
-	           json_pack("{s:I}", "rules", (json_int_t)fault_rules_count(c->srv->ctx.rules)));
+	control_reply_json(
+	    req, 200, "OK",
+	    json_pack("{s:I}", "rules", (json_int_t)fault_rules_count(c->srv->ctx.rules)));
 }
 
 static void
@@ -471,9 +473,9 @@ handle_zone(struct control *c, struct evhttp_request *req, enum evhttp_cmd_type 
 		norm[n] = '\0';
 		log_info("control: zone %s %s", norm,
 		         cmd == EVHTTP_REQ_PUT ? "added or replaced" : "deleted");
-		reply_json(req, 200, "OK",
-		           json_pack("{s:s,s:I}", "zone", norm, "zones",
-		                     (json_int_t)zoneset_count(c->srv->ctx.zs)));
+		control_reply_json(req, 200, "OK",
+		                   json_pack("{s:s,s:I}", "zone", norm, "zones",
+		                             (json_int_t)zoneset_count(c->srv->ctx.zs)));
 	}
 	free(origin);
 }
@@ -635,7 +637,7 @@ control_cb(struct evhttp_request *req, void *arg)
 			get_queries(c, req, query);
 		} else if (cmd == EVHTTP_REQ_DELETE) {
 			qlog_clear(c->srv->qlog);
-			reply_json(req, 200, "OK", json_pack("{s:b}", "cleared", 1));
+			control_reply_json(req, 200, "OK", json_pack("{s:b}", "cleared", 1));
 		} else {
 			goto bad_method;
 		}
@@ -654,7 +656,8 @@ control_cb(struct evhttp_request *req, void *arg)
 		allow = "GET";
 		if (cmd != EVHTTP_REQ_GET)
 			goto bad_method;
-		reply_json(req, 200, "OK", json_pack("{s:o}", "servers", servers_json(c->srv)));
+		control_reply_json(req, 200, "OK",
+		                   json_pack("{s:o}", "servers", servers_json(c->srv)));
 	} else if (strncmp(path, "/servers/", 9) == 0 && path[9] != '\0') {
 		char *target = evhttp_uridecode(path + 9, 0, NULL);
 		allow = "PUT";
@@ -673,7 +676,7 @@ control_cb(struct evhttp_request *req, void *arg)
 			reply_error(req, 400, "Bad Request", err);
 		} else {
 			log_warnx("reloaded");
-			reply_json(req, 200, "OK", json_pack("{s:b}", "reloaded", 1));
+			control_reply_json(req, 200, "OK", json_pack("{s:b}", "reloaded", 1));
 		}
 	} else if (dash_handle(c->dash, req, path, query)) {
 		/* the dashboard: GET /, /catalog, /events (server/dash.c) */

@@ -16,4 +16,10 @@ struct control *control_new(struct srv *s, char *const specs[], size_t nspecs, u
 /* Stop serving (removes the UNIX socket file). NULL-safe. */
 void control_free(struct control *c);
 
+struct evhttp_request;
+struct json_t;
+/* Answer req with code and the JSON j (taken over; NULL: no body), not to be cached: every
+   JSON answer of the API and the dashboard goes out this way. */
+void control_reply_json(struct evhttp_request *req, int code, const char *reason, struct json_t *j);
+
 #endif

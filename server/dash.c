@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "server/catalog.h"
+#include "server/control.h"
 #include "server/events.h"
 #include "server/srv.h"
 
@@ -49,33 +50,13 @@ dash_free(struct dash *d)
 }
 
 static void
-send_json(struct evhttp_request *req, int code, const char *reason, json_t *j)
-{
-	struct evbuffer *buf = evbuffer_new();
-	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-	                  "application/json");
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
-	if (buf && text) {
-		evbuffer_add(buf, text, strlen(text));
-		evbuffer_add(buf, "\n", 1);
-	}
-	evhttp_send_reply(req, code, reason, buf);
-	free(text);
-	if (buf)
-		evbuffer_free(buf);
-	json_decref(j);
-}
-
-static void
 bad_method(struct evhttp_request *req, const char *path)
 {
 	char msg[256];
 
 	snprintf(msg, sizeof(msg), "method not allowed on %s (allowed: GET)", path);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
-	send_json(req, 405, "Method Not Allowed", json_pack("{s:s}", "error", msg));
+	control_reply_json(req, 405, "Method Not Allowed", json_pack("{s:s}", "error", msg));
 }
 
 void
@@ -166,20 +147,22 @@ get_catalog(struct dash *d, struct evhttp_request *req)
 		json_object_set_new(out, "scenarios", json_array());
 		json_object_set_new(out, "note",
 		                    json_string("no catalog.tsv in the served zone directories"));
-		send_json(req, 200, "OK", out);
+		control_reply_json(req, 200, "OK", out);
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/catalog.tsv", dir);
 	if ((text = slurp(path)) == NULL) {
 		json_decref(out);
 		snprintf(err, sizeof(err), "%s: cannot read: %s", path, strerror(errno));
-		send_json(req, 500, "Internal Server Error", json_pack("{s:s}", "error", err));
+		control_reply_json(req, 500, "Internal Server Error",
+		                   json_pack("{s:s}", "error", err));
 		return;
 	}
 	if (catalog_parse(&cat, path, text, err, sizeof(err)) < 0) {
 		free(text);
 		json_decref(out);
-		send_json(req, 500, "Internal Server Error", json_pack("{s:s}", "error", err));
+		control_reply_json(req, 500, "Internal Server Error",
+		                   json_pack("{s:s}", "error", err));
 		return;
 	}
 	free(text);
@@ -218,7 +201,7 @@ get_catalog(struct dash *d, struct evhttp_request *req)
 	catalog_free(&cat);
 	json_object_set_new(out, "dir", json_string(dir));
 	json_object_set_new(out, "scenarios", list);
-	send_json(req, 200, "OK", out);
+	control_reply_json(req, 200, "OK", out);
 }
 
 static void
@@ -260,8 +243,9 @@ get_events(struct dash *d, struct evhttp_request *req, const char *query)
 		since = strtoull(since_s, &end, 10);
 		if (errno || *end || since_s[0] < '0' || since_s[0] > '9') {
 			evhttp_clear_headers(&params);
-			send_json(req, 400, "Bad Request",
-			          json_pack("{s:s}", "error", "since: expected a sequence number"));
+			control_reply_json(
+			    req, 400, "Bad Request",
+			    json_pack("{s:s}", "error", "since: expected a sequence number"));
 			return;
 		}
 	}

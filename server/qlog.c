@@ -356,9 +356,8 @@ put_json_str(char *buf, size_t len, size_t *pos, const char *s)
 		buf[*pos < len ? *pos : len - 1] = '\0';
 }
 
-/* Append printf output at *pos. */
-static void __attribute__((format(printf, 4, 5)))
-put_fmt(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+void
+qlog_appendf(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -407,41 +406,43 @@ qlog_format(const struct qlog_entry *e, char *buf, size_t len)
 	qlog_addr_str(&e->client, true, cl, sizeof(cl));
 	qlog_addr_str(&e->listen, true, li, sizeof(li));
 
-	put_fmt(buf, len, &pos,
-	        "{\"seq\":%llu,\"time\":\"%s%s\",\"client\":\"%s\",\"listen\":\"%s\","
-	        "\"transport\":\"%s\",\"id\":%u,\"qname\":",
-	        (unsigned long long)e->seq, tbuf, tz, cl, li, e->tcp ? "tcp" : "udp", e->id);
+	qlog_appendf(buf, len, &pos,
+	             "{\"seq\":%llu,\"time\":\"%s%s\",\"client\":\"%s\",\"listen\":\"%s\","
+	             "\"transport\":\"%s\",\"id\":%u,\"qname\":",
+	             (unsigned long long)e->seq, tbuf, tz, cl, li, e->tcp ? "tcp" : "udp", e->id);
 	if (e->qname)
 		put_json_str(buf, len, &pos, e->qname);
 	else
-		put_fmt(buf, len, &pos, "null");
+		qlog_appendf(buf, len, &pos, "null");
 	if (e->qtype >= 0)
-		put_fmt(buf, len, &pos, ",\"qtype\":\"%s\"",
-		        qlog_type_name((uint16_t)e->qtype, tn, sizeof(tn)));
+		qlog_appendf(buf, len, &pos, ",\"qtype\":\"%s\"",
+		             qlog_type_name((uint16_t)e->qtype, tn, sizeof(tn)));
 	else
-		put_fmt(buf, len, &pos, ",\"qtype\":null");
+		qlog_appendf(buf, len, &pos, ",\"qtype\":null");
 	if (e->edns >= 0)
-		put_fmt(buf, len, &pos, ",\"edns\":%d", e->edns);
+		qlog_appendf(buf, len, &pos, ",\"edns\":%d", e->edns);
 	else
-		put_fmt(buf, len, &pos, ",\"edns\":null");
-	put_fmt(buf, len, &pos, ",\"do\":%s", e->edns_do ? "true" : "false");
+		qlog_appendf(buf, len, &pos, ",\"edns\":null");
+	qlog_appendf(buf, len, &pos, ",\"do\":%s", e->edns_do ? "true" : "false");
 	if (e->rcode >= 0) {
 		flags_str(e->flags, fl, sizeof(fl));
-		put_fmt(buf, len, &pos, ",\"rcode\":\"%s\",\"flags\":\"%s\",\"answer_count\":%u",
-		        qlog_rcode_name((uint16_t)e->rcode, tn, sizeof(tn)), fl, e->ancount);
+		qlog_appendf(buf, len, &pos,
+		             ",\"rcode\":\"%s\",\"flags\":\"%s\",\"answer_count\":%u",
+		             qlog_rcode_name((uint16_t)e->rcode, tn, sizeof(tn)), fl, e->ancount);
 	} else if (e->has_qflags) {
 		/* no reply: the flags the query itself had (rd, cd, ...), to tell queries apart */
 		flags_str(e->qflags, fl, sizeof(fl));
-		put_fmt(buf, len, &pos, ",\"rcode\":null,\"flags\":\"%s\",\"answer_count\":0", fl);
+		qlog_appendf(buf, len, &pos, ",\"rcode\":null,\"flags\":\"%s\",\"answer_count\":0",
+		             fl);
 	} else {
-		put_fmt(buf, len, &pos, ",\"rcode\":null,\"flags\":null,\"answer_count\":0");
+		qlog_appendf(buf, len, &pos, ",\"rcode\":null,\"flags\":null,\"answer_count\":0");
 	}
-	put_fmt(buf, len, &pos, ",\"fault\":");
+	qlog_appendf(buf, len, &pos, ",\"fault\":");
 	if (e->fault)
 		put_json_str(buf, len, &pos, e->fault);
 	else
-		put_fmt(buf, len, &pos, "null");
-	put_fmt(buf, len, &pos, ",\"action\":\"%s\",\"bytes\":%u,\"latency_us\":%llu}",
-	        e->action ? e->action : "answer", e->bytes, (unsigned long long)e->latency_us);
+		qlog_appendf(buf, len, &pos, "null");
+	qlog_appendf(buf, len, &pos, ",\"action\":\"%s\",\"bytes\":%u,\"latency_us\":%llu}",
+	             e->action ? e->action : "answer", e->bytes, (unsigned long long)e->latency_us);
 	return pos;
 }

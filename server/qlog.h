@@ -91,6 +91,11 @@ int qlog_out_format_parse(const char *s);
    "17:02:11.204  192.0.2.7       → 127.53.10.1      healthy.test. MX  NOERROR aa  1 ans  0.2 ms"
    with local time, the fault named at the end; colour adds ANSI colours. Returns the length it
    needed (snprintf style). */
+/* Append printf output to buf (len bytes) at *pos, snprintf style: *pos also counts what did
+   not fit. For the line formatters. */
+void qlog_appendf(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 size_t qlog_format_text(const struct qlog_entry *e, bool colour, char *buf, size_t len);
 
 /* Small shared helpers: "TYPE123"-safe mnemonics and "addr#port". */

@@ -13,20 +13,6 @@
 #define C_FAULT "\033[1;35m"
 #define C_OFF   "\033[0m"
 
-/* Append printf output at *pos (snprintf style: *pos counts what did not fit too). */
-static void __attribute__((format(printf, 4, 5)))
-put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(*pos < len ? buf + *pos : NULL, *pos < len ? len - *pos : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*pos += (size_t)n;
-}
-
 /* The reply header bits a reader cares about (qr is always set, rd only echoes the query). */
 static void
 flag_words(uint16_t flags, char *buf, size_t len)
@@ -40,7 +26,7 @@ flag_words(uint16_t flags, char *buf, size_t len)
 	buf[0] = '\0';
 	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
 		if (flags & bits[i].bit)
-			put(buf, len, &pos, "%s%s", pos ? " " : "", bits[i].name);
+			qlog_appendf(buf, len, &pos, "%s%s", pos ? " " : "", bits[i].name);
 	if (pos >= len)
 		buf[len - 1] = '\0';
 }
@@ -85,16 +71,16 @@ qlog_format_text(const struct qlog_entry *e, bool colour, char *buf, size_t len)
 		fl[0] = '\0';
 	}
 
-	put(buf, len, &pos,
-	    "%s%s.%03ld%s  %-15s \xe2\x86\x92 %-15s  %-28s %-5s  %s%-8s%s %-5s %2u ans",
-	    colour ? C_DIM : "", hm, e->time.tv_nsec / 1000000, off, cl, li,
-	    e->qname ? e->qname : "-", tn, on, rc, off, fl, e->ancount);
-	put(buf, len, &pos, " %6.1f ms", (double)e->latency_us / 1000.0);
+	qlog_appendf(buf, len, &pos,
+	             "%s%s.%03ld%s  %-15s \xe2\x86\x92 %-15s  %-28s %-5s  %s%-8s%s %-5s %2u ans",
+	             colour ? C_DIM : "", hm, e->time.tv_nsec / 1000000, off, cl, li,
+	             e->qname ? e->qname : "-", tn, on, rc, off, fl, e->ancount);
+	qlog_appendf(buf, len, &pos, " %6.1f ms", (double)e->latency_us / 1000.0);
 	if (e->tcp)
-		put(buf, len, &pos, "  tcp");
+		qlog_appendf(buf, len, &pos, "  tcp");
 	if (e->fault)
-		put(buf, len, &pos, "  %sfault %s: %s%s", colour ? C_FAULT : "",
-		    e->action ? e->action : "?", e->fault, off);
+		qlog_appendf(buf, len, &pos, "  %sfault %s: %s%s", colour ? C_FAULT : "",
+		             e->action ? e->action : "?", e->fault, off);
 	if (len)
 		buf[pos < len ? pos : len - 1] = '\0';
 	return pos;

@@ -319,6 +319,53 @@ name_under(const uint8_t *a, size_t la, const uint8_t *b, size_t lb)
 	return la - p == lb && memcmp(a + p, b, lb) == 0;
 }
 
+/* One name of a zone's apex NS RRset, with what world mode needs of it. */
+struct ns_name {
+	const uint8_t *wire;                /* the name, lower-cased wire form (in the zone set) */
+	size_t len;                         /* its length */
+	uint32_t ttl;                       /* the NS record's TTL */
+	char str[QLOG_NAME_MAX];            /* presentation form */
+	union qlog_addr a[WORLD_ADDRS_MAX]; /* its addresses (world_name_addrs) */
+	size_t na;                          /* how many (at most WORLD_ADDRS_MAX are in a) */
+};
+
+/* Call fn for every name of zone z's apex NS RRset, in record order, with its addresses. Stops
+   and returns fn's value when that is not 0. */
+static int
+each_ns_name(const struct zoneset *zs, const struct zone *z,
+             int (*fn)(const struct ns_name *ns, void *arg), void *arg)
+{
+	const struct rrset *rs = zone_rrset_at(zs, z->ns);
+	const uint8_t *rr;
+
+	if (rs == NULL)
+		return 0;
+	rr = (const uint8_t *)(rs + 1);
+	for (uint16_t i = 0; i < rs->count; i++) {
+		uint16_t rdlen = (uint16_t)(rr[8] << 8 | rr[9]);
+		uint8_t nref = rr[10];
+		struct ns_name ns;
+		struct rr_ref ref;
+		int rc;
+
+		if (nref > 0) {
+			memcpy(&ref, rr + 11, RR_REF_SIZE);
+			ns.wire = zs->names + zs->nodes[ref.node].name;
+			ns.len = zs->nodes[ref.node].namelen;
+			ns.ttl = (uint32_t)rr[4] << 24 | (uint32_t)rr[5] << 16 |
+			         (uint32_t)rr[6] << 8 | rr[7];
+			msg_name_to_str(ns.wire, ns.str, sizeof(ns.str));
+			ns.na = world_name_addrs(zs, ns.wire, ns.len, ns.a, WORLD_ADDRS_MAX);
+			if (ns.na > WORLD_ADDRS_MAX)
+				ns.na = WORLD_ADDRS_MAX;
+			if ((rc = fn(&ns, arg)) != 0)
+				return rc;
+		}
+		rr += 11 + (size_t)nref * RR_REF_SIZE + rdlen;
+	}
+	return 0;
+}
+
 /* The NS name of root server i: a.root.mxlab., b.root.mxlab., ... then r27.root.mxlab. */
 static void
 root_ns_name(size_t i, char *buf, size_t len)
@@ -329,47 +376,37 @@ root_ns_name(size_t i, char *buf, size_t len)
 		snprintf(buf, len, "r%zu.%s", i + 1, WORLD_ROOT_NAME_SUFFIX);
 }
 
+/* The text of the root zone being written, and the zone delegated (root_delegate_cb). */
+struct root_text {
+	struct text *t;       /* the text */
+	const struct zone *z; /* the top-level zone delegated */
+};
+
+static int
+root_delegate_cb(const struct ns_name *ns, void *arg)
+{
+	const struct root_text *rt = arg;
+
+	text_add(rt->t, "%s %u IN NS %s\n", rt->z->origin_str, ns->ttl, ns->str);
+	if (!name_under(ns->wire, ns->len, rt->z->origin, rt->z->origin_len))
+		return 0; /* only in-bailiwick names need glue */
+	for (size_t k = 0; k < ns->na; k++) {
+		char host[WORLD_HOST_MAX];
+		addr_format(&ns->a[k], host, sizeof(host));
+		text_add(rt->t, "%s %u IN %s %s\n", ns->str, ns->ttl,
+		         ns->a[k].sa.sa_family == AF_INET ? "A" : "AAAA", host);
+	}
+	return 0;
+}
+
 /* The delegation of top-level zone z from the root: its apex NS RRset and the glue that NS
    names inside z need. */
 static void
 root_delegate(const struct zoneset *zs, const struct zone *z, struct text *t)
 {
-	const struct rrset *ns = zone_rrset_at(zs, z->ns);
-	const uint8_t *rr;
+	struct root_text rt = {t, z};
 
-	if (ns == NULL)
-		return;
-	rr = (const uint8_t *)(ns + 1);
-	for (uint16_t i = 0; i < ns->count; i++) {
-		uint32_t ttl =
-		    (uint32_t)rr[4] << 24 | (uint32_t)rr[5] << 16 | (uint32_t)rr[6] << 8 | rr[7];
-		uint16_t rdlen = (uint16_t)(rr[8] << 8 | rr[9]);
-		uint8_t nref = rr[10];
-		struct rr_ref ref;
-		char name[QLOG_NAME_MAX];
-		const uint8_t *wn;
-		size_t wl;
-
-		if (nref == 0)
-			goto next;
-		memcpy(&ref, rr + 11, RR_REF_SIZE);
-		wn = zs->names + zs->nodes[ref.node].name;
-		wl = zs->nodes[ref.node].namelen;
-		msg_name_to_str(wn, name, sizeof(name));
-		text_add(t, "%s %u IN NS %s\n", z->origin_str, ttl, name);
-		if (name_under(wn, wl, z->origin, z->origin_len)) {
-			union qlog_addr a[WORLD_ADDRS_MAX];
-			size_t na = world_name_addrs(zs, wn, wl, a, WORLD_ADDRS_MAX);
-			for (size_t k = 0; k < na && k < WORLD_ADDRS_MAX; k++) {
-				char host[WORLD_HOST_MAX];
-				addr_format(&a[k], host, sizeof(host));
-				text_add(t, "%s %u IN %s %s\n", name, ttl,
-				         a[k].sa.sa_family == AF_INET ? "A" : "AAAA", host);
-			}
-		}
-	next:
-		rr += 11 + (size_t)nref * RR_REF_SIZE + rdlen;
-	}
+	each_ns_name(zs, z, root_delegate_cb, &rt);
 }
 
 /* The text of the synthesized root zone. */
@@ -405,52 +442,45 @@ root_text(const struct zoneset *zs, const struct world *w)
 
 /* ---- building --------------------------------------------------------------------------- */
 
+/* The world being built and the zone whose servers are added (zone_server_cb). */
+struct zone_servers {
+	struct world *w;      /* the world */
+	uint32_t zi;          /* the zone's index */
+	const struct zone *z; /* the zone */
+	struct diag *d;       /* where an NS name without address is reported; may be NULL */
+};
+
+static int
+zone_server_cb(const struct ns_name *ns, void *arg)
+{
+	const struct zone_servers *zsv = arg;
+
+	if (ns->na == 0 && zsv->d != NULL)
+		diag_add(zsv->d, DIAG_WARNING, zsv->z->files[0].path, 0, "ns-no-address",
+		         "world: NS %s of %s has no address in the served data: it serves the "
+		         "zone nowhere",
+		         ns->str, zsv->z->origin_str);
+	for (size_t k = 0; k < ns->na; k++) {
+		struct world_server *s = server_get(zsv->w, &ns->a[k]);
+		if (s == NULL)
+			return -1;
+		if (s->root)
+			continue; /* a root address serves the root alone */
+		if (server_add_zone(s, zsv->zi) < 0 || server_add_name(s, ns->str) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Every server of zone index zi: the addresses of its apex NS names. */
 static int
 add_zone_servers(struct world *w, uint32_t zi, struct diag *d)
 {
-	const struct zoneset *zs = w->zs;
-	const struct zone *z = zs->zones[zi];
-	const struct rrset *ns = zone_rrset_at(zs, z->ns);
-	const uint8_t *rr;
+	struct zone_servers zsv = {w, zi, w->zs->zones[zi], d};
 
-	if (z->server[0] != '\0')
+	if (zsv.z->server[0] != '\0')
 		return 0; /* a per-server copy: add_server_copies */
-	if (ns == NULL)
-		return 0;
-	rr = (const uint8_t *)(ns + 1);
-	for (uint16_t i = 0; i < ns->count; i++) {
-		uint16_t rdlen = (uint16_t)(rr[8] << 8 | rr[9]);
-		uint8_t nref = rr[10];
-		union qlog_addr a[WORLD_ADDRS_MAX];
-		char name[QLOG_NAME_MAX];
-		struct rr_ref ref;
-		size_t na;
-
-		if (nref == 0)
-			goto next;
-		memcpy(&ref, rr + 11, RR_REF_SIZE);
-		msg_name_to_str(zs->names + zs->nodes[ref.node].name, name, sizeof(name));
-		na = world_name_addrs(zs, zs->names + zs->nodes[ref.node].name,
-		                      zs->nodes[ref.node].namelen, a, WORLD_ADDRS_MAX);
-		if (na == 0 && d != NULL)
-			diag_add(d, DIAG_WARNING, z->files[0].path, 0, "ns-no-address",
-			         "world: NS %s of %s has no address in the served data: it serves "
-			         "the zone nowhere",
-			         name, z->origin_str);
-		for (size_t k = 0; k < na && k < WORLD_ADDRS_MAX; k++) {
-			struct world_server *s = server_get(w, &a[k]);
-			if (s == NULL)
-				return -1;
-			if (s->root)
-				continue; /* a root address serves the root alone */
-			if (server_add_zone(s, zi) < 0 || server_add_name(s, name) < 0)
-				return -1;
-		}
-	next:
-		rr += 11 + (size_t)nref * RR_REF_SIZE + rdlen;
-	}
-	return 0;
+	return each_ns_name(w->zs, zsv.z, zone_server_cb, &zsv);
 }
 
 /* Per-server copies: the server at the copy's address answers from it instead of the shared
@@ -724,46 +754,31 @@ world_state_parse(const char *s)
 	return -1;
 }
 
+static int
+hints_cb(const struct ns_name *ns, void *arg)
+{
+	FILE *fp = arg;
+
+	fprintf(fp, ".                        3600000      NS    %s\n", ns->str);
+	for (size_t k = 0; k < ns->na; k++) {
+		char host[WORLD_HOST_MAX];
+		addr_format(&ns->a[k], host, sizeof(host));
+		fprintf(fp, "%-24s 3600000      %-5s %s\n", ns->str,
+		        ns->a[k].sa.sa_family == AF_INET ? "A" : "AAAA", host);
+	}
+	return 0;
+}
+
 void
 world_write_hints(const struct world *w, FILE *fp)
 {
 	const struct zoneset *zs;
-	const struct rrset *ns;
-	const struct zone *root = NULL;
-	const uint8_t *rr;
 
 	fprintf(fp, "; root hints for the mxlab world (named.root format)\n");
 	if (w == NULL)
 		return;
 	zs = w->root_zs ? w->root_zs : w->zs;
 	for (size_t i = 0; i < zs->nzones; i++)
-		if (zs->zones[i]->origin_len == 1)
-			root = zs->zones[i];
-	if (root == NULL || (ns = zone_rrset_at(zs, root->ns)) == NULL)
-		return;
-	rr = (const uint8_t *)(ns + 1);
-	for (uint16_t i = 0; i < ns->count; i++) {
-		uint16_t rdlen = (uint16_t)(rr[8] << 8 | rr[9]);
-		uint8_t nref = rr[10];
-		union qlog_addr a[WORLD_ADDRS_MAX];
-		char name[QLOG_NAME_MAX];
-		struct rr_ref ref;
-		size_t na;
-
-		if (nref == 0)
-			goto next;
-		memcpy(&ref, rr + 11, RR_REF_SIZE);
-		msg_name_to_str(zs->names + zs->nodes[ref.node].name, name, sizeof(name));
-		fprintf(fp, ".                        3600000      NS    %s\n", name);
-		na = world_name_addrs(zs, zs->names + zs->nodes[ref.node].name,
-		                      zs->nodes[ref.node].namelen, a, WORLD_ADDRS_MAX);
-		for (size_t k = 0; k < na && k < WORLD_ADDRS_MAX; k++) {
-			char host[WORLD_HOST_MAX];
-			addr_format(&a[k], host, sizeof(host));
-			fprintf(fp, "%-24s 3600000      %-5s %s\n", name,
-			        a[k].sa.sa_family == AF_INET ? "A" : "AAAA", host);
-		}
-	next:
-		rr += 11 + (size_t)nref * RR_REF_SIZE + rdlen;
-	}
+		if (zs->zones[i]->origin_len == 1 && zs->zones[i]->server[0] == '\0')
+			each_ns_name(zs, zs->zones[i], hints_cb, fp);
 }
