@@ -26,7 +26,7 @@ CC = gcc
 endif
 
 # Packages: pkg-config names and the Debian packages that provide them.
-PKG_NAMES = libevent ldns libzscanner jansson libidn2
+PKG_NAMES = libevent ldns libzscanner libdnssec jansson libidn2
 TEST_PKGS = criterion
 DEB_PKGS  = make gcc pkg-config libevent-dev libldns-dev libknot-dev libcriterion-dev \
             libjansson-dev libidn2-dev

@@ -3,6 +3,7 @@
    zones served together, the deepest enclosing zone answering. */
 #include "server/zone.h"
 #include "server/zone_int.h"
+#include "server/dnssec.h"
 #include "server/msg.h"
 
 #include <ctype.h>
@@ -981,6 +982,7 @@ zoneset_new(void)
 static void
 index_free(struct zoneset *zs)
 {
+	dnssec_index_free(zs);
 	free(zs->nodes);
 	free(zs->htab);
 	free(zs->names);
@@ -1171,8 +1173,9 @@ build_rrset(struct zoneset *zs, uint32_t nd, const struct item *items, const uin
 
 		if (nref < 0)
 			nref = 0;
-		/* NSD keeps each record's TTL and warns, duplicates included */
-		if (r->ttl != z->recs[items[idx[0]].rec].ttl) {
+		/* NSD keeps each record's TTL and warns, duplicates included (not for RRSIGs:
+		   each has the TTL of the RRset it covers) */
+		if (r->ttl != z->recs[items[idx[0]].rec].ttl && r->type != TYPE_RRSIG) {
 			char oname[1025], tname[32];
 			msg_name_to_str(z->arena + r->owner, oname, sizeof(oname));
 			diag_add(d, DIAG_WARNING, z->files[r->file].path, r->line, NULL,
@@ -1217,6 +1220,7 @@ build_rrset(struct zoneset *zs, uint32_t nd, const struct item *items, const uin
 	rs->count = (uint16_t)count;
 	rs->zone = (uint16_t)items[idx[0]].zone;
 	rs->pad = 0;
+	rs->sigs = 0;
 	zs->slen = (size_t)(p - zs->sets);
 	if (*tail == 0)
 		zs->nodes[nd].rrsets = off;
@@ -1629,6 +1633,8 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 	for (size_t i = 0; i < zs->nzones; i++)
 		if (!dup[i])
 			check_glue(zs, i, d);
+	if (dnssec_index_build(zs) != 0)
+		goto oom;
 	zs->finished = true;
 	{
 		size_t cn = zs->capnodes;

@@ -34,6 +34,7 @@
 #define TYPE_RRSIG  46
 #define TYPE_NSEC   47
 #define TYPE_DNSKEY 48
+#define TYPE_NSEC3  50
 #define TYPE_IXFR   251
 #define TYPE_AXFR   252
 #define TYPE_ANY    255
@@ -64,6 +65,7 @@ struct rrset {
 	uint16_t count; /* records */
 	uint16_t zone;  /* index of the zone it belongs to */
 	uint16_t pad;   /* unused */
+	uint32_t sigs;  /* offset of the RRSIG rrset at the same node and zone, 0 none (dnssec.c) */
 };
 
 /* A domain name inside rdata. */
@@ -129,6 +131,8 @@ struct zoneset {
 	size_t scap;         /* sets bytes allocated */
 	uint32_t root;       /* root node, NODE_NONE when the tree is empty */
 	bool finished;       /* zoneset_finish ran */
+
+	struct dnssec_index *dnssec; /* signed-zone indexes (dnssec.c), NULL before finish; owned */
 };
 
 /* Hash of a lower-cased wire name. */
