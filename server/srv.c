@@ -46,6 +46,9 @@ srv_conf_free(struct srv_conf *c)
 	free(c->port_file);
 	free(c->control);
 	free(c->query_log);
+	signer_free(c->signer);
+	free(c->trust_anchor);
+	free(c->dump_zones);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -202,6 +205,29 @@ load_dir(struct zoneset *zs, struct fault_rules *fr, const char *dir, struct dia
 	return rc;
 }
 
+/* --sign: sign the zones that need it, then write the trust anchor and the signed zones
+   (not for --check). */
+static int
+srv_sign(const struct srv_conf *c, struct zoneset *zs, struct diag *d)
+{
+	char err[1024];
+
+	if (signer_sign(c->signer, zs, time(NULL), d) < 0)
+		return -1;
+	if (c->check)
+		return 0;
+	if (c->trust_anchor &&
+	    signer_write_trust_anchor(c->signer, zs, c->trust_anchor, err, sizeof(err)) < 0) {
+		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "--trust-anchor: %s", err);
+		return -1;
+	}
+	if (c->dump_zones && sign_dump_zones(zs, c->dump_zones, err, sizeof(err)) < 0) {
+		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "--dump-zones: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
 int
 srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **frp, struct diag *d)
 {
@@ -233,6 +259,8 @@ srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **fr
 		}
 	}
 	if (zoneset_finish(zs, d) < 0)
+		rc = -1;
+	if (rc == 0 && d->errors == 0 && c->signer && srv_sign(c, zs, d) < 0)
 		rc = -1;
 	if (rc < 0 || d->errors > 0)
 		goto fail;
@@ -469,7 +497,8 @@ rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, ch
 	}
 	if (add)
 		zoneset_add_text(zs, add->name, add->text, &d);
-	zoneset_finish(zs, &d);
+	if (zoneset_finish(zs, &d) == 0 && s->conf->signer)
+		srv_sign(s->conf, zs, &d); /* a new zone gets signed, the signed copies are kept */
 	if (d.errors == 0 && add) {
 		/* the text must be the zone the URL names */
 		bool found = false;

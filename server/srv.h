@@ -15,6 +15,7 @@
 #include "server/fault.h"
 #include "server/net.h"
 #include "server/qlog.h"
+#include "server/sign.h"
 #include "server/query.h"
 #include "server/zone.h"
 
@@ -46,6 +47,10 @@ struct srv_conf {
 	int verbose;            /* -v count */
 	bool check;             /* --check */
 	bool allow_nonlocal;    /* --allow-nonlocal */
+
+	struct signer *signer; /* --sign: settings and keys (sign.h); owned, NULL without --sign */
+	char *trust_anchor;    /* --trust-anchor FILE; owned, NULL when none */
+	char *dump_zones;      /* --dump-zones DIR; owned, NULL when none */
 };
 
 void srv_conf_init(struct srv_conf *c);

@@ -512,6 +512,40 @@ load_record_cb(zs_scanner_t *s)
 		add_suspect(c, r->file, r->line);
 }
 
+int
+zone_append_rr(struct zoneset *zs, size_t zi, const uint8_t *owner, size_t olen, uint16_t type,
+               uint32_t ttl, const uint8_t *rd, size_t rdlen)
+{
+	struct zone *z;
+	struct zrec *r;
+
+	if (zi >= zs->nzones || olen == 0 || olen > 255 || rdlen > UINT16_MAX)
+		return -1;
+	z = zs->zones[zi];
+	if (z->nrecs == z->caprecs) {
+		size_t nc = z->caprecs ? z->caprecs * 2 : 256;
+		struct zrec *nr = realloc(z->recs, nc * sizeof(*nr));
+		if (nr == NULL)
+			return -1;
+		z->recs = nr;
+		z->caprecs = nc;
+	}
+	if (arena_reserve(z, olen + rdlen) != 0)
+		return -1;
+	r = &z->recs[z->nrecs++];
+	memset(r, 0, sizeof(*r));
+	r->owner = (uint32_t)z->alen;
+	zone_name_lower(owner, olen, z->arena + z->alen);
+	z->alen += olen;
+	r->rdata = (uint32_t)z->alen;
+	memcpy(z->arena + z->alen, rd, rdlen);
+	z->alen += rdlen;
+	r->rdlen = (uint16_t)rdlen;
+	r->ttl = ttl;
+	r->type = type;
+	return 0;
+}
+
 /* First pass: find the origin. */
 struct probe {
 	uint8_t origin[256]; /* origin found, wire */

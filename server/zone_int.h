@@ -142,6 +142,11 @@ uint32_t zone_node_find(const struct zoneset *zs, const uint8_t *name, size_t le
 /* The rrset of type at node n belonging to zone z (index), NULL when none. */
 const struct rrset *zone_rrset_find(const struct zoneset *zs, uint32_t n, uint32_t z,
                                     uint16_t type);
+/* Add one record (owner: wire name, rdata uncompressed) to zone zi as if read from its file
+   (line 0): the signer adds DNSKEY, NSEC/NSEC3 and RRSIG records this way, then finishes the
+   set again. Returns 0, -1 when out of memory. */
+int zone_append_rr(struct zoneset *zs, size_t zi, const uint8_t *owner, size_t olen, uint16_t type,
+                   uint32_t ttl, const uint8_t *rd, size_t rdlen);
 /* Lower-case a wire name into out (same length). */
 void zone_name_lower(const uint8_t *name, size_t len, uint8_t *out);
 

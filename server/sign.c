@@ -1,0 +1,888 @@
+/* server/sign.c -- --sign: DNSKEY, NSEC or NSEC3 chain and RRSIGs for the served zones, built
+   from the zone store's own wire data (canonical RRsets, RFC 4034 §6) and signed with
+   libdnssec (ECDSA P-256, reproducible signatures: the same keys, data and time give the same
+   bytes). Keys: libdnssec's PKCS #8 key store in --key-dir (reused), else made at start in a
+   private temporary store and kept in memory only. */
+#include "server/sign.h"
+#include "server/dnssec.h"
+#include "server/zone_int.h"
+#include "server/msg.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ldns/ldns.h>
+#include <libdnssec/binary.h>
+#include <libdnssec/crypto.h>
+#include <libdnssec/error.h>
+#include <libdnssec/key.h>
+#include <libdnssec/keystore.h>
+#include <libdnssec/nsec.h>
+#include <libdnssec/sign.h>
+
+#define TYPE_NSEC3PARAM 51
+#define ALG_ECDSAP256   13
+#define FLAGS_KSK       257
+#define FLAGS_ZSK       256
+#define HASH_LEN        20
+
+/* The keys of one zone. */
+struct zkeys {
+	uint8_t origin[256]; /* zone origin, lower-cased wire form */
+	size_t olen;         /* bytes of origin */
+	dnssec_key_t *ksk;   /* key-signing key (flags 257), private part loaded; owned */
+	dnssec_key_t *zsk;   /* zone-signing key (flags 256), private part loaded; owned */
+	bool signed_now;     /* the last signer_sign signed the zone with these keys */
+};
+
+struct signer {
+	char *key_dir;      /* --key-dir; owned, NULL: keys in memory only */
+	bool nsec3;         /* --nsec3 */
+	uint8_t **skip;     /* --unsigned origins, lower-cased wire; owned */
+	size_t *skiplen;    /* their lengths; owned */
+	size_t nskip;       /* entries in skip */
+	struct zkeys *keys; /* keys made or loaded so far; owned */
+	size_t nkeys;       /* entries in keys */
+};
+
+/* ---- keys ----------------------------------------------------------------------------- */
+
+struct signer *
+signer_new(const char *key_dir, bool nsec3, char *err, size_t errlen)
+{
+	struct signer *sg = calloc(1, sizeof(*sg));
+
+	if (sg == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	dnssec_crypto_init();
+	sg->nsec3 = nsec3;
+	if (key_dir != NULL) {
+		if (mkdir(key_dir, 0700) != 0 && errno != EEXIST) {
+			snprintf(err, errlen, "--key-dir %s: %s", key_dir, strerror(errno));
+			free(sg);
+			return NULL;
+		}
+		sg->key_dir = strdup(key_dir);
+		if (sg->key_dir == NULL) {
+			snprintf(err, errlen, "out of memory");
+			free(sg);
+			return NULL;
+		}
+	}
+	return sg;
+}
+
+void
+signer_free(struct signer *sg)
+{
+	if (sg == NULL)
+		return;
+	for (size_t i = 0; i < sg->nkeys; i++) {
+		dnssec_key_free(sg->keys[i].ksk);
+		dnssec_key_free(sg->keys[i].zsk);
+	}
+	for (size_t i = 0; i < sg->nskip; i++)
+		free(sg->skip[i]);
+	free(sg->skip);
+	free(sg->skiplen);
+	free(sg->keys);
+	free(sg->key_dir);
+	free(sg);
+}
+
+/* Presentation name to lower-cased wire; 0 on error. */
+static size_t
+name_wire(const char *str, uint8_t *out)
+{
+	ldns_rdf *r = ldns_dname_new_frm_str(str);
+	size_t len;
+
+	if (r == NULL)
+		return 0;
+	len = ldns_rdf_size(r);
+	if (len > 255) {
+		ldns_rdf_deep_free(r);
+		return 0;
+	}
+	memcpy(out, ldns_rdf_data(r), len);
+	ldns_rdf_deep_free(r);
+	zone_name_lower(out, len, out);
+	return len;
+}
+
+int
+signer_skip(struct signer *sg, const char *origin)
+{
+	uint8_t w[256];
+	size_t len = name_wire(origin, w);
+	uint8_t **ns;
+	size_t *nl;
+
+	if (len == 0)
+		return -1;
+	ns = realloc(sg->skip, (sg->nskip + 1) * sizeof(*ns));
+	if (ns == NULL)
+		return -1;
+	sg->skip = ns;
+	nl = realloc(sg->skiplen, (sg->nskip + 1) * sizeof(*nl));
+	if (nl == NULL)
+		return -1;
+	sg->skiplen = nl;
+	sg->skip[sg->nskip] = malloc(len);
+	if (sg->skip[sg->nskip] == NULL)
+		return -1;
+	memcpy(sg->skip[sg->nskip], w, len);
+	sg->skiplen[sg->nskip++] = len;
+	return 0;
+}
+
+static bool
+skipped(const struct signer *sg, const uint8_t *origin, size_t olen)
+{
+	for (size_t i = 0; i < sg->nskip; i++)
+		if (sg->skiplen[i] == olen && memcmp(sg->skip[i], origin, olen) == 0)
+			return true;
+	return false;
+}
+
+/* A private key of the store into a DNSSEC key for origin. */
+static int
+key_load(dnssec_keystore_t *ks, const char *id, const uint8_t *origin, uint16_t flags,
+         dnssec_key_t **out)
+{
+	dnssec_key_t *k = NULL;
+
+	if (dnssec_key_new(&k) != DNSSEC_EOK)
+		return -1;
+	if (dnssec_key_set_algorithm(k, ALG_ECDSAP256) != DNSSEC_EOK ||
+	    dnssec_keystore_get_private(ks, id, k) != DNSSEC_EOK ||
+	    dnssec_key_set_dname(k, origin) != DNSSEC_EOK ||
+	    dnssec_key_set_flags(k, flags) != DNSSEC_EOK) {
+		dnssec_key_free(k);
+		return -1;
+	}
+	*out = k;
+	return 0;
+}
+
+/* The file naming the key ids of a zone in the key directory. */
+static void
+ids_path(const struct signer *sg, const char *origin, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s%s", sg->key_dir, strcmp(origin, ".") == 0 ? "root." : origin,
+	         "keys");
+}
+
+/* Keys of the zone origin: already made, read from --key-dir, or made now. */
+static struct zkeys *
+zone_keys(struct signer *sg, const uint8_t *origin, size_t olen, const char *ostr, struct diag *d)
+{
+	dnssec_keystore_t *ks = NULL;
+	char dir[4096], path[4200], kid[2][128] = {"", ""};
+	char *gen[2] = {NULL, NULL};
+	bool temp = sg->key_dir == NULL;
+	struct zkeys *zk, *nk;
+	FILE *fp;
+	int rc = -1;
+
+	for (size_t i = 0; i < sg->nkeys; i++)
+		if (sg->keys[i].olen == olen && memcmp(sg->keys[i].origin, origin, olen) == 0)
+			return &sg->keys[i];
+	nk = realloc(sg->keys, (sg->nkeys + 1) * sizeof(*nk));
+	if (nk == NULL)
+		return NULL;
+	sg->keys = nk;
+	zk = &sg->keys[sg->nkeys];
+	memset(zk, 0, sizeof(*zk));
+	memcpy(zk->origin, origin, olen);
+	zk->olen = olen;
+	if (temp) {
+		const char *t = getenv("TMPDIR");
+		snprintf(dir, sizeof(dir), "%s/mxlabd-keys-XXXXXX", t && t[0] ? t : "/tmp");
+		if (mkdtemp(dir) == NULL) {
+			diag_add(d, DIAG_ERROR, NULL, 0, NULL, "key store: %s", strerror(errno));
+			return NULL;
+		}
+	} else {
+		snprintf(dir, sizeof(dir), "%s", sg->key_dir);
+		ids_path(sg, ostr, path, sizeof(path));
+		if ((fp = fopen(path, "r")) != NULL) {
+			char line[256];
+			while (fgets(line, sizeof(line), fp)) {
+				char role[8], id[128];
+				if (sscanf(line, "%7s %127s", role, id) != 2)
+					continue;
+				if (strcmp(role, "ksk") == 0)
+					snprintf(kid[0], sizeof(kid[0]), "%s", id);
+				else if (strcmp(role, "zsk") == 0)
+					snprintf(kid[1], sizeof(kid[1]), "%s", id);
+			}
+			fclose(fp);
+		}
+	}
+	if (dnssec_keystore_init_pkcs8(&ks) != DNSSEC_EOK)
+		goto out;
+	if (dnssec_keystore_open(ks, dir) != DNSSEC_EOK &&
+	    (dnssec_keystore_init(ks, dir) != DNSSEC_EOK ||
+	     dnssec_keystore_open(ks, dir) != DNSSEC_EOK)) {
+		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "key store %s cannot be opened", dir);
+		goto out;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (kid[i][0])
+			continue;
+		if (dnssec_keystore_generate(ks, DNSSEC_KEY_ALGORITHM_ECDSA_P256_SHA256, 256, NULL,
+		                             &gen[i]) != DNSSEC_EOK) {
+			diag_add(d, DIAG_ERROR, NULL, 0, NULL, "%s: cannot make a key", ostr);
+			goto out;
+		}
+		snprintf(kid[i], sizeof(kid[i]), "%s", gen[i]);
+	}
+	if (key_load(ks, kid[0], origin, FLAGS_KSK, &zk->ksk) != 0 ||
+	    key_load(ks, kid[1], origin, FLAGS_ZSK, &zk->zsk) != 0) {
+		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "%s: keys %s/%s not usable in %s", ostr,
+		         kid[0], kid[1], dir);
+		goto out;
+	}
+	if (!temp && (gen[0] || gen[1])) {
+		if ((fp = fopen(path, "w")) == NULL) {
+			diag_add(d, DIAG_ERROR, path, 0, NULL, "%s", strerror(errno));
+			goto out;
+		}
+		fprintf(fp, "ksk %s\nzsk %s\n", kid[0], kid[1]);
+		fclose(fp);
+	}
+	rc = 0;
+out:
+	if (ks != NULL) {
+		if (temp)
+			for (int i = 0; i < 2; i++)
+				if (gen[i])
+					dnssec_keystore_remove(ks, gen[i]);
+		dnssec_keystore_close(ks);
+		dnssec_keystore_deinit(ks);
+	}
+	if (temp)
+		rmdir(dir);
+	free(gen[0]);
+	free(gen[1]);
+	if (rc != 0) {
+		dnssec_key_free(zk->ksk);
+		dnssec_key_free(zk->zsk);
+		return NULL;
+	}
+	sg->nkeys++;
+	return zk;
+}
+
+/* ---- canonical RRsets and signatures ----------------------------------------------------- */
+
+struct rdref {
+	const uint8_t *rd; /* rdata (canonical: names in it are lower-cased by the store) */
+	uint16_t len;      /* its length */
+};
+
+static int
+rdref_cmp(const void *x, const void *y)
+{
+	const struct rdref *a = x, *b = y;
+	size_t n = a->len < b->len ? a->len : b->len;
+	int r = memcmp(a->rd, b->rd, n);
+	return r ? r : (a->len > b->len) - (a->len < b->len);
+}
+
+/* What signing one zone needs. */
+struct sctx {
+	struct zoneset *zs;      /* the set (records are appended to zone z) */
+	size_t z;                /* zone being signed */
+	const uint8_t *apex;     /* its origin, wire */
+	size_t apexlen;          /* bytes of apex */
+	uint32_t inception;      /* RRSIG inception */
+	uint32_t expiration;     /* RRSIG expiration */
+	dnssec_sign_ctx_t *kctx; /* signing with the KSK */
+	dnssec_sign_ctx_t *zctx; /* signing with the ZSK */
+	uint16_t ktag;           /* KSK key tag */
+	uint16_t ztag;           /* ZSK key tag */
+	struct rdref *refs;      /* scratch for one RRset; owned */
+	size_t caprefs;          /* entries allocated in refs */
+	size_t sigs;             /* signatures made */
+};
+
+static inline void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static unsigned
+rrsig_labels(const uint8_t *owner, size_t olen)
+{
+	unsigned n = 0;
+	for (size_t p = 0; p < olen && owner[p]; p += (size_t)owner[p] + 1)
+		n++;
+	if (owner[0] == 1 && owner[1] == '*')
+		n--;
+	return n;
+}
+
+/* Sign the RRset (owner, type, ttl, records refs[0..n-1]) with the ZSK (ksk: the KSK) and add
+   the RRSIG to the zone. */
+static int
+sign_set(struct sctx *c, const uint8_t *owner, size_t olen, uint16_t type, uint32_t ttl,
+         struct rdref *refs, size_t n, bool ksk)
+{
+	uint8_t rr[18 + 255 + 128], hdr[10];
+	dnssec_binary_t bin, sig = {0};
+	dnssec_sign_ctx_t *ctx = ksk ? c->kctx : c->zctx;
+	size_t p = 0;
+	int rc;
+
+	rr[p++] = (uint8_t)(type >> 8);
+	rr[p++] = (uint8_t)type;
+	rr[p++] = ALG_ECDSAP256;
+	rr[p++] = (uint8_t)rrsig_labels(owner, olen);
+	put32(rr + p, ttl);
+	put32(rr + p + 4, c->expiration);
+	put32(rr + p + 8, c->inception);
+	p += 12;
+	rr[p++] = (uint8_t)((ksk ? c->ktag : c->ztag) >> 8);
+	rr[p++] = (uint8_t)(ksk ? c->ktag : c->ztag);
+	memcpy(rr + p, c->apex, c->apexlen);
+	p += c->apexlen;
+	qsort(refs, n, sizeof(*refs), rdref_cmp);
+	if (dnssec_sign_init(ctx) != DNSSEC_EOK)
+		return -1;
+	bin.data = rr;
+	bin.size = p;
+	dnssec_sign_add(ctx, &bin);
+	hdr[0] = (uint8_t)(type >> 8);
+	hdr[1] = (uint8_t)type;
+	hdr[2] = 0;
+	hdr[3] = CLASS_IN;
+	put32(hdr + 4, ttl);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && rdref_cmp(&refs[i], &refs[i - 1]) == 0)
+			continue; /* RFC 4034 §6.3: duplicates count once */
+		bin.data = (uint8_t *)(uintptr_t)owner;
+		bin.size = olen;
+		dnssec_sign_add(ctx, &bin);
+		hdr[8] = (uint8_t)(refs[i].len >> 8);
+		hdr[9] = (uint8_t)refs[i].len;
+		bin.data = hdr;
+		bin.size = sizeof(hdr);
+		dnssec_sign_add(ctx, &bin);
+		bin.data = (uint8_t *)(uintptr_t)refs[i].rd;
+		bin.size = refs[i].len;
+		dnssec_sign_add(ctx, &bin);
+	}
+	if (dnssec_sign_write(ctx, DNSSEC_SIGN_REPRODUCIBLE, &sig) != DNSSEC_EOK)
+		return -1;
+	if (p + sig.size > sizeof(rr)) {
+		dnssec_binary_free(&sig);
+		return -1;
+	}
+	memcpy(rr + p, sig.data, sig.size);
+	p += sig.size;
+	dnssec_binary_free(&sig);
+	rc = zone_append_rr(c->zs, c->z, owner, olen, TYPE_RRSIG, ttl, rr, p);
+	c->sigs++;
+	return rc;
+}
+
+/* Sign a stored RRset. */
+static int
+sign_stored(struct sctx *c, const uint8_t *owner, size_t olen, const struct rrset *rs)
+{
+	const uint8_t *rr = (const uint8_t *)(rs + 1);
+	uint32_t ttl = (uint32_t)rr[4] << 24 | (uint32_t)rr[5] << 16 | (uint32_t)rr[6] << 8 | rr[7];
+
+	if (rs->count > c->caprefs) {
+		struct rdref *nr = realloc(c->refs, rs->count * sizeof(*nr));
+		if (nr == NULL)
+			return -1;
+		c->refs = nr;
+		c->caprefs = rs->count;
+	}
+	for (uint16_t i = 0; i < rs->count; i++) {
+		uint16_t rdlen = (uint16_t)(rr[8] << 8 | rr[9]);
+		c->refs[i].rd = rr + 11 + (size_t)rr[10] * RR_REF_SIZE;
+		c->refs[i].len = rdlen;
+		rr = c->refs[i].rd + rdlen;
+	}
+	return sign_set(c, owner, olen, rs->type, ttl, c->refs, rs->count, false);
+}
+
+/* Sign one generated record (single-record RRset) and add both to the zone. */
+static int
+add_signed(struct sctx *c, const uint8_t *owner, size_t olen, uint16_t type, uint32_t ttl,
+           const uint8_t *rd, size_t rdlen)
+{
+	struct rdref r = {rd, (uint16_t)rdlen};
+	if (zone_append_rr(c->zs, c->z, owner, olen, type, ttl, rd, rdlen) != 0)
+		return -1;
+	return sign_set(c, owner, olen, type, ttl, &r, 1, false);
+}
+
+/* ---- the names of a zone ------------------------------------------------------------------ */
+
+enum nkind { N_AUTH, N_DELEG, N_ENT };
+
+struct sname {
+	uint32_t node;          /* node of the name */
+	uint8_t kind;           /* enum nkind */
+	uint8_t hash[HASH_LEN]; /* NSEC3 hash of the name */
+};
+
+static bool
+below_cut(const struct zoneset *zs, uint32_t n, uint32_t z, uint32_t apex)
+{
+	for (n = zs->nodes[n].parent; n != NODE_NONE && n != apex; n = zs->nodes[n].parent)
+		if (zone_rrset_find(zs, n, z, TYPE_NS))
+			return true;
+	return false;
+}
+
+static int
+sname_cmp_r(const void *x, const void *y, void *arg)
+{
+	const struct zoneset *zs = arg;
+	const struct node *a = &zs->nodes[((const struct sname *)x)->node];
+	const struct node *b = &zs->nodes[((const struct sname *)y)->node];
+	return dnssec_name_cmp(zs->names + a->name, a->namelen, zs->names + b->name, b->namelen);
+}
+
+static int
+shash_cmp(const void *x, const void *y)
+{
+	return memcmp(((const struct sname *)x)->hash, ((const struct sname *)y)->hash, HASH_LEN);
+}
+
+/* Type bitmap of the RRsets of zone z at node n that a signed zone shows there. */
+static size_t
+bitmap(const struct zoneset *zs, const struct sname *s, uint32_t z, bool apex, bool nsec3,
+       uint8_t *out)
+{
+	dnssec_nsec_bitmap_t *bm = dnssec_nsec_bitmap_new();
+	bool sigs = false;
+	size_t len;
+
+	if (bm == NULL)
+		return SIZE_MAX;
+	if (s->kind != N_ENT) {
+		for (uint32_t off = zs->nodes[s->node].rrsets; off;) {
+			const struct rrset *rs = zone_rrset_at(zs, off);
+			off = rs->next;
+			if (rs->zone != z)
+				continue;
+			if (s->kind == N_DELEG && rs->type != TYPE_NS && rs->type != TYPE_DS)
+				continue;
+			dnssec_nsec_bitmap_add(bm, rs->type);
+			if (s->kind == N_AUTH || rs->type == TYPE_DS)
+				sigs = true;
+		}
+		if (!nsec3) {
+			dnssec_nsec_bitmap_add(bm, TYPE_NSEC);
+			sigs = true;
+		}
+		if (apex) {
+			dnssec_nsec_bitmap_add(bm, TYPE_DNSKEY);
+			if (nsec3)
+				dnssec_nsec_bitmap_add(bm, TYPE_NSEC3PARAM);
+		}
+		if (sigs)
+			dnssec_nsec_bitmap_add(bm, TYPE_RRSIG);
+	}
+	len = dnssec_nsec_bitmap_size(bm);
+	if (len <= 8192)
+		dnssec_nsec_bitmap_write(bm, out);
+	dnssec_nsec_bitmap_free(bm);
+	return len;
+}
+
+static void
+b32hex(const uint8_t *h, uint8_t *label)
+{
+	static const char al[] = "0123456789abcdefghijklmnopqrstuv";
+	uint64_t acc = 0;
+	int bits = 0;
+	size_t o = 1;
+
+	label[0] = 32;
+	for (size_t i = 0; i < HASH_LEN; i++) {
+		acc = acc << 8 | h[i];
+		bits += 8;
+		while (bits >= 5) {
+			label[o++] = (uint8_t)al[(acc >> (bits - 5)) & 31];
+			bits -= 5;
+		}
+	}
+}
+
+static int
+sign_zone(struct signer *sg, struct zoneset *zs, size_t z, struct zkeys *zk, time_t now,
+          struct diag *d)
+{
+	struct zone *zn = zs->zones[z];
+	struct sctx c = {0};
+	struct sname *names = NULL;
+	size_t nn = 0, cap = 0;
+	uint32_t apex = zn->apex, nttl, sttl;
+	const uint8_t *soa;
+	uint8_t *rd = NULL;
+	dnssec_binary_t kr, zr;
+	int rc = -1;
+
+	c.zs = zs;
+	c.z = z;
+	c.apex = zn->origin;
+	c.apexlen = zn->origin_len;
+	c.inception = (uint32_t)(now - SIGN_INCEPTION_BACK);
+	c.expiration = (uint32_t)(now + SIGN_VALIDITY);
+	c.ktag = dnssec_key_get_keytag(zk->ksk);
+	c.ztag = dnssec_key_get_keytag(zk->zsk);
+	soa = (const uint8_t *)(zone_rrset_at(zs, zn->soa_nx) + 1);
+	nttl = (uint32_t)soa[4] << 24 | (uint32_t)soa[5] << 16 | (uint32_t)soa[6] << 8 | soa[7];
+	soa = (const uint8_t *)(zone_rrset_at(zs, zn->soa) + 1);
+	sttl = (uint32_t)soa[4] << 24 | (uint32_t)soa[5] << 16 | (uint32_t)soa[6] << 8 | soa[7];
+	rd = malloc(65536);
+	if (rd == NULL || dnssec_sign_new(&c.kctx, zk->ksk) != DNSSEC_EOK ||
+	    dnssec_sign_new(&c.zctx, zk->zsk) != DNSSEC_EOK)
+		goto out;
+
+	/* the names of the zone: authoritative ones, delegations, empty non-terminals */
+	for (uint32_t n = 0; n < zs->nnodes; n++) {
+		bool in = false;
+		uint8_t kind;
+		if (!(zs->nodes[n].flags & NODE_EXISTS))
+			continue;
+		for (uint32_t off = zs->nodes[n].rrsets; off && !in;) {
+			const struct rrset *rs = zone_rrset_at(zs, off);
+			in = rs->zone == z;
+			off = rs->next;
+		}
+		if (!in && (zs->nodes[n].zone != z + 1 || n == apex))
+			continue;
+		if (n != apex && below_cut(zs, n, (uint32_t)z, apex))
+			continue;
+		kind = !in                                                           ? N_ENT
+		       : (n != apex && zone_rrset_find(zs, n, (uint32_t)z, TYPE_NS)) ? N_DELEG
+		                                                                     : N_AUTH;
+		if (nn == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct sname *nv = realloc(names, ncap * sizeof(*nv));
+			if (nv == NULL)
+				goto out;
+			names = nv;
+			cap = ncap;
+		}
+		names[nn].node = n;
+		names[nn].kind = kind;
+		nn++;
+	}
+
+	/* RRSIGs of the data */
+	for (size_t i = 0; i < nn; i++) {
+		const struct node *nd = &zs->nodes[names[i].node];
+		if (names[i].kind == N_ENT)
+			continue;
+		for (uint32_t off = nd->rrsets; off;) {
+			const struct rrset *rs = zone_rrset_at(zs, off);
+			off = rs->next;
+			if (rs->zone != z || rs->type == TYPE_RRSIG || rs->type == TYPE_NSEC ||
+			    rs->type == TYPE_NSEC3 || rs->type == TYPE_NSEC3PARAM)
+				continue;
+			if (names[i].kind == N_DELEG && rs->type != TYPE_DS)
+				continue;
+			if (sign_stored(&c, zs->names + nd->name, nd->namelen, rs) != 0)
+				goto out;
+		}
+	}
+
+	/* DNSKEY (signed with the KSK) */
+	if (dnssec_key_get_rdata(zk->ksk, &kr) != DNSSEC_EOK ||
+	    dnssec_key_get_rdata(zk->zsk, &zr) != DNSSEC_EOK)
+		goto out;
+	{
+		struct rdref keys[2] = {{kr.data, (uint16_t)kr.size}, {zr.data, (uint16_t)zr.size}};
+		if (zone_append_rr(zs, z, c.apex, c.apexlen, TYPE_DNSKEY, sttl, kr.data, kr.size) ||
+		    zone_append_rr(zs, z, c.apex, c.apexlen, TYPE_DNSKEY, sttl, zr.data, zr.size) ||
+		    sign_set(&c, c.apex, c.apexlen, TYPE_DNSKEY, sttl, keys, 2, true))
+			goto out;
+	}
+
+	if (!sg->nsec3) {
+		qsort_r(names, nn, sizeof(*names), sname_cmp_r, zs);
+		for (size_t i = 0, prev = SIZE_MAX; i <= nn; i++) {
+			/* NSEC from the previous authoritative name to this one (wrapping to apex)
+			 */
+			size_t next = i < nn ? i : SIZE_MAX;
+			const struct node *pn, *xn;
+			size_t bl;
+			if (i < nn && names[i].kind == N_ENT)
+				continue;
+			if (prev != SIZE_MAX) {
+				pn = &zs->nodes[names[prev].node];
+				xn = next == SIZE_MAX ? &zs->nodes[apex]
+				                      : &zs->nodes[names[next].node];
+				memcpy(rd, zs->names + xn->name, xn->namelen);
+				bl = bitmap(zs, &names[prev], (uint32_t)z, names[prev].node == apex,
+				            false, rd + xn->namelen);
+				if (bl > 8192 ||
+				    add_signed(&c, zs->names + pn->name, pn->namelen, TYPE_NSEC,
+				               nttl, rd, xn->namelen + bl) != 0)
+					goto out;
+			}
+			prev = i;
+		}
+	} else {
+		static const uint8_t param[5] = {1, 0, 0, 0, 0};
+		dnssec_nsec3_params_t params = {.algorithm = DNSSEC_NSEC3_ALGORITHM_SHA1};
+		for (size_t i = 0; i < nn; i++) {
+			const struct node *nd = &zs->nodes[names[i].node];
+			dnssec_binary_t in = {.size = nd->namelen,
+			                      .data = (uint8_t *)(uintptr_t)(zs->names + nd->name)};
+			dnssec_binary_t h = {0};
+			if (dnssec_nsec3_hash(&in, &params, &h) != DNSSEC_EOK ||
+			    h.size != HASH_LEN) {
+				dnssec_binary_free(&h);
+				goto out;
+			}
+			memcpy(names[i].hash, h.data, HASH_LEN);
+			dnssec_binary_free(&h);
+		}
+		qsort(names, nn, sizeof(*names), shash_cmp);
+		for (size_t i = 0; i < nn; i++) {
+			uint8_t owner[256];
+			size_t bl;
+			const uint8_t *next = names[(i + 1) % nn].hash;
+			b32hex(names[i].hash, owner);
+			memcpy(owner + 33, c.apex, c.apexlen);
+			memcpy(rd, param, 5);
+			rd[5] = HASH_LEN;
+			memcpy(rd + 6, next, HASH_LEN);
+			bl = bitmap(zs, &names[i], (uint32_t)z, names[i].node == apex, true,
+			            rd + 6 + HASH_LEN);
+			if (bl > 8192 || add_signed(&c, owner, 33 + c.apexlen, TYPE_NSEC3, nttl, rd,
+			                            6 + HASH_LEN + bl) != 0)
+				goto out;
+		}
+		if (add_signed(&c, c.apex, c.apexlen, TYPE_NSEC3PARAM, sttl, param, 5) != 0)
+			goto out;
+	}
+	zk->signed_now = true;
+	rc = 0;
+out:
+	if (rc != 0)
+		diag_add(d, DIAG_ERROR, zn->files[0].path, 0, NULL, "%s: signing failed",
+		         zn->origin_str);
+	dnssec_sign_free(c.kctx);
+	dnssec_sign_free(c.zctx);
+	free(c.refs);
+	free(names);
+	free(rd);
+	return rc;
+}
+
+/* The zone whose apex is the closest served one above zone z's apex, SIZE_MAX when none. */
+static size_t
+parent_zone(const struct zoneset *zs, size_t z)
+{
+	for (uint32_t n = zs->nodes[zs->zones[z]->apex].parent; n != NODE_NONE;
+	     n = zs->nodes[n].parent)
+		if (zs->nodes[n].flags & NODE_APEX)
+			return zs->nodes[n].zone - 1;
+	return SIZE_MAX;
+}
+
+/* A DS for the signed child zone c in its served parent p, at the delegation p has for it,
+   unless p has a DS there already (the author's wins). Returns 1 when one was added. */
+static int
+add_child_ds(struct zoneset *zs, size_t c, size_t p, const struct zkeys *zk)
+{
+	const struct zone *cz = zs->zones[c], *pz = zs->zones[p];
+	const uint8_t *soa;
+	dnssec_binary_t ds = {0};
+	uint32_t ttl;
+	int rc;
+
+	if (zone_rrset_find(zs, cz->apex, (uint32_t)p, TYPE_NS) == NULL ||
+	    zone_rrset_find(zs, cz->apex, (uint32_t)p, TYPE_DS) != NULL || !pz->soa)
+		return 0;
+	if (dnssec_key_create_ds(zk->ksk, DNSSEC_KEY_DIGEST_SHA256, &ds) != DNSSEC_EOK)
+		return -1;
+	soa = (const uint8_t *)(zone_rrset_at(zs, pz->soa) + 1);
+	ttl = (uint32_t)soa[4] << 24 | (uint32_t)soa[5] << 16 | (uint32_t)soa[6] << 8 | soa[7];
+	rc = zone_append_rr(zs, p, cz->origin, cz->origin_len, TYPE_DS, ttl, ds.data, ds.size);
+	dnssec_binary_free(&ds);
+	return rc == 0 ? 1 : -1;
+}
+
+int
+signer_sign(struct signer *sg, struct zoneset *zs, time_t now, struct diag *d)
+{
+	/* index+1 into sg->keys of each zone to sign (keys may move while more are made) */
+	size_t *todo = calloc(zs->nzones ? zs->nzones : 1, sizeof(*todo));
+	bool any = false, ds = false;
+	int rc = -1;
+
+	if (todo == NULL)
+		return -1;
+	for (size_t i = 0; i < sg->nkeys; i++)
+		sg->keys[i].signed_now = false;
+	for (size_t z = 0; z < zs->nzones; z++) {
+		struct zone *zn = zs->zones[z];
+		if (zn->bad || zn->apex == NODE_NONE || !zn->soa || !zn->soa_nx ||
+		    zone_rrset_find(zs, zn->apex, (uint32_t)z, TYPE_DNSKEY) != NULL ||
+		    skipped(sg, zn->origin, zn->origin_len))
+			continue;
+		struct zkeys *zk = zone_keys(sg, zn->origin, zn->origin_len, zn->origin_str, d);
+		if (zk == NULL)
+			goto out;
+		todo[z] = (size_t)(zk - sg->keys) + 1;
+		any = true;
+	}
+	if (!any) {
+		rc = 0;
+		goto out;
+	}
+	/* parents get the DS of the children signed here, then the set is indexed again */
+	for (size_t z = 0; z < zs->nzones; z++) {
+		size_t p;
+		int r;
+		if (todo[z] == 0 || (p = parent_zone(zs, z)) == SIZE_MAX)
+			continue;
+		if ((r = add_child_ds(zs, z, p, &sg->keys[todo[z] - 1])) < 0)
+			goto out;
+		ds |= r > 0;
+	}
+	if (ds && zoneset_finish(zs, d) != 0)
+		goto out;
+	for (size_t z = 0; z < zs->nzones; z++)
+		if (todo[z] != 0 && sign_zone(sg, zs, z, &sg->keys[todo[z] - 1], now, d) != 0)
+			goto out;
+	rc = zoneset_finish(zs, d);
+out:
+	free(todo);
+	return rc;
+}
+
+/* ---- trust anchor and export ------------------------------------------------------------- */
+
+int
+signer_write_trust_anchor(struct signer *sg, const struct zoneset *zs, const char *path, char *err,
+                          size_t errlen)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (size_t z = 0; z < zs->nzones; z++) {
+		const struct zone *zn = zs->zones[z];
+		struct zkeys *zk = NULL;
+		dnssec_binary_t ds = {0};
+		bool top = true;
+		if (zn->apex == NODE_NONE)
+			continue;
+		for (size_t i = 0; i < sg->nkeys; i++)
+			if (sg->keys[i].signed_now && sg->keys[i].olen == zn->origin_len &&
+			    memcmp(sg->keys[i].origin, zn->origin, zn->origin_len) == 0)
+				zk = &sg->keys[i];
+		if (zk == NULL)
+			continue;
+		for (uint32_t n = zs->nodes[zn->apex].parent; n != NODE_NONE && top;
+		     n = zs->nodes[n].parent)
+			top = !(zs->nodes[n].flags & NODE_APEX);
+		if (!top ||
+		    dnssec_key_create_ds(zk->ksk, DNSSEC_KEY_DIGEST_SHA256, &ds) != DNSSEC_EOK)
+			continue;
+		fprintf(fp, "%s\t3600\tIN\tDS\t%u %u %u ", zn->origin_str,
+		        (unsigned)(ds.data[0] << 8 | ds.data[1]), ds.data[2], ds.data[3]);
+		for (size_t i = 4; i < ds.size; i++)
+			fprintf(fp, "%02X", ds.data[i]);
+		fputc('\n', fp);
+		dnssec_binary_free(&ds);
+	}
+	if (fclose(fp) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct dump {
+	const uint8_t *origin; /* zone being written */
+	bool soa;              /* pass: SOA only (true) or everything else */
+	FILE *fp;              /* output */
+	int errors;            /* records ldns could not print */
+};
+
+static void
+dump_rr_cb(const struct zone_rr *r, void *arg)
+{
+	struct dump *dp = arg;
+	uint8_t wire[256 + 10 + 65536];
+	size_t olen = 0, pos = 0;
+	ldns_rr *rr = NULL;
+
+	if (r->origin != dp->origin || (r->type == TYPE_SOA) != dp->soa)
+		return;
+	while (r->owner[olen])
+		olen += (size_t)r->owner[olen] + 1;
+	olen++;
+	memcpy(wire, r->owner, olen);
+	wire[olen] = (uint8_t)(r->type >> 8);
+	wire[olen + 1] = (uint8_t)r->type;
+	wire[olen + 2] = 0;
+	wire[olen + 3] = CLASS_IN;
+	put32(wire + olen + 4, r->ttl);
+	wire[olen + 8] = (uint8_t)(r->rdlen >> 8);
+	wire[olen + 9] = (uint8_t)r->rdlen;
+	memcpy(wire + olen + 10, r->rdata, r->rdlen);
+	if (ldns_wire2rr(&rr, wire, olen + 10 + r->rdlen, &pos, LDNS_SECTION_ANSWER) !=
+	    LDNS_STATUS_OK) {
+		dp->errors++;
+		return;
+	}
+	ldns_rr_print(dp->fp, rr);
+	ldns_rr_free(rr);
+}
+
+int
+sign_dump_zones(const struct zoneset *zs, const char *dir, char *err, size_t errlen)
+{
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	for (size_t z = 0; z < zs->nzones; z++) {
+		const struct zone *zn = zs->zones[z];
+		char path[4096];
+		struct dump dp = {zn->origin, true, NULL, 0};
+		snprintf(path, sizeof(path), "%s/%szone", dir,
+		         strcmp(zn->origin_str, ".") == 0 ? "root." : zn->origin_str);
+		if ((dp.fp = fopen(path, "w")) == NULL) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		zoneset_foreach(zs, dump_rr_cb, &dp);
+		dp.soa = false;
+		zoneset_foreach(zs, dump_rr_cb, &dp);
+		if (fclose(dp.fp) != 0 || dp.errors) {
+			snprintf(err, errlen, "%s: could not write every record", path);
+			return -1;
+		}
+	}
+	return 0;
+}
