@@ -281,7 +281,8 @@ build_chain(struct zoneset *zs, uint32_t z, struct dnssec_zone *d, const uint8_t
 			continue;
 		d->n3[d->nn3++].node = n;
 	}
-	qsort(d->n3, d->nn3, sizeof(*d->n3), n3_cmp);
+	if (d->nn3 > 1)
+		qsort(d->n3, d->nn3, sizeof(*d->n3), n3_cmp);
 	if (!n3_hash(d, zn->origin, zn->origin_len, h))
 		return false;
 	i = n3_find(d, h, &exact);
@@ -380,7 +381,8 @@ dnssec_index_build(struct zoneset *zs)
 		if (zn->soa && zn->soa_nx)
 			((struct rrset *)(void *)(zs->sets + zn->soa_nx))->sigs =
 			    zone_rrset_at(zs, zn->soa)->sigs;
-		qsort_r(d->nsec, d->nnsec, sizeof(*d->nsec), nsec_cmp_r, zs);
+		if (d->nnsec > 1)
+			qsort_r(d->nsec, d->nnsec, sizeof(*d->nsec), nsec_cmp_r, zs);
 		if (build_zone(zs, (uint32_t)z, d) != 0)
 			goto oom;
 	}

@@ -45,6 +45,7 @@ struct query_ctx {
 	struct zoneset *zs;        /* zones served; not owned */
 	struct fault_rules *rules; /* fault rules (counters advance); not owned, may be NULL */
 	struct qlog *qlog;         /* query log; not owned, may be NULL */
+	struct signer *signer;     /* --sign keys the DNSSEC faults re-sign with; not owned, NULL */
 	struct query_stats stats;  /* counters */
 };
 

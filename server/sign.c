@@ -776,6 +776,39 @@ out:
 	return rc;
 }
 
+size_t
+signer_resign(const struct signer *sg, const uint8_t *zone, size_t zlen, uint16_t keytag,
+              const uint8_t *data, size_t len, uint8_t *sig, size_t cap)
+{
+	dnssec_sign_ctx_t *ctx = NULL;
+	dnssec_binary_t in = {.size = len, .data = (uint8_t *)(uintptr_t)data}, out = {0};
+	const dnssec_key_t *key = NULL;
+	size_t n = 0;
+
+	if (sg == NULL)
+		return 0;
+	for (size_t i = 0; i < sg->nkeys && key == NULL; i++) {
+		const struct zkeys *zk = &sg->keys[i];
+		if (zk->olen != zlen || memcmp(zk->origin, zone, zlen) != 0)
+			continue;
+		if (dnssec_key_get_keytag(zk->zsk) == keytag)
+			key = zk->zsk;
+		else if (dnssec_key_get_keytag(zk->ksk) == keytag)
+			key = zk->ksk;
+	}
+	if (key == NULL || dnssec_sign_new(&ctx, key) != DNSSEC_EOK)
+		return 0;
+	if (dnssec_sign_add(ctx, &in) == DNSSEC_EOK &&
+	    dnssec_sign_write(ctx, DNSSEC_SIGN_REPRODUCIBLE, &out) == DNSSEC_EOK &&
+	    out.size <= cap) {
+		memcpy(sig, out.data, out.size);
+		n = out.size;
+	}
+	dnssec_binary_free(&out);
+	dnssec_sign_free(ctx);
+	return n;
+}
+
 /* ---- trust anchor and export ------------------------------------------------------------- */
 
 int

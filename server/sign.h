@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "common/diag.h"
@@ -27,6 +28,12 @@ int signer_skip(struct signer *sg, const char *origin);
    signatures valid from now - 1 h to now + 30 days, then finish the set again. The same keys,
    data and now give the same bytes. Problems go to d. Returns 0, -1 on error. */
 int signer_sign(struct signer *sg, struct zoneset *zs, time_t now, struct diag *d);
+
+/* Sign data with the key of zone (lower-cased wire) whose key tag is keytag, if sg made or
+   loaded it (the DNSSEC fault actions re-sign altered answers). The signature (64 bytes for
+   ECDSA P-256) goes to sig (cap bytes); returns its length, 0 when there is no such key. */
+size_t signer_resign(const struct signer *sg, const uint8_t *zone, size_t zlen, uint16_t keytag,
+                     const uint8_t *data, size_t len, uint8_t *sig, size_t cap);
 
 /* Write the DS records (digest type 2) of the KSK of every zone signed by sg that has no
    served parent zone, as zone-file lines. 0, -1 with err. */

@@ -306,6 +306,7 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 	s->conf = c;
 	s->ctx.zs = zs;
 	s->ctx.rules = fr;
+	s->ctx.signer = c->signer;
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
 
 	if (c->query_log) {
