@@ -183,7 +183,12 @@ Test(dnsfault, rrsig_strip_leaves_the_data_without_signatures)
 Test(dnsfault, denial_strip_leaves_the_negative_answer_without_proof)
 {
 	ldns_pkt *p = ask("nothere.fz.test.", LDNS_RR_TYPE_A, FAULT_NONE);
-	cr_assert_not_null(ldns_pkt_rr_list_by_type(p, LDNS_RR_TYPE_NSEC, LDNS_SECTION_AUTHORITY));
+	{
+		ldns_rr_list *n =
+		    ldns_pkt_rr_list_by_type(p, LDNS_RR_TYPE_NSEC, LDNS_SECTION_AUTHORITY);
+		cr_assert_not_null(n);
+		ldns_rr_list_deep_free(n);
+	}
 	ldns_pkt_free(p);
 	p = ask("nothere.fz.test.", LDNS_RR_TYPE_A, FAULT_DENIAL_STRIP);
 	cr_assert_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_NXDOMAIN);
