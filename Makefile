@@ -29,7 +29,7 @@ endif
 PKG_NAMES = libevent ldns libzscanner libdnssec jansson libidn2
 TEST_PKGS = criterion
 DEB_PKGS  = make gcc pkg-config libevent-dev libldns-dev libknot-dev libcriterion-dev \
-            libjansson-dev libidn2-dev ldnsutils
+            libjansson-dev libidn2-dev ldnsutils unbound
 
 # pkg-config is asked lazily (after `deps` ran) and only once per make run.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_NAMES) $(TEST_PKGS)))$(PKG_CFLAGS)
@@ -74,7 +74,8 @@ all: $(MXLABD) $(MXCHECK)
 # Install the Debian packages when pkg-config cannot find them (sudo only when not root).
 deps:
 	@if ! command -v pkg-config >/dev/null 2>&1 || ! command -v $(CC) >/dev/null 2>&1 || \
-	    ! pkg-config --exists $(PKG_NAMES) $(TEST_PKGS) || ! command -v ldns-verify-zone >/dev/null 2>&1; then \
+	    ! pkg-config --exists $(PKG_NAMES) $(TEST_PKGS) || ! command -v ldns-verify-zone >/dev/null 2>&1 || \
+	    ! [ -x /usr/sbin/unbound ]; then \
 		echo "mxlab: installing build dependencies: $(DEB_PKGS)"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && \
