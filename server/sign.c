@@ -9,6 +9,7 @@
 #include "server/msg.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +34,13 @@
 
 /* The keys of one zone. */
 struct zkeys {
-	uint8_t origin[256]; /* zone origin, lower-cased wire form */
-	size_t olen;         /* bytes of origin */
-	dnssec_key_t *ksk;   /* key-signing key (flags 257), private part loaded; owned */
-	dnssec_key_t *zsk;   /* zone-signing key (flags 256), private part loaded; owned */
-	bool signed_now;     /* the last signer_sign signed the zone with these keys */
+	uint8_t origin[256];    /* zone origin, lower-cased wire form */
+	size_t olen;            /* bytes of origin */
+	dnssec_key_t *ksk;      /* key-signing key (flags 257), private part loaded; owned */
+	dnssec_key_t *zsk;      /* zone-signing key (flags 256), private part loaded; owned */
+	bool signed_now;        /* the last signer_sign signed the zone with these keys */
+	dnssec_binary_t pem[2]; /* PKCS #8 PEM of the KSK and the ZSK (second signing thread);
+	                           owned, size 0 when unknown */
 };
 
 struct signer {
@@ -87,6 +90,8 @@ signer_free(struct signer *sg)
 	for (size_t i = 0; i < sg->nkeys; i++) {
 		dnssec_key_free(sg->keys[i].ksk);
 		dnssec_key_free(sg->keys[i].zsk);
+		dnssec_binary_free(&sg->keys[i].pem[0]);
+		dnssec_binary_free(&sg->keys[i].pem[1]);
 	}
 	for (size_t i = 0; i < sg->nskip; i++)
 		free(sg->skip[i]);
@@ -180,6 +185,32 @@ ids_path(const struct signer *sg, const char *origin, char *buf, size_t len)
 	         "keys");
 }
 
+/* The PEM file of key id in the PKCS #8 store dir (libdnssec names it <id>.pem); size 0 when
+   it cannot be read. */
+static void
+read_pem(const char *dir, const char *id, dnssec_binary_t *out)
+{
+	char path[4400];
+	FILE *fp;
+	long n;
+
+	out->size = 0;
+	out->data = NULL;
+	snprintf(path, sizeof(path), "%s/%s.pem", dir, id);
+	if ((fp = fopen(path, "r")) == NULL)
+		return;
+	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) > 0 && n < 65536 &&
+	    fseek(fp, 0, SEEK_SET) == 0 && (out->data = malloc((size_t)n)) != NULL) {
+		if (fread(out->data, 1, (size_t)n, fp) == (size_t)n) {
+			out->size = (size_t)n;
+		} else {
+			free(out->data);
+			out->data = NULL;
+		}
+	}
+	fclose(fp);
+}
+
 /* Keys of the zone origin: already made, read from --key-dir, or made now. */
 static struct zkeys *
 zone_keys(struct signer *sg, const uint8_t *origin, size_t olen, const char *ostr, struct diag *d)
@@ -245,6 +276,8 @@ zone_keys(struct signer *sg, const uint8_t *origin, size_t olen, const char *ost
 		}
 		snprintf(kid[i], sizeof(kid[i]), "%s", gen[i]);
 	}
+	for (int i = 0; i < 2; i++)
+		read_pem(dir, kid[i], &zk->pem[i]);
 	if (key_load(ks, kid[0], origin, FLAGS_KSK, &zk->ksk) != 0 ||
 	    key_load(ks, kid[1], origin, FLAGS_ZSK, &zk->zsk) != 0) {
 		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "%s: keys %s/%s not usable in %s", ostr,
@@ -276,6 +309,8 @@ out:
 	if (rc != 0) {
 		dnssec_key_free(zk->ksk);
 		dnssec_key_free(zk->zsk);
+		dnssec_binary_free(&zk->pem[0]);
+		dnssec_binary_free(&zk->pem[1]);
 		return NULL;
 	}
 	sg->nkeys++;
@@ -298,21 +333,55 @@ rdref_cmp(const void *x, const void *y)
 	return r ? r : (a->len > b->len) - (a->len < b->len);
 }
 
+/* Signatures are made in batches: the RRsets to sign are queued (stored ones by reference,
+   generated ones copied), signed by two threads when the batch is big enough (each with its
+   own copy of the keys: a key object is not shared between threads), then appended to the
+   zone in queue order, so the result is the same whatever the threads did. */
+#define SIGN_BATCH        4096 /* RRsets per batch */
+#define SIGN_MIN_PARALLEL 512  /* a smaller batch is signed by one thread */
+#define SIG_MAX           128  /* bytes of one signature (64 for ECDSA P-256) */
+
+/* One RRset to sign. */
+struct sjob {
+	uint8_t owner[256];     /* owner, lower-cased wire */
+	uint8_t olen;           /* bytes of owner (0 for the root is impossible: >= 1) */
+	bool ksk;               /* sign with the KSK (the DNSKEY RRset) */
+	uint16_t type;          /* type covered */
+	uint32_t ttl;           /* TTL of the RRset (original TTL) */
+	const struct rrset *rs; /* stored RRset, NULL: the generated records in gen */
+	uint8_t *gen;           /* generated rdata back to back; owned */
+	uint16_t genlen[2];     /* their lengths */
+	uint8_t ngen;           /* generated records (1, or 2 for the DNSKEY RRset) */
+	uint8_t sig[SIG_MAX];   /* the signature once made */
+	uint8_t siglen;         /* its length, 0 when signing failed */
+};
+
+/* What one signing thread owns. */
+struct worker {
+	dnssec_sign_ctx_t *kctx; /* signing with the KSK; owned */
+	dnssec_sign_ctx_t *zctx; /* signing with the ZSK; owned */
+	struct rdref *refs;      /* scratch for the records of one RRset; owned */
+	size_t caprefs;          /* entries allocated in refs */
+	struct sctx *c;          /* the zone being signed; not owned */
+	size_t from, to;         /* jobs [from, to) of the batch to sign */
+};
+
 /* What signing one zone needs. */
 struct sctx {
-	struct zoneset *zs;      /* the set (records are appended to zone z) */
-	size_t z;                /* zone being signed */
-	const uint8_t *apex;     /* its origin, wire */
-	size_t apexlen;          /* bytes of apex */
-	uint32_t inception;      /* RRSIG inception */
-	uint32_t expiration;     /* RRSIG expiration */
-	dnssec_sign_ctx_t *kctx; /* signing with the KSK */
-	dnssec_sign_ctx_t *zctx; /* signing with the ZSK */
-	uint16_t ktag;           /* KSK key tag */
-	uint16_t ztag;           /* ZSK key tag */
-	struct rdref *refs;      /* scratch for one RRset; owned */
-	size_t caprefs;          /* entries allocated in refs */
-	size_t sigs;             /* signatures made */
+	struct zoneset *zs;    /* the set (records are appended to zone z) */
+	size_t z;              /* zone being signed */
+	const uint8_t *apex;   /* its origin, wire */
+	size_t apexlen;        /* bytes of apex */
+	uint32_t inception;    /* RRSIG inception */
+	uint32_t expiration;   /* RRSIG expiration */
+	uint16_t ktag;         /* KSK key tag */
+	uint16_t ztag;         /* ZSK key tag */
+	struct worker w[2];    /* signing threads (w[1] unused when nworkers is 1) */
+	int nworkers;          /* 1 or 2 */
+	dnssec_key_t *copy[2]; /* KSK and ZSK loaded again for the second thread; owned */
+	struct sjob *jobs;     /* the batch; owned */
+	size_t njobs;          /* jobs queued */
+	size_t sigs;           /* signatures made */
 };
 
 static inline void
@@ -335,94 +404,202 @@ rrsig_labels(const uint8_t *owner, size_t olen)
 	return n;
 }
 
-/* Sign the RRset (owner, type, ttl, records refs[0..n-1]) with the ZSK (ksk: the KSK) and add
-   the RRSIG to the zone. */
-static int
-sign_set(struct sctx *c, const uint8_t *owner, size_t olen, uint16_t type, uint32_t ttl,
-         struct rdref *refs, size_t n, bool ksk)
+/* The RRSIG rdata of job j without the signature into rr; returns its length. */
+static size_t
+rrsig_prefix(const struct sctx *c, const struct sjob *j, uint8_t *rr)
 {
-	uint8_t rr[18 + 255 + 128], hdr[10];
-	dnssec_binary_t bin, sig = {0};
-	dnssec_sign_ctx_t *ctx = ksk ? c->kctx : c->zctx;
 	size_t p = 0;
-	int rc;
+	uint16_t tag = j->ksk ? c->ktag : c->ztag;
 
-	rr[p++] = (uint8_t)(type >> 8);
-	rr[p++] = (uint8_t)type;
+	rr[p++] = (uint8_t)(j->type >> 8);
+	rr[p++] = (uint8_t)j->type;
 	rr[p++] = ALG_ECDSAP256;
-	rr[p++] = (uint8_t)rrsig_labels(owner, olen);
-	put32(rr + p, ttl);
+	rr[p++] = (uint8_t)rrsig_labels(j->owner, j->olen);
+	put32(rr + p, j->ttl);
 	put32(rr + p + 4, c->expiration);
 	put32(rr + p + 8, c->inception);
 	p += 12;
-	rr[p++] = (uint8_t)((ksk ? c->ktag : c->ztag) >> 8);
-	rr[p++] = (uint8_t)(ksk ? c->ktag : c->ztag);
+	rr[p++] = (uint8_t)(tag >> 8);
+	rr[p++] = (uint8_t)tag;
 	memcpy(rr + p, c->apex, c->apexlen);
-	p += c->apexlen;
-	qsort(refs, n, sizeof(*refs), rdref_cmp);
+	return p + c->apexlen;
+}
+
+/* Sign job j with worker w's contexts (RFC 4034 §3.1.8.1: the RRSIG rdata, then the
+   canonical records in canonical order). */
+static void
+sign_job(struct worker *w, struct sjob *j)
+{
+	uint8_t rr[18 + 255], hdr[10];
+	dnssec_binary_t bin, sig = {0};
+	dnssec_sign_ctx_t *ctx = j->ksk ? w->kctx : w->zctx;
+	size_t n = j->rs ? j->rs->count : j->ngen, p = rrsig_prefix(w->c, j, rr);
+
+	j->siglen = 0;
+	if (n > w->caprefs) {
+		struct rdref *nr = realloc(w->refs, n * sizeof(*nr));
+		if (nr == NULL)
+			return;
+		w->refs = nr;
+		w->caprefs = n;
+	}
+	if (j->rs) {
+		const uint8_t *r = (const uint8_t *)(j->rs + 1);
+		for (size_t i = 0; i < n; i++) {
+			uint16_t rdlen = (uint16_t)(r[8] << 8 | r[9]);
+			w->refs[i].rd = r + 11 + (size_t)r[10] * RR_REF_SIZE;
+			w->refs[i].len = rdlen;
+			r = w->refs[i].rd + rdlen;
+		}
+	} else {
+		for (size_t i = 0, off = 0; i < n; off += j->genlen[i], i++) {
+			w->refs[i].rd = j->gen + off;
+			w->refs[i].len = j->genlen[i];
+		}
+	}
+	qsort(w->refs, n, sizeof(*w->refs), rdref_cmp);
 	if (dnssec_sign_init(ctx) != DNSSEC_EOK)
-		return -1;
+		return;
 	bin.data = rr;
 	bin.size = p;
 	dnssec_sign_add(ctx, &bin);
-	hdr[0] = (uint8_t)(type >> 8);
-	hdr[1] = (uint8_t)type;
+	hdr[0] = (uint8_t)(j->type >> 8);
+	hdr[1] = (uint8_t)j->type;
 	hdr[2] = 0;
 	hdr[3] = CLASS_IN;
-	put32(hdr + 4, ttl);
+	put32(hdr + 4, j->ttl);
 	for (size_t i = 0; i < n; i++) {
-		if (i > 0 && rdref_cmp(&refs[i], &refs[i - 1]) == 0)
+		if (i > 0 && rdref_cmp(&w->refs[i], &w->refs[i - 1]) == 0)
 			continue; /* RFC 4034 §6.3: duplicates count once */
-		bin.data = (uint8_t *)(uintptr_t)owner;
-		bin.size = olen;
+		bin.data = j->owner;
+		bin.size = j->olen;
 		dnssec_sign_add(ctx, &bin);
-		hdr[8] = (uint8_t)(refs[i].len >> 8);
-		hdr[9] = (uint8_t)refs[i].len;
+		hdr[8] = (uint8_t)(w->refs[i].len >> 8);
+		hdr[9] = (uint8_t)w->refs[i].len;
 		bin.data = hdr;
 		bin.size = sizeof(hdr);
 		dnssec_sign_add(ctx, &bin);
-		bin.data = (uint8_t *)(uintptr_t)refs[i].rd;
-		bin.size = refs[i].len;
+		bin.data = (uint8_t *)(uintptr_t)w->refs[i].rd;
+		bin.size = w->refs[i].len;
 		dnssec_sign_add(ctx, &bin);
 	}
-	if (dnssec_sign_write(ctx, DNSSEC_SIGN_REPRODUCIBLE, &sig) != DNSSEC_EOK)
-		return -1;
-	if (p + sig.size > sizeof(rr)) {
-		dnssec_binary_free(&sig);
-		return -1;
+	if (dnssec_sign_write(ctx, DNSSEC_SIGN_REPRODUCIBLE, &sig) == DNSSEC_EOK &&
+	    sig.size <= SIG_MAX) {
+		memcpy(j->sig, sig.data, sig.size);
+		j->siglen = (uint8_t)sig.size;
 	}
-	memcpy(rr + p, sig.data, sig.size);
-	p += sig.size;
 	dnssec_binary_free(&sig);
-	rc = zone_append_rr(c->zs, c->z, owner, olen, TYPE_RRSIG, ttl, rr, p);
-	c->sigs++;
+}
+
+static void *
+worker_run(void *arg)
+{
+	struct worker *w = arg;
+	for (size_t i = w->from; i < w->to; i++)
+		sign_job(w, &w->c->jobs[i]);
+	return NULL;
+}
+
+/* Sign the queued jobs and append their RRSIGs to the zone in queue order. */
+static int
+flush(struct sctx *c)
+{
+	uint8_t rr[18 + 255 + SIG_MAX];
+	pthread_t th;
+	bool threaded = c->nworkers == 2 && c->njobs >= SIGN_MIN_PARALLEL;
+	int rc = 0;
+
+	c->w[0].from = 0;
+	c->w[0].to = c->njobs;
+	if (threaded) {
+		c->w[0].to = c->njobs / 2;
+		c->w[1].from = c->njobs / 2;
+		c->w[1].to = c->njobs;
+		if (pthread_create(&th, NULL, worker_run, &c->w[1]) != 0) {
+			threaded = false;
+			c->w[0].to = c->njobs;
+		}
+	}
+	worker_run(&c->w[0]);
+	if (threaded)
+		pthread_join(th, NULL);
+	for (size_t i = 0; i < c->njobs; i++) {
+		struct sjob *j = &c->jobs[i];
+		size_t p = rrsig_prefix(c, j, rr);
+		if (j->siglen == 0 && rc == 0)
+			rc = -1;
+		memcpy(rr + p, j->sig, j->siglen);
+		if (rc == 0 && zone_append_rr(c->zs, c->z, j->owner, j->olen, TYPE_RRSIG, j->ttl,
+		                              rr, p + j->siglen) != 0)
+			rc = -1;
+		free(j->gen);
+		j->gen = NULL;
+		c->sigs++;
+	}
+	c->njobs = 0;
 	return rc;
 }
 
-/* Sign a stored RRset. */
+/* The next free job, after signing the batch when it is full; NULL on error. */
+static struct sjob *
+job_new(struct sctx *c, const uint8_t *owner, size_t olen, uint16_t type, uint32_t ttl)
+{
+	struct sjob *j;
+
+	if (c->njobs == SIGN_BATCH && flush(c) != 0)
+		return NULL;
+	j = &c->jobs[c->njobs++];
+	memcpy(j->owner, owner, olen);
+	j->olen = (uint8_t)olen;
+	j->type = type;
+	j->ttl = ttl;
+	j->ksk = false;
+	j->rs = NULL;
+	j->gen = NULL;
+	j->ngen = 0;
+	j->siglen = 0;
+	return j;
+}
+
+/* Queue a stored RRset. */
 static int
 sign_stored(struct sctx *c, const uint8_t *owner, size_t olen, const struct rrset *rs)
 {
 	const uint8_t *rr = (const uint8_t *)(rs + 1);
 	uint32_t ttl = (uint32_t)rr[4] << 24 | (uint32_t)rr[5] << 16 | (uint32_t)rr[6] << 8 | rr[7];
+	struct sjob *j = job_new(c, owner, olen, rs->type, ttl);
 
-	if (rs->count > c->caprefs) {
-		struct rdref *nr = realloc(c->refs, rs->count * sizeof(*nr));
-		if (nr == NULL)
-			return -1;
-		c->refs = nr;
-		c->caprefs = rs->count;
-	}
-	for (uint16_t i = 0; i < rs->count; i++) {
-		uint16_t rdlen = (uint16_t)(rr[8] << 8 | rr[9]);
-		c->refs[i].rd = rr + 11 + (size_t)rr[10] * RR_REF_SIZE;
-		c->refs[i].len = rdlen;
-		rr = c->refs[i].rd + rdlen;
-	}
-	return sign_set(c, owner, olen, rs->type, ttl, c->refs, rs->count, false);
+	if (j == NULL)
+		return -1;
+	j->rs = rs;
+	return 0;
 }
 
-/* Sign one generated record (single-record RRset) and add both to the zone. */
+/* Queue a generated RRset of one or two records (copied). */
+static int
+sign_gen(struct sctx *c, const uint8_t *owner, size_t olen, uint16_t type, uint32_t ttl,
+         const struct rdref *refs, size_t n, bool ksk)
+{
+	struct sjob *j = job_new(c, owner, olen, type, ttl);
+	size_t total = 0;
+
+	if (j == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		total += refs[i].len;
+	j->gen = malloc(total ? total : 1);
+	if (j->gen == NULL)
+		return -1;
+	for (size_t i = 0, off = 0; i < n; off += refs[i].len, i++) {
+		memcpy(j->gen + off, refs[i].rd, refs[i].len);
+		j->genlen[i] = refs[i].len;
+	}
+	j->ngen = (uint8_t)n;
+	j->ksk = ksk;
+	return 0;
+}
+
+/* Add one generated record to the zone and queue its (single-record) RRset for signing. */
 static int
 add_signed(struct sctx *c, const uint8_t *owner, size_t olen, uint16_t type, uint32_t ttl,
            const uint8_t *rd, size_t rdlen)
@@ -430,7 +607,59 @@ add_signed(struct sctx *c, const uint8_t *owner, size_t olen, uint16_t type, uin
 	struct rdref r = {rd, (uint16_t)rdlen};
 	if (zone_append_rr(c->zs, c->z, owner, olen, type, ttl, rd, rdlen) != 0)
 		return -1;
-	return sign_set(c, owner, olen, type, ttl, &r, 1, false);
+	return sign_gen(c, owner, olen, type, ttl, &r, 1, false);
+}
+
+/* A key of sg loaded again from its PEM (for the second thread); NULL when not possible. */
+static dnssec_key_t *
+key_copy(const dnssec_binary_t *pem, const uint8_t *origin, uint16_t flags)
+{
+	dnssec_key_t *k = NULL;
+
+	if (pem->size == 0 || dnssec_key_new(&k) != DNSSEC_EOK)
+		return NULL;
+	if (dnssec_key_set_algorithm(k, ALG_ECDSAP256) != DNSSEC_EOK ||
+	    dnssec_key_load_pkcs8(k, pem) != DNSSEC_EOK ||
+	    dnssec_key_set_dname(k, origin) != DNSSEC_EOK ||
+	    dnssec_key_set_flags(k, flags) != DNSSEC_EOK) {
+		dnssec_key_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+/* Contexts for one or two threads. */
+static int
+sctx_init(struct sctx *c, const struct zkeys *zk)
+{
+	c->jobs = calloc(SIGN_BATCH, sizeof(*c->jobs));
+	if (c->jobs == NULL)
+		return -1;
+	c->nworkers = 1;
+	c->w[0].c = c->w[1].c = c;
+	if (dnssec_sign_new(&c->w[0].kctx, zk->ksk) != DNSSEC_EOK ||
+	    dnssec_sign_new(&c->w[0].zctx, zk->zsk) != DNSSEC_EOK)
+		return -1;
+	c->copy[0] = key_copy(&zk->pem[0], zk->origin, FLAGS_KSK);
+	c->copy[1] = key_copy(&zk->pem[1], zk->origin, FLAGS_ZSK);
+	if (c->copy[0] && c->copy[1] && dnssec_sign_new(&c->w[1].kctx, c->copy[0]) == DNSSEC_EOK &&
+	    dnssec_sign_new(&c->w[1].zctx, c->copy[1]) == DNSSEC_EOK)
+		c->nworkers = 2;
+	return 0;
+}
+
+static void
+sctx_free(struct sctx *c)
+{
+	for (size_t i = 0; c->jobs && i < c->njobs; i++)
+		free(c->jobs[i].gen);
+	free(c->jobs);
+	for (int i = 0; i < 2; i++) {
+		dnssec_sign_free(c->w[i].kctx);
+		dnssec_sign_free(c->w[i].zctx);
+		free(c->w[i].refs);
+		dnssec_key_free(c->copy[i]);
+	}
 }
 
 /* ---- the names of a zone ------------------------------------------------------------------ */
@@ -555,8 +784,7 @@ sign_zone(struct signer *sg, struct zoneset *zs, size_t z, struct zkeys *zk, tim
 	soa = (const uint8_t *)(zone_rrset_at(zs, zn->soa) + 1);
 	sttl = (uint32_t)soa[4] << 24 | (uint32_t)soa[5] << 16 | (uint32_t)soa[6] << 8 | soa[7];
 	rd = malloc(65536);
-	if (rd == NULL || dnssec_sign_new(&c.kctx, zk->ksk) != DNSSEC_EOK ||
-	    dnssec_sign_new(&c.zctx, zk->zsk) != DNSSEC_EOK)
+	if (rd == NULL || sctx_init(&c, zk) != 0)
 		goto out;
 
 	/* the names of the zone: authoritative ones, delegations, empty non-terminals */
@@ -616,7 +844,7 @@ sign_zone(struct signer *sg, struct zoneset *zs, size_t z, struct zkeys *zk, tim
 		struct rdref keys[2] = {{kr.data, (uint16_t)kr.size}, {zr.data, (uint16_t)zr.size}};
 		if (zone_append_rr(zs, z, c.apex, c.apexlen, TYPE_DNSKEY, sttl, kr.data, kr.size) ||
 		    zone_append_rr(zs, z, c.apex, c.apexlen, TYPE_DNSKEY, sttl, zr.data, zr.size) ||
-		    sign_set(&c, c.apex, c.apexlen, TYPE_DNSKEY, sttl, keys, 2, true))
+		    sign_gen(&c, c.apex, c.apexlen, TYPE_DNSKEY, sttl, keys, 2, true))
 			goto out;
 	}
 
@@ -679,15 +907,15 @@ sign_zone(struct signer *sg, struct zoneset *zs, size_t z, struct zkeys *zk, tim
 		if (add_signed(&c, c.apex, c.apexlen, TYPE_NSEC3PARAM, sttl, param, 5) != 0)
 			goto out;
 	}
+	if (flush(&c) != 0)
+		goto out;
 	zk->signed_now = true;
 	rc = 0;
 out:
 	if (rc != 0)
 		diag_add(d, DIAG_ERROR, zn->files[0].path, 0, NULL, "%s: signing failed",
 		         zn->origin_str);
-	dnssec_sign_free(c.kctx);
-	dnssec_sign_free(c.zctx);
-	free(c.refs);
+	sctx_free(&c);
 	free(names);
 	free(rd);
 	return rc;
