@@ -142,6 +142,7 @@ conformance: all $(TOOLS)
 
 bench: all $(TOOLS)
 	@bench/run.sh $(BIN_DIR) $(BUILD_DIR)
+	@bench/world.sh $(BIN_DIR) $(BUILD_DIR)
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/zones \

@@ -199,7 +199,7 @@ load_queries(const char *path)
 }
 
 static int
-udp_socket(int port)
+udp_socket(const char *addr, int port)
 {
 	struct sockaddr_in sin;
 	int fd, sz = 4 << 20;
@@ -208,6 +208,8 @@ udp_socket(int port)
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (addr != NULL && inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+		return -1;
 	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
@@ -223,7 +225,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	        "usage: load [-n QUERIES] [-c OUTSTANDING] QUERYFILE PORT PID\n"
+	        "usage: load [-n QUERIES] [-c OUTSTANDING] [-a IPV4] QUERYFILE PORT PID\n"
 	        "       load -m PID    print the largest VmHWM (kB) in PID's process tree\n");
 	exit(2);
 }
@@ -236,10 +238,14 @@ main(int argc, char *argv[])
 	double cpu0, cpu1, t0, t1, last_sweep;
 	uint16_t nextid = 1;
 	uint8_t buf[65536];
+	const char *addr = NULL;
 	int c, fd, port, pid;
 
-	while ((c = getopt(argc, argv, "n:c:m:")) != -1) {
+	while ((c = getopt(argc, argv, "n:c:m:a:")) != -1) {
 		switch (c) {
+		case 'a':
+			addr = optarg;
+			break;
 		case 'n':
 			total = atol(optarg);
 			break;
@@ -259,7 +265,7 @@ main(int argc, char *argv[])
 		return 2;
 	port = atoi(argv[optind + 1]);
 	pid = atoi(argv[optind + 2]);
-	if ((fd = udp_socket(port)) == -1) {
+	if ((fd = udp_socket(addr, port)) == -1) {
 		perror("load: socket");
 		return 2;
 	}

@@ -3,6 +3,7 @@
    building any intermediate packet object. */
 #include "server/answer.h"
 #include "server/dnssec.h"
+#include "server/view.h"
 #include "server/zone_int.h"
 
 #include <string.h>
@@ -85,6 +86,7 @@ static __thread struct item items_tls[MAX_RRSETS];
 
 struct actx {
 	const struct zoneset *zs;  /* the data */
+	const struct view *view;   /* the zones this server serves; NULL: all of them */
 	const struct msg_query *q; /* the request */
 	const uint8_t *lname;      /* its question name lower-cased (caller's buffer) */
 	struct item *items;        /* RRsets chosen, in the order added (thread-local) */
@@ -423,6 +425,58 @@ find_delegation(const struct actx *c, uint32_t n, uint32_t z)
 	return found;
 }
 
+/* The zone (index + 1) that encloses zone index+1 zi most closely, 0 when none. */
+static uint32_t
+zone_parent(const struct zoneset *zs, uint32_t zi)
+{
+	uint32_t p = zs->nodes[zs->zones[zi - 1]->apex].parent;
+
+	return p == NODE_NONE ? 0 : zs->nodes[p].zone;
+}
+
+/* Zone index+1 zi, or this server's own copy of it (world mode), as index+1. */
+static uint32_t
+own_zone(const struct actx *c, uint32_t zi)
+{
+	uint32_t own = zi != 0 ? view_subst(c->view, zi - 1) : UINT32_MAX;
+
+	return own != UINT32_MAX ? own + 1 : zi;
+}
+
+/* The deepest zone (index + 1) at or above node n that this server serves, 0 when none: in
+   direct mode simply the deepest served zone, in world mode the deepest one of the view. */
+static uint32_t
+served_zone(const struct actx *c, uint32_t n)
+{
+	uint32_t zi = c->zs->nodes[n].zone;
+
+	while (zi != 0 && !view_has(c->view, zi - 1)) {
+		if (own_zone(c, zi) != zi)
+			return own_zone(c, zi);
+		zi = zone_parent(c->zs, zi);
+	}
+	return zi;
+}
+
+/* World mode: ce is in a zone deeper than zone index+1 zi that this server does not serve.
+   Unless zi delegates it (a referral), such names do not exist for this server: the closest
+   encloser it knows is above the outermost hidden zone's apex. */
+static uint32_t
+hidden_encloser(const struct actx *c, uint32_t ce, uint32_t zi)
+{
+	const struct zoneset *zs = c->zs;
+	uint32_t z = zs->nodes[ce].zone;
+
+	while (z != 0 && own_zone(c, zone_parent(zs, z)) != zi)
+		z = zone_parent(zs, z);
+	if (z == 0)
+		return ce;
+	ce = zs->nodes[zs->zones[z - 1]->apex].parent;
+	while (ce != NODE_NONE && !(zs->nodes[ce].flags & NODE_EXISTS))
+		ce = zs->nodes[ce].parent;
+	return ce;
+}
+
 static uint32_t
 wildcard_child(const struct zoneset *zs, uint32_t n)
 {
@@ -505,7 +559,7 @@ add_additional(struct actx *c, const struct rrset *rs, bool allow_glue)
 		}
 		found = add_target_sets(c, rs->type, target, data, c->zone);
 	other_zone:
-		tz = zs->nodes[target].zone;
+		tz = served_zone(c, target);
 		if (!found && tz != 0 && tz - 1 != c->zone &&
 		    find_delegation(c, target, tz - 1) == NODE_NONE)
 			add_target_sets(c, rs->type, target, data, tz - 1);
@@ -774,7 +828,7 @@ static void
 lookup_zone(struct actx *c, uint32_t owner, bool exact, uint32_t ce)
 {
 	const struct zoneset *zs = c->zs;
-	uint32_t zi = ce == NODE_NONE ? 0 : zs->nodes[ce].zone, deleg;
+	uint32_t zi = ce == NODE_NONE ? 0 : served_zone(c, ce), deleg;
 	uint16_t qtype = c->q->qtype;
 
 	if (zi == 0) {
@@ -790,6 +844,11 @@ lookup_zone(struct actx *c, uint32_t owner, bool exact, uint32_t ce)
 		while (ce != NODE_NONE && !(zs->nodes[ce].flags & NODE_EXISTS))
 			ce = zs->nodes[ce].parent;
 	}
+	if (ce != NODE_NONE && c->view != NULL && own_zone(c, zs->nodes[ce].zone) != zi &&
+	    find_delegation(c, ce, c->zone) == NODE_NONE) {
+		ce = hidden_encloser(c, ce, zi);
+		exact = false;
+	}
 	if (ce == NODE_NONE) {
 		if (c->cname_count == 0)
 			c->rcode = RCODE_SERVFAIL;
@@ -798,8 +857,8 @@ lookup_zone(struct actx *c, uint32_t owner, bool exact, uint32_t ce)
 	/* RFC 4035 3.1.4.1: DS at a zone cut is answered by the parent, when served */
 	if (exact && qtype == TYPE_DS && ce == zs->zones[c->zone]->apex) {
 		uint32_t p = zs->nodes[ce].parent;
-		if (p != NODE_NONE && zs->nodes[p].zone != 0)
-			c->zone = zs->nodes[p].zone - 1;
+		if (p != NODE_NONE && served_zone(c, p) != 0)
+			c->zone = served_zone(c, p) - 1;
 	}
 	if (exact && qtype == TYPE_DS && ce == zs->zones[c->zone]->apex) {
 		c->aa = c->q->qclass != CLASS_ANY;
@@ -914,10 +973,11 @@ fill_meta(struct answer_meta *meta, const uint8_t *out, size_t len, uint16_t rco
 }
 
 static void
-ctx_init(struct actx *c, const struct zoneset *zs, const struct msg_query *q, uint8_t *out,
-         size_t cap, size_t limit)
+ctx_init(struct actx *c, const struct zoneset *zs, const struct view *view,
+         const struct msg_query *q, uint8_t *out, size_t cap, size_t limit)
 {
 	c->zs = zs;
+	c->view = view;
 	c->q = q;
 	c->lname = NULL;
 	c->items = items_tls;
@@ -1025,6 +1085,13 @@ size_t
 answer_build(const struct zoneset *zs, const struct msg_query *q, size_t limit, uint8_t *out,
              size_t cap, struct answer_meta *meta)
 {
+	return answer_build_view(zs, NULL, q, limit, out, cap, meta);
+}
+
+size_t
+answer_build_view(const struct zoneset *zs, const struct view *view, const struct msg_query *q,
+                  size_t limit, uint8_t *out, size_t cap, struct answer_meta *meta)
+{
 	struct actx c;
 	uint8_t lname[256];
 	uint16_t counts[SEC_COUNT] = {0}, flags;
@@ -1037,9 +1104,9 @@ answer_build(const struct zoneset *zs, const struct msg_query *q, size_t limit, 
 	if (q == NULL || out == NULL || cap < MSG_HEADER_LEN)
 		return 0;
 	if (!q->has_question)
-		return answer_empty(zs, q, RCODE_FORMERR, false, false, out, cap, meta);
+		return answer_empty_view(zs, view, q, RCODE_FORMERR, false, false, out, cap, meta);
 	limit = effective_limit(q, limit, cap, tcp);
-	ctx_init(&c, zs, q, out, cap, limit);
+	ctx_init(&c, zs, view, q, out, cap, limit);
 	zone_name_lower(q->qname, q->qname_len, lname);
 	c.lname = lname;
 
@@ -1107,6 +1174,14 @@ size_t
 answer_empty(const struct zoneset *zs, const struct msg_query *q, uint16_t rcode, bool aa, bool tc,
              uint8_t *out, size_t cap, struct answer_meta *meta)
 {
+	return answer_empty_view(zs, NULL, q, rcode, aa, tc, out, cap, meta);
+}
+
+size_t
+answer_empty_view(const struct zoneset *zs, const struct view *view, const struct msg_query *q,
+                  uint16_t rcode, bool aa, bool tc, uint8_t *out, size_t cap,
+                  struct answer_meta *meta)
+{
 	struct actx c;
 	uint16_t flags;
 	uint16_t nscount = 0;
@@ -1115,7 +1190,7 @@ answer_empty(const struct zoneset *zs, const struct msg_query *q, uint16_t rcode
 		memset(meta, 0, sizeof(*meta));
 	if (q == NULL || out == NULL || cap < MSG_HEADER_LEN)
 		return 0;
-	ctx_init(&c, zs, q, out, cap, cap);
+	ctx_init(&c, zs, view, q, out, cap, cap);
 	if ((rcode == RCODE_NOTIMP && q->opcode != 0) || rcode == RCODE_BADVERS) {
 		/* NSD 4.6 echoes the request's flags here (AA, TC, Z, CD too), all but AD */
 		flags = (uint16_t)((q->flags | FLAG_QR) & ~(FLAG_AD | 0xf));
@@ -1132,8 +1207,8 @@ answer_empty(const struct zoneset *zs, const struct msg_query *q, uint16_t rcode
 		uint32_t ce;
 		zone_name_lower(q->qname, q->qname_len, lname);
 		ce = tree_lookup(zs, lname, q->qname_len, &exact);
-		if (ce != NODE_NONE && zs->nodes[ce].zone != 0) {
-			const struct zone *z = zs->zones[zs->nodes[ce].zone - 1];
+		if (ce != NODE_NONE && served_zone(&c, ce) != 0) {
+			const struct zone *z = zs->zones[served_zone(&c, ce) - 1];
 			struct item it = {z->soa_nx, z->apex, SEC_AUTH};
 			bool done = false;
 			if (z->soa_nx) {

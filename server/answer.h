@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "server/msg.h"
+#include "server/view.h"
 #include "server/zone.h"
 
 #define ANSWER_MAX 65535
@@ -32,5 +33,15 @@ size_t answer_build(const struct zoneset *zs, const struct msg_query *q, size_t 
    rcode NXDOMAIN also carries the SOA of the enclosing served zone, if any. */
 size_t answer_empty(const struct zoneset *zs, const struct msg_query *q, uint16_t rcode, bool aa,
                     bool tc, uint8_t *out, size_t cap, struct answer_meta *meta);
+
+/* The same as a server serving only the zones of view would answer (world mode): the deepest
+   zone of the view answers, CNAMEs are followed and additional data found only within the
+   view, names outside it are REFUSED. A NULL view is answer_build/answer_empty. */
+size_t answer_build_view(const struct zoneset *zs, const struct view *view,
+                         const struct msg_query *q, size_t limit, uint8_t *out, size_t cap,
+                         struct answer_meta *meta);
+size_t answer_empty_view(const struct zoneset *zs, const struct view *view,
+                         const struct msg_query *q, uint16_t rcode, bool aa, bool tc, uint8_t *out,
+                         size_t cap, struct answer_meta *meta);
 
 #endif

@@ -151,6 +151,76 @@ rules_json(const struct fault_rules *fr)
 	return a;
 }
 
+/* The world's servers: address, NS names, zones served, state. */
+static json_t *
+servers_json(const struct srv *s)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < world_count(s->ctx.world); i++) {
+		const struct world_server *ws = world_server_get(s->ctx.world, i);
+		json_t *names = json_array(), *zones = json_array();
+		for (size_t k = 0; k < ws->nnames; k++)
+			json_array_append_new(names, json_string(ws->names[k]));
+		if (ws->root) {
+			json_array_append_new(zones, json_string("."));
+		} else {
+			for (size_t k = 0; k < ws->view.nzones; k++) {
+				struct zone_info zi;
+				zoneset_info(s->ctx.zs, ws->view.zones[k], &zi);
+				json_array_append_new(zones, json_string(zi.origin));
+			}
+			for (size_t k = 0; k < ws->view.nsubst; k++) {
+				struct zone_info zi;
+				zoneset_info(s->ctx.zs, ws->view.subst[2 * k + 1], &zi);
+				json_array_append_new(zones, json_string(zi.origin));
+			}
+		}
+		json_array_append_new(a, json_pack("{s:s,s:o,s:o,s:s,s:b}", "address", ws->host,
+		                                   "names", names, "zones", zones, "state",
+		                                   world_state_name(ws->state), "root", ws->root));
+	}
+	return a;
+}
+
+/* PUT /servers/ADDR|NAME with "up", "silent" or "closed" (or {"state": ...}) as the body. */
+static void
+put_server(struct control *c, struct evhttp_request *req, const char *target)
+{
+	char *body = body_text(req), *word, err[1024];
+	const char *state = NULL;
+	json_t *j = NULL;
+	int st;
+
+	if (body == NULL) {
+		reply_error(req, 400, "Bad Request", "body is not text");
+		return;
+	}
+	word = body + strspn(body, " \t\r\n");
+	word[strcspn(word, " \t\r\n")] = '\0';
+	if (word[0] == '{' && (j = json_loads(body, 0, NULL)) != NULL &&
+	    json_is_string(json_object_get(j, "state")))
+		state = json_string_value(json_object_get(j, "state"));
+	else if (word[0] != '{')
+		state = word;
+	if (state == NULL || (st = world_state_parse(state)) < 0) {
+		reply_error(req, 400, "Bad Request",
+		            "the body is the server's new state: up, silent or closed");
+	} else if (srv_server_set(c->srv, target, (enum world_state)st, err, sizeof(err)) < 0) {
+		reply_error(req, strncmp(err, "no server", 9) == 0 ? 404 : 400,
+		            strncmp(err, "no server", 9) == 0 ? "Not Found" : "Bad Request", err);
+	} else {
+		log_info("control: server %s is now %s", target,
+		         world_state_name((enum world_state)st));
+		reply_json(req, 200, "OK",
+		           json_pack("{s:s,s:s,s:o}", "server", target, "state",
+		                     world_state_name((enum world_state)st), "servers",
+		                     servers_json(c->srv)));
+	}
+	json_decref(j);
+	free(body);
+}
+
 static void
 get_status(struct control *c, struct evhttp_request *req)
 {
@@ -170,10 +240,11 @@ get_status(struct control *c, struct evhttp_request *req)
 		                                       zi.file ? zi.file : ""));
 	}
 	reply_json(req, 200, "OK",
-	           json_pack("{s:s,s:f,s:i,s:o,s:I,s:I}", "version", MXLABD_VERSION, "uptime", up,
-	                     "port", s->port, "zones", zones, "rules",
+	           json_pack("{s:s,s:f,s:i,s:o,s:I,s:I,s:b,s:o}", "version", MXLABD_VERSION,
+	                     "uptime", up, "port", s->port, "zones", zones, "rules",
 	                     (json_int_t)fault_rules_count(s->ctx.rules), "last_seq",
-	                     (json_int_t)qlog_last_seq(s->qlog)));
+	                     (json_int_t)qlog_last_seq(s->qlog), "world", s->conf->world, "servers",
+	                     servers_json(s)));
 }
 
 static void
@@ -409,6 +480,20 @@ control_cb(struct evhttp_request *req, void *arg)
 		if (cmd != EVHTTP_REQ_PUT && cmd != EVHTTP_REQ_DELETE)
 			goto bad_method;
 		handle_zone(c, req, cmd, path + 7);
+	} else if (strcmp(path, "/servers") == 0) {
+		allow = "GET";
+		if (cmd != EVHTTP_REQ_GET)
+			goto bad_method;
+		reply_json(req, 200, "OK", json_pack("{s:o}", "servers", servers_json(c->srv)));
+	} else if (strncmp(path, "/servers/", 9) == 0 && path[9] != '\0') {
+		char *target = evhttp_uridecode(path + 9, 0, NULL);
+		allow = "PUT";
+		if (cmd != EVHTTP_REQ_PUT) {
+			free(target);
+			goto bad_method;
+		}
+		put_server(c, req, target ? target : path + 9);
+		free(target);
 	} else if (strcmp(path, "/reload") == 0) {
 		allow = "POST";
 		if (cmd != EVHTTP_REQ_POST)

@@ -68,6 +68,9 @@ struct fault_rule {
 	enum fault_transport transport; /* transport= condition */
 	struct fault_addr client;       /* client= condition */
 	struct fault_addr listen;       /* listen= condition */
+	char *server;                   /* server= condition: an NS name (lower case, trailing
+	                                   dot); owned, NULL when not given */
+	enum fault_edns edns;           /* edns= condition */
 	bool has_after;                 /* after= given */
 	uint32_t after;                 /* after= value */
 	bool has_every;                 /* every= given */
@@ -143,6 +146,7 @@ rule_free(struct fault_rule *rule)
 		return;
 	free(rule->text);
 	free(rule->name);
+	free(rule->server);
 	free(rule);
 }
 
@@ -621,11 +625,40 @@ parse_option(struct parse_ctx *c, struct fault_rule *rule, const char *tok)
 		fa->set = true;
 		return 0;
 	}
+	if (strcasecmp(key, "server") == 0) {
+		size_t n = strlen(val);
+		ONCE(rule->server != NULL);
+		if (n > 254 ||
+		    strspn(val, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		                "0123456789-_.") != n ||
+		    val[0] == '.')
+			return perr(c, "bad server name '%s' (expected the NS name of a server)",
+			            val);
+		if ((rule->server = malloc(n + 2)) == NULL)
+			return perr(c, "out of memory");
+		for (size_t i = 0; i < n; i++)
+			rule->server[i] = (char)tolower((unsigned char)val[i]);
+		if (val[n - 1] != '.')
+			rule->server[n++] = '.';
+		rule->server[n] = '\0';
+		return 0;
+	}
+	if (strcasecmp(key, "edns") == 0) {
+		ONCE(rule->edns != FAULT_EDNS_ANY);
+		if (strcasecmp(val, "yes") == 0)
+			rule->edns = FAULT_EDNS_YES;
+		else if (strcasecmp(val, "no") == 0)
+			rule->edns = FAULT_EDNS_NO;
+		else
+			return perr(c, "bad edns '%s' (expected yes or no)", val);
+		return 0;
+	}
 #undef ONCE
-	return perr(c,
-	            "unknown option '%s' (expected transport=, count=, after=, every=, p=, client= "
-	            "or listen=)",
-	            key);
+	return perr(
+	    c,
+	    "unknown option '%s' (expected transport=, count=, after=, every=, p=, client=, "
+	    "listen=, server= or edns=)",
+	    key);
 }
 
 /* Parse one line (already stripped of its comment) into *out; *out stays NULL for a blank
@@ -960,6 +993,16 @@ addr_matches(const struct fault_addr *fa, const struct sockaddr *sa)
 	return memcmp(a, fa->a, 16) == 0;
 }
 
+/* Is the server the query arrived at known by NS name (world mode)? */
+static bool
+server_matches(const char *name, const struct fault_query *fq)
+{
+	for (size_t i = 0; i < fq->nserver_names; i++)
+		if (strcasecmp(fq->server_names[i], name) == 0)
+			return true;
+	return false;
+}
+
 static bool
 conditions_match(const struct fault_rule *rule, const struct fault_query *fq)
 {
@@ -974,6 +1017,10 @@ conditions_match(const struct fault_rule *rule, const struct fault_query *fq)
 	if (!rule->any_type && rule->qtype != fq->qtype)
 		return false;
 	if (!name_matches(rule, fq->qname))
+		return false;
+	if (rule->edns != FAULT_EDNS_ANY && (rule->edns == FAULT_EDNS_YES) != fq->edns)
+		return false;
+	if (rule->server != NULL && !server_matches(rule->server, fq))
 		return false;
 	return addr_matches(&rule->client, fq->client) && addr_matches(&rule->listen, fq->listen);
 }

@@ -31,6 +31,12 @@ enum fault_action {
 
 /* One of the DNSSEC actions (applied by dnsfault_apply after the answer is built)? */
 bool fault_action_is_dnssec(enum fault_action a);
+/* The edns= condition. */
+enum fault_edns {
+	FAULT_EDNS_ANY, /* not given */
+	FAULT_EDNS_YES, /* only queries with OPT */
+	FAULT_EDNS_NO,  /* only queries without OPT */
+};
 
 struct fault_rules; /* an ordered rule list, its counters and its PRNG */
 struct fault_rule;  /* one rule (owned by its fault_rules) */
@@ -42,6 +48,9 @@ struct fault_query {
 	bool tcp;                      /* arrived over TCP */
 	const struct sockaddr *client; /* peer address (may be NULL in tests) */
 	const struct sockaddr *listen; /* local address it arrived at (may be NULL) */
+	bool edns;                     /* the query had an OPT record */
+	char *const *server_names;     /* world mode: NS names of the server it arrived at */
+	size_t nserver_names;          /* entries in server_names (0: none, direct mode) */
 };
 
 struct fault_rules *fault_rules_new(uint64_t seed);

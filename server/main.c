@@ -13,6 +13,7 @@
 #include "common/num.h"
 #include "server/srv.h"
 #include "server/lint.h"
+#include "server/resolver.h"
 
 enum {
 	OPT_PORT_FILE = 256,
@@ -28,6 +29,11 @@ enum {
 	OPT_UNSIGNED,
 	OPT_TRUST_ANCHOR,
 	OPT_DUMP_ZONES,
+	OPT_WORLD,
+	OPT_ROOT_ADDR,
+	OPT_ROOT_HINTS,
+	OPT_CLOSED,
+	OPT_RESOLVER_CONFIG,
 };
 
 static const char usage_text[] =
@@ -38,6 +44,8 @@ static const char usage_text[] =
     "              [--sign [--nsec3] [--key-dir DIR] [--unsigned ORIGIN]... [--trust-anchor "
     "FILE]]\n"
     "              [--dump-zones DIR]\n"
+    "       mxlabd --world [--root-addr ADDR]... [--root-hints FILE] [--closed ADDR|NAME]...\n"
+    "              [--resolver-config KIND=FILE]... [any option above]\n"
     "\n"
     "  -z DIR            serve DIR/*.zone and DIR/faults.conf (repeatable)\n"
     "  ZONEFILE          serve this zone file\n"
@@ -61,6 +69,12 @@ static const char usage_text[] =
     "                    parent there, once loaded (and on every reload)\n"
     "  --dump-zones DIR  write every served zone (signed ones with their signatures) to\n"
     "                    DIR/ORIGINzone once loaded (and on every reload)\n"
+    "World mode (every authoritative server of the zones, each on its own address):\n"
+    "  --world           serve each zone on the addresses of its apex NS names; no default -a\n"
+    "  --root-addr ADDR  address of the synthesized root (repeatable; default 127.53.0.1)\n"
+    "  --root-hints FILE write root hints (named.root format) once ready\n"
+    "  --closed ADDR|NAME  leave that server unbound: a closed port (repeatable)\n"
+    "  --resolver-config KIND=FILE  write a config for unbound, bind or knot-resolver\n"
     "With no zones given, the bundled zones/ catalog is served.\n";
 
 static void
@@ -152,6 +166,11 @@ main(int argc, char *argv[])
 	    {"unsigned", required_argument, NULL, OPT_UNSIGNED},
 	    {"trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR},
 	    {"dump-zones", required_argument, NULL, OPT_DUMP_ZONES},
+	    {"world", no_argument, NULL, OPT_WORLD},
+	    {"root-addr", required_argument, NULL, OPT_ROOT_ADDR},
+	    {"root-hints", required_argument, NULL, OPT_ROOT_HINTS},
+	    {"closed", required_argument, NULL, OPT_CLOSED},
+	    {"resolver-config", required_argument, NULL, OPT_RESOLVER_CONFIG},
 	    {NULL, 0, NULL, 0},
 	};
 	struct srv_conf conf;
@@ -266,6 +285,32 @@ main(int argc, char *argv[])
 			free(conf.dump_zones);
 			conf.dump_zones = strdup(optarg);
 			break;
+		case OPT_WORLD:
+			conf.world = true;
+			break;
+		case OPT_ROOT_ADDR:
+			if (srv_addr_is_loopback(optarg) < 0) {
+				fprintf(stderr,
+				        "mxlabd: --root-addr %s: not an IPv4 or IPv6 address\n",
+				        optarg);
+				goto bad_usage;
+			}
+			srv_conf_add_str(&conf.root_addrs, &conf.nroot_addrs, optarg);
+			break;
+		case OPT_ROOT_HINTS:
+			free(conf.root_hints);
+			conf.root_hints = strdup(optarg);
+			break;
+		case OPT_CLOSED:
+			srv_conf_add_str(&conf.closed, &conf.nclosed, optarg);
+			break;
+		case OPT_RESOLVER_CONFIG:
+			if (resolver_conf_check(optarg, err, sizeof(err)) < 0) {
+				fprintf(stderr, "mxlabd: %s\n", err);
+				goto bad_usage;
+			}
+			srv_conf_add_str(&conf.resolver_conf, &conf.nresolver_conf, optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			srv_conf_free(&conf);
@@ -318,7 +363,23 @@ main(int argc, char *argv[])
 			goto bad_usage_quiet;
 		}
 	}
-	if (conf.naddrs == 0) {
+	if (!conf.world &&
+	    (conf.nroot_addrs || conf.root_hints || conf.nclosed || conf.nresolver_conf)) {
+		fprintf(stderr, "mxlabd: --root-addr, --root-hints, --closed and --resolver-config "
+		                "need --world\n");
+		goto bad_usage;
+	}
+	for (size_t i = 0; i < conf.nroot_addrs; i++) {
+		if (srv_addr_is_loopback(conf.root_addrs[i]) == 0 && !conf.allow_nonlocal) {
+			fprintf(
+			    stderr,
+			    "mxlabd: refusing to serve the root on non-loopback address %s; use "
+			    "--allow-nonlocal to allow it\n",
+			    conf.root_addrs[i]);
+			goto bad_usage_quiet;
+		}
+	}
+	if (conf.naddrs == 0 && !conf.world) {
 		srv_conf_add_addr(&conf, "127.0.0.1", false);
 		srv_conf_add_addr(&conf, "::1", true);
 	}

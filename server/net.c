@@ -22,11 +22,10 @@
 
 #include "common/log.h"
 
-#define NET_UDP_BATCH     32           /* datagrams per recvmmsg and sendmmsg */
-#define NET_UDP_ROUNDS    2            /* recvmmsg calls per readable event at most */
-#define NET_UDP_BUFSIZE   65536        /* receive buffer per datagram (any UDP size) */
-#define NET_OUT_HIGHWATER (256 * 1024) /* TCP output bytes before reading pauses */
-#define NET_MAX_ADDRS     32
+#define NET_UDP_BATCH     32                /* datagrams per recvmmsg and sendmmsg */
+#define NET_UDP_ROUNDS    2                 /* recvmmsg calls per readable event at most */
+#define NET_UDP_BUFSIZE   65536             /* receive buffer per datagram (any UDP size) */
+#define NET_OUT_HIGHWATER (256 * 1024)      /* TCP output bytes before reading pauses */
 #define NET_UDP_SOCKBUF   (4 * 1024 * 1024) /* UDP socket buffers asked for */
 
 /* Room for one control message naming a datagram's local address (IPv6's is the larger). */
@@ -75,18 +74,20 @@ struct net_conn {
 };
 
 struct net {
-	struct event_base *base;               /* event loop; not owned */
-	struct query_ctx *ctx;                 /* what queries are answered from; not owned */
-	struct net_listener ls[NET_MAX_ADDRS]; /* listeners; nls used */
-	size_t nls;                            /* listeners in use */
-	TAILQ_HEAD(, net_conn) conns;          /* open TCP connections; owned */
-	size_t nconns;                         /* entries in conns */
-	TAILQ_HEAD(, query) udp_waiting;       /* delayed UDP queries; owned */
-	struct net_udp_batch *udp;             /* UDP receive/send batch; owned */
-	uint64_t udp_send_dropped;             /* replies dropped on a full socket buffer */
-	uint64_t udp_send_errors;              /* replies the kernel refused one by one */
-	int idle_ms;                           /* TCP idle timeout */
-	size_t max_conns;                      /* TCP connection limit */
+	struct event_base *base;         /* event loop; not owned */
+	struct query_ctx *ctx;           /* what queries are answered from; not owned */
+	struct net_listener **ls;        /* listeners, each owned; nls used */
+	size_t nls;                      /* listeners in use */
+	size_t capls;                    /* entries allocated in ls */
+	int port;                        /* port every listener is bound to */
+	TAILQ_HEAD(, net_conn) conns;    /* open TCP connections; owned */
+	size_t nconns;                   /* entries in conns */
+	TAILQ_HEAD(, query) udp_waiting; /* delayed UDP queries; owned */
+	struct net_udp_batch *udp;       /* UDP receive/send batch; owned */
+	uint64_t udp_send_dropped;       /* replies dropped on a full socket buffer */
+	uint64_t udp_send_errors;        /* replies the kernel refused one by one */
+	int idle_ms;                     /* TCP idle timeout */
+	size_t max_conns;                /* TCP connection limit */
 };
 
 static void conn_free(struct net_conn *c, bool log_waiting);
@@ -156,8 +157,11 @@ net_free(struct net *n)
 
 	if (n == NULL)
 		return;
-	for (size_t i = 0; i < n->nls; i++)
-		listener_close(&n->ls[i]);
+	for (size_t i = 0; i < n->nls; i++) {
+		listener_close(n->ls[i]);
+		free(n->ls[i]);
+	}
+	free(n->ls);
 	while ((c = TAILQ_FIRST(&n->conns)) != NULL)
 		conn_free(c, false);
 	while ((q = TAILQ_FIRST(&n->udp_waiting)) != NULL) {
@@ -737,6 +741,97 @@ set_port(union qlog_addr *a, int port)
 		a->sin.sin_port = htons((uint16_t)port);
 }
 
+/* Bind UDP and TCP for host at port (*cur: the port in use, 0 until the first bind picked
+   one) and append the listener. 0 ok, 2 skipped (optional address the machine lacks), 1 port
+   collision worth a retry with another port, -1 fatal (err says why). */
+static int
+listener_open(struct net *n, const char *host, bool optional, bool retry, int *cur, char *err,
+              size_t errlen)
+{
+	struct net_listener *l;
+	int fd;
+
+	if (n->nls == n->capls) {
+		size_t cap = n->capls ? n->capls * 2 : 8;
+		struct net_listener **v = realloc(n->ls, cap * sizeof(*v));
+		if (v == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		n->ls = v;
+		n->capls = cap;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	l->udp_fd = -1;
+	l->net = n;
+	if (parse_addr(host, *cur, &l->addr) < 0) {
+		snprintf(err, errlen, "invalid listen address '%s'", host);
+		free(l);
+		return -1;
+	}
+	for (int type = SOCK_DGRAM;; type = SOCK_STREAM) {
+		fd = bind_socket(&l->addr, type);
+		if (fd < 0) {
+			int e = errno;
+			listener_close(l);
+			free(l);
+			if (optional && (e == EADDRNOTAVAIL || e == EAFNOSUPPORT)) {
+				log_info("not listening on %s: %s", host, strerror(e));
+				return 2;
+			}
+			snprintf(err, errlen, "cannot listen on %s port %d (%s): %s", host, *cur,
+			         type == SOCK_DGRAM ? "udp" : "tcp", strerror(e));
+			return retry && e == EADDRINUSE ? 1 : -1;
+		}
+		if (type == SOCK_DGRAM) {
+			l->udp_fd = fd;
+			if (addr_is_wildcard(&l->addr) && udp_want_pktinfo(fd, &l->addr) < 0) {
+				int e = errno;
+				listener_close(l);
+				free(l);
+				snprintf(err, errlen, "cannot listen on %s (udp): %s", host,
+				         strerror(e));
+				return -1;
+			}
+			l->pktinfo = addr_is_wildcard(&l->addr);
+			if (*cur == 0) {
+				socklen_t sl = sizeof(l->addr);
+				getsockname(fd, &l->addr.sa, &sl);
+				*cur = addr_port(&l->addr);
+			}
+			set_port(&l->addr, *cur);
+			continue;
+		}
+		l->tcp = evconnlistener_new(n->base, tcp_accept_cb, l,
+		                            LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+		l->udp_ev = event_new(n->base, l->udp_fd, EV_READ | EV_PERSIST, udp_read_cb, l);
+		if (l->tcp == NULL || l->udp_ev == NULL || event_add(l->udp_ev, NULL) < 0) {
+			if (l->tcp == NULL)
+				close(fd);
+			listener_close(l);
+			free(l);
+			snprintf(err, errlen, "cannot set up listener on %s", host);
+			return -1;
+		}
+		evconnlistener_set_error_cb(l->tcp, tcp_accept_error_cb);
+		n->ls[n->nls++] = l;
+		return 0;
+	}
+}
+
+static void
+close_all(struct net *n)
+{
+	for (size_t i = 0; i < n->nls; i++) {
+		listener_close(n->ls[i]);
+		free(n->ls[i]);
+	}
+	n->nls = 0;
+}
+
 /* One attempt at binding everything. 0 ok, -1 fatal, 1 port collision worth a retry. */
 static int
 listen_once(struct net *n, const struct net_addr *addrs, size_t naddrs, int port, int *bound_port,
@@ -744,76 +839,19 @@ listen_once(struct net *n, const struct net_addr *addrs, size_t naddrs, int port
 {
 	int cur = port;
 
-	n->nls = 0;
 	for (size_t i = 0; i < naddrs; i++) {
-		struct net_listener *l = &n->ls[n->nls];
-		int fd;
-
-		memset(l, 0, sizeof(*l));
-		l->udp_fd = -1;
-		l->net = n;
-		if (parse_addr(addrs[i].host, cur, &l->addr) < 0) {
-			snprintf(err, errlen, "invalid listen address '%s'", addrs[i].host);
-			return -1;
-		}
-		for (int type = SOCK_DGRAM;; type = SOCK_STREAM) {
-			fd = bind_socket(&l->addr, type);
-			if (fd < 0) {
-				int e = errno;
-				listener_close(l);
-				if (addrs[i].optional &&
-				    (e == EADDRNOTAVAIL || e == EAFNOSUPPORT)) {
-					log_info("not listening on %s: %s", addrs[i].host,
-					         strerror(e));
-					break;
-				}
-				snprintf(err, errlen, "cannot listen on %s port %d (%s): %s",
-				         addrs[i].host, cur, type == SOCK_DGRAM ? "udp" : "tcp",
-				         strerror(e));
-				return port == 0 && e == EADDRINUSE ? 1 : -1;
-			}
-			if (type == SOCK_DGRAM) {
-				l->udp_fd = fd;
-				if (addr_is_wildcard(&l->addr) &&
-				    udp_want_pktinfo(fd, &l->addr) < 0) {
-					int e = errno;
-					listener_close(l);
-					snprintf(err, errlen, "cannot listen on %s (udp): %s",
-					         addrs[i].host, strerror(e));
-					return -1;
-				}
-				l->pktinfo = addr_is_wildcard(&l->addr);
-				if (cur == 0) {
-					socklen_t sl = sizeof(l->addr);
-					getsockname(fd, &l->addr.sa, &sl);
-					cur = addr_port(&l->addr);
-				}
-				set_port(&l->addr, cur);
-				continue;
-			}
-			l->tcp = evconnlistener_new(n->base, tcp_accept_cb, l,
-			                            LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-			                            -1, fd);
-			l->udp_ev =
-			    event_new(n->base, l->udp_fd, EV_READ | EV_PERSIST, udp_read_cb, l);
-			if (l->tcp == NULL || l->udp_ev == NULL || event_add(l->udp_ev, NULL) < 0) {
-				if (l->tcp == NULL)
-					close(fd);
-				listener_close(l);
-				snprintf(err, errlen, "cannot set up listener on %s",
-				         addrs[i].host);
-				return -1;
-			}
-			evconnlistener_set_error_cb(l->tcp, tcp_accept_error_cb);
-			n->nls++;
-			break;
-		}
+		int r = listener_open(n, addrs[i].host, addrs[i].optional, port == 0, &cur, err,
+		                      errlen);
+		if (r == 0 || r == 2)
+			continue;
+		return r;
 	}
 	if (n->nls == 0) {
 		snprintf(err, errlen, "no address to listen on");
 		return -1;
 	}
 	*bound_port = cur;
+	n->port = cur;
 	return 0;
 }
 
@@ -821,19 +859,72 @@ int
 net_listen(struct net *n, const struct net_addr *addrs, size_t naddrs, int port, int *bound_port,
            char *err, size_t errlen)
 {
-	if (naddrs > NET_MAX_ADDRS) {
-		snprintf(err, errlen, "too many listen addresses (at most %d)", NET_MAX_ADDRS);
-		return -1;
-	}
 	for (int attempt = 0; attempt < 16; attempt++) {
 		int r = listen_once(n, addrs, naddrs, port, bound_port, err, errlen);
 		if (r == 0)
 			return 0;
-		for (size_t i = 0; i < n->nls; i++)
-			listener_close(&n->ls[i]);
-		n->nls = 0;
+		close_all(n);
 		if (r < 0)
 			return -1;
 	}
 	return -1;
+}
+
+/* The listener bound to numeric address host, or its index -1 when none. */
+static ssize_t
+listener_find(const struct net *n, const char *host)
+{
+	union qlog_addr a;
+
+	if (parse_addr(host, 0, &a) < 0)
+		return -1;
+	for (size_t i = 0; i < n->nls; i++) {
+		const union qlog_addr *b = &n->ls[i]->addr;
+		if (a.sa.sa_family != b->sa.sa_family)
+			continue;
+		if (a.sa.sa_family == AF_INET && a.sin.sin_addr.s_addr == b->sin.sin_addr.s_addr)
+			return (ssize_t)i;
+		if (a.sa.sa_family == AF_INET6 &&
+		    memcmp(&a.sin6.sin6_addr, &b->sin6.sin6_addr, 16) == 0)
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
+bool
+net_listening(const struct net *n, const char *host)
+{
+	return listener_find(n, host) >= 0;
+}
+
+int
+net_listen_add(struct net *n, const char *host, char *err, size_t errlen)
+{
+	int cur = n->port;
+
+	if (listener_find(n, host) >= 0)
+		return 0;
+	return listener_open(n, host, false, false, &cur, err, errlen) == 0 ? 0 : -1;
+}
+
+void
+net_listen_remove(struct net *n, const char *host)
+{
+	ssize_t i = listener_find(n, host);
+	struct query *q, *tmp;
+
+	if (i < 0)
+		return;
+	/* delayed replies that would leave from it are dropped, as a closed server's would be */
+	for (q = TAILQ_FIRST(&n->udp_waiting); q != NULL; q = tmp) {
+		tmp = TAILQ_NEXT(q, entry);
+		if (q->conn != n->ls[i])
+			continue;
+		TAILQ_REMOVE(&n->udp_waiting, q, entry);
+		query_done(n->ctx, q, false);
+		query_free(q);
+	}
+	listener_close(n->ls[i]);
+	free(n->ls[i]);
+	n->ls[i] = n->ls[--n->nls];
 }

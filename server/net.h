@@ -35,6 +35,13 @@ void net_set_limits(struct net *n, int idle_ms, size_t max_conns);
 int net_listen(struct net *n, const struct net_addr *addrs, size_t naddrs, int port,
                int *bound_port, char *err, size_t errlen);
 
+/* After net_listen: also listen on numeric address host (UDP and TCP, the same port). 0 ok (or
+   already listening), -1 with a message in err. */
+int net_listen_add(struct net *n, const char *host, char *err, size_t errlen);
+/* Stop listening on host (its open TCP connections stay until they end). */
+void net_listen_remove(struct net *n, const char *host);
+bool net_listening(const struct net *n, const char *host);
+
 /* Open TCP connections (for tests and /stats). */
 size_t net_conn_count(const struct net *n);
 

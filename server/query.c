@@ -129,6 +129,9 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 	const struct fault_rule *rule = NULL;
 	enum fault_action act = FAULT_NONE;
 	struct answer_meta meta;
+	const struct zoneset *zs = ctx->zs;
+	const struct view *view = NULL;
+	const struct world_server *srv = NULL;
 	size_t limit;
 
 	memset(&meta, 0, sizeof(meta));
@@ -151,9 +154,23 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 
 	if (q->parse == MSG_DROP)
 		goto drop;
+	/* world mode: the address it arrived at is one server, answering from its zones only */
+	if (ctx->world && (srv = world_find(ctx->world, &q->log.listen.sa)) != NULL) {
+		if (srv->state != WORLD_UP) {
+			q->log.action = "silent";
+			ctx->stats.silent++;
+			q->reply_len = 0;
+			q->state = QUERY_DROP;
+			return q->state;
+		}
+		if (srv->root)
+			zs = world_root(ctx->world);
+		else
+			view = &srv->view;
+	}
 	if (q->parse != MSG_OK) {
-		q->reply_len = answer_empty(ctx->zs, &q->msg, parse_rcode(q->parse), false, false,
-		                            q->reply, limit, &meta);
+		q->reply_len = answer_empty_view(zs, view, &q->msg, parse_rcode(q->parse), false,
+		                                 false, q->reply, limit, &meta);
 		goto send;
 	}
 
@@ -164,6 +181,9 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		    .tcp = q->log.tcp,
 		    .client = q->log.client.sa.sa_family ? &q->log.client.sa : NULL,
 		    .listen = q->log.listen.sa.sa_family ? &q->log.listen.sa : NULL,
+		    .edns = q->msg.edns,
+		    .server_names = srv ? srv->names : NULL,
+		    .nserver_names = srv ? srv->nnames : 0,
 		};
 		rule = fault_match(ctx->rules, &fq);
 	}
@@ -189,13 +209,13 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		   plain errors without AA, as a real server sends them */
 		bool aa = rc == RCODE_NXDOMAIN || rc == RCODE_NOERROR;
 		q->reply_len =
-		    answer_empty(ctx->zs, &q->msg, rc, aa, false, q->reply, limit, &meta);
+		    answer_empty_view(zs, view, &q->msg, rc, aa, false, q->reply, limit, &meta);
 		goto send;
 	}
 	case FAULT_TRUNCATE:
 		if (!q->log.tcp) {
-			q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_NOERROR, true, true,
-			                            q->reply, limit, &meta);
+			q->reply_len = answer_empty_view(zs, view, &q->msg, RCODE_NOERROR, true,
+			                                 true, q->reply, limit, &meta);
 			goto send;
 		}
 		break;
@@ -203,11 +223,11 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		break;
 	}
 
-	q->reply_len = answer_build(ctx->zs, &q->msg, limit, q->reply, limit, &meta);
+	q->reply_len = answer_build_view(zs, view, &q->msg, limit, q->reply, limit, &meta);
 	if (q->reply_len == 0) {
 		memset(&meta, 0, sizeof(meta));
-		q->reply_len = answer_empty(ctx->zs, &q->msg, RCODE_SERVFAIL, false, false,
-		                            q->reply, limit, &meta);
+		q->reply_len = answer_empty_view(zs, view, &q->msg, RCODE_SERVFAIL, false, false,
+		                                 q->reply, limit, &meta);
 		goto send;
 	}
 	if (rule && fault_action_is_dnssec(act))

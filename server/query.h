@@ -14,6 +14,7 @@
 #include "server/fault.h"
 #include "server/msg.h"
 #include "server/qlog.h"
+#include "server/world.h"
 #include "server/zone.h"
 
 #define QUERY_TCP_MAX 65535
@@ -37,6 +38,7 @@ struct query_stats {
 	uint64_t by_type_other; /* queries with qtype >= 256 */
 	uint64_t by_rcode[32];  /* replies by rcode (extended rcodes < 32) */
 	uint64_t drops;         /* queries that got no reply (drop, close, unparsable) */
+	uint64_t silent;        /* of those, queries to a silent world server */
 	uint64_t faults;        /* queries a fault rule fired on (per rule: fault.h) */
 };
 
@@ -46,6 +48,8 @@ struct query_ctx {
 	struct fault_rules *rules; /* fault rules (counters advance); not owned, may be NULL */
 	struct qlog *qlog;         /* query log; not owned, may be NULL */
 	struct signer *signer;     /* --sign keys the DNSSEC faults re-sign with; not owned, NULL */
+	struct world *world;       /* world mode: the servers of zs, by address; not owned, NULL
+	                              in direct mode (and addresses not in it answer from all) */
 	struct query_stats stats;  /* counters */
 };
 

@@ -934,29 +934,78 @@ parent_zone(const struct zoneset *zs, size_t z)
 
 /* A DS for the signed child zone c in its served parent p, at the delegation p has for it,
    unless p has a DS there already (the author's wins). Returns 1 when one was added. */
+/* A DS of zk's KSK at node n (the child's apex) in zone p of zs, at the delegation p has
+   there, unless p has a DS there already (the author's wins). 1 when one was added. */
 static int
-add_child_ds(struct zoneset *zs, size_t c, size_t p, const struct zkeys *zk)
+add_ds_at(struct zoneset *zs, uint32_t n, size_t p, const struct zkeys *zk)
 {
-	const struct zone *cz = zs->zones[c], *pz = zs->zones[p];
+	const struct zone *pz = zs->zones[p];
 	const uint8_t *soa;
 	dnssec_binary_t ds = {0};
 	uint32_t ttl;
 	int rc;
 
-	if (zone_rrset_find(zs, cz->apex, (uint32_t)p, TYPE_NS) == NULL ||
-	    zone_rrset_find(zs, cz->apex, (uint32_t)p, TYPE_DS) != NULL || !pz->soa)
+	if (zone_rrset_find(zs, n, (uint32_t)p, TYPE_NS) == NULL ||
+	    zone_rrset_find(zs, n, (uint32_t)p, TYPE_DS) != NULL || !pz->soa)
 		return 0;
 	if (dnssec_key_create_ds(zk->ksk, DNSSEC_KEY_DIGEST_SHA256, &ds) != DNSSEC_EOK)
 		return -1;
 	soa = (const uint8_t *)(zone_rrset_at(zs, pz->soa) + 1);
 	ttl = (uint32_t)soa[4] << 24 | (uint32_t)soa[5] << 16 | (uint32_t)soa[6] << 8 | soa[7];
-	rc = zone_append_rr(zs, p, cz->origin, cz->origin_len, TYPE_DS, ttl, ds.data, ds.size);
+	rc = zone_append_rr(zs, p, zk->origin, zk->olen, TYPE_DS, ttl, ds.data, ds.size);
 	dnssec_binary_free(&ds);
 	return rc == 0 ? 1 : -1;
 }
 
+/* The DS of the signed child zone c in its served parent p. */
+static int
+add_child_ds(struct zoneset *zs, size_t c, size_t p, const struct zkeys *zk)
+{
+	return add_ds_at(zs, zs->zones[c]->apex, p, zk);
+}
+
+static int sign_all(struct signer *sg, struct zoneset *zs, time_t now, bool reset, struct diag *d);
+
 int
 signer_sign(struct signer *sg, struct zoneset *zs, time_t now, struct diag *d)
+{
+	return sign_all(sg, zs, now, true, d);
+}
+
+int
+signer_sign_root(struct signer *sg, struct zoneset *root, const struct zoneset *zs, time_t now,
+                 struct diag *d)
+{
+	bool added = false;
+
+	if (root == NULL || root->nzones == 0)
+		return 0;
+	for (size_t z = 0; z < zs->nzones; z++) {
+		const struct zone *zn = zs->zones[z];
+		struct zkeys *zk = NULL;
+		uint32_t n;
+		int r;
+		if (zn->apex == NODE_NONE || parent_zone(zs, z) != SIZE_MAX)
+			continue;
+		for (size_t i = 0; i < sg->nkeys && zk == NULL; i++)
+			if (sg->keys[i].signed_now && sg->keys[i].olen == zn->origin_len &&
+			    memcmp(sg->keys[i].origin, zn->origin, zn->origin_len) == 0)
+				zk = &sg->keys[i];
+		n = zone_node_find(root, zn->origin, zn->origin_len,
+		                   zone_name_hash(zn->origin, zn->origin_len));
+		if (zk == NULL || n == NODE_NONE)
+			continue;
+		if ((r = add_ds_at(root, n, 0, zk)) < 0)
+			return -1;
+		added |= r > 0;
+	}
+	if (added && zoneset_finish(root, d) != 0)
+		return -1;
+	return sign_all(sg, root, now, false, d);
+}
+
+static int
+sign_all(struct signer *sg, struct zoneset *zs, time_t now, bool reset, struct diag *d)
 {
 	/* index+1 into sg->keys of each zone to sign (keys may move while more are made) */
 	size_t *todo = calloc(zs->nzones ? zs->nzones : 1, sizeof(*todo));
@@ -965,7 +1014,7 @@ signer_sign(struct signer *sg, struct zoneset *zs, time_t now, struct diag *d)
 
 	if (todo == NULL)
 		return -1;
-	for (size_t i = 0; i < sg->nkeys; i++)
+	for (size_t i = 0; reset && i < sg->nkeys; i++)
 		sg->keys[i].signed_now = false;
 	for (size_t z = 0; z < zs->nzones; z++) {
 		struct zone *zn = zs->zones[z];

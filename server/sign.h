@@ -29,6 +29,12 @@ int signer_skip(struct signer *sg, const char *origin);
    data and now give the same bytes. Problems go to d. Returns 0, -1 on error. */
 int signer_sign(struct signer *sg, struct zoneset *zs, time_t now, struct diag *d);
 
+/* World mode: the synthesized root (zone set root) gets the DS of every zone of zs signed by
+   the last signer_sign that has no served parent in zs (at the root's delegation to it), then
+   is signed itself, like the others. 0, -1 on error (to d). */
+int signer_sign_root(struct signer *sg, struct zoneset *root, const struct zoneset *zs, time_t now,
+                     struct diag *d);
+
 /* Sign data with the key of zone (lower-cased wire) whose key tag is keytag, if sg made or
    loaded it (the DNSSEC fault actions re-sign altered answers). The signature (64 bytes for
    ECDSA P-256) goes to sig (cap bytes); returns its length, 0 when there is no such key. */

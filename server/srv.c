@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 
 #include "common/log.h"
 #include "server/control.h"
+#include "server/resolver.h"
 #include "server/qlog.h"
 #include "server/query.h"
 
@@ -49,7 +51,31 @@ srv_conf_free(struct srv_conf *c)
 	signer_free(c->signer);
 	free(c->trust_anchor);
 	free(c->dump_zones);
+	for (size_t i = 0; i < c->nroot_addrs; i++)
+		free(c->root_addrs[i]);
+	free(c->root_addrs);
+	free(c->root_hints);
+	for (size_t i = 0; i < c->nclosed; i++)
+		free(c->closed[i]);
+	free(c->closed);
+	for (size_t i = 0; i < c->nresolver_conf; i++)
+		free(c->resolver_conf[i]);
+	free(c->resolver_conf);
 	memset(c, 0, sizeof(*c));
+}
+
+int
+srv_conf_add_str(char ***v, size_t *n, const char *str)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (nv == NULL)
+		return -1;
+	*v = nv;
+	if ((nv[*n] = strdup(str)) == NULL)
+		return -1;
+	(*n)++;
+	return 0;
 }
 
 int
@@ -172,8 +198,28 @@ load_rules_file(struct fault_rules *fr, const char *path, struct diag *d)
 	return 0;
 }
 
+/* Is path a per-server copy, "ORIGIN@ADDR.zone"? 1 with the address in buf, 0 when not, -1
+   when the part after '@' is not a numeric address. */
 static int
-load_dir(struct zoneset *zs, struct fault_rules *fr, const char *dir, struct diag *d)
+server_copy_name(const char *path, char *buf, size_t len)
+{
+	const char *base = strrchr(path, '/'), *at, *dot;
+	size_t n;
+
+	base = base ? base + 1 : path;
+	if ((at = strrchr(base, '@')) == NULL)
+		return 0;
+	dot = strstr(at, ".zone");
+	n = dot ? (size_t)(dot - at - 1) : 0;
+	if (n == 0 || n >= len)
+		return -1;
+	memcpy(buf, at + 1, n);
+	buf[n] = '\0';
+	return srv_addr_is_loopback(buf) < 0 ? -1 : 1;
+}
+
+static int
+load_dir(struct zoneset *zs, struct fault_rules *fr, const char *dir, bool world, struct diag *d)
 {
 	char pattern[PATH_MAX], faults[PATH_MAX];
 	struct stat st;
@@ -194,9 +240,23 @@ load_dir(struct zoneset *zs, struct fault_rules *fr, const char *dir, struct dia
 		diag_add(d, DIAG_ERROR, dir, 0, NULL, "cannot list *.zone files");
 		rc = -1;
 	} else {
-		for (size_t i = 0; i < g.gl_pathc; i++)
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			char server[64];
+			int copy = server_copy_name(g.gl_pathv[i], server, sizeof(server));
+			if (copy < 0) {
+				diag_add(d, DIAG_ERROR, g.gl_pathv[i], 0, NULL,
+				         "a per-server zone file is named ORIGIN@ADDR.zone with a "
+				         "numeric ADDR");
+				rc = -1;
+				continue;
+			}
+			if (copy > 0 && !world)
+				continue; /* another server's copy: only world mode has servers */
 			if (zoneset_add_file(zs, g.gl_pathv[i], d) < 0)
 				rc = -1;
+			else if (copy > 0)
+				zoneset_set_server(zs, zoneset_count(zs) - 1, server);
+		}
 	}
 	globfree(&g);
 	snprintf(faults, sizeof(faults), "%s/faults.conf", dir);
@@ -216,7 +276,8 @@ srv_sign(const struct srv_conf *c, struct zoneset *zs, struct diag *d)
 		return -1;
 	if (c->check)
 		return 0;
-	if (c->trust_anchor &&
+	/* world mode writes the root's DS once the root is made (srv_world_build) */
+	if (c->trust_anchor && !c->world &&
 	    signer_write_trust_anchor(c->signer, zs, c->trust_anchor, err, sizeof(err)) < 0) {
 		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "--trust-anchor: %s", err);
 		return -1;
@@ -245,7 +306,7 @@ srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **fr
 		const struct srv_source *s = &c->src[i];
 		switch (s->kind) {
 		case SRV_SRC_DIR:
-			if (load_dir(zs, fr, s->path, d) < 0)
+			if (load_dir(zs, fr, s->path, c->world, d) < 0)
 				rc = -1;
 			break;
 		case SRV_SRC_ZONE:
@@ -307,6 +368,18 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 	s->ctx.zs = zs;
 	s->ctx.rules = fr;
 	s->ctx.signer = c->signer;
+	if (c->world) {
+		struct diag d;
+
+		diag_init(&d);
+		s->ctx.world = srv_world_build(c, zs, NULL, 0, &d);
+		if (s->ctx.world == NULL) {
+			diag_first_error(&d, err, errlen);
+			diag_free(&d);
+			goto fail;
+		}
+		diag_free(&d);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
 
 	if (c->query_log) {
@@ -374,9 +447,249 @@ srv_free(struct srv *s)
 	qlog_free(s->qlog);
 	if (s->qlog_fp && s->qlog_fp != stdout)
 		fclose(s->qlog_fp);
+	world_free(s->ctx.world);
 	zoneset_free(s->ctx.zs);
 	fault_rules_free(s->ctx.rules);
+	free(s->states);
 	free(s);
+}
+
+/* ---- world mode ------------------------------------------------------------------------ */
+
+/* --sign in world mode: the synthesized root gets the DS of the top zones and is signed; the
+   trust anchor is then the root's DS (or, with a served "." zone, that zone's). */
+static int
+srv_sign_world(const struct srv_conf *c, struct world *w, const struct zoneset *zs, struct diag *d)
+{
+	struct zoneset *root = world_root_zones(w);
+	char err[1024];
+
+	if (root != NULL && signer_sign_root(c->signer, root, zs, time(NULL), d) < 0)
+		return -1;
+	if (c->check || c->trust_anchor == NULL)
+		return 0;
+	if (signer_write_trust_anchor(c->signer, root ? root : zs, c->trust_anchor, err,
+	                              sizeof(err)) < 0) {
+		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "--trust-anchor: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+struct world *
+srv_world_build(const struct srv_conf *c, const struct zoneset *zs, const struct srv_state *states,
+                size_t nstates, struct diag *d)
+{
+	struct world *w = world_new(zs, (const char *const *)c->root_addrs, c->nroot_addrs, d);
+	size_t bad = 0;
+
+	if (w == NULL)
+		return NULL;
+	for (size_t i = 0; i < world_count(w); i++) {
+		const struct world_server *ws = world_server_get(w, i);
+		if (c->allow_nonlocal || srv_addr_is_loopback(ws->host) == 1)
+			continue;
+		if (bad++ < 5)
+			diag_add(d, DIAG_ERROR, NULL, 0, "ns-not-servable",
+			         "world: server %s (%s) is not a loopback address: use "
+			         "--allow-nonlocal in a private network namespace (mxlab-lab)",
+			         ws->host, ws->nnames ? ws->names[0] : "?");
+	}
+	if (bad > 5)
+		diag_add(d, DIAG_ERROR, NULL, 0, "ns-not-servable",
+		         "world: %zu more servers are not loopback addresses", bad - 5);
+	if (bad) {
+		world_free(w);
+		return NULL;
+	}
+	if (c->signer && srv_sign_world(c, w, zs, d) < 0) {
+		world_free(w);
+		return NULL;
+	}
+	for (size_t i = 0; i < c->nclosed; i++)
+		world_set_state(w, c->closed[i], WORLD_CLOSED);
+	for (size_t i = 0; i < nstates; i++)
+		world_set_state(w, states[i].target, states[i].state);
+	return w;
+}
+
+/* Is numeric host one of the -a addresses? */
+static bool
+conf_has_addr(const struct srv_conf *c, const char *host)
+{
+	for (size_t i = 0; i < c->naddrs; i++)
+		if (strcmp(c->addrs[i].host, host) == 0)
+			return true;
+	return false;
+}
+
+/* Make the listeners what world w wants (its servers that are not closed, and the -a
+   addresses) once the server listens. On a bind failure everything bound here is closed
+   again and -1 returned with err: the caller keeps its old world. */
+static int
+sync_listeners(struct srv *s, const struct world *w, const struct world *old, char *err,
+               size_t errlen)
+{
+	size_t added = 0;
+
+	if (!s->listening)
+		return 0;
+	for (size_t i = 0; i < world_count(w); i++) {
+		const struct world_server *ws = world_server_get(w, i);
+		if (ws->state == WORLD_CLOSED || net_listening(s->net, ws->host))
+			continue;
+		if (net_listen_add(s->net, ws->host, err, errlen) < 0) {
+			/* undo: close what this call opened */
+			for (size_t k = 0; k < i && added > 0; k++) {
+				const struct world_server *u = world_server_get(w, k);
+				const struct world_server *o = world_find_host(old, u->host);
+				if (u->state == WORLD_CLOSED || conf_has_addr(s->conf, u->host) ||
+				    (o != NULL && o->state != WORLD_CLOSED))
+					continue;
+				net_listen_remove(s->net, u->host);
+				added--;
+			}
+			return -1;
+		}
+		added++;
+	}
+	for (size_t i = 0; i < world_count(old); i++) {
+		const struct world_server *o = world_server_get(old, i);
+		const struct world_server *ws = world_find_host(w, o->host);
+		if (conf_has_addr(s->conf, o->host))
+			continue;
+		if (ws == NULL || ws->state == WORLD_CLOSED)
+			net_listen_remove(s->net, o->host);
+	}
+	return 0;
+}
+
+/* Serve zs (taken over) instead of the zones served now: in world mode with its servers
+   derived and bound first. 0, or -1 with err and nothing changed (zs freed). */
+static int
+swap_zones(struct srv *s, struct zoneset *zs, char *err, size_t errlen)
+{
+	struct world *w = NULL;
+
+	if (s->conf->world) {
+		struct diag d;
+
+		diag_init(&d);
+		w = srv_world_build(s->conf, zs, s->states, s->nstates, &d);
+		if (w == NULL) {
+			diag_first_error(&d, err, errlen);
+			diag_free(&d);
+			zoneset_free(zs);
+			return -1;
+		}
+		diag_free(&d);
+		if (sync_listeners(s, w, s->ctx.world, err, errlen) < 0) {
+			world_free(w);
+			zoneset_free(zs);
+			return -1;
+		}
+	}
+	world_free(s->ctx.world);
+	zoneset_free(s->ctx.zs);
+	s->ctx.world = w;
+	s->ctx.zs = zs;
+	return 0;
+}
+
+/* Is target the address or an NS name of a server of w? */
+static bool
+server_exists(const struct world *w, const char *target)
+{
+	if (world_find_host(w, target) != NULL)
+		return true;
+	for (size_t i = 0; i < world_count(w); i++)
+		if (world_server_named(world_server_get(w, i), target))
+			return true;
+	return false;
+}
+
+int
+srv_server_set(struct srv *s, const char *target, enum world_state st, char *err, size_t errlen)
+{
+	struct srv_state *v;
+	struct world *w;
+	struct diag d;
+
+	if (!s->conf->world) {
+		snprintf(err, errlen, "not in world mode (start mxlabd with --world)");
+		return -1;
+	}
+	if (!server_exists(s->ctx.world, target)) {
+		snprintf(err, errlen, "no server %s in this world", target);
+		return -1;
+	}
+	if (strlen(target) >= sizeof(v->target)) {
+		snprintf(err, errlen, "server name too long");
+		return -1;
+	}
+	v = realloc(s->states, (s->nstates + 1) * sizeof(*v));
+	if (v == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->states = v;
+	snprintf(v[s->nstates].target, sizeof(v->target), "%s", target);
+	v[s->nstates].state = st;
+	/* a new world over the same zones: the same servers with the new state */
+	diag_init(&d);
+	w = srv_world_build(s->conf, s->ctx.zs, s->states, s->nstates + 1, &d);
+	diag_free(&d);
+	if (w == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (sync_listeners(s, w, s->ctx.world, err, errlen) < 0) {
+		world_free(w);
+		return -1;
+	}
+	/* states apply in order, so the latest one of a target is all that needs keeping */
+	for (size_t i = 0; i < s->nstates; i++) {
+		if (strcasecmp(v[i].target, target) == 0) {
+			memmove(&v[i], &v[i + 1], (s->nstates - i) * sizeof(*v));
+			s->nstates--;
+			break;
+		}
+	}
+	s->nstates++;
+	world_free(s->ctx.world);
+	s->ctx.world = w;
+	return 0;
+}
+
+/* --root-hints and --resolver-config files, written once ready and after each reload. */
+static int
+write_world_files(struct srv *s)
+{
+	char err[512];
+	int rc = 0;
+
+	if (!s->conf->world)
+		return 0;
+	if (s->conf->root_hints) {
+		FILE *fp = fopen(s->conf->root_hints, "w");
+		if (fp == NULL) {
+			log_warn("%s: cannot write root hints", s->conf->root_hints);
+			return -1;
+		}
+		world_write_hints(s->ctx.world, fp);
+		if (fclose(fp) != 0) {
+			log_warn("%s: cannot write root hints", s->conf->root_hints);
+			rc = -1;
+		}
+	}
+	for (size_t i = 0; i < s->conf->nresolver_conf; i++) {
+		if (resolver_conf_write(s->conf->resolver_conf[i], s->ctx.world, s->ctx.zs,
+		                        s->conf->root_hints, err, sizeof(err)) < 0) {
+			log_warnx("%s", err);
+			rc = -1;
+		}
+	}
+	return rc;
 }
 
 int
@@ -400,11 +713,26 @@ srv_reload(struct srv *s, char *err, size_t errlen)
 		return -1;
 	}
 	diag_free(&d);
-	zoneset_free(s->ctx.zs);
+	if (swap_zones(s, zs, err, errlen) < 0) {
+		fault_rules_free(fr);
+		return -1;
+	}
 	fault_rules_free(s->ctx.rules);
-	s->ctx.zs = zs;
 	s->ctx.rules = fr;
+	write_world_files(s);
 	return 0;
+}
+
+/* Room for want descriptors (a world binds two per server), up to the hard limit. */
+static void
+raise_fd_limit(size_t want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 static int
@@ -422,12 +750,35 @@ int
 srv_run(struct srv *s)
 {
 	char err[512];
+	struct net_addr *addrs = s->conf->addrs;
+	size_t naddrs = s->conf->naddrs;
 
-	if (net_listen(s->net, s->conf->addrs, s->conf->naddrs, s->conf->port, &s->port, err,
-	               sizeof(err)) < 0) {
+	if (s->conf->world) {
+		/* the -a addresses, then every server of the world that is not closed */
+		addrs = calloc(naddrs + world_count(s->ctx.world) + 1, sizeof(*addrs));
+		if (addrs == NULL) {
+			log_warnx("out of memory");
+			return 1;
+		}
+		if (naddrs > 0)
+			memcpy(addrs, s->conf->addrs, naddrs * sizeof(*addrs));
+		for (size_t i = 0; i < world_count(s->ctx.world); i++) {
+			const struct world_server *ws = world_server_get(s->ctx.world, i);
+			if (ws->state == WORLD_CLOSED || conf_has_addr(s->conf, ws->host))
+				continue;
+			snprintf(addrs[naddrs++].host, sizeof(addrs->host), "%s", ws->host);
+		}
+		raise_fd_limit(2 * naddrs + 64);
+	}
+	if (net_listen(s->net, addrs, naddrs, s->conf->port, &s->port, err, sizeof(err)) < 0) {
 		log_warnx("%s", err);
+		if (addrs != s->conf->addrs)
+			free(addrs);
 		return 1;
 	}
+	if (addrs != s->conf->addrs)
+		free(addrs);
+	s->listening = true;
 	if (s->conf->port_file && write_port_file(s->conf->port_file, s->port) < 0) {
 		log_warn("%s: cannot write port file", s->conf->port_file);
 		return 1;
@@ -440,6 +791,8 @@ srv_run(struct srv *s)
 			return 1;
 		}
 	}
+	if (write_world_files(s) < 0)
+		return 1;
 	printf("mxlabd: ready port=%d\n", s->port);
 	fflush(stdout);
 	log_info("serving %zu zones, %zu fault rules", zoneset_count(s->ctx.zs),
@@ -492,7 +845,7 @@ rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, ch
 	for (size_t i = 0; i < zoneset_count(s->ctx.zs); i++) {
 		struct zone_info zi;
 		zoneset_info(s->ctx.zs, i, &zi);
-		if (strcasecmp(zi.origin, drop) == 0)
+		if (strcasecmp(zi.origin, drop) == 0 && zoneset_server(s->ctx.zs, i)[0] == '\0')
 			continue;
 		zoneset_add_copy(zs, s->ctx.zs, i, &d);
 	}
@@ -520,9 +873,7 @@ rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, ch
 		return -1;
 	}
 	diag_free(&d);
-	zoneset_free(s->ctx.zs);
-	s->ctx.zs = zs;
-	return 0;
+	return swap_zones(s, zs, err, errlen);
 }
 
 int

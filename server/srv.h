@@ -51,7 +51,18 @@ struct srv_conf {
 	struct signer *signer; /* --sign: settings and keys (sign.h); owned, NULL without --sign */
 	char *trust_anchor;    /* --trust-anchor FILE; owned, NULL when none */
 	char *dump_zones;      /* --dump-zones DIR; owned, NULL when none */
+	bool world;            /* --world: every server of the zones, a root above them */
+	char **root_addrs;     /* --root-addr (numeric); owned, each owned */
+	size_t nroot_addrs;    /* entries in root_addrs */
+	char *root_hints;      /* --root-hints FILE, written once ready; owned, NULL none */
+	char **closed;         /* --closed ADDR|NAME; owned, each owned */
+	size_t nclosed;        /* entries in closed */
+	char **resolver_conf;  /* --resolver-config KIND=FILE; owned, each owned */
+	size_t nresolver_conf; /* entries in resolver_conf */
 };
+
+/* Append a copy of str to the list *v of *n strings. 0, or -1 when out of memory. */
+int srv_conf_add_str(char ***v, size_t *n, const char *str);
 
 void srv_conf_init(struct srv_conf *c);
 void srv_conf_free(struct srv_conf *c);
@@ -76,20 +87,29 @@ void srv_default_zone_dir(char *buf, size_t len);
 
 struct control;
 
+/* A server state set by --closed or the control API, re-applied to every rebuilt world. */
+struct srv_state {
+	char target[1025];      /* numeric address or NS name */
+	enum world_state state; /* what it is set to */
+};
+
 /* The running server. */
 struct srv {
-	struct srv_conf *conf;   /* command line; not owned */
-	struct event_base *base; /* event loop; owned */
-	struct net *net;         /* transports; owned */
-	struct control *control; /* control API; owned, NULL without --control */
-	struct query_ctx ctx;    /* zones, rules, log, stats queries use; zs/rules owned */
-	struct qlog *qlog;       /* query log ring; owned */
-	FILE *qlog_fp;           /* --query-log file; owned (NULL or stdout when not) */
-	struct event *sig_hup;   /* SIGHUP: reload; owned */
-	struct event *sig_term;  /* SIGTERM: stop; owned */
-	struct event *sig_int;   /* SIGINT: stop; owned */
-	struct timespec started; /* monotonic start time (uptime) */
-	int port;                /* port bound */
+	struct srv_conf *conf;    /* command line; not owned */
+	struct event_base *base;  /* event loop; owned */
+	struct net *net;          /* transports; owned */
+	struct control *control;  /* control API; owned, NULL without --control */
+	struct query_ctx ctx;     /* zones, rules, log, stats queries use; zs/rules owned */
+	struct qlog *qlog;        /* query log ring; owned */
+	FILE *qlog_fp;            /* --query-log file; owned (NULL or stdout when not) */
+	struct event *sig_hup;    /* SIGHUP: reload; owned */
+	struct event *sig_term;   /* SIGTERM: stop; owned */
+	struct event *sig_int;    /* SIGINT: stop; owned */
+	struct timespec started;  /* monotonic start time (uptime) */
+	int port;                 /* port bound */
+	bool listening;           /* srv_run bound the listeners (reloads rebind from then on) */
+	struct srv_state *states; /* server states in the order set; owned */
+	size_t nstates;           /* entries in states */
 };
 
 /* Build the running server from c and data already loaded (taken over). NULL + err on error. */
@@ -111,5 +131,14 @@ int srv_zone_delete(struct srv *s, const char *origin, char *err, size_t errlen)
 int srv_faults_append(struct srv *s, const char *text, char *err, size_t errlen);
 int srv_faults_replace(struct srv *s, const char *text, char *err, size_t errlen);
 void srv_faults_clear(struct srv *s);
+/* World mode: set every server at address or with NS name target up, silent or closed, at
+   once and for every later reload. 0, or -1 with err (no such server, a bind failed). */
+int srv_server_set(struct srv *s, const char *target, enum world_state st, char *err,
+                   size_t errlen);
+
+/* World mode: the servers of zs with the configured root and server states applied, checked
+   against --allow-nonlocal. NULL with the problems in d. */
+struct world *srv_world_build(const struct srv_conf *c, const struct zoneset *zs,
+                              const struct srv_state *states, size_t nstates, struct diag *d);
 
 #endif

@@ -965,6 +965,7 @@ zoneset_add_copy(struct zoneset *dst, const struct zoneset *src, size_t zone, st
 	memcpy(z->origin, from->origin, sizeof(z->origin));
 	z->origin_len = from->origin_len;
 	memcpy(z->origin_str, from->origin_str, sizeof(z->origin_str));
+	memcpy(z->server, from->server, sizeof(z->server));
 	z->apex = NODE_NONE;
 	for (size_t i = 0; i < from->nfiles; i++)
 		if (zone_add_file_name(z, from->files[i].path) < 0)
@@ -1041,6 +1042,19 @@ zoneset_free(struct zoneset *zs)
 	free(zs->zones);
 	index_free(zs);
 	free(zs);
+}
+
+void
+zoneset_set_server(struct zoneset *zs, size_t zone, const char *addr)
+{
+	if (zs != NULL && zone < zs->nzones)
+		snprintf(zs->zones[zone]->server, sizeof(zs->zones[zone]->server), "%s", addr);
+}
+
+const char *
+zoneset_server(const struct zoneset *zs, size_t zone)
+{
+	return zs != NULL && zone < zs->nzones ? zs->zones[zone]->server : "";
 }
 
 size_t
@@ -1556,7 +1570,8 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 		for (k = 0; k < z->nrecs; k++)
 			z->recs[k].skip = 0;
 		for (size_t j = 0; j < i && !dup[i]; j++) {
-			if (!dup[j] && zs->zones[j]->origin_len == z->origin_len &&
+			if (!dup[j] && strcmp(zs->zones[j]->server, z->server) == 0 &&
+			    zs->zones[j]->origin_len == z->origin_len &&
 			    memcmp(zs->zones[j]->origin, z->origin, z->origin_len) == 0) {
 				diag_add(d, DIAG_ERROR, z->files[0].path, 0, NULL,
 				         "duplicate zone %s (already loaded from %s)",
@@ -1638,7 +1653,9 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 		if (z->apex == NODE_NONE)
 			goto oom;
 		zs->nodes[z->apex].flags |= NODE_APEX;
-		zs->nodes[z->apex].zone = (uint32_t)i + 1;
+		/* a per-server copy is never the zone a name belongs to: views substitute it */
+		if (z->server[0] == '\0' || zs->nodes[z->apex].zone == 0)
+			zs->nodes[z->apex].zone = (uint32_t)i + 1;
 		{
 			const struct rrset *soa =
 			    zone_rrset_find(zs, z->apex, (uint32_t)i, TYPE_SOA);

@@ -49,6 +49,14 @@ int zoneset_add_copy(struct zoneset *dst, const struct zoneset *src, size_t zone
 /* Structural checks across the set and index building; call once after adding. Errors
    (missing SOA/NS, CNAME beside other data, out-of-zone data, duplicate origins) go to d.
    Returns 0 when the set can be served. */
+/* World mode: zone number zone is the copy of its zone served only by the server at numeric
+   address addr, instead of the shared one (a stale secondary, say). Such a copy may share its
+   origin with another zone; nothing but that server's view ever answers from it. Call before
+   zoneset_finish. */
+void zoneset_set_server(struct zoneset *zs, size_t zone, const char *addr);
+/* The address set by zoneset_set_server, "" for ordinary zones. */
+const char *zoneset_server(const struct zoneset *zs, size_t zone);
+
 int zoneset_finish(struct zoneset *zs, struct diag *d);
 
 size_t zoneset_count(const struct zoneset *zs);

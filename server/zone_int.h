@@ -112,6 +112,8 @@ struct zone {
 	uint32_t soa_nx;         /* offset of the SOA rrset with the negative TTL, 0 none */
 	uint32_t ns;             /* offset of the apex NS rrset, 0 when none */
 	bool bad;                /* finish found it unservable */
+	char server[64];         /* world mode: the one server address this copy is for ("":
+	                            the zone itself, served wherever its NS records say) */
 };
 
 struct zoneset {

@@ -52,49 +52,11 @@ start_ctl(void)
 	testsrv_start_dir(&srv, dir, args);
 }
 
-/* One HTTP/1.1 exchange over the UNIX socket. Returns the status code; *body gets the parsed
-   JSON body (caller decrefs), NULL when it is not JSON. */
+/* One HTTP/1.1 exchange with the server's control socket (test_http_unix). */
 static int
 http(const char *method, const char *path, const char *body, json_t **out)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	char req[8192], resp[262144];
-	size_t used = 0;
-	int fd, code = 0;
-	double deadline = test_now_ms() + 5000;
-	char *sep;
-
-	*out = NULL;
-	cr_assert_lt(strlen(sock), sizeof(sun.sun_path));
-	memcpy(sun.sun_path, sock, strlen(sock) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0, "connect %s: %s", sock,
-	             strerror(errno));
-	int n = snprintf(req, sizeof(req),
-	                 "%s %s HTTP/1.1\r\nHost: mxlabd\r\nConnection: close\r\n"
-	                 "Content-Length: %zu\r\n\r\n%s",
-	                 method, path, body ? strlen(body) : 0, body ? body : "");
-	cr_assert_eq(write(fd, req, (size_t)n), n);
-	for (;;) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int left = (int)(deadline - test_now_ms());
-		ssize_t r;
-		if (left <= 0 || poll(&p, 1, left) <= 0)
-			break;
-		r = read(fd, resp + used, sizeof(resp) - 1 - used);
-		if (r <= 0)
-			break;
-		used += (size_t)r;
-	}
-	close(fd);
-	resp[used] = '\0';
-	cr_assert(sscanf(resp, "HTTP/1.1 %d", &code) == 1, "no status line: %s", resp);
-	sep = strstr(resp, "\r\n\r\n");
-	snprintf(last_head, sizeof(last_head), "%.*s", sep ? (int)(sep - resp) : (int)used, resp);
-	if (sep)
-		*out = json_loads(sep + 4, JSON_DISABLE_EOF_CHECK, NULL);
-	return code;
+	return test_http_unix(sock, method, path, body, out, last_head, sizeof(last_head));
 }
 
 static int

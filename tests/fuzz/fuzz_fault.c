@@ -28,7 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(text, data + 1, size - 1);
 		text[size - 1] = '\0';
 		if (fault_rules_parse(r, "fuzz", text, err, sizeof(err)) == 0) {
-			struct fault_query fq = {"a.test.", 15, (data[0] & 2) != 0, NULL, NULL};
+			struct fault_query fq = {
+			    .qname = "a.test.", .qtype = 15, .tcp = (data[0] & 2) != 0};
 			const struct fault_rule *rule = fault_match(r, &fq);
 			for (size_t i = 0; i < fault_rules_count(r); i++)
 				(void)fault_rule_text(fault_rules_get(r, i));

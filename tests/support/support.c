@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -250,8 +251,16 @@ testsrv_stderr(struct testsrv *s)
 ldns_pkt *
 test_query(int port, const char *name, ldns_rr_type type, bool tcp, uint16_t edns, int timeout_ms)
 {
+	return test_query_at("127.0.0.1", port, name, type, tcp, edns, timeout_ms);
+}
+
+ldns_pkt *
+test_query_at(const char *addr, int port, const char *name, ldns_rr_type type, bool tcp,
+              uint16_t edns, int timeout_ms)
+{
 	ldns_resolver *res = ldns_resolver_new();
-	ldns_rdf *ns = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, "127.0.0.1");
+	ldns_rdf *ns =
+	    ldns_rdf_new_frm_str(strchr(addr, ':') ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, addr);
 	ldns_rdf *qname = ldns_dname_new_frm_str(name);
 	ldns_pkt *q = NULL, *a = NULL;
 	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
@@ -349,6 +358,13 @@ test_wire_query(uint8_t *out, const char *name, uint16_t type, uint16_t id, int 
 size_t
 test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap, int timeout_ms)
 {
+	return test_raw_udp_at("127.0.0.1", port, q, qlen, out, cap, timeout_ms);
+}
+
+size_t
+test_raw_udp_at(const char *addr, int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap,
+                int timeout_ms)
+{
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -356,7 +372,10 @@ test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap, 
 
 	if (fd < 0)
 		return 0;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
+		close(fd);
+		return 0;
+	}
 	if (sendto(fd, q, qlen, 0, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
 	    poll(&p, 1, timeout_ms) <= 0 || (n = recv(fd, out, cap, 0)) < 0)
 		n = 0;
@@ -454,4 +473,49 @@ test_json_lines(const char *path, size_t want, int timeout_ms)
 		usleep(20000);
 	} while (test_now_ms() < deadline);
 	return arr;
+}
+
+int
+test_http_unix(const char *sock, const char *method, const char *path, const char *body,
+               json_t **out, char *head, size_t headlen)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	static char req[8192], resp[262144];
+	size_t used = 0;
+	int fd, n, code = 0;
+	double deadline = test_now_ms() + 5000;
+	char *sep;
+
+	*out = NULL;
+	cr_assert_lt(strlen(sock), sizeof(sun.sun_path));
+	memcpy(sun.sun_path, sock, strlen(sock) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0, "connect %s: %s", sock,
+	             strerror(errno));
+	n = snprintf(req, sizeof(req),
+	             "%s %s HTTP/1.1\r\nHost: mxlabd\r\nConnection: close\r\n"
+	             "Content-Length: %zu\r\n\r\n%s",
+	             method, path, body ? strlen(body) : 0, body ? body : "");
+	cr_assert_eq(write(fd, req, (size_t)n), n);
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int left = (int)(deadline - test_now_ms());
+		ssize_t r;
+		if (left <= 0 || poll(&p, 1, left) <= 0)
+			break;
+		r = read(fd, resp + used, sizeof(resp) - 1 - used);
+		if (r <= 0)
+			break;
+		used += (size_t)r;
+	}
+	close(fd);
+	resp[used] = '\0';
+	cr_assert(sscanf(resp, "HTTP/1.1 %d", &code) == 1, "no status line: %s", resp);
+	sep = strstr(resp, "\r\n\r\n");
+	if (head != NULL)
+		snprintf(head, headlen, "%.*s", sep ? (int)(sep - resp) : (int)used, resp);
+	if (sep)
+		*out = json_loads(sep + 4, JSON_DISABLE_EOF_CHECK, NULL);
+	return code;
 }

@@ -53,6 +53,9 @@ const char *testsrv_stderr(struct testsrv *s);
    Returns the parsed answer or NULL on timeout/error (timeout_ms bounded). */
 ldns_pkt *test_query(int port, const char *name, ldns_rr_type type, bool tcp, uint16_t edns,
                      int timeout_ms);
+/* The same to numeric address addr (world mode: each address is its own server). */
+ldns_pkt *test_query_at(const char *addr, int port, const char *name, ldns_rr_type type, bool tcp,
+                        uint16_t edns, int timeout_ms);
 /* Wire form of a query for name/type/IN with the given id (no EDNS, RD clear) into out;
    returns its length. Fails the test when it cannot be built or does not fit. */
 size_t test_make_query(const char *name, ldns_rr_type type, uint16_t id, uint8_t *out, size_t cap);
@@ -67,6 +70,10 @@ size_t test_wire_query(uint8_t *out, const char *name, uint16_t type, uint16_t i
 size_t test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_t cap,
                     int timeout_ms);
 
+/* The same to IPv4 address addr. */
+size_t test_raw_udp_at(const char *addr, int port, const uint8_t *q, size_t qlen, uint8_t *out,
+                       size_t cap, int timeout_ms);
+
 /* Run a command (argv NULL-terminated) with a bound; capture stdout into out (NUL-terminated).
    Returns the exit status (0..255), or -1 when it could not run or timed out. */
 int test_run(const char *const argv[], char *out, size_t cap, int timeout_ms);
@@ -79,6 +86,12 @@ int test_mxcheck_json(int port, const char *const extra[], const char *target, c
 /* The JSON lines of the file at path (a query log) as an array once it has at least want of
    them, or what it has when timeout_ms passes (polled every 20 ms). Caller decrefs. */
 json_t *test_json_lines(const char *path, size_t want, int timeout_ms);
+
+/* One HTTP/1.1 exchange with a control API on the UNIX socket sock (bounded, 5 s). Returns
+   the status code; *out gets the parsed JSON body (caller decrefs), NULL when it is not JSON;
+   head (may be NULL) the status line and headers. */
+int test_http_unix(const char *sock, const char *method, const char *path, const char *body,
+                   json_t **out, char *head, size_t headlen);
 
 /* Milliseconds from a monotonic clock. */
 double test_now_ms(void);

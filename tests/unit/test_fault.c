@@ -33,7 +33,7 @@ rules_from(const char *text, uint64_t seed)
 static struct fault_query
 fq_make(const char *qname, uint16_t qtype, bool tcp)
 {
-	struct fault_query fq = {qname, qtype, tcp, NULL, NULL};
+	struct fault_query fq = {.qname = qname, .qtype = qtype, .tcp = tcp};
 	return fq;
 }
 
