@@ -1,8 +1,10 @@
 /* tests/e2e/test_validate.c -- a validating unbound (stub zone on loopback, the trust anchor
    mxlabd --sign wrote) in front of bin/mxlabd: AD for the signed names, no AD for the
    --unsigned child, SERVFAIL with the extended DNS error naming the reason for every DNSSEC
-   fault action, the data again with CD. Skips loudly when unbound is not installed (make deps
-   installs it). */
+   fault action, the data again with CD. And the whole lab: mxlabd --world --sign in a private
+   network namespace, unbound iterating from the signed synthesized root with its DS as the
+   only trust anchor. Skips loudly when unbound is not installed (make deps installs it) or no
+   namespace can be made. */
 #include <criterion/criterion.h>
 
 #include <arpa/inet.h>
@@ -11,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -201,6 +206,123 @@ Test(e2e_validate, unbound_validates_and_fails_exactly_where_the_rules_say, .tim
 	cr_assert_not_null(p);
 	cr_expect_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
 	cr_expect_eq(ldns_pkt_ancount(p), 2, "the A and its (expired) RRSIG");
+	ldns_pkt_free(p);
+
+	kill(ub, SIGTERM);
+	waitpid(ub, &status, 0);
+	testsrv_stop(&srv);
+}
+
+/* World mode: test. on 127.53.2.1 delegating to kestrel.test (signed) and plain.test
+   (--unsigned); the root is mxlabd's. */
+static const char world_test[] = "$ORIGIN test.\n$TTL 300\n"
+                                 "@ SOA ns.nic hostmaster 1 3600 600 86400 300\n"
+                                 "@ NS ns.nic\nns.nic A 127.53.2.1\n"
+                                 "kestrel NS ns1.kestrel\nns1.kestrel A 127.53.10.1\n"
+                                 "plain NS ns1.plain\nns1.plain A 127.53.11.1\n";
+static const char world_kestrel[] = "$ORIGIN kestrel.test.\n$TTL 300\n"
+                                    "@ SOA ns1 hostmaster 1 3600 600 86400 300\n"
+                                    "@ NS ns1\nns1 A 127.53.10.1\n@ MX 10 mail\n"
+                                    "mail A 192.0.2.25\nexp A 192.0.2.26\n";
+static const char world_plain[] = "$ORIGIN plain.test.\n$TTL 300\n"
+                                  "@ SOA ns1 hostmaster 1 3600 600 86400 300\n"
+                                  "@ NS ns1\nns1 A 127.53.11.1\nwww A 192.0.2.27\n";
+
+/* A private network namespace for this test process, its loopback up; false when impossible. */
+static bool
+private_net(void)
+{
+	struct ifreq ifr;
+	int fd;
+	bool ok;
+
+	if (unshare(CLONE_NEWNET) != 0)
+		return false;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return false;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	ok = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0;
+	ifr.ifr_flags |= IFF_UP;
+	ok = ok && ioctl(fd, SIOCSIFFLAGS, &ifr) == 0;
+	close(fd);
+	return ok;
+}
+
+Test(e2e_validate, world_validates_from_the_signed_root, .timeout = 60)
+{
+	char dir[256], zdir[300], ta[300], hints[300], conf[300], text[2048], buf[1024];
+	const char *extra[] = {
+	    "--world",        "-p", "53",           "--sign", "--unsigned", "plain.test",
+	    "--trust-anchor", ta,   "--root-hints", hints,    NULL};
+	struct testsrv srv;
+	ldns_pkt *p = NULL;
+	pid_t ub;
+	int status;
+	FILE *fp;
+	size_t n;
+
+	if (access(UNBOUND, X_OK) != 0)
+		cr_skip_test("unbound is not installed (%s): make deps installs it", UNBOUND);
+	if (!private_net())
+		cr_skip_test("no private network namespace (needs root: unshare CLONE_NEWNET)");
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(zdir, sizeof(zdir), "%s/zones", dir);
+	snprintf(ta, sizeof(ta), "%s/ta", dir);
+	snprintf(hints, sizeof(hints), "%s/hints", dir);
+	snprintf(conf, sizeof(conf), "%s/unbound.conf", dir);
+	cr_assert_eq(mkdir(zdir, 0755), 0);
+	test_write(zdir, "test.zone", world_test);
+	test_write(zdir, "kestrel.test.zone", world_kestrel);
+	test_write(zdir, "plain.test.zone", world_plain);
+	test_write(zdir, "faults.conf", "exp.kestrel.test. A rrsig-expired\n");
+	testsrv_start_dir(&srv, zdir, extra);
+
+	fp = fopen(ta, "r");
+	cr_assert_not_null(fp, "no trust anchor written: %s", testsrv_stderr(&srv));
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	cr_assert(strncmp(buf, ".\t3600\tIN\tDS\t", 13) == 0 && strchr(buf, '\n') == buf + n - 1,
+	          "the root's DS alone: %s", buf);
+
+	snprintf(text, sizeof(text),
+	         "server:\n  interface: 127.0.0.1\n  port: 53\n  do-daemonize: no\n"
+	         "  username: \"\"\n  chroot: \"\"\n  directory: \"%s\"\n  pidfile: \"\"\n"
+	         "  use-syslog: no\n  logfile: \"%s/unbound.log\"\n  do-not-query-localhost: no\n"
+	         "  root-hints: \"%s\"\n  trust-anchor-file: \"%s\"\n  ede: yes\n"
+	         "  local-zone: \"test.\" nodefault\n  do-ip6: no\n"
+	         "remote-control:\n  control-enable: no\n",
+	         dir, dir, hints, ta);
+	test_write(dir, "unbound.conf", text);
+	ub = start_unbound(conf);
+	for (int i = 0; i < 100 && p == NULL; i++) {
+		p = resolve(53, "mail.kestrel.test.", false);
+		if (p == NULL)
+			usleep(50000);
+	}
+	cr_assert_not_null(p, "unbound did not answer");
+	cr_expect_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+	cr_expect(ldns_pkt_ad(p), "secure from the root: root DS -> test. -> kestrel.test.");
+	ldns_pkt_free(p);
+
+	p = resolve(53, "nothere.kestrel.test.", false);
+	cr_assert_not_null(p);
+	cr_expect_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_NXDOMAIN);
+	cr_expect(ldns_pkt_ad(p), "a proven NXDOMAIN");
+	ldns_pkt_free(p);
+
+	p = resolve(53, "www.plain.test.", false);
+	cr_assert_not_null(p);
+	cr_expect_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+	cr_expect(!ldns_pkt_ad(p), "insecure delegation: resolves, AD clear");
+	ldns_pkt_free(p);
+
+	p = resolve(53, "exp.kestrel.test.", false);
+	cr_assert_not_null(p);
+	cr_expect_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
+	cr_expect_eq(ede_code(p), 7, "Signature Expired, got %d", ede_code(p));
 	ldns_pkt_free(p);
 
 	kill(ub, SIGTERM);
