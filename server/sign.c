@@ -662,6 +662,19 @@ sctx_free(struct sctx *c)
 	}
 }
 
+/* Zone index+1 zi (0: none) has the origin of zone index z (the zone itself, or a world-mode
+   copy of it). */
+static bool
+same_origin(const struct zoneset *zs, uint32_t zi, size_t z)
+{
+	const struct zone *a, *b = zs->zones[z];
+
+	if (zi == 0)
+		return false;
+	a = zs->zones[zi - 1];
+	return a->origin_len == b->origin_len && memcmp(a->origin, b->origin, a->origin_len) == 0;
+}
+
 /* ---- the names of a zone ------------------------------------------------------------------ */
 
 enum nkind { N_AUTH, N_DELEG, N_ENT };
@@ -798,7 +811,7 @@ sign_zone(struct signer *sg, struct zoneset *zs, size_t z, struct zkeys *zk, tim
 			in = rs->zone == z;
 			off = rs->next;
 		}
-		if (!in && (zs->nodes[n].zone != z + 1 || n == apex))
+		if (!in && (n == apex || !same_origin(zs, zs->nodes[n].zone, z)))
 			continue;
 		if (n != apex && below_cut(zs, n, (uint32_t)z, apex))
 			continue;
@@ -1038,9 +1051,14 @@ sign_all(struct signer *sg, struct zoneset *zs, time_t now, bool reset, struct d
 		int r;
 		if (todo[z] == 0 || (p = parent_zone(zs, z)) == SIZE_MAX)
 			continue;
-		if ((r = add_child_ds(zs, z, p, &sg->keys[todo[z] - 1])) < 0)
-			goto out;
-		ds |= r > 0;
+		/* every copy of the parent (world mode keeps one per server where they differ) */
+		for (size_t q = 0; q < zs->nzones; q++) {
+			if (!same_origin(zs, (uint32_t)p + 1, q))
+				continue;
+			if ((r = add_child_ds(zs, z, q, &sg->keys[todo[z] - 1])) < 0)
+				goto out;
+			ds |= r > 0;
+		}
 	}
 	if (ds && zoneset_finish(zs, d) != 0)
 		goto out;
