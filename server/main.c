@@ -66,7 +66,7 @@ static const char usage_text[] =
     "  --key-dir DIR     with --sign: keep the keys in DIR and reuse them (else fresh keys)\n"
     "  --unsigned ORIGIN with --sign: leave that zone unsigned (repeatable)\n"
     "  --trust-anchor FILE  with --sign: write the DS of every signed zone without a served\n"
-    "                    parent there, once loaded (and on every reload)\n"
+    "                    parent (--world: of the signed root) there, once loaded and on reload\n"
     "  --dump-zones DIR  write every served zone (signed ones with their signatures) to\n"
     "                    DIR/ORIGINzone once loaded (and on every reload)\n"
     "World mode (every authoritative server of the zones, each on its own address):\n"
