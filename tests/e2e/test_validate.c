@@ -88,12 +88,12 @@ start_unbound(const char *conf)
 	return pid;
 }
 
-/* Ask the resolver (RD set, DO set, cd: CD set); NULL when it does not answer. */
+/* Ask the resolver for name/type (RD set, DO set, cd: CD set); NULL when it does not answer. */
 static ldns_pkt *
-resolve(int port, const char *name, bool cd)
+resolve_type(int port, const char *name, uint16_t type, bool cd)
 {
 	uint8_t q[512], a[4096];
-	size_t qlen = test_wire_query(q, name, LDNS_RR_TYPE_A, 0x4711, 1232, 0, true), n;
+	size_t qlen = test_wire_query(q, name, type, 0x4711, 1232, 0, true), n;
 	ldns_pkt *p = NULL;
 
 	q[2] |= 0x01; /* RD */
@@ -103,6 +103,12 @@ resolve(int port, const char *name, bool cd)
 	if (n == 0 || ldns_wire2pkt(&p, a, n) != LDNS_STATUS_OK)
 		return NULL;
 	return p;
+}
+
+static ldns_pkt *
+resolve(int port, const char *name, bool cd)
+{
+	return resolve_type(port, name, LDNS_RR_TYPE_A, cd);
 }
 
 /* The Extended DNS Error info-code in the answer's OPT, -1 when none. */
@@ -325,6 +331,80 @@ Test(e2e_validate, world_validates_from_the_signed_root, .timeout = 60)
 	cr_expect_eq(ede_code(p), 7, "Signature Expired, got %d", ede_code(p));
 	ldns_pkt_free(p);
 
+	kill(ub, SIGTERM);
+	waitpid(ub, &status, 0);
+	testsrv_stop(&srv);
+}
+
+/* The shipped DNSSEC lab (zones/dnssec/, zones/README.md "DNSSEC lab"): what a validating
+   resolver says for each scenario. */
+Test(e2e_validate, the_dnssec_lab_fails_exactly_where_its_rules_say, .timeout = 60)
+{
+	static const struct {
+		char name[40]; /* query name */
+		uint16_t type; /* query type */
+		int rcode;     /* expected rcode */
+		bool ad;       /* AD expected */
+		int ede;       /* expected extended DNS error, -1 none */
+	} cases[] = {
+	    {"secure.dnssec.test.", LDNS_RR_TYPE_MX, LDNS_RCODE_NOERROR, true, -1},
+	    {"mx1.secure.dnssec.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true, -1},
+	    {"bogus-mx.dnssec.test.", LDNS_RR_TYPE_MX, LDNS_RCODE_SERVFAIL, false, 6},
+	    {"mx1.bogus-mx.dnssec.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true, -1},
+	    {"expired.dnssec.test.", LDNS_RR_TYPE_MX, LDNS_RCODE_SERVFAIL, false, 7},
+	    {"mx1.expired.dnssec.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false, 7},
+	    {"mx1.ds-mismatch.dnssec.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false, 9},
+	    {"insecure.dnssec.test.", LDNS_RR_TYPE_MX, LDNS_RCODE_NOERROR, false, -1},
+	    {"_25._tcp.mx1.dane.dnssec.test.", LDNS_RR_TYPE_TLSA, LDNS_RCODE_NOERROR, true, -1},
+	    {"_25._tcp.mx2.dane.dnssec.test.", LDNS_RR_TYPE_TLSA, LDNS_RCODE_SERVFAIL, false, 6},
+	};
+	char dir[256], ta[300], hints[300], conf[300], text[2048];
+	const char *extra[] = {
+	    "--world",        "-p", "53",           "--sign", "--unsigned", "insecure.dnssec.test",
+	    "--trust-anchor", ta,   "--root-hints", hints,    NULL};
+	struct testsrv srv;
+	ldns_pkt *p = NULL;
+	pid_t ub;
+	int status;
+
+	if (access(UNBOUND, X_OK) != 0)
+		cr_skip_test("unbound is not installed (%s): make deps installs it", UNBOUND);
+	if (!private_net())
+		cr_skip_test("no private network namespace (needs root: unshare CLONE_NEWNET)");
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(ta, sizeof(ta), "%s/ta", dir);
+	snprintf(hints, sizeof(hints), "%s/hints", dir);
+	snprintf(conf, sizeof(conf), "%s/unbound.conf", dir);
+	testsrv_start_dir(&srv, test_src("zones/dnssec"), extra);
+	snprintf(text, sizeof(text),
+	         "server:\n  interface: 127.0.0.1\n  port: 53\n  do-daemonize: no\n"
+	         "  username: \"\"\n  chroot: \"\"\n  directory: \"%s\"\n  pidfile: \"\"\n"
+	         "  use-syslog: no\n  logfile: \"%s/unbound.log\"\n  do-not-query-localhost: no\n"
+	         "  root-hints: \"%s\"\n  trust-anchor-file: \"%s\"\n  ede: yes\n"
+	         "  local-zone: \"test.\" nodefault\n  do-ip6: no\n"
+	         "remote-control:\n  control-enable: no\n",
+	         dir, dir, hints, ta);
+	test_write(dir, "unbound.conf", text);
+	ub = start_unbound(conf);
+	for (int i = 0; i < 100 && p == NULL; i++) {
+		p = resolve(53, "mx1.secure.dnssec.test.", false);
+		if (p == NULL)
+			usleep(50000);
+	}
+	cr_assert_not_null(p, "unbound did not answer");
+	ldns_pkt_free(p);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		p = resolve_type(53, cases[i].name, cases[i].type, false);
+		cr_assert_not_null(p, "%s: no answer", cases[i].name);
+		cr_expect_eq(ldns_pkt_get_rcode(p), cases[i].rcode, "%s: rcode %d", cases[i].name,
+		             ldns_pkt_get_rcode(p));
+		cr_expect_eq(ldns_pkt_ad(p), cases[i].ad, "%s: AD %d", cases[i].name,
+		             ldns_pkt_ad(p));
+		if (cases[i].ede >= 0)
+			cr_expect_eq(ede_code(p), cases[i].ede, "%s: EDE %d", cases[i].name,
+			             ede_code(p));
+		ldns_pkt_free(p);
+	}
 	kill(ub, SIGTERM);
 	waitpid(ub, &status, 0);
 	testsrv_stop(&srv);
