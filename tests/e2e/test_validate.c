@@ -357,6 +357,8 @@ Test(e2e_validate, the_dnssec_lab_fails_exactly_where_its_rules_say, .timeout = 
 	    {"insecure.dnssec.test.", LDNS_RR_TYPE_MX, LDNS_RCODE_NOERROR, false, -1},
 	    {"_25._tcp.mx1.dane.dnssec.test.", LDNS_RR_TYPE_TLSA, LDNS_RCODE_NOERROR, true, -1},
 	    {"_25._tcp.mx2.dane.dnssec.test.", LDNS_RR_TYPE_TLSA, LDNS_RCODE_SERVFAIL, false, 6},
+	    {"25.2.0.192.in-addr.arpa.", LDNS_RR_TYPE_PTR, LDNS_RCODE_NOERROR, true, -1},
+	    {"26.2.0.192.in-addr.arpa.", LDNS_RR_TYPE_PTR, LDNS_RCODE_SERVFAIL, false, 6},
 	};
 	char dir[256], ta[300], hints[300], conf[300], text[2048];
 	const char *extra[] = {
@@ -381,7 +383,8 @@ Test(e2e_validate, the_dnssec_lab_fails_exactly_where_its_rules_say, .timeout = 
 	         "  username: \"\"\n  chroot: \"\"\n  directory: \"%s\"\n  pidfile: \"\"\n"
 	         "  use-syslog: no\n  logfile: \"%s/unbound.log\"\n  do-not-query-localhost: no\n"
 	         "  root-hints: \"%s\"\n  trust-anchor-file: \"%s\"\n  ede: yes\n"
-	         "  local-zone: \"test.\" nodefault\n  do-ip6: no\n"
+	         "  local-zone: \"test.\" nodefault\n"
+	         "  local-zone: \"2.0.192.in-addr.arpa.\" nodefault\n  do-ip6: no\n"
 	         "remote-control:\n  control-enable: no\n",
 	         dir, dir, hints, ta);
 	test_write(dir, "unbound.conf", text);
