@@ -359,6 +359,9 @@ Test(e2e_validate, the_dnssec_lab_fails_exactly_where_its_rules_say, .timeout = 
 	    {"_25._tcp.mx2.dane.dnssec.test.", LDNS_RR_TYPE_TLSA, LDNS_RCODE_SERVFAIL, false, 6},
 	    {"25.2.0.192.in-addr.arpa.", LDNS_RR_TYPE_PTR, LDNS_RCODE_NOERROR, true, -1},
 	    {"26.2.0.192.in-addr.arpa.", LDNS_RR_TYPE_PTR, LDNS_RCODE_SERVFAIL, false, 6},
+	    {"mx1.iter.dnssec.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true, -1},
+	    /* RFC 9276: 200 NSEC3 iterations, unbound 1.17 takes the denial as insecure */
+	    {"nothere.iter.dnssec.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, false, -1},
 	};
 	char dir[256], ta[300], hints[300], conf[300], text[2048];
 	const char *extra[] = {
