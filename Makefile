@@ -4,8 +4,10 @@
 #   make test       unit + end-to-end tests (Criterion)
 #   make asan       the same tests under ASan+UBSan, built in build/asan
 #   make demo       serve zones/ and run mxcheck over the whole catalog
+#   make lab        a shell in a private network where the catalog's world is the internet
 #   make conformance  compare mxlabd's answers with NSD's
-#   make bench      mxlabd side by side with NSD
+#   make bench      mxlabd side by side with NSD; mxcheck -j against dnsperf
+#   make fuzz       every libFuzzer harness for FUZZ_SECONDS (60) from the corpus in the repo
 #   make install    PREFIX=/usr/local DESTDIR=
 
 SHELL   := /bin/bash
@@ -29,7 +31,14 @@ endif
 PKG_NAMES = libevent ldns libzscanner libdnssec jansson libidn2
 TEST_PKGS = criterion
 DEB_PKGS  = make gcc pkg-config libevent-dev libldns-dev libknot-dev libcriterion-dev \
-            libjansson-dev libidn2-dev ldnsutils unbound
+            libjansson-dev libidn2-dev ldnsutils
+# The lab (mxlab-lab, make lab) and its tests: the recursive resolvers in front of the world,
+# dig/host, unshare/ip. Installed by `make deps` when one of LAB_CMDS is missing.
+LAB_PKGS  = unbound bind9 knot-resolver dnsutils iproute2 util-linux
+LAB_CMDS  = unbound named kresd dig host ip unshare
+# Programs the tests run beside ours (DEB_PKG:command, installed by `make deps` when the
+# command is missing): the real Exim that e2e_mta_exim compares the exim profile with.
+TEST_PROGS = exim4-daemon-light:exim4
 
 # pkg-config is asked lazily (after `deps` ran) and only once per make run.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_NAMES) $(TEST_PKGS)))$(PKG_CFLAGS)
@@ -60,26 +69,49 @@ SERVER_LIB = $(BUILD_DIR)/libmxlabd.a
 CLIENT_LIB = $(BUILD_DIR)/libmxcheck.a
 MXLABD     = $(BIN_DIR)/mxlabd
 MXCHECK    = $(BIN_DIR)/mxcheck
+MXLAB_LAB  = $(BIN_DIR)/mxlab-lab
 TEST_BIN   = $(BUILD_DIR)/tests/mxlab-tests
 TOOLS      = $(patsubst %.c,$(BUILD_DIR)/tools/%,$(notdir $(TOOL_SRC)))
 
 ALL_OBJ = $(call obj,$(COMMON_SRC) $(SERVER_SRC) $(CLIENT_SRC) server/main.c client/main.c \
             $(TEST_SRC) $(TOOL_SRC))
 
-.PHONY: all deps test asan demo conformance bench install clean format check-format
+.PHONY: all deps lab-deps fuzz-deps test asan demo lab conformance bench fuzz install clean \
+        format check-format
 .DEFAULT_GOAL := all
 
-all: $(MXLABD) $(MXCHECK)
+all: $(MXLABD) $(MXCHECK) $(MXLAB_LAB)
 
 # Install the Debian packages when pkg-config cannot find them (sudo only when not root).
 deps:
 	@if ! command -v pkg-config >/dev/null 2>&1 || ! command -v $(CC) >/dev/null 2>&1 || \
-	    ! pkg-config --exists $(PKG_NAMES) $(TEST_PKGS) || ! command -v ldns-verify-zone >/dev/null 2>&1 || \
-	    ! [ -x /usr/sbin/unbound ]; then \
+	    ! pkg-config --exists $(PKG_NAMES) $(TEST_PKGS) || \
+	    ! command -v ldns-verify-zone >/dev/null 2>&1; then \
 		echo "mxlab: installing build dependencies: $(DEB_PKGS)"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PKGS) >/dev/null; \
+	fi
+	@missing=; for p in $(TEST_PROGS); do PATH="$$PATH:/usr/sbin:/sbin" command -v "$${p#*:}" >/dev/null 2>&1 || \
+	    missing="$$missing $${p%%:*}"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "mxlab: installing test programs:$$missing"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		{ $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		    $$SUDO apt-get install -y -qq $$missing >/dev/null; } || \
+		    echo "mxlab: could not install$$missing; the tests that need them skip"; \
+	fi
+
+# The lab's programs (unbound, BIND, Knot Resolver, dig, ip, unshare), same way.
+lab-deps:
+	@missing=; for c in $(LAB_CMDS); do PATH="$$PATH:/usr/sbin:/sbin" command -v $$c >/dev/null 2>&1 || \
+	    missing="$$missing $$c"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "mxlab: installing the lab's resolvers and tools ($$missing missing): $(LAB_PKGS)"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		{ $$SUDO apt-get update -qq && \
+		  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(LAB_PKGS) >/dev/null; } || \
+		echo "mxlab: WARNING: could not install $(LAB_PKGS): the lab tests will be SKIPPED"; \
 	fi
 
 $(BUILD_DIR)/obj/%.o: %.c | deps
@@ -102,6 +134,11 @@ $(MXCHECK): $(call obj,client/main.c) $(CLIENT_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+# mxlab-lab is a bash script; the installed one finds the catalog under DATADIR.
+$(MXLAB_LAB): scripts/mxlab-lab.sh
+	@mkdir -p $(dir $@)
+	sed 's|@DATADIR@|$(DATADIR)|g' $< >$@.tmp && chmod 755 $@.tmp && mv $@.tmp $@
+
 # One Criterion binary holds every unit and end-to-end test (one synthesis line).
 $(TEST_BIN): $(call obj,$(TEST_SRC)) $(SERVER_LIB) $(CLIENT_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
@@ -121,7 +158,7 @@ CRITERION_JOBS ?= 2
 
 # Under sanitizers a report in any process (a forked worker, a started mxlabd) fails the run,
 # even when the test itself passed.
-test: all $(TEST_BIN)
+test: all $(TEST_BIN) | lab-deps
 ifeq ($(SAN),)
 	$(TEST_ENV) $(TEST_BIN) --jobs $(CRITERION_JOBS) $(TEST_ARGS)
 else
@@ -137,20 +174,43 @@ asan:
 demo: all
 	@scripts/demo.sh $(BIN_DIR)
 
+lab: all | lab-deps
+	$(MXLAB_LAB)
+
 conformance: all $(TOOLS)
 	@tests/conformance/run.sh $(BIN_DIR) $(BUILD_DIR)
 
 bench: all $(TOOLS)
 	@bench/run.sh $(BIN_DIR) $(BUILD_DIR)
 	@bench/world.sh $(BIN_DIR) $(BUILD_DIR)
+	@bench/mxcheck.sh $(BIN_DIR)
+
+# libFuzzer needs clang and its runtime (Debian: clang, libclang-rt-dev); installed when a
+# trivial fuzzer does not link.
+FUZZ_SECONDS ?= 60
+fuzz-deps: deps
+	@if ! printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }\n' | \
+	    clang -x c -fsanitize=fuzzer,address,undefined -o /dev/null - >/dev/null 2>&1; then \
+		echo "mxlab: installing clang and libFuzzer"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq clang libclang-rt-dev \
+		    >/dev/null; \
+	fi
+
+fuzz: fuzz-deps
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/zones \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(MXLABD) $(DESTDIR)$(SBINDIR)/mxlabd
 	install -m 755 $(MXCHECK) $(DESTDIR)$(BINDIR)/mxcheck
+	install -m 755 $(MXLAB_LAB) $(DESTDIR)$(BINDIR)/mxlab-lab
 	install -m 644 zones/*.zone $(wildcard zones/faults.conf zones/catalog.tsv zones/README.md) \
 	    $(DESTDIR)$(DATADIR)/zones/
+	install -d $(DESTDIR)$(DATADIR)/zones/world
+	install -m 644 zones/world/*.zone zones/world/closed.conf $(DESTDIR)$(DATADIR)/zones/world/
 	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
 

@@ -2,15 +2,18 @@
 # bench/run.sh -- mxlabd side by side with NSD, reported as ratios:
 #   (a) server CPU time per UDP query (utime+stime from /proc) under a bounded closed-loop load,
 #   (b) load time and peak RSS (VmHWM) for a generated zone of 1,000,000 records,
-#   (c) server CPU time per UDP query with DO on zones signed with ldns-signzone (NSEC, NSEC3),
-#   (d) signing and serving a generated zone: mxlabd --sign until ready vs ldns-signzone plus
+#   (c) mxlabd alone: CPU per query with 10,000 fault rules that match none of the queries
+#       (exact names, "*." suffixes, typed) against the same server with no rules,
+#   (d) server CPU time per UDP query with DO on zones signed with ldns-signzone (NSEC, NSEC3),
+#   (e) signing and serving a generated zone: mxlabd --sign until ready vs ldns-signzone plus
 #       NSD loading the signed zone, and both peak RSS.
 #
 #   bench/run.sh BIN_DIR BUILD_DIR
 #
 # Knobs (environment): BENCH_QUERIES (200000 per round), BENCH_OUTSTANDING (64), BENCH_ROUNDS
-# (3, alternating servers; the median is reported), BENCH_RECORDS (1000000), BENCH_SIGN_RECORDS
-# (records of the zone signed in (d), 1000000).
+# (3, alternating servers; the median is reported), BENCH_RECORDS (1000000), BENCH_RULES (10000),
+# BENCH_PART (all; "rules" runs only (c), which needs no NSD), BENCH_SIGN_RECORDS (records of the
+# zone signed in (e), 1000000).
 # Targets are printed next to the ratios; nothing fails on them. Not part of CI.
 set -euo pipefail
 
@@ -25,22 +28,25 @@ ZONES=$ROOT/tests/conformance/zones
 QUERIES=${BENCH_QUERIES:-200000}
 OUTSTANDING=${BENCH_OUTSTANDING:-64}
 RECORDS=${BENCH_RECORDS:-1000000}
-SIGN_RECORDS=${BENCH_SIGN_RECORDS:-1000000}
 ROUNDS=${BENCH_ROUNDS:-3}
 # Targets (ratio mxlabd/NSD), printed only.
 T_CPU=1.50
 T_LOAD=2.00
 T_RSS=2.00
-T_DO_CPU=1.00  # issue: CPU per DO query on a signed zone <= NSD
-T_SIGN=0.50    # issue: --sign until serving <= half of ldns-signzone + NSD load
+T_RULES=1.10 # (c): mxlabd with BENCH_RULES rules / mxlabd with none
+T_DO_CPU=1.00  # (d) issue: CPU per DO query on a signed zone <= NSD
+T_SIGN=0.50    # (e) issue: --sign until serving <= half of ldns-signzone + NSD load
 T_SIGN_RSS=0.80
+SIGN_RECORDS=${BENCH_SIGN_RECORDS:-1000000}
+RULES=${BENCH_RULES:-10000}
+PART=${BENCH_PART:-all}
 
 for t in "$COMPARE" "$LOAD" "$BIN_DIR/mxlabd"; do
 	[ -x "$t" ] || { echo "bench: $t not built (make bench)" >&2; exit 2; }
 done
 # shellcheck source=tests/conformance/nsd.sh
 . "$ROOT/tests/conformance/nsd.sh"
-nsd_need bench
+[ "$PART" = rules ] || nsd_need bench
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mxlab-bench.XXXXXX")
 PIDS=()
@@ -100,6 +106,52 @@ mx_wait() {
 	return 1
 }
 
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# ---------------------------------------------------------------- (c) many fault rules
+echo "bench: (c) $ROUNDS rounds of $QUERIES UDP queries to mxlabd with 0 and with $RULES fault rules"
+awk -v n="$RULES" 'BEGIN {
+	for (i = 0; i < n; i++) {
+		if (i % 3 == 0) printf "r%d.nomatch.test. * drop\n", i
+		else if (i % 3 == 1) printf "*.r%d.example.test. A rcode=SERVFAIL\n", i
+		else printf "h%d.example.test. MX noaa count=5\n", i
+	}
+}' >"$TMP/rules.conf"
+mx_start "$TMP/mx0" "$ZONES"/*.zone
+MX0_PORT=$(mx_wait "$TMP/mx0" "$MX_PID" 15)
+MX0_PID=$MX_PID
+mx_start "$TMP/mxr" "$ZONES"/*.zone -f "$TMP/rules.conf"
+MXR_PORT=$(mx_wait "$TMP/mxr" "$MX_PID" 30)
+MXR_PID=$MX_PID
+"$LOAD" -n 2000 -c "$OUTSTANDING" "$HERE/queries.txt" "$MX0_PORT" "$MX0_PID" >/dev/null || true
+"$LOAD" -n 2000 -c "$OUTSTANDING" "$HERE/queries.txt" "$MXR_PORT" "$MXR_PID" >/dev/null || true
+R0_USV=() RN_USV=()
+for round in $(seq 1 "$ROUNDS"); do
+	OUT0=$("$LOAD" -n "$QUERIES" -c "$OUTSTANDING" "$HERE/queries.txt" "$MX0_PORT" "$MX0_PID") || true
+	echo "  round $round 0 rules:     $OUT0"
+	OUTN=$("$LOAD" -n "$QUERIES" -c "$OUTSTANDING" "$HERE/queries.txt" "$MXR_PORT" "$MXR_PID") || true
+	echo "  round $round $RULES rules: $OUTN"
+	R0_USV+=("$(field us_per_query "$OUT0")")
+	RN_USV+=("$(field us_per_query "$OUTN")")
+done
+R0_US=$(median "${R0_USV[@]}")
+RN_US=$(median "${RN_USV[@]}")
+stop "$MX0_PID"
+stop "$MXR_PID"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
+verdict() { awk -v r="$1" -v t="$2" 'BEGIN { if (r == "n/a") print "?"; else if (r + 0 <= t + 0) print "ok"; else print "OVER" }'; }
+R_RULES=$(ratio "$RN_US" "$R0_US")
+rules_row() {
+	printf '%-34s %12s %12s %10s %10s %s\n' "CPU/query, $RULES rules (us)" "0 rules: $R0_US" "$RN_US" "$R_RULES" "<= $T_RULES" "$(verdict "$R_RULES" "$T_RULES")"
+}
+if [ "$PART" = rules ]; then
+	echo
+	printf '%-34s %12s %12s %10s %10s\n' "metric" "baseline" "mxlabd" "ratio" "target"
+	rules_row
+	exit 0
+fi
+
 # ---------------------------------------------------------------- (a) CPU per UDP query
 echo "bench: (a) $ROUNDS rounds of $QUERIES UDP queries, $OUTSTANDING outstanding, to each server"
 nsd_start "$TMP/nsd" "$ZONES"/*.zone
@@ -110,8 +162,6 @@ MX_PORT=$(mx_wait "$TMP/mx" "$MX_PID" 15)
 
 "$LOAD" -n 2000 -c "$OUTSTANDING" "$HERE/queries.txt" "$NSD_PORT" "$NSD_PID" >/dev/null || true
 "$LOAD" -n 2000 -c "$OUTSTANDING" "$HERE/queries.txt" "$MX_PORT" "$MX_PID" >/dev/null || true
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 NSD_USV=() MX_USV=() NSD_QPSV=() MX_QPSV=()
 for round in $(seq 1 "$ROUNDS"); do
 	NSD_OUT=$("$LOAD" -n "$QUERIES" -c "$OUTSTANDING" "$HERE/queries.txt" "$NSD_PORT" "$NSD_PID") || true
@@ -164,9 +214,9 @@ MX_LOAD_MS=$(($(now_ms) - T0))
 MX_HWM=$("$LOAD" -m "$MX_PID")
 stop "$MX_PID"
 
-# ---------------------------------------------------------------- (c) DO queries, signed zones
+# ---------------------------------------------------------------- (d) DO queries, signed zones
 command -v ldns-signzone >/dev/null 2>&1 || { echo "bench: ldns-signzone missing (apt-get install ldnsutils)" >&2; exit 2; }
-echo "bench: (c) signing the DNSSEC conformance zones with ldns-signzone, DO queries"
+echo "bench: (d) signing the DNSSEC conformance zones with ldns-signzone, DO queries"
 mkdir -p "$TMP/signed" "$TMP/keys"
 # sign_with_ldns ORIGIN SRC OUT [options]
 sign_with_ldns() {
@@ -198,8 +248,8 @@ MX_DO=$(median "${MX_DOV[@]}")
 stop "$NSD_PID" "$NSD_PIDFILE"
 stop "$MX_PID"
 
-# ---------------------------------------------------------------- (d) sign and serve
-echo "bench: (d) signing a zone of $SIGN_RECORDS records"
+# ---------------------------------------------------------------- (e) sign and serve
+echo "bench: (e) signing a zone of $SIGN_RECORDS records"
 SBIG=$TMP/sbig.test.zone
 if [ "$SIGN_RECORDS" = "$RECORDS" ]; then
 	sed 's/big\.test\./sbig.test./g' "$BIG" >"$SBIG"
@@ -234,8 +284,6 @@ MX_SHWM=$("$LOAD" -m "$MX_PID")
 stop "$MX_PID"
 
 # ---------------------------------------------------------------- table
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
-verdict() { awk -v r="$1" -v t="$2" 'BEGIN { if (r == "n/a") print "?"; else if (r + 0 <= t + 0) print "ok"; else print "OVER" }'; }
 R_CPU=$(ratio "$MX_US" "$NSD_US")
 R_QPS=$(ratio "$MX_QPS" "$NSD_QPS")
 R_LOAD=$(ratio "$MX_LOAD_MS" "$NSD_LOAD_MS")
@@ -246,6 +294,7 @@ printf '%-34s %12s %12s %10s %10s %s\n' "CPU per UDP query (us)" "$NSD_US" "$MX_
 printf '%-34s %12s %12s %10s %10s\n' "queries/s, closed loop (info)" "$NSD_QPS" "$MX_QPS" "$R_QPS" "-"
 printf '%-34s %12s %12s %10s %10s %s\n' "load ${RECORDS}-record zone (ms)" "$NSD_LOAD_MS" "$MX_LOAD_MS" "$R_LOAD" "<= $T_LOAD" "$(verdict "$R_LOAD" "$T_LOAD")"
 printf '%-34s %12s %12s %10s %10s %s\n' "peak RSS, VmHWM (kB)" "$NSD_HWM" "$MX_HWM" "$R_RSS" "<= $T_RSS" "$(verdict "$R_RSS" "$T_RSS")"
+rules_row
 R_DO=$(ratio "$MX_DO" "$NSD_DO")
 R_SIGN=$(ratio "$MX_SIGN_MS" "$((LDNS_SIGN_MS + NSD_SLOAD_MS))")
 R_SRSS=$(ratio "$MX_SHWM" "$NSD_SHWM")

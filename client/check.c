@@ -49,6 +49,11 @@ static const struct {
     {"ptr-tempfail", "RFC 1912 §2.1"},
     {"ptr-numeric", "RFC 1912 §2.1"},
     {"ptr-bad-name", "RFC 1123 §2.1"},
+    {"lame-delegation", "RFC 1912 §2.8"},
+    {"ns-unreachable", "RFC 1035 §4.2.1"},
+    {"glue-mismatch", "RFC 1034 §4.2.2"},
+    {"ns-mismatch", "RFC 2181 §6.1"},
+    {"delegation-loop", "RFC 1034 §5.3.3"},
     {"ptr-multiple", "RFC 1912 §2.1"},
     {"ptr-cname", "RFC 2181 §10.2"},
     {"ptr-target-nxdomain", "RFC 1912 §2.1"},
@@ -92,6 +97,7 @@ check_options_init(struct check_options *o)
 	memset(o, 0, sizeof(*o));
 	o->want4 = true;
 	o->want6 = true;
+	o->mta = mta_default();
 }
 
 struct check_result *
@@ -103,6 +109,7 @@ check_result_new(enum check_mode mode, const char *target)
 		abort();
 	r->mode = mode;
 	snprintf(r->target, sizeof(r->target), "%s", target);
+	snprintf(r->mta, sizeof(r->mta), "%s", mta_default()->name);
 	return r;
 }
 
@@ -119,6 +126,9 @@ check_result_free(struct check_result *r)
 	}
 	free(r->routes);
 	free(r->problems);
+	for (size_t i = 0; i < r->ndelegations; i++)
+		free(r->delegations[i].servers);
+	free(r->delegations);
 	free(r);
 }
 
@@ -225,8 +235,9 @@ check_problem_add_dns(struct check_result *r, int route, int addr, const struct 
 	if (lookup_is_temporary(lr->status)) {
 		char code[32];
 		snprintf(code, sizeof(code), "dns-%s", lookup_reason_name(lr->reason));
-		check_problem_add(r, route, addr, code, sev, subj,
-		                  "%s lookup failed temporarily: %s", lookup_type_name(lr->qtype),
+		check_problem_add(r, route, addr, code, sev, subj, "%s lookup failed%s: %s",
+		                  lookup_type_name(lr->qtype),
+		                  lr->status == LOOKUP_FORMERR ? "" : " temporarily",
 		                  lr->detail[0] ? lr->detail : lookup_reason_name(lr->reason));
 	}
 }

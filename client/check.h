@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "client/lookup.h"
+#include "client/mta.h"
 
 #define MXCHECK_VERSION "0.1.0"
 
@@ -67,31 +68,50 @@ struct check_route {
 	size_t naddrs;                  /* entries in addrs */
 };
 
+/* One server of a zone cut asked during --trace. */
+struct check_deleg_server {
+	char name[LOOKUP_NAME_MAX]; /* its NS name (absolute), or its address for --root */
+	char address[48];           /* the address asked */
+	char outcome[32];           /* "ok", "timeout", "refused", "no-aa", "referral-up", ... */
+	bool good;                  /* it answered with authority (or a proper referral) */
+};
+
+/* One zone cut on the way (--trace), in the order first used. */
+struct check_delegation {
+	char zone[LOOKUP_NAME_MAX];         /* the zone ("." for the root) */
+	struct check_deleg_server *servers; /* its servers, owned */
+	size_t nservers;                    /* entries in servers */
+};
+
 /* The whole answer for one target. */
 struct check_result {
-	char target[LOOKUP_NAME_MAX];   /* the target as given */
-	char name[LOOKUP_NAME_MAX];     /* normalised domain (absolute) or address */
-	enum check_mode mode;           /* domain or address mode */
-	enum check_verdict verdict;     /* deliver, tempfail, permfail or pass */
-	bool implicit_mx;               /* the route is the implicit MX (RFC 5321 §5.1) */
-	uint64_t seed;                  /* seed of the equal-preference shuffle */
-	struct check_route *routes;     /* routes in delivery order, owned */
-	size_t nroutes;                 /* entries in routes */
-	struct check_problem *problems; /* every problem in the order found, owned */
-	size_t nproblems;               /* entries in problems */
-	unsigned queries;               /* DNS packets sent */
-	double elapsed_ms;              /* wall time of the check */
+	char target[LOOKUP_NAME_MAX];         /* the target as given */
+	char name[LOOKUP_NAME_MAX];           /* normalised domain (absolute) or address */
+	enum check_mode mode;                 /* domain or address mode */
+	enum check_verdict verdict;           /* deliver, tempfail, permfail or pass */
+	bool implicit_mx;                     /* the route is the implicit MX (RFC 5321 §5.1) */
+	uint64_t seed;                        /* seed of the equal-preference shuffle */
+	char mta[8];                          /* name of the MTA profile applied ("rfc", ...) */
+	struct check_route *routes;           /* routes in delivery order, owned */
+	size_t nroutes;                       /* entries in routes */
+	struct check_problem *problems;       /* every problem in the order found, owned */
+	size_t nproblems;                     /* entries in problems */
+	unsigned queries;                     /* DNS packets sent */
+	double elapsed_ms;                    /* wall time of the check */
+	struct check_delegation *delegations; /* --trace: zone cuts used, owned (NULL: none) */
+	size_t ndelegations;                  /* entries in delegations */
 };
 
 /* Options shared by both modes (filled by main.c or tests). */
 struct check_options {
-	bool want4;              /* the sender may use IPv4 */
-	bool want6;              /* the sender may use IPv6 */
-	uint64_t seed;           /* shuffle seed */
-	bool no_ptr;             /* skip reverse DNS */
-	const char *const *self; /* --self names and addresses (not owned) */
-	size_t nself;            /* entries in self */
-	const char *helo;        /* --helo NAME (address mode), NULL when absent */
+	bool want4;                    /* the sender may use IPv4 */
+	bool want6;                    /* the sender may use IPv6 */
+	uint64_t seed;                 /* shuffle seed */
+	bool no_ptr;                   /* skip reverse DNS */
+	const char *const *self;       /* --self names and addresses (not owned) */
+	size_t nself;                  /* entries in self */
+	const char *helo;              /* --helo NAME (address mode), NULL when absent */
+	const struct mta_profile *mta; /* --mta profile (static; NULL: rfc) */
 };
 
 void check_options_init(struct check_options *o);

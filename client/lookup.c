@@ -96,6 +96,8 @@ lookup_type_name(uint16_t type)
 		return "PTR";
 	case LOOKUP_T_CNAME:
 		return "CNAME";
+	case LOOKUP_T_NS:
+		return "NS";
 	case LOOKUP_T_SOA:
 		return "SOA";
 	}
@@ -183,6 +185,7 @@ rr_from_ldns(const ldns_rr *rr, struct lookup_rr *out)
 		break;
 	case LOOKUP_T_CNAME:
 	case LOOKUP_T_PTR:
+	case LOOKUP_T_NS:
 		if (ldns_rr_rdf(rr, 0) == NULL)
 			return -1;
 		dname_to_str(ldns_rr_rdf(rr, 0), out->target, sizeof(out->target));
@@ -301,6 +304,8 @@ lookup_begin(struct lookup *lk)
 	lk->queries = 0;
 	answered_clear(lk);
 	lk->deadline_ms = lk->total_ms ? lookup_now_ms() + lk->total_ms : 0;
+	if (lk->ops && lk->ops->begin)
+		lk->ops->begin(lk->ud);
 }
 
 static bool
@@ -325,7 +330,7 @@ bound_reached(const struct lookup *lk)
 /* Walk the answer section from r->final along CNAMEs; collect records of qtype at the end.
    Returns 1 when records were found, -1 on a loop, 0 otherwise (r->final updated). */
 static int
-follow_answer(struct lookup_result *r, const struct lookup_reply *rep)
+follow_answer(struct lookup_result *r, const struct lookup_reply *rep, unsigned max)
 {
 	for (;;) {
 		size_t n = 0, i;
@@ -351,8 +356,8 @@ follow_answer(struct lookup_result *r, const struct lookup_reply *rep)
 		}
 		if (cname == NULL || r->qtype == LOOKUP_T_CNAME)
 			return 0;
-		if (chain_seen(r, cname->target) || r->nchain >= LOOKUP_MAX_CNAME) {
-			if (r->nchain < LOOKUP_MAX_CNAME + 1)
+		if (chain_seen(r, cname->target) || r->nchain >= max) {
+			if (r->nchain < max + 1)
 				snprintf(r->chain[r->nchain++], LOOKUP_NAME_MAX, "%s",
 				         cname->target);
 			return -1;
@@ -366,7 +371,10 @@ struct lookup_result *
 lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 {
 	struct lookup_result *r = calloc(1, sizeof(*r));
+	unsigned max = lk->max_cname;
 
+	if (max == 0 || max > LOOKUP_CHAIN_MAX)
+		max = LOOKUP_MAX_CNAME;
 	if (r == NULL)
 		abort();
 	lookup_name_abs(qname, r->qname, sizeof(r->qname));
@@ -374,7 +382,7 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 	r->qtype = qtype;
 
 	/* Each round asks for r->final; a chain that stops at an alias is asked again. */
-	for (int round = 0; round <= LOOKUP_MAX_CNAME + 1; round++) {
+	for (unsigned round = 0; round <= max + 1; round++) {
 		struct lookup_reply rep;
 		char asked[LOOKUP_NAME_MAX];
 		int f;
@@ -412,13 +420,13 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 			lookup_reply_clear(&rep);
 			return r;
 		}
-		f = follow_answer(r, &rep);
+		f = follow_answer(r, &rep, max);
 		lookup_reply_clear(&rep);
 		if (f < 0) {
 			r->status = LOOKUP_CNAME_LOOP;
 			snprintf(r->detail, sizeof(r->detail),
 			         "CNAME chain from %.200s loops (or is longer than %d hops)",
-			         r->qname, LOOKUP_MAX_CNAME);
+			         r->qname, max);
 			return r;
 		}
 		if (f > 0) {
@@ -450,6 +458,8 @@ struct lookup_net {
 	int timeout_ms;                                  /* per packet */
 	int retries;                                     /* extra rounds over all servers */
 	bool rd;                                         /* set RD (system resolver) */
+	lookup_wait_fn wait;                             /* waits for a socket, NULL: poll() */
+	void *wait_ud;                                   /* argument of wait (not owned) */
 };
 
 static void
@@ -462,19 +472,21 @@ fail(struct lookup_reply *out, enum lookup_status st, enum lookup_reason why, co
 }
 
 static int
-wait_fd(int fd, short ev, double deadline)
+wait_fd(const struct lookup_net *n, int fd, short ev, double deadline)
 {
+	if (n->wait != NULL)
+		return deadline - lookup_now_ms() <= 0 ? 0 : n->wait(n->wait_ud, fd, ev, deadline);
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = ev};
 		int left = (int)(deadline - lookup_now_ms());
-		int n;
+		int k;
 
 		if (left <= 0)
 			return 0;
-		n = poll(&p, 1, left);
-		if (n < 0 && errno == EINTR)
+		k = poll(&p, 1, left);
+		if (k < 0 && errno == EINTR)
 			continue;
-		return n;
+		return k;
 	}
 }
 
@@ -501,7 +513,7 @@ static int
 reply_check(const uint8_t *q, size_t qlen, const uint8_t *a, size_t alen, ldns_pkt **pkt,
             const char **why)
 {
-	ldns_pkt *qp = NULL, *ap = NULL;
+	ldns_pkt *ap = NULL;
 	int rc = -1;
 
 	*pkt = NULL;
@@ -521,10 +533,6 @@ reply_check(const uint8_t *q, size_t qlen, const uint8_t *a, size_t alen, ldns_p
 		*why = "malformed reply";
 		return -1;
 	}
-	if (ldns_wire2pkt(&qp, q, qlen) != LDNS_STATUS_OK) {
-		*why = "internal: cannot parse own query";
-		goto done;
-	}
 	if (ldns_pkt_qdcount(ap) == 0 && ldns_pkt_get_rcode(ap) != LDNS_RCODE_NOERROR &&
 	    ldns_pkt_get_rcode(ap) != LDNS_RCODE_NXDOMAIN) {
 		rc = 0; /* error replies may drop the question (FORMERR, NOTIMP) */
@@ -534,19 +542,21 @@ reply_check(const uint8_t *q, size_t qlen, const uint8_t *a, size_t alen, ldns_p
 		*why = "reply does not carry exactly one question";
 		goto done;
 	}
-	{
-		const ldns_rr *qq = ldns_rr_list_rr(ldns_pkt_question(qp), 0);
-		const ldns_rr *aq = ldns_rr_list_rr(ldns_pkt_question(ap), 0);
-		if (ldns_dname_compare(ldns_rr_owner(qq), ldns_rr_owner(aq)) != 0 ||
-		    ldns_rr_get_type(qq) != ldns_rr_get_type(aq) ||
-		    ldns_rr_get_class(qq) != ldns_rr_get_class(aq)) {
+	/* Our query is a header and one question, nothing else: the reply's question (never
+	   compressed, it is the first name) must be the same bytes, the name in any case. */
+	if (qlen <= 12 + 4 || alen < qlen) {
+		*why = "reply question does not match the query";
+		goto done;
+	}
+	for (size_t i = 12; i < qlen; i++) {
+		bool name = i < qlen - 4;
+		if (name ? tolower(q[i]) != tolower(a[i]) : q[i] != a[i]) {
 			*why = "reply question does not match the query";
 			goto done;
 		}
 	}
 	rc = 0;
 done:
-	ldns_pkt_free(qp);
 	if (rc == 0)
 		*pkt = ap;
 	else
@@ -578,7 +588,7 @@ udp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qle
 		snprintf(msg, sizeof(msg), "%s", strerror(errno));
 		goto network;
 	}
-	if (wait_fd(fd, POLLIN, deadline) <= 0) {
+	if (wait_fd(n, fd, POLLIN, deadline) <= 0) {
 		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_TIMEOUT, "no answer from %s", who);
 		goto done;
 	}
@@ -601,13 +611,13 @@ done:
 }
 
 static int
-io_all(int fd, uint8_t *buf, size_t len, bool wr, double deadline)
+io_all(const struct lookup_net *n, int fd, uint8_t *buf, size_t len, bool wr, double deadline)
 {
 	size_t done = 0;
 
 	while (done < len) {
 		ssize_t k;
-		int w = wait_fd(fd, wr ? POLLOUT : POLLIN, deadline);
+		int w = wait_fd(n, fd, wr ? POLLOUT : POLLIN, deadline);
 		if (w <= 0) {
 			if (w == 0)
 				errno = ETIMEDOUT;
@@ -647,7 +657,7 @@ tcp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qle
 	if (connect(fd, (const struct sockaddr *)&n->srv[si], n->srvlen[si]) < 0) {
 		if (errno != EINPROGRESS)
 			goto bad;
-		int w = wait_fd(fd, POLLOUT, deadline);
+		int w = wait_fd(n, fd, POLLOUT, deadline);
 		if (w <= 0) {
 			if (w == 0)
 				errno = ETIMEDOUT;
@@ -664,12 +674,12 @@ tcp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qle
 	frame[0] = (uint8_t)(qlen >> 8);
 	frame[1] = (uint8_t)qlen;
 	memcpy(frame + 2, q, qlen);
-	if (io_all(fd, frame, qlen + 2, true, deadline) < 0 ||
-	    io_all(fd, hdr, 2, false, deadline) < 0)
+	if (io_all(n, fd, frame, qlen + 2, true, deadline) < 0 ||
+	    io_all(n, fd, hdr, 2, false, deadline) < 0)
 		goto bad;
 	alen = (size_t)hdr[0] << 8 | hdr[1];
 	ans = malloc(alen ? alen : 1);
-	if (ans == NULL || io_all(fd, ans, alen, false, deadline) < 0)
+	if (ans == NULL || io_all(n, fd, ans, alen, false, deadline) < 0)
 		goto bad;
 	if (reply_check(q, qlen, ans, alen, &pkt, &why) < 0) {
 		snprintf(msg, sizeof(msg), "TCP: %s from %s", why, who);
@@ -796,7 +806,117 @@ net_free(void *ud)
 	free(ud);
 }
 
-static const struct lookup_ops net_ops = {net_query, net_free};
+static const struct lookup_ops net_ops = {net_query, net_free, NULL};
+
+/* Records of one section of pkt into *v / *n (class IN only). */
+static void
+section_copy(const ldns_rr_list *l, struct lookup_rr **v, size_t *n)
+{
+	size_t k = l ? ldns_rr_list_rr_count(l) : 0;
+
+	*v = NULL;
+	*n = 0;
+	if (k == 0)
+		return;
+	*v = calloc(k, sizeof(**v));
+	if (*v == NULL)
+		return;
+	for (size_t i = 0; i < k; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(l, i);
+		if (ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN && rr_from_ldns(rr, &(*v)[*n]) == 0)
+			(*n)++;
+	}
+}
+
+void
+lookup_msg_clear(struct lookup_msg *m)
+{
+	free(m->an);
+	free(m->ns);
+	free(m->ar);
+	m->an = m->ns = m->ar = NULL;
+	m->nan = m->nns = m->nar = 0;
+}
+
+void
+lookup_ask_server(int family, const uint8_t *addr, uint16_t port, int timeout_ms, int retries,
+                  lookup_wait_fn wait, void *wait_ud, const char *qname, uint16_t qtype,
+                  struct lookup_msg *out)
+{
+	struct lookup_net n;
+	struct lookup_reply rep;
+	ldns_rdf *dn = ldns_dname_new_frm_str(qname);
+	ldns_pkt *q = NULL, *a = NULL;
+	uint8_t *wire = NULL;
+	size_t wlen = 0;
+
+	memset(&n, 0, sizeof(n));
+	memset(&rep, 0, sizeof(rep));
+	n.nsrv = 1;
+	n.timeout_ms = timeout_ms > 0 ? timeout_ms : 2000;
+	n.retries = retries;
+	n.wait = wait;
+	n.wait_ud = wait_ud;
+	if (family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&n.srv[0];
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, addr, 4);
+		n.srvlen[0] = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&n.srv[0];
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, addr, 16);
+		n.srvlen[0] = sizeof(*s6);
+	}
+	out->status = LOOKUP_TEMPORARY;
+	out->reason = LOOKUP_R_NETWORK;
+	if (dn == NULL ||
+	    (q = ldns_pkt_query_new(dn, (ldns_rr_type)qtype, LDNS_RR_CLASS_IN, 0)) == NULL) {
+		snprintf(out->detail, sizeof(out->detail), "cannot build a query for %.200s",
+		         qname);
+		return;
+	}
+	for (int round = 0; round <= n.retries; round++) {
+		ldns_pkt_set_random_id(q);
+		free(wire);
+		wire = NULL;
+		if (ldns_pkt2wire(&wire, q, &wlen) != LDNS_STATUS_OK)
+			break;
+		out->queries++;
+		memset(&rep, 0, sizeof(rep));
+		a = udp_exchange(&n, 0, wire, wlen, &rep);
+		if (a != NULL && ldns_pkt_tc(a)) {
+			ldns_pkt_free(a);
+			out->queries++;
+			a = tcp_exchange(&n, 0, wire, wlen, &rep);
+		}
+		if (a == NULL) {
+			out->status = rep.status;
+			out->reason = rep.reason;
+			snprintf(out->detail, sizeof(out->detail), "%s", rep.detail);
+			continue;
+		}
+		memset(&rep, 0, sizeof(rep));
+		rep.status = LOOKUP_OK;
+		reply_from_pkt(a, &rep);
+		lookup_reply_clear(&rep); /* only the classification is used from it */
+		out->status = rep.status;
+		out->reason = rep.reason;
+		snprintf(out->detail, sizeof(out->detail), "%s", rep.detail);
+		out->aa = ldns_pkt_aa(a);
+		if (out->status == LOOKUP_OK || out->status == LOOKUP_NXDOMAIN) {
+			section_copy(ldns_pkt_answer(a), &out->an, &out->nan);
+			section_copy(ldns_pkt_authority(a), &out->ns, &out->nns);
+			section_copy(ldns_pkt_additional(a), &out->ar, &out->nar);
+		}
+		ldns_pkt_free(a);
+		break; /* an answer, even an error rcode, is this server's answer */
+	}
+	free(wire);
+	ldns_pkt_free(q);
+}
 
 /* "ADDR" or "ADDR@PORT" into n->srv[n->nsrv]. */
 static int
@@ -906,6 +1026,19 @@ fail:
 	return NULL;
 }
 
+int
+lookup_net_set_waiter(struct lookup *lk, lookup_wait_fn fn, void *ud)
+{
+	struct lookup_net *n;
+
+	if (lk == NULL || lk->ops != &net_ops)
+		return -1;
+	n = lk->ud;
+	n->wait = fn;
+	n->wait_ud = ud;
+	return 0;
+}
+
 /* ---- the fake transport ------------------------------------------------------------- */
 
 struct fake_rule {
@@ -1005,7 +1138,7 @@ fake_free(void *ud)
 	free(f);
 }
 
-static const struct lookup_ops fake_ops = {fake_query, fake_free};
+static const struct lookup_ops fake_ops = {fake_query, fake_free, NULL};
 
 struct lookup *
 lookup_fake_new(struct lookup_fake **fake)

@@ -7,11 +7,13 @@
 #include <stdint.h>
 
 #define LOOKUP_NAME_MAX    1025 /* presentation form of any wire name, escapes included, + NUL */
-#define LOOKUP_MAX_CNAME   8    /* CNAME hops followed before calling it a loop */
+#define LOOKUP_MAX_CNAME   8    /* CNAME hops followed before calling it a loop (default) */
+#define LOOKUP_CHAIN_MAX   16   /* most CNAME hops any profile follows (lookup.max_cname) */
 #define LOOKUP_MAX_SERVERS 8    /* -s given at most this often */
 
 /* DNS type numbers used by mxcheck (same values as ldns/RFC 1035). */
 #define LOOKUP_T_A     1
+#define LOOKUP_T_NS    2
 #define LOOKUP_T_CNAME 5
 #define LOOKUP_T_SOA   6
 #define LOOKUP_T_PTR   12
@@ -69,6 +71,23 @@ struct lookup_ops {
 	void (*query)(void *ud, const char *qname, uint16_t qtype, struct lookup_reply *out);
 	/* Free ud. */
 	void (*free)(void *ud);
+	/* A new check starts (lookup_begin); NULL when the transport keeps no per-check state. */
+	void (*begin)(void *ud);
+};
+
+/* One server's whole reply, for iterative resolution (--trace): every section. */
+struct lookup_msg {
+	enum lookup_status status; /* OK (NOERROR), NXDOMAIN, TEMPORARY or FORMERR */
+	enum lookup_reason reason; /* why, when TEMPORARY/FORMERR */
+	char detail[256];          /* failure detail ("" when none) */
+	bool aa;                   /* AA bit */
+	unsigned queries;          /* packets sent (retries, TCP after TC included) */
+	struct lookup_rr *an;      /* answer section, owned */
+	size_t nan;                /* records in an */
+	struct lookup_rr *ns;      /* authority section, owned */
+	size_t nns;                /* records in ns */
+	struct lookup_rr *ar;      /* additional section, owned */
+	size_t nar;                /* records in ar */
 };
 
 /* A question answered since lookup_begin (defined in lookup.c). */
@@ -83,6 +102,7 @@ struct lookup {
 	unsigned max_queries;         /* bound on queries per check (0: none) */
 	double deadline_ms;           /* monotonic time after which lookups fail (0: none) */
 	unsigned total_ms;            /* time bound of one check, used by lookup_begin (0: none) */
+	unsigned max_cname; /* CNAME hops followed before a loop, 1..LOOKUP_CHAIN_MAX (0: 8) */
 	struct lookup_answered *answered; /* replies since lookup_begin, owned */
 	size_t nanswered;                 /* entries in answered */
 };
@@ -95,7 +115,7 @@ struct lookup_result {
 	char qname[LOOKUP_NAME_MAX]; /* name asked, absolute lower-case */
 	uint16_t qtype;              /* type asked */
 	char final[LOOKUP_NAME_MAX]; /* where the CNAME chain ended (== qname without CNAME) */
-	char chain[LOOKUP_MAX_CNAME + 1][LOOKUP_NAME_MAX]; /* CNAME targets in order followed */
+	char chain[LOOKUP_CHAIN_MAX + 1][LOOKUP_NAME_MAX]; /* CNAME targets in order followed */
 	size_t nchain;                                     /* entries in chain */
 	struct lookup_rr *rrs;                             /* records of qtype at final, owned */
 	size_t nrrs;                                       /* entries in rrs */
@@ -109,6 +129,13 @@ struct lookup_result {
    retries extra rounds. NULL with err set on a bad server or resolver configuration. */
 struct lookup *lookup_net_new(const char *const *servers, size_t nservers, int timeout_ms,
                               int retries, char *err, size_t errlen);
+/* How the network transport waits until fd is ready for ev (POLLIN/POLLOUT) or the monotonic
+   time deadline (ms) passes: 1 ready, 0 timed out, -1 error. By default poll(); the -j event
+   loop (client/multi.c) installs one that suspends the check until libevent says so. */
+typedef int (*lookup_wait_fn)(void *ud, int fd, short ev, double deadline);
+/* Install fn for a lookup made by lookup_net_new (NULL: back to poll()); -1 for another
+   transport (a fake never waits). */
+int lookup_net_set_waiter(struct lookup *lk, lookup_wait_fn fn, void *ud);
 /* A lookup over any transport (takes ownership of ud). */
 struct lookup *lookup_new(const struct lookup_ops *ops, void *ud);
 void lookup_free(struct lookup *lk);
@@ -121,6 +148,13 @@ void lookup_begin(struct lookup *lk);
    gets the same reply without a packet, so "queries" counts only what was sent. */
 struct lookup_result *lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype);
 void lookup_result_free(struct lookup_result *r);
+
+/* Ask the server at family/addr/port (RD clear, -t/-r as given) one question; fills *out
+   (zeroed by the caller). wait: as lookup_net_set_waiter (NULL: poll()). */
+void lookup_ask_server(int family, const uint8_t *addr, uint16_t port, int timeout_ms, int retries,
+                       lookup_wait_fn wait, void *wait_ud, const char *qname, uint16_t qtype,
+                       struct lookup_msg *out);
+void lookup_msg_clear(struct lookup_msg *m);
 
 /* Free the answer of a reply (NULL-safe on its fields). */
 void lookup_reply_clear(struct lookup_reply *rep);

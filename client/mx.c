@@ -72,6 +72,7 @@
 #include <idn2.h>
 
 #include "client/rdns.h"
+#include "client/trace.h"
 #include "common/rand.h"
 
 /* Uniform in [0, n) without modulo bias. */
@@ -205,16 +206,92 @@ family_wanted(const struct check_options *opt, int family)
 	return family == AF_INET ? opt->want4 : opt->want6;
 }
 
+static const struct mta_profile *
+profile_of(const struct check_options *opt)
+{
+	return opt->mta ? opt->mta : mta_default();
+}
+
+/* 127/8 or ::1 (also IPv4-mapped): the sending host itself. */
+static bool
+addr_loopback(int family, const uint8_t *addr)
+{
+	static const uint8_t one[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+	uint8_t a[16];
+
+	family = check_unmap_ip(family, addr, a);
+	return family == AF_INET ? a[0] == 127 : memcmp(a, one, 16) == 0;
+}
+
+/* Usability and problems of the addresses of route i, by the profile's address rule. */
+static void
+classify_addresses(struct check_result *r, int i, const struct check_options *opt)
+{
+	const struct mta_profile *mta = profile_of(opt);
+	struct check_route *rt = &r->routes[i];
+	bool wrong = false;
+
+	for (size_t k = 0; k < rt->naddrs; k++) {
+		struct check_address *a = &rt->addrs[k];
+		bool unroutable = addr_unroutable(a->family, a->addr);
+		bool priv = !unroutable && addr_private(a->family, a->addr);
+		bool refused = false; /* the MTA will not use it */
+		const char *why = "";
+
+		switch (mta->addrs) {
+		case MTA_ADDRS_RFC:
+			refused = unroutable;
+			break;
+		case MTA_ADDRS_IGNORE:
+			refused = mta_ignored(mta, a->family, a->addr);
+			why = refused ? "; Exim ignores it (ignore_target_hosts)"
+			              : "; Exim still tries it (not on ignore_target_hosts)";
+			break;
+		case MTA_ADDRS_SELF:
+			refused = addr_loopback(a->family, a->addr);
+			why = refused ? "; Postfix: mail loops back to myself"
+			              : "; Postfix still tries it";
+			break;
+		}
+		if (unroutable)
+			check_problem_add(r, i, (int)k, "mx-address-unroutable",
+			                  refused ? CHECK_ERROR : CHECK_WARNING, a->text,
+			                  "%s is not a routable address (loopback, unspecified, "
+			                  "link-local, multicast or reserved)%s",
+			                  a->text, why);
+		else if (priv)
+			check_problem_add(
+			    r, i, (int)k, "mx-address-private",
+			    refused ? CHECK_ERROR : CHECK_WARNING, a->text,
+			    "%s is a private address, reachable only inside a network%s", a->text,
+			    why);
+		if (refused)
+			continue;
+		if (!family_wanted(opt, a->family)) {
+			wrong = true;
+			continue;
+		}
+		a->usable = true;
+		rt->usable = true;
+	}
+	if (!rt->usable && wrong && !rt->temp)
+		check_problem_add(r, i, -1, "mx-host-wrong-family", CHECK_ERROR, rt->exchange,
+		                  "the host has only %s addresses and this sender uses only %s",
+		                  opt->want4 ? "IPv6" : "IPv4", opt->want4 ? "IPv4" : "IPv6");
+}
+
 /* A and AAAA of route i; problems, addresses, usability. */
 static void
 resolve_host(struct lookup *lk, struct check_result *r, int i, const struct check_options *opt)
 {
+	const struct mta_profile *mta = profile_of(opt);
 	struct check_route *rt = &r->routes[i];
 	struct lookup_result *lr[2];
 	const int fam[2] = {AF_INET, AF_INET6};
-	bool nx = false, loop = false, temp[2] = {false, false}, wrong = false;
+	bool nx = false, loop = false, temp[2] = {false, false}, perm = false;
 	const struct lookup_result *chain_src, *nx_src = NULL;
 	char shown[LOOKUP_NAME_MAX];
+	unsigned hops = mta->cname_hops;
 
 	lr[0] = lookup_resolve(lk, rt->exchange, LOOKUP_T_A);
 	lr[1] = lookup_resolve(lk, rt->exchange, LOOKUP_T_AAAA);
@@ -225,30 +302,43 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 	    (lr[0]->status == LOOKUP_CNAME_LOOP || lr[1]->status == LOOKUP_CNAME_LOOP))
 		check_problem_add(r, i, -1, "mx-cname", CHECK_WARNING, rt->exchange,
 		                  "the MX exchange is an alias in a CNAME loop (or a chain longer "
-		                  "than %d hops); an MX must name a host, not a CNAME",
-		                  LOOKUP_MAX_CNAME);
+		                  "than %u hops); an MX must name a host, not a CNAME",
+		                  hops);
 	else if (rt->nchain > 0 && !r->implicit_mx)
 		check_problem_add(
 		    r, i, -1, "mx-cname", CHECK_WARNING, rt->exchange,
 		    "the MX exchange is an alias of %s; an MX must name a host, not a CNAME",
 		    check_name_display(rt->chain[rt->nchain - 1], shown, sizeof(shown)));
-	for (int f = 0; f < 2; f++) {
-		check_problem_add_dns(r, i, -1, lr[f], CHECK_WARNING);
+	for (int n = 0; n < 2; n++) {
+		int f = mta->v6_first ? 1 - n : n; /* the order addresses are added in */
+		check_problem_add_dns(r, i, -1, lr[f],
+		                      mta_is_temporary(mta, lr[f]->status) ? CHECK_WARNING
+		                                                           : CHECK_ERROR);
 		if (lr[f]->status == LOOKUP_CNAME_LOOP)
 			loop = true;
 		else if (lr[f]->status == LOOKUP_NXDOMAIN) {
 			nx = true;
 			nx_src = lr[f];
-		} else if (lookup_is_temporary(lr[f]->status))
+		} else if (mta_is_temporary(mta, lr[f]->status))
 			temp[f] = true;
+		else if (lr[f]->status == LOOKUP_FORMERR)
+			perm = true; /* a definite failure for this profile */
 		else if (lr[f]->status == LOOKUP_OK)
 			for (size_t k = 0; k < lr[f]->nrrs; k++)
 				check_address_add(rt, fam[f], lr[f]->rrs[k].addr);
 	}
+	if (loop && mta->cname_loop_temporary) {
+		check_problem_add(r, i, -1, "cname-loop", CHECK_WARNING, rt->exchange,
+		                  "the CNAME chain of this host loops (or is longer than %u hops); "
+		                  "%s defers it",
+		                  hops, mta->label);
+		rt->temp = true;
+		goto done;
+	}
 	if (loop) {
 		check_problem_add(r, i, -1, "cname-loop", CHECK_ERROR, rt->exchange,
-		                  "the CNAME chain of this host loops (or is longer than %d hops)",
-		                  LOOKUP_MAX_CNAME);
+		                  "the CNAME chain of this host loops (or is longer than %u hops)",
+		                  hops);
 		goto done;
 	}
 	rt->temp4 = temp[0];
@@ -269,6 +359,8 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 			                  "address lookup failed temporarily (%s%s%s)",
 			                  temp[0] ? "A" : "", temp[0] && temp[1] ? ", " : "",
 			                  temp[1] ? "AAAA" : "");
+		else if (perm)
+			; /* dns-formerr (error) says it: a non-recoverable error for this MTA */
 		else if (r->implicit_mx)
 			check_problem_add(
 			    r, i, -1, "no-mail-records", CHECK_ERROR, rt->exchange,
@@ -297,40 +389,35 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 			                  "%s lookup failed temporarily; the other family is used",
 			                  type);
 	}
-	for (size_t k = 0; k < rt->naddrs; k++) {
-		struct check_address *a = &rt->addrs[k];
-		if (addr_unroutable(a->family, a->addr)) {
-			check_problem_add(
-			    r, i, (int)k, "mx-address-unroutable", CHECK_ERROR, a->text,
-			    "%s is not a routable address (loopback, unspecified, link-local, "
-			    "multicast or reserved)",
-			    a->text);
-			continue;
-		}
-		if (addr_private(a->family, a->addr))
-			check_problem_add(
-			    r, i, (int)k, "mx-address-private", CHECK_WARNING, a->text,
-			    "%s is a private address, reachable only inside a network", a->text);
-		if (!family_wanted(opt, a->family)) {
-			wrong = true;
-			continue;
-		}
-		a->usable = true;
-		rt->usable = true;
-	}
-	if (!rt->usable && wrong && !rt->temp)
-		check_problem_add(r, i, -1, "mx-host-wrong-family", CHECK_ERROR, rt->exchange,
-		                  "the host has only %s addresses and this sender uses only %s",
-		                  opt->want4 ? "IPv6" : "IPv4", opt->want4 ? "IPv4" : "IPv6");
+	classify_addresses(r, i, opt);
 done:
 	lookup_result_free(lr[0]);
 	lookup_result_free(lr[1]);
 }
 
-/* Duplicates, then exchange name checks, on the routes in MX order. */
-static void
-check_exchanges(struct check_result *r)
+/* The address an exchange names ("192.0.2.1.", "[2001:db8::1]"), family 0 when none. */
+static int
+exchange_ip(const char *name, uint8_t addr[16])
 {
+	char buf[LOOKUP_NAME_MAX];
+	size_t n;
+
+	snprintf(buf, sizeof(buf), "%s", name[0] == '[' ? name + 1 : name);
+	n = strlen(buf);
+	if (n > 0 && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == ']')
+		buf[--n] = '\0';
+	return check_parse_ip(buf, addr);
+}
+
+/* Duplicates, then exchange name checks, on the routes in MX order. Returns true when the
+   profile decided the verdict (Postfix: a malformed exchange fails the whole MX lookup). */
+static bool
+check_exchanges(struct check_result *r, const struct check_options *opt)
+{
+	const struct mta_profile *mta = profile_of(opt);
+
 	for (size_t i = 0; i < r->nroutes; i++) {
 		/* Routes are sorted: route i has the lowest preference of its exchange. */
 		char prefs[128];
@@ -362,46 +449,99 @@ check_exchanges(struct check_result *r)
 	}
 	for (size_t i = 0; i < r->nroutes; i++) {
 		struct check_route *rt = &r->routes[i];
+		uint8_t ip[16];
+		int family = exchange_ip(rt->exchange, ip);
+		bool literal =
+		    mta->literal_quad_only ? family != 0 : check_looks_like_ip(rt->exchange);
+
 		rt->checked = !is_null_mx(rt->exchange);
 		if (!rt->checked)
 			continue;
-		if (check_looks_like_ip(rt->exchange)) {
+		if (literal && mta->literal_used && family != 0) {
+			check_problem_add(
+			    r, (int)i, -1, "mx-ip-literal", CHECK_WARNING, rt->exchange,
+			    "an MX must name a host, not an address; %s connects to the "
+			    "address (\"numeric domain name\")",
+			    mta->label);
+			rt->checked = false;
+			check_address_add(rt, family, ip);
+			classify_addresses(r, (int)i, opt);
+		} else if (literal) {
 			check_problem_add(
 			    r, (int)i, -1, "mx-ip-literal", CHECK_ERROR, rt->exchange,
 			    "an MX must name a host, not an address; the entry is ignored");
 			rt->checked = false;
-		} else if (!check_hostname_valid(rt->exchange)) {
+		} else if (mta->names == MTA_NAMES_POSTFIX && !mta_postfix_name_ok(rt->exchange)) {
 			check_problem_add(
 			    r, (int)i, -1, "mx-bad-name", CHECK_ERROR, rt->exchange,
-			    "not a valid host name (letters, digits, hyphens, labels of "
-			    "1-63 octets); the entry is ignored");
+			    "not a valid host name; Postfix rejects the whole MX reply "
+			    "(\"malformed domain name in resource data\") and defers");
+			r->verdict = CHECK_TEMPFAIL;
+			return true;
+		} else if (check_hostname_valid(rt->exchange)) {
+			continue;
+		} else if (mta->names == MTA_NAMES_EXIM && mta_exim_name_ok(rt->exchange)) {
+			check_problem_add(r, (int)i, -1, "mx-bad-name", CHECK_WARNING, rt->exchange,
+			                  "not a valid host name (letters, digits, hyphens); Exim "
+			                  "looks it up anyway (dns_check_names_pattern allows '_' "
+			                  "and '/')");
+		} else if (mta->names == MTA_NAMES_POSTFIX) {
+			check_problem_add(
+			    r, (int)i, -1, "mx-bad-name", CHECK_WARNING, rt->exchange,
+			    "not a valid host name (letters, digits, hyphens); Postfix "
+			    "looks it up anyway (valid_hostname() allows '_')");
+		} else {
+			check_problem_add(
+			    r, (int)i, -1, "mx-bad-name", CHECK_ERROR, rt->exchange,
+			    mta->names == MTA_NAMES_EXIM
+			        ? "not a valid host name, not even by Exim's "
+			          "dns_check_names_pattern; "
+			          "the entry is treated as non-existent"
+			        : "not a valid host name (letters, digits, hyphens, labels of "
+			          "1-63 octets); the entry is ignored");
 			rt->checked = false;
 		}
 	}
+	return false;
 }
 
 /* RFC 7505: the null MX is "MX 0 ." and nothing else. A "." with another preference is no
-   null MX, just an unusable entry (null-mx-bad-preference); the other MX still count.
-   Returns true when the null MX decided the verdict. */
+   null MX, just an unusable entry (null-mx-bad-preference); the other MX still count. The
+   exim and postfix profiles read "." their own way (client/mta.h). Returns true when the
+   null MX decided the verdict. */
 static bool
-null_mx(struct check_result *r)
+null_mx(struct check_result *r, const struct mta_profile *mta)
 {
-	size_t zero = 0;
+	size_t zero = 0, dots = 0;
 
 	for (size_t i = 0; i < r->nroutes; i++) {
 		if (!is_null_mx(r->routes[i].exchange))
 			continue;
+		dots++;
 		if (r->routes[i].pref == 0)
 			zero++;
 		else
 			check_problem_add(
 			    r, (int)i, -1, "null-mx-bad-preference", CHECK_ERROR, r->name,
-			    "a null MX (\".\") must have preference 0, not %u; the entry is "
-			    "unusable",
-			    (unsigned)r->routes[i].pref);
+			    "a null MX (\".\") must have preference 0, not %u; %s",
+			    (unsigned)r->routes[i].pref,
+			    mta->null_mx == MTA_NULL_RFC ||
+			            (mta->null_mx == MTA_NULL_EXIM && r->nroutes > 1)
+			        ? "the entry is unusable"
+			        : "it still makes the domain a null MX domain for this MTA");
 	}
+	if (mta->null_mx == MTA_NULL_POSTFIX)
+		zero = dots; /* any "." makes the domain a null MX domain */
+	if (mta->null_mx == MTA_NULL_EXIM && dots == r->nroutes)
+		zero = dots; /* a lone "." of any preference */
 	if (zero == 0)
 		return false; /* "." entries with bad preferences stay unusable; the rest count */
+	if (r->nroutes > 1 && mta->null_mx == MTA_NULL_EXIM) {
+		check_problem_add(r, -1, -1, "null-mx-mixed", CHECK_WARNING, r->name,
+		                  "a null MX (\".\") is mixed with other MX records; Exim skips "
+		                  "the \".\" entry and uses the others");
+		return false;
+	}
 	if (r->nroutes > 1) {
 		check_problem_add(r, -1, -1, "null-mx-mixed", CHECK_ERROR, r->name,
 		                  "a null MX (\".\") is mixed with other MX records; the domain is "
@@ -570,29 +710,37 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 	double t0 = lookup_now_ms();
 	char shown[LOOKUP_NAME_MAX];
 
+	const struct mta_profile *mta = profile_of(opt);
+	unsigned saved_cname = lk->max_cname;
+
 	r->seed = opt->seed;
+	snprintf(r->mta, sizeof(r->mta), "%s", mta->name);
 	if (mx_normalise(target, r->name, sizeof(r->name), err, errlen) < 0) {
 		check_result_free(r);
 		return NULL;
 	}
+	lk->max_cname = mta->cname_hops;
 	lookup_begin(lk);
 	mx = lookup_resolve(lk, r->name, LOOKUP_T_MX);
 	check_problem_add_dns(r, -1, -1, mx, CHECK_ERROR);
 	if (mx->nchain > 0 && mx->status == LOOKUP_CNAME_LOOP)
 		check_problem_add(r, -1, -1, "domain-cname", CHECK_INFO, r->name,
 		                  "the domain is an alias in a CNAME loop (or a chain longer than "
-		                  "%d hops)",
-		                  LOOKUP_MAX_CNAME);
+		                  "%u hops)",
+		                  mta->cname_hops);
 	else if (mx->nchain > 0)
 		check_problem_add(r, -1, -1, "domain-cname", CHECK_INFO, r->name,
 		                  "the domain is an alias of %s; its MX records are used",
 		                  check_name_display(mx->final, shown, sizeof(shown)));
 	switch (mx->status) {
 	case LOOKUP_CNAME_LOOP:
-		check_problem_add(r, -1, -1, "cname-loop", CHECK_ERROR, r->name,
-		                  "the CNAME chain of the domain loops (or is longer than %d hops)",
-		                  LOOKUP_MAX_CNAME);
-		r->verdict = CHECK_PERMFAIL;
+		check_problem_add(r, -1, -1, "cname-loop",
+		                  mta->cname_loop_temporary ? CHECK_WARNING : CHECK_ERROR, r->name,
+		                  "the CNAME chain of the domain loops (or is longer than %u "
+		                  "hops)%s",
+		                  mta->cname_hops,
+		                  mta->cname_loop_temporary ? "; Exim defers" : "");
+		r->verdict = mta->cname_loop_temporary ? CHECK_TEMPFAIL : CHECK_PERMFAIL;
 		goto done;
 	case LOOKUP_NXDOMAIN:
 		check_problem_add(r, -1, -1, "nxdomain", CHECK_ERROR, r->name,
@@ -601,7 +749,8 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 		goto done;
 	case LOOKUP_TEMPORARY:
 	case LOOKUP_FORMERR:
-		r->verdict = CHECK_TEMPFAIL; /* never fall back to A/AAAA */
+		/* never fall back to A/AAAA; Postfix bounces a FORMERR (5.4.3) */
+		r->verdict = mta_is_temporary(mta, mx->status) ? CHECK_TEMPFAIL : CHECK_PERMFAIL;
 		goto done;
 	case LOOKUP_NODATA: {
 		int i = check_route_add(r);
@@ -621,12 +770,13 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 			snprintf(r->routes[i].exchange, LOOKUP_NAME_MAX, "%s", mx->rrs[k].target);
 		}
 		mx_sort_routes(r->routes, r->nroutes, opt->seed);
-		if (null_mx(r))
+		if (null_mx(r, mta))
 			goto done;
 		break;
 	}
-	if (!r->implicit_mx)
-		check_exchanges(r); /* "." entries (bad preference) stay unchecked */
+	/* "." entries (bad preference) stay unchecked */
+	if (!r->implicit_mx && check_exchanges(r, opt))
+		goto done;
 	for (size_t i = 0; i < r->nroutes; i++)
 		if (r->routes[i].checked)
 			resolve_host(lk, r, (int)i, opt);
@@ -640,7 +790,9 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 					rdns_check_address(lk, r, (int)i, (int)j, true);
 done:
 	lookup_result_free(mx);
+	lk->max_cname = saved_cname;
 	r->queries = lk->queries;
+	trace_collect(lk, r); /* --trace: the delegation problems and zone cuts */
 	r->elapsed_ms = lookup_now_ms() - t0;
 	return r;
 }

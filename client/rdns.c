@@ -1,6 +1,7 @@
 /* client/rdns.c -- reverse DNS: PTR names (RFC 1035 §3.5, RFC 3596 §2.5), forward-confirmed
    reverse DNS (RFC 1912 §2.1, Exim's rule: every PTR name is tried), address mode. */
 #include "client/rdns.h"
+#include "client/trace.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -376,6 +377,8 @@ rdns_check(struct lookup *lk, const char *ip, const struct check_options *opt, c
 	family = check_unmap_ip(family, parsed, addr);
 	r = check_result_new(CHECK_MODE_ADDRESS, ip);
 	r->seed = opt->seed;
+	if (opt->mta != NULL) /* the receiver side is the same for every profile */
+		snprintf(r->mta, sizeof(r->mta), "%s", opt->mta->name);
 	check_format_ip(family, addr, r->name, sizeof(r->name));
 	lookup_begin(lk);
 	ri = check_route_add(r);
@@ -402,6 +405,7 @@ rdns_check(struct lookup *lk, const char *ip, const struct check_options *opt, c
 	if (opt->helo != NULL)
 		check_helo(lk, r);
 	r->queries = lk->queries;
+	trace_collect(lk, r); /* --trace: the delegation problems and zone cuts */
 	r->elapsed_ms = lookup_now_ms() - t0;
 	return r;
 }

@@ -121,6 +121,30 @@ text_route(FILE *fp, const struct check_result *r, const struct check_route *rt,
 	}
 }
 
+/* --trace: the zone cuts on the way, ". → test. 192.0.2.1 ✓ → ... 192.0.2.9 ✗ timeout". */
+static void
+text_delegations(FILE *fp, const struct check_result *r, bool color)
+{
+	if (r->ndelegations == 0)
+		return;
+	fprintf(fp, "  delegation:");
+	for (size_t i = 0; i < r->ndelegations; i++) {
+		const struct check_delegation *d = &r->delegations[i];
+		fprintf(fp, "%s %s", i ? " →" : "", d->zone);
+		for (size_t k = 0; k < d->nservers; k++) {
+			const struct check_deleg_server *s = &d->servers[k];
+			const char *a = s->address[0] ? s->address : s->name;
+			if (s->good)
+				fprintf(fp, " %s %s✓%s", a, col(color, C_GREEN),
+				        col(color, C_RESET));
+			else
+				fprintf(fp, " %s %s✗ %s%s", a, col(color, C_RED), s->outcome,
+				        col(color, C_RESET));
+		}
+	}
+	fputc('\n', fp);
+}
+
 void
 report_text(FILE *fp, const struct check_result *r, bool color)
 {
@@ -132,9 +156,12 @@ report_text(FILE *fp, const struct check_result *r, bool color)
 	if (r->mode == CHECK_MODE_DOMAIN &&
 	    strcmp(r->target, check_name_display(r->name, n, sizeof(n))))
 		fprintf(fp, " (%s)", n);
+	if (r->mode == CHECK_MODE_DOMAIN && strcmp(r->mta, mta_default()->name) != 0)
+		fprintf(fp, " [as %s]", r->mta);
 	fputc('\n', fp);
 	for (size_t i = 0; i < r->nroutes; i++)
 		text_route(fp, r, &r->routes[i], color);
+	text_delegations(fp, r, color);
 	for (size_t i = 0; i < r->nproblems; i++) {
 		const struct check_problem *p = &r->problems[i];
 		fprintf(fp, "  %s%-7s%s %s %s: %s [%s]\n", col(color, severity_color(p->severity)),
@@ -213,12 +240,35 @@ json_result(const struct check_result *r)
 	                    json_string(r->mode == CHECK_MODE_DOMAIN ? "domain" : "address"));
 	json_object_set_new(o, "name", json_name(r->name));
 	json_object_set_new(o, "verdict", json_string(check_verdict_name(r->verdict)));
+	json_object_set_new(o, "mta", json_string(r->mta));
 	json_object_set_new(o, "implicit_mx", json_boolean(r->implicit_mx));
 	json_object_set_new(o, "route", routes);
 	json_object_set_new(o, "problems", json_problems(r, true, -1, -1));
 	json_object_set_new(o, "queries", json_integer(r->queries));
 	json_object_set_new(o, "seed", json_integer((json_int_t)(r->seed & INT64_MAX)));
 	json_object_set_new(o, "elapsed_ms", json_integer((json_int_t)llround(r->elapsed_ms)));
+	if (r->ndelegations > 0) {
+		json_t *ds = json_array();
+		for (size_t i = 0; i < r->ndelegations; i++) {
+			const struct check_delegation *d = &r->delegations[i];
+			json_t *dj = json_object(), *ss = json_array();
+			for (size_t k = 0; k < d->nservers; k++) {
+				json_t *sj = json_object();
+				json_object_set_new(sj, "name", json_string(d->servers[k].name));
+				json_object_set_new(sj, "address",
+				                    d->servers[k].address[0]
+				                        ? json_string(d->servers[k].address)
+				                        : json_null());
+				json_object_set_new(sj, "outcome",
+				                    json_string(d->servers[k].outcome));
+				json_array_append_new(ss, sj);
+			}
+			json_object_set_new(dj, "zone", json_string(d->zone));
+			json_object_set_new(dj, "servers", ss);
+			json_array_append_new(ds, dj);
+		}
+		json_object_set_new(o, "delegations", ds);
+	}
 	return o;
 }
 

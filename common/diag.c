@@ -114,3 +114,30 @@ diag_first_error(const struct diag *d, char *buf, size_t len)
 		}
 	}
 }
+
+void
+diag_all_errors(const struct diag *d, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (len < 8)
+		return diag_first_error(d, buf, len);
+	buf[0] = '\0';
+	for (size_t i = 0; i < d->n; i++) {
+		char one[1024];
+		size_t ol;
+		if (d->v[i].severity != DIAG_ERROR)
+			continue;
+		format_entry(&d->v[i], 0, one, sizeof(one));
+		ol = strlen(one);
+		if (used + (used ? 2 : 0) + ol + 6 >= len) {
+			if (used == 0) {
+				snprintf(buf, len, "%s", one);
+			} else {
+				snprintf(buf + used, len - used, "; ...");
+			}
+			return;
+		}
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "; " : "", one);
+	}
+}

@@ -34,6 +34,8 @@ void diag_format(const struct diag *d, size_t i, char *buf, size_t len);
 void diag_print(const struct diag *d, FILE *fp);
 /* The first error formatted as "file:line: message" (for char *err, size_t errlen APIs). */
 void diag_first_error(const struct diag *d, char *buf, size_t len);
+/* Every error so formatted, joined by "; " (cut with "; ..." when buf is full). */
+void diag_all_errors(const struct diag *d, char *buf, size_t len);
 const char *diag_severity_name(enum diag_severity sev);
 
 #endif

@@ -4,29 +4,47 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
 #include "common/log.h"
+#include "server/faultjson.h"
+#include "server/qlogw.h"
 #include "server/srv.h"
 
 #define CONTROL_MAX_BODY (16 * 1024 * 1024)
 
+#define CONTROL_MAX_LISTENERS 8
+
+/* A UNIX socket file we bound (removed on exit only if it is still ours). */
+struct control_unix {
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* socket file */
+	dev_t dev;                                              /* its device */
+	ino_t ino;                                              /* its inode */
+};
+
 struct control {
 	struct srv *srv;     /* the server it controls; not owned */
 	struct evhttp *http; /* HTTP server; owned (owns its sockets) */
-	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* socket file, "" if TCP */
-	dev_t unix_dev; /* device of the socket file we bound (removed on exit only if same) */
-	ino_t unix_ino; /* inode of the socket file we bound */
+	struct control_unix unix_socks[CONTROL_MAX_LISTENERS]; /* UNIX sockets bound */
+	size_t nunix;                                          /* entries in unix_socks */
+	unsigned unix_mode; /* permissions given to UNIX sockets (--control-mode) */
 };
 
 static void
@@ -274,12 +292,13 @@ get_stats(struct control *c, struct evhttp_request *req)
 			                    qlog_rcode_name((uint16_t)r, name, sizeof(name)),
 			                    json_integer((json_int_t)st->by_rcode[r]));
 	reply_json(req, 200, "OK",
-	           json_pack("{s:I,s:{s:I,s:I},s:o,s:o,s:{s:I,s:o},s:I,s:I}", "queries",
+	           json_pack("{s:I,s:{s:I,s:I},s:o,s:o,s:{s:I,s:o},s:I,s:I,s:I}", "queries",
 	                     (json_int_t)st->queries, "transport", "udp", (json_int_t)st->udp,
 	                     "tcp", (json_int_t)st->tcp, "qtype", types, "rcode", rcodes, "faults",
 	                     "fired", (json_int_t)fired, "rules", rules_json(fr), "drops",
 	                     (json_int_t)st->drops, "tcp_connections",
-	                     (json_int_t)net_conn_count(c->srv->net)));
+	                     (json_int_t)net_conn_count(c->srv->net), "query_log_dropped",
+	                     (json_int_t)qlogw_dropped(c->srv->qlogw)));
 }
 
 struct queries_out {
@@ -349,7 +368,7 @@ get_queries(struct control *c, struct evhttp_request *req, const char *query)
 static void
 handle_faults(struct control *c, struct evhttp_request *req, enum evhttp_cmd_type cmd)
 {
-	char err[1024];
+	char err[4096];
 	char *body;
 	int rc = 0;
 
@@ -368,10 +387,27 @@ handle_faults(struct control *c, struct evhttp_request *req, enum evhttp_cmd_typ
 		reply_error(req, 400, "Bad Request", "body is not text");
 		return;
 	}
+	if (faultjson_is_json(body)) {
+		/* the shape GET /faults returns: {"rules": [{"rule": "..."}, ...]} */
+		char *lines;
+		if (faultjson_to_text(body, strlen(body), &lines, err, sizeof(err)) < 0) {
+			free(body);
+			reply_error(req, 400, "Bad Request", err);
+			return;
+		}
+		free(body);
+		body = lines;
+	}
 	if (cmd == EVHTTP_REQ_POST)
 		rc = srv_faults_append(c->srv, body, err, sizeof(err));
 	else
 		rc = srv_faults_replace(c->srv, body, err, sizeof(err));
+	if (rc < 0 && faultjson_flattened(body)) {
+		size_t el = strlen(err);
+		snprintf(err + el, sizeof(err) - el,
+		         " (the body has no newline but looks like several rules: curl -d strips "
+		         "newlines; send rule lines with --data-binary @FILE)");
+	}
 	free(body);
 	if (rc < 0) {
 		reply_error(req, 400, "Bad Request", err);
@@ -386,7 +422,7 @@ static void
 handle_zone(struct control *c, struct evhttp_request *req, enum evhttp_cmd_type cmd,
             const char *origin_enc)
 {
-	char err[1024];
+	char err[4096];
 	char *origin = evhttp_uridecode(origin_enc, 0, NULL);
 	char *body = NULL;
 	int rc;
@@ -434,6 +470,127 @@ handle_zone(struct control *c, struct evhttp_request *req, enum evhttp_cmd_type 
 	free(origin);
 }
 
+/* ---- who may talk to the API: Host and Origin (DNS rebinding, cross-site requests) ---- */
+
+/* The local address the request arrived at (AF_UNIX for a UNIX socket). */
+static bool
+request_local(struct evhttp_request *req, struct sockaddr_storage *ss)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
+	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+	socklen_t sl = sizeof(*ss);
+
+	memset(ss, 0, sizeof(*ss));
+	return fd >= 0 && getsockname(fd, (struct sockaddr *)ss, &sl) == 0;
+}
+
+/* Is h (hlen bytes: a Host header, or an Origin after "http://") this API's own name --
+   localhost or the address it was reached at, with that port (or none when it is 80)? */
+static bool
+host_is_ours(const char *h, size_t hlen, const struct sockaddr_storage *local)
+{
+	const char *end = h + hlen, *port = NULL;
+	char name[128];
+	unsigned char want[16], got[16];
+	int fam = local->ss_family;
+	unsigned lport;
+	size_t nl;
+
+	if (fam == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)local;
+		lport = ntohs(a->sin_port);
+		memcpy(want, &a->sin_addr, 4);
+	} else if (fam == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)local;
+		lport = ntohs(a->sin6_port);
+		memcpy(want, &a->sin6_addr, 16);
+	} else {
+		return false;
+	}
+	if (hlen == 0)
+		return false;
+	if (h[0] == '[') {
+		const char *rb = memchr(h, ']', hlen);
+		if (rb == NULL || (size_t)(rb - h - 1) >= sizeof(name))
+			return false;
+		nl = (size_t)(rb - h - 1);
+		memcpy(name, h + 1, nl);
+		if (rb + 1 < end) {
+			if (rb[1] != ':')
+				return false;
+			port = rb + 2;
+		}
+	} else {
+		const char *colon = memchr(h, ':', hlen);
+		nl = colon ? (size_t)(colon - h) : hlen;
+		if (nl >= sizeof(name))
+			return false;
+		memcpy(name, h, nl);
+		port = colon ? colon + 1 : NULL;
+	}
+	name[nl] = '\0';
+	if (port) {
+		unsigned long v = 0;
+		if (port == end)
+			return false;
+		for (const char *p = port; p < end; p++) {
+			if (!isdigit((unsigned char)*p) ||
+			    (v = v * 10 + (unsigned)(*p - '0')) > 65535)
+				return false;
+		}
+		if (v != lport)
+			return false;
+	} else if (lport != 80) {
+		return false;
+	}
+	if (strcasecmp(name, "localhost") == 0)
+		return true;
+	return inet_pton(fam, name, got) == 1 && memcmp(got, want, fam == AF_INET ? 4 : 16) == 0;
+}
+
+/* May this request be served? Over TCP its Host must be the API's own (localhost or the
+   listening address, with the port): a page that rebinds a name of its own to 127.0.0.1
+   sends its own name. A request that changes something and carries an Origin (a browser
+   sends one with every cross-site POST, whatever the Content-Type) must come from the API's
+   own origin; over a UNIX socket no web origin is ours. curl and scripts send no Origin. */
+static bool
+request_allowed(struct evhttp_request *req, enum evhttp_cmd_type cmd, char *err, size_t errlen)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	const char *host = evhttp_find_header(h, "Host");
+	const char *origin = evhttp_find_header(h, "Origin");
+	bool changes = cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD && cmd != EVHTTP_REQ_OPTIONS;
+	struct sockaddr_storage local;
+	bool unixsock;
+
+	if (!request_local(req, &local)) {
+		snprintf(err, errlen, "cannot tell which listener the request came in on");
+		return false;
+	}
+	unixsock = local.ss_family == AF_UNIX;
+	if (!unixsock) {
+		if (host == NULL) {
+			snprintf(err, errlen, "a Host header is required");
+			return false;
+		}
+		if (!host_is_ours(host, strlen(host), &local)) {
+			snprintf(err, errlen,
+			         "Host '%.200s' is not this API's address (use localhost or the "
+			         "address and port it listens on)",
+			         host);
+			return false;
+		}
+	}
+	if (origin && changes &&
+	    (unixsock || strncasecmp(origin, "http://", 7) != 0 ||
+	     !host_is_ours(origin + 7, strlen(origin + 7), &local))) {
+		snprintf(err, errlen, "cross-origin request from '%.200s' refused", origin);
+		return false;
+	}
+	return true;
+}
+
 static void
 control_cb(struct evhttp_request *req, void *arg)
 {
@@ -445,6 +602,11 @@ control_cb(struct evhttp_request *req, void *arg)
 	const char *allow = NULL;
 	char err[1024];
 
+	if (!request_allowed(req, cmd, err, sizeof(err))) {
+		log_warnx("control: refused: %s", err);
+		reply_error(req, 403, "Forbidden", err);
+		return;
+	}
 	if (path == NULL) {
 		reply_error(req, 400, "Bad Request", "bad request URI");
 		return;
@@ -515,6 +677,30 @@ bad_method:
 	reply_error(req, 405, "Method Not Allowed", err);
 }
 
+/* The largest listen backlog the system allows (net.core.somaxconn; SOMAXCONN when it cannot
+   be read): a burst of API clients queues instead of being refused. */
+static int
+listen_backlog(void)
+{
+	char buf[32];
+	int n = SOMAXCONN,
+	    fd = open("/proc/sys/net/core/somaxconn", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ssize_t r;
+
+	if (fd >= 0) {
+		r = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (r > 0) {
+			long v;
+			buf[r] = '\0';
+			v = strtol(buf, NULL, 10);
+			if (v > 0 && v < INT_MAX)
+				n = (int)v;
+		}
+	}
+	return n;
+}
+
 /* Is there a live server behind the UNIX socket at sun? 1 yes, 0 stale (nobody listening),
    -1 cannot tell (errno set). */
 static int
@@ -568,12 +754,27 @@ listen_unix(struct control *c, const char *path, char *err, size_t errlen)
 		}
 		unlink(path);
 	}
+	if (c->nunix >= CONTROL_MAX_LISTENERS) {
+		snprintf(err, errlen, "--control unix:%s: too many control listeners", path);
+		return -1;
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 16) < 0 ||
-	    lstat(path, &st) < 0) {
-		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
-		if (fd >= 0)
+	if (fd >= 0) {
+		/* created 0600 whatever the umask (anyone who can connect can change what is
+		   served), then given the mode asked for: no moment where it is wider */
+		mode_t old = umask(0177);
+		int b = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+		umask(old);
+		if (b < 0 || chmod(path, c->unix_mode) < 0 || listen(fd, listen_backlog()) < 0 ||
+		    lstat(path, &st) < 0) {
+			snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+			if (b == 0)
+				unlink(path);
 			close(fd);
+			return -1;
+		}
+	} else {
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (evhttp_accept_socket_with_handle(c->http, fd) == NULL) {
@@ -582,14 +783,86 @@ listen_unix(struct control *c, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "control socket %s: cannot serve HTTP", path);
 		return -1;
 	}
-	snprintf(c->unix_path, sizeof(c->unix_path), "%s", path);
-	c->unix_dev = st.st_dev;
-	c->unix_ino = st.st_ino;
+	snprintf(c->unix_socks[c->nunix].path, sizeof(c->unix_socks[0].path), "%s", path);
+	c->unix_socks[c->nunix].dev = st.st_dev;
+	c->unix_socks[c->nunix].ino = st.st_ino;
+	c->nunix++;
 	return 0;
 }
 
+/* A TCP listener on a loopback host:port, with the system's largest backlog. */
+static int
+listen_tcp(struct control *c, const char *spec, const char *host, int port, char *err,
+           size_t errlen)
+{
+	struct addrinfo hints, *ai = NULL;
+	char ports[16];
+	int fd = -1, one = 1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	snprintf(ports, sizeof(ports), "%d", port);
+	if (getaddrinfo(host, ports, &hints, &ai) != 0 || ai == NULL) {
+		snprintf(err, errlen, "--control %s: not an address", spec);
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    (ai->ai_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, listen_backlog()) < 0) {
+		snprintf(err, errlen, "--control %s: cannot listen on %s port %d: %s", spec, host,
+		         port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		return -1;
+	}
+	freeaddrinfo(ai);
+	if (evhttp_accept_socket_with_handle(c->http, fd) == NULL) {
+		close(fd);
+		snprintf(err, errlen, "--control %s: cannot serve HTTP", spec);
+		return -1;
+	}
+	return 0;
+}
+
+/* One --control spec: "unix:PATH", "ADDR:PORT" or "[ADDR6]:PORT" (loopback only). */
+static int
+control_listen(struct control *c, const char *spec, char *err, size_t errlen)
+{
+	char host[128];
+	const char *colon;
+	size_t hl;
+	int port;
+
+	if (strncmp(spec, "unix:", 5) == 0)
+		return listen_unix(c, spec + 5, err, errlen);
+	colon = strrchr(spec, ':');
+	hl = colon ? (size_t)(colon - spec) : 0;
+	port = colon ? atoi(colon + 1) : 0;
+	if (colon == NULL || hl == 0 || hl >= sizeof(host) || port <= 0 || port > 65535) {
+		snprintf(err, errlen, "--control %s: expected ADDR:PORT or unix:PATH", spec);
+		return -1;
+	}
+	memcpy(host, spec, hl);
+	host[hl] = '\0';
+	if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+		memmove(host, host + 1, hl - 2);
+		host[hl - 2] = '\0';
+	}
+	if (srv_addr_is_loopback(host) != 1) {
+		snprintf(err, errlen,
+		         "--control %s: only a loopback address or a UNIX socket is allowed", spec);
+		return -1;
+	}
+	return listen_tcp(c, spec, host, port, err, errlen);
+}
+
 struct control *
-control_new(struct srv *s, const char *spec, char *err, size_t errlen)
+control_new(struct srv *s, char *const specs[], size_t nspecs, unsigned unix_mode, char *err,
+            size_t errlen)
 {
 	struct control *c = calloc(1, sizeof(*c));
 
@@ -599,6 +872,7 @@ control_new(struct srv *s, const char *spec, char *err, size_t errlen)
 		return NULL;
 	}
 	c->srv = s;
+	c->unix_mode = unix_mode & 07777;
 	/* every method evhttp knows reaches control_cb, which answers 405 + Allow in JSON for the
 	   ones a resource does not take (evhttp's own 501 is an HTML page). Bodies over the limit
 	   still get evhttp's HTML 413: libevent 2.1 has no hook for its error pages. */
@@ -609,39 +883,15 @@ control_new(struct srv *s, const char *spec, char *err, size_t errlen)
 	evhttp_set_max_body_size(c->http, CONTROL_MAX_BODY);
 	evhttp_set_timeout(c->http, 30);
 	evhttp_set_gencb(c->http, control_cb, c);
-
-	if (strncmp(spec, "unix:", 5) == 0) {
-		if (listen_unix(c, spec + 5, err, errlen) < 0)
-			goto fail;
-	} else {
-		char host[128];
-		const char *colon = strrchr(spec, ':');
-		size_t hl = colon ? (size_t)(colon - spec) : 0;
-		int port = colon ? atoi(colon + 1) : 0;
-		if (colon == NULL || hl == 0 || hl >= sizeof(host) || port <= 0 || port > 65535) {
-			snprintf(err, errlen, "--control %s: expected ADDR:PORT or unix:PATH",
-			         spec);
-			goto fail;
-		}
-		memcpy(host, spec, hl);
-		host[hl] = '\0';
-		if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
-			memmove(host, host + 1, hl - 2);
-			host[hl - 2] = '\0';
-		}
-		if (srv_addr_is_loopback(host) != 1) {
-			snprintf(
-			    err, errlen,
-			    "--control %s: only a loopback address or a UNIX socket is allowed",
-			    spec);
-			goto fail;
-		}
-		if (evhttp_bind_socket_with_handle(c->http, host, (uint16_t)port) == NULL) {
-			snprintf(err, errlen, "--control %s: cannot listen on %s port %d", spec,
-			         host, port);
-			goto fail;
-		}
+	/* every --control adds a listener: e.g. a UNIX socket for scripts and a loopback port
+	   for a browser, one API behind both */
+	if (nspecs > CONTROL_MAX_LISTENERS) {
+		snprintf(err, errlen, "at most %d --control listeners", CONTROL_MAX_LISTENERS);
+		goto fail;
 	}
+	for (size_t i = 0; i < nspecs; i++)
+		if (control_listen(c, specs[i], err, errlen) < 0)
+			goto fail;
 	return c;
 fail:
 	control_free(c);
@@ -655,12 +905,13 @@ control_free(struct control *c)
 		return;
 	if (c->http)
 		evhttp_free(c->http);
-	if (c->unix_path[0]) {
+	for (size_t i = 0; i < c->nunix; i++) {
 		/* only our own socket: another instance may have replaced a path we lost */
+		const struct control_unix *u = &c->unix_socks[i];
 		struct stat st;
-		if (lstat(c->unix_path, &st) == 0 && S_ISSOCK(st.st_mode) &&
-		    st.st_dev == c->unix_dev && st.st_ino == c->unix_ino)
-			unlink(c->unix_path);
+		if (lstat(u->path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == u->dev &&
+		    st.st_ino == u->ino)
+			unlink(u->path);
 	}
 	free(c);
 }

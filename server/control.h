@@ -8,9 +8,11 @@
 struct srv;
 struct control;
 
-/* Serve the API for s on spec ("ADDR:PORT", "[::1]:PORT" or "unix:PATH"; the address must be
-   loopback). NULL with a message in err on failure. */
-struct control *control_new(struct srv *s, const char *spec, char *err, size_t errlen);
+/* Serve the API for s on every spec ("ADDR:PORT", "[::1]:PORT" or "unix:PATH"; an address must
+   be loopback): one API, several listeners. UNIX sockets get unix_mode (0600: the server's user
+   only) whatever the umask. NULL with a message in err on failure. */
+struct control *control_new(struct srv *s, char *const specs[], size_t nspecs, unsigned unix_mode,
+                            char *err, size_t errlen);
 /* Stop serving (removes the UNIX socket file). NULL-safe. */
 void control_free(struct control *c);
 

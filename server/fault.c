@@ -2,7 +2,9 @@
    the byte-level actions applied to an encoded answer. */
 #include "server/fault.h"
 
+#include "common/file.h"
 #include "common/rand.h"
+#include "server/faultidx.h"
 #include "server/msg.h"
 
 #include <arpa/inet.h>
@@ -36,7 +38,6 @@
 
 #define FAULT_DELAY_MAX 3600000U    /* one hour, in ms */
 #define FAULT_TTL_MAX   2147483647U /* RFC 2181 §8 */
-#define FAULT_FILE_MAX  (16U << 20) /* largest faults file we read */
 
 enum fault_pattern {
 	FAULT_PAT_EXACT, /* the name itself */
@@ -82,6 +83,8 @@ struct fault_rule {
 	uint64_t seen;                  /* queries that met every condition */
 	uint64_t passed;                /* of those, queries that passed after= and every= */
 	uint64_t fired;                 /* queries this rule fired on */
+	char *file;                     /* where the rule was read ("faults" for the API); owned */
+	unsigned long line;             /* its line there */
 };
 
 struct fault_rules {
@@ -91,6 +94,7 @@ struct fault_rules {
 	uint64_t seed;         /* seed given to fault_rules_new */
 	uint64_t draw[4];      /* xoshiro256** state for p= draws */
 	uint64_t garble[4];    /* xoshiro256** state for garble corruption */
+	struct faultidx *idx;  /* the rules by name pattern (faultidx.h); owned, NULL: scan all */
 };
 
 /* ---- PRNG: splitmix64 seeds xoshiro256** (public domain, Vigna). */
@@ -146,6 +150,7 @@ rule_free(struct fault_rule *rule)
 		return;
 	free(rule->text);
 	free(rule->name);
+	free(rule->file);
 	free(rule->server);
 	free(rule);
 }
@@ -158,6 +163,7 @@ fault_rules_new(uint64_t seed)
 	if (r == NULL)
 		return NULL;
 	r->seed = seed;
+	r->idx = faultidx_new(); /* NULL (no memory): every rule is scanned, as before */
 	rules_reseed(r);
 	return r;
 }
@@ -170,6 +176,8 @@ fault_rules_clear(struct fault_rules *r)
 	for (size_t i = 0; i < r->n; i++)
 		rule_free(r->v[i]);
 	r->n = 0;
+	if (r->idx)
+		faultidx_clear(r->idx);
 	rules_reseed(r);
 }
 
@@ -179,6 +187,7 @@ fault_rules_free(struct fault_rules *r)
 	if (r == NULL)
 		return;
 	fault_rules_clear(r);
+	faultidx_free(r->idx);
 	free(r->v);
 	free(r);
 }
@@ -219,6 +228,20 @@ size_t
 fault_rule_index(const struct fault_rule *rule)
 {
 	return rule ? rule->index : 0;
+}
+
+const char *
+fault_rule_pattern(const struct fault_rule *rule, bool *below)
+{
+	*below = rule->pat == FAULT_PAT_BELOW;
+	return rule->pat == FAULT_PAT_ALL ? NULL : rule->name;
+}
+
+const char *
+fault_rule_where(const struct fault_rule *rule, unsigned long *line)
+{
+	*line = rule->line;
+	return rule->file ? rule->file : "";
 }
 
 uint64_t
@@ -693,6 +716,8 @@ parse_line(struct parse_ctx *c, char *line, struct fault_rule **out)
 		return perr(c, "out of memory");
 	}
 	rule->text[0] = '\0';
+	rule->file = strdup(c->file);
+	rule->line = c->line;
 	for (size_t i = 0; i < ntok; i++) {
 		if (i > 0)
 			strcat(rule->text, " ");
@@ -719,6 +744,28 @@ parse_line(struct parse_ctx *c, char *line, struct fault_rule **out)
 fail:
 	rule_free(rule);
 	return -1;
+}
+
+/* Put rule into the name index; when that fails (out of memory) matching scans every rule. */
+static void
+index_rule(struct fault_rules *r, const struct fault_rule *rule)
+{
+	static const enum faultidx_kind kind[] = {
+	    [FAULT_PAT_EXACT] = FAULTIDX_EXACT,
+	    [FAULT_PAT_BELOW] = FAULTIDX_BELOW,
+	    [FAULT_PAT_ALL] = FAULTIDX_ALL,
+	};
+
+	if (r->idx && faultidx_add(r->idx, kind[rule->pat], rule->name, rule->index) < 0) {
+		faultidx_free(r->idx);
+		r->idx = NULL;
+	}
+	/* ds-mismatch names the DS owner: the referrals below it match too (name_matches) */
+	if (r->idx && rule->action == FAULT_DS_MISMATCH && rule->pat == FAULT_PAT_EXACT &&
+	    faultidx_add(r->idx, FAULTIDX_BELOW, rule->name, rule->index) < 0) {
+		faultidx_free(r->idx);
+		r->idx = NULL;
+	}
 }
 
 int
@@ -787,6 +834,7 @@ fault_rules_parse(struct fault_rules *r, const char *file, const char *text, cha
 	for (size_t i = 0; i < nn; i++) {
 		nv[i]->index = r->n;
 		r->v[r->n++] = nv[i];
+		index_rule(r, nv[i]);
 	}
 	nn = 0;
 	rc = 0;
@@ -798,60 +846,30 @@ out:
 	return rc;
 }
 
-/* The whole file at path as a NUL-terminated string (*textp, caller frees). 0 / -1 + err. */
+/* The whole file at path as a NUL-terminated string (*textp, caller frees). 0 / -1 + err.
+   Read without blocking (a FIFO is refused, not waited for) and size-capped before reading. */
 static int
 read_rules_file(const char *path, char **textp, char *err, size_t errlen)
 {
-	FILE *fp;
-	char *text = NULL;
-	size_t len = 0, cap = 0, got;
+	char *text, why[256];
+	size_t len;
 	const char *nul;
-	int rc = -1;
 
 	*textp = NULL;
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	if (file_read(path, FILE_RULES_MAX, &text, &len, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
 	}
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			char *t2;
-			cap = cap ? cap * 2 : 8192;
-			if ((t2 = realloc(text, cap)) == NULL) {
-				snprintf(err, errlen, "%s: out of memory", path);
-				goto out;
-			}
-			text = t2;
-		}
-		got = fread(text + len, 1, cap - len - 1, fp);
-		len += got;
-		if (len > FAULT_FILE_MAX) {
-			snprintf(err, errlen, "%s: file too large (over %u bytes)", path,
-			         FAULT_FILE_MAX);
-			goto out;
-		}
-		if (got == 0)
-			break;
-	}
-	if (ferror(fp)) {
-		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
-		goto out;
-	}
-	text[len] = '\0';
 	if ((nul = memchr(text, '\0', len)) != NULL) {
 		unsigned long line = 1;
 		for (const char *q = text; q < nul; q++)
 			line += *q == '\n';
 		snprintf(err, errlen, "%s:%lu: NUL byte in the file", path, line);
-		goto out;
+		free(text);
+		return -1;
 	}
 	*textp = text;
-	text = NULL;
-	rc = 0;
-out:
-	free(text);
-	fclose(fp);
-	return rc;
+	return 0;
 }
 
 int
@@ -1025,13 +1043,51 @@ conditions_match(const struct fault_rule *rule, const struct fault_query *fq)
 	return addr_matches(&rule->client, fq->client) && addr_matches(&rule->listen, fq->listen);
 }
 
+/* The rules whose name pattern can match fq: from the index when there is one (only those
+   rules, in rule order), else every rule. *i is the cursor for the scan. */
+static struct fault_rule *
+next_candidate(struct fault_rules *r, struct faultidx_iter *it, size_t *i)
+{
+	size_t k;
+
+	if (r->idx == NULL)
+		return *i < r->n ? r->v[(*i)++] : NULL;
+	return faultidx_next(it, &k) && k < r->n ? r->v[k] : NULL;
+}
+
+/* qname as the index keys names: lower case, absolute (trailing unescaped dot). */
+static const char *
+index_name(const char *qname, char *buf, size_t len)
+{
+	size_t n;
+
+	if (qname == NULL)
+		return NULL;
+	n = strlen(qname);
+	if (n + 2 > len)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)tolower((unsigned char)qname[i]);
+	if (n == 0 || buf[n - 1] != '.' || dot_escaped(buf, n - 1))
+		buf[n++] = '.';
+	buf[n] = '\0';
+	return buf;
+}
+
 const struct fault_rule *
 fault_match(struct fault_rules *r, const struct fault_query *fq)
 {
+	struct faultidx_iter it;
+	struct fault_rule *rule;
+	char name[1100];
+	size_t scan = 0;
+
 	if (r == NULL || fq == NULL)
 		return NULL;
-	for (size_t i = 0; i < r->n; i++) {
-		struct fault_rule *rule = r->v[i];
+	if (r->idx)
+		faultidx_start(r->idx, index_name(fq->qname, name, sizeof(name)), &it);
+	/* every rule that can match is visited, in order: conditions_match still decides */
+	while ((rule = next_candidate(r, &it, &scan)) != NULL) {
 		uint64_t k;
 
 		if (!conditions_match(rule, fq))

@@ -84,6 +84,10 @@ const char *fault_action_name(enum fault_action a);         /* "drop", "delay", 
 /* Added: rule i of the list (for GET /faults), or NULL; and how often a rule fired (stats). */
 const struct fault_rule *fault_rules_get(const struct fault_rules *r, size_t i);
 uint64_t fault_rule_fired(const struct fault_rule *rule);
+/* The rule's name (lower case, trailing dot; NULL for a lone "*"), *below for "*.name". */
+const char *fault_rule_pattern(const struct fault_rule *rule, bool *below);
+/* Where the rule was read: its file (the name given to fault_rules_parse) and *line. */
+const char *fault_rule_where(const struct fault_rule *rule, unsigned long *line);
 
 /* Apply a byte-level action (noaa, badid, qmismatch, garble, short, ttl) to the encoded
    correct answer in buf; returns the new length. Other actions leave buf as it is. */

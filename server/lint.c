@@ -3,6 +3,7 @@
    inside the served data by answer_build() on synthetic queries, so wildcards, CNAMEs and zone
    cuts are treated exactly as the server will answer them. */
 #include "server/lint.h"
+#include "server/fault.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -86,6 +87,8 @@ collect_cb(const struct zone_rr *rr, void *arg)
 	if (rr->type != T_MX && rr->type != T_CNAME && rr->type != T_PTR && rr->type != T_A &&
 	    rr->type != T_AAAA)
 		return;
+	if (rr->server[0] != '\0')
+		return; /* one server's copy: the mail lint reads the zones everybody is served */
 	if (l->nrecs == l->caprecs) {
 		size_t cap = l->caprecs ? l->caprecs * 2 : 256;
 		struct lint_rec *nv = realloc(l->recs, cap * sizeof(*nv));
@@ -148,6 +151,31 @@ served_origin(const struct lint *l, const char *name)
 		    (best == NULL || strlen(l->origins[i]) > strlen(best)))
 			best = l->origins[i];
 	return best;
+}
+
+/* "; did you mean NAME.? ..." into out when name is a served name with the record's origin
+   appended once more (mail.example.test.example.test.): the name was written without its
+   trailing dot. "" otherwise. */
+static void
+dot_hint(const struct lint *l, const char *name, const uint8_t *origin_wire, char *out, size_t len)
+{
+	char origin[LINT_NAME], stripped[LINT_NAME];
+	size_t ln = strlen(name), lo;
+
+	out[0] = '\0';
+	if (origin_wire == NULL)
+		return;
+	msg_name_to_str(origin_wire, origin, sizeof(origin));
+	lo = strlen(origin);
+	if (strcmp(origin, ".") == 0 || ln <= lo + 1 || !name_under(name, origin))
+		return;
+	snprintf(stripped, sizeof(stripped), "%.*s", (int)(ln - lo), name);
+	if (served_origin(l, stripped) == NULL)
+		return;
+	snprintf(out, len,
+	         "; did you mean %s? (a name written without its trailing dot gets the origin "
+	         "%s appended)",
+	         stripped, origin);
 }
 
 /* Report once per code, place and subject. */
@@ -692,12 +720,15 @@ lint_mx(struct lint *l)
 				       "than %d hops",
 				       exch, owner, LINT_HOPS);
 				break;
-			case LINT_NXDOMAIN:
+			case LINT_NXDOMAIN: {
+				char hint[LINT_NAME * 2 + 100];
+				dot_hint(l, exch, rr->origin, hint, sizeof(hint));
 				report(l, DIAG_ERROR, rr, "mx-host-nxdomain", exch,
-				       "MX host %s of %s does not exist%s%s", exch, owner,
+				       "MX host %s of %s does not exist%s%s%s", exch, owner,
 				       res.hops ? ": its CNAME chain ends at " : "",
-				       res.hops ? res.final : "");
+				       res.hops ? res.final : "", hint);
 				break;
+			}
 			case LINT_NODATA:
 				report(l, DIAG_ERROR, rr, "mx-host-nodata", exch,
 				       "MX host %s of %s has no A or AAAA record", exch, owner);
@@ -814,11 +845,14 @@ lint_ptr(struct lint *l)
 			report(l, DIAG_ERROR, rr, "cname-loop", as,
 			       "PTR target %s of %s is a CNAME chain that loops", target, as);
 			continue;
-		case LINT_NXDOMAIN:
+		case LINT_NXDOMAIN: {
+			char hint[LINT_NAME * 2 + 100];
+			dot_hint(l, target, rr->origin, hint, sizeof(hint));
 			report(l, DIAG_ERROR, rr, "ptr-target-nxdomain", as,
-			       "PTR of %s names %s, which does not exist (FCrDNS fails)", as,
-			       target);
+			       "PTR of %s names %s, which does not exist (FCrDNS fails)%s", as,
+			       target, hint);
 			continue;
+		}
 		case LINT_NODATA:
 		case LINT_OK:
 			break;
@@ -863,9 +897,13 @@ lint_cname(struct lint *l)
 			report(l, DIAG_ERROR, rr, "cname-loop", owner,
 			       "CNAME %s -> %s loops (or is longer than %d hops)", owner, target,
 			       LINT_HOPS);
-		else if (res.status == LINT_NXDOMAIN)
+		else if (res.status == LINT_NXDOMAIN) {
+			char hint[LINT_NAME * 2 + 100];
+			dot_hint(l, target, rr->origin, hint, sizeof(hint));
 			report(l, DIAG_WARNING, rr, "cname-dangling", owner,
-			       "CNAME %s -> %s: %s does not exist", owner, target, res.final);
+			       "CNAME %s -> %s: %s does not exist%s", owner, target, res.final,
+			       hint);
+		}
 	}
 }
 
@@ -918,4 +956,36 @@ out:
 	free(l.origins);
 	free(l.buf);
 	return l.added;
+}
+
+size_t
+lint_rules(const struct zoneset *zs, const struct fault_rules *fr, struct diag *d)
+{
+	size_t added = 0, nz = zoneset_count(zs);
+
+	for (size_t i = 0; i < fault_rules_count(fr); i++) {
+		const struct fault_rule *r = fault_rules_get(fr, i);
+		bool below, served = false;
+		const char *name = fault_rule_pattern(r, &below), *file;
+		unsigned long line;
+
+		if (name == NULL)
+			continue;
+		for (size_t z = 0; z < nz && !served; z++) {
+			struct zone_info zi;
+			zoneset_info(zs, z, &zi);
+			/* "*.name" also reaches every zone below name */
+			served =
+			    name_under(name, zi.origin) || (below && name_under(zi.origin, name));
+		}
+		if (served)
+			continue;
+		file = fault_rule_where(r, &line);
+		diag_add(d, DIAG_WARNING, file, line, "rule-no-zone",
+		         "rule matches no served zone: %s%s is outside every zone served, so "
+		         "the rule never fires",
+		         below ? "*." : "", name);
+		added++;
+	}
+	return added;
 }

@@ -10,4 +10,9 @@
    cname-loop, ...). Returns the number of problems added. */
 size_t lint_zoneset(const struct zoneset *zs, struct diag *d);
 
+/* Warn (rule-no-zone, at the rule's file:line) about every fault rule whose name lies outside
+   every served zone: it can never fire. Returns the number of warnings. */
+struct fault_rules;
+size_t lint_rules(const struct zoneset *zs, const struct fault_rules *fr, struct diag *d);
+
 #endif

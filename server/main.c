@@ -13,11 +13,13 @@
 #include "common/num.h"
 #include "server/srv.h"
 #include "server/lint.h"
+#include "server/world_lint.h"
 #include "server/resolver.h"
 
 enum {
 	OPT_PORT_FILE = 256,
 	OPT_CONTROL,
+	OPT_CONTROL_MODE,
 	OPT_QUERY_LOG,
 	OPT_SEED,
 	OPT_CHECK,
@@ -38,8 +40,9 @@ enum {
 
 static const char usage_text[] =
     "usage: mxlabd [-z DIR]... [ZONEFILE]... [-f FAULTS] [-a ADDR]... [-p PORT]\n"
-    "              [--port-file FILE] [--control ADDR:PORT | --control unix:PATH]\n"
-    "              [--query-log FILE|-] [--seed N] [-w WORKERS] [-v]... [--check]\n"
+    "              [--port-file FILE] [--control ADDR:PORT | --control unix:PATH]...\n"
+    "              [--control-mode MODE] [--query-log FILE|-] [--seed N] [-w WORKERS]\n"
+    "              [-v]... [--check]\n"
     "              [--allow-nonlocal] [-h|--help] [--version]\n"
     "              [--sign [--nsec3] [--key-dir DIR] [--unsigned ORIGIN]... [--trust-anchor "
     "FILE]]\n"
@@ -53,7 +56,9 @@ static const char usage_text[] =
     "  -a ADDR           listen address (repeatable; default 127.0.0.1 and ::1)\n"
     "  -p PORT           port for UDP and TCP (default 5300; 0 picks a free one)\n"
     "  --port-file FILE  write the port number to FILE once ready\n"
-    "  --control ADDR:PORT|unix:PATH  HTTP control API (loopback or UNIX socket only)\n"
+    "  --control ADDR:PORT|unix:PATH  HTTP control API (loopback or UNIX socket only;\n"
+    "                    repeatable: each adds a listener)\n"
+    "  --control-mode MODE  permissions of UNIX control sockets (octal, default 0600)\n"
     "  --query-log FILE  one JSON line per query (- for stdout)\n"
     "  --seed N          seed for p= fault rules (default 1)\n"
     "  -w WORKERS        accepted for compatibility; one event loop serves everything\n"
@@ -154,6 +159,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 	    {"port-file", required_argument, NULL, OPT_PORT_FILE},
 	    {"control", required_argument, NULL, OPT_CONTROL},
+	    {"control-mode", required_argument, NULL, OPT_CONTROL_MODE},
 	    {"query-log", required_argument, NULL, OPT_QUERY_LOG},
 	    {"seed", required_argument, NULL, OPT_SEED},
 	    {"check", no_argument, NULL, OPT_CHECK},
@@ -241,9 +247,21 @@ main(int argc, char *argv[])
 			conf.port_file = strdup(optarg);
 			break;
 		case OPT_CONTROL:
-			free(conf.control);
-			conf.control = strdup(optarg);
+			srv_conf_add_control(&conf, optarg);
 			break;
+		case OPT_CONTROL_MODE: {
+			char *end;
+			unsigned long m = strtoul(optarg, &end, 8);
+			if (optarg[0] < '0' || optarg[0] > '7' || *end != '\0' || m > 0777) {
+				fprintf(stderr,
+				        "mxlabd: --control-mode %s: not an octal mode (e.g. 0600, "
+				        "0660)\n",
+				        optarg);
+				goto bad_usage;
+			}
+			conf.control_mode = (unsigned)m;
+			break;
+		}
 		case OPT_QUERY_LOG:
 			free(conf.query_log);
 			conf.query_log = strdup(optarg);
@@ -383,42 +401,48 @@ main(int argc, char *argv[])
 		srv_conf_add_addr(&conf, "127.0.0.1", false);
 		srv_conf_add_addr(&conf, "::1", true);
 	}
-	if (conf.control && strncmp(conf.control, "unix:", 5) == 0) {
-		size_t pl = strlen(conf.control + 5);
-		if (pl == 0 || pl >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-			fprintf(stderr, "mxlabd: --control %s: %s\n", conf.control,
-			        pl ? "UNIX socket path too long" : "empty UNIX socket path");
-			goto bad_usage_quiet;
-		}
-	} else if (conf.control) {
-		/* the control API must never be public */
-		char host[128];
-		const char *colon = strrchr(conf.control, ':');
-		size_t hl = colon ? (size_t)(colon - conf.control) : 0;
-		if (colon == NULL || hl == 0 || hl >= sizeof(host)) {
-			fprintf(stderr, "mxlabd: --control %s: expected ADDR:PORT or unix:PATH\n",
-			        conf.control);
-			goto bad_usage_quiet;
-		}
-		if (num_parse(colon + 1, 1, 65535, &num) < 0) {
-			fprintf(stderr,
-			        "mxlabd: --control %s: port must be a number from 1 to 65535 (the "
-			        "control port is never picked automatically)\n",
-			        conf.control);
-			goto bad_usage_quiet;
-		}
-		memcpy(host, conf.control, hl);
-		host[hl] = '\0';
-		if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
-			memmove(host, host + 1, hl - 2);
-			host[hl - 2] = '\0';
-		}
-		if (srv_addr_is_loopback(host) != 1) {
-			fprintf(stderr,
-			        "mxlabd: --control %s: only a loopback address or a UNIX "
-			        "socket is allowed\n",
-			        conf.control);
-			goto bad_usage_quiet;
+	for (size_t ci = 0; ci < conf.ncontrol; ci++) {
+		const char *spec = conf.control[ci];
+		if (strncmp(spec, "unix:", 5) == 0) {
+			size_t pl = strlen(spec + 5);
+			if (pl == 0 || pl >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+				fprintf(stderr, "mxlabd: --control %s: %s\n", spec,
+				        pl ? "UNIX socket path too long"
+				           : "empty UNIX socket path");
+				goto bad_usage_quiet;
+			}
+		} else {
+			/* the control API must never be public */
+			char host[128];
+			const char *colon = strrchr(spec, ':');
+			size_t hl = colon ? (size_t)(colon - spec) : 0;
+			if (colon == NULL || hl == 0 || hl >= sizeof(host)) {
+				fprintf(stderr,
+				        "mxlabd: --control %s: expected ADDR:PORT or unix:PATH\n",
+				        spec);
+				goto bad_usage_quiet;
+			}
+			if (num_parse(colon + 1, 1, 65535, &num) < 0) {
+				fprintf(stderr,
+				        "mxlabd: --control %s: port must be a number from 1 to "
+				        "65535 (the "
+				        "control port is never picked automatically)\n",
+				        spec);
+				goto bad_usage_quiet;
+			}
+			memcpy(host, spec, hl);
+			host[hl] = '\0';
+			if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+				memmove(host, host + 1, hl - 2);
+				host[hl - 2] = '\0';
+			}
+			if (srv_addr_is_loopback(host) != 1) {
+				fprintf(stderr,
+				        "mxlabd: --control %s: only a loopback address or a UNIX "
+				        "socket is allowed\n",
+				        spec);
+				goto bad_usage_quiet;
+			}
 		}
 	}
 	if (conf.workers > 1)
@@ -433,8 +457,12 @@ main(int argc, char *argv[])
 	diag_init(&d);
 	rc = srv_load(&conf, &zs, &fr, &d);
 	if (conf.check) {
-		if (rc == 0)
+		if (rc == 0) {
 			lint_zoneset(zs, &d);
+			lint_rules(zs, fr, &d);
+			if (conf.world)
+				world_lint(zs, conf.allow_nonlocal, &d);
+		}
 		for (size_t i = 0; i < d.n; i++)
 			print_entry(&d, i, stdout, true);
 		fflush(stdout);

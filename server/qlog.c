@@ -1,11 +1,15 @@
 /* server/qlog.c -- the query log: a ring of compact records (cheap on the hot path), rendered
    as JSON lines only when written to --query-log or read through the control API. */
 #include "server/qlog.h"
+#include "server/qlogw.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <ldns/ldns.h>
 
@@ -27,6 +31,7 @@ struct qlog {
 	size_t head;            /* slot the next entry goes to */
 	uint64_t seq;           /* seq of the newest entry */
 	FILE *out;              /* JSON lines sink; not owned, NULL when none */
+	struct qlogw *w;        /* non-blocking JSON lines sink (--query-log); not owned, NULL */
 };
 
 struct qlog *
@@ -117,6 +122,27 @@ write_line(FILE *out, const struct qlog_entry *e)
 	fflush(out);
 }
 
+/* Queue e as one JSON line on w (never blocks). */
+static void
+put_line(struct qlogw *w, const struct qlog_entry *e)
+{
+	char buf[4096];
+	size_t need = qlog_format(e, buf, sizeof(buf) - 1);
+
+	if (need < sizeof(buf) - 1) {
+		buf[need] = '\n';
+		qlogw_put(w, buf, need + 1);
+	} else {
+		char *big = malloc(need + 2);
+		if (big) {
+			qlog_format(e, big, need + 1);
+			big[need] = '\n';
+			qlogw_put(w, big, need + 1);
+			free(big);
+		}
+	}
+}
+
 void
 qlog_add(struct qlog *ql, struct qlog_entry *e)
 {
@@ -127,8 +153,53 @@ qlog_add(struct qlog *ql, struct qlog_entry *e)
 	ql->head = (ql->head + 1) % ql->cap;
 	if (ql->n < ql->cap)
 		ql->n++;
-	if (ql->out)
+	if (ql->w)
+		put_line(ql->w, e);
+	else if (ql->out)
 		write_line(ql->out, e);
+}
+
+void
+qlog_set_writer(struct qlog *ql, struct qlogw *w)
+{
+	ql->w = w;
+}
+
+void
+qlog_set_seq(struct qlog *ql, uint64_t seq)
+{
+	ql->seq = seq;
+}
+
+uint64_t
+qlog_file_last_seq(const char *path)
+{
+	static char buf[65536 + 1];
+	struct stat st;
+	off_t from;
+	ssize_t n;
+	uint64_t best = 0;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+		close(fd);
+		return 0;
+	}
+	from = st.st_size > (off_t)sizeof(buf) - 1 ? st.st_size - (off_t)sizeof(buf) + 1 : 0;
+	n = pread(fd, buf, sizeof(buf) - 1, from);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	for (char *p = buf; (p = memmem(p, (size_t)(buf + n - p), "{\"seq\":", 7)) != NULL;
+	     p += 7) {
+		uint64_t v = strtoull(p + 7, NULL, 10);
+		if (v > best)
+			best = v;
+	}
+	return best;
 }
 
 uint64_t
@@ -330,6 +401,10 @@ qlog_format(const struct qlog_entry *e, char *buf, size_t len)
 		flags_str(e->flags, fl, sizeof(fl));
 		put_fmt(buf, len, &pos, ",\"rcode\":\"%s\",\"flags\":\"%s\",\"answer_count\":%u",
 		        qlog_rcode_name((uint16_t)e->rcode, tn, sizeof(tn)), fl, e->ancount);
+	} else if (e->has_qflags) {
+		/* no reply: the flags the query itself had (rd, cd, ...), to tell queries apart */
+		flags_str(e->qflags, fl, sizeof(fl));
+		put_fmt(buf, len, &pos, ",\"rcode\":null,\"flags\":\"%s\",\"answer_count\":0", fl);
 	} else {
 		put_fmt(buf, len, &pos, ",\"rcode\":null,\"flags\":null,\"answer_count\":0");
 	}

@@ -36,6 +36,8 @@ struct qlog_entry {
 	bool edns_do;           /* DO bit */
 	int32_t rcode;          /* rcode of the reply sent, -1 when nothing was sent */
 	uint16_t flags;         /* header flags word of the reply sent */
+	uint16_t qflags;        /* header flags word of the request (logged when no reply went) */
+	bool has_qflags;        /* qflags was read (the request had a header) */
 	uint16_t ancount;       /* answer records in the reply sent */
 	const char *fault;      /* text of the fault rule that fired, NULL when none; not owned
 	                           (the query's copy, or the ring slot's own copy) */
@@ -45,11 +47,15 @@ struct qlog_entry {
 };
 
 struct qlog;
+struct qlogw;
 
 /* A log keeping the last cap entries (0: QLOG_RING_DEFAULT). out, when not NULL, receives each
    entry as a JSON line, flushed (not closed by qlog_free). */
 struct qlog *qlog_new(size_t cap, FILE *out);
 void qlog_free(struct qlog *ql);
+/* Write each entry to w (server/qlogw.h: never blocks) instead of the FILE given to qlog_new;
+   w stays the caller's (NULL: back to the FILE). */
+void qlog_set_writer(struct qlog *ql, struct qlogw *w);
 
 /* Add a copy of e (its qname and fault strings too: the caller keeps its buffers); assigns
    e's seq. No allocation once a ring slot has held strings this long. */
@@ -57,6 +63,11 @@ void qlog_add(struct qlog *ql, struct qlog_entry *e);
 
 /* Sequence number of the newest entry (0 when nothing was logged yet). */
 uint64_t qlog_last_seq(const struct qlog *ql);
+/* Number the next entry seq + 1 (a log file continued from an earlier run). */
+void qlog_set_seq(struct qlog *ql, uint64_t seq);
+/* The highest "seq" in the last 64 KiB of the query log file at path (0 when it is not a
+   regular file or has none): where the numbering of a run appending to it goes on. */
+uint64_t qlog_file_last_seq(const char *path);
 /* Forget every entry (sequence numbers keep growing). */
 void qlog_clear(struct qlog *ql);
 /* Call fn for every kept entry with seq > since, oldest first. */

@@ -138,6 +138,10 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 	q->parse = msg_parse_query(pkt, len, &q->msg);
 	q->msg.tcp = q->log.tcp; /* the answer builder's TCP limit does not depend on EDNS */
 	q->log.id = q->msg.id;
+	if (len >= MSG_HEADER_LEN) {
+		q->log.qflags = (uint16_t)(pkt[2] << 8 | pkt[3]);
+		q->log.has_qflags = true;
+	}
 	q->log.qtype = -1;
 	q->log.edns = q->msg.edns ? q->msg.edns_size : -1;
 	q->log.edns_do = q->msg.edns && q->msg.edns_do;

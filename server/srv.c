@@ -17,10 +17,12 @@
 
 #include <event2/event.h>
 
+#include "common/file.h"
 #include "common/log.h"
 #include "server/control.h"
 #include "server/resolver.h"
 #include "server/qlog.h"
+#include "server/qlogw.h"
 #include "server/query.h"
 
 #ifndef MXLAB_DATADIR
@@ -34,6 +36,7 @@ srv_conf_init(struct srv_conf *c)
 	c->port = 5300;
 	c->seed = 1;
 	c->workers = 1;
+	c->control_mode = 0600;
 }
 
 void
@@ -46,6 +49,8 @@ srv_conf_free(struct srv_conf *c)
 	free(c->src);
 	free(c->addrs);
 	free(c->port_file);
+	for (size_t i = 0; i < c->ncontrol; i++)
+		free(c->control[i]);
 	free(c->control);
 	free(c->query_log);
 	signer_free(c->signer);
@@ -91,6 +96,20 @@ srv_conf_add_source(struct srv_conf *c, enum srv_source_kind kind, const char *p
 	if (v[c->nsrc].path == NULL)
 		return -1;
 	c->nsrc++;
+	return 0;
+}
+
+int
+srv_conf_add_control(struct srv_conf *c, const char *spec)
+{
+	char **v = realloc(c->control, (c->ncontrol + 1) * sizeof(*v));
+
+	if (v == NULL)
+		return -1;
+	c->control = v;
+	if ((v[c->ncontrol] = strdup(spec)) == NULL)
+		return -1;
+	c->ncontrol++;
 	return 0;
 }
 
@@ -319,6 +338,8 @@ srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **fr
 			break;
 		}
 	}
+	if (c->ncontrol)
+		zoneset_allow_empty(zs); /* zones may all come through PUT /zones */
 	if (zoneset_finish(zs, d) < 0)
 		rc = -1;
 	if (rc == 0 && d->errors == 0 && c->signer && srv_sign(c, zs, d) < 0)
@@ -353,6 +374,29 @@ srv_signal_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(s->base);
 }
 
+/* --query-log: a writer that never blocks. */
+static int
+srv_qlog_open(struct srv *s, char *err, size_t errlen)
+{
+	int fd = qlogw_open(s->conf->query_log, err, errlen);
+	/* test knob (documented in mxlabd.8): a smaller buffer for a stalled reader */
+	const char *cap = getenv("MXLABD_QUERY_LOG_BUFFER");
+
+	if (fd < 0)
+		return -1;
+	if ((s->qlogw = qlogw_new(s->base, fd, cap && atol(cap) > 0 ? (size_t)atol(cap) : 0)) ==
+	    NULL) {
+		close(fd);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	qlog_set_writer(s->qlog, s->qlogw);
+	/* a log file is appended to: its numbering goes on from the last run's */
+	if (strcmp(s->conf->query_log, "-") != 0)
+		qlog_set_seq(s->qlog, qlog_file_last_seq(s->conf->query_log));
+	return 0;
+}
+
 struct srv *
 srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *err, size_t errlen)
 {
@@ -382,17 +426,6 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 	}
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
 
-	if (c->query_log) {
-		if (strcmp(c->query_log, "-") == 0) {
-			s->qlog_fp = stdout;
-		} else if ((s->qlog_fp = fopen(c->query_log, "a")) == NULL) {
-			snprintf(err, errlen, "%s: cannot open query log: %s", c->query_log,
-			         strerror(errno));
-			goto fail;
-		}
-	}
-	s->qlog = qlog_new(QLOG_RING_DEFAULT, s->qlog_fp);
-	s->ctx.qlog = s->qlog;
 	{
 		/* precise timers: the default coarse clock can end a delay=MS a few ms early */
 		struct event_config *cfg = event_config_new();
@@ -402,10 +435,14 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 			event_config_free(cfg);
 		}
 	}
+	s->qlog = qlog_new(QLOG_RING_DEFAULT, NULL);
+	s->ctx.qlog = s->qlog;
 	if (s->qlog == NULL || s->base == NULL) {
 		snprintf(err, errlen, "cannot set up the event loop");
 		goto fail;
 	}
+	if (c->query_log && srv_qlog_open(s, err, errlen) < 0)
+		goto fail;
 	s->net = net_new(s->base, &s->ctx);
 	if (s->net) {
 		/* test knobs (documented in mxlabd.8): shorter idle timeout, fewer connections */
@@ -442,11 +479,10 @@ srv_free(struct srv *s)
 		event_free(s->sig_term);
 	if (s->sig_int)
 		event_free(s->sig_int);
+	qlogw_free(s->qlogw); /* its event first, then the base */
 	if (s->base)
 		event_base_free(s->base);
 	qlog_free(s->qlog);
-	if (s->qlog_fp && s->qlog_fp != stdout)
-		fclose(s->qlog_fp);
 	world_free(s->ctx.world);
 	zoneset_free(s->ctx.zs);
 	fault_rules_free(s->ctx.rules);
@@ -671,8 +707,12 @@ write_world_files(struct srv *s)
 	if (!s->conf->world)
 		return 0;
 	if (s->conf->root_hints) {
-		FILE *fp = fopen(s->conf->root_hints, "w");
+		/* opened non-blocking: a FIFO nobody reads fails at once instead of hanging */
+		int fd = file_open_write(s->conf->root_hints, 1);
+		FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
 		if (fp == NULL) {
+			if (fd >= 0)
+				close(fd);
 			log_warn("%s: cannot write root hints", s->conf->root_hints);
 			return -1;
 		}
@@ -684,7 +724,9 @@ write_world_files(struct srv *s)
 	}
 	for (size_t i = 0; i < s->conf->nresolver_conf; i++) {
 		if (resolver_conf_write(s->conf->resolver_conf[i], s->ctx.world, s->ctx.zs,
-		                        s->conf->root_hints, err, sizeof(err)) < 0) {
+		                        s->conf->root_hints,
+		                        NULL /* trust anchor: --sign/--trust-anchor will pass it */,
+		                        err, sizeof(err)) < 0) {
 			log_warnx("%s", err);
 			rc = -1;
 		}
@@ -704,10 +746,11 @@ srv_reload(struct srv *s, char *err, size_t errlen)
 		diag_first_error(&d, err, errlen);
 		if (err[0] == '\0')
 			snprintf(err, errlen, "could not load the zones");
+		/* every problem, not only the first (which is the reason given) */
 		for (size_t i = 0; i < d.n; i++) {
 			char line[1024];
 			diag_format(&d, i, line, sizeof(line));
-			log_info("%s", line);
+			log_warnx("reload: %s", line);
 		}
 		diag_free(&d);
 		return -1;
@@ -738,12 +781,18 @@ raise_fd_limit(size_t want)
 static int
 write_port_file(const char *path, int port)
 {
-	FILE *fp = fopen(path, "w");
+	/* opened non-blocking: a FIFO nobody reads fails at once instead of hanging start-up */
+	int fd = file_open_write(path, 1), n;
+	char buf[16];
 
-	if (fp == NULL)
+	if (fd < 0)
 		return -1;
-	fprintf(fp, "%d\n", port);
-	return fclose(fp);
+	n = snprintf(buf, sizeof(buf), "%d\n", port);
+	if (write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
 }
 
 int
@@ -784,8 +833,9 @@ srv_run(struct srv *s)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (s->conf->control) {
-		s->control = control_new(s, s->conf->control, err, sizeof(err));
+	if (s->conf->ncontrol) {
+		s->control = control_new(s, s->conf->control, s->conf->ncontrol,
+		                         s->conf->control_mode, err, sizeof(err));
 		if (s->control == NULL) {
 			log_warnx("%s", err);
 			return 1;
@@ -851,6 +901,7 @@ rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, ch
 	}
 	if (add)
 		zoneset_add_text(zs, add->name, add->text, &d);
+	zoneset_allow_empty(zs); /* DELETE of the last zone leaves an empty server */
 	if (zoneset_finish(zs, &d) == 0 && s->conf->signer)
 		srv_sign(s->conf, zs, &d); /* a new zone gets signed, the signed copies are kept */
 	if (d.errors == 0 && add) {
@@ -867,7 +918,8 @@ rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, ch
 			         "the zone text does not define the zone %s", add->origin);
 	}
 	if (d.errors) {
-		diag_first_error(&d, err, errlen);
+		diag_all_errors(&d, err,
+		                errlen); /* every problem of the text, not only the first */
 		diag_free(&d);
 		zoneset_free(zs);
 		return -1;
@@ -909,10 +961,26 @@ srv_zone_delete(struct srv *s, const char *origin, char *err, size_t errlen)
 	return rebuild_zones(s, norm, NULL, err, errlen);
 }
 
+/* err for rule text that did not parse: every bad line, not only the first. */
+static void
+faults_errors(const char *text, char *err, size_t errlen)
+{
+	struct diag d;
+
+	diag_init(&d);
+	if (fault_rules_check("faults", text, &d) > 0)
+		diag_all_errors(&d, err, errlen);
+	diag_free(&d);
+}
+
 int
 srv_faults_append(struct srv *s, const char *text, char *err, size_t errlen)
 {
-	return fault_rules_parse(s->ctx.rules, "faults", text, err, errlen);
+	if (fault_rules_parse(s->ctx.rules, "faults", text, err, errlen) < 0) {
+		faults_errors(text, err, errlen);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -925,6 +993,7 @@ srv_faults_replace(struct srv *s, const char *text, char *err, size_t errlen)
 		return -1;
 	}
 	if (fault_rules_parse(fr, "faults", text, err, errlen) < 0) {
+		faults_errors(text, err, errlen);
 		fault_rules_free(fr);
 		return -1;
 	}

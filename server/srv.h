@@ -40,7 +40,9 @@ struct srv_conf {
 	size_t naddrs;          /* entries in addrs */
 	int port;               /* -p (0: pick a free one) */
 	char *port_file;        /* --port-file; owned, NULL when none */
-	char *control;          /* --control ADDR:PORT or unix:PATH; owned, NULL when none */
+	char **control;         /* --control ADDR:PORT or unix:PATH, one listener each; owned */
+	size_t ncontrol;        /* entries in control (0: no control API) */
+	unsigned control_mode;  /* --control-mode: permissions of UNIX control sockets (0600) */
 	char *query_log;        /* --query-log FILE or "-"; owned, NULL when none */
 	uint64_t seed;          /* --seed for the fault rules' PRNG */
 	int workers;            /* -w (accepted; one event loop serves everything) */
@@ -68,6 +70,8 @@ void srv_conf_init(struct srv_conf *c);
 void srv_conf_free(struct srv_conf *c);
 int srv_conf_add_source(struct srv_conf *c, enum srv_source_kind kind, const char *path);
 int srv_conf_add_addr(struct srv_conf *c, const char *host, bool optional);
+/* Add a --control listener spec. 0, -1 when out of memory. */
+int srv_conf_add_control(struct srv_conf *c, const char *spec);
 
 /* Is host (numeric IPv4/IPv6) a loopback address? -1 when it is not an address at all. */
 int srv_addr_is_loopback(const char *host);
@@ -101,7 +105,7 @@ struct srv {
 	struct control *control;  /* control API; owned, NULL without --control */
 	struct query_ctx ctx;     /* zones, rules, log, stats queries use; zs/rules owned */
 	struct qlog *qlog;        /* query log ring; owned */
-	FILE *qlog_fp;            /* --query-log file; owned (NULL or stdout when not) */
+	struct qlogw *qlogw;      /* --query-log writer (non-blocking); owned, NULL when none */
 	struct event *sig_hup;    /* SIGHUP: reload; owned */
 	struct event *sig_term;   /* SIGTERM: stop; owned */
 	struct event *sig_int;    /* SIGINT: stop; owned */

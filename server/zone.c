@@ -5,9 +5,12 @@
 #include "server/zone_int.h"
 #include "server/dnssec.h"
 #include "server/msg.h"
+#include "common/file.h"
+#include "server/zoneerr.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,18 +211,24 @@ zone_rrset_find(const struct zoneset *zs, uint32_t n, uint32_t z, uint16_t type)
    and NSD refuses is caught after reading: strings over 255 characters (check_suspects). */
 
 struct loadctx {
-	struct zone *z;         /* zone being filled */
-	struct diag *d;         /* where problems go */
-	const char *name;       /* file name (or text name) for messages */
-	size_t errors;          /* errors reported so far */
-	bool oom;               /* ran out of memory */
-	const char *last_fname; /* scanner file name seen last (pointer cache) */
-	uint16_t last_fidx;     /* its index in z->files */
-	uint32_t last_owner;    /* arena offset of the last owner stored */
-	size_t last_owner_len;  /* its length, 0 when none */
-	struct suspect *sus;    /* records to check for over-long strings; owned */
-	size_t nsus;            /* entries used */
-	size_t capsus;          /* entries allocated */
+	struct zone *z;        /* zone being filled */
+	struct diag *d;        /* where problems go */
+	const char *name;      /* file name (or text name) for messages */
+	const char *cur_name;  /* file read now, for messages (name or an $INCLUDE); borrowed */
+	uint16_t cur_file;     /* its index in z->files */
+	const char *cur_text;  /* text of that file (error lines are quoted from it); borrowed */
+	size_t cur_len;        /* its length */
+	bool from_api;         /* zone text from the control API: $INCLUDE is refused */
+	unsigned depth;        /* $INCLUDE nesting now */
+	size_t bytes;          /* bytes of zone text read for this zone, all files together */
+	size_t errors;         /* errors reported so far */
+	bool oom;              /* ran out of memory */
+	bool stop;             /* gave up (too many errors): stop every scanner */
+	uint32_t last_owner;   /* arena offset of the last owner stored */
+	size_t last_owner_len; /* its length, 0 when none */
+	struct suspect *sus;   /* records to check for over-long strings; owned */
+	size_t nsus;           /* entries used */
+	size_t capsus;         /* entries allocated */
 };
 
 /* A TXT or SPF record whose rdata holds a 255-byte string followed by another: libzscanner
@@ -263,31 +272,15 @@ zone_add_file_name(struct zone *z, const char *path)
 static uint16_t
 load_file_index(struct loadctx *c, zs_scanner_t *s)
 {
-	const char *fn = s->file.name;
-	int i;
-
-	if (fn == NULL || fn == c->last_fname)
-		return fn == NULL ? 0 : c->last_fidx;
-	for (size_t k = 0; k < c->z->nfiles; k++) {
-		if (strcmp(c->z->files[k].path, fn) == 0) {
-			c->last_fname = fn;
-			c->last_fidx = (uint16_t)k;
-			return (uint16_t)k;
-		}
-	}
-	if (c->z->nfiles >= UINT16_MAX || (i = zone_add_file_name(c->z, fn)) < 0) {
-		c->oom = true;
-		return 0;
-	}
-	c->last_fname = fn;
-	c->last_fidx = (uint16_t)i;
-	return (uint16_t)i;
+	(void)s;
+	return c->cur_file;
 }
 
 static const char *
 load_file_name(struct loadctx *c, zs_scanner_t *s)
 {
-	return s->file.name ? s->file.name : c->name;
+	(void)s;
+	return c->cur_name ? c->cur_name : c->name;
 }
 
 /* Make the byte buffer *buf (len used of *cap) hold n more bytes, doubling from 64 KiB;
@@ -323,13 +316,20 @@ load_error_cb(zs_scanner_t *s)
 {
 	struct loadctx *c = s->process.data;
 
+	char msg[512];
+	size_t ll = 0;
+	const char *line =
+	    zoneerr_line(c->cur_text, c->cur_len, (unsigned long)s->line_counter, &ll);
+
 	c->errors++;
+	zoneerr_describe(s->error.code, zs_strerror(s->error.code), line, ll, msg, sizeof(msg));
 	diag_add(c->d, DIAG_ERROR, load_file_name(c, s), (unsigned long)s->line_counter, NULL, "%s",
-	         zs_strerror(s->error.code));
+	         msg);
 	if (c->errors >= MAX_LOAD_ERRORS) {
 		diag_add(c->d, DIAG_ERROR, load_file_name(c, s), (unsigned long)s->line_counter,
 		         NULL, "too many errors, giving up on this file");
 		s->state = ZS_STATE_STOP;
+		c->stop = true;
 	}
 }
 
@@ -546,6 +546,158 @@ zone_append_rr(struct zoneset *zs, size_t zi, const uint8_t *owner, size_t olen,
 	return 0;
 }
 
+/* ---- reading: the scanner driven record by record, $INCLUDE handled here ------------------ */
+
+#define MAX_INCLUDE_DEPTH 16
+
+static void load_error_at(struct loadctx *c, zs_scanner_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+load_error_at(struct loadctx *c, zs_scanner_t *s, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->errors++;
+	diag_add(c->d, DIAG_ERROR, load_file_name(c, s), (unsigned long)s->line_counter, NULL, "%s",
+	         msg);
+}
+
+static void scan_input(struct loadctx *c, zs_scanner_t *s);
+
+/* Relative $INCLUDE names are relative to the directory of the file that includes them (as
+   libzscanner does for the files it opens itself); s reads file from a string. -1: no memory. */
+static int
+scan_set_dir(zs_scanner_t *s, const char *file)
+{
+	const char *slash = strrchr(file, '/');
+	char *dir = slash == NULL   ? strdup(".")
+	            : slash == file ? strdup("/")
+	                            : strndup(file, (size_t)(slash - file));
+
+	if (dir == NULL)
+		return -1;
+	free(s->path);
+	s->path = dir;
+	return 0;
+}
+
+/* Index of path in the zone's files, added when new; -1 when out of memory. */
+static int
+file_index(struct zone *z, const char *path)
+{
+	for (size_t k = 0; k < z->nfiles; k++)
+		if (strcmp(z->files[k].path, path) == 0)
+			return (int)k;
+	if (z->nfiles >= UINT16_MAX)
+		return -1;
+	return zone_add_file_name(z, path);
+}
+
+/* $INCLUDE FILE [ORIGIN] just scanned by s: FILE (relative to the directory of the file that
+   includes it, as Knot does) is read like a zone file -- non-blocking, a regular file, within
+   what is left of the zone's size limit -- and its records loaded with ORIGIN. Zone text from
+   the control API includes nothing: it would let an API client read the server's files. */
+static void
+load_include(struct loadctx *c, zs_scanner_t *s)
+{
+	const char *inc = s->include_filename;
+	const char *saved_name = c->cur_name, *saved_text = c->cur_text;
+	size_t saved_len = c->cur_len;
+	uint16_t saved_file = c->cur_file;
+	char path[4096], err[256];
+	zs_scanner_t *ss;
+	char *buf;
+	size_t len;
+	int idx;
+
+	if (c->from_api) {
+		load_error_at(c, s, "$INCLUDE is not allowed in zone text sent to the control API");
+		return;
+	}
+	if (c->depth >= MAX_INCLUDE_DEPTH) {
+		load_error_at(c, s, "$INCLUDE %s: includes nested more than %d deep", inc,
+		              MAX_INCLUDE_DEPTH);
+		return;
+	}
+	/* libzscanner made a relative name relative to s->path (scan_set_dir) */
+	if (strlen(inc) + 1 > sizeof(path)) {
+		load_error_at(c, s, "$INCLUDE: file name too long");
+		return;
+	}
+	memcpy(path, inc, strlen(inc) + 1);
+	if (c->bytes >= FILE_ZONE_MAX ||
+	    file_read(path, FILE_ZONE_MAX - c->bytes, &buf, &len, err, sizeof(err)) < 0) {
+		load_error_at(c, s, "$INCLUDE %s: %s", path,
+		              c->bytes >= FILE_ZONE_MAX ? "the zone's files are too large" : err);
+		return;
+	}
+	c->bytes += len;
+	{
+		unsigned long bl;
+		unsigned bb;
+		if (zoneerr_binary(buf, len, &bl, &bb)) {
+			load_error_at(c, s,
+			              "$INCLUDE %s: a binary file, not zone file text (byte 0x%02X "
+			              "on its line %lu)",
+			              path, bb, bl);
+			free(buf);
+			return;
+		}
+	}
+	if ((idx = file_index(c->z, path)) < 0 || (ss = calloc(1, sizeof(*ss))) == NULL) {
+		free(buf);
+		c->oom = true;
+		return;
+	}
+	if (zs_init(ss, (const char *)s->buffer, s->default_class, s->default_ttl) != 0 ||
+	    zs_set_input_string(ss, buf, len) != 0 || scan_set_dir(ss, path) != 0 ||
+	    zs_set_processing(ss, load_record_cb, load_error_cb, c) != 0) {
+		load_error_at(c, s, "$INCLUDE %s: %s", path, zs_strerror(ss->error.code));
+	} else {
+		c->cur_file = (uint16_t)idx;
+		c->cur_name = c->z->files[idx].path;
+		c->cur_text = buf;
+		c->cur_len = len;
+		c->depth++;
+		scan_input(c, ss);
+		c->depth--;
+		c->cur_file = saved_file;
+		c->cur_name = saved_name;
+		c->cur_text = saved_text;
+		c->cur_len = saved_len;
+	}
+	zs_deinit(ss);
+	free(ss);
+	free(buf);
+}
+
+/* Feed every record of s to the loader (manual mode, so that libzscanner never opens an
+   $INCLUDE file itself). */
+static void
+scan_input(struct loadctx *c, zs_scanner_t *s)
+{
+	while (!c->oom && !c->stop && zs_parse_record(s) == 0) {
+		switch (s->state) {
+		case ZS_STATE_DATA:
+			load_record_cb(s);
+			break;
+		case ZS_STATE_ERROR:
+			load_error_cb(s);
+			break;
+		case ZS_STATE_INCLUDE:
+			load_include(c, s);
+			break;
+		default: /* EOF, STOP */
+			return;
+		}
+	}
+}
+
 /* First pass: find the origin. */
 struct probe {
 	uint8_t origin[256]; /* origin found, wire */
@@ -639,9 +791,14 @@ find_origin(const char *name, const char *text, size_t textlen, char *origin, si
 	memset(&p, 0, sizeof(p));
 	origin[0] = '\0';
 	if (s != NULL && zs_init(s, SENTINEL_ORIGIN, CLASS_IN, DEFAULT_TTL) == 0) {
-		int r = text ? zs_set_input_string(s, text, textlen) : zs_set_input_file(s, name);
-		if (r == 0 && zs_set_processing(s, probe_record_cb, probe_error_cb, &p) == 0)
-			(void)zs_parse_all(s);
+		/* manual mode: an $INCLUDE is never opened here (the SOA of a zone without
+		   $ORIGIN is looked for in its own file) */
+		if (zs_set_input_string(s, text, textlen) == 0 &&
+		    zs_set_processing(s, probe_record_cb, probe_error_cb, &p) == 0)
+			while (zs_parse_record(s) == 0 && s->state != ZS_STATE_EOF &&
+			       s->state != ZS_STATE_STOP)
+				if (s->state == ZS_STATE_DATA)
+					probe_record_cb(s);
 		zs_deinit(s);
 	}
 	free(s);
@@ -797,12 +954,12 @@ check_long_text(struct loadctx *c, uint16_t f, const char *buf, size_t len)
 	}
 }
 
-/* Check the suspect records of every file read (text: the zone text given for file 0). */
+/* Check the suspect records of every file read (text: the text of file 0, already read). */
 static void
 check_suspects(struct loadctx *c, const char *text, size_t textlen)
 {
 	for (uint16_t f = 0; f < c->z->nfiles; f++) {
-		char *buf = NULL;
+		char *buf = NULL, err[256];
 		size_t len = 0, k;
 		bool any = false;
 
@@ -810,29 +967,12 @@ check_suspects(struct loadctx *c, const char *text, size_t textlen)
 			any = c->sus[k].file == f;
 		if (!any)
 			continue;
-		if (f == 0 && text != NULL) {
+		if (f == 0) {
 			check_long_text(c, f, text, textlen);
 			continue;
 		}
-		{
-			FILE *fp = fopen(c->z->files[f].path, "r");
-			if (fp != NULL) {
-				size_t cap = 0, n;
-				do {
-					char *nb;
-					if (len == cap) {
-						cap = cap ? cap * 2 : 65536;
-						if ((nb = realloc(buf, cap)) == NULL)
-							break;
-						buf = nb;
-					}
-					n = fread(buf + len, 1, cap - len, fp);
-					len += n;
-				} while (n > 0);
-				fclose(fp);
-			}
-		}
-		if (buf != NULL)
+		if (file_read(c->z->files[f].path, FILE_ZONE_MAX, &buf, &len, err, sizeof(err)) ==
+		    0)
 			check_long_text(c, f, buf, len);
 		free(buf);
 	}
@@ -846,17 +986,31 @@ zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag 
 	struct zone *z = NULL;
 	char origin[1025];
 	size_t textlen = text ? strlen(text) : 0;
-	int r;
+	char *filebuf = NULL;
+	bool from_api = text != NULL;
 
 	if (text == NULL) {
+		/* never blocks (a FIFO, a device), never reads more than the size limit */
+		char err[256];
 		struct stat st;
-		if (stat(name, &st) != 0) {
-			diag_add(d, DIAG_ERROR, name, 0, NULL, "cannot read zone file: %s",
-			         strerror(errno));
+		if (stat(name, &st) == 0 && S_ISDIR(st.st_mode)) {
+			diag_add(d, DIAG_ERROR, name, 0, NULL,
+			         "is a directory: use -z %s to serve the zone files in it", name);
 			return -1;
 		}
-		if (!S_ISREG(st.st_mode)) {
-			diag_add(d, DIAG_ERROR, name, 0, NULL, "not a regular file");
+		if (file_read(name, FILE_ZONE_MAX, &filebuf, &textlen, err, sizeof(err)) < 0) {
+			diag_add(d, DIAG_ERROR, name, 0, NULL, "cannot read zone file: %s", err);
+			return -1;
+		}
+		text = filebuf;
+	}
+	{
+		unsigned long bl;
+		unsigned bb;
+		if (zoneerr_binary(text, textlen, &bl, &bb)) {
+			diag_add(d, DIAG_ERROR, name, bl, NULL,
+			         "a binary file, not zone file text (byte 0x%02X)", bb);
+			free(filebuf);
 			return -1;
 		}
 	}
@@ -871,13 +1025,18 @@ zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag 
 	c.z = z;
 	c.d = d;
 	c.name = name;
+	c.cur_name = name;
+	c.cur_text = text;
+	c.cur_len = textlen;
+	c.from_api = from_api;
+	c.bytes = textlen;
 	if (zs_init(s, origin, CLASS_IN, DEFAULT_TTL) != 0) {
 		diag_add(d, DIAG_ERROR, name, 0, NULL, "bad origin %s: %s", origin,
 		         zs_strerror(s->error.code));
 		goto fail;
 	}
-	r = text ? zs_set_input_string(s, text, textlen) : zs_set_input_file(s, name);
-	if (r != 0) {
+	if (zs_set_input_string(s, text, textlen) != 0 ||
+	    (!from_api && scan_set_dir(s, name) != 0)) {
 		diag_add(d, DIAG_ERROR, name, 0, NULL, "cannot read zone file: %s",
 		         zs_strerror(s->error.code));
 		zs_deinit(s);
@@ -887,7 +1046,8 @@ zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag 
 		zs_deinit(s);
 		goto oom;
 	}
-	if (zs_parse_all(s) != 0 && c.errors == 0 && !c.oom && s->error.code != ZS_OK) {
+	scan_input(&c, s);
+	if (s->error.fatal && c.errors == 0 && !c.oom && s->error.code != ZS_OK) {
 		c.errors++;
 		diag_add(d, DIAG_ERROR, name, (unsigned long)s->line_counter, NULL, "%s",
 		         zs_strerror(s->error.code));
@@ -899,6 +1059,8 @@ zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag 
 		check_suspects(&c, text, textlen);
 	free(c.sus);
 	c.sus = NULL;
+	free(filebuf);
+	filebuf = NULL;
 	if (c.oom)
 		goto oom;
 	if (c.errors > 0)
@@ -929,6 +1091,8 @@ zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag 
 oom:
 	diag_add(d, DIAG_ERROR, name, 0, NULL, "out of memory");
 fail:
+	free(filebuf);
+	free(c.sus);
 	free(s);
 	zone_free(z);
 	return -1;
@@ -1094,6 +1258,7 @@ zoneset_foreach(const struct zoneset *zs, void (*fn)(const struct zone_rr *rr, v
 			rr.file = z->files[r->file].path;
 			rr.line = r->line;
 			rr.origin = z->origin;
+			rr.server = z->server;
 			fn(&rr, arg);
 		}
 	}
@@ -1542,6 +1707,12 @@ check_glue(struct zoneset *zs, size_t zi, struct diag *d)
 	}
 }
 
+void
+zoneset_allow_empty(struct zoneset *zs)
+{
+	zs->allow_empty = true;
+}
+
 int
 zoneset_finish(struct zoneset *zs, struct diag *d)
 {
@@ -1555,7 +1726,13 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 
 	index_free(zs);
 	if (zs->nzones == 0) {
-		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "no zones loaded");
+		if (zs->allow_empty && d->errors == errors0) {
+			zs->finished = true;
+			return 0;
+		}
+		/* after errors that left no zone, "no zones loaded" would only mislead */
+		if (d->errors == 0)
+			diag_add(d, DIAG_ERROR, NULL, 0, NULL, "no zones loaded");
 		return -1;
 	}
 	dup = calloc(zs->nzones, sizeof(*dup));

@@ -22,6 +22,7 @@ struct zone_rr {
 	const char *file;      /* zone file it was read from */
 	unsigned long line;    /* line in that file */
 	const uint8_t *origin; /* origin of the zone the record belongs to */
+	const char *server;    /* world mode: the server of a per-server copy, "" otherwise */
 };
 
 struct zone_info {
@@ -58,6 +59,9 @@ void zoneset_set_server(struct zoneset *zs, size_t zone, const char *addr);
 const char *zoneset_server(const struct zoneset *zs, size_t zone);
 
 int zoneset_finish(struct zoneset *zs, struct diag *d);
+/* Let zoneset_finish accept a set with no zone (every name is then REFUSED): a server with a
+   control API starts empty and gets its zones through PUT /zones. */
+void zoneset_allow_empty(struct zoneset *zs);
 
 size_t zoneset_count(const struct zoneset *zs);
 void zoneset_info(const struct zoneset *zs, size_t i, struct zone_info *out);

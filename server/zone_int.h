@@ -133,6 +133,7 @@ struct zoneset {
 	size_t scap;         /* sets bytes allocated */
 	uint32_t root;       /* root node, NODE_NONE when the tree is empty */
 	bool finished;       /* zoneset_finish ran */
+	bool allow_empty; /* no zone at all is a set that can be served (a control API fills it) */
 
 	struct dnssec_index *dnssec; /* signed-zone indexes (dnssec.c), NULL before finish; owned */
 };

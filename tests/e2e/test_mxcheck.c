@@ -336,6 +336,8 @@ Test(e2e_mxcheck, several_targets_exit_with_the_most_severe)
 	cr_assert_eq(lines, 3, "%s", buf);
 	cr_assert_eq(test_run(argv2, buf, sizeof(buf), 30000), 64);
 	cr_assert(strstr(buf, "healthy.test: deliver") != NULL, "%s", buf);
+	cr_expect(strstr(test_run_stderr(), "mxcheck: bad..name: not a valid domain name") != NULL,
+	          "the usage error goes to stderr: %s", test_run_stderr());
 }
 
 Test(e2e_mxcheck, targets_from_a_file)
@@ -365,6 +367,24 @@ Test(e2e_mxcheck, ipv6_server_address)
 	          "%s", buf);
 }
 
+/* -s as dig and host users type it: ADDR:PORT and [IPV6]:PORT reach the same server. */
+Test(e2e_mxcheck, server_with_a_colon_port_as_dig_users_type_it)
+{
+	static char buf[65536];
+	char spec4[64], spec6[64];
+	const char *argv4[] = {test_bin("mxcheck"), "-s", spec4, "--seed", "1",
+	                       "healthy.test",      NULL};
+	const char *argv6[] = {test_bin("mxcheck"), "-s", spec6, "--seed", "1",
+	                       "healthy.test",      NULL};
+
+	snprintf(spec4, sizeof(spec4), "127.0.0.1:%d", srv.port);
+	snprintf(spec6, sizeof(spec6), "[::1]:%d", srv.port);
+	cr_assert_eq(test_run(argv4, buf, sizeof(buf), 30000), 0, "%s", buf);
+	cr_assert_eq(strncmp(buf, "healthy.test: deliver\n", 22), 0, "%s", buf);
+	cr_assert_eq(test_run(argv6, buf, sizeof(buf), 30000), 0, "%s", buf);
+	cr_assert_eq(strncmp(buf, "healthy.test: deliver\n", 22), 0, "%s", buf);
+}
+
 /* Command-line mistakes a user makes, and the first line mxcheck must say (stderr). */
 struct cli_mistake {
 	char args[64]; /* arguments after bin/mxcheck, space-separated */
@@ -378,6 +398,10 @@ static struct cli_mistake cli_mistakes[] = {
     {"-f /tmp x.test", "mxcheck: -f /tmp: is a directory"},
     {"--self [::1] x.test", "mxcheck: --self [::1]: neither"},
     {"--self 192.0.2.300 x.test", "mxcheck: --self 192.0.2.300: neither"},
+    {"user@@x.test", "mxcheck: user@@x.test: not an address (two '@'"},
+    {"--mta sendmail x.test", "mxcheck: --mta sendmail: expected one of rfc|postfix|exim"},
+    {"-s [::1 x.test", "mxcheck: -s [::1: expected [IPV6]:PORT"},
+    {"-s [::1]: x.test", "mxcheck: -s [::1]:: expected [IPV6]:PORT"},
 };
 
 ParameterizedTestParameters(e2e_mxcheck_cli, mistakes_are_usage_errors_said_by_mxcheck)

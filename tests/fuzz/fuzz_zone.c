@@ -1,9 +1,11 @@
-/* tests/fuzz/fuzz_zone.c -- libFuzzer: zone text through the loader, the set checks and lint. */
+/* tests/fuzz/fuzz_zone.c -- libFuzzer: zone text through the loader, the set checks, the mail
+   lint and the delegation lint. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/diag.h"
 #include "server/lint.h"
+#include "server/world_lint.h"
 #include "server/zone.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,8 +36,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[off + size - 1] = '\0';
 	diag_init(&d);
 	zs = zoneset_new();
-	if (zoneset_add_text(zs, "fuzz.zone", text, &d) == 0 && zoneset_finish(zs, &d) == 0)
+	if (zoneset_add_text(zs, "fuzz.zone", text, &d) == 0 && zoneset_finish(zs, &d) == 0) {
 		lint_zoneset(zs, &d);
+		world_lint(zs, data[0] & 2, &d);
+	}
 	zoneset_free(zs);
 	diag_free(&d);
 	free(text);

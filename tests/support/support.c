@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -101,6 +102,8 @@ child_bind_to_parent(pid_t parent)
 /* Fork and exec argv with its stdout into a pipe (the read end in *out) and its descriptor fd
    opened on path with flags; the child dies with this process. Returns the pid, -1 when it
    could not start. */
+static int spawn_stderr = -1; /* when >= 0: the child's stderr (test_run captures it) */
+
 static pid_t
 spawn(const char *const argv[], int *out, int fd, const char *path, int flags)
 {
@@ -121,6 +124,8 @@ spawn(const char *const argv[], int *out, int fd, const char *path, int flags)
 		dup2(pfd[1], 1);
 		if (other >= 0)
 			dup2(other, fd);
+		if (spawn_stderr >= 0)
+			dup2(spawn_stderr, 2);
 		close(pfd[0]);
 		close(pfd[1]);
 		execv(argv[0], (char *const *)argv);
@@ -383,9 +388,30 @@ test_raw_udp_at(const char *addr, int port, const uint8_t *q, size_t qlen, uint8
 	return (size_t)n;
 }
 
+static char run_err[16384]; /* stderr of the last test_run() */
+
+/* Read the captured stderr file into run_err and close it. */
+static void
+keep_stderr(FILE *f)
+{
+	size_t n;
+
+	rewind(f);
+	n = fread(run_err, 1, sizeof(run_err) - 1, f);
+	run_err[n] = '\0';
+	fclose(f);
+}
+
+const char *
+test_run_stderr(void)
+{
+	return run_err;
+}
+
 int
 test_run(const char *const argv[], char *out, size_t cap, int timeout_ms)
 {
+	FILE *errf;
 	int rfd;
 	pid_t pid;
 	size_t used = 0;
@@ -394,10 +420,17 @@ test_run(const char *const argv[], char *out, size_t cap, int timeout_ms)
 
 	if (cap)
 		out[0] = '\0';
-	/* stdout to us, stdin from /dev/null */
-	pid = spawn(argv, &rfd, 0, "/dev/null", O_RDONLY);
-	if (pid < 0)
+	/* stdout to us, stdin from /dev/null, stderr kept for test_run_stderr() */
+	run_err[0] = '\0';
+	if ((errf = tmpfile()) == NULL)
 		return -1;
+	spawn_stderr = fileno(errf);
+	pid = spawn(argv, &rfd, 0, "/dev/null", O_RDONLY);
+	spawn_stderr = -1;
+	if (pid < 0) {
+		fclose(errf);
+		return -1;
+	}
 	for (;;) {
 		struct pollfd p = {.fd = rfd, .events = POLLIN};
 		int left = (int)(deadline - test_now_ms());
@@ -407,6 +440,7 @@ test_run(const char *const argv[], char *out, size_t cap, int timeout_ms)
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
 			close(rfd);
+			keep_stderr(errf);
 			return -1;
 		}
 		n = read(rfd, tmp, sizeof(tmp));
@@ -420,8 +454,11 @@ test_run(const char *const argv[], char *out, size_t cap, int timeout_ms)
 		}
 	}
 	close(rfd);
-	if (waitpid(pid, &status, 0) < 0)
+	if (waitpid(pid, &status, 0) < 0) {
+		keep_stderr(errf);
 		return -1;
+	}
+	keep_stderr(errf);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -473,6 +510,116 @@ test_json_lines(const char *path, size_t want, int timeout_ms)
 		usleep(20000);
 	} while (test_now_ms() < deadline);
 	return arr;
+}
+
+int
+test_http(const char *target, const char *headers, const char *method, const char *path,
+          const char *body, json_t **out, char *head, size_t headcap)
+{
+	char req[65536], resp[262144], host[300];
+	size_t used = 0, blen = body ? strlen(body) : 0;
+	double deadline = test_now_ms() + 5000;
+	int fd, code = -1, n;
+	char *sep;
+
+	if (out)
+		*out = NULL;
+	if (head && headcap)
+		head[0] = '\0';
+	if (strncmp(target, "unix:", 5) == 0) {
+		struct sockaddr_un sun = {.sun_family = AF_UNIX};
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", target + 5);
+		snprintf(host, sizeof(host), "localhost");
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+	} else {
+		struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
+		struct addrinfo *ai = NULL;
+		char addr[256];
+		const char *colon = strrchr(target, ':');
+		if (colon == NULL)
+			return -1;
+		snprintf(addr, sizeof(addr), "%.*s", (int)(colon - target), target);
+		if (addr[0] == '[') {
+			memmove(addr, addr + 1, strlen(addr));
+			addr[strlen(addr) - 1] = '\0';
+		}
+		snprintf(host, sizeof(host), "%s", target);
+		if (getaddrinfo(addr, colon + 1, &hints, &ai) != 0)
+			return -1;
+		fd = socket(ai->ai_family, SOCK_STREAM, 0);
+		if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+			if (fd >= 0)
+				close(fd);
+			freeaddrinfo(ai);
+			return -1;
+		}
+		freeaddrinfo(ai);
+	}
+	n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\n", method, path);
+	if (headers == NULL || strcasestr(headers, "host:") == NULL)
+		n += snprintf(req + n, sizeof(req) - (size_t)n, "Host: %s\r\n", host);
+	n += snprintf(req + n, sizeof(req) - (size_t)n,
+	              "%sConnection: close\r\nContent-Length: %zu\r\n\r\n", headers ? headers : "",
+	              blen);
+	if (write(fd, req, (size_t)n) != n || (blen && write(fd, body, blen) != (ssize_t)blen)) {
+		close(fd);
+		return -1;
+	}
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int left = (int)(deadline - test_now_ms());
+		ssize_t r;
+		if (left <= 0 || poll(&p, 1, left) <= 0)
+			break;
+		r = read(fd, resp + used, sizeof(resp) - 1 - used);
+		if (r <= 0)
+			break;
+		used += (size_t)r;
+	}
+	close(fd);
+	resp[used] = '\0';
+	if (sscanf(resp, "HTTP/1.1 %d", &code) != 1)
+		return -1;
+	sep = strstr(resp, "\r\n\r\n");
+	if (head && headcap)
+		snprintf(head, headcap, "%.*s", sep ? (int)(sep - resp) : (int)used, resp);
+	if (sep && out)
+		*out = json_loads(sep + 4, JSON_DISABLE_EOF_CHECK, NULL);
+	return code;
+}
+
+int
+test_free_port(void)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &sl) == 0)
+		port = ntohs(sin.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+bool
+testsrv_wait_stderr(struct testsrv *s, const char *needle, int timeout_ms)
+{
+	double deadline = test_now_ms() + timeout_ms;
+
+	while (test_now_ms() < deadline) {
+		if (strstr(testsrv_stderr(s), needle))
+			return true;
+		usleep(10000);
+	}
+	return strstr(testsrv_stderr(s), needle) != NULL;
 }
 
 int

@@ -74,9 +74,12 @@ size_t test_raw_udp(int port, const uint8_t *q, size_t qlen, uint8_t *out, size_
 size_t test_raw_udp_at(const char *addr, int port, const uint8_t *q, size_t qlen, uint8_t *out,
                        size_t cap, int timeout_ms);
 
-/* Run a command (argv NULL-terminated) with a bound; capture stdout into out (NUL-terminated).
+/* Run a command (argv NULL-terminated) with a bound; capture stdout into out (NUL-terminated)
+   and stderr for test_run_stderr().
    Returns the exit status (0..255), or -1 when it could not run or timed out. */
 int test_run(const char *const argv[], char *out, size_t cap, int timeout_ms);
+/* What the program of the last test_run() printed on stderr (captured, never shown). */
+const char *test_run_stderr(void);
 
 /* Run bin/mxcheck -s 127.0.0.1@port --json --seed 1 [extra...] target with a bound (extra
    NULL-terminated, may be NULL); capture stdout into out. Returns what test_run() returns. */
@@ -87,6 +90,18 @@ int test_mxcheck_json(int port, const char *const extra[], const char *target, c
    them, or what it has when timeout_ms passes (polled every 20 ms). Caller decrefs. */
 json_t *test_json_lines(const char *path, size_t want, int timeout_ms);
 
+/* One HTTP/1.1 exchange with a control API: target "unix:PATH" or "ADDR:PORT" (IPv6 in
+   brackets). headers: extra header lines, each ending in "\r\n" (NULL: none); a Host header is
+   added unless headers has one (the address and port for TCP, "localhost" for a UNIX socket).
+   Returns the status code (-1 when no answer came in 5 s); *out gets the parsed JSON body
+   (caller decrefs, NULL when not JSON; out may be NULL); head (may be NULL) the status line
+   and headers. */
+int test_http(const char *target, const char *headers, const char *method, const char *path,
+              const char *body, json_t **out, char *head, size_t headcap);
+/* A TCP port on 127.0.0.1 that was free a moment ago (for flags that need a real port). */
+int test_free_port(void);
+/* Wait (bounded) until the server's stderr contains needle. */
+bool testsrv_wait_stderr(struct testsrv *s, const char *needle, int timeout_ms);
 /* One HTTP/1.1 exchange with a control API on the UNIX socket sock (bounded, 5 s). Returns
    the status code; *out gets the parsed JSON body (caller decrefs), NULL when it is not JSON;
    head (may be NULL) the status line and headers. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ldns/ldns.h>
@@ -292,6 +293,19 @@ Test(fault, load_reads_file_and_reports_path)
 	snprintf(path, sizeof(path), "%s/missing.conf", dir);
 	cr_assert_eq(fault_rules_load(r, path, err, sizeof(err)), -1);
 	cr_expect(strstr(err, "missing.conf: cannot open") != NULL, "%s", err);
+	fault_rules_free(r);
+}
+
+Test(fault, rules_file_that_is_a_fifo_is_refused_without_blocking, .timeout = 10)
+{
+	char dir[256], path[512], err[512] = "";
+	struct fault_rules *r = fault_rules_new(1);
+
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/faults.conf", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(fault_rules_load(r, path, err, sizeof(err)), -1);
+	cr_expect(strstr(err, "faults.conf: not a regular file (a FIFO)") != NULL, "%s", err);
 	fault_rules_free(r);
 }
 

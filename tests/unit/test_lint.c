@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/diag.h"
+#include "server/fault.h"
 #include "server/lint.h"
 #include "server/zone.h"
 #include "tests/support/support.h"
@@ -108,6 +109,14 @@ lint_zones(const char *name, const char (*zone)[320], struct diag *d)
 }
 
 static struct lint_case mistakes[] = {
+    {"mx_host_without_trailing_dot_gets_a_hint",
+     {"mx-host-nxdomain", DIAG_ERROR, "z1", 5, "did you mean mx.example.test.?"},
+     {HEAD("example.test.") "@ MX 10 mx.example.test\n"
+                            "mx A 198.51.100.1\n"}},
+    {"cname_target_without_trailing_dot_gets_a_hint",
+     {"cname-dangling", DIAG_WARNING, "z1", 5, "did you mean www.example.test.?"},
+     {HEAD("example.test.") "alias CNAME www.example.test\n"
+                            "www A 198.51.100.1\n"}},
     {"mx_ip_literal_absolute",
      {"mx-ip-literal", DIAG_ERROR, "z1", 5, ""},
      {HEAD("example.test.") "@ MX 10 192.0.2.1.\n"}},
@@ -338,6 +347,12 @@ static const struct {
     {"mx-cname-chain.test.zone", "mx-cname"},
     {"mx-cname-dangling.test.zone", "cname-dangling,mx-cname,mx-host-nxdomain"},
     {"mx-cname-loop.test.zone", "cname-loop"},
+    {"mx-cname-long.test.zone", "cname-loop"},
+    {"1.zone", "ptr-missing"},
+    {"mx-slash-name.test.zone", "mx-bad-name"},
+    {"mx-zero-net.test.zone", "mx-address-unroutable"},
+    {"mx-reserved.test.zone", "mx-address-unroutable"},
+    {"mx-mapped-private.test.zone", "mx-address-private"},
     {"mx-cname.test.zone", "mx-cname"},
     {"mx-duplicate.test.zone", "mx-duplicate"},
     {"mx-host-nodata.test.zone", "mx-host-nodata"},
@@ -412,5 +427,57 @@ Test(lint, bundled_catalog_lints_exactly_the_broken_scenarios)
 	globfree(&g);
 	diag_free(&load);
 	diag_free(&d);
+	zoneset_free(zs);
+}
+
+Test(lint, per_server_copy_is_not_linted_as_a_served_zone)
+{
+	static const char zone[] = HEAD("copy.test.") "@ MX 10 mail\nmail A 192.0.2.25\n";
+	static const char stale[] = HEAD("copy.test.") "@ MX 10 gone\n";
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "lab", lab_zone, &d), 0);
+	cr_assert_eq(zoneset_add_text(zs, "copy", zone, &d), 0);
+	cr_assert_eq(zoneset_add_text(zs, "copy@192.0.2.54", stale, &d), 0);
+	zoneset_set_server(zs, 2, "192.0.2.54");
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	diag_free(&d);
+	diag_init(&d);
+	lint_zoneset(zs, &d);
+	cr_assert_eq(find(&d, "mx-host-nodata", NULL, 0), -1,
+	             "the stale copy's MX host is that server's business, not a served mistake");
+	cr_assert_eq(find(&d, "mx-host-nxdomain", NULL, 0), -1);
+	diag_free(&d);
+	zoneset_free(zs);
+}
+
+Test(lint, fault_rule_outside_every_served_zone_is_a_warning)
+{
+	struct zoneset *zs = zoneset_new();
+	struct fault_rules *fr = fault_rules_new(1);
+	struct diag d;
+	char err[256];
+
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(zs, "lab", lab_zone, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0);
+	cr_assert_eq(fault_rules_parse(fr, "faults.conf",
+	                               "ns.lab.test. A drop\n"
+	                               "# a comment line\n"
+	                               "mx.elsewhere.test. MX drop\n"
+	                               "*.test. * noaa\n"
+	                               "*.nothere.example. * drop\n"
+	                               "* * noaa\n",
+	                               err, sizeof(err)),
+	             0, "%s", err);
+	cr_expect_eq(lint_rules(zs, fr, &d), 2);
+	cr_expect_geq(find(&d, "rule-no-zone", "faults.conf", 3), 0, "mx.elsewhere.test.");
+	cr_expect_geq(find(&d, "rule-no-zone", "faults.conf", 5), 0, "*.nothere.example.");
+	cr_expect(strstr(d.v[0].msg, "rule matches no served zone") != NULL, "%s", d.v[0].msg);
+	cr_expect_eq(d.v[0].severity, DIAG_WARNING);
+	diag_free(&d);
+	fault_rules_free(fr);
 	zoneset_free(zs);
 }

@@ -292,9 +292,17 @@ Test(mx, every_spec_code_has_a_scenario_and_a_reference)
 		cr_expect_geq(check_code_index(c), 0, "%s missing from the code table", c);
 		cr_expect_str_not_empty(check_code_reference(c));
 	}
-	for (size_t i = 0; i < check_code_count(); i++)
+	for (size_t i = 0; i < check_code_count(); i++) {
+		/* the --trace codes need a world of servers: tests/unit/test_trace.c has them */
+		static const char trace_codes[] =
+		    " lame-delegation ns-unreachable glue-mismatch ns-mismatch delegation-loop ";
+		char key[48];
+		snprintf(key, sizeof(key), " %s ", check_code_name(i));
+		if (strstr(trace_codes, key) != NULL)
+			continue;
 		cr_expect_not_null(scenario_for(check_code_name(i)), "no scenario for %s",
 		                   check_code_name(i));
+	}
 }
 
 Test(mx, every_code_is_produced_with_its_severity_and_verdict)

@@ -218,3 +218,27 @@ Test(query, delayed_reply_logs_the_rule_text_after_a_reload)
 	cr_expect_str_eq(logged, "delay.example.test. * delay=300");
 	qlog_free(ctx.qlog);
 }
+
+static void
+logged_line_cb(const struct qlog_entry *e, void *arg)
+{
+	char *out = arg;
+	qlog_format(e, out, 4096);
+}
+
+Test(query, dropped_reply_logs_the_flags_the_query_had)
+{
+	uint8_t pkt[512];
+	size_t len = test_wire_query(pkt, "gone.example.test.", 1, 0x1234, -1, 0, false);
+	char line[4096] = "";
+
+	pkt[2] |= 0x01; /* RD */
+	pkt[3] |= 0x10; /* CD */
+	ctx.qlog = qlog_new(4, NULL);
+	query_start(q, false, NULL, NULL);
+	cr_assert_eq(query_process(&ctx, q, pkt, len), QUERY_DROP);
+	query_done(&ctx, q, false);
+	qlog_foreach_since(ctx.qlog, 0, logged_line_cb, line);
+	cr_expect(strstr(line, "\"rcode\":null,\"flags\":\"rd cd\"") != NULL, "%s", line);
+	qlog_free(ctx.qlog);
+}

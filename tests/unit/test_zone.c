@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ldns/ldns.h>
 
+#include "common/file.h"
 #include "server/answer.h"
 #include "server/msg.h"
 #include "server/zone.h"
@@ -568,4 +570,150 @@ Test(zone, copy_serves_a_zone_as_read_without_reading_its_file_again)
 	cr_assert_eq(zoneset_count(copy), 1);
 	diag_free(&d2);
 	zoneset_free(copy);
+}
+
+/* ---- $INCLUDE and the files read (issue 12 items 1, 2) -------------------------------------- */
+
+static const char inc_head[] = "$ORIGIN inc.test.\n$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\n"
+                               "ns A 192.0.2.1\n";
+
+Test(zone, include_in_zone_text_from_the_api_is_refused_and_reads_nothing)
+{
+	char dir[256], ipath[300], text[1024];
+
+	test_tmpdir(dir, sizeof(dir));
+	test_write(dir, "secret.inc", "secret A 192.0.2.66\n");
+	snprintf(ipath, sizeof(ipath), "%s/secret.inc", dir);
+	snprintf(text, sizeof(text), "%s$INCLUDE %s\n", inc_head, ipath);
+	add("zones/inc.test.", text, -1);
+	expect_diag(DIAG_ERROR, "zones/inc.test.", 6, "$INCLUDE is not allowed");
+}
+
+Test(zone, include_relative_to_the_including_file_still_works_from_disk)
+{
+	char dir[256], zpath[300], text[1024];
+	struct zone_info info;
+
+	test_tmpdir(dir, sizeof(dir));
+	test_write(dir, "sub.inc", "www A 192.0.2.9\n$INCLUDE deeper.inc\n");
+	test_write(dir, "deeper.inc", "mail A 192.0.2.25\n");
+	snprintf(text, sizeof(text), "%s$INCLUDE sub.inc\n", inc_head);
+	test_write(dir, "inc.test.zone", text);
+	snprintf(zpath, sizeof(zpath), "%s/inc.test.zone", dir);
+	cr_assert_eq(zoneset_add_file(zset, zpath, &diags), 0);
+	finish(0, "zone with includes");
+	zoneset_info(zset, 0, &info);
+	cr_assert_eq(info.records, 5, "records: %zu", info.records);
+}
+
+Test(zone, include_of_a_fifo_is_refused_without_blocking, .timeout = 10)
+{
+	char dir[256], fifo[300], zpath[300], text[1024];
+
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(fifo, sizeof(fifo), "%s/pipe.inc", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	snprintf(text, sizeof(text), "%s$INCLUDE pipe.inc\n", inc_head);
+	test_write(dir, "inc.test.zone", text);
+	snprintf(zpath, sizeof(zpath), "%s/inc.test.zone", dir);
+	cr_assert_eq(zoneset_add_file(zset, zpath, &diags), -1);
+	expect_diag(DIAG_ERROR, zpath, 6, "not a regular file (a FIFO)");
+}
+
+Test(zone, include_of_a_device_is_refused)
+{
+	char dir[256], zpath[300], text[1024];
+
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(text, sizeof(text), "%s$INCLUDE /dev/zero\n", inc_head);
+	test_write(dir, "inc.test.zone", text);
+	snprintf(zpath, sizeof(zpath), "%s/inc.test.zone", dir);
+	cr_assert_eq(zoneset_add_file(zset, zpath, &diags), -1);
+	expect_diag(DIAG_ERROR, zpath, 6, "not a regular file (a character device)");
+}
+
+Test(zone, zone_file_that_is_a_fifo_is_refused_without_blocking, .timeout = 10)
+{
+	char dir[256], fifo[300];
+
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo.test.zone", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	cr_assert_eq(zoneset_add_file(zset, fifo, &diags), -1);
+	expect_diag(DIAG_ERROR, fifo, 0, "not a regular file (a FIFO)");
+}
+
+Test(zone, huge_sparse_zone_file_is_refused_before_it_is_read)
+{
+	char dir[256], path[300];
+	FILE *f;
+
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/big.test.zone", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(ftruncate(fileno(f), (off_t)FILE_ZONE_MAX + 1), 0);
+	fclose(f);
+	cr_assert_eq(zoneset_add_file(zset, path, &diags), -1);
+	expect_diag(DIAG_ERROR, path, 0, "file too large");
+}
+
+/* ---- error messages (issue 12 item 14) ------------------------------------------------------ */
+
+Test(zone, unsupported_type_error_quotes_the_type_and_every_error_is_reported)
+{
+	add("e.zone",
+	    "$ORIGIN e.test.\n$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n"
+	    "www MXX 10 mx1\nbad A 1.2.3.999\n",
+	    -1);
+	expect_diag(DIAG_ERROR, "e.zone", 6, "unsupported record type 'MXX'");
+	expect_diag(DIAG_ERROR, "e.zone", 7, "invalid IPv4 address '1.2.3.999'");
+}
+
+Test(zone, no_zones_loaded_does_not_follow_a_real_error)
+{
+	add("e.zone", "$ORIGIN e.test.\n@ 300 SOA ns hm 1 2 3 4 5\nwww 300 MXX 10 mx1\n", -1);
+	finish(-1, "nothing loaded");
+	for (size_t i = 0; i < diags.n; i++)
+		cr_expect(strstr(diags.v[i].msg, "no zones loaded") == NULL,
+		          "misleading after the real error: %s", diags.v[i].msg);
+}
+
+Test(zone, no_zones_loaded_when_there_was_nothing_at_all)
+{
+	finish(-1, "empty");
+	expect_diag(DIAG_ERROR, "", 0, "no zones loaded");
+}
+
+Test(zone, empty_set_can_be_served_when_allowed)
+{
+	zoneset_allow_empty(zset);
+	finish(0, "allowed empty");
+	cr_expect_eq(zoneset_count(zset), 0);
+}
+
+Test(zone, binary_file_is_called_binary_not_crlf)
+{
+	char dir[256], path[300];
+	FILE *f;
+
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/bin.zone", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fwrite("\x7f"
+	       "ELF\x02\x01\x01\x00\r\n",
+	       1, 10, f);
+	fclose(f);
+	cr_assert_eq(zoneset_add_file(zset, path, &diags), -1);
+	expect_diag(DIAG_ERROR, path, 1, "a binary file, not zone file text");
+}
+
+Test(zone, a_directory_given_as_a_zone_file_says_use_z)
+{
+	char dir[256];
+
+	test_tmpdir(dir, sizeof(dir));
+	cr_assert_eq(zoneset_add_file(zset, dir, &diags), -1);
+	expect_diag(DIAG_ERROR, dir, 0, "is a directory: use -z");
 }
