@@ -356,6 +356,12 @@ main(int argc, char *argv[])
 		                    : "trust-anchor");
 		goto bad_usage;
 	}
+	if (sign && conf.nresolver_conf > 0 && conf.trust_anchor == NULL) {
+		/* a validating resolver needs the anchor: beside the first configuration */
+		const char *eq = strchr(conf.resolver_conf[0], '=');
+		if (asprintf(&conf.trust_anchor, "%s.ds", eq ? eq + 1 : conf.resolver_conf[0]) < 0)
+			conf.trust_anchor = NULL;
+	}
 	if (sign) {
 		conf.signer = signer_new(key_dir, nsec3, err, sizeof(err));
 		if (conf.signer == NULL) {

@@ -723,10 +723,9 @@ write_world_files(struct srv *s)
 		}
 	}
 	for (size_t i = 0; i < s->conf->nresolver_conf; i++) {
-		if (resolver_conf_write(s->conf->resolver_conf[i], s->ctx.world, s->ctx.zs,
-		                        s->conf->root_hints,
-		                        NULL /* trust anchor: --sign/--trust-anchor will pass it */,
-		                        err, sizeof(err)) < 0) {
+		if (resolver_conf_write(
+		        s->conf->resolver_conf[i], s->ctx.world, s->ctx.zs, s->conf->root_hints,
+		        s->conf->signer ? s->conf->trust_anchor : NULL, err, sizeof(err)) < 0) {
 			log_warnx("%s", err);
 			rc = -1;
 		}

@@ -135,3 +135,23 @@ Test(server_sign, sign_options_without_sign_are_refused)
 	char out[1024];
 	cr_assert_eq(test_run(argv, out, sizeof(out), 5000), 2);
 }
+
+Test(server_sign, world_resolver_config_gets_the_signed_roots_anchor)
+{
+	char dir[256], conf[300], spec[320], ds[320], buf[8192];
+	const char *extra[] = {"--world", "--sign", "--resolver-config", spec, NULL};
+	struct testsrv srv;
+
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(conf, sizeof(conf), "%s/unbound.conf", dir);
+	snprintf(spec, sizeof(spec), "unbound=%s", conf);
+	snprintf(ds, sizeof(ds), "%s.ds", conf);
+	testsrv_start_dir(&srv, test_src("zones/dnssec"), extra);
+	read_file(ds, buf, sizeof(buf));
+	cr_assert(strncmp(buf, ".\t3600\tIN\tDS\t", 13) == 0, "the root's DS beside the config: %s",
+	          buf);
+	read_file(conf, buf, sizeof(buf));
+	cr_assert(strstr(buf, "trust-anchor-file:") != NULL && strstr(buf, ds) != NULL,
+	          "the configuration validates from it: %s", buf);
+	testsrv_stop(&srv);
+}
