@@ -9,6 +9,7 @@
 
 #include "server/answer.h"
 #include "server/xfr.h"
+#include "server/dnsfault.h"
 
 #define RCODE_SERVFAIL 2
 #define RCODE_NXDOMAIN 3
@@ -349,7 +350,10 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		                                 q->reply, limit, &meta);
 		goto send;
 	}
-	if (rule)
+	if (rule && fault_action_is_dnssec(act))
+		q->reply_len =
+		    dnsfault_apply(ctx->signer, act, q->reply, q->reply_len, limit, time(NULL));
+	else if (rule)
 		q->reply_len = fault_apply(ctx->rules, rule, q->reply, q->reply_len);
 	if (act == FAULT_DELAY) {
 		q->log.rcode = meta.rcode;

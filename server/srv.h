@@ -15,6 +15,7 @@
 #include "server/fault.h"
 #include "server/net.h"
 #include "server/qlog.h"
+#include "server/sign.h"
 #include "server/query.h"
 #include "server/zone.h"
 
@@ -61,6 +62,9 @@ struct srv_conf {
 	size_t nallow_transfer;          /* entries in allow_transfer */
 	union qlog_addr *notify;         /* --notify: secondaries told of changed zones; owned */
 	size_t nnotify;                  /* entries in notify */
+	struct signer *signer; /* --sign: settings and keys (sign.h); owned, NULL without --sign */
+	char *trust_anchor;    /* --trust-anchor FILE; owned, NULL when none */
+	char *dump_zones;      /* --dump-zones DIR; owned, NULL when none */
 };
 
 /* Append a copy of str to the list *v of *n strings. 0, or -1 when out of memory. */
