@@ -28,10 +28,10 @@ CC = gcc
 endif
 
 # Packages: pkg-config names and the Debian packages that provide them.
-PKG_NAMES = libevent ldns libzscanner jansson libidn2
+PKG_NAMES = libevent ldns libzscanner libdnssec jansson libidn2
 TEST_PKGS = criterion
 DEB_PKGS  = make gcc pkg-config libevent-dev libldns-dev libknot-dev libcriterion-dev \
-            libjansson-dev libidn2-dev
+            libjansson-dev libidn2-dev ldnsutils
 # The lab (mxlab-lab, make lab) and its tests: the recursive resolvers in front of the world,
 # dig/host, unshare/ip. Installed by `make deps` when one of LAB_CMDS is missing.
 LAB_PKGS  = unbound bind9 knot-resolver dnsutils iproute2 util-linux socat
@@ -93,7 +93,8 @@ $(EXERCISE): scripts/mxlab-exercise
 # Install the Debian packages when pkg-config cannot find them (sudo only when not root).
 deps:
 	@if ! command -v pkg-config >/dev/null 2>&1 || ! command -v $(CC) >/dev/null 2>&1 || \
-	    ! pkg-config --exists $(PKG_NAMES) $(TEST_PKGS); then \
+	    ! pkg-config --exists $(PKG_NAMES) $(TEST_PKGS) || \
+	    ! command -v ldns-verify-zone >/dev/null 2>&1; then \
 		echo "mxlab: installing build dependencies: $(DEB_PKGS)"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && \

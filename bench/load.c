@@ -160,14 +160,14 @@ load_queries(const char *path)
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f) != NULL && nqueries < LOAD_MAXQ) {
-		char name[512], type[32];
+		char name[512], type[32], opt[8] = "";
 		ldns_rdf *dn;
 		ldns_pkt *p;
 		ldns_rr_type t;
 
 		lineno++;
 		line[strcspn(line, "#\n")] = '\0';
-		if (sscanf(line, "%511s %31s", name, type) != 2)
+		if (sscanf(line, "%511s %31s %7s", name, type, opt) < 2)
 			continue;
 		t = ldns_get_rr_type_by_name(type);
 		if (t == 0 || (dn = ldns_dname_new_frm_str(name)) == NULL) {
@@ -177,6 +177,10 @@ load_queries(const char *path)
 			return -1;
 		}
 		p = ldns_pkt_query_new(dn, t, LDNS_RR_CLASS_IN, 0);
+		if (p != NULL && strcmp(opt, "do") == 0) { /* "name type do": EDNS 1232 with DO */
+			ldns_pkt_set_edns_udp_size(p, 1232);
+			ldns_pkt_set_edns_do(p, true);
+		}
 		if (p == NULL || ldns_pkt2wire(&queries[nqueries].wire, p,
 		                               &queries[nqueries].len) != LDNS_STATUS_OK) {
 			fprintf(stderr, "load: %s:%d: cannot encode query\n", path, lineno);

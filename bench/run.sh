@@ -3,13 +3,17 @@
 #   (a) server CPU time per UDP query (utime+stime from /proc) under a bounded closed-loop load,
 #   (b) load time and peak RSS (VmHWM) for a generated zone of 1,000,000 records,
 #   (c) mxlabd alone: CPU per query with 10,000 fault rules that match none of the queries
-#       (exact names, "*." suffixes, typed) against the same server with no rules.
+#       (exact names, "*." suffixes, typed) against the same server with no rules,
+#   (d) server CPU time per UDP query with DO on zones signed with ldns-signzone (NSEC, NSEC3),
+#   (e) signing and serving a generated zone: mxlabd --sign until ready vs ldns-signzone plus
+#       NSD loading the signed zone, and both peak RSS.
 #
 #   bench/run.sh BIN_DIR BUILD_DIR
 #
 # Knobs (environment): BENCH_QUERIES (200000 per round), BENCH_OUTSTANDING (64), BENCH_ROUNDS
 # (3, alternating servers; the median is reported), BENCH_RECORDS (1000000), BENCH_RULES (10000),
-# BENCH_PART (all; "rules" runs only (c), which needs no NSD).
+# BENCH_PART (all; "rules" runs only (c), which needs no NSD), BENCH_SIGN_RECORDS (records of the
+# zone signed in (e), 1000000).
 # Targets are printed next to the ratios; nothing fails on them. Not part of CI.
 set -euo pipefail
 
@@ -30,6 +34,10 @@ T_CPU=1.50
 T_LOAD=2.00
 T_RSS=2.00
 T_RULES=1.10 # (c): mxlabd with BENCH_RULES rules / mxlabd with none
+T_DO_CPU=1.00  # (d) issue: CPU per DO query on a signed zone <= NSD
+T_SIGN=0.50    # (e) issue: --sign until serving <= half of ldns-signzone + NSD load
+T_SIGN_RSS=0.80
+SIGN_RECORDS=${BENCH_SIGN_RECORDS:-1000000}
 RULES=${BENCH_RULES:-10000}
 PART=${BENCH_PART:-all}
 
@@ -206,6 +214,75 @@ MX_LOAD_MS=$(($(now_ms) - T0))
 MX_HWM=$("$LOAD" -m "$MX_PID")
 stop "$MX_PID"
 
+# ---------------------------------------------------------------- (d) DO queries, signed zones
+command -v ldns-signzone >/dev/null 2>&1 || { echo "bench: ldns-signzone missing (apt-get install ldnsutils)" >&2; exit 2; }
+echo "bench: (d) signing the DNSSEC conformance zones with ldns-signzone, DO queries"
+mkdir -p "$TMP/signed" "$TMP/keys"
+# sign_with_ldns ORIGIN SRC OUT [options]
+sign_with_ldns() {
+	local origin=$1 src=$2 out=$3 ksk zsk
+	shift 3
+	ksk=$(cd "$TMP/keys" && ldns-keygen -a ECDSAP256SHA256 -k "$origin")
+	zsk=$(cd "$TMP/keys" && ldns-keygen -a ECDSAP256SHA256 "$origin")
+	ldns-signzone "$@" -o "$origin" -f "$out" "$src" "$TMP/keys/$ksk" "$TMP/keys/$zsk"
+}
+sign_with_ldns nsec.test "$ROOT/tests/conformance/signed/nsec.test.zone" "$TMP/signed/nsec.test.zone"
+sign_with_ldns n3.test "$ROOT/tests/conformance/signed/n3.test.zone" "$TMP/signed/n3.test.zone" -n -t 0
+nsd_start "$TMP/nsdsig" "$TMP/signed"/*.zone
+"$COMPARE" -w 15000 "$NSD_PORT"
+mx_start "$TMP/mxsig" "$TMP/signed"/*.zone
+MX_PORT=$(mx_wait "$TMP/mxsig" "$MX_PID" 15)
+"$LOAD" -n 2000 -c "$OUTSTANDING" "$HERE/queries-dnssec.txt" "$NSD_PORT" "$NSD_PID" >/dev/null || true
+"$LOAD" -n 2000 -c "$OUTSTANDING" "$HERE/queries-dnssec.txt" "$MX_PORT" "$MX_PID" >/dev/null || true
+NSD_DOV=() MX_DOV=()
+for round in $(seq 1 "$ROUNDS"); do
+	NSD_OUT=$("$LOAD" -n "$QUERIES" -c "$OUTSTANDING" "$HERE/queries-dnssec.txt" "$NSD_PORT" "$NSD_PID") || true
+	echo "  round $round nsd:    $NSD_OUT"
+	MX_OUT=$("$LOAD" -n "$QUERIES" -c "$OUTSTANDING" "$HERE/queries-dnssec.txt" "$MX_PORT" "$MX_PID") || true
+	echo "  round $round mxlabd: $MX_OUT"
+	NSD_DOV+=("$(field us_per_query "$NSD_OUT")")
+	MX_DOV+=("$(field us_per_query "$MX_OUT")")
+done
+NSD_DO=$(median "${NSD_DOV[@]}")
+MX_DO=$(median "${MX_DOV[@]}")
+stop "$NSD_PID" "$NSD_PIDFILE"
+stop "$MX_PID"
+
+# ---------------------------------------------------------------- (e) sign and serve
+echo "bench: (e) signing a zone of $SIGN_RECORDS records"
+SBIG=$TMP/sbig.test.zone
+if [ "$SIGN_RECORDS" = "$RECORDS" ]; then
+	sed 's/big\.test\./sbig.test./g' "$BIG" >"$SBIG"
+else
+	awk -v n="$SIGN_RECORDS" 'BEGIN {
+		print "$ORIGIN sbig.test."; print "$TTL 3600"
+		print "@ IN SOA ns1.sbig.test. hostmaster.sbig.test. 1 3600 600 86400 300"
+		print "@ IN NS ns1.sbig.test."; print "ns1 IN A 192.0.2.1"; n -= 3
+		for (i = 0; n > 0; i++) {
+			printf "h%d IN A 10.%d.%d.%d\n", i, int(i / 65536) % 256, int(i / 256) % 256, i % 256; n--
+			if (n > 0 && i % 2 == 0) { printf "h%d IN AAAA 2001:db8::%x:%x\n", i, int(i / 65536), i % 65536; n-- }
+			if (n > 0 && i % 4 == 0) { printf "h%d IN MX 10 h%d.sbig.test.\n", i, i + 1; n-- }
+		}
+	}' >"$SBIG"
+fi
+T0=$(now_ms)
+mkdir -p "$TMP/sbigsigned"
+sign_with_ldns sbig.test "$SBIG" "$TMP/sbigsigned/sbig.test.zone"
+LDNS_SIGN_MS=$(($(now_ms) - T0))
+T0=$(now_ms)
+nsd_start "$TMP/nsdsbig" "$TMP/sbigsigned/sbig.test.zone"
+"$COMPARE" -w 600000 -s -n sbig.test "$NSD_PORT"
+NSD_SLOAD_MS=$(($(now_ms) - T0))
+NSD_SHWM=$("$LOAD" -m "$NSD_PID")
+stop "$NSD_PID" "$NSD_PIDFILE"
+T0=$(now_ms)
+mx_start "$TMP/mxsbig" --sign "$SBIG"
+mx_wait "$TMP/mxsbig" "$MX_PID" 600 >/dev/null
+MX_SIGN_MS=$(($(now_ms) - T0))
+"$COMPARE" -w 5000 -s -n sbig.test "$(head -n 1 "$TMP/mxsbig/port")"
+MX_SHWM=$("$LOAD" -m "$MX_PID")
+stop "$MX_PID"
+
 # ---------------------------------------------------------------- table
 R_CPU=$(ratio "$MX_US" "$NSD_US")
 R_QPS=$(ratio "$MX_QPS" "$NSD_QPS")
@@ -218,3 +295,10 @@ printf '%-34s %12s %12s %10s %10s\n' "queries/s, closed loop (info)" "$NSD_QPS" 
 printf '%-34s %12s %12s %10s %10s %s\n' "load ${RECORDS}-record zone (ms)" "$NSD_LOAD_MS" "$MX_LOAD_MS" "$R_LOAD" "<= $T_LOAD" "$(verdict "$R_LOAD" "$T_LOAD")"
 printf '%-34s %12s %12s %10s %10s %s\n' "peak RSS, VmHWM (kB)" "$NSD_HWM" "$MX_HWM" "$R_RSS" "<= $T_RSS" "$(verdict "$R_RSS" "$T_RSS")"
 rules_row
+R_DO=$(ratio "$MX_DO" "$NSD_DO")
+R_SIGN=$(ratio "$MX_SIGN_MS" "$((LDNS_SIGN_MS + NSD_SLOAD_MS))")
+R_SRSS=$(ratio "$MX_SHWM" "$NSD_SHWM")
+printf '%-34s %12s %12s %10s %10s %s\n' "CPU per DO query, signed (us)" "$NSD_DO" "$MX_DO" "$R_DO" "<= $T_DO_CPU" "$(verdict "$R_DO" "$T_DO_CPU")"
+printf '%-34s %12s %12s %10s %10s %s\n' "sign+serve ${SIGN_RECORDS} rec. (ms)" "$((LDNS_SIGN_MS + NSD_SLOAD_MS))" "$MX_SIGN_MS" "$R_SIGN" "<= $T_SIGN" "$(verdict "$R_SIGN" "$T_SIGN")"
+printf '%-34s %12s %12s %10s %10s\n' "  of which ldns-signzone (info)" "$LDNS_SIGN_MS" "-" "-" "-"
+printf '%-34s %12s %12s %10s %10s %s\n' "peak RSS signed, VmHWM (kB)" "$NSD_SHWM" "$MX_SHWM" "$R_SRSS" "<= $T_SIGN_RSS" "$(verdict "$R_SRSS" "$T_SIGN_RSS")"

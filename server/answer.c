@@ -2,6 +2,7 @@
    way NSD 4.6 does it (same sections, same name compression, same truncation), without
    building any intermediate packet object. */
 #include "server/answer.h"
+#include "server/dnssec.h"
 #include "server/view.h"
 #include "server/zone_int.h"
 
@@ -295,6 +296,39 @@ put_synth(struct actx *c, const struct synth *sy)
 	return true;
 }
 
+/* NSD's packet_encode_rrset: with DO, an RRset of a signed zone is followed by the RRSIGs at
+   its node that cover its type (an SOA's carry the SOA's TTL, so those of a negative answer's
+   SOA are lowered too). Adds to *added; false when one did not fit. */
+static bool
+put_sigs(struct actx *c, uint32_t owner, const struct rrset *rs, uint16_t *added)
+{
+	const struct rrset *sig = zone_rrset_at(c->zs, rs->sigs);
+	const uint8_t *rr, *first = (const uint8_t *)(rs + 1), *next;
+
+	if (sig == NULL || !c->q->edns_do || rs->type == TYPE_RRSIG ||
+	    !dnssec_zone_secure(c->zs, rs->zone))
+		return true;
+	rr = (const uint8_t *)(sig + 1);
+	for (uint16_t i = 0; i < sig->count; i++, rr = next) {
+		size_t at = c->pos;
+		if (!dnssec_rrsig_covers(rr, rs->type)) {
+			next =
+			    rr + 11 + (size_t)rr[10] * RR_REF_SIZE + (size_t)(rr[8] << 8 | rr[9]);
+			continue;
+		}
+		if (!put_rr(c, owner, rr, &next))
+			return false;
+		if (rs->type == TYPE_SOA) {
+			while (c->out[at] != 0 && (c->out[at] & 0xc0) != 0xc0)
+				at += (size_t)c->out[at] + 1;
+			at += c->out[at] == 0 ? 1 : 2;
+			memcpy(c->out + at + 4, first + 4, 4);
+		}
+		(*added)++;
+	}
+	return true;
+}
+
 /* The records of an RRset into the message; returns how many were written. */
 static uint16_t
 put_rrset(struct actx *c, const struct item *it, bool tcp, bool *done)
@@ -320,6 +354,8 @@ put_rrset(struct actx *c, const struct item *it, bool tcp, bool *done)
 		}
 		added++;
 	}
+	if (all)
+		all = put_sigs(c, it->owner, rs, &added);
 	/* UDP: optional data that does not fit is left out, and nothing after it is tried */
 	if (!all && !tcp && it->section >= SEC_OPTAUTH) {
 		c->pos = mark;
@@ -340,6 +376,7 @@ put_rrset(struct actx *c, const struct item *it, bool tcp, bool *done)
 /* ---- choosing the RRsets (NSD's query.c logic) ------------------------------------------ */
 
 static void lookup_zone(struct actx *c, uint32_t owner, bool exact, uint32_t ce);
+static size_t id_name(const struct actx *c, uint32_t id, uint8_t *out);
 static uint32_t tree_lookup(const struct zoneset *zs, const uint8_t *name, size_t len, bool *exact);
 
 static uint32_t
@@ -563,6 +600,51 @@ answer_soa(struct actx *c)
 		add_rrset(c, SEC_AUTH, z->apex, zone_rrset_at(c->zs, z->soa_nx));
 }
 
+/* The NSEC/NSEC3/DS RRsets dnssec.c chose, into the authority section. False after an NSEC3
+   hash collision (NSD: SERVFAIL, nothing more is looked up). */
+static bool
+add_proof(struct actx *c, const struct dnssec_proof *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		add_set(c, SEC_AUTH, p->node[i], zone_rrset_at(c->zs, p->set[i]));
+	if (!p->collision)
+		return true;
+	c->rcode = RCODE_SERVFAIL;
+	c->ede = EDE_OTHER;
+	c->ede_text = "NSEC3 hash collision";
+	return false;
+}
+
+/* NODATA at node original (the name, or the wildcard that matched): SOA, then with DO the
+   NSEC/NSEC3 proving the type is not there (NSD's answer_nodata). */
+static void
+answer_nodata(struct actx *c, uint32_t original)
+{
+	struct dnssec_proof p;
+
+	answer_soa(c);
+	if (c->q->edns_do) {
+		dnssec_nodata(c->zs, c->zone, c->q->qtype, original, &p);
+		add_proof(c, &p);
+	}
+}
+
+/* With DO, what proves the authoritative answer for owner (NSD's answer_authoritative DNSSEC
+   part: NXDOMAIN and wildcard proofs, empty non-terminals). False on an NSEC3 collision. */
+static bool
+answer_denial(struct actx *c, uint32_t owner, uint32_t ce, enum dnssec_match m, uint32_t w)
+{
+	struct dnssec_proof p;
+	uint8_t name[256];
+	size_t len;
+
+	if (!c->q->edns_do)
+		return true;
+	len = id_name(c, owner, name);
+	dnssec_authoritative(c->zs, c->zone, name, len, ce, m, w, &p);
+	return add_proof(c, &p);
+}
+
 static void
 answer_domain(struct actx *c, uint32_t data, uint32_t owner)
 {
@@ -576,14 +658,20 @@ answer_domain(struct actx *c, uint32_t data, uint32_t owner)
 		for (uint32_t off = zs->nodes[data].rrsets; off;) {
 			rs = zone_rrset_at(zs, off);
 			off = rs->next;
-			if (rs->zone != c->zone)
+			/* NSD: never NSEC3; with DO no RRSIG set (each RRset brings its own) */
+			if (rs->zone != c->zone || rs->type == TYPE_NSEC3 ||
+			    (rs->type == TYPE_RRSIG && c->q->edns_do &&
+			     dnssec_zone_secure(zs, c->zone)))
 				continue;
 			add_rrset(c, SEC_ANSWER, owner, rs);
 			added = true;
 		}
 		if (!added)
-			answer_soa(c);
-		return; /* NSD adds no NS for ANY */
+			answer_nodata(c, data);
+		return;                   /* NSD adds no NS for ANY */
+	} else if (qtype == TYPE_NSEC3) { /* NSD: NSEC3 records are not data of the name */
+		answer_nodata(c, data);
+		return;
 	} else if ((rs = zone_rrset_find(zs, data, c->zone, qtype)) != NULL) {
 		add_rrset(c, SEC_ANSWER, owner, rs);
 	} else if ((rs = zone_rrset_find(zs, data, c->zone, TYPE_CNAME)) != NULL) {
@@ -599,7 +687,7 @@ answer_domain(struct actx *c, uint32_t data, uint32_t owner)
 		}
 		return;
 	} else {
-		answer_soa(c); /* NODATA */
+		answer_nodata(c, data);
 		return;
 	}
 	if (z->ns && qtype != TYPE_DS && qtype != TYPE_DNSKEY && c->q->qclass != CLASS_ANY)
@@ -712,16 +800,23 @@ answer_authoritative(struct actx *c, uint32_t owner, bool exact, uint32_t ce)
 	const struct rrset *rs;
 	uint32_t w;
 
+	if (exact && dnssec_only_nsec3(c->zs, ce, c->zone) &&
+	    c->zs->nodes[ce].parent != NODE_NONE) {
+		exact = false; /* NSD: a hashed owner name is no name of the zone */
+		ce = c->zs->nodes[ce].parent;
+	}
 	if (exact) {
-		answer_domain(c, ce, ce);
+		if (answer_denial(c, owner, ce, DNSSEC_EXACT, NODE_NONE))
+			answer_domain(c, ce, ce);
 	} else if ((c->zs->nodes[ce].flags & NODE_DNAME) &&
 	           (rs = zone_rrset_find(c->zs, ce, c->zone, TYPE_DNAME)) != NULL) {
 		answer_dname(c, owner, ce, rs);
 	} else if ((w = wildcard_child(c->zs, ce)) != NODE_NONE &&
 	           (c->zs->nodes[w].flags & NODE_EXISTS)) {
 		/* RFC 4592: synthesize from the wildcard with the asked name as owner */
-		answer_domain(c, w, owner);
-	} else {
+		if (answer_denial(c, owner, ce, DNSSEC_WILDCARD, w))
+			answer_domain(c, w, owner);
+	} else if (answer_denial(c, owner, ce, DNSSEC_NONE, NODE_NONE)) {
 		c->rcode = RCODE_NXDOMAIN;
 		answer_soa(c);
 	}
@@ -767,7 +862,7 @@ lookup_zone(struct actx *c, uint32_t owner, bool exact, uint32_t ce)
 	}
 	if (exact && qtype == TYPE_DS && ce == zs->zones[c->zone]->apex) {
 		c->aa = c->q->qclass != CLASS_ANY;
-		answer_soa(c);
+		answer_nodata(c, ce);
 		return;
 	}
 	deleg = find_delegation(c, ce, c->zone);
@@ -779,6 +874,11 @@ lookup_zone(struct actx *c, uint32_t owner, bool exact, uint32_t ce)
 		/* referral: NS in authority, glue in additional, AA only after a CNAME */
 		c->aa = c->cname_count != 0;
 		add_rrset(c, SEC_AUTH, deleg, zone_rrset_find(zs, deleg, c->zone, TYPE_NS));
+		if (c->q->edns_do) { /* the DS, or the proof there is none */
+			struct dnssec_proof p;
+			dnssec_referral(zs, c->zone, deleg, &p);
+			add_proof(c, &p);
+		}
 	}
 }
 

@@ -250,6 +250,12 @@ fault_rule_fired(const struct fault_rule *rule)
 	return rule ? rule->fired : 0;
 }
 
+bool
+fault_action_is_dnssec(enum fault_action a)
+{
+	return a >= FAULT_RRSIG_BOGUS && a <= FAULT_DS_MISMATCH;
+}
+
 const char *
 fault_action_name(enum fault_action a)
 {
@@ -278,6 +284,18 @@ fault_action_name(enum fault_action a)
 		return "tcp-close";
 	case FAULT_TTL:
 		return "ttl";
+	case FAULT_RRSIG_BOGUS:
+		return "rrsig-bogus";
+	case FAULT_RRSIG_EXPIRED:
+		return "rrsig-expired";
+	case FAULT_RRSIG_FUTURE:
+		return "rrsig-future";
+	case FAULT_RRSIG_STRIP:
+		return "rrsig-strip";
+	case FAULT_DENIAL_STRIP:
+		return "denial-strip";
+	case FAULT_DS_MISMATCH:
+		return "ds-mismatch";
 	}
 	return "unknown";
 }
@@ -448,6 +466,12 @@ parse_action(struct parse_ctx *c, struct fault_rule *rule, const char *tok)
 	    {"short", FAULT_SHORT, 0},
 	    {"tcp-close", FAULT_TCP_CLOSE, 0},
 	    {"ttl", FAULT_TTL, 1},
+	    {"rrsig-bogus", FAULT_RRSIG_BOGUS, 0},
+	    {"rrsig-expired", FAULT_RRSIG_EXPIRED, 0},
+	    {"rrsig-future", FAULT_RRSIG_FUTURE, 0},
+	    {"rrsig-strip", FAULT_RRSIG_STRIP, 0},
+	    {"denial-strip", FAULT_DENIAL_STRIP, 0},
+	    {"ds-mismatch", FAULT_DS_MISMATCH, 0},
 	};
 	const char *eq = strchr(tok, '=');
 	size_t klen = eq ? (size_t)(eq - tok) : strlen(tok);
@@ -492,7 +516,8 @@ parse_action(struct parse_ctx *c, struct fault_rule *rule, const char *tok)
 	}
 	return perr(c,
 	            "unknown action '%s' (expected drop, delay=MS, rcode=NAME, truncate, noaa, "
-	            "badid, qmismatch, garble, short, tcp-close or ttl=N)",
+	            "badid, qmismatch, garble, short, tcp-close, ttl=N, rrsig-bogus, "
+	            "rrsig-expired, rrsig-future, rrsig-strip, denial-strip or ds-mismatch)",
 	            tok);
 }
 
@@ -735,6 +760,12 @@ index_rule(struct fault_rules *r, const struct fault_rule *rule)
 		faultidx_free(r->idx);
 		r->idx = NULL;
 	}
+	/* ds-mismatch names the DS owner: the referrals below it match too (name_matches) */
+	if (r->idx && rule->action == FAULT_DS_MISMATCH && rule->pat == FAULT_PAT_EXACT &&
+	    faultidx_add(r->idx, FAULTIDX_BELOW, rule->name, rule->index) < 0) {
+		faultidx_free(r->idx);
+		r->idx = NULL;
+	}
 }
 
 int
@@ -950,6 +981,12 @@ name_matches(const struct fault_rule *rule, const char *qname)
 		buf[qlen] = '\0';
 		qname = buf;
 	}
+	if (rule->pat == FAULT_PAT_EXACT && rule->action == FAULT_DS_MISMATCH &&
+	    qlen > rule->name_len + 1 && strcmp(rule->name, ".") != 0 &&
+	    ieq(qname + qlen - rule->name_len, rule->name, rule->name_len) &&
+	    qname[qlen - rule->name_len - 1] == '.' &&
+	    !dot_escaped(qname, qlen - rule->name_len - 1))
+		return true; /* the DS owner is the child's apex: a referral below it carries it */
 	if (rule->pat == FAULT_PAT_EXACT)
 		return qlen == rule->name_len && ieq(qname, rule->name, qlen);
 	/* Strictly below: the qname ends with ".name" (an unescaped dot) and is longer. */

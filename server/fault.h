@@ -20,8 +20,17 @@ enum fault_action {
 	FAULT_SHORT,     /* strict prefix of the correct answer, cut inside a record */
 	FAULT_TCP_CLOSE, /* TCP: close the connection without answering (never matches UDP) */
 	FAULT_TTL,       /* correct answer with every TTL set to arg */
+	/* DNSSEC (dnsfault.c): real signatures over altered data or validity */
+	FAULT_RRSIG_BOGUS,   /* every RRSIG signs other data than the RRset it covers */
+	FAULT_RRSIG_EXPIRED, /* every RRSIG expired 7 days ago */
+	FAULT_RRSIG_FUTURE,  /* every RRSIG valid only from 7 days ahead */
+	FAULT_RRSIG_STRIP,   /* no RRSIGs */
+	FAULT_DENIAL_STRIP,  /* no NSEC/NSEC3 (nor their RRSIGs) */
+	FAULT_DS_MISMATCH,   /* the DS RRset no longer matches the child's key (re-signed) */
 };
 
+/* One of the DNSSEC actions (applied by dnsfault_apply after the answer is built)? */
+bool fault_action_is_dnssec(enum fault_action a);
 /* The edns= condition. */
 enum fault_edns {
 	FAULT_EDNS_ANY, /* not given */

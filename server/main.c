@@ -25,6 +25,12 @@ enum {
 	OPT_CHECK,
 	OPT_ALLOW_NONLOCAL,
 	OPT_VERSION,
+	OPT_SIGN,
+	OPT_NSEC3,
+	OPT_KEY_DIR,
+	OPT_UNSIGNED,
+	OPT_TRUST_ANCHOR,
+	OPT_DUMP_ZONES,
 	OPT_WORLD,
 	OPT_ROOT_ADDR,
 	OPT_ROOT_HINTS,
@@ -39,6 +45,9 @@ static const char usage_text[] =
     "              [--control-mode MODE] [--query-log FILE|-] [--query-log-format json|text]\n"
     "              [--seed N] [-w WORKERS] [-v]... [--check]\n"
     "              [--allow-nonlocal] [-h|--help] [--version]\n"
+    "              [--sign [--nsec3] [--key-dir DIR] [--unsigned ORIGIN]... [--trust-anchor "
+    "FILE]]\n"
+    "              [--dump-zones DIR]\n"
     "       mxlabd --world [--root-addr ADDR]... [--root-hints FILE] [--closed ADDR|NAME]...\n"
     "              [--resolver-config KIND=FILE]... [any option above]\n"
     "\n"
@@ -59,6 +68,15 @@ static const char usage_text[] =
     "  -v                more logging on stderr (repeatable)\n"
     "  --check           load and lint zones and rules, print diagnostics, exit 0/1/2\n"
     "  --allow-nonlocal  allow listening on non-loopback addresses\n"
+    "  --sign            sign every zone without a DNSKEY at load and reload (ECDSA P-256,\n"
+    "                    KSK+ZSK, NSEC; signatures from 1 h ago to 30 days ahead)\n"
+    "  --nsec3           with --sign: NSEC3 (no extra iterations, empty salt) instead of NSEC\n"
+    "  --key-dir DIR     with --sign: keep the keys in DIR and reuse them (else fresh keys)\n"
+    "  --unsigned ORIGIN with --sign: leave that zone unsigned (repeatable)\n"
+    "  --trust-anchor FILE  with --sign: write the DS of every signed zone without a served\n"
+    "                    parent (--world: of the signed root) there, once loaded and on reload\n"
+    "  --dump-zones DIR  write every served zone (signed ones with their signatures) to\n"
+    "                    DIR/ORIGINzone once loaded (and on every reload)\n"
     "World mode (every authoritative server of the zones, each on its own address):\n"
     "  --world           serve each zone on the addresses of its apex NS names; no default -a\n"
     "  --root-addr ADDR  address of the synthesized root (repeatable; default 127.53.0.1)\n"
@@ -152,6 +170,12 @@ main(int argc, char *argv[])
 	    {"allow-nonlocal", no_argument, NULL, OPT_ALLOW_NONLOCAL},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
+	    {"sign", no_argument, NULL, OPT_SIGN},
+	    {"nsec3", no_argument, NULL, OPT_NSEC3},
+	    {"key-dir", required_argument, NULL, OPT_KEY_DIR},
+	    {"unsigned", required_argument, NULL, OPT_UNSIGNED},
+	    {"trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR},
+	    {"dump-zones", required_argument, NULL, OPT_DUMP_ZONES},
 	    {"world", no_argument, NULL, OPT_WORLD},
 	    {"root-addr", required_argument, NULL, OPT_ROOT_ADDR},
 	    {"root-hints", required_argument, NULL, OPT_ROOT_HINTS},
@@ -164,7 +188,9 @@ main(int argc, char *argv[])
 	struct fault_rules *fr = NULL;
 	struct srv *s;
 	struct diag d;
-	bool have_zones = false;
+	bool have_zones = false, sign = false, nsec3 = false;
+	const char *key_dir = NULL, *unsigned_zones[64];
+	size_t nunsigned = 0;
 	unsigned long long num;
 	char err[1024];
 	int ch, rc;
@@ -266,6 +292,30 @@ main(int argc, char *argv[])
 		case OPT_ALLOW_NONLOCAL:
 			conf.allow_nonlocal = true;
 			break;
+		case OPT_SIGN:
+			sign = true;
+			break;
+		case OPT_NSEC3:
+			nsec3 = true;
+			break;
+		case OPT_KEY_DIR:
+			key_dir = optarg;
+			break;
+		case OPT_UNSIGNED:
+			if (nunsigned == sizeof(unsigned_zones) / sizeof(unsigned_zones[0])) {
+				fprintf(stderr, "mxlabd: --unsigned: at most 64 zones\n");
+				goto bad_usage;
+			}
+			unsigned_zones[nunsigned++] = optarg;
+			break;
+		case OPT_TRUST_ANCHOR:
+			free(conf.trust_anchor);
+			conf.trust_anchor = strdup(optarg);
+			break;
+		case OPT_DUMP_ZONES:
+			free(conf.dump_zones);
+			conf.dump_zones = strdup(optarg);
+			break;
 		case OPT_WORLD:
 			conf.world = true;
 			break;
@@ -311,6 +361,34 @@ main(int argc, char *argv[])
 		have_zones = true;
 	}
 	log_init("mxlabd", conf.verbose);
+	if (!sign && (nsec3 || key_dir || nunsigned || conf.trust_anchor)) {
+		fprintf(stderr, "mxlabd: --%s needs --sign\n",
+		        nsec3       ? "nsec3"
+		        : key_dir   ? "key-dir"
+		        : nunsigned ? "unsigned"
+		                    : "trust-anchor");
+		goto bad_usage;
+	}
+	if (sign && conf.nresolver_conf > 0 && conf.trust_anchor == NULL) {
+		/* a validating resolver needs the anchor: beside the first configuration */
+		const char *eq = strchr(conf.resolver_conf[0], '=');
+		if (asprintf(&conf.trust_anchor, "%s.ds", eq ? eq + 1 : conf.resolver_conf[0]) < 0)
+			conf.trust_anchor = NULL;
+	}
+	if (sign) {
+		conf.signer = signer_new(key_dir, nsec3, err, sizeof(err));
+		if (conf.signer == NULL) {
+			fprintf(stderr, "mxlabd: %s\n", err);
+			goto bad_usage_quiet;
+		}
+		for (size_t i = 0; i < nunsigned; i++) {
+			if (signer_skip(conf.signer, unsigned_zones[i]) < 0) {
+				fprintf(stderr, "mxlabd: --unsigned %s: not a domain name\n",
+				        unsigned_zones[i]);
+				goto bad_usage;
+			}
+		}
+	}
 
 	for (size_t i = 0; i < conf.naddrs; i++) {
 		if (srv_addr_is_loopback(conf.addrs[i].host) == 0 && !conf.allow_nonlocal) {

@@ -8,6 +8,7 @@
 #include <event2/event.h>
 
 #include "server/answer.h"
+#include "server/dnsfault.h"
 
 #define RCODE_SERVFAIL 2
 #define RCODE_NXDOMAIN 3
@@ -233,7 +234,10 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		                                 q->reply, limit, &meta);
 		goto send;
 	}
-	if (rule)
+	if (rule && fault_action_is_dnssec(act))
+		q->reply_len =
+		    dnsfault_apply(ctx->signer, act, q->reply, q->reply_len, limit, time(NULL));
+	else if (rule)
 		q->reply_len = fault_apply(ctx->rules, rule, q->reply, q->reply_len);
 	if (act == FAULT_DELAY) {
 		q->log.rcode = meta.rcode;

@@ -47,6 +47,7 @@ struct query_ctx {
 	struct zoneset *zs;        /* zones served; not owned */
 	struct fault_rules *rules; /* fault rules (counters advance); not owned, may be NULL */
 	struct qlog *qlog;         /* query log; not owned, may be NULL */
+	struct signer *signer;     /* --sign keys the DNSSEC faults re-sign with; not owned, NULL */
 	struct world *world;       /* world mode: the servers of zs, by address; not owned, NULL
 	                              in direct mode (and addresses not in it answer from all) */
 	struct query_stats stats;  /* counters */

@@ -53,6 +53,9 @@ srv_conf_free(struct srv_conf *c)
 		free(c->control[i]);
 	free(c->control);
 	free(c->query_log);
+	signer_free(c->signer);
+	free(c->trust_anchor);
+	free(c->dump_zones);
 	for (size_t i = 0; i < c->nroot_addrs; i++)
 		free(c->root_addrs[i]);
 	free(c->root_addrs);
@@ -281,6 +284,30 @@ load_dir(struct zoneset *zs, struct fault_rules *fr, const char *dir, bool world
 	return rc;
 }
 
+/* --sign: sign the zones that need it, then write the trust anchor and the signed zones
+   (not for --check). */
+static int
+srv_sign(const struct srv_conf *c, struct zoneset *zs, struct diag *d)
+{
+	char err[1024];
+
+	if (signer_sign(c->signer, zs, time(NULL), d) < 0)
+		return -1;
+	if (c->check)
+		return 0;
+	/* world mode writes the root's DS once the root is made (srv_world_build) */
+	if (c->trust_anchor && !c->world &&
+	    signer_write_trust_anchor(c->signer, zs, c->trust_anchor, err, sizeof(err)) < 0) {
+		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "--trust-anchor: %s", err);
+		return -1;
+	}
+	if (c->dump_zones && sign_dump_zones(zs, c->dump_zones, err, sizeof(err)) < 0) {
+		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "--dump-zones: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
 int
 srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **frp, struct diag *d)
 {
@@ -314,6 +341,8 @@ srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **fr
 	if (c->ncontrol)
 		zoneset_allow_empty(zs); /* zones may all come through PUT /zones */
 	if (zoneset_finish(zs, d) < 0)
+		rc = -1;
+	if (rc == 0 && d->errors == 0 && c->signer && srv_sign(c, zs, d) < 0)
 		rc = -1;
 	if (rc < 0 || d->errors > 0)
 		goto fail;
@@ -384,6 +413,7 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 	s->conf = c;
 	s->ctx.zs = zs;
 	s->ctx.rules = fr;
+	s->ctx.signer = c->signer;
 	if (c->world) {
 		struct diag d;
 
@@ -464,6 +494,26 @@ srv_free(struct srv *s)
 
 /* ---- world mode ------------------------------------------------------------------------ */
 
+/* --sign in world mode: the synthesized root gets the DS of the top zones and is signed; the
+   trust anchor is then the root's DS (or, with a served "." zone, that zone's). */
+static int
+srv_sign_world(const struct srv_conf *c, struct world *w, const struct zoneset *zs, struct diag *d)
+{
+	struct zoneset *root = world_root_zones(w);
+	char err[1024];
+
+	if (root != NULL && signer_sign_root(c->signer, root, zs, time(NULL), d) < 0)
+		return -1;
+	if (c->check || c->trust_anchor == NULL)
+		return 0;
+	if (signer_write_trust_anchor(c->signer, root ? root : zs, c->trust_anchor, err,
+	                              sizeof(err)) < 0) {
+		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "--trust-anchor: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
 struct world *
 srv_world_build(const struct srv_conf *c, const struct zoneset *zs, const struct srv_state *states,
                 size_t nstates, struct diag *d)
@@ -487,6 +537,10 @@ srv_world_build(const struct srv_conf *c, const struct zoneset *zs, const struct
 		diag_add(d, DIAG_ERROR, NULL, 0, "ns-not-servable",
 		         "world: %zu more servers are not loopback addresses", bad - 5);
 	if (bad) {
+		world_free(w);
+		return NULL;
+	}
+	if (c->signer && srv_sign_world(c, w, zs, d) < 0) {
 		world_free(w);
 		return NULL;
 	}
@@ -671,10 +725,9 @@ write_world_files(struct srv *s)
 		}
 	}
 	for (size_t i = 0; i < s->conf->nresolver_conf; i++) {
-		if (resolver_conf_write(s->conf->resolver_conf[i], s->ctx.world, s->ctx.zs,
-		                        s->conf->root_hints,
-		                        NULL /* trust anchor: --sign/--trust-anchor will pass it */,
-		                        err, sizeof(err)) < 0) {
+		if (resolver_conf_write(
+		        s->conf->resolver_conf[i], s->ctx.world, s->ctx.zs, s->conf->root_hints,
+		        s->conf->signer ? s->conf->trust_anchor : NULL, err, sizeof(err)) < 0) {
 			log_warnx("%s", err);
 			rc = -1;
 		}
@@ -850,7 +903,8 @@ rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, ch
 	if (add)
 		zoneset_add_text(zs, add->name, add->text, &d);
 	zoneset_allow_empty(zs); /* DELETE of the last zone leaves an empty server */
-	zoneset_finish(zs, &d);
+	if (zoneset_finish(zs, &d) == 0 && s->conf->signer)
+		srv_sign(s->conf, zs, &d); /* a new zone gets signed, the signed copies are kept */
 	if (d.errors == 0 && add) {
 		/* the text must be the zone the URL names */
 		bool found = false;

@@ -15,6 +15,7 @@
 #include "server/fault.h"
 #include "server/net.h"
 #include "server/qlog.h"
+#include "server/sign.h"
 #include "server/query.h"
 #include "server/zone.h"
 
@@ -49,14 +50,18 @@ struct srv_conf {
 	int verbose;            /* -v count */
 	bool check;             /* --check */
 	bool allow_nonlocal;    /* --allow-nonlocal */
-	bool world;             /* --world: every server of the zones, a root above them */
-	char **root_addrs;      /* --root-addr (numeric); owned, each owned */
-	size_t nroot_addrs;     /* entries in root_addrs */
-	char *root_hints;       /* --root-hints FILE, written once ready; owned, NULL none */
-	char **closed;          /* --closed ADDR|NAME; owned, each owned */
-	size_t nclosed;         /* entries in closed */
-	char **resolver_conf;   /* --resolver-config KIND=FILE; owned, each owned */
-	size_t nresolver_conf;  /* entries in resolver_conf */
+
+	struct signer *signer; /* --sign: settings and keys (sign.h); owned, NULL without --sign */
+	char *trust_anchor;    /* --trust-anchor FILE; owned, NULL when none */
+	char *dump_zones;      /* --dump-zones DIR; owned, NULL when none */
+	bool world;            /* --world: every server of the zones, a root above them */
+	char **root_addrs;     /* --root-addr (numeric); owned, each owned */
+	size_t nroot_addrs;    /* entries in root_addrs */
+	char *root_hints;      /* --root-hints FILE, written once ready; owned, NULL none */
+	char **closed;         /* --closed ADDR|NAME; owned, each owned */
+	size_t nclosed;        /* entries in closed */
+	char **resolver_conf;  /* --resolver-config KIND=FILE; owned, each owned */
+	size_t nresolver_conf; /* entries in resolver_conf */
 };
 
 /* Append a copy of str to the list *v of *n strings. 0, or -1 when out of memory. */

@@ -681,6 +681,12 @@ world_root(const struct world *w)
 	return w ? w->root_zs : NULL;
 }
 
+struct zoneset *
+world_root_zones(struct world *w)
+{
+	return w ? w->root_zs : NULL;
+}
+
 size_t
 world_set_state(struct world *w, const char *target, enum world_state st)
 {

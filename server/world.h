@@ -59,6 +59,8 @@ bool world_server_named(const struct world_server *s, const char *name);
 
 /* The zone set holding the synthesized root zone; NULL when a "." zone is served. */
 const struct zoneset *world_root(const struct world *w);
+/* The same, to change (--sign adds the DS of the top zones and signs it). */
+struct zoneset *world_root_zones(struct world *w);
 
 /* Set the state of every server whose address or NS name is target; returns how many. */
 size_t world_set_state(struct world *w, const char *target, enum world_state st);

@@ -3,6 +3,7 @@
    zones served together, the deepest enclosing zone answering. */
 #include "server/zone.h"
 #include "server/zone_int.h"
+#include "server/dnssec.h"
 #include "server/msg.h"
 #include "common/file.h"
 #include "server/zoneerr.h"
@@ -509,6 +510,40 @@ load_record_cb(zs_scanner_t *s)
 	z->nrecs++;
 	if (text_may_be_split(r->type, z->arena + r->rdata, r->rdlen))
 		add_suspect(c, r->file, r->line);
+}
+
+int
+zone_append_rr(struct zoneset *zs, size_t zi, const uint8_t *owner, size_t olen, uint16_t type,
+               uint32_t ttl, const uint8_t *rd, size_t rdlen)
+{
+	struct zone *z;
+	struct zrec *r;
+
+	if (zi >= zs->nzones || olen == 0 || olen > 255 || rdlen > UINT16_MAX)
+		return -1;
+	z = zs->zones[zi];
+	if (z->nrecs == z->caprecs) {
+		size_t nc = z->caprecs ? z->caprecs * 2 : 256;
+		struct zrec *nr = realloc(z->recs, nc * sizeof(*nr));
+		if (nr == NULL)
+			return -1;
+		z->recs = nr;
+		z->caprecs = nc;
+	}
+	if (arena_reserve(z, olen + rdlen) != 0)
+		return -1;
+	r = &z->recs[z->nrecs++];
+	memset(r, 0, sizeof(*r));
+	r->owner = (uint32_t)z->alen;
+	zone_name_lower(owner, olen, z->arena + z->alen);
+	z->alen += olen;
+	r->rdata = (uint32_t)z->alen;
+	memcpy(z->arena + z->alen, rd, rdlen);
+	z->alen += rdlen;
+	r->rdlen = (uint16_t)rdlen;
+	r->ttl = ttl;
+	r->type = type;
+	return 0;
 }
 
 /* ---- reading: the scanner driven record by record, $INCLUDE handled here ------------------ */
@@ -1146,6 +1181,7 @@ zoneset_new(void)
 static void
 index_free(struct zoneset *zs)
 {
+	dnssec_index_free(zs);
 	free(zs->nodes);
 	free(zs->htab);
 	free(zs->names);
@@ -1350,8 +1386,9 @@ build_rrset(struct zoneset *zs, uint32_t nd, const struct item *items, const uin
 
 		if (nref < 0)
 			nref = 0;
-		/* NSD keeps each record's TTL and warns, duplicates included */
-		if (r->ttl != z->recs[items[idx[0]].rec].ttl) {
+		/* NSD keeps each record's TTL and warns, duplicates included (not for RRSIGs:
+		   each has the TTL of the RRset it covers) */
+		if (r->ttl != z->recs[items[idx[0]].rec].ttl && r->type != TYPE_RRSIG) {
 			char oname[1025], tname[32];
 			msg_name_to_str(z->arena + r->owner, oname, sizeof(oname));
 			diag_add(d, DIAG_WARNING, z->files[r->file].path, r->line, NULL,
@@ -1396,6 +1433,7 @@ build_rrset(struct zoneset *zs, uint32_t nd, const struct item *items, const uin
 	rs->count = (uint16_t)count;
 	rs->zone = (uint16_t)items[idx[0]].zone;
 	rs->pad = 0;
+	rs->sigs = 0;
 	zs->slen = (size_t)(p - zs->sets);
 	if (*tail == 0)
 		zs->nodes[nd].rrsets = off;
@@ -1823,6 +1861,8 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 	for (size_t i = 0; i < zs->nzones; i++)
 		if (!dup[i])
 			check_glue(zs, i, d);
+	if (dnssec_index_build(zs) != 0)
+		goto oom;
 	zs->finished = true;
 	{
 		size_t cn = zs->capnodes;

@@ -34,6 +34,7 @@
 #define TYPE_RRSIG  46
 #define TYPE_NSEC   47
 #define TYPE_DNSKEY 48
+#define TYPE_NSEC3  50
 #define TYPE_IXFR   251
 #define TYPE_AXFR   252
 #define TYPE_ANY    255
@@ -64,6 +65,7 @@ struct rrset {
 	uint16_t count; /* records */
 	uint16_t zone;  /* index of the zone it belongs to */
 	uint16_t pad;   /* unused */
+	uint32_t sigs;  /* offset of the RRSIG rrset at the same node and zone, 0 none (dnssec.c) */
 };
 
 /* A domain name inside rdata. */
@@ -132,6 +134,8 @@ struct zoneset {
 	uint32_t root;       /* root node, NODE_NONE when the tree is empty */
 	bool finished;       /* zoneset_finish ran */
 	bool allow_empty; /* no zone at all is a set that can be served (a control API fills it) */
+
+	struct dnssec_index *dnssec; /* signed-zone indexes (dnssec.c), NULL before finish; owned */
 };
 
 /* Hash of a lower-cased wire name. */
@@ -141,6 +145,11 @@ uint32_t zone_node_find(const struct zoneset *zs, const uint8_t *name, size_t le
 /* The rrset of type at node n belonging to zone z (index), NULL when none. */
 const struct rrset *zone_rrset_find(const struct zoneset *zs, uint32_t n, uint32_t z,
                                     uint16_t type);
+/* Add one record (owner: wire name, rdata uncompressed) to zone zi as if read from its file
+   (line 0): the signer adds DNSKEY, NSEC/NSEC3 and RRSIG records this way, then finishes the
+   set again. Returns 0, -1 when out of memory. */
+int zone_append_rr(struct zoneset *zs, size_t zi, const uint8_t *owner, size_t olen, uint16_t type,
+                   uint32_t ttl, const uint8_t *rd, size_t rdlen);
 /* Lower-case a wire name into out (same length). */
 void zone_name_lower(const uint8_t *name, size_t len, uint8_t *out);
 

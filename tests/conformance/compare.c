@@ -42,7 +42,7 @@ struct query {
 	unsigned transports;  /* bit mask of enum transport to run */
 	uint16_t bufsize;     /* EDNS payload for TR_EDNS */
 	uint8_t ednsver;      /* EDNS version for TR_EDNS */
-	bool do_bit;          /* set DO on TR_EDNS */
+	bool do_bit;          /* set DO on TR_EDNS (and send OPT with DO over TR_TCP) */
 	bool rd;              /* set RD */
 	bool cd;              /* set CD */
 	uint8_t raw[1024];    /* "raw" lines: the query bytes exactly as sent */
@@ -215,7 +215,7 @@ build_query(const struct query *qu, enum transport tr, uint16_t id)
 		return NULL;
 	ldns_pkt_set_id(p, id);
 	ldns_pkt_set_cd(p, qu->cd);
-	if (tr == TR_EDNS) {
+	if (tr == TR_EDNS || (tr == TR_TCP && qu->do_bit)) { /* TCP: OPT only to carry DO */
 		ldns_pkt_set_edns_udp_size(p, qu->bufsize);
 		ldns_pkt_set_edns_version(p, qu->ednsver);
 		ldns_pkt_set_edns_do(p, qu->do_bit);

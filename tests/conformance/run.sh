@@ -20,7 +20,7 @@ BUILD_DIR=$(cd "$2" && pwd)
 MODE=${3:-mxlabd}
 case $MODE in mxlabd | --nsd-twice) ;; *) usage ;; esac
 COMPARE=$BUILD_DIR/tools/compare
-ZONES=$HERE/zones
+SRC_ZONES=$HERE/zones
 START_TIMEOUT_MS=15000
 
 [ -x "$COMPARE" ] || { echo "conformance: $COMPARE not built (make conformance)" >&2; exit 2; }
@@ -52,6 +52,61 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# --- signed zones: signed/*.zone signed now with ldns-signzone (fresh validity windows) ---
+command -v ldns-signzone >/dev/null 2>&1 || {
+	echo "conformance: installing ldnsutils"
+	SUDO=
+	[ "$(id -u)" = 0 ] || SUDO=sudo
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get install -y -qq ldnsutils >/dev/null 2>&1 ||
+		{ $SUDO apt-get update -qq && $SUDO apt-get install -y -qq ldnsutils >/dev/null; }
+	command -v ldns-signzone >/dev/null 2>&1 || { echo "conformance: ldns-signzone missing" >&2; exit 2; }
+}
+ZONES=$TMP/zones
+mkdir -p "$ZONES" "$TMP/keys"
+cp "$SRC_ZONES"/*.zone "$ZONES"/
+# sign_zone ORIGIN SOURCE [ldns-signzone options]: $ZONES/ORIGIN.zone signed with a fresh KSK
+# and ZSK (algorithm 13); sets KSK to the KSK's base name.
+sign_zone() {
+	local origin=$1 src=$2 zsk
+	shift 2
+	KSK=$(cd "$TMP/keys" && ldns-keygen -a ECDSAP256SHA256 -k "$origin")
+	zsk=$(cd "$TMP/keys" && ldns-keygen -a ECDSAP256SHA256 "$origin")
+	ldns-signzone "$@" -o "$origin" -f "$ZONES/$origin.zone" "$src" "$TMP/keys/$KSK" \
+		"$TMP/keys/$zsk"
+}
+SIGNED=$HERE/signed
+sign_zone sub.nsec.test "$SIGNED/sub.nsec.test.zone"
+{ cat "$SIGNED/nsec.test.zone"; ldns-key2ds -n -2 "$TMP/keys/$KSK.key"; } >"$TMP/nsec.test.src"
+sign_zone nsec.test "$TMP/nsec.test.src"
+sign_zone n3.test "$SIGNED/n3.test.zone" -n -s aabbccdd -t 2
+sign_zone n3o.test "$SIGNED/n3o.test.zone" -n -p -t 0
+# ldns-signzone gives insecure delegations an NSEC3 even with opt-out: drop insec3's and let the
+# record before it span it, as a signer using opt-out would (neither server checks signatures).
+h=$(ldns-nsec3-hash -t 0 insec3.n3o.test. | cut -d. -f1)
+next=$(awk -v o="$h.n3o.test." 'tolower($1) == o && $4 == "NSEC3" { print tolower($9) }' "$ZONES/n3o.test.zone")
+[ -n "$next" ] || { echo "conformance: no NSEC3 for insec3.n3o.test in the signed zone" >&2; exit 2; }
+sed -i -e "/^$h\.n3o\.test\./Id" -e "s/\(NSEC3[[:space:]]*1 1 0 -[[:space:]]*\)$h/\1$next/I" "$ZONES/n3o.test.zone"
+# every query of queries-dnssec.txt without DO (UDP, EDNS, TCP), then with DO at EDNS sizes
+# 512, 1232 and 4096 and over TCP; plus queries for hashed owner names.
+{
+	grep -v '^[[:space:]]*\(#\|$\)' "$HERE/queries-dnssec.txt" | while read -r name type rest; do
+		echo "$name $type $rest"
+		for size in 512 1232 4096; do echo "$name $type edns do bufsize=$size $rest"; done
+		echo "$name $type tcp do $rest"
+	done
+	for z in n3.test:aabbccdd:2 n3o.test:-:0; do
+		IFS=: read -r origin salt iter <<<"$z"
+		[ "$salt" = - ] && salt=
+		h=$(ldns-nsec3-hash -t "$iter" ${salt:+-s "$salt"} "$origin." | cut -d. -f1)
+		for q in "$h.$origin A" "$h.$origin NSEC3" "x.$h.$origin A"; do
+			echo "$q"
+			echo "$q edns do"
+			echo "$q tcp do"
+		done
+	done
+} >"$TMP/queries-dnssec.txt"
 
 # Write an nsd.conf for the conformance zones into dir $1, listening on port $2.
 nsd_conf() {
@@ -137,6 +192,7 @@ fi
 
 echo "conformance: nsd on 127.0.0.1:$REF_PORT, $LABEL on 127.0.0.1:$TEST_PORT"
 status=0
-"$COMPARE" ${ALLOW[@]+"${ALLOW[@]}"} -A nsd -B "$LABEL" "$HERE/queries.txt" "$REF_PORT" "$TEST_PORT" ||
+cat "$HERE/queries.txt" "$TMP/queries-dnssec.txt" >"$TMP/queries.txt"
+"$COMPARE" ${ALLOW[@]+"${ALLOW[@]}"} -A nsd -B "$LABEL" "$TMP/queries.txt" "$REF_PORT" "$TEST_PORT" ||
 	status=$?
 exit "$status"

@@ -246,7 +246,8 @@ Test(fault, parse_is_all_or_nothing_and_appends)
 	             -1);
 	cr_expect_str_eq(err, "more.conf:2: unknown action 'bogus' (expected drop, delay=MS, "
 	                      "rcode=NAME, truncate, noaa, badid, qmismatch, garble, short, "
-	                      "tcp-close or ttl=N)");
+	                      "tcp-close, ttl=N, rrsig-bogus, rrsig-expired, rrsig-future, "
+	                      "rrsig-strip, denial-strip or ds-mismatch)");
 	cr_expect_eq(fault_rules_count(r), 1);
 	cr_expect_eq(fired(r, "b.test.", LDNS_RR_TYPE_A, false), -1);
 
