@@ -5,7 +5,8 @@
    - Queries are classic DNS without EDNS0: UDP answers are limited to 512 bytes and anything
      bigger comes back truncated and is asked again over TCP (the truncated answer is never
      used). With -s, RD is clear and answers without AA are flagged; with the system resolver
-     RD is set and AA is not checked.
+     (or -s with --recursive) RD is set and AA is not checked. --dnssec adds EDNS0 with DO
+     (client/dane.c has its choices).
    - A temporary failure is retried: every round asks each server in turn, -r N adds N rounds.
      A reply whose ID, QR bit or question does not match the query, or that cannot be parsed,
      is a network error (`dns-network`, a code added to the contract's list). Any rcode other

@@ -376,3 +376,39 @@ Test(dane, tlsa_usability_follows_rfc_7672)
 	cr_expect_str_eq(dane_usage_name(3), "DANE-EE(3)");
 	cr_expect_str_eq(dane_usage_name(0), "PKIX-TA(0)");
 }
+
+Test(dane, a_tlsa_lookup_that_fails_without_being_bogus_defers_the_exchange_too)
+{
+	struct lookup_fake *f;
+	struct lookup *lk = validating(&f, NULL);
+	struct check_result *r;
+
+	lookup_fake_fail(f, "_25._tcp.mx1.sec.test.", LOOKUP_T_TLSA, LOOKUP_TEMPORARY,
+	                 LOOKUP_R_SERVFAIL);
+	r = check(lk, "one.test");
+	cr_expect_null(find_problem(r, "dane-tlsa-bogus"), "not bogus: CD does not cure it");
+	expect_problem(r, "mx-host-tempfail", CHECK_WARNING);
+	expect_problem(r, "dns-servfail", CHECK_ERROR);
+	cr_expect_eq(r->routes[0].dane, CHECK_DANE_DEFERRED);
+	cr_expect_eq(r->verdict, CHECK_TEMPFAIL);
+	check_result_free(r);
+	lookup_free(lk);
+}
+
+Test(dane, an_unsigned_tlsa_rrset_under_secure_addresses_is_not_applied)
+{
+	static const char *const tlsa[] = {"_25._tcp.mx1.sec.test. 300 IN TLSA 3 1 1 " H32, NULL};
+	struct lookup_fake *f;
+	struct lookup *lk = validating(&f, tlsa);
+	struct check_result *r;
+	const struct check_problem *p;
+
+	lookup_fake_set_dnssec(f, "_25._tcp.mx1.sec.test.", 0, LOOKUP_DNSSEC_INSECURE, -1);
+	r = check(lk, "sec.test");
+	p = expect_problem(r, "dane-not-applicable", CHECK_INFO);
+	cr_expect(strstr(p->message, "not signed") != NULL, "%s", p->message);
+	cr_expect_null(find_problem(r, "dane-ok"));
+	cr_expect_eq(r->routes[0].dane, CHECK_DANE_NOT_APPLIED);
+	check_result_free(r);
+	lookup_free(lk);
+}
