@@ -199,6 +199,8 @@ else
 endif
 
 asan:
+	@# the programs find the bundled catalog at <bin>/../zones, as bin/ does in the tree
+	@mkdir -p build/asan && ln -sfn $(CURDIR)/zones build/asan/zones
 	$(MAKE) --no-print-directory BUILD_DIR=build/asan BIN_DIR=build/asan/bin SAN=1 test
 
 demo: all
