@@ -61,6 +61,13 @@ static const struct {
     {"fcrdns-tempfail", "RFC 1912 §2.1"},
     {"ptr-not-mx-name", "RFC 1912 §2.1"},
     {"helo-mismatch", "RFC 5321 §4.1.4"},
+    {"dnssec-bogus", "RFC 4035 §5.5"},
+    {"dnssec-insecure", "RFC 4035 §4.3"},
+    {"dnssec-no-validator", "RFC 4035 §4.9"},
+    {"dane-ok", "RFC 7672 §3.1"},
+    {"dane-tlsa-bogus", "RFC 7672 §2.2"},
+    {"dane-tlsa-unusable", "RFC 7672 §3.1.3"},
+    {"dane-not-applicable", "RFC 7672 §2.2.2"},
 };
 
 size_t
@@ -305,6 +312,26 @@ check_fcrdns_name(enum check_fcrdns f)
 		return "tempfail";
 	}
 	return "none";
+}
+
+const char *
+check_dane_name(enum check_dane d)
+{
+	switch (d) {
+	case CHECK_DANE_UNKNOWN:
+		return "";
+	case CHECK_DANE_NONE:
+		return "none";
+	case CHECK_DANE_VERIFIED:
+		return "verified";
+	case CHECK_DANE_ENCRYPT:
+		return "encrypt";
+	case CHECK_DANE_DEFERRED:
+		return "deferred";
+	case CHECK_DANE_NOT_APPLIED:
+		return "not-applied";
+	}
+	return "";
 }
 
 int

@@ -30,6 +30,27 @@ enum check_fcrdns {
 	CHECK_FCRDNS_TEMPFAIL
 };
 
+/* The DANE state of one exchange (--dnssec), in Postfix's terms (RFC 7672). */
+enum check_dane {
+	CHECK_DANE_UNKNOWN,     /* not known: no --dnssec, no validator, or not looked up */
+	CHECK_DANE_NONE,        /* secure, no TLSA records: opportunistic TLS ("may") */
+	CHECK_DANE_VERIFIED,    /* secure usable TLSA records: authenticated TLS ("Verified") */
+	CHECK_DANE_ENCRYPT,     /* secure TLSA records, none usable: TLS, no authentication */
+	CHECK_DANE_DEFERRED,    /* the TLSA lookup is bogus or failed: the exchange is not used */
+	CHECK_DANE_NOT_APPLIED, /* the MX or address RRset is insecure: DANE is not applied */
+};
+
+#define CHECK_TLSA_MAX 16 /* TLSA records kept per exchange */
+
+/* One TLSA record of an exchange, as far as DANE usability goes. */
+struct check_tlsa {
+	uint8_t usage;    /* certificate usage: 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE */
+	uint8_t selector; /* 0 full certificate, 1 SubjectPublicKeyInfo */
+	uint8_t mtype;    /* matching type: 0 full, 1 SHA2-256, 2 SHA2-512 */
+	uint16_t len;     /* bytes of association data */
+	bool usable;      /* usable for SMTP by RFC 7672 §3.1 */
+};
+
 /* One problem. route/addr tie it to a place in the tree (-1: the target itself). */
 struct check_problem {
 	char code[32];                 /* stable code, e.g. "mx-host-nxdomain" */
@@ -50,6 +71,7 @@ struct check_address {
 	char (*ptr)[LOOKUP_NAME_MAX]; /* PTR names found (absolute), owned */
 	size_t nptr;                  /* entries in ptr */
 	enum check_fcrdns fcrdns;     /* forward-confirmed reverse DNS outcome */
+	enum lookup_dnssec dnssec;    /* --dnssec: DNSSEC state of its A or AAAA RRset */
 };
 
 /* One MX entry (or the implicit MX, or the address of address mode). */
@@ -66,6 +88,11 @@ struct check_route {
 	bool temp4;                     /* its A lookup failed temporarily (IPv4 unknown) */
 	struct check_address *addrs;    /* addresses (A first, then AAAA), owned */
 	size_t naddrs;                  /* entries in addrs */
+	enum lookup_dnssec dnssec;      /* --dnssec: its address RRsets together */
+	enum lookup_dnssec tlsa_dnssec; /* --dnssec: its TLSA lookup (UNKNOWN: not looked up) */
+	enum check_dane dane;           /* --dnssec: DANE state of the exchange */
+	struct check_tlsa tlsa[CHECK_TLSA_MAX]; /* its TLSA records (secure or not) */
+	size_t ntlsa;                           /* entries in tlsa */
 };
 
 /* One server of a zone cut asked during --trace. */
@@ -100,6 +127,8 @@ struct check_result {
 	double elapsed_ms;                    /* wall time of the check */
 	struct check_delegation *delegations; /* --trace: zone cuts used, owned (NULL: none) */
 	size_t ndelegations;                  /* entries in delegations */
+	bool dnssec_checked;       /* --dnssec with a validating resolver: the dnssec fields hold */
+	enum lookup_dnssec dnssec; /* --dnssec: the domain's MX RRset (or its denial) */
 };
 
 /* Options shared by both modes (filled by main.c or tests). */
@@ -112,6 +141,7 @@ struct check_options {
 	size_t nself;                  /* entries in self */
 	const char *helo;              /* --helo NAME (address mode), NULL when absent */
 	const struct mta_profile *mta; /* --mta profile (static; NULL: rfc) */
+	bool dnssec;                   /* --dnssec: AD, bogus lookups, TLSA and DANE */
 };
 
 void check_options_init(struct check_options *o);
@@ -144,6 +174,8 @@ size_t check_count_severity(const struct check_result *r, enum check_severity se
 const char *check_verdict_name(enum check_verdict v);
 const char *check_severity_name(enum check_severity s);
 const char *check_fcrdns_name(enum check_fcrdns f);
+/* "verified", "encrypt", "deferred", "not-applied", "none" ("" for UNKNOWN). */
+const char *check_dane_name(enum check_dane d);
 /* The exit status of one result, and of several (64/70 handled by the caller). */
 int check_exit_status(const struct check_result *r);
 int check_exit_combine(int a, int b);

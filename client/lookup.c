@@ -100,8 +100,66 @@ lookup_type_name(uint16_t type)
 		return "NS";
 	case LOOKUP_T_SOA:
 		return "SOA";
+	case LOOKUP_T_DNSKEY:
+		return "DNSKEY";
+	case LOOKUP_T_TLSA:
+		return "TLSA";
 	}
 	return "TYPE?";
+}
+
+const char *
+lookup_dnssec_name(enum lookup_dnssec d)
+{
+	switch (d) {
+	case LOOKUP_DNSSEC_UNKNOWN:
+		return "";
+	case LOOKUP_DNSSEC_SECURE:
+		return "secure";
+	case LOOKUP_DNSSEC_INSECURE:
+		return "insecure";
+	case LOOKUP_DNSSEC_BOGUS:
+		return "bogus";
+	}
+	return "";
+}
+
+const char *
+lookup_ede_name(int code)
+{
+	/* RFC 8914 §4 and the IANA registry. */
+	static const char *const names[] = {"Other Error",
+	                                    "Unsupported DNSKEY Algorithm",
+	                                    "Unsupported DS Digest Type",
+	                                    "Stale Answer",
+	                                    "Forged Answer",
+	                                    "DNSSEC Indeterminate",
+	                                    "DNSSEC Bogus",
+	                                    "Signature Expired",
+	                                    "Signature Not Yet Valid",
+	                                    "DNSKEY Missing",
+	                                    "RRSIGs Missing",
+	                                    "No Zone Key Bit Set",
+	                                    "NSEC Missing",
+	                                    "Cached Error",
+	                                    "Not Ready",
+	                                    "Blocked",
+	                                    "Censored",
+	                                    "Filtered",
+	                                    "Prohibited",
+	                                    "Stale NXDOMAIN Answer",
+	                                    "Not Authoritative",
+	                                    "Not Supported",
+	                                    "No Reachable Authority",
+	                                    "Network Error",
+	                                    "Invalid Data",
+	                                    "Signature Expired before Valid",
+	                                    "Too Early",
+	                                    "Unsupported NSEC3 Iterations Value"};
+
+	if (code < 0 || (size_t)code >= sizeof(names) / sizeof(names[0]))
+		return "";
+	return names[code];
 }
 
 void
@@ -190,6 +248,14 @@ rr_from_ldns(const ldns_rr *rr, struct lookup_rr *out)
 			return -1;
 		dname_to_str(ldns_rr_rdf(rr, 0), out->target, sizeof(out->target));
 		break;
+	case LOOKUP_T_TLSA:
+		if (ldns_rr_rd_count(rr) < 4)
+			return -1;
+		out->tlsa_usage = ldns_rdf2native_int8(ldns_rr_rdf(rr, 0));
+		out->tlsa_selector = ldns_rdf2native_int8(ldns_rr_rdf(rr, 1));
+		out->tlsa_mtype = ldns_rdf2native_int8(ldns_rr_rdf(rr, 2));
+		out->tlsa_len = (uint16_t)ldns_rdf_size(ldns_rr_rdf(rr, 3));
+		break;
 	default:
 		break;
 	}
@@ -215,6 +281,7 @@ lookup_rr_parse(const char *text, struct lookup_rr *out)
 struct lookup_answered {
 	char qname[LOOKUP_NAME_MAX]; /* name asked, absolute lower-case */
 	uint16_t qtype;              /* type asked */
+	unsigned flags;              /* LOOKUP_Q_* flags it was asked with */
 	struct lookup_reply reply;   /* the reply as the transport gave it; its answer owned */
 };
 
@@ -230,11 +297,12 @@ answered_clear(struct lookup *lk)
 
 /* Copy the remembered reply to qname/qtype into *out (no packet: queries 0). */
 static bool
-answered_get(const struct lookup *lk, const char *qname, uint16_t qtype, struct lookup_reply *out)
+answered_get(const struct lookup *lk, const char *qname, uint16_t qtype, unsigned flags,
+             struct lookup_reply *out)
 {
 	for (size_t i = 0; i < lk->nanswered; i++) {
 		const struct lookup_answered *a = &lk->answered[i];
-		if (a->qtype != qtype || strcmp(a->qname, qname) != 0)
+		if (a->qtype != qtype || a->flags != flags || strcmp(a->qname, qname) != 0)
 			continue;
 		*out = a->reply;
 		out->queries = 0;
@@ -252,7 +320,8 @@ answered_get(const struct lookup *lk, const char *qname, uint16_t qtype, struct 
 
 /* Remember a copy of the reply to qname/qtype for the rest of the check. */
 static void
-answered_put(struct lookup *lk, const char *qname, uint16_t qtype, const struct lookup_reply *rep)
+answered_put(struct lookup *lk, const char *qname, uint16_t qtype, unsigned flags,
+             const struct lookup_reply *rep)
 {
 	struct lookup_answered *v = realloc(lk->answered, (lk->nanswered + 1) * sizeof(*v));
 	struct lookup_answered *a;
@@ -263,6 +332,7 @@ answered_put(struct lookup *lk, const char *qname, uint16_t qtype, const struct 
 	a = &v[lk->nanswered++];
 	snprintf(a->qname, sizeof(a->qname), "%s", qname);
 	a->qtype = qtype;
+	a->flags = flags;
 	a->reply = *rep;
 	a->reply.an = NULL;
 	if (rep->nan == 0)
@@ -284,6 +354,7 @@ lookup_new(const struct lookup_ops *ops, void *ud)
 	lk->ud = ud;
 	lk->max_queries = LOOKUP_DEFAULT_MAX_QUERIES;
 	lk->total_ms = LOOKUP_DEFAULT_TOTAL_MS;
+	lk->validator = -1;
 	return lk;
 }
 
@@ -367,9 +438,62 @@ follow_answer(struct lookup_result *r, const struct lookup_reply *rep, unsigned 
 	}
 }
 
+/* One question to the transport, or its remembered reply. false when the check's bound is
+   used up (nothing asked then). */
+static bool
+ask(struct lookup *lk, const char *qname, uint16_t qtype, unsigned flags, struct lookup_reply *rep)
+{
+	if (answered_get(lk, qname, qtype, flags, rep))
+		return true;
+	if (bound_reached(lk))
+		return false;
+	if (flags != 0 && lk->ops->query_flags != NULL)
+		lk->ops->query_flags(lk->ud, qname, qtype, flags, rep);
+	else
+		lk->ops->query(lk->ud, qname, qtype, rep);
+	if (rep->queries == 0)
+		rep->queries = 1;
+	answered_put(lk, qname, qtype, flags, rep);
+	return true;
+}
+
+/* --dnssec: a SERVFAIL is bogus when the same question with CD set is answered (RFC 4035
+   §3.2.2: the resolver has the data but could not validate it). The extended error of the
+   failing reply goes into the detail. */
+static void
+servfail_dnssec(struct lookup *lk, struct lookup_result *r, const char *asked,
+                const struct lookup_reply *failed)
+{
+	struct lookup_reply cd;
+	size_t n;
+
+	if (failed->has_ede) {
+		const char *name = lookup_ede_name(failed->ede);
+		r->has_ede = true;
+		r->ede = failed->ede;
+		snprintf(r->ede_text, sizeof(r->ede_text), "%s", failed->ede_text);
+		n = strlen(r->detail);
+		snprintf(r->detail + n, sizeof(r->detail) - n, "; extended DNS error %u%s%s%s%s%s",
+		         (unsigned)failed->ede, name[0] ? " (" : "", name, name[0] ? ")" : "",
+		         failed->ede_text[0] ? ": " : "", failed->ede_text);
+	}
+	if (failed->reason != LOOKUP_R_SERVFAIL || lk->validator == 0)
+		return;
+	memset(&cd, 0, sizeof(cd));
+	if (!ask(lk, asked, r->qtype, LOOKUP_Q_DO | LOOKUP_Q_CD, &cd))
+		return;
+	lk->queries += cd.queries;
+	r->queries += cd.queries;
+	if (cd.status == LOOKUP_OK || cd.status == LOOKUP_NXDOMAIN)
+		r->dnssec = LOOKUP_DNSSEC_BOGUS;
+	lookup_reply_clear(&cd);
+}
+
 struct lookup_result *
 lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 {
+	unsigned flags = lk->dnssec ? LOOKUP_Q_DO : 0;
+	bool all_ad = true;
 	struct lookup_result *r = calloc(1, sizeof(*r));
 	unsigned max = lk->max_cname;
 
@@ -389,21 +513,17 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 
 		memset(&rep, 0, sizeof(rep));
 		snprintf(asked, sizeof(asked), "%s", r->final);
-		if (!answered_get(lk, asked, qtype, &rep)) {
-			if (bound_reached(lk)) {
-				r->status = LOOKUP_TEMPORARY;
-				r->reason = LOOKUP_R_TIMEOUT;
-				snprintf(r->detail, sizeof(r->detail),
-				         "the check's bound (%u queries, %u ms) was reached",
-				         lk->max_queries, lk->total_ms);
-				return r;
-			}
-			lk->ops->query(lk->ud, asked, qtype, &rep);
-			if (rep.queries == 0)
-				rep.queries = 1;
-			answered_put(lk, asked, qtype, &rep);
+		if (!ask(lk, asked, qtype, flags, &rep)) {
+			r->status = LOOKUP_TEMPORARY;
+			r->reason = LOOKUP_R_TIMEOUT;
+			snprintf(r->detail, sizeof(r->detail),
+			         "the check's bound (%u queries, %u ms) was reached",
+			         lk->max_queries, lk->total_ms);
+			return r;
 		}
 		lk->queries += rep.queries;
+		if (!rep.ad)
+			all_ad = false;
 		r->queries += rep.queries;
 		if (rep.tc)
 			r->truncated = true;
@@ -417,9 +537,13 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 				r->reason = rep.status == LOOKUP_FORMERR ? LOOKUP_R_FORMERR
 				                                         : LOOKUP_R_NETWORK;
 			snprintf(r->detail, sizeof(r->detail), "%s", rep.detail);
+			if (lk->dnssec)
+				servfail_dnssec(lk, r, asked, &rep);
 			lookup_reply_clear(&rep);
 			return r;
 		}
+		if (lk->dnssec)
+			r->dnssec = all_ad ? LOOKUP_DNSSEC_SECURE : LOOKUP_DNSSEC_INSECURE;
 		f = follow_answer(r, &rep, max);
 		lookup_reply_clear(&rep);
 		if (f < 0) {
@@ -542,14 +666,19 @@ reply_check(const uint8_t *q, size_t qlen, const uint8_t *a, size_t alen, ldns_p
 		*why = "reply does not carry exactly one question";
 		goto done;
 	}
-	/* Our query is a header and one question, nothing else: the reply's question (never
-	   compressed, it is the first name) must be the same bytes, the name in any case. */
-	if (qlen <= 12 + 4 || alen < qlen) {
+	/* Our query is a header, one question and perhaps an OPT record (--dnssec): the reply's
+	   question (never compressed, it is the first name) must be the same bytes, the name in
+	   any case. */
+	size_t qend = 12;
+	while (qend < qlen && q[qend] != 0)
+		qend += (size_t)q[qend] + 1;
+	qend += 1 + 4;
+	if (qend > qlen || qlen <= 12 + 4 || alen < qend) {
 		*why = "reply question does not match the query";
 		goto done;
 	}
-	for (size_t i = 12; i < qlen; i++) {
-		bool name = i < qlen - 4;
+	for (size_t i = 12; i < qend; i++) {
+		bool name = i < qend - 4;
 		if (name ? tolower(q[i]) != tolower(a[i]) : q[i] != a[i]) {
 			*why = "reply question does not match the query";
 			goto done;
@@ -698,6 +827,40 @@ done:
 	return pkt;
 }
 
+/* The first RFC 8914 extended DNS error option (code 15) of the reply's OPT record. */
+static void
+reply_ede(const ldns_pkt *pkt, struct lookup_reply *out)
+{
+	const ldns_rdf *d = ldns_pkt_edns_data(pkt);
+	const uint8_t *p;
+	size_t len, i = 0;
+
+	out->has_ede = false;
+	out->ede_text[0] = '\0';
+	if (d == NULL)
+		return;
+	p = ldns_rdf_data(d);
+	len = ldns_rdf_size(d);
+	while (i + 4 <= len) {
+		unsigned code = (unsigned)p[i] << 8 | p[i + 1];
+		size_t olen = (size_t)p[i + 2] << 8 | p[i + 3];
+		if (i + 4 + olen > len)
+			return;
+		if (code == 15 && olen >= 2) {
+			size_t tl = olen - 2, k, o = 0;
+			out->has_ede = true;
+			out->ede = (uint16_t)(p[i + 4] << 8 | p[i + 5]);
+			for (k = 0; k < tl && o + 1 < sizeof(out->ede_text); k++) {
+				unsigned char c = p[i + 6 + k];
+				out->ede_text[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+			}
+			out->ede_text[o] = '\0';
+			return;
+		}
+		i += 4 + olen;
+	}
+}
+
 static void
 reply_from_pkt(const ldns_pkt *pkt, struct lookup_reply *out)
 {
@@ -706,6 +869,8 @@ reply_from_pkt(const ldns_pkt *pkt, struct lookup_reply *out)
 	char rc[40];
 
 	out->aa = ldns_pkt_aa(pkt);
+	out->ad = ldns_pkt_ad(pkt);
+	reply_ede(pkt, out);
 	switch (ldns_pkt_get_rcode(pkt)) {
 	case LDNS_RCODE_NOERROR:
 		out->status = LOOKUP_OK;
@@ -745,7 +910,8 @@ reply_from_pkt(const ldns_pkt *pkt, struct lookup_reply *out)
 }
 
 static void
-net_query(void *ud, const char *qname, uint16_t qtype, struct lookup_reply *out)
+net_query_flags(void *ud, const char *qname, uint16_t qtype, unsigned flags,
+                struct lookup_reply *out)
 {
 	const struct lookup_net *n = ud;
 	ldns_rdf *dn = ldns_dname_new_frm_str(qname);
@@ -763,6 +929,13 @@ net_query(void *ud, const char *qname, uint16_t qtype, struct lookup_reply *out)
 		     qname);
 		return;
 	}
+	if (flags & LOOKUP_Q_DO) {
+		/* EDNS0 (RFC 6891) with DO (RFC 3225); 1232 bytes, the DNS flag day 2020 size */
+		ldns_pkt_set_edns_udp_size(q, 1232);
+		ldns_pkt_set_edns_do(q, true);
+	}
+	if (flags & LOOKUP_Q_CD)
+		ldns_pkt_set_cd(q, true);
 	for (int round = 0; round <= n->retries; round++) {
 		for (size_t si = 0; si < n->nsrv; si++) {
 			ldns_pkt_set_random_id(q);
@@ -801,12 +974,18 @@ done:
 }
 
 static void
+net_query(void *ud, const char *qname, uint16_t qtype, struct lookup_reply *out)
+{
+	net_query_flags(ud, qname, qtype, 0, out);
+}
+
+static void
 net_free(void *ud)
 {
 	free(ud);
 }
 
-static const struct lookup_ops net_ops = {net_query, net_free, NULL};
+static const struct lookup_ops net_ops = {net_query, net_free, NULL, net_query_flags};
 
 /* Records of one section of pkt into *v / *n (class IN only). */
 static void
@@ -1027,6 +1206,19 @@ fail:
 }
 
 int
+lookup_net_set_recursive(struct lookup *lk)
+{
+	struct lookup_net *n;
+
+	if (lk == NULL || lk->ops != &net_ops)
+		return -1;
+	n = lk->ud;
+	n->rd = true;
+	lk->check_aa = false;
+	return 0;
+}
+
+int
 lookup_net_set_waiter(struct lookup *lk, lookup_wait_fn fn, void *ud)
 {
 	struct lookup_net *n;
@@ -1051,7 +1243,18 @@ struct fake_rule {
 	bool tc;                    /* TC-used for matching replies */
 };
 
+/* --dnssec in the fake: the state of the names at or below name. */
+struct fake_dnssec {
+	char name[LOOKUP_NAME_MAX]; /* names at or below this one (absolute, lower-case) */
+	uint16_t type;              /* type matched, 0 = any */
+	enum lookup_dnssec state;   /* SECURE, INSECURE or BOGUS */
+	int ede;                    /* extended error of a bogus SERVFAIL, -1 for none */
+};
+
 struct lookup_fake {
+	bool validator;          /* answers as a validating resolver (AD, bogus) */
+	struct fake_dnssec *sec; /* DNSSEC states, owned */
+	size_t nsec;             /* entries in sec */
 	struct lookup_rr *rrs;   /* the "zone", owned */
 	size_t nrrs;             /* records used */
 	size_t cap;              /* records allocated */
@@ -1135,10 +1338,87 @@ fake_free(void *ud)
 		return;
 	free(f->rrs);
 	free(f->rules);
+	free(f->sec);
 	free(f);
 }
 
-static const struct lookup_ops fake_ops = {fake_query, fake_free, NULL};
+/* The DNSSEC state of name/type in the fake (the last matching rule). */
+static const struct fake_dnssec *
+fake_dnssec_of(const struct lookup_fake *f, const char *name, uint16_t type)
+{
+	const struct fake_dnssec *hit = NULL;
+
+	for (size_t i = 0; i < f->nsec; i++)
+		if ((f->sec[i].type == 0 || f->sec[i].type == type) &&
+		    (strcmp(f->sec[i].name, ".") == 0 || name_below_or_at(f->sec[i].name, name)))
+			hit = &f->sec[i];
+	return hit;
+}
+
+static void
+fake_query_flags(void *ud, const char *qname, uint16_t qtype, unsigned flags,
+                 struct lookup_reply *out)
+{
+	struct lookup_fake *f = ud;
+	char name[LOOKUP_NAME_MAX];
+	const struct fake_dnssec *d;
+
+	lookup_name_abs(qname, name, sizeof(name));
+	if (!(flags & LOOKUP_Q_DO) || !f->validator) {
+		fake_query(ud, qname, qtype, out);
+		return;
+	}
+	if (strcmp(name, ".") == 0 && qtype == LOOKUP_T_DNSKEY) {
+		/* the validator's probe: the root's keys, validated against its trust anchor */
+		f->queries++;
+		out->queries = 1;
+		out->status = LOOKUP_OK;
+		out->ad = true;
+		return;
+	}
+	d = fake_dnssec_of(f, name, qtype);
+	if (d != NULL && d->state == LOOKUP_DNSSEC_BOGUS && !(flags & LOOKUP_Q_CD)) {
+		f->queries++;
+		out->queries = 1;
+		out->status = LOOKUP_TEMPORARY;
+		out->reason = LOOKUP_R_SERVFAIL;
+		snprintf(out->detail, sizeof(out->detail), "server failure (SERVFAIL)");
+		if (d->ede >= 0) {
+			out->has_ede = true;
+			out->ede = (uint16_t)d->ede;
+			snprintf(out->ede_text, sizeof(out->ede_text), "validation failure <%.80s>",
+			         name);
+		}
+		return;
+	}
+	fake_query(ud, qname, qtype, out);
+	out->ad = d != NULL && d->state == LOOKUP_DNSSEC_SECURE && !(flags & LOOKUP_Q_CD) &&
+	          (out->status == LOOKUP_OK || out->status == LOOKUP_NXDOMAIN);
+}
+
+static const struct lookup_ops fake_ops = {fake_query, fake_free, NULL, fake_query_flags};
+
+void
+lookup_fake_set_validator(struct lookup_fake *f, bool on)
+{
+	f->validator = on;
+}
+
+void
+lookup_fake_set_dnssec(struct lookup_fake *f, const char *name, uint16_t type,
+                       enum lookup_dnssec state, int ede)
+{
+	struct fake_dnssec *v = realloc(f->sec, (f->nsec + 1) * sizeof(*v));
+
+	if (v == NULL)
+		abort();
+	f->sec = v;
+	lookup_name_abs(name, v[f->nsec].name, sizeof(v[0].name));
+	v[f->nsec].type = type;
+	v[f->nsec].state = state;
+	v[f->nsec].ede = ede;
+	f->nsec++;
+}
 
 struct lookup *
 lookup_fake_new(struct lookup_fake **fake)

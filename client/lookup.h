@@ -12,13 +12,27 @@
 #define LOOKUP_MAX_SERVERS 8    /* -s given at most this often */
 
 /* DNS type numbers used by mxcheck (same values as ldns/RFC 1035). */
-#define LOOKUP_T_A     1
-#define LOOKUP_T_NS    2
-#define LOOKUP_T_CNAME 5
-#define LOOKUP_T_SOA   6
-#define LOOKUP_T_PTR   12
-#define LOOKUP_T_MX    15
-#define LOOKUP_T_AAAA  28
+#define LOOKUP_T_A      1
+#define LOOKUP_T_NS     2
+#define LOOKUP_T_CNAME  5
+#define LOOKUP_T_SOA    6
+#define LOOKUP_T_PTR    12
+#define LOOKUP_T_MX     15
+#define LOOKUP_T_AAAA   28
+#define LOOKUP_T_DNSKEY 48
+#define LOOKUP_T_TLSA   52
+
+/* Query flags a transport may honour (lookup_ops.query_flags). */
+#define LOOKUP_Q_DO 1u /* EDNS0 with the DO bit: ask for DNSSEC records and the AD bit */
+#define LOOKUP_Q_CD 2u /* checking disabled: the resolver returns data it could not validate */
+
+/* What a validating resolver said about a lookup (--dnssec). */
+enum lookup_dnssec {
+	LOOKUP_DNSSEC_UNKNOWN,  /* not asked (no --dnssec, or no validator) */
+	LOOKUP_DNSSEC_SECURE,   /* every reply used had AD */
+	LOOKUP_DNSSEC_INSECURE, /* some reply used had no AD */
+	LOOKUP_DNSSEC_BOGUS,    /* SERVFAIL, but the same question with CD set is answered */
+};
 
 /* Classification of a lookup before any mail rule looks at it. */
 enum lookup_status {
@@ -51,6 +65,10 @@ struct lookup_rr {
 	char target[LOOKUP_NAME_MAX]; /* MX exchange, CNAME or PTR target; absolute, lower-case */
 	int family;                   /* AF_INET for A, AF_INET6 for AAAA, 0 otherwise */
 	uint8_t addr[16];             /* A (4 bytes) or AAAA (16 bytes) address */
+	uint8_t tlsa_usage;           /* TLSA certificate usage (RFC 6698 §2.1.1) */
+	uint8_t tlsa_selector;        /* TLSA selector */
+	uint8_t tlsa_mtype;           /* TLSA matching type */
+	uint16_t tlsa_len;            /* bytes of TLSA certificate association data */
 };
 
 /* One question answered by a transport (the network or a fake), before CNAME following. */
@@ -63,6 +81,10 @@ struct lookup_reply {
 	unsigned queries;          /* packets sent for this question (retries, TCP included) */
 	struct lookup_rr *an;      /* answer section, owned (malloc), NULL when empty */
 	size_t nan;                /* records in an */
+	bool ad;                   /* AD bit of the reply used (asked with LOOKUP_Q_DO) */
+	bool has_ede;              /* the reply carried an RFC 8914 extended DNS error */
+	uint16_t ede;              /* its INFO-CODE (has_ede) */
+	char ede_text[128];        /* its EXTRA-TEXT ("" when none) */
 };
 
 /* A transport: the network (lookup_net_new) or a test fake (lookup_fake_new). */
@@ -73,6 +95,9 @@ struct lookup_ops {
 	void (*free)(void *ud);
 	/* A new check starts (lookup_begin); NULL when the transport keeps no per-check state. */
 	void (*begin)(void *ud);
+	/* Ask with LOOKUP_Q_* flags (--dnssec); NULL when the transport has none (query used). */
+	void (*query_flags)(void *ud, const char *qname, uint16_t qtype, unsigned flags,
+	                    struct lookup_reply *out);
 };
 
 /* One server's whole reply, for iterative resolution (--trace): every section. */
@@ -105,6 +130,8 @@ struct lookup {
 	unsigned max_cname; /* CNAME hops followed before a loop, 1..LOOKUP_CHAIN_MAX (0: 8) */
 	struct lookup_answered *answered; /* replies since lookup_begin, owned */
 	size_t nanswered;                 /* entries in answered */
+	bool dnssec;                      /* --dnssec: ask with DO, read AD, tell bogus apart */
+	int validator; /* the resolver validates: 1 yes, 0 no, -1 not probed yet (lookup_new) */
 };
 
 /* Result of lookup_resolve: classified, CNAMEs followed, records owned. */
@@ -119,9 +146,13 @@ struct lookup_result {
 	size_t nchain;                                     /* entries in chain */
 	struct lookup_rr *rrs;                             /* records of qtype at final, owned */
 	size_t nrrs;                                       /* entries in rrs */
-	bool truncated;   /* some reply was truncated and TCP was used */
-	bool not_aa;      /* a direct server answered without AA */
-	unsigned queries; /* packets this lookup sent */
+	bool truncated;            /* some reply was truncated and TCP was used */
+	bool not_aa;               /* a direct server answered without AA */
+	unsigned queries;          /* packets this lookup sent */
+	enum lookup_dnssec dnssec; /* --dnssec: secure, insecure or bogus (UNKNOWN otherwise) */
+	bool has_ede;              /* the failing reply carried an extended DNS error */
+	uint16_t ede;              /* its INFO-CODE (has_ede) */
+	char ede_text[128];        /* its text ("" when none) */
 };
 
 /* The system resolver (/etc/resolv.conf via ldns) when nservers is 0, else the given servers
@@ -133,6 +164,9 @@ struct lookup *lookup_net_new(const char *const *servers, size_t nservers, int t
    time deadline (ms) passes: 1 ready, 0 timed out, -1 error. By default poll(); the -j event
    loop (client/multi.c) installs one that suspends the check until libevent says so. */
 typedef int (*lookup_wait_fn)(void *ud, int fd, short ev, double deadline);
+/* --recursive: ask the -s servers with RD set (a validating resolver) and stop the AA check.
+   -1 for another transport. */
+int lookup_net_set_recursive(struct lookup *lk);
 /* Install fn for a lookup made by lookup_net_new (NULL: back to poll()); -1 for another
    transport (a fake never waits). */
 int lookup_net_set_waiter(struct lookup *lk, lookup_wait_fn fn, void *ud);
@@ -168,6 +202,9 @@ bool lookup_is_temporary(enum lookup_status s);
 const char *lookup_reason_name(enum lookup_reason r);
 const char *lookup_status_name(enum lookup_status s);
 const char *lookup_type_name(uint16_t type);
+const char *lookup_dnssec_name(enum lookup_dnssec d); /* "secure", ... ("" for UNKNOWN) */
+/* The RFC 8914 name of an extended DNS error code ("DNSSEC Bogus"), "" when unknown. */
+const char *lookup_ede_name(int code);
 /* Lower-case, absolute copy of name (adds the trailing dot). */
 void lookup_name_abs(const char *name, char *out, size_t len);
 /* Milliseconds from a monotonic clock. */
@@ -185,6 +222,14 @@ void lookup_fake_fail(struct lookup_fake *f, const char *name, uint16_t type,
 /* Flags of every reply: AA (default true) and TC-used (default false) for name/type. */
 void lookup_fake_set_flags(struct lookup_fake *f, const char *name, uint16_t type, bool aa,
                            bool tc);
+/* --dnssec in the fake: the fake is a validating resolver (the root's DNSKEY comes back with
+   AD); without it no reply has AD and nothing is bogus. */
+void lookup_fake_set_validator(struct lookup_fake *f, bool on);
+/* Questions for name or any name below it (type 0: any) are in this state: SECURE (AD),
+   INSECURE (no AD, the default) or BOGUS (SERVFAIL with extended error ede, -1 for none,
+   unless CD is set). The last matching rule wins. */
+void lookup_fake_set_dnssec(struct lookup_fake *f, const char *name, uint16_t type,
+                            enum lookup_dnssec state, int ede);
 /* Queries the fake answered so far. */
 unsigned lookup_fake_queries(const struct lookup_fake *f);
 

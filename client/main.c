@@ -44,6 +44,11 @@ static const char usage_text[] =
     "  --root-hints FILE  root servers for --trace (named.root or mxlabd --root-hints;\n"
     "                   default /usr/share/dns/root.hints when present)\n"
     "  --root ADDR[@PORT]  a root server for --trace (repeatable, instead of hints)\n"
+    "  --dnssec         ask with DO and read AD (needs a validating resolver): bogus\n"
+    "                   lookups, the MX and address RRsets' DNSSEC state, TLSA records\n"
+    "                   and the DANE state of each exchange (RFC 7672); domain mode only\n"
+    "  --recursive      with -s: set RD and skip the AA check (the -s servers are a\n"
+    "                   validating recursive resolver, not authoritative servers)\n"
     "  --mta NAME       predict this MTA in its Debian default configuration:\n"
     "                   rfc (default: RFC 5321 as mxcheck reads it), postfix, exim\n"
     "  --ip ADDR        address mode: would a receiver checking FCrDNS accept ADDR?\n"
@@ -72,7 +77,9 @@ enum {
 	OPT_MTA,
 	OPT_TRACE,
 	OPT_ROOT_HINTS,
-	OPT_ROOT
+	OPT_ROOT,
+	OPT_DNSSEC,
+	OPT_RECURSIVE
 };
 
 static const struct option long_opts[] = {
@@ -86,6 +93,8 @@ static const struct option long_opts[] = {
     {"trace", no_argument, NULL, OPT_TRACE},
     {"root-hints", required_argument, NULL, OPT_ROOT_HINTS},
     {"root", required_argument, NULL, OPT_ROOT},
+    {"dnssec", no_argument, NULL, OPT_DNSSEC},
+    {"recursive", no_argument, NULL, OPT_RECURSIVE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -218,6 +227,7 @@ struct run {
 	int retries;                /* -r */
 	bool json;                  /* --json */
 	bool trace;                 /* --trace */
+	bool recursive;             /* --recursive: RD set, no AA check on -s servers */
 	struct trace_server *roots; /* its root servers, owned */
 	size_t nroots;              /* entries in roots */
 	bool color;                 /* text with colour */
@@ -232,9 +242,13 @@ run_new_lookup(void *ud, char *err, size_t errlen)
 	struct run *run = ud;
 	struct lookup *lk;
 
-	if (!run->trace)
-		return lookup_net_new(run->servers, run->nservers, run->timeout_ms, run->retries,
-		                      err, errlen);
+	if (!run->trace) {
+		lk = lookup_net_new(run->servers, run->nservers, run->timeout_ms, run->retries, err,
+		                    errlen);
+		if (lk != NULL && run->recursive)
+			lookup_net_set_recursive(lk);
+		return lk;
+	}
 	lk = trace_net_new(run->roots, run->nroots, run->timeout_ms, run->retries);
 	if (lk == NULL)
 		snprintf(err, errlen, "out of memory");
@@ -332,7 +346,7 @@ main(int argc, char **argv)
 	const char *hints = NULL;
 	struct trace_server roots[TRACE_MAX_ROOTS];
 	size_t nroots = 0;
-	bool trace = false;
+	bool trace = false, recursive = false;
 	int c;
 
 	check_options_init(&opt);
@@ -415,6 +429,12 @@ main(int argc, char **argv)
 		case OPT_TRACE:
 			trace = true;
 			break;
+		case OPT_DNSSEC:
+			opt.dnssec = true;
+			break;
+		case OPT_RECURSIVE:
+			recursive = true;
+			break;
 		case OPT_ROOT_HINTS:
 			hints = optarg;
 			break;
@@ -470,6 +490,12 @@ main(int argc, char **argv)
 		return usage_error("--root-hints and --root need --trace");
 	if (trace && nservers > 0)
 		return usage_error("--trace resolves from the root: it cannot be used with -s");
+	if (trace && opt.dnssec)
+		return usage_error("--dnssec needs a validating resolver; --trace asks "
+		                   "authoritative servers itself and validates nothing");
+	if (trace && recursive)
+		return usage_error("--recursive is for -s servers; --trace resolves itself");
+	run.recursive = recursive;
 	if (trace) {
 		if (nroots > 0 && hints != NULL)
 			return usage_error("--trace: give --root-hints or --root, not both");

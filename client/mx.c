@@ -5,7 +5,8 @@
    - Queries are classic DNS without EDNS0: UDP answers are limited to 512 bytes and anything
      bigger comes back truncated and is asked again over TCP (the truncated answer is never
      used). With -s, RD is clear and answers without AA are flagged; with the system resolver
-     RD is set and AA is not checked.
+     (or -s with --recursive) RD is set and AA is not checked. --dnssec adds EDNS0 with DO
+     (client/dane.c has its choices).
    - A temporary failure is retried: every round asks each server in turn, -r N adds N rounds.
      A reply whose ID, QR bit or question does not match the query, or that cannot be parsed,
      is a network error (`dns-network`, a code added to the contract's list). Any rcode other
@@ -71,6 +72,7 @@
 
 #include <idn2.h>
 
+#include "client/dane.h"
 #include "client/rdns.h"
 #include "client/trace.h"
 #include "common/rand.h"
@@ -327,6 +329,8 @@ resolve_host(struct lookup *lk, struct check_result *r, int i, const struct chec
 			for (size_t k = 0; k < lr[f]->nrrs; k++)
 				check_address_add(rt, fam[f], lr[f]->rrs[k].addr);
 	}
+	if (r->dnssec_checked)
+		dane_host(r, i, lr);
 	if (loop && mta->cname_loop_temporary) {
 		check_problem_add(r, i, -1, "cname-loop", CHECK_WARNING, rt->exchange,
 		                  "the CNAME chain of this host loops (or is longer than %u hops); "
@@ -712,6 +716,7 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 
 	const struct mta_profile *mta = profile_of(opt);
 	unsigned saved_cname = lk->max_cname;
+	bool saved_dnssec = lk->dnssec;
 
 	r->seed = opt->seed;
 	snprintf(r->mta, sizeof(r->mta), "%s", mta->name);
@@ -720,9 +725,15 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 		return NULL;
 	}
 	lk->max_cname = mta->cname_hops;
+	lk->dnssec = opt->dnssec;
 	lookup_begin(lk);
+	dane_begin(lk, r); /* --dnssec: does the resolver validate? */
+	if (!r->dnssec_checked)
+		lk->dnssec = false; /* claim nothing; ask as without --dnssec */
 	mx = lookup_resolve(lk, r->name, LOOKUP_T_MX);
 	check_problem_add_dns(r, -1, -1, mx, CHECK_ERROR);
+	if (r->dnssec_checked)
+		dane_mx(r, mx);
 	if (mx->nchain > 0 && mx->status == LOOKUP_CNAME_LOOP)
 		check_problem_add(r, -1, -1, "domain-cname", CHECK_INFO, r->name,
 		                  "the domain is an alias in a CNAME loop (or a chain longer than "
@@ -780,6 +791,10 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 	for (size_t i = 0; i < r->nroutes; i++)
 		if (r->routes[i].checked)
 			resolve_host(lk, r, (int)i, opt);
+	if (r->dnssec_checked)
+		for (size_t i = 0; i < r->nroutes; i++)
+			if (r->routes[i].checked && r->routes[i].naddrs > 0)
+				dane_tlsa(lk, r, (int)i);
 	if (!apply_self(r, opt))
 		decide_verdict(r);
 	v6_only_primary(r, opt);
@@ -791,6 +806,7 @@ mx_check(struct lookup *lk, const char *target, const struct check_options *opt,
 done:
 	lookup_result_free(mx);
 	lk->max_cname = saved_cname;
+	lk->dnssec = saved_dnssec;
 	r->queries = lk->queries;
 	trace_collect(lk, r); /* --trace: the delegation problems and zone cuts */
 	r->elapsed_ms = lookup_now_ms() - t0;

@@ -121,6 +121,37 @@ text_route(FILE *fp, const struct check_result *r, const struct check_route *rt,
 	}
 }
 
+/* --dnssec: the MX RRset's state, then each exchange's addresses, TLSA and DANE state. */
+static void
+text_dnssec(FILE *fp, const struct check_result *r, bool color)
+{
+	char ex[LOOKUP_NAME_MAX];
+
+	if (!r->dnssec_checked)
+		return;
+	fprintf(fp, "  dnssec: MX %s\n",
+	        r->dnssec != LOOKUP_DNSSEC_UNKNOWN ? lookup_dnssec_name(r->dnssec) : "unknown");
+	for (size_t i = 0; i < r->nroutes; i++) {
+		const struct check_route *rt = &r->routes[i];
+		const char *c = rt->dane == CHECK_DANE_VERIFIED   ? C_GREEN
+		                : rt->dane == CHECK_DANE_DEFERRED ? C_RED
+		                                                  : "";
+		if (rt->dane == CHECK_DANE_UNKNOWN && rt->dnssec == LOOKUP_DNSSEC_UNKNOWN)
+			continue;
+		fprintf(fp, "  dane: %s addresses %s, TLSA %s → %s%s%s\n",
+		        check_name_display(rt->exchange, ex, sizeof(ex)),
+		        rt->dnssec != LOOKUP_DNSSEC_UNKNOWN ? lookup_dnssec_name(rt->dnssec)
+		                                            : "unknown",
+		        rt->tlsa_dnssec == LOOKUP_DNSSEC_UNKNOWN ? "not looked up"
+		        : rt->ntlsa == 0
+		            ? (rt->tlsa_dnssec == LOOKUP_DNSSEC_BOGUS ? "bogus" : "none")
+		            : lookup_dnssec_name(rt->tlsa_dnssec),
+		        col(color && c[0], c),
+		        rt->dane != CHECK_DANE_UNKNOWN ? check_dane_name(rt->dane) : "unknown",
+		        col(color && c[0], C_RESET));
+	}
+}
+
 /* --trace: the zone cuts on the way, ". → test. 192.0.2.1 ✓ → ... 192.0.2.9 ✗ timeout". */
 static void
 text_delegations(FILE *fp, const struct check_result *r, bool color)
@@ -162,6 +193,7 @@ report_text(FILE *fp, const struct check_result *r, bool color)
 	for (size_t i = 0; i < r->nroutes; i++)
 		text_route(fp, r, &r->routes[i], color);
 	text_delegations(fp, r, color);
+	text_dnssec(fp, r, color);
 	for (size_t i = 0; i < r->nproblems; i++) {
 		const struct check_problem *p = &r->problems[i];
 		fprintf(fp, "  %s%-7s%s %s %s: %s [%s]\n", col(color, severity_color(p->severity)),
@@ -198,6 +230,34 @@ json_problems(const struct check_result *r, bool all, int route, int addr)
 }
 
 static json_t *
+json_dnssec(enum lookup_dnssec d)
+{
+	return d == LOOKUP_DNSSEC_UNKNOWN ? json_null() : json_string(lookup_dnssec_name(d));
+}
+
+/* --dnssec: {"dnssec", "dane", "records": [{usage, selector, matching_type, length,
+   usable}]} of one exchange. */
+static json_t *
+json_tlsa(const struct check_route *rt)
+{
+	json_t *o = json_object(), *recs = json_array();
+
+	for (size_t k = 0; k < rt->ntlsa; k++) {
+		const struct check_tlsa *t = &rt->tlsa[k];
+		json_array_append_new(recs,
+		                      json_pack("{s:i, s:i, s:i, s:i, s:b}", "usage", t->usage,
+		                                "selector", t->selector, "matching_type", t->mtype,
+		                                "length", t->len, "usable", t->usable));
+	}
+	json_object_set_new(o, "dnssec", json_dnssec(rt->tlsa_dnssec));
+	json_object_set_new(
+	    o, "dane",
+	    rt->dane == CHECK_DANE_UNKNOWN ? json_null() : json_string(check_dane_name(rt->dane)));
+	json_object_set_new(o, "records", recs);
+	return o;
+}
+
+static json_t *
 json_result(const struct check_result *r)
 {
 	json_t *o = json_object(), *routes = json_array();
@@ -221,6 +281,8 @@ json_result(const struct check_result *r)
 			                    json_string(check_fcrdns_name(a->fcrdns)));
 			json_object_set_new(ao, "problems",
 			                    json_problems(r, false, (int)i, (int)j));
+			if (r->dnssec_checked)
+				json_object_set_new(ao, "dnssec", json_dnssec(a->dnssec));
 			json_array_append_new(addrs, ao);
 		}
 		json_object_set_new(ro, "preference",
@@ -233,6 +295,8 @@ json_result(const struct check_result *r)
 		json_object_set_new(ro, "dropped", json_boolean(rt->dropped));
 		json_object_set_new(ro, "addresses", addrs);
 		json_object_set_new(ro, "problems", json_problems(r, false, (int)i, -1));
+		if (r->dnssec_checked)
+			json_object_set_new(ro, "tlsa", json_tlsa(rt));
 		json_array_append_new(routes, ro);
 	}
 	json_object_set_new(o, "target", json_string(r->target));
@@ -242,6 +306,8 @@ json_result(const struct check_result *r)
 	json_object_set_new(o, "verdict", json_string(check_verdict_name(r->verdict)));
 	json_object_set_new(o, "mta", json_string(r->mta));
 	json_object_set_new(o, "implicit_mx", json_boolean(r->implicit_mx));
+	if (r->dnssec_checked)
+		json_object_set_new(o, "dnssec", json_dnssec(r->dnssec));
 	json_object_set_new(o, "route", routes);
 	json_object_set_new(o, "problems", json_problems(r, true, -1, -1));
 	json_object_set_new(o, "queries", json_integer(r->queries));

@@ -256,7 +256,7 @@ trace_free(void *ud)
 	free(t);
 }
 
-static const struct lookup_ops trace_lookup_ops = {trace_query, trace_free, trace_begin};
+static const struct lookup_ops trace_lookup_ops = {trace_query, trace_free, trace_begin, NULL};
 
 /* ---- one server's answer ---------------------------------------------------------------- */
 

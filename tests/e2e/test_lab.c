@@ -288,6 +288,8 @@ catalog_rows(struct world_row *v, size_t max, bool world)
 		if (nf < 5 || (strncmp(f[1], "world", 5) == 0 &&
 		               (f[1][5] == ' ' || f[1][5] == '\0')) != world)
 			continue;
+		if (world && strstr(f[1], "--dnssec") != NULL)
+			continue; /* the signed DNSSEC lab: tests/e2e/test_mxcheck_dnssec.c */
 		cr_assert_lt(n, max, "catalog.tsv: more than %zu rows", max);
 		snprintf(v[n].target, sizeof(v[n].target), "%s", f[0]);
 		if (world)

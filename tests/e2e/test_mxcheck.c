@@ -421,3 +421,45 @@ ParameterizedTest(struct cli_mistake *m, e2e_mxcheck_cli, mistakes_are_usage_err
 	cr_assert_eq(rc, 64, "%s: exit %d: %s", m->args, rc, out);
 	cr_assert_eq(strncmp(out, m->say, strlen(m->say)), 0, "%s: said '%s'", m->args, out);
 }
+
+Test(e2e_mxcheck, recursive_stops_the_aa_check)
+{
+	static char buf[65536];
+	const char *with[] = {test_bin("mxcheck"), "-s",        server_spec, "--json",
+	                      "--recursive",       "noaa.test", NULL};
+	const char *without[] = {test_bin("mxcheck"), "-s", server_spec, "--json",
+	                         "noaa.test",         NULL};
+
+	test_run(without, buf, sizeof(buf), 30000);
+	cr_assert(strstr(buf, "dns-not-authoritative") != NULL, "%s", buf);
+	test_run(with, buf, sizeof(buf), 30000);
+	cr_expect(strstr(buf, "\"verdict\":\"deliver\"") != NULL, "%s", buf);
+	cr_expect_null(strstr(buf, "dns-not-authoritative"), "--recursive: %s", buf);
+}
+
+Test(e2e_mxcheck, dnssec_against_an_authoritative_server_says_dnssec_no_validator)
+{
+	static char buf[65536];
+	const char *argv[] = {test_bin("mxcheck"), "-s",           server_spec, "--json",
+	                      "--dnssec",          "healthy.test", NULL};
+
+	/* the queries carry EDNS0 with DO; mxlabd answers them, without AD */
+	cr_assert_eq(test_run(argv, buf, sizeof(buf), 30000), 1, "a warning: %s", buf);
+	cr_expect(strstr(buf, "\"code\":\"dnssec-no-validator\",\"severity\":\"warning\"") != NULL,
+	          "%s", buf);
+	cr_expect(strstr(buf, "\"verdict\":\"deliver\"") != NULL, "%s", buf);
+	cr_expect_null(strstr(buf, "\"dnssec\":"), "nothing claimed: %s", buf);
+	cr_expect_null(strstr(buf, "dnssec-insecure"), "%s", buf);
+	cr_expect_null(strstr(buf, "dns-network"), "replies to DO queries are understood: %s", buf);
+}
+
+Test(e2e_mxcheck, trace_with_dnssec_is_a_usage_error)
+{
+	static char buf[4096];
+	const char *argv[] = {test_bin("mxcheck"), "--trace",      "--root", "127.0.0.1",
+	                      "--dnssec",          "healthy.test", NULL};
+
+	cr_assert_eq(test_run(argv, buf, sizeof(buf), 30000), 64);
+	cr_expect(strstr(test_run_stderr(), "--dnssec needs a validating resolver") != NULL, "%s",
+	          test_run_stderr());
+}

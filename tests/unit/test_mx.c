@@ -293,9 +293,12 @@ Test(mx, every_spec_code_has_a_scenario_and_a_reference)
 		cr_expect_str_not_empty(check_code_reference(c));
 	}
 	for (size_t i = 0; i < check_code_count(); i++) {
-		/* the --trace codes need a world of servers: tests/unit/test_trace.c has them */
+		/* the --trace codes need a world of servers: tests/unit/test_trace.c has them;
+		   the --dnssec codes a validating resolver: tests/unit/test_dane.c has them */
 		static const char trace_codes[] =
-		    " lame-delegation ns-unreachable glue-mismatch ns-mismatch delegation-loop ";
+		    " lame-delegation ns-unreachable glue-mismatch ns-mismatch delegation-loop "
+		    "dnssec-bogus dnssec-insecure dnssec-no-validator dane-ok dane-tlsa-bogus "
+		    "dane-tlsa-unusable dane-not-applicable ";
 		char key[48];
 		snprintf(key, sizeof(key), " %s ", check_code_name(i));
 		if (strstr(trace_codes, key) != NULL)
