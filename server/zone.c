@@ -100,11 +100,14 @@ type_str(uint16_t type, char *buf, size_t len)
 uint32_t
 zone_node_find(const struct zoneset *zs, const uint8_t *name, size_t len, uint32_t hash)
 {
+	uint16_t h16 = (uint16_t)(hash >> 16);
+
 	if (zs->htab == NULL)
 		return NODE_NONE;
 	for (uint32_t n = zs->htab[hash & zs->hmask]; n != NODE_NONE; n = zs->nodes[n].hnext) {
 		const struct node *nd = &zs->nodes[n];
-		if (nd->namelen == len && memcmp(zs->names + nd->name, name, len) == 0)
+		if (nd->hash16 == h16 && nd->namelen == len &&
+		    memcmp(zs->names + nd->name, name, len) == 0)
 			return n;
 	}
 	return NODE_NONE;
@@ -121,6 +124,7 @@ tree_rehash(struct zoneset *zs, uint32_t buckets)
 	for (uint32_t n = 0; n < zs->nnodes; n++) {
 		struct node *nd = &zs->nodes[n];
 		uint32_t b = zone_name_hash(zs->names + nd->name, nd->namelen) & (buckets - 1);
+		/* (the full hash is needed here; hash16 keeps only its top bits) */
 		nd->hnext = nt[b];
 		nt[b] = n;
 	}
@@ -177,12 +181,43 @@ tree_get(struct zoneset *zs, const uint8_t *name, size_t len)
 	memcpy(zs->names + zs->nlen, name, len);
 	zs->nlen += len;
 	nd->namelen = (uint8_t)len;
+	nd->hash16 = (uint16_t)(h >> 16);
 	nd->parent = parent;
 	nd->hnext = zs->htab[h & zs->hmask];
 	zs->htab[h & zs->hmask] = n;
 	if (parent == NODE_NONE)
 		zs->root = n;
 	return n;
+}
+
+/* Room for about want names (owners seen, their ancestors, rdata targets) before indexing
+   starts, so that the hash table is not rebuilt and the arrays not copied as they grow. */
+static int
+tree_reserve(struct zoneset *zs, size_t want)
+{
+	uint32_t buckets = 4096;
+
+	if (want > UINT32_MAX / 4)
+		return 0; /* grown on demand (and refused there) */
+	while (buckets < want)
+		buckets *= 2;
+	if (zs->capnodes < want) {
+		struct node *nn = realloc(zs->nodes, want * sizeof(*nn));
+		if (nn == NULL)
+			return -1;
+		zs->nodes = nn;
+		zs->capnodes = (uint32_t)want;
+	}
+	if (zs->ncap < want * 16) {
+		uint8_t *nb = realloc(zs->names, want * 16);
+		if (nb == NULL)
+			return -1;
+		zs->names = nb;
+		zs->ncap = want * 16;
+	}
+	if (zs->htab == NULL || zs->hmask + 1 < buckets)
+		return tree_rehash(zs, buckets);
+	return 0;
 }
 
 const struct rrset *
@@ -1735,13 +1770,14 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 	    dupflags == NULL)
 		goto oom;
 	/* sets offset 0 means "none": start with a few unused bytes */
-	if (sets_reserve(zs, 8) != 0)
+	if (sets_reserve(zs, 8) != 0 || tree_reserve(zs, total) != 0)
 		goto oom;
 	memset(zs->sets, 0, 8);
 	zs->slen = 8;
 	k = 0;
 	for (size_t i = 0; i < zs->nzones; i++) {
 		const struct zone *z = zs->zones[i];
+		uint32_t last_owner = UINT32_MAX, last_node = NODE_NONE;
 		if (dup[i])
 			continue;
 		for (size_t r = 0; r < z->nrecs; r++) {
@@ -1750,7 +1786,15 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 				continue;
 			items[k].zone = (uint32_t)i;
 			items[k].rec = (uint32_t)r;
+			/* records of one owner in a row share its name in the arena
+			   (load_record_cb): one lookup for all of them */
+			if (z->recs[r].owner == last_owner) {
+				recnode[k++] = last_node;
+				continue;
+			}
 			recnode[k] = tree_get(zs, owner, name_len(owner, owner + 256));
+			last_owner = z->recs[r].owner;
+			last_node = recnode[k];
 			if (recnode[k] == NODE_NONE)
 				goto oom;
 			k++;

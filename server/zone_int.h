@@ -51,7 +51,7 @@ struct node {
 	uint32_t zone;   /* index+1 of the deepest zone whose apex is at or above, 0 none */
 	uint8_t namelen; /* bytes of the wire name, root label included */
 	uint8_t flags;   /* NODE_EXISTS, NODE_WILDKID, NODE_APEX */
-	uint16_t pad;    /* unused */
+	uint16_t hash16; /* top 16 bits of the name's hash: most misses skip the memcmp */
 };
 
 /* Header of an RRset in zoneset sets (4-byte aligned), followed by its records, each:
