@@ -100,38 +100,62 @@ type_str(uint16_t type, char *buf, size_t len)
 uint32_t
 zone_node_find(const struct zoneset *zs, const uint8_t *name, size_t len, uint32_t hash)
 {
-	uint16_t h16 = (uint16_t)(hash >> 16);
-
 	if (zs->htab == NULL)
 		return NODE_NONE;
-	for (uint32_t n = zs->htab[hash & zs->hmask]; n != NODE_NONE; n = zs->nodes[n].hnext) {
-		const struct node *nd = &zs->nodes[n];
-		if (nd->hash16 == h16 && nd->namelen == len &&
-		    memcmp(zs->names + nd->name, name, len) == 0)
-			return n;
+	for (uint32_t b = hash & zs->hmask;; b = (b + 1) & zs->hmask) {
+		const struct zslot *sl = &zs->htab[b];
+		const struct node *nd;
+		if (sl->node == NODE_NONE)
+			return NODE_NONE;
+		if (sl->hash != hash)
+			continue;
+		nd = &zs->nodes[sl->node];
+		if (nd->namelen == len && memcmp(zs->names + nd->name, name, len) == 0)
+			return sl->node;
 	}
-	return NODE_NONE;
+}
+
+/* Put node n (name hash h) into a free slot; the table has one. */
+static void
+slot_put(struct zslot *tab, uint32_t mask, uint32_t n, uint32_t h)
+{
+	uint32_t b = h & mask;
+
+	while (tab[b].node != NODE_NONE)
+		b = (b + 1) & mask;
+	tab[b].node = n;
+	tab[b].hash = h;
 }
 
 static int
-tree_rehash(struct zoneset *zs, uint32_t buckets)
+tree_rehash(struct zoneset *zs, uint32_t slots)
 {
-	uint32_t *nt = malloc((size_t)buckets * sizeof(*nt));
+	struct zslot *nt = malloc((size_t)slots * sizeof(*nt));
 
 	if (nt == NULL)
 		return -1;
-	memset(nt, 0xff, (size_t)buckets * sizeof(*nt));
-	for (uint32_t n = 0; n < zs->nnodes; n++) {
-		struct node *nd = &zs->nodes[n];
-		uint32_t b = zone_name_hash(zs->names + nd->name, nd->namelen) & (buckets - 1);
-		/* (the full hash is needed here; hash16 keeps only its top bits) */
-		nd->hnext = nt[b];
-		nt[b] = n;
+	memset(nt, 0xff, (size_t)slots * sizeof(*nt));
+	if (zs->htab != NULL) {
+		for (uint32_t b = 0; b <= zs->hmask; b++)
+			if (zs->htab[b].node != NODE_NONE)
+				slot_put(nt, slots - 1, zs->htab[b].node, zs->htab[b].hash);
+	} else {
+		for (uint32_t n = 0; n < zs->nnodes; n++)
+			slot_put(
+			    nt, slots - 1, n,
+			    zone_name_hash(zs->names + zs->nodes[n].name, zs->nodes[n].namelen));
 	}
 	free(zs->htab);
 	zs->htab = nt;
-	zs->hmask = buckets - 1;
+	zs->hmask = slots - 1;
 	return 0;
+}
+
+/* Does the table need more slots before one more name goes in (load above 0.7)? */
+static bool
+tree_full(const struct zoneset *zs)
+{
+	return zs->htab == NULL || ((uint64_t)zs->nnodes + 1) * 10 > ((uint64_t)zs->hmask + 1) * 7;
 }
 
 /* The node of a lower-cased wire name, created with all its ancestors when missing.
@@ -170,10 +194,8 @@ tree_get(struct zoneset *zs, const uint8_t *name, size_t len)
 		zs->names = nb;
 		zs->ncap = nc;
 	}
-	if (zs->htab == NULL || zs->nnodes + 1 > zs->hmask + 1) {
-		if (tree_rehash(zs, zs->htab ? (zs->hmask + 1) * 2 : 4096) != 0)
-			return NODE_NONE;
-	}
+	if (tree_full(zs) && tree_rehash(zs, zs->htab ? (zs->hmask + 1) * 2 : 4096) != 0)
+		return NODE_NONE;
 	n = zs->nnodes++;
 	nd = &zs->nodes[n];
 	memset(nd, 0, sizeof(*nd));
@@ -181,12 +203,30 @@ tree_get(struct zoneset *zs, const uint8_t *name, size_t len)
 	memcpy(zs->names + zs->nlen, name, len);
 	zs->nlen += len;
 	nd->namelen = (uint8_t)len;
-	nd->hash16 = (uint16_t)(h >> 16);
 	nd->parent = parent;
-	nd->hnext = zs->htab[h & zs->hmask];
-	zs->htab[h & zs->hmask] = n;
+	slot_put(zs->htab, zs->hmask, n, h);
 	if (parent == NODE_NONE)
 		zs->root = n;
+	return n;
+}
+
+/* Records of the served zones (not dup) whose owner differs from the record before: about
+   the names the index will hold. */
+static size_t
+owner_runs(const struct zoneset *zs, const bool *dup)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < zs->nzones; i++) {
+		const struct zone *z = zs->zones[i];
+		uint32_t last = UINT32_MAX;
+		if (dup[i])
+			continue;
+		for (size_t r = 0; r < z->nrecs; r++) {
+			n += z->recs[r].owner != last;
+			last = z->recs[r].owner;
+		}
+	}
 	return n;
 }
 
@@ -201,7 +241,7 @@ tree_reserve(struct zoneset *zs, size_t want)
 
 	if (want > UINT32_MAX / 4)
 		return 0; /* grown on demand (and refused there) */
-	while (buckets < want)
+	while ((uint64_t)buckets * 7 < (uint64_t)want * 10)
 		buckets *= 2;
 	if (zs->capnodes < want) {
 		struct node *nn = realloc(zs->nodes, want * sizeof(*nn));
@@ -1772,7 +1812,7 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 	    dupflags == NULL)
 		goto oom;
 	/* sets offset 0 means "none": start with a few unused bytes */
-	if (sets_reserve(zs, 8) != 0 || tree_reserve(zs, total) != 0)
+	if (sets_reserve(zs, 8) != 0 || tree_reserve(zs, owner_runs(zs, dup) + 64) != 0)
 		goto oom;
 	memset(zs->sets, 0, 8);
 	zs->slen = 8;
