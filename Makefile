@@ -53,8 +53,8 @@ ifneq ($(SAN),)
 OPT      = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 endif
 CPPFLAGS += -I. -D_GNU_SOURCE -DMXLAB_DATADIR='"$(DATADIR)"' -MMD -MP
-ALL_CFLAGS = $(CSTD) $(OPT) $(WARN) $(PKG_CFLAGS) $(CFLAGS)
-ALL_LDFLAGS = $(OPT) $(LDFLAGS)
+ALL_CFLAGS = $(CSTD) $(OPT) -pthread $(WARN) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(OPT) -pthread $(LDFLAGS)
 
 COMMON_SRC = $(wildcard common/*.c)
 SERVER_SRC = $(filter-out server/main.c,$(wildcard server/*.c)) $(DASH_GEN)

@@ -428,13 +428,77 @@ handle_faults(struct control *c, struct evhttp_request *req, enum evhttp_cmd_typ
 	    json_pack("{s:I}", "rules", (json_int_t)fault_rules_count(c->srv->ctx.rules)));
 }
 
+/* A PUT/DELETE /zones or POST /reload waiting for its build (server/srv_build.c). */
+struct control_wait {
+	struct control *c;          /* control API; not owned */
+	struct evhttp_request *req; /* the request to answer; libevent's */
+	enum evhttp_cmd_type cmd;   /* PUT or DELETE (zones), POST (reload) */
+	char origin[1100];          /* zones: origin as served (lower case, trailing dot) */
+};
+
+static void
+zone_done_cb(struct srv *s, int rc, const char *err, void *arg)
+{
+	struct control_wait *w = arg;
+	bool notfound = rc < 0 && w->cmd == EVHTTP_REQ_DELETE && strncmp(err, "no zone", 7) == 0;
+
+	if (rc == SRV_CANCELLED) {
+		free(w); /* the server stops: libevent frees the request with its connection */
+		return;
+	}
+	if (rc < 0) {
+		reply_error(w->req, notfound ? 404 : 400, notfound ? "Not Found" : "Bad Request",
+		            err);
+	} else {
+		log_info("control: zone %s %s", w->origin,
+		         w->cmd == EVHTTP_REQ_PUT ? "added or replaced" : "deleted");
+		control_reply_json(w->req, 200, "OK",
+		                   json_pack("{s:s,s:I}", "zone", w->origin, "zones",
+		                             (json_int_t)zoneset_count(s->ctx.zs)));
+	}
+	free(w);
+}
+
+static void
+reload_done_cb(struct srv *s, int rc, const char *err, void *arg)
+{
+	struct control_wait *w = arg;
+
+	srv_reload_logged_cb(s, rc, err, NULL);
+	if (rc == SRV_CANCELLED) {
+		free(w);
+		return;
+	}
+	if (rc < 0)
+		reply_error(w->req, 400, "Bad Request", err);
+	else
+		control_reply_json(w->req, 200, "OK", json_pack("{s:b}", "reloaded", 1));
+	free(w);
+}
+
+static struct control_wait *
+wait_new(struct control *c, struct evhttp_request *req, enum evhttp_cmd_type cmd)
+{
+	struct control_wait *w = calloc(1, sizeof(*w));
+
+	if (w == NULL) {
+		reply_error(req, 500, "Internal Server Error", "out of memory");
+		return NULL;
+	}
+	w->c = c;
+	w->req = req;
+	w->cmd = cmd;
+	return w;
+}
+
 static void
 handle_zone(struct control *c, struct evhttp_request *req, enum evhttp_cmd_type cmd,
             const char *origin_enc)
 {
 	char err[4096];
 	char *origin = evhttp_uridecode(origin_enc, 0, NULL);
-	char *body = NULL;
+	struct control_wait *w;
+	size_t n = 0;
 	int rc;
 
 	if (origin == NULL || origin[0] == '\0') {
@@ -442,42 +506,34 @@ handle_zone(struct control *c, struct evhttp_request *req, enum evhttp_cmd_type 
 		reply_error(req, 400, "Bad Request", "missing zone origin in the path");
 		return;
 	}
+	if ((w = wait_new(c, req, cmd)) == NULL) {
+		free(origin);
+		return;
+	}
+	/* answered with the origin as served: lower case, trailing dot */
+	for (const char *p = origin; *p && n + 2 < sizeof(w->origin); p++)
+		w->origin[n++] = (char)tolower((unsigned char)*p);
+	if (n == 0 || w->origin[n - 1] != '.')
+		w->origin[n++] = '.';
+	w->origin[n] = '\0';
 	if (cmd == EVHTTP_REQ_PUT) {
-		if ((body = body_text(req)) == NULL) {
+		char *body = body_text(req);
+		if (body == NULL) {
 			free(origin);
+			free(w);
 			reply_error(req, 400, "Bad Request", "body is not text");
 			return;
 		}
-		rc = srv_zone_put(c->srv, origin, body, err, sizeof(err));
+		/* parsed and built off the loop: answered from zone_done_cb */
+		rc = srv_zone_put(c->srv, origin, body, zone_done_cb, w, err, sizeof(err));
 	} else {
-		rc = srv_zone_delete(c->srv, origin, err, sizeof(err));
-	}
-	free(body);
-	if (rc < 0) {
-		free(origin);
-		reply_error(
-		    req, cmd == EVHTTP_REQ_DELETE && strncmp(err, "no zone", 7) == 0 ? 404 : 400,
-		    cmd == EVHTTP_REQ_DELETE && strncmp(err, "no zone", 7) == 0 ? "Not Found"
-		                                                                : "Bad Request",
-		    err);
-		return;
-	}
-	{
-		/* answer with the origin as served: lower case, trailing dot */
-		char norm[1100];
-		size_t n = 0;
-		for (const char *p = origin; *p && n + 2 < sizeof(norm); p++)
-			norm[n++] = (char)tolower((unsigned char)*p);
-		if (n == 0 || norm[n - 1] != '.')
-			norm[n++] = '.';
-		norm[n] = '\0';
-		log_info("control: zone %s %s", norm,
-		         cmd == EVHTTP_REQ_PUT ? "added or replaced" : "deleted");
-		control_reply_json(req, 200, "OK",
-		                   json_pack("{s:s,s:I}", "zone", norm, "zones",
-		                             (json_int_t)zoneset_count(c->srv->ctx.zs)));
+		rc = srv_zone_delete(c->srv, origin, zone_done_cb, w, err, sizeof(err));
 	}
 	free(origin);
+	if (rc < 0) {
+		free(w);
+		reply_error(req, 503, "Service Unavailable", err);
+	}
 }
 
 /* ---- who may talk to the API: Host and Origin (DNS rebinding, cross-site requests) ---- */
@@ -671,12 +727,11 @@ control_cb(struct evhttp_request *req, void *arg)
 		allow = "POST";
 		if (cmd != EVHTTP_REQ_POST)
 			goto bad_method;
-		if (srv_reload(c->srv, err, sizeof(err)) < 0) {
-			log_warnx("reload failed: %s", err);
-			reply_error(req, 400, "Bad Request", err);
-		} else {
-			log_warnx("reloaded");
-			control_reply_json(req, 200, "OK", json_pack("{s:b}", "reloaded", 1));
+		struct control_wait *w = wait_new(c, req, cmd);
+		/* built off the loop: answered from reload_done_cb */
+		if (w != NULL && srv_reload(c->srv, reload_done_cb, w, err, sizeof(err)) < 0) {
+			free(w);
+			reply_error(req, 503, "Service Unavailable", err);
 		}
 	} else if (dash_handle(c->dash, req, path, query)) {
 		/* the dashboard: GET /, /catalog, /events (server/dash.c) */

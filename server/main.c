@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,17 @@ bad_option(const struct option *longopts, const char *arg, int ch)
 		fprintf(stderr, "mxlabd: unknown option -%c\n", optopt);
 }
 
+/* Blocks of 256 KB and more (zone text, arenas, the index and its temporaries) are mapped
+   on their own: freeing one gives the memory back at once and growing one remaps instead of
+   copying. glibc's default raises this threshold after the first big free (the zone text),
+   after which the index temporaries and every realloc copy stayed in the heap: 1M records
+   peaked at 154 MB instead of 131 MB. */
+static void
+malloc_tune(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -203,6 +215,7 @@ main(int argc, char *argv[])
 	char err[1024];
 	int ch, rc;
 
+	malloc_tune();
 	srv_conf_init(&conf);
 	log_init("mxlabd", 0);
 	opterr = 0;

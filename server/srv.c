@@ -19,6 +19,7 @@
 
 #include "common/file.h"
 #include "common/log.h"
+#include "server/buildq.h"
 #include "server/control.h"
 #include "server/notify.h"
 #include "server/resolver.h"
@@ -300,7 +301,7 @@ load_dir(struct zoneset *zs, struct fault_rules *fr, const char *dir, bool world
 
 /* --sign: sign the zones that need it, then write the trust anchor and the signed zones
    (not for --check). */
-static int
+int
 srv_sign(const struct srv_conf *c, struct zoneset *zs, struct diag *d)
 {
 	char err[1024];
@@ -371,6 +372,17 @@ fail:
 
 /* ---- the running server ------------------------------------------------------------------- */
 
+void
+srv_reload_logged_cb(struct srv *s, int rc, const char *err, void *arg)
+{
+	if (rc == SRV_CANCELLED)
+		return;
+	if (rc < 0)
+		log_warnx("reload failed: %s", err);
+	else
+		log_warnx("reloaded");
+}
+
 static void
 srv_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -378,10 +390,9 @@ srv_signal_cb(evutil_socket_t sig, short what, void *arg)
 	char err[1024];
 
 	if (sig == SIGHUP) {
-		if (srv_reload(s, err, sizeof(err)) < 0)
-			log_warnx("reload failed: %s", err);
-		else
-			log_warnx("reloaded");
+		/* built off the loop; srv_reload_logged_cb says how it went */
+		if (srv_reload(s, srv_reload_logged_cb, NULL, err, sizeof(err)) < 0)
+			log_warnx("reload not started: %s", err);
 		return;
 	}
 	log_info("stopping on signal %d", (int)sig);
@@ -478,6 +489,11 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 		};
 		net_set_limits(s->net, &lim);
 	}
+	/* reloads and zone changes: one at a time, a few more waiting (then 503 busy) */
+	if ((s->buildq = buildq_new(s->base, SRV_BUILD_QUEUE)) == NULL) {
+		snprintf(err, errlen, "cannot set up the reload worker");
+		goto fail;
+	}
 	s->sig_hup = evsignal_new(s->base, SIGHUP, srv_signal_cb, s);
 	s->sig_term = evsignal_new(s->base, SIGTERM, srv_signal_cb, s);
 	s->sig_int = evsignal_new(s->base, SIGINT, srv_signal_cb, s);
@@ -498,6 +514,7 @@ srv_free(struct srv *s)
 {
 	if (s == NULL)
 		return;
+	buildq_free(s->buildq); /* a running build finishes; waiting API requests get no reply */
 	control_free(s->control);
 	net_free(s->net);
 	notify_free(s->notify);
@@ -628,25 +645,16 @@ sync_listeners(struct srv *s, const struct world *w, const struct world *old, ch
 	return 0;
 }
 
-/* Serve zs (taken over) instead of the zones served now: in world mode with its servers
-   derived and bound first. 0, or -1 with err and nothing changed (zs freed). */
-static int
-swap_zones(struct srv *s, struct zoneset *zs, char *err, size_t errlen)
+/* Serve zs (taken over) instead of the zones served now, in world mode with w (taken over,
+   built from zs off the loop) whose listeners are bound first; the server states set since
+   are applied to w again here. 0, or -1 with err and nothing changed (zs and w freed). */
+int
+srv_swap_zones(struct srv *s, struct zoneset *zs, struct world *w, char *err, size_t errlen)
 {
-	struct world *w = NULL;
-
 	if (s->conf->world) {
-		struct diag d;
-
-		diag_init(&d);
-		w = srv_world_build(s->conf, zs, s->states, s->nstates, &d);
-		if (w == NULL) {
-			diag_first_error(&d, err, errlen);
-			diag_free(&d);
-			zoneset_free(zs);
-			return -1;
-		}
-		diag_free(&d);
+		/* states set through the API while w was built (PUT /servers) */
+		for (size_t i = 0; i < s->nstates; i++)
+			world_set_state(w, s->states[i].target, s->states[i].state);
 		if (sync_listeners(s, w, s->ctx.world, err, errlen) < 0) {
 			world_free(w);
 			zoneset_free(zs);
@@ -726,9 +734,8 @@ srv_server_set(struct srv *s, const char *target, enum world_state st, char *err
 	return 0;
 }
 
-/* --root-hints and --resolver-config files, written once ready and after each reload. */
-static int
-write_world_files(struct srv *s)
+int
+srv_write_world_files(struct srv *s)
 {
 	char err[512];
 	int rc = 0;
@@ -760,38 +767,6 @@ write_world_files(struct srv *s)
 		}
 	}
 	return rc;
-}
-
-int
-srv_reload(struct srv *s, char *err, size_t errlen)
-{
-	struct zoneset *zs;
-	struct fault_rules *fr;
-	struct diag d;
-
-	diag_init(&d);
-	if (srv_load(s->conf, &zs, &fr, &d) < 0) {
-		diag_first_error(&d, err, errlen);
-		if (err[0] == '\0')
-			snprintf(err, errlen, "could not load the zones");
-		/* every problem, not only the first (which is the reason given) */
-		for (size_t i = 0; i < d.n; i++) {
-			char line[1024];
-			diag_format(&d, i, line, sizeof(line));
-			log_warnx("reload: %s", line);
-		}
-		diag_free(&d);
-		return -1;
-	}
-	diag_free(&d);
-	if (swap_zones(s, zs, err, errlen) < 0) {
-		fault_rules_free(fr);
-		return -1;
-	}
-	fault_rules_free(s->ctx.rules);
-	s->ctx.rules = fr;
-	write_world_files(s);
-	return 0;
 }
 
 /* Room for want descriptors (a world binds two per server), up to the hard limit. */
@@ -869,7 +844,7 @@ srv_run(struct srv *s)
 			return 1;
 		}
 	}
-	if (write_world_files(s) < 0)
+	if (srv_write_world_files(s) < 0)
 		return 1;
 	printf("mxlabd: ready port=%d\n", s->port);
 	fflush(stdout);
@@ -883,111 +858,6 @@ srv_run(struct srv *s)
 }
 
 /* ---- control API operations --------------------------------------------------------------- */
-
-/* Lower-case origin with a trailing dot. */
-static void
-norm_origin(const char *in, char *out, size_t len)
-{
-	size_t n = 0;
-
-	for (; *in && n + 2 < len; in++)
-		out[n++] = (char)tolower((unsigned char)*in);
-	if (n == 0 || out[n - 1] != '.')
-		out[n++] = '.';
-	out[n] = '\0';
-}
-
-/* A zone text sent to PUT /zones/ORIGIN. */
-struct srv_apizone {
-	char origin[1025]; /* zone origin, lower case with trailing dot */
-	char name[1100];   /* name used for file:line ("zones/ORIGIN") */
-	const char *text;  /* zone file text; borrowed from the request */
-};
-
-/* Serve a new zone set: every zone served now except drop (copied as served, no file read),
-   plus add when given. 0, or -1 with err and the old set still serving. */
-static int
-rebuild_zones(struct srv *s, const char *drop, const struct srv_apizone *add, char *err,
-              size_t errlen)
-{
-	struct zoneset *zs = zoneset_new();
-	struct diag d;
-
-	diag_init(&d);
-	if (zs == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	/* the other zones exactly as they are served now: an edit or a broken file on disk is
-	   for a reload to pick up, not for a PUT of another zone */
-	for (size_t i = 0; i < zoneset_count(s->ctx.zs); i++) {
-		struct zone_info zi;
-		zoneset_info(s->ctx.zs, i, &zi);
-		if (strcasecmp(zi.origin, drop) == 0 && zoneset_server(s->ctx.zs, i)[0] == '\0')
-			continue;
-		zoneset_add_copy(zs, s->ctx.zs, i, &d);
-	}
-	if (add)
-		zoneset_add_text(zs, add->name, add->text, &d);
-	zoneset_allow_empty(zs); /* DELETE of the last zone leaves an empty server */
-	if (zoneset_finish(zs, &d) == 0 && s->conf->signer)
-		srv_sign(s->conf, zs, &d); /* a new zone gets signed, the signed copies are kept */
-	if (d.errors == 0 && add) {
-		/* the text must be the zone the URL names */
-		bool found = false;
-		for (size_t i = 0; i < zoneset_count(zs); i++) {
-			struct zone_info zi;
-			zoneset_info(zs, i, &zi);
-			if (strcasecmp(zi.origin, add->origin) == 0)
-				found = true;
-		}
-		if (!found)
-			diag_add(&d, DIAG_ERROR, add->name, 0, NULL,
-			         "the zone text does not define the zone %s", add->origin);
-	}
-	if (d.errors) {
-		diag_all_errors(&d, err,
-		                errlen); /* every problem of the text, not only the first */
-		diag_free(&d);
-		zoneset_free(zs);
-		return -1;
-	}
-	diag_free(&d);
-	return swap_zones(s, zs, err, errlen);
-}
-
-int
-srv_zone_put(struct srv *s, const char *origin, const char *text, char *err, size_t errlen)
-{
-	struct srv_apizone az;
-
-	/* the text is read once here: later rebuilds copy the zone from the served set */
-	memset(&az, 0, sizeof(az));
-	norm_origin(origin, az.origin, sizeof(az.origin));
-	snprintf(az.name, sizeof(az.name), "zones/%s", az.origin);
-	az.text = text;
-	return rebuild_zones(s, az.origin, &az, err, errlen);
-}
-
-int
-srv_zone_delete(struct srv *s, const char *origin, char *err, size_t errlen)
-{
-	char norm[1025];
-	bool served = false;
-
-	norm_origin(origin, norm, sizeof(norm));
-	for (size_t i = 0; i < zoneset_count(s->ctx.zs); i++) {
-		struct zone_info zi;
-		zoneset_info(s->ctx.zs, i, &zi);
-		if (strcasecmp(zi.origin, norm) == 0)
-			served = true;
-	}
-	if (!served) {
-		snprintf(err, errlen, "no zone %s is served", norm);
-		return -1;
-	}
-	return rebuild_zones(s, norm, NULL, err, errlen);
-}
 
 /* err for rule text that did not parse: every bad line, not only the first. */
 static void

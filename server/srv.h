@@ -95,6 +95,7 @@ void srv_diag_add_msg(struct diag *d, const char *msg);
    tree), else MXLAB_DATADIR/zones. */
 void srv_default_zone_dir(char *buf, size_t len);
 
+struct buildq;
 struct control;
 struct notify;
 
@@ -121,6 +122,7 @@ struct srv {
 	int port;                 /* port bound */
 	bool listening;           /* srv_run bound the listeners (reloads rebind from then on) */
 	struct srv_state *states; /* server states in the order set; owned */
+	struct buildq *buildq;    /* reloads and zone changes built off the loop; owned */
 	size_t nstates;           /* entries in states */
 };
 
@@ -132,14 +134,36 @@ struct srv *srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *
 int srv_run(struct srv *s);
 void srv_free(struct srv *s);
 
-/* Reload everything from the configured sources; keeps the old data when anything fails.
-   0 ok, -1 with the reason in err. */
-int srv_reload(struct srv *s, char *err, size_t errlen);
+/* Reloads and zone changes are built off the event loop (server/srv_build.c), one at a time
+   in the order asked; done is told the outcome on the loop: 0 when the new data is served,
+   -1 with "name:line: message" in err when nothing served changed, SRV_CANCELLED when the
+   server stopped first (then only release arg). */
+#define SRV_CANCELLED   (-2)
+#define SRV_BUILD_QUEUE 8 /* reloads and zone changes running or waiting at most */
+typedef void (*srv_done_fn)(struct srv *s, int rc, const char *err, void *arg);
+
+/* Each returns 0 when queued (done is called once, later), -1 with err when not (busy:
+   SRV_BUILD_QUEUE already queued, or out of memory; done is not called). */
+/* Reload everything from the configured sources; keeps the old data when anything fails. */
+int srv_reload(struct srv *s, srv_done_fn done, void *arg, char *err, size_t errlen);
+/* Add or replace zone origin from text (taken over in every case). */
+int srv_zone_put(struct srv *s, const char *origin, char *text, srv_done_fn done, void *arg,
+                 char *err, size_t errlen);
+/* Drop zone origin ("no zone ORIGIN is served" when it is not). */
+int srv_zone_delete(struct srv *s, const char *origin, srv_done_fn done, void *arg, char *err,
+                    size_t errlen);
+/* A done for srv_reload that only logs the outcome (SIGHUP). */
+void srv_reload_logged_cb(struct srv *s, int rc, const char *err, void *arg);
+
+/* For srv_build.c, on the loop: serve zs and world w (both taken over; w NULL outside world
+   mode) instead of what is served, the server states applied to w and its listeners bound
+   first. 0, or -1 with err and nothing changed (zs and w freed). */
+int srv_swap_zones(struct srv *s, struct zoneset *zs, struct world *w, char *err, size_t errlen);
+/* --root-hints and --resolver-config files, written once ready and after each reload. */
+int srv_write_world_files(struct srv *s);
 
 /* Control API operations: each builds new data and swaps it in only when all of it is valid;
    0 ok, -1 with "name:line: message" in err (nothing served changes). */
-int srv_zone_put(struct srv *s, const char *origin, const char *text, char *err, size_t errlen);
-int srv_zone_delete(struct srv *s, const char *origin, char *err, size_t errlen);
 int srv_faults_append(struct srv *s, const char *text, char *err, size_t errlen);
 int srv_faults_replace(struct srv *s, const char *text, char *err, size_t errlen);
 void srv_faults_clear(struct srv *s);
@@ -147,6 +171,10 @@ void srv_faults_clear(struct srv *s);
    once and for every later reload. 0, or -1 with err (no such server, a bind failed). */
 int srv_server_set(struct srv *s, const char *target, enum world_state st, char *err,
                    size_t errlen);
+
+/* --sign: sign the zones of zs (finished) that need it, then write the trust anchor and, with
+   --dump-zones, the signed zones. 0, or -1 with the problems in d. Safe off the event loop. */
+int srv_sign(const struct srv_conf *c, struct zoneset *zs, struct diag *d);
 
 /* World mode: the servers of zs with the configured root and server states applied, checked
    against --allow-nonlocal. NULL with the problems in d. */

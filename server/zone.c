@@ -103,32 +103,60 @@ zone_node_find(const struct zoneset *zs, const uint8_t *name, size_t len, uint32
 {
 	if (zs->htab == NULL)
 		return NODE_NONE;
-	for (uint32_t n = zs->htab[hash & zs->hmask]; n != NODE_NONE; n = zs->nodes[n].hnext) {
-		const struct node *nd = &zs->nodes[n];
+	for (uint32_t b = hash & zs->hmask;; b = (b + 1) & zs->hmask) {
+		const struct zslot *sl = &zs->htab[b];
+		const struct node *nd;
+		if (sl->node == NODE_NONE)
+			return NODE_NONE;
+		if (sl->hash != hash)
+			continue;
+		nd = &zs->nodes[sl->node];
 		if (nd->namelen == len && memcmp(zs->names + nd->name, name, len) == 0)
-			return n;
+			return sl->node;
 	}
-	return NODE_NONE;
+}
+
+/* Put node n (name hash h) into a free slot; the table has one. */
+static void
+slot_put(struct zslot *tab, uint32_t mask, uint32_t n, uint32_t h)
+{
+	uint32_t b = h & mask;
+
+	while (tab[b].node != NODE_NONE)
+		b = (b + 1) & mask;
+	tab[b].node = n;
+	tab[b].hash = h;
 }
 
 static int
-tree_rehash(struct zoneset *zs, uint32_t buckets)
+tree_rehash(struct zoneset *zs, uint32_t slots)
 {
-	uint32_t *nt = malloc((size_t)buckets * sizeof(*nt));
+	struct zslot *nt = malloc((size_t)slots * sizeof(*nt));
 
 	if (nt == NULL)
 		return -1;
-	memset(nt, 0xff, (size_t)buckets * sizeof(*nt));
-	for (uint32_t n = 0; n < zs->nnodes; n++) {
-		struct node *nd = &zs->nodes[n];
-		uint32_t b = zone_name_hash(zs->names + nd->name, nd->namelen) & (buckets - 1);
-		nd->hnext = nt[b];
-		nt[b] = n;
+	memset(nt, 0xff, (size_t)slots * sizeof(*nt));
+	if (zs->htab != NULL) {
+		for (uint32_t b = 0; b <= zs->hmask; b++)
+			if (zs->htab[b].node != NODE_NONE)
+				slot_put(nt, slots - 1, zs->htab[b].node, zs->htab[b].hash);
+	} else {
+		for (uint32_t n = 0; n < zs->nnodes; n++)
+			slot_put(
+			    nt, slots - 1, n,
+			    zone_name_hash(zs->names + zs->nodes[n].name, zs->nodes[n].namelen));
 	}
 	free(zs->htab);
 	zs->htab = nt;
-	zs->hmask = buckets - 1;
+	zs->hmask = slots - 1;
 	return 0;
+}
+
+/* Does the table need more slots before one more name goes in (load above 0.7)? */
+static bool
+tree_full(const struct zoneset *zs)
+{
+	return zs->htab == NULL || ((uint64_t)zs->nnodes + 1) * 10 > ((uint64_t)zs->hmask + 1) * 7;
 }
 
 /* The node of a lower-cased wire name, created with all its ancestors when missing.
@@ -167,10 +195,8 @@ tree_get(struct zoneset *zs, const uint8_t *name, size_t len)
 		zs->names = nb;
 		zs->ncap = nc;
 	}
-	if (zs->htab == NULL || zs->nnodes + 1 > zs->hmask + 1) {
-		if (tree_rehash(zs, zs->htab ? (zs->hmask + 1) * 2 : 4096) != 0)
-			return NODE_NONE;
-	}
+	if (tree_full(zs) && tree_rehash(zs, zs->htab ? (zs->hmask + 1) * 2 : 4096) != 0)
+		return NODE_NONE;
 	n = zs->nnodes++;
 	nd = &zs->nodes[n];
 	memset(nd, 0, sizeof(*nd));
@@ -179,11 +205,62 @@ tree_get(struct zoneset *zs, const uint8_t *name, size_t len)
 	zs->nlen += len;
 	nd->namelen = (uint8_t)len;
 	nd->parent = parent;
-	nd->hnext = zs->htab[h & zs->hmask];
-	zs->htab[h & zs->hmask] = n;
+	slot_put(zs->htab, zs->hmask, n, h);
 	if (parent == NODE_NONE)
 		zs->root = n;
 	return n;
+}
+
+/* Records of the served zones (not dup) whose owner differs from the record before: about
+   the names the index will hold. */
+static size_t
+owner_runs(const struct zoneset *zs, const bool *dup)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < zs->nzones; i++) {
+		const struct zone *z = zs->zones[i];
+		uint32_t last = UINT32_MAX;
+		if (dup[i])
+			continue;
+		for (size_t r = 0; r < z->nrecs; r++) {
+			n += z->recs[r].owner != last;
+			last = z->recs[r].owner;
+		}
+	}
+	return n;
+}
+
+#define PREFETCH_AHEAD 8 /* records ahead whose hash bucket the indexer prefetches */
+
+/* Room for about want names (owners seen, their ancestors, rdata targets) before indexing
+   starts, so that the hash table is not rebuilt and the arrays not copied as they grow. */
+static int
+tree_reserve(struct zoneset *zs, size_t want)
+{
+	uint32_t buckets = 4096;
+
+	if (want > UINT32_MAX / 4)
+		return 0; /* grown on demand (and refused there) */
+	while ((uint64_t)buckets * 7 < (uint64_t)want * 10)
+		buckets *= 2;
+	if (zs->capnodes < want) {
+		struct node *nn = realloc(zs->nodes, want * sizeof(*nn));
+		if (nn == NULL)
+			return -1;
+		zs->nodes = nn;
+		zs->capnodes = (uint32_t)want;
+	}
+	if (zs->ncap < want * 16) {
+		uint8_t *nb = realloc(zs->names, want * 16);
+		if (nb == NULL)
+			return -1;
+		zs->names = nb;
+		zs->ncap = want * 16;
+	}
+	if (zs->htab == NULL || zs->hmask + 1 < buckets)
+		return tree_rehash(zs, buckets);
+	return 0;
 }
 
 const struct rrset *
@@ -1773,13 +1850,14 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 	    dupflags == NULL)
 		goto oom;
 	/* sets offset 0 means "none": start with a few unused bytes */
-	if (sets_reserve(zs, 8) != 0)
+	if (sets_reserve(zs, 8) != 0 || tree_reserve(zs, owner_runs(zs, dup) + 64) != 0)
 		goto oom;
 	memset(zs->sets, 0, 8);
 	zs->slen = 8;
 	k = 0;
 	for (size_t i = 0; i < zs->nzones; i++) {
 		const struct zone *z = zs->zones[i];
+		uint32_t last_owner = UINT32_MAX, last_node = NODE_NONE;
 		if (dup[i])
 			continue;
 		for (size_t r = 0; r < z->nrecs; r++) {
@@ -1788,7 +1866,22 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 				continue;
 			items[k].zone = (uint32_t)i;
 			items[k].rec = (uint32_t)r;
+			/* records of one owner in a row share its name in the arena
+			   (load_record_cb): one lookup for all of them */
+			if (z->recs[r].owner == last_owner) {
+				recnode[k++] = last_node;
+				continue;
+			}
+			if (r + PREFETCH_AHEAD < z->nrecs) {
+				/* the bucket of a name a few records on: its cache miss overlaps
+				   this lookup instead of stalling the next */
+				const uint8_t *ahead = z->arena + z->recs[r + PREFETCH_AHEAD].owner;
+				uint32_t h = zone_name_hash(ahead, name_len(ahead, ahead + 256));
+				__builtin_prefetch(&zs->htab[h & zs->hmask]);
+			}
 			recnode[k] = tree_get(zs, owner, name_len(owner, owner + 256));
+			last_owner = z->recs[r].owner;
+			last_node = recnode[k];
 			if (recnode[k] == NODE_NONE)
 				goto oom;
 			k++;

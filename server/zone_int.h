@@ -47,12 +47,18 @@
 struct node {
 	uint32_t name;   /* offset of the lower-cased wire name in zoneset names */
 	uint32_t parent; /* parent node (one label less), NODE_NONE for the root */
-	uint32_t hnext;  /* next node in the same hash bucket, NODE_NONE at the end */
 	uint32_t rrsets; /* offset of the first rrset here in zoneset sets, 0 when none */
 	uint32_t zone;   /* index+1 of the deepest zone whose apex is at or above, 0 none */
 	uint8_t namelen; /* bytes of the wire name, root label included */
 	uint8_t flags;   /* NODE_EXISTS, NODE_WILDKID, NODE_APEX */
 	uint16_t pad;    /* unused */
+};
+
+/* A slot of the name hash table (open addressing, linear probing): the hash is kept here so
+   that a miss touches nothing but the table. */
+struct zslot {
+	uint32_t node; /* node, NODE_NONE when the slot is free */
+	uint32_t hash; /* zone_name_hash of its name */
 };
 
 /* Header of an RRset in zoneset sets (4-byte aligned), followed by its records, each:
@@ -123,8 +129,8 @@ struct zoneset {
 	struct node *nodes;  /* name tree; owned */
 	uint32_t nnodes;     /* nodes used */
 	uint32_t capnodes;   /* nodes allocated */
-	uint32_t *htab;      /* hash buckets: first node, NODE_NONE when empty; owned */
-	uint32_t hmask;      /* buckets - 1 (power of two) */
+	struct zslot *htab;  /* name hash table; owned */
+	uint32_t hmask;      /* slots - 1 (power of two) */
 	uint8_t *names;      /* wire names of nodes; owned */
 	size_t nlen;         /* names bytes used */
 	size_t ncap;         /* names bytes allocated */

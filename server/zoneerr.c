@@ -3,6 +3,7 @@
 #include "server/zoneerr.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -242,9 +243,24 @@ done:
 bool
 zoneerr_binary(const char *text, size_t len, unsigned long *line, unsigned *byte)
 {
+	/* control bytes that no zone file text has (tab, newline, CR and form feed are fine) */
+	static const uint8_t bad[256] = {
+	    [0] = 1,  [1] = 1,  [2] = 1,  [3] = 1,  [4] = 1,   [5] = 1,  [6] = 1,  [7] = 1,
+	    [8] = 1,  [11] = 1, [14] = 1, [15] = 1, [16] = 1,  [17] = 1, [18] = 1, [19] = 1,
+	    [20] = 1, [21] = 1, [22] = 1, [23] = 1, [24] = 1,  [25] = 1, [26] = 1, [27] = 1,
+	    [28] = 1, [29] = 1, [30] = 1, [31] = 1, [127] = 1,
+	};
+	const unsigned char *u = (const unsigned char *)text;
 	unsigned long ln = 1;
+	size_t i = 0;
+	uint8_t any = 0;
 
-	for (size_t i = 0; i < len; i++) {
+	/* the common case, text: a branch-free pass, no line counting */
+	for (i = 0; i < len; i++)
+		any |= bad[u[i]];
+	if (!any)
+		return false;
+	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)text[i];
 		if (c == '\n') {
 			ln++;

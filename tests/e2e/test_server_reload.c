@@ -1,0 +1,264 @@
+/* tests/e2e/test_server_reload.c -- reloads and zone changes over a large served set do not
+   stop the answering: POST /reload, PUT and DELETE /zones and SIGHUP are built off the event
+   loop while a client keeps asking, and concurrent requests queue in order. */
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+#include <signal.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+
+#include "tests/support/support.h"
+
+#define BIG_RECORDS 300000
+/* The longest a query sent during a build may wait for its answer. A build of the big zone
+   takes far longer (it is asserted below), so a server building on its loop cannot pass. */
+#define MAX_GAP_MS 50.0
+
+static const char small_zone[] = TEST_EXAMPLE_HEAD "ns1  IN A   127.0.0.1\n"
+                                                   "www  IN A   192.0.2.1\n";
+
+static const char other_zone[] = "$ORIGIN other.test.\n"
+                                 "$TTL 300\n"
+                                 "@    IN SOA ns1 hostmaster 7 3600 600 86400 300\n"
+                                 "@    IN NS  ns1\n"
+                                 "ns1  IN A   127.0.0.1\n"
+                                 "mail IN A   192.0.2.25\n";
+
+static struct testsrv srv;
+static char dir[256];
+static char sock[300];
+
+static void
+stop_srv(void)
+{
+	testsrv_stop(&srv);
+}
+
+TestSuite(e2e_server_reload, .fini = stop_srv, .timeout = 120);
+
+/* A zone of BIG_RECORDS A records (and its SOA and NS). */
+static void
+write_big_zone(void)
+{
+	char path[400];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/big.test.zone", dir);
+	fp = fopen(path, "w");
+	cr_assert_not_null(fp);
+	fprintf(fp, "$ORIGIN big.test.\n$TTL 300\n@ IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
+	            "@ IN NS ns1\nns1 IN A 127.0.0.1\n");
+	for (int i = 0; i < BIG_RECORDS; i++)
+		fprintf(fp, "h%d IN A 10.%d.%d.%d\n", i, (i >> 16) & 255, (i >> 8) & 255, i & 255);
+	cr_assert_eq(fclose(fp), 0);
+}
+
+static void
+start_big(void)
+{
+	char arg[320];
+
+	test_tmpdir(dir, sizeof(dir));
+	test_write(dir, "example.test.zone", small_zone);
+	write_big_zone();
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
+	snprintf(arg, sizeof(arg), "unix:%s", sock);
+	const char *args[] = {"--control", arg, NULL};
+	testsrv_start_dir(&srv, dir, args);
+}
+
+/* A client asking www.example.test A over and over, one query at a time, timing each. */
+struct prober {
+	int port;           /* server port */
+	atomic_bool stop;   /* set by the test: finish */
+	double max_ms;      /* longest wait for an answer */
+	unsigned long sent; /* queries sent */
+	unsigned long lost; /* queries with no answer within a second */
+	pthread_t thread;   /* the client */
+};
+
+static void *
+prober_run(void *arg)
+{
+	struct prober *p = arg;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p->port)};
+	uint8_t q[512], buf[1500];
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return NULL;
+	while (!atomic_load(&p->stop)) {
+		uint16_t id = (uint16_t)(p->sent & 0xffff);
+		size_t n = test_make_query("www.example.test.", LDNS_RR_TYPE_A, id, q, sizeof(q));
+		double t0 = test_now_ms(), dt;
+		bool got = false;
+
+		p->sent++;
+		if (send(fd, q, n, 0) < 0)
+			break;
+		while (!got) {
+			struct pollfd pfd = {.fd = fd, .events = POLLIN};
+			int left = 1000 - (int)(test_now_ms() - t0);
+			if (left <= 0 || poll(&pfd, 1, left) <= 0)
+				break;
+			ssize_t r = recv(fd, buf, sizeof(buf), 0);
+			got = r >= 12 && buf[0] == (id >> 8) && buf[1] == (id & 0xff);
+		}
+		dt = test_now_ms() - t0;
+		if (!got)
+			p->lost++;
+		if (dt > p->max_ms)
+			p->max_ms = dt;
+		usleep(1000); /* about 1000 probes a second: enough to see a stall */
+	}
+	close(fd);
+	return NULL;
+}
+
+static void
+prober_start(struct prober *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->port = srv.port;
+	cr_assert_eq(pthread_create(&p->thread, NULL, prober_run, p), 0);
+}
+
+static void
+prober_stop(struct prober *p)
+{
+	atomic_store(&p->stop, true);
+	pthread_join(p->thread, NULL);
+}
+
+Test(e2e_server_reload, answering_goes_on_while_a_large_set_is_rebuilt)
+{
+	struct prober p;
+	json_t *j = NULL;
+	double t0, took;
+	int code;
+
+	start_big();
+	prober_start(&p);
+	usleep(100000);
+
+	/* a reload re-reads the big zone */
+	t0 = test_now_ms();
+	code = test_http_unix(sock, "POST", "/reload", NULL, &j, NULL, 0);
+	took = test_now_ms() - t0;
+	json_decref(j);
+	cr_expect_eq(code, 200);
+	/* a PUT of a small zone copies and re-indexes the big one */
+	code = test_http_unix(sock, "PUT", "/zones/other.test", other_zone, &j, NULL, 0);
+	cr_expect_eq(code, 200);
+	cr_expect_eq(json_integer_value(json_object_get(j, "zones")), 3);
+	json_decref(j);
+	code = test_http_unix(sock, "DELETE", "/zones/other.test", NULL, &j, NULL, 0);
+	cr_expect_eq(code, 200);
+	json_decref(j);
+	prober_stop(&p);
+
+	/* the builds were long enough for a stall to show, and none showed */
+	cr_expect_gt(took, 2 * MAX_GAP_MS, "the reload took only %.0f ms: make the zone bigger",
+	             took);
+	cr_expect_gt(p.sent, 20ul, "only %lu probes", p.sent);
+	cr_expect_eq(p.lost, 0ul, "%lu of %lu probes unanswered", p.lost, p.sent);
+	cr_expect_lt(p.max_ms, MAX_GAP_MS,
+	             "a query waited %.1f ms during the builds (reload %.0f ms)", p.max_ms, took);
+}
+
+/* Connect to the control socket and send one request; the answer is read by read_status. */
+static int
+send_request(const char *method, const char *path, const char *body)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char req[2048];
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0), n;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_lt(strlen(sock), sizeof(sun.sun_path));
+	memcpy(sun.sun_path, sock, strlen(sock) + 1);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	n = snprintf(req, sizeof(req),
+	             "%s %s HTTP/1.1\r\nHost: localhost\r\nContent-Length: %zu\r\n"
+	             "Connection: close\r\n\r\n%s",
+	             method, path, body ? strlen(body) : 0, body ? body : "");
+	cr_assert_eq(write(fd, req, (size_t)n), n);
+	return fd;
+}
+
+/* The status code of the answer on fd (bounded, 20 s), -1 when none came. */
+static int
+read_status(int fd)
+{
+	char buf[4096];
+	size_t len = 0;
+	int code = -1;
+	double end = test_now_ms() + 20000;
+
+	while (len < 12 && test_now_ms() < end) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		ssize_t r = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	if (sscanf(buf, "HTTP/1.1 %d", &code) != 1)
+		code = -1;
+	close(fd);
+	return code;
+}
+
+Test(e2e_server_reload, requests_during_a_build_queue_in_order)
+{
+	ldns_pkt *pkt;
+	int fds[3];
+
+	start_big();
+	/* a reload, a PUT and a DELETE at once on three connections: each waits for its own
+	   build, in the order they came */
+	fds[0] = send_request("POST", "/reload", NULL);
+	usleep(20000);
+	fds[1] = send_request("PUT", "/zones/other.test", other_zone);
+	usleep(20000);
+	fds[2] = send_request("DELETE", "/zones/big.test", NULL);
+	for (int i = 0; i < 3; i++)
+		cr_expect_eq(read_status(fds[i]), 200, "request %d", i);
+	/* the PUT saw the reloaded set and the DELETE the PUT's */
+	pkt = test_query(srv.port, "mail.other.test.", LDNS_RR_TYPE_A, false, 0, 2000);
+	cr_assert_not_null(pkt);
+	cr_expect_eq(ldns_pkt_get_rcode(pkt), LDNS_RCODE_NOERROR);
+	cr_expect_eq(ldns_pkt_ancount(pkt), 1);
+	ldns_pkt_free(pkt);
+	pkt = test_query(srv.port, "h1.big.test.", LDNS_RR_TYPE_A, false, 0, 2000);
+	cr_assert_not_null(pkt);
+	cr_expect_eq(ldns_pkt_get_rcode(pkt), LDNS_RCODE_REFUSED);
+	ldns_pkt_free(pkt);
+}
+
+Test(e2e_server_reload, sighup_builds_off_the_loop)
+{
+	struct prober p;
+
+	start_big();
+	prober_start(&p);
+	usleep(100000);
+	testsrv_signal(&srv, SIGHUP);
+	cr_expect(testsrv_wait_stderr(&srv, "reloaded", 30000), "%s", testsrv_stderr(&srv));
+	prober_stop(&p);
+	cr_expect_eq(p.lost, 0ul, "%lu of %lu probes unanswered", p.lost, p.sent);
+	cr_expect_lt(p.max_ms, MAX_GAP_MS, "a query waited %.1f ms during the reload", p.max_ms);
+}
