@@ -306,35 +306,6 @@ catalog_rows(struct world_row *v, size_t max, bool world)
 	return n;
 }
 
-/* Codes of every problem object anywhere in j, sorted and unique, comma-separated. */
-static void
-json_codes(json_t *j, char codes[][48], size_t *n, size_t max)
-{
-	const char *key;
-	json_t *val;
-	size_t i;
-
-	if (json_is_object(j)) {
-		json_t *code = json_object_get(j, "code");
-		if (json_is_string(code)) {
-			bool dup = false;
-			for (size_t k = 0; k < *n; k++)
-				dup |= strcmp(codes[k], json_string_value(code)) == 0;
-			if (!dup && *n < max)
-				snprintf(codes[(*n)++], 48, "%s", json_string_value(code));
-		}
-		json_object_foreach(j, key, val) json_codes(val, codes, n, max);
-	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, val) json_codes(val, codes, n, max);
-	}
-}
-
-static int
-cmp_code(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
 Test(lab, unbound_resolves_every_world_scenario_and_mxcheck_gives_the_catalog_verdicts,
      .timeout = 150)
 {
@@ -375,8 +346,8 @@ Test(lab, unbound_resolves_every_world_scenario_and_mxcheck_gives_the_catalog_ve
 		if (j == NULL)
 			continue;
 		verdict = json_string_value(json_object_get(j, "verdict"));
-		json_codes(j, codes, &nc, 32);
-		qsort(codes, nc, sizeof(codes[0]), cmp_code);
+		test_json_codes(j, codes, &nc, 32);
+		qsort(codes, nc, sizeof(codes[0]), test_cmp_code);
 		for (size_t k = 0; k < nc; k++)
 			used += (size_t)snprintf(got + used, sizeof(got) - used, "%s%s",
 			                         k ? "," : "", codes[k]);

@@ -72,27 +72,6 @@ dnssec_rows(struct dnssec_row *v, size_t max)
 	return n;
 }
 
-static bool
-private_net(void)
-{
-	struct ifreq ifr;
-	int fd;
-	bool ok;
-
-	if (unshare(CLONE_NEWNET) != 0)
-		return false;
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0)
-		return false;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	ok = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0;
-	ifr.ifr_flags |= IFF_UP;
-	ok = ok && ioctl(fd, SIOCSIFFLAGS, &ifr) == 0;
-	close(fd);
-	return ok;
-}
-
 static pid_t
 start_unbound(const char *conf)
 {
@@ -161,7 +140,7 @@ lab_up(struct dnssec_lab *lab)
 	if (access(UNBOUND, X_OK) != 0)
 		cr_skip_test("SKIPPED: unbound is not installed (%s): make deps installs it",
 		             UNBOUND);
-	if (!private_net())
+	if (!test_private_net())
 		cr_skip_test("SKIPPED: no private network namespace (needs root: unshare "
 		             "CLONE_NEWNET)");
 	test_tmpdir(lab->dir, sizeof(lab->dir));
@@ -225,43 +204,14 @@ mxcheck(const char *server, const char *flags, const char *const *targets, char 
 	return test_run(argv, out, cap, 60000);
 }
 
-/* Codes of every problem object anywhere in j, sorted and unique, comma-separated. */
-static void
-json_codes(json_t *j, char codes[][48], size_t *n, size_t max)
-{
-	const char *key;
-	json_t *val;
-	size_t i;
-
-	if (json_is_object(j)) {
-		json_t *code = json_object_get(j, "code");
-		if (json_is_string(code)) {
-			bool dup = false;
-			for (size_t k = 0; k < *n; k++)
-				dup |= strcmp(codes[k], json_string_value(code)) == 0;
-			if (!dup && *n < max)
-				snprintf(codes[(*n)++], 48, "%s", json_string_value(code));
-		}
-		json_object_foreach(j, key, val) json_codes(val, codes, n, max);
-	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, val) json_codes(val, codes, n, max);
-	}
-}
-
-static int
-cmp_code(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
 static void
 codes_of(json_t *j, char *got, size_t len)
 {
 	char codes[48][48];
 	size_t nc = 0, used = 0;
 
-	json_codes(j, codes, &nc, 48);
-	qsort(codes, nc, sizeof(codes[0]), cmp_code);
+	test_json_codes(j, codes, &nc, 48);
+	qsort(codes, nc, sizeof(codes[0]), test_cmp_code);
 	snprintf(got, len, "-");
 	for (size_t k = 0; k < nc; k++)
 		used += (size_t)snprintf(got + used, len - used, "%s%s", k ? "," : "", codes[k]);

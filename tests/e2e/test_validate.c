@@ -234,28 +234,6 @@ static const char world_plain[] = "$ORIGIN plain.test.\n$TTL 300\n"
                                   "@ SOA ns1 hostmaster 1 3600 600 86400 300\n"
                                   "@ NS ns1\nns1 A 127.53.11.1\nwww A 192.0.2.27\n";
 
-/* A private network namespace for this test process, its loopback up; false when impossible. */
-static bool
-private_net(void)
-{
-	struct ifreq ifr;
-	int fd;
-	bool ok;
-
-	if (unshare(CLONE_NEWNET) != 0)
-		return false;
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0)
-		return false;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	ok = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0;
-	ifr.ifr_flags |= IFF_UP;
-	ok = ok && ioctl(fd, SIOCSIFFLAGS, &ifr) == 0;
-	close(fd);
-	return ok;
-}
-
 Test(e2e_validate, world_validates_from_the_signed_root, .timeout = 60)
 {
 	char dir[256], zdir[300], ta[300], hints[300], conf[300], text[2048], buf[1024];
@@ -271,7 +249,7 @@ Test(e2e_validate, world_validates_from_the_signed_root, .timeout = 60)
 
 	if (access(UNBOUND, X_OK) != 0)
 		cr_skip_test("unbound is not installed (%s): make deps installs it", UNBOUND);
-	if (!private_net())
+	if (!test_private_net())
 		cr_skip_test("no private network namespace (needs root: unshare CLONE_NEWNET)");
 	test_tmpdir(dir, sizeof(dir));
 	snprintf(zdir, sizeof(zdir), "%s/zones", dir);
@@ -374,7 +352,7 @@ Test(e2e_validate, the_dnssec_lab_fails_exactly_where_its_rules_say, .timeout = 
 
 	if (access(UNBOUND, X_OK) != 0)
 		cr_skip_test("unbound is not installed (%s): make deps installs it", UNBOUND);
-	if (!private_net())
+	if (!test_private_net())
 		cr_skip_test("no private network namespace (needs root: unshare CLONE_NEWNET)");
 	test_tmpdir(dir, sizeof(dir));
 	snprintf(ta, sizeof(ta), "%s/ta", dir);

@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -665,4 +668,53 @@ test_http_unix(const char *sock, const char *method, const char *path, const cha
 	if (sep)
 		*out = json_loads(sep + 4, JSON_DISABLE_EOF_CHECK, NULL);
 	return code;
+}
+
+void
+test_json_codes(json_t *j, char codes[][48], size_t *n, size_t max)
+{
+	const char *key;
+	json_t *val;
+	size_t i;
+
+	if (json_is_object(j)) {
+		json_t *code = json_object_get(j, "code");
+		if (json_is_string(code)) {
+			bool dup = false;
+			for (size_t k = 0; k < *n; k++)
+				dup |= strcmp(codes[k], json_string_value(code)) == 0;
+			if (!dup && *n < max)
+				snprintf(codes[(*n)++], 48, "%s", json_string_value(code));
+		}
+		json_object_foreach(j, key, val) test_json_codes(val, codes, n, max);
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, val) test_json_codes(val, codes, n, max);
+	}
+}
+
+int
+test_cmp_code(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+bool
+test_private_net(void)
+{
+	struct ifreq ifr;
+	int fd;
+	bool ok;
+
+	if (unshare(CLONE_NEWNET) != 0)
+		return false;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return false;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	ok = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0;
+	ifr.ifr_flags |= IFF_UP;
+	ok = ok && ioctl(fd, SIOCSIFFLAGS, &ifr) == 0;
+	close(fd);
+	return ok;
 }

@@ -108,6 +108,15 @@ bool testsrv_wait_stderr(struct testsrv *s, const char *needle, int timeout_ms);
 int test_http_unix(const char *sock, const char *method, const char *path, const char *body,
                    json_t **out, char *head, size_t headlen);
 
+/* The codes of every problem object anywhere in j (mxcheck's JSON), each once, into codes
+   (at most max); *n counts them. test_cmp_code sorts them with qsort. */
+void test_json_codes(json_t *j, char codes[][48], size_t *n, size_t max);
+int test_cmp_code(const void *a, const void *b);
+
+/* Move this process into a private network namespace of its own with lo up; false when that
+   is impossible (the caller skips loudly). */
+bool test_private_net(void);
+
 /* Milliseconds from a monotonic clock. */
 double test_now_ms(void);
 
