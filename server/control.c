@@ -337,13 +337,12 @@ queries_entry_cb(const struct qlog_entry *e, void *arg)
 	}
 }
 
-static void
-get_queries(struct control *c, struct evhttp_request *req, const char *query)
+int
+control_query_since(const char *query, unsigned long long *since)
 {
 	struct evkeyvalq params;
 	const char *since_s = NULL;
-	unsigned long long since = 0;
-	struct queries_out o = {.first = true};
+	int rc = 0;
 
 	TAILQ_INIT(&params);
 	if (query && evhttp_parse_query_str(query, &params) == 0)
@@ -351,14 +350,24 @@ get_queries(struct control *c, struct evhttp_request *req, const char *query)
 	if (since_s) {
 		char *end;
 		errno = 0;
-		since = strtoull(since_s, &end, 10);
-		if (errno || *end || since_s[0] < '0' || since_s[0] > '9') {
-			evhttp_clear_headers(&params);
-			reply_error(req, 400, "Bad Request", "since: expected a sequence number");
-			return;
-		}
+		*since = strtoull(since_s, &end, 10);
+		if (errno || *end || since_s[0] < '0' || since_s[0] > '9')
+			rc = -1;
 	}
 	evhttp_clear_headers(&params);
+	return rc;
+}
+
+static void
+get_queries(struct control *c, struct evhttp_request *req, const char *query)
+{
+	unsigned long long since = 0;
+	struct queries_out o = {.first = true};
+
+	if (control_query_since(query, &since) < 0) {
+		reply_error(req, 400, "Bad Request", "since: expected a sequence number");
+		return;
+	}
 	o.buf = evbuffer_new();
 	if (o.buf == NULL) {
 		reply_error(req, 500, "Internal Server Error", "out of memory");

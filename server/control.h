@@ -20,6 +20,10 @@ struct evhttp_request;
 struct json_t;
 /* Answer req with code and the JSON j (taken over; NULL: no body), not to be cached: every
    JSON answer of the API and the dashboard goes out this way. */
+/* The since=SEQ parameter of a request's query string into *since (left as it is when absent).
+   0, or -1 when it is not a sequence number. */
+int control_query_since(const char *query, unsigned long long *since);
+
 void control_reply_json(struct evhttp_request *req, int code, const char *reason, struct json_t *j);
 
 #endif

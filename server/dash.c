@@ -230,26 +230,14 @@ get_page(struct evhttp_request *req)
 static void
 get_events(struct dash *d, struct evhttp_request *req, const char *query)
 {
-	struct evkeyvalq params;
-	const char *since_s = NULL;
 	unsigned long long since = qlog_last_seq(d->srv->qlog);
 
-	TAILQ_INIT(&params);
-	if (query && evhttp_parse_query_str(query, &params) == 0)
-		since_s = evhttp_find_header(&params, "since");
-	if (since_s) {
-		char *end;
-		errno = 0;
-		since = strtoull(since_s, &end, 10);
-		if (errno || *end || since_s[0] < '0' || since_s[0] > '9') {
-			evhttp_clear_headers(&params);
-			control_reply_json(
-			    req, 400, "Bad Request",
-			    json_pack("{s:s}", "error", "since: expected a sequence number"));
-			return;
-		}
+	if (control_query_since(query, &since) < 0) {
+		control_reply_json(
+		    req, 400, "Bad Request",
+		    json_pack("{s:s}", "error", "since: expected a sequence number"));
+		return;
 	}
-	evhttp_clear_headers(&params);
 	events_serve(d->events, req, since);
 }
 
