@@ -140,43 +140,59 @@ sign_with_ldns() {
 }
 
 # ---------------------------------------------------------------- (c) a 1M-record zone
-# zone_part: sets NSD_LOAD_MS, NSD_HWM, MX_LOAD_MS, MX_HWM.
-# Nothing else runs while a zone loads, so here the servers are not pinned: either may use
-# both cores (NSD loads on one; mxlabd signs on two).
-zone_part() {
-	local PIN_SERVER=
-	echo "bench: (c) generating a zone of $RECORDS records"
-	BIG=$TMP/big.test.zone
-	awk -v n="$RECORDS" 'BEGIN {
-		print "$ORIGIN big.test."
+# gen_zone ORIGIN RECORDS OUT : a zone of RECORDS records (hosts with A, every 2nd AAAA, every
+# 4th MX, every 8th TXT), the same mix for the load part and the signing part.
+gen_zone() {
+	awk -v o="$1" -v n="$2" 'BEGIN {
+		print "$ORIGIN " o "."
 		print "$TTL 3600"
-		print "@ IN SOA ns1.big.test. hostmaster.big.test. 1 3600 600 86400 300"
-		print "@ IN NS ns1.big.test."
+		print "@ IN SOA ns1 hostmaster 1 3600 600 86400 300"
+		print "@ IN NS ns1"
 		print "ns1 IN A 192.0.2.1"
 		n -= 3
 		for (i = 0; n > 0; i++) {
 			printf "h%d IN A 10.%d.%d.%d\n", i, int(i / 65536) % 256, int(i / 256) % 256, i % 256; n--
 			if (n > 0 && i % 2 == 0) { printf "h%d IN AAAA 2001:db8::%x:%x\n", i, int(i / 65536), i % 65536; n-- }
-			if (n > 0 && i % 4 == 0) { printf "h%d IN MX 10 h%d.big.test.\n", i, i + 1; n-- }
+			if (n > 0 && i % 4 == 0) { printf "h%d IN MX 10 h%d\n", i, i + 1; n-- }
 			if (n > 0 && i % 8 == 0) { printf "h%d IN TXT \"v=spf1 ip4:10.0.0.%d -all\"\n", i, i % 256; n-- }
 		}
-	}' >"$BIG"
-	echo "  $(wc -l <"$BIG") lines, $(($(stat -c %s "$BIG") / 1048576)) MiB"
-
-	T0=$(now_ms)
-	nsd_start "$TMP/nsdbig" "$BIG"
-	"$COMPARE" -w 120000 -s -n big.test "$NSD_PORT"
-	NSD_LOAD_MS=$(($(now_ms) - T0))
-	NSD_HWM=$("$LOAD" -m "$NSD_PID")
+	}' >"$3"
+	echo "  $(wc -l <"$3") lines, $(($(stat -c %s "$3") / 1048576)) MiB"
+}
+# nsd_ready DIR ORIGIN TIMEOUT_MS ZONEFILE : NSD from start until it answers ORIGIN's SOA;
+# sets READY_MS and HWM (peak RSS, kB), then stops it.
+nsd_ready() {
+	local t0
+	t0=$(now_ms)
+	nsd_start "$1" "$4"
+	"$COMPARE" -w "$3" -s -n "$2" "$NSD_PORT"
+	READY_MS=$(($(now_ms) - t0))
+	HWM=$("$LOAD" -m "$NSD_PID")
 	stop "$NSD_PID" "$NSD_PIDFILE"
-
-	T0=$(now_ms)
-	mx_start "$TMP/mxbig" "$BIG"
-	wait_port "$TMP/mxbig" "$MX_PID" 120 >/dev/null
-	MX_LOAD_MS=$(($(now_ms) - T0))
-	"$COMPARE" -w 5000 -s -n big.test "$(head -n 1 "$TMP/mxbig/port")"
-	MX_HWM=$("$LOAD" -m "$MX_PID")
+}
+# mx_ready DIR ORIGIN TIMEOUT_S ARGS... : the same for mxlabd started with ARGS.
+mx_ready() {
+	local dir=$1 origin=$2 timeout=$3 t0 port
+	shift 3
+	t0=$(now_ms)
+	mx_start "$dir" "$@"
+	port=$(wait_port "$dir" "$MX_PID" "$timeout")
+	READY_MS=$(($(now_ms) - t0))
+	"$COMPARE" -w 5000 -s -n "$origin" "$port"
+	HWM=$("$LOAD" -m "$MX_PID")
 	stop "$MX_PID"
+}
+# Nothing else runs while a zone loads, so here the servers are not pinned: either may use
+# both cores (NSD loads on one; mxlabd signs on two).
+# zone_part: sets NSD_LOAD_MS, NSD_HWM, MX_LOAD_MS, MX_HWM.
+zone_part() {
+	local PIN_SERVER=
+	echo "bench: (c) generating a zone of $RECORDS records"
+	gen_zone big.test "$RECORDS" "$TMP/big.test.zone"
+	nsd_ready "$TMP/nsdbig" big.test 120000 "$TMP/big.test.zone"
+	NSD_LOAD_MS=$READY_MS NSD_HWM=$HWM
+	mx_ready "$TMP/mxbig" big.test 120 "$TMP/big.test.zone"
+	MX_LOAD_MS=$READY_MS MX_HWM=$HWM
 }
 zone_rows() {
 	R_LOAD=$(ratio "$MX_LOAD_MS" "$NSD_LOAD_MS")
@@ -187,40 +203,17 @@ zone_rows() {
 # ---------------------------------------------------------------- (f) sign and serve
 # sign_part: sets LDNS_SIGN_MS, NSD_SLOAD_MS, NSD_SHWM, MX_SIGN_MS, MX_SHWM (unpinned, as (c)).
 sign_part() {
-	local PIN_SERVER=
+	local PIN_SERVER= t0
 	echo "bench: (f) signing a zone of $SIGN_RECORDS records"
-	SBIG=$TMP/sbig.test.zone
-	if [ -n "${BIG:-}" ] && [ "$SIGN_RECORDS" = "$RECORDS" ]; then
-		sed 's/big\.test\./sbig.test./g' "$BIG" >"$SBIG"
-	else
-		awk -v n="$SIGN_RECORDS" 'BEGIN {
-			print "$ORIGIN sbig.test."; print "$TTL 3600"
-			print "@ IN SOA ns1.sbig.test. hostmaster.sbig.test. 1 3600 600 86400 300"
-			print "@ IN NS ns1.sbig.test."; print "ns1 IN A 192.0.2.1"; n -= 3
-			for (i = 0; n > 0; i++) {
-				printf "h%d IN A 10.%d.%d.%d\n", i, int(i / 65536) % 256, int(i / 256) % 256, i % 256; n--
-				if (n > 0 && i % 2 == 0) { printf "h%d IN AAAA 2001:db8::%x:%x\n", i, int(i / 65536), i % 65536; n-- }
-				if (n > 0 && i % 4 == 0) { printf "h%d IN MX 10 h%d.sbig.test.\n", i, i + 1; n-- }
-			}
-		}' >"$SBIG"
-	fi
-	T0=$(now_ms)
+	gen_zone sbig.test "$SIGN_RECORDS" "$TMP/sbig.test.zone"
+	t0=$(now_ms)
 	mkdir -p "$TMP/sbigsigned"
-	sign_with_ldns sbig.test "$SBIG" "$TMP/sbigsigned/sbig.test.zone"
-	LDNS_SIGN_MS=$(($(now_ms) - T0))
-	T0=$(now_ms)
-	nsd_start "$TMP/nsdsbig" "$TMP/sbigsigned/sbig.test.zone"
-	"$COMPARE" -w 600000 -s -n sbig.test "$NSD_PORT"
-	NSD_SLOAD_MS=$(($(now_ms) - T0))
-	NSD_SHWM=$("$LOAD" -m "$NSD_PID")
-	stop "$NSD_PID" "$NSD_PIDFILE"
-	T0=$(now_ms)
-	mx_start "$TMP/mxsbig" --sign "$SBIG"
-	wait_port "$TMP/mxsbig" "$MX_PID" 600 >/dev/null
-	MX_SIGN_MS=$(($(now_ms) - T0))
-	"$COMPARE" -w 5000 -s -n sbig.test "$(head -n 1 "$TMP/mxsbig/port")"
-	MX_SHWM=$("$LOAD" -m "$MX_PID")
-	stop "$MX_PID"
+	sign_with_ldns sbig.test "$TMP/sbig.test.zone" "$TMP/sbigsigned/sbig.test.zone"
+	LDNS_SIGN_MS=$(($(now_ms) - t0))
+	nsd_ready "$TMP/nsdsbig" sbig.test 600000 "$TMP/sbigsigned/sbig.test.zone"
+	NSD_SLOAD_MS=$READY_MS NSD_SHWM=$HWM
+	mx_ready "$TMP/mxsbig" sbig.test 600 --sign "$TMP/sbig.test.zone"
+	MX_SIGN_MS=$READY_MS MX_SHWM=$HWM
 }
 sign_rows() {
 	R_SIGN=$(ratio "$MX_SIGN_MS" "$((LDNS_SIGN_MS + NSD_SLOAD_MS))")
