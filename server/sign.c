@@ -1,8 +1,10 @@
 /* server/sign.c -- --sign: DNSKEY, NSEC or NSEC3 chain and RRSIGs for the served zones, built
-   from the zone store's own wire data (canonical RRsets, RFC 4034 §6) and signed with
-   libdnssec (ECDSA P-256, reproducible signatures: the same keys, data and time give the same
+   from the zone store's own wire data (canonical RRsets, RFC 4034 §6). The bulk signatures
+   (ECDSA P-256/SHA-256) are made with OpenSSL's libcrypto (random nonces: fast, not
+   byte-reproducible); with --sign-reproducible, and for the fault actions' re-signing, with
+   libdnssec (RFC 6979 deterministic nonces: the same keys, data and time give the same
    bytes). Keys: libdnssec's PKCS #8 key store in --key-dir (reused), else made at start in a
-   private temporary store and kept in memory only. */
+   private temporary store and kept in memory only; OpenSSL loads the same PEM. */
 #include "server/sign.h"
 #include "server/dnssec.h"
 #include "server/zone_int.h"
@@ -18,6 +20,12 @@
 #include <unistd.h>
 
 #include <ldns/ldns.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <libdnssec/binary.h>
 #include <libdnssec/crypto.h>
 #include <libdnssec/error.h>
@@ -41,6 +49,8 @@ struct zkeys {
 	bool signed_now;        /* the last signer_sign signed the zone with these keys */
 	dnssec_binary_t pem[2]; /* PKCS #8 PEM of the KSK and the ZSK (second signing thread);
 	                           owned, size 0 when unknown */
+	EVP_PKEY *pkey[2];      /* the KSK and the ZSK in OpenSSL (fast signing), loaded from pem
+	                           on first use; owned, NULL until then */
 };
 
 struct signer {
@@ -51,6 +61,7 @@ struct signer {
 	size_t nskip;       /* entries in skip */
 	struct zkeys *keys; /* keys made or loaded so far; owned */
 	size_t nkeys;       /* entries in keys */
+	bool reproducible;  /* --sign-reproducible: sign with libdnssec (RFC 6979) */
 };
 
 /* ---- keys ----------------------------------------------------------------------------- */
@@ -92,6 +103,8 @@ signer_free(struct signer *sg)
 		dnssec_key_free(sg->keys[i].zsk);
 		dnssec_binary_free(&sg->keys[i].pem[0]);
 		dnssec_binary_free(&sg->keys[i].pem[1]);
+		EVP_PKEY_free(sg->keys[i].pkey[0]);
+		EVP_PKEY_free(sg->keys[i].pkey[1]);
 	}
 	for (size_t i = 0; i < sg->nskip; i++)
 		free(sg->skip[i]);
@@ -120,6 +133,12 @@ name_wire(const char *str, uint8_t *out)
 	ldns_rdf_deep_free(r);
 	zone_name_lower(out, len, out);
 	return len;
+}
+
+void
+signer_set_reproducible(struct signer *sg, bool on)
+{
+	sg->reproducible = on;
 }
 
 int
@@ -358,10 +377,15 @@ struct sjob {
 
 /* What one signing thread owns. */
 struct worker {
-	dnssec_sign_ctx_t *kctx; /* signing with the KSK; owned */
-	dnssec_sign_ctx_t *zctx; /* signing with the ZSK; owned */
+	dnssec_sign_ctx_t *kctx; /* --sign-reproducible: signing with the KSK; owned */
+	dnssec_sign_ctx_t *zctx; /* --sign-reproducible: signing with the ZSK; owned */
+	EVP_PKEY_CTX *pctx[2];   /* fast: signing with the ZSK [0] and the KSK [1]; owned */
+	EVP_MD_CTX *md;          /* fast: the SHA-256 of the data to sign; owned */
+	EVP_MD *sha256;          /* fast: SHA-256, fetched once; owned */
 	struct rdref *refs;      /* scratch for the records of one RRset; owned */
 	size_t caprefs;          /* entries allocated in refs */
+	uint8_t *buf;            /* scratch for the data signed (RRSIG rdata, records); owned */
+	size_t capbuf;           /* bytes allocated in buf */
 	struct sctx *c;          /* the zone being signed; not owned */
 	size_t from, to;         /* jobs [from, to) of the batch to sign */
 };
@@ -378,6 +402,7 @@ struct sctx {
 	uint16_t ztag;         /* ZSK key tag */
 	struct worker w[2];    /* signing threads (w[1] unused when nworkers is 1) */
 	int nworkers;          /* 1 or 2 */
+	bool fast;             /* sign with OpenSSL (else libdnssec, reproducibly) */
 	dnssec_key_t *copy[2]; /* KSK and ZSK loaded again for the second thread; owned */
 	struct sjob *jobs;     /* the batch; owned */
 	size_t njobs;          /* jobs queued */
@@ -425,15 +450,40 @@ rrsig_prefix(const struct sctx *c, const struct sjob *j, uint8_t *rr)
 	return p + c->apexlen;
 }
 
+/* ECDSA P-256/SHA-256 signature of data with OpenSSL into out as RFC 6605 wants it (r and
+   s, 32 bytes each); returns 64, 0 on failure. */
+static size_t
+fast_sign(struct worker *w, bool ksk, const uint8_t *data, size_t len, uint8_t *out)
+{
+	uint8_t md[EVP_MAX_MD_SIZE], der[128];
+	unsigned mdlen = 0;
+	size_t derlen = sizeof(der);
+	const unsigned char *q = der;
+	const BIGNUM *r, *s;
+	ECDSA_SIG *es;
+	size_t n = 0;
+
+	if (EVP_DigestInit_ex(w->md, w->sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(w->md, data, len) != 1 || EVP_DigestFinal_ex(w->md, md, &mdlen) != 1 ||
+	    EVP_PKEY_sign(w->pctx[ksk], der, &derlen, md, mdlen) != 1)
+		return 0;
+	es = d2i_ECDSA_SIG(NULL, &q, (long)derlen);
+	if (es == NULL)
+		return 0;
+	ECDSA_SIG_get0(es, &r, &s);
+	if (BN_bn2binpad(r, out, 32) == 32 && BN_bn2binpad(s, out + 32, 32) == 32)
+		n = 64;
+	ECDSA_SIG_free(es);
+	return n;
+}
+
 /* Sign job j with worker w's contexts (RFC 4034 §3.1.8.1: the RRSIG rdata, then the
-   canonical records in canonical order). */
+   canonical records in canonical order, built in w->buf and signed at once). */
 static void
 sign_job(struct worker *w, struct sjob *j)
 {
-	uint8_t rr[18 + 255], hdr[10];
-	dnssec_binary_t bin, sig = {0};
-	dnssec_sign_ctx_t *ctx = j->ksk ? w->kctx : w->zctx;
-	size_t n = j->rs ? j->rs->count : j->ngen, p = rrsig_prefix(w->c, j, rr);
+	size_t n = j->rs ? j->rs->count : j->ngen, p, need = 18 + 255;
+	uint8_t hdr[8];
 
 	j->siglen = 0;
 	if (n > w->caprefs) {
@@ -450,45 +500,58 @@ sign_job(struct worker *w, struct sjob *j)
 			w->refs[i].rd = r + 11 + (size_t)r[10] * RR_REF_SIZE;
 			w->refs[i].len = rdlen;
 			r = w->refs[i].rd + rdlen;
+			need += j->olen + 10 + (size_t)rdlen;
 		}
 	} else {
 		for (size_t i = 0, off = 0; i < n; off += j->genlen[i], i++) {
 			w->refs[i].rd = j->gen + off;
 			w->refs[i].len = j->genlen[i];
+			need += j->olen + 10 + (size_t)j->genlen[i];
 		}
 	}
-	qsort(w->refs, n, sizeof(*w->refs), rdref_cmp);
-	if (dnssec_sign_init(ctx) != DNSSEC_EOK)
-		return;
-	bin.data = rr;
-	bin.size = p;
-	dnssec_sign_add(ctx, &bin);
+	if (n > 1)
+		qsort(w->refs, n, sizeof(*w->refs), rdref_cmp);
+	if (need > w->capbuf) {
+		size_t cap = need > 4096 ? need : 4096;
+		uint8_t *nb = realloc(w->buf, cap);
+		if (nb == NULL)
+			return;
+		w->buf = nb;
+		w->capbuf = cap;
+	}
+	p = rrsig_prefix(w->c, j, w->buf);
 	hdr[0] = (uint8_t)(j->type >> 8);
 	hdr[1] = (uint8_t)j->type;
 	hdr[2] = 0;
 	hdr[3] = CLASS_IN;
 	put32(hdr + 4, j->ttl);
 	for (size_t i = 0; i < n; i++) {
+		uint8_t *o;
 		if (i > 0 && rdref_cmp(&w->refs[i], &w->refs[i - 1]) == 0)
 			continue; /* RFC 4034 §6.3: duplicates count once */
-		bin.data = j->owner;
-		bin.size = j->olen;
-		dnssec_sign_add(ctx, &bin);
-		hdr[8] = (uint8_t)(w->refs[i].len >> 8);
-		hdr[9] = (uint8_t)w->refs[i].len;
-		bin.data = hdr;
-		bin.size = sizeof(hdr);
-		dnssec_sign_add(ctx, &bin);
-		bin.data = (uint8_t *)(uintptr_t)w->refs[i].rd;
-		bin.size = w->refs[i].len;
-		dnssec_sign_add(ctx, &bin);
+		o = w->buf + p;
+		memcpy(o, j->owner, j->olen);
+		o += j->olen;
+		memcpy(o, hdr, sizeof(hdr));
+		o[8] = (uint8_t)(w->refs[i].len >> 8);
+		o[9] = (uint8_t)w->refs[i].len;
+		memcpy(o + 10, w->refs[i].rd, w->refs[i].len);
+		p += j->olen + 10 + (size_t)w->refs[i].len;
 	}
-	if (dnssec_sign_write(ctx, DNSSEC_SIGN_REPRODUCIBLE, &sig) == DNSSEC_EOK &&
-	    sig.size <= SIG_MAX) {
-		memcpy(j->sig, sig.data, sig.size);
-		j->siglen = (uint8_t)sig.size;
+	if (w->c->fast) {
+		j->siglen = (uint8_t)fast_sign(w, j->ksk, w->buf, p, j->sig);
+	} else {
+		dnssec_sign_ctx_t *ctx = j->ksk ? w->kctx : w->zctx;
+		dnssec_binary_t bin = {.size = p, .data = w->buf}, sig = {0};
+		if (dnssec_sign_init(ctx) == DNSSEC_EOK &&
+		    dnssec_sign_add(ctx, &bin) == DNSSEC_EOK &&
+		    dnssec_sign_write(ctx, DNSSEC_SIGN_REPRODUCIBLE, &sig) == DNSSEC_EOK &&
+		    sig.size <= SIG_MAX) {
+			memcpy(j->sig, sig.data, sig.size);
+			j->siglen = (uint8_t)sig.size;
+		}
+		dnssec_binary_free(&sig);
 	}
-	dnssec_binary_free(&sig);
 }
 
 static void *
@@ -628,15 +691,80 @@ key_copy(const dnssec_binary_t *pem, const uint8_t *origin, uint16_t flags)
 	return k;
 }
 
-/* Contexts for one or two threads. */
+/* The private key in pem loaded into OpenSSL, checked to be the one libdnssec has as key
+   (same public point: the DNSKEY's x and y); NULL when it is not. */
+static EVP_PKEY *
+pkey_load(const dnssec_binary_t *pem, const dnssec_key_t *key)
+{
+	uint8_t pub[65];
+	size_t publen = 0;
+	dnssec_binary_t kp = {0};
+	EVP_PKEY *pk = NULL;
+	BIO *b;
+
+	if (pem->size == 0 || pem->size > 65536)
+		return NULL;
+	if ((b = BIO_new_mem_buf(pem->data, (int)pem->size)) != NULL)
+		pk = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+	BIO_free(b);
+	if (pk == NULL || !EVP_PKEY_is_a(pk, "EC") ||
+	    EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub),
+	                                    &publen) != 1 ||
+	    publen != 65 || pub[0] != 4 || dnssec_key_get_pubkey(key, &kp) != DNSSEC_EOK ||
+	    kp.size != 64 || memcmp(kp.data, pub + 1, 64) != 0) {
+		EVP_PKEY_free(pk);
+		return NULL;
+	}
+	return pk;
+}
+
+/* The OpenSSL copies of zk's keys, loaded once; 0, -1 when they cannot be. */
 static int
-sctx_init(struct sctx *c, const struct zkeys *zk)
+fast_keys(struct zkeys *zk)
+{
+	if (zk->pkey[0] == NULL)
+		zk->pkey[0] = pkey_load(&zk->pem[0], zk->ksk);
+	if (zk->pkey[1] == NULL)
+		zk->pkey[1] = pkey_load(&zk->pem[1], zk->zsk);
+	return zk->pkey[0] && zk->pkey[1] ? 0 : -1;
+}
+
+/* Worker w's OpenSSL contexts for the keys of zk (fast_keys done). */
+static int
+worker_fast_init(struct worker *w, const struct zkeys *zk)
+{
+	w->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	w->md = EVP_MD_CTX_new();
+	if (w->sha256 == NULL || w->md == NULL)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		/* pctx[0] signs with the ZSK, pctx[1] with the KSK (indexed by sjob.ksk) */
+		w->pctx[i] = EVP_PKEY_CTX_new_from_pkey(NULL, zk->pkey[i ? 0 : 1], NULL);
+		if (w->pctx[i] == NULL || EVP_PKEY_sign_init(w->pctx[i]) != 1 ||
+		    EVP_PKEY_CTX_set_signature_md(w->pctx[i], w->sha256) != 1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Contexts for one or two threads: fast, two threads with OpenSSL sharing zk's keys;
+   reproducible, libdnssec's, the second thread with its own copy of the keys. */
+static int
+sctx_init(struct sctx *c, const struct zkeys *zk, bool fast)
 {
 	c->jobs = calloc(SIGN_BATCH, sizeof(*c->jobs));
 	if (c->jobs == NULL)
 		return -1;
 	c->nworkers = 1;
+	c->fast = fast;
 	c->w[0].c = c->w[1].c = c;
+	if (fast) {
+		if (worker_fast_init(&c->w[0], zk) != 0)
+			return -1;
+		if (worker_fast_init(&c->w[1], zk) == 0)
+			c->nworkers = 2;
+		return 0;
+	}
 	if (dnssec_sign_new(&c->w[0].kctx, zk->ksk) != DNSSEC_EOK ||
 	    dnssec_sign_new(&c->w[0].zctx, zk->zsk) != DNSSEC_EOK)
 		return -1;
@@ -655,9 +783,15 @@ sctx_free(struct sctx *c)
 		free(c->jobs[i].gen);
 	free(c->jobs);
 	for (int i = 0; i < 2; i++) {
-		dnssec_sign_free(c->w[i].kctx);
-		dnssec_sign_free(c->w[i].zctx);
-		free(c->w[i].refs);
+		struct worker *w = &c->w[i];
+		dnssec_sign_free(w->kctx);
+		dnssec_sign_free(w->zctx);
+		EVP_PKEY_CTX_free(w->pctx[0]);
+		EVP_PKEY_CTX_free(w->pctx[1]);
+		EVP_MD_CTX_free(w->md);
+		EVP_MD_free(w->sha256);
+		free(w->refs);
+		free(w->buf);
 		dnssec_key_free(c->copy[i]);
 	}
 }
@@ -796,8 +930,16 @@ sign_zone(struct signer *sg, struct zoneset *zs, size_t z, struct zkeys *zk, tim
 	nttl = (uint32_t)soa[4] << 24 | (uint32_t)soa[5] << 16 | (uint32_t)soa[6] << 8 | soa[7];
 	soa = (const uint8_t *)(zone_rrset_at(zs, zn->soa) + 1);
 	sttl = (uint32_t)soa[4] << 24 | (uint32_t)soa[5] << 16 | (uint32_t)soa[6] << 8 | soa[7];
+	if (!sg->reproducible && fast_keys(zk) != 0) {
+		diag_add(
+		    d, DIAG_ERROR, zn->files[0].path, 0, NULL,
+		    "%s: OpenSSL cannot load the zone's keys (--sign-reproducible signs without "
+		    "it)",
+		    zn->origin_str);
+		return -1;
+	}
 	rd = malloc(65536);
-	if (rd == NULL || sctx_init(&c, zk) != 0)
+	if (rd == NULL || sctx_init(&c, zk, !sg->reproducible) != 0)
 		goto out;
 
 	/* the names of the zone: authoritative ones, delegations, empty non-terminals */
