@@ -47,10 +47,8 @@ struct zkeys {
 	dnssec_key_t *ksk;      /* key-signing key (flags 257), private part loaded; owned */
 	dnssec_key_t *zsk;      /* zone-signing key (flags 256), private part loaded; owned */
 	bool signed_now;        /* the last signer_sign signed the zone with these keys */
-	dnssec_binary_t pem[2]; /* PKCS #8 PEM of the KSK and the ZSK (second signing thread);
-	                           owned, size 0 when unknown */
-	EVP_PKEY *pkey[2];      /* the KSK and the ZSK in OpenSSL (fast signing), loaded from pem
-	                           on first use; owned, NULL until then */
+	dnssec_binary_t pem[2]; /* PKCS #8 PEM of the KSK and the ZSK (OpenSSL, second signing
+	                           thread); owned, size 0 when unknown */
 };
 
 struct signer {
@@ -103,8 +101,6 @@ signer_free(struct signer *sg)
 		dnssec_key_free(sg->keys[i].zsk);
 		dnssec_binary_free(&sg->keys[i].pem[0]);
 		dnssec_binary_free(&sg->keys[i].pem[1]);
-		EVP_PKEY_free(sg->keys[i].pkey[0]);
-		EVP_PKEY_free(sg->keys[i].pkey[1]);
 	}
 	for (size_t i = 0; i < sg->nskip; i++)
 		free(sg->skip[i]);
@@ -379,7 +375,8 @@ struct sjob {
 struct worker {
 	dnssec_sign_ctx_t *kctx; /* --sign-reproducible: signing with the KSK; owned */
 	dnssec_sign_ctx_t *zctx; /* --sign-reproducible: signing with the ZSK; owned */
-	EVP_PKEY_CTX *pctx[2];   /* fast: signing with the ZSK [0] and the KSK [1]; owned */
+	EVP_PKEY *pkey[2];       /* fast: this thread's ZSK [0] and KSK [1]; owned */
+	EVP_PKEY_CTX *pctx[2];   /* fast: signing with pkey[0] and pkey[1]; owned */
 	EVP_MD_CTX *md;          /* fast: the SHA-256 of the data to sign; owned */
 	EVP_MD *sha256;          /* fast: SHA-256, fetched once; owned */
 	struct rdref *refs;      /* scratch for the records of one RRset; owned */
@@ -718,18 +715,7 @@ pkey_load(const dnssec_binary_t *pem, const dnssec_key_t *key)
 	return pk;
 }
 
-/* The OpenSSL copies of zk's keys, loaded once; 0, -1 when they cannot be. */
-static int
-fast_keys(struct zkeys *zk)
-{
-	if (zk->pkey[0] == NULL)
-		zk->pkey[0] = pkey_load(&zk->pem[0], zk->ksk);
-	if (zk->pkey[1] == NULL)
-		zk->pkey[1] = pkey_load(&zk->pem[1], zk->zsk);
-	return zk->pkey[0] && zk->pkey[1] ? 0 : -1;
-}
-
-/* Worker w's OpenSSL contexts for the keys of zk (fast_keys done). */
+/* Worker w's OpenSSL keys (its own, loaded from zk's PEM files) and contexts: 0, -1. */
 static int
 worker_fast_init(struct worker *w, const struct zkeys *zk)
 {
@@ -738,8 +724,11 @@ worker_fast_init(struct worker *w, const struct zkeys *zk)
 	if (w->sha256 == NULL || w->md == NULL)
 		return -1;
 	for (int i = 0; i < 2; i++) {
-		/* pctx[0] signs with the ZSK, pctx[1] with the KSK (indexed by sjob.ksk) */
-		w->pctx[i] = EVP_PKEY_CTX_new_from_pkey(NULL, zk->pkey[i ? 0 : 1], NULL);
+		/* [0] is the ZSK, [1] the KSK (indexed by sjob.ksk) */
+		w->pkey[i] = pkey_load(&zk->pem[i ? 0 : 1], i ? zk->ksk : zk->zsk);
+		if (w->pkey[i] == NULL)
+			return -1;
+		w->pctx[i] = EVP_PKEY_CTX_new_from_pkey(NULL, w->pkey[i], NULL);
 		if (w->pctx[i] == NULL || EVP_PKEY_sign_init(w->pctx[i]) != 1 ||
 		    EVP_PKEY_CTX_set_signature_md(w->pctx[i], w->sha256) != 1)
 			return -1;
@@ -747,8 +736,8 @@ worker_fast_init(struct worker *w, const struct zkeys *zk)
 	return 0;
 }
 
-/* Contexts for one or two threads: fast, two threads with OpenSSL sharing zk's keys;
-   reproducible, libdnssec's, the second thread with its own copy of the keys. */
+/* Contexts for one or two threads (each with its own copy of the keys): fast, OpenSSL's;
+   reproducible, libdnssec's. 0, -1, -2 when OpenSSL cannot use the keys. */
 static int
 sctx_init(struct sctx *c, const struct zkeys *zk, bool fast)
 {
@@ -760,7 +749,7 @@ sctx_init(struct sctx *c, const struct zkeys *zk, bool fast)
 	c->w[0].c = c->w[1].c = c;
 	if (fast) {
 		if (worker_fast_init(&c->w[0], zk) != 0)
-			return -1;
+			return -2;
 		if (worker_fast_init(&c->w[1], zk) == 0)
 			c->nworkers = 2;
 		return 0;
@@ -788,6 +777,8 @@ sctx_free(struct sctx *c)
 		dnssec_sign_free(w->zctx);
 		EVP_PKEY_CTX_free(w->pctx[0]);
 		EVP_PKEY_CTX_free(w->pctx[1]);
+		EVP_PKEY_free(w->pkey[0]);
+		EVP_PKEY_free(w->pkey[1]);
 		EVP_MD_CTX_free(w->md);
 		EVP_MD_free(w->sha256);
 		free(w->refs);
@@ -930,17 +921,19 @@ sign_zone(struct signer *sg, struct zoneset *zs, size_t z, struct zkeys *zk, tim
 	nttl = (uint32_t)soa[4] << 24 | (uint32_t)soa[5] << 16 | (uint32_t)soa[6] << 8 | soa[7];
 	soa = (const uint8_t *)(zone_rrset_at(zs, zn->soa) + 1);
 	sttl = (uint32_t)soa[4] << 24 | (uint32_t)soa[5] << 16 | (uint32_t)soa[6] << 8 | soa[7];
-	if (!sg->reproducible && fast_keys(zk) != 0) {
-		diag_add(
-		    d, DIAG_ERROR, zn->files[0].path, 0, NULL,
-		    "%s: OpenSSL cannot load the zone's keys (--sign-reproducible signs without "
-		    "it)",
-		    zn->origin_str);
-		return -1;
-	}
 	rd = malloc(65536);
-	if (rd == NULL || sctx_init(&c, zk, !sg->reproducible) != 0)
+	if (rd == NULL)
 		goto out;
+	if ((rc = sctx_init(&c, zk, !sg->reproducible)) != 0) {
+		if (rc == -2)
+			diag_add(
+			    d, DIAG_ERROR, zn->files[0].path, 0, NULL,
+			    "%s: OpenSSL cannot use the zone's keys (--sign-reproducible signs "
+			    "without it)",
+			    zn->origin_str);
+		rc = -1;
+		goto out;
+	}
 
 	/* the names of the zone: authoritative ones, delegations, empty non-terminals */
 	for (uint32_t n = 0; n < zs->nnodes; n++) {
