@@ -349,11 +349,13 @@ rdref_cmp(const void *x, const void *y)
 }
 
 /* Signatures are made in batches: the RRsets to sign are queued (stored ones by reference,
-   generated ones copied), signed by two threads when the batch is big enough (each with its
+   generated ones copied), signed by two threads taking chunks of the batch in turn when the
+   batch is big enough (each with its
    own copy of the keys: a key object is not shared between threads), then appended to the
    zone in queue order, so the result is the same whatever the threads did. */
 #define SIGN_BATCH        4096 /* RRsets per batch */
 #define SIGN_MIN_PARALLEL 512  /* a smaller batch is signed by one thread */
+#define SIGN_CHUNK        64   /* jobs a signing thread takes at a time */
 #define SIG_MAX           128  /* bytes of one signature (64 for ECDSA P-256) */
 
 /* One RRset to sign. */
@@ -384,7 +386,6 @@ struct worker {
 	uint8_t *buf;            /* scratch for the data signed (RRSIG rdata, records); owned */
 	size_t capbuf;           /* bytes allocated in buf */
 	struct sctx *c;          /* the zone being signed; not owned */
-	size_t from, to;         /* jobs [from, to) of the batch to sign */
 };
 
 /* What signing one zone needs. */
@@ -403,6 +404,7 @@ struct sctx {
 	dnssec_key_t *copy[2]; /* KSK and ZSK loaded again for the second thread; owned */
 	struct sjob *jobs;     /* the batch; owned */
 	size_t njobs;          /* jobs queued */
+	size_t next;           /* next job of the batch a thread takes (atomic while signing) */
 	size_t sigs;           /* signatures made */
 };
 
@@ -555,8 +557,18 @@ static void *
 worker_run(void *arg)
 {
 	struct worker *w = arg;
-	for (size_t i = w->from; i < w->to; i++)
-		sign_job(w, &w->c->jobs[i]);
+	struct sctx *c = w->c;
+
+	/* chunks taken in turn, so a thread the machine slows down leaves its share to the
+	   other one instead of making it wait at the join */
+	for (;;) {
+		size_t i = __atomic_fetch_add(&c->next, SIGN_CHUNK, __ATOMIC_RELAXED);
+		size_t end = i + SIGN_CHUNK < c->njobs ? i + SIGN_CHUNK : c->njobs;
+		if (i >= c->njobs)
+			break;
+		for (; i < end; i++)
+			sign_job(w, &c->jobs[i]);
+	}
 	return NULL;
 }
 
@@ -569,17 +581,9 @@ flush(struct sctx *c)
 	bool threaded = c->nworkers == 2 && c->njobs >= SIGN_MIN_PARALLEL;
 	int rc = 0;
 
-	c->w[0].from = 0;
-	c->w[0].to = c->njobs;
-	if (threaded) {
-		c->w[0].to = c->njobs / 2;
-		c->w[1].from = c->njobs / 2;
-		c->w[1].to = c->njobs;
-		if (pthread_create(&th, NULL, worker_run, &c->w[1]) != 0) {
-			threaded = false;
-			c->w[0].to = c->njobs;
-		}
-	}
+	c->next = 0;
+	if (threaded && pthread_create(&th, NULL, worker_run, &c->w[1]) != 0)
+		threaded = false;
 	worker_run(&c->w[0]);
 	if (threaded)
 		pthread_join(th, NULL);
