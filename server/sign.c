@@ -350,9 +350,9 @@ rdref_cmp(const void *x, const void *y)
 
 /* Signatures are made in batches: the RRsets to sign are queued (stored ones by reference,
    generated ones copied), signed by two threads taking chunks of the batch in turn when the
-   batch is big enough (each with its
-   own copy of the keys: a key object is not shared between threads), then appended to the
-   zone in queue order, so the result is the same whatever the threads did. */
+   batch is big enough (each with its own copy of the keys: a key object is not shared
+   between threads), then appended to the zone in queue order, so the records come in the
+   same order whatever the threads did (and with --sign-reproducible the same bytes). */
 #define SIGN_BATCH        4096 /* RRsets per batch */
 #define SIGN_MIN_PARALLEL 512  /* a smaller batch is signed by one thread */
 #define SIGN_CHUNK        64   /* jobs a signing thread takes at a time */
