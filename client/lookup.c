@@ -575,6 +575,15 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 
 /* ---- the network transport -------------------------------------------------------------- */
 
+#define NET_STALE_MAX 16 /* IDs remembered per reused socket before it is replaced */
+
+/* The UDP socket reused for every exchange with one server (-s without --recursive). */
+struct net_sock {
+	int fd;                          /* connected UDP socket, -1 when none is open; owned */
+	uint16_t stale[NET_STALE_MAX];   /* IDs sent on fd whose replies were never read */
+	size_t nstale;                   /* entries in stale */
+};
+
 struct lookup_net {
 	struct sockaddr_storage srv[LOOKUP_MAX_SERVERS]; /* servers in order */
 	socklen_t srvlen[LOOKUP_MAX_SERVERS];            /* their address lengths */
@@ -584,6 +593,9 @@ struct lookup_net {
 	bool rd;                                         /* set RD (system resolver) */
 	lookup_wait_fn wait;                             /* waits for a socket, NULL: poll() */
 	void *wait_ud;                                   /* argument of wait (not owned) */
+	bool reuse;                     /* one socket per server for every exchange (else fresh) */
+	struct net_sock sock[LOOKUP_MAX_SERVERS]; /* the reused sockets (reuse), owned */
+	unsigned opened;                          /* UDP sockets opened so far */
 };
 
 static void
@@ -693,48 +705,137 @@ done:
 	return rc;
 }
 
-/* One UDP exchange. Returns the parsed reply or NULL with out filled as a failure. */
+static bool
+stale_has(const struct net_sock *k, uint16_t id)
+{
+	for (size_t i = 0; i < k->nstale; i++)
+		if (k->stale[i] == id)
+			return true;
+	return false;
+}
+
+static void
+sock_close(struct net_sock *k)
+{
+	if (k->fd >= 0)
+		close(k->fd);
+	k->fd = -1;
+	k->nstale = 0;
+}
+
+/* A query with this ID went unanswered on k: its reply may still come and must then be
+   skipped. A full list retires the socket, so that the kernel drops what comes later. */
+static void
+stale_add(struct net_sock *k, uint16_t id)
+{
+	if (k->nstale == NET_STALE_MAX) {
+		sock_close(k);
+		return;
+	}
+	k->stale[k->nstale++] = id;
+}
+
+/* A UDP socket connected to server si (the kernel then takes datagrams from it alone). -1
+   with msg set. */
+static int
+udp_open(struct lookup_net *n, size_t si, char *msg, size_t msglen)
+{
+	int fd = socket(n->srv[si].ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		snprintf(msg, msglen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	n->opened++;
+	if (connect(fd, (const struct sockaddr *)&n->srv[si], n->srvlen[si]) < 0) {
+		snprintf(msg, msglen, "%s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* One UDP exchange. Returns the parsed reply or NULL with out filled as a failure. With
+   n->reuse the server's socket is kept open for the next exchange: the query gets an ID that
+   no unanswered earlier query on it has, and replies carrying such an ID (late answers to a
+   query that timed out) are skipped while waiting. Any other reply is this query's answer
+   or, when it does not match (ID, QR, question), a network failure, as on a fresh socket. */
 static ldns_pkt *
-udp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qlen,
-             struct lookup_reply *out)
+udp_exchange(struct lookup_net *n, size_t si, uint8_t *q, size_t qlen, struct lookup_reply *out)
 {
 	uint8_t buf[65536];
 	char who[80], msg[200];
-	int fd;
+	struct net_sock *k = n->reuse ? &n->sock[si] : NULL;
+	int fd = k != NULL ? k->fd : -1;
+	bool fresh = fd < 0;
+	uint16_t id;
 	ssize_t got;
 	ldns_pkt *pkt = NULL;
 	const char *why = NULL;
 	double deadline = lookup_now_ms() + n->timeout_ms;
 
 	addr_str(&n->srv[si], who, sizeof(who));
-	fd = socket(n->srv[si].ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(msg, sizeof(msg), "socket: %s", strerror(errno));
+	if (fd < 0 && (fd = udp_open(n, si, msg, sizeof(msg))) < 0)
 		goto network;
+	if (k != NULL) {
+		k->fd = fd;
+		id = (uint16_t)(q[0] << 8 | q[1]);
+		while (stale_has(k, id))
+			id = ldns_get_random();
+		q[0] = (uint8_t)(id >> 8);
+		q[1] = (uint8_t)id;
 	}
-	if (connect(fd, (const struct sockaddr *)&n->srv[si], n->srvlen[si]) < 0 ||
-	    send(fd, q, qlen, 0) != (ssize_t)qlen) {
-		snprintf(msg, sizeof(msg), "%s", strerror(errno));
-		goto network;
+	id = (uint16_t)(q[0] << 8 | q[1]);
+	if (send(fd, q, qlen, 0) != (ssize_t)qlen) {
+		if (fresh) {
+			snprintf(msg, sizeof(msg), "%s", strerror(errno));
+			goto network;
+		}
+		/* A reused socket may hold the error of an earlier exchange (an ICMP message
+		   that came late): send again on a fresh one, as this exchange always had. */
+		sock_close(k);
+		if ((fd = udp_open(n, si, msg, sizeof(msg))) < 0)
+			goto network;
+		k->fd = fd;
+		if (send(fd, q, qlen, 0) != (ssize_t)qlen) {
+			snprintf(msg, sizeof(msg), "%s", strerror(errno));
+			goto network;
+		}
 	}
-	if (wait_fd(n, fd, POLLIN, deadline) <= 0) {
-		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_TIMEOUT, "no answer from %s", who);
-		goto done;
-	}
-	got = recv(fd, buf, sizeof(buf), 0);
-	if (got < 0) {
-		snprintf(msg, sizeof(msg), "%s: %s", who, strerror(errno));
-		goto network;
+	for (;;) {
+		if (wait_fd(n, fd, POLLIN, deadline) <= 0) {
+			fail(out, LOOKUP_TEMPORARY, LOOKUP_R_TIMEOUT, "no answer from %s", who);
+			if (k != NULL)
+				stale_add(k, id);
+			goto done;
+		}
+		got = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			continue;
+		if (got < 0) {
+			snprintf(msg, sizeof(msg), "%s: %s", who, strerror(errno));
+			goto network;
+		}
+		if (k != NULL && got >= 2 && stale_has(k, (uint16_t)(buf[0] << 8 | buf[1])))
+			continue; /* a late answer to an earlier query on this socket */
+		break;
 	}
 	if (reply_check(q, qlen, buf, (size_t)got, &pkt, &why) < 0) {
 		snprintf(msg, sizeof(msg), "%s from %s", why, who);
-		goto network;
+		if (k != NULL)
+			stale_add(k, id); /* the real answer may still come */
+		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s", msg);
+		goto done;
 	}
 	goto done;
 network:
 	fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s", msg);
+	if (k != NULL) {
+		sock_close(k); /* a socket that failed is not used again */
+		fd = -1;
+	}
 done:
-	if (fd >= 0)
+	if (k == NULL && fd >= 0)
 		close(fd);
 	return pkt;
 }
@@ -913,7 +1014,7 @@ static void
 net_query_flags(void *ud, const char *qname, uint16_t qtype, unsigned flags,
                 struct lookup_reply *out)
 {
-	const struct lookup_net *n = ud;
+	struct lookup_net *n = ud;
 	ldns_rdf *dn = ldns_dname_new_frm_str(qname);
 	ldns_pkt *q = NULL, *a = NULL;
 	uint8_t *wire = NULL;
@@ -982,7 +1083,12 @@ net_query(void *ud, const char *qname, uint16_t qtype, struct lookup_reply *out)
 static void
 net_free(void *ud)
 {
-	free(ud);
+	struct lookup_net *n = ud;
+
+	for (size_t i = 0; n != NULL && i < LOOKUP_MAX_SERVERS; i++)
+		if (n->sock[i].fd >= 0)
+			close(n->sock[i].fd);
+	free(n);
 }
 
 static const struct lookup_ops net_ops = {net_query, net_free, NULL, net_query_flags};
@@ -1184,6 +1290,11 @@ lookup_net_new(const char *const *servers, size_t nservers, int timeout_ms, int 
 	}
 	n->timeout_ms = timeout_ms > 0 ? timeout_ms : 2000;
 	n->retries = retries >= 0 ? retries : 1;
+	for (size_t i = 0; i < LOOKUP_MAX_SERVERS; i++)
+		n->sock[i].fd = -1;
+	/* Servers asked directly (a lab tool and its lab server) share one socket per server;
+	   the system resolver keeps a fresh socket, so a fresh source port, per query. */
+	n->reuse = nservers > 0;
 	for (size_t i = 0; i < nservers; i++)
 		if (server_parse(n, servers[i], err, errlen) < 0)
 			goto fail;
@@ -1214,6 +1325,7 @@ lookup_net_set_recursive(struct lookup *lk)
 		return -1;
 	n = lk->ud;
 	n->rd = true;
+	n->reuse = false; /* a recursive resolver: a fresh source port per query */
 	lk->check_aa = false;
 	return 0;
 }
