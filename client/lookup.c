@@ -579,9 +579,9 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 
 /* The UDP socket reused for every exchange with one server (-s without --recursive). */
 struct net_sock {
-	int fd;                          /* connected UDP socket, -1 when none is open; owned */
-	uint16_t stale[NET_STALE_MAX];   /* IDs sent on fd whose replies were never read */
-	size_t nstale;                   /* entries in stale */
+	int fd;                        /* connected UDP socket, -1 when none is open; owned */
+	uint16_t stale[NET_STALE_MAX]; /* IDs sent on fd whose replies were never read */
+	size_t nstale;                 /* entries in stale */
 };
 
 struct lookup_net {
@@ -593,7 +593,7 @@ struct lookup_net {
 	bool rd;                                         /* set RD (system resolver) */
 	lookup_wait_fn wait;                             /* waits for a socket, NULL: poll() */
 	void *wait_ud;                                   /* argument of wait (not owned) */
-	bool reuse;                     /* one socket per server for every exchange (else fresh) */
+	bool reuse; /* one socket per server for every exchange (else fresh) */
 	struct net_sock sock[LOOKUP_MAX_SERVERS]; /* the reused sockets (reuse), owned */
 	unsigned opened;                          /* UDP sockets opened so far */
 };
