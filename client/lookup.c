@@ -714,11 +714,21 @@ stale_has(const struct net_sock *k, uint16_t id)
 	return false;
 }
 
+/* Close a socket the waiter may have watched: it is told first (ev 0), so that an event
+   loop forgets the descriptor before its number can be given to another socket. */
 static void
-sock_close(struct net_sock *k)
+net_close(const struct lookup_net *n, int fd)
+{
+	if (n->wait != NULL)
+		n->wait(n->wait_ud, fd, 0, 0);
+	close(fd);
+}
+
+static void
+sock_close(const struct lookup_net *n, struct net_sock *k)
 {
 	if (k->fd >= 0)
-		close(k->fd);
+		net_close(n, k->fd);
 	k->fd = -1;
 	k->nstale = 0;
 }
@@ -726,10 +736,10 @@ sock_close(struct net_sock *k)
 /* A query with this ID went unanswered on k: its reply may still come and must then be
    skipped. A full list retires the socket, so that the kernel drops what comes later. */
 static void
-stale_add(struct net_sock *k, uint16_t id)
+stale_add(const struct lookup_net *n, struct net_sock *k, uint16_t id)
 {
 	if (k->nstale == NET_STALE_MAX) {
-		sock_close(k);
+		sock_close(n, k);
 		return;
 	}
 	k->stale[k->nstale++] = id;
@@ -793,7 +803,7 @@ udp_exchange(struct lookup_net *n, size_t si, uint8_t *q, size_t qlen, struct lo
 		}
 		/* A reused socket may hold the error of an earlier exchange (an ICMP message
 		   that came late): send again on a fresh one, as this exchange always had. */
-		sock_close(k);
+		sock_close(n, k);
 		if ((fd = udp_open(n, si, msg, sizeof(msg))) < 0)
 			goto network;
 		k->fd = fd;
@@ -806,7 +816,7 @@ udp_exchange(struct lookup_net *n, size_t si, uint8_t *q, size_t qlen, struct lo
 		if (wait_fd(n, fd, POLLIN, deadline) <= 0) {
 			fail(out, LOOKUP_TEMPORARY, LOOKUP_R_TIMEOUT, "no answer from %s", who);
 			if (k != NULL)
-				stale_add(k, id);
+				stale_add(n, k, id);
 			goto done;
 		}
 		got = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
@@ -823,7 +833,7 @@ udp_exchange(struct lookup_net *n, size_t si, uint8_t *q, size_t qlen, struct lo
 	if (reply_check(q, qlen, buf, (size_t)got, &pkt, &why) < 0) {
 		snprintf(msg, sizeof(msg), "%s from %s", why, who);
 		if (k != NULL)
-			stale_add(k, id); /* the real answer may still come */
+			stale_add(n, k, id); /* the real answer may still come */
 		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s", msg);
 		goto done;
 	}
@@ -831,12 +841,12 @@ udp_exchange(struct lookup_net *n, size_t si, uint8_t *q, size_t qlen, struct lo
 network:
 	fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s", msg);
 	if (k != NULL) {
-		sock_close(k); /* a socket that failed is not used again */
+		sock_close(n, k); /* a socket that failed is not used again */
 		fd = -1;
 	}
 done:
 	if (k == NULL && fd >= 0)
-		close(fd);
+		net_close(n, fd);
 	return pkt;
 }
 
@@ -922,7 +932,7 @@ bad:
 	fail(out, LOOKUP_TEMPORARY, LOOKUP_R_TCP_FAILED, "%s", msg);
 done:
 	if (fd >= 0)
-		close(fd);
+		net_close(n, fd);
 	free(frame);
 	free(ans);
 	return pkt;
@@ -1086,8 +1096,7 @@ net_free(void *ud)
 	struct lookup_net *n = ud;
 
 	for (size_t i = 0; n != NULL && i < LOOKUP_MAX_SERVERS; i++)
-		if (n->sock[i].fd >= 0)
-			close(n->sock[i].fd);
+		sock_close(n, &n->sock[i]);
 	free(n);
 }
 

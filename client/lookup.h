@@ -162,7 +162,9 @@ struct lookup *lookup_net_new(const char *const *servers, size_t nservers, int t
                               int retries, char *err, size_t errlen);
 /* How the network transport waits until fd is ready for ev (POLLIN/POLLOUT) or the monotonic
    time deadline (ms) passes: 1 ready, 0 timed out, -1 error. By default poll(); the -j event
-   loop (client/multi.c) installs one that suspends the check until libevent says so. */
+   loop (client/multi.c) installs one that suspends the check until libevent says so. Called
+   with ev 0 just before the transport closes fd (a socket it may have waited on): drop any
+   registration of fd and return 0. */
 typedef int (*lookup_wait_fn)(void *ud, int fd, short ev, double deadline);
 /* --recursive: ask the -s servers with RD set (a validating resolver) and stop the AA check.
    -1 for another transport. */

@@ -34,7 +34,8 @@ setup(void)
 	                      "ns IN A 192.0.2.53\n"
 	                      "late IN MX 10 mx.late\nmx.late IN A 192.0.2.70\n"
 	                      "badid IN MX 10 mx.badid\nmx.badid IN A 192.0.2.71\n"
-	                      "qmismatch IN MX 10 mx.qmismatch\nmx.qmismatch IN A 192.0.2.72\n");
+	                      "qmismatch IN MX 10 mx.qmismatch\nmx.qmismatch IN A 192.0.2.72\n"
+	                      "trunc IN MX 10 mx.trunc\nmx.trunc IN A 192.0.2.73\n");
 	for (int i = 0; i < NDOM; i++)
 		z += (size_t)snprintf(zone + z, sizeof(zone) - z,
 		                      "d%d IN MX 10 mx.d%d\nmx.d%d IN A 192.0.2.%d\n", i, i, i,
@@ -47,7 +48,8 @@ setup(void)
 	           "late.udp.test. MX delay=700 count=1\n"
 	           "mx.late.udp.test. A delay=400 count=1\n"
 	           "badid.udp.test. MX badid count=1\n"
-	           "qmismatch.udp.test. MX qmismatch count=1\n");
+	           "qmismatch.udp.test. MX qmismatch count=1\n"
+	           "trunc.udp.test. MX truncate\n");
 	{
 		char list[NDOM * 16] = "";
 		size_t l = 0;
@@ -142,11 +144,11 @@ run(const char *const args[], char *out, size_t cap)
 	return test_run(argv, out, cap, 30000);
 }
 
-/* The number after "queries": in one JSON line. */
+/* The number after "queries": in the first JSON line. */
 static long
 queries_of(const char *line)
 {
-	json_t *j = json_loads(line, 0, NULL);
+	json_t *j = json_loads(line, JSON_DISABLE_EOF_CHECK, NULL);
 	long q;
 
 	cr_assert_not_null(j, "not JSON: %.500s", line);
@@ -238,4 +240,24 @@ Test(e2e_mxcheck_udp, wrong_reply_is_rejected_and_the_retry_on_the_same_socket_a
 		cr_expect_eq(s.queries, 4, "%s: %s", names[i], s.clients);
 		cr_expect_eq(s.ports, 1, "%s: %d source ports: %s", names[i], s.ports, s.clients);
 	}
+}
+
+/* Under -j the slot's socket event is kept between waits: a truncated MX answer sends the
+   check to TCP (another descriptor) and back to its UDP socket, and the answer is used. */
+Test(e2e_mxcheck_udp, truncated_answer_goes_to_tcp_and_back_under_jobs)
+{
+	static char out[1 << 16];
+	char targets[600];
+	const char *args[] = {"-j", "2", "-t", "1000", "-f", targets, NULL};
+	size_t before = log_lines();
+	struct seen s;
+
+	snprintf(targets, sizeof(targets), "%s/trunc-targets", dir);
+	test_write(dir, "trunc-targets", "trunc.udp.test\nd0.udp.test\ntrunc.udp.test\n");
+	cr_assert_eq(run(args, out, sizeof(out)), 0, "%.2000s", out);
+	cr_expect_not_null(strstr(out, "dns-truncated"), "%.2000s", out);
+	/* MX over UDP and again over TCP, A, AAAA; d0: MX, A, AAAA */
+	cr_expect_eq(queries_of(out), 4, "%.2000s", out);
+	read_log(before, 11, ".udp.test.", &s);
+	cr_expect_eq(s.queries, 11, "%s", s.clients);
 }
