@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -705,6 +706,22 @@ done:
 	return rc;
 }
 
+/* A random query ID from the kernel's generator, drawn 128 at a time (one getrandom() per
+   128 queries instead of a library call each). */
+static uint16_t
+net_random_id(void)
+{
+	static uint16_t pool[128];
+	static size_t left;
+
+	if (left == 0) {
+		if (getrandom(pool, sizeof(pool), 0) != (ssize_t)sizeof(pool))
+			return ldns_get_random();
+		left = sizeof(pool) / sizeof(pool[0]);
+	}
+	return pool[--left];
+}
+
 static bool
 stale_has(const struct net_sock *k, uint16_t id)
 {
@@ -791,7 +808,7 @@ udp_exchange(struct lookup_net *n, size_t si, uint8_t *q, size_t qlen, struct lo
 		k->fd = fd;
 		id = (uint16_t)(q[0] << 8 | q[1]);
 		while (stale_has(k, id))
-			id = ldns_get_random();
+			id = net_random_id();
 		q[0] = (uint8_t)(id >> 8);
 		q[1] = (uint8_t)id;
 	}
@@ -1020,43 +1037,63 @@ reply_from_pkt(const ldns_pkt *pkt, struct lookup_reply *out)
 	}
 }
 
+size_t
+lookup_query_wire(const char *qname, uint16_t qtype, uint16_t id, bool rd, unsigned flags,
+                  uint8_t *out, size_t cap)
+{
+	ldns_rdf *dn = ldns_dname_new_frm_str(qname);
+	bool edns = (flags & LOOKUP_Q_DO) != 0;
+	size_t nl, p;
+
+	if (dn == NULL)
+		return 0;
+	nl = ldns_rdf_size(dn);
+	if (12 + nl + 4 + (edns ? 11 : 0) > cap) {
+		ldns_rdf_deep_free(dn);
+		return 0;
+	}
+	memset(out, 0, 12);
+	out[0] = (uint8_t)(id >> 8);
+	out[1] = (uint8_t)id;
+	out[2] = rd ? 0x01 : 0;                    /* QR 0, opcode QUERY, RD */
+	out[3] = (flags & LOOKUP_Q_CD) ? 0x10 : 0; /* CD */
+	out[5] = 1;                                /* QDCOUNT */
+	out[11] = edns ? 1 : 0;                    /* ARCOUNT: the OPT record */
+	memcpy(out + 12, ldns_rdf_data(dn), nl);
+	ldns_rdf_deep_free(dn);
+	p = 12 + nl;
+	out[p++] = (uint8_t)(qtype >> 8);
+	out[p++] = (uint8_t)qtype;
+	out[p++] = 0;
+	out[p++] = 1; /* IN */
+	if (edns) {
+		/* EDNS0 (RFC 6891) with DO (RFC 3225); 1232 bytes, the DNS flag day 2020 size */
+		static const uint8_t opt[11] = {0,    0, 41, 1232 >> 8, 1232 & 0xff, 0, 0,
+		                                0x80, 0, 0,  0};
+		memcpy(out + p, opt, sizeof(opt));
+		p += sizeof(opt);
+	}
+	return p;
+}
+
 static void
 net_query_flags(void *ud, const char *qname, uint16_t qtype, unsigned flags,
                 struct lookup_reply *out)
 {
 	struct lookup_net *n = ud;
-	ldns_rdf *dn = ldns_dname_new_frm_str(qname);
-	ldns_pkt *q = NULL, *a = NULL;
-	uint8_t *wire = NULL;
-	size_t wlen = 0;
+	uint8_t wire[LDNS_MAX_DOMAINLEN + 64];
+	size_t wlen = lookup_query_wire(qname, qtype, 0, n->rd, flags, wire, sizeof(wire));
+	ldns_pkt *a = NULL;
 
-	if (dn == NULL) {
+	if (wlen == 0) {
 		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "cannot encode name %.200s", qname);
 		return;
 	}
-	q = ldns_pkt_query_new(dn, (ldns_rr_type)qtype, LDNS_RR_CLASS_IN, n->rd ? LDNS_RD : 0);
-	if (q == NULL) {
-		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "cannot build a query for %.200s",
-		     qname);
-		return;
-	}
-	if (flags & LOOKUP_Q_DO) {
-		/* EDNS0 (RFC 6891) with DO (RFC 3225); 1232 bytes, the DNS flag day 2020 size */
-		ldns_pkt_set_edns_udp_size(q, 1232);
-		ldns_pkt_set_edns_do(q, true);
-	}
-	if (flags & LOOKUP_Q_CD)
-		ldns_pkt_set_cd(q, true);
 	for (int round = 0; round <= n->retries; round++) {
 		for (size_t si = 0; si < n->nsrv; si++) {
-			ldns_pkt_set_random_id(q);
-			free(wire);
-			wire = NULL;
-			if (ldns_pkt2wire(&wire, q, &wlen) != LDNS_STATUS_OK) {
-				fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s",
-				     "cannot encode the query");
-				goto done;
-			}
+			uint16_t id = net_random_id();
+			wire[0] = (uint8_t)(id >> 8);
+			wire[1] = (uint8_t)id;
 			out->queries++;
 			a = udp_exchange(n, si, wire, wlen, out);
 			if (a != NULL && ldns_pkt_tc(a)) {
@@ -1075,13 +1112,10 @@ net_query_flags(void *ud, const char *qname, uint16_t qtype, unsigned flags,
 			ldns_pkt_free(a);
 			a = NULL;
 			if (out->status == LOOKUP_OK || out->status == LOOKUP_NXDOMAIN)
-				goto done;
+				return;
 			lookup_reply_clear(out);
 		}
 	}
-done:
-	free(wire);
-	ldns_pkt_free(q);
 }
 
 static void

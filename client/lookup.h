@@ -191,6 +191,12 @@ void lookup_ask_server(int family, const uint8_t *addr, uint16_t port, int timeo
                        lookup_wait_fn wait, void *wait_ud, const char *qname, uint16_t qtype,
                        struct lookup_msg *out);
 void lookup_msg_clear(struct lookup_msg *m);
+/* The wire form of the query mxcheck sends for qname (presentation form, absolute)/qtype/IN:
+   this ID, RD when rd, CD for LOOKUP_Q_CD, an EDNS0 OPT record (1232 bytes, DO) for
+   LOOKUP_Q_DO; the same bytes as ldns builds. Returns its length, 0 when the name does not
+   encode or cap is too small. */
+size_t lookup_query_wire(const char *qname, uint16_t qtype, uint16_t id, bool rd, unsigned flags,
+                         uint8_t *out, size_t cap);
 
 /* Free the answer of a reply (NULL-safe on its fields). */
 void lookup_reply_clear(struct lookup_reply *rep);
