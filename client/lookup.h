@@ -130,6 +130,7 @@ struct lookup {
 	unsigned max_cname; /* CNAME hops followed before a loop, 1..LOOKUP_CHAIN_MAX (0: 8) */
 	struct lookup_answered *answered; /* replies since lookup_begin, owned */
 	size_t nanswered;                 /* entries in answered */
+	size_t answered_cap;              /* entries allocated in answered */
 	bool dnssec;                      /* --dnssec: ask with DO, read AD, tell bogus apart */
 	int validator; /* the resolver validates: 1 yes, 0 no, -1 not probed yet (lookup_new) */
 };

@@ -286,3 +286,34 @@ Test(lookup, query_wire_is_the_one_ldns_builds)
 		             0);
 	}
 }
+
+/* Names copied out of replies read as ldns prints them, lower-cased and absolute: escapes
+   for the special characters, \DDD for bytes that are not printable ASCII. */
+Test(lookup, record_names_read_as_ldns_prints_them)
+{
+	static const char names[][64] = {"mx.example.test.",
+	                                 "UPPER.Case.TEST.",
+	                                 "a\\.b\\;c\\(d\\)e\\\\f.test.",
+	                                 "sp\\032ace\\009tab.test.",
+	                                 "hi\\200\\255bytes.test.",
+	                                 "_25._tcp.mx.test.",
+	                                 "."};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char text[1024], want[LOOKUP_NAME_MAX];
+		struct lookup_rr rr;
+		ldns_rdf *dn = ldns_dname_new_frm_str(names[i]);
+		char *s;
+
+		cr_assert_not_null(dn, "%s", names[i]);
+		ldns_dname2canonical(dn);
+		s = ldns_rdf2str(dn);
+		lookup_name_abs(s, want, sizeof(want));
+		free(s);
+		ldns_rdf_deep_free(dn);
+		snprintf(text, sizeof(text), "%s 300 IN PTR %s", names[i], names[i]);
+		cr_assert_eq(lookup_rr_parse(text, &rr), 0, "%s", text);
+		cr_expect_str_eq(rr.owner, want, "owner of %s", text);
+		cr_expect_str_eq(rr.target, want, "target of %s", text);
+	}
+}
