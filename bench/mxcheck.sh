@@ -107,6 +107,6 @@ echo
 printf '%-40s %12s %12s %10s %10s\n' "metric" "reference" "mxcheck" "ratio" "target"
 printf '%-40s %12s %12s %10s %10s %s\n' "queries/s, -j $JOBS vs dnsperf" "$PERF_QPS" "$MX_QPS" "$R_QPS" ">= $T_QPS" "$(atleast "$R_QPS" "$T_QPS")"
 printf '%-40s %12s %12s %10s %10s %s\n' "run time, 2 % dropped vs healthy (ms)" "$HEALTHY_MS" "$DROP_MS" "$R_DROP" "< $T_DROP" "$(below "$R_DROP" "$T_DROP")"
-json_add "$JSON" mxcheck "$(printf '{"domains": %s, "jobs": %s, "dnsperf_qps": %s, "mxcheck_qps": %s, "qps_ratio": %s, "healthy_ms": %s, "drop_ms": %s, "drop_ratio": %s}' \
-	"$DOMAINS" "$JOBS" "$(jnum "$PERF_QPS")" "$MX_QPS" "$(jnum "$R_QPS")" "$HEALTHY_MS" "$DROP_MS" "$(jnum "$R_DROP")")"
+json_add "$JSON" mxcheck "$(printf '{"domains": %s, "jobs": %s, "dnsperf_qps": %s, "mxcheck_qps": %s, "qps_ratio": %s, "healthy_ms": %s, "drop_ms": %s, "drop_ratio": %s, "drop_floor_ms": %s}' \
+	"$DOMAINS" "$JOBS" "$(jnum "$PERF_QPS")" "$MX_QPS" "$(jnum "$R_QPS")" "$HEALTHY_MS" "$DROP_MS" "$(jnum "$R_DROP")" "$FLOOR_MS")"
 echo "bench: mxcheck figures added to $JSON"
