@@ -26,6 +26,7 @@
 #include "server/qlog.h"
 #include "server/qlogw.h"
 #include "server/query.h"
+#include "server/zstamp.h"
 
 #ifndef MXLAB_DATADIR
 #define MXLAB_DATADIR "/usr/local/share/mxlab"
@@ -252,8 +253,43 @@ server_copy_name(const char *path, char *buf, size_t len)
 	return srv_addr_is_loopback(buf) < 0 ? -1 : 1;
 }
 
+/* Where srv_load_from takes unchanged zones from, and what it counts. */
+struct load_ctx {
+	const struct zoneset *old;      /* set served now (reload), NULL: read every file */
+	struct srv_build_counts counts; /* zones read and shared so far */
+};
+
+/* Zone file path (world mode: the copy for server, "" for the zone itself) into zs: shared
+   with lc->old when its files are unchanged since it was read there, else read and stamped. */
 static int
-load_dir(struct zoneset *zs, struct fault_rules *fr, const char *dir, bool world, struct diag *d)
+load_zone_file(struct zoneset *zs, struct load_ctx *lc, const char *path, const char *server,
+               struct diag *d)
+{
+	struct timespec since;
+
+	for (size_t i = 0; lc->old != NULL && i < zoneset_count(lc->old); i++) {
+		struct zone_info zi;
+		zoneset_info(lc->old, i, &zi);
+		if (strcmp(zi.file, path) != 0 || strcmp(zoneset_server(lc->old, i), server) != 0 ||
+		    !zstamp_unchanged(lc->old, i))
+			continue;
+		if (zoneset_add_shared(zs, lc->old, i, d) < 0)
+			return -1;
+		lc->counts.shared++;
+		return 0;
+	}
+	clock_gettime(CLOCK_REALTIME, &since);
+	if (zoneset_add_file(zs, path, d) < 0)
+		return -1;
+	zoneset_set_server(zs, zoneset_count(zs) - 1, server);
+	zstamp_take(zs, zoneset_count(zs) - 1, &since);
+	lc->counts.read++;
+	return 0;
+}
+
+static int
+load_dir(struct zoneset *zs, struct load_ctx *lc, struct fault_rules *fr, const char *dir,
+         bool world, struct diag *d)
 {
 	char pattern[PATH_MAX], faults[PATH_MAX];
 	struct stat st;
@@ -286,10 +322,8 @@ load_dir(struct zoneset *zs, struct fault_rules *fr, const char *dir, bool world
 			}
 			if (copy > 0 && !world)
 				continue; /* another server's copy: only world mode has servers */
-			if (zoneset_add_file(zs, g.gl_pathv[i], d) < 0)
+			if (load_zone_file(zs, lc, g.gl_pathv[i], copy > 0 ? server : "", d) < 0)
 				rc = -1;
-			else if (copy > 0)
-				zoneset_set_server(zs, zoneset_count(zs) - 1, server);
 		}
 	}
 	globfree(&g);
@@ -326,8 +360,17 @@ srv_sign(const struct srv_conf *c, struct zoneset *zs, struct diag *d)
 int
 srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **frp, struct diag *d)
 {
+	return srv_load_from(c, NULL, zsp, frp, NULL, d);
+}
+
+int
+srv_load_from(const struct srv_conf *c, const struct zoneset *old, struct zoneset **zsp,
+              struct fault_rules **frp, struct srv_build_counts *counts, struct diag *d)
+{
 	struct zoneset *zs = zoneset_new();
 	struct fault_rules *fr = fault_rules_new(c->seed);
+	/* signing again is what a reload does to signed zones (fresh signatures, DS) */
+	struct load_ctx lc = {.old = c->signer ? NULL : old};
 	int rc = 0;
 
 	*zsp = NULL;
@@ -340,11 +383,11 @@ srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **fr
 		const struct srv_source *s = &c->src[i];
 		switch (s->kind) {
 		case SRV_SRC_DIR:
-			if (load_dir(zs, fr, s->path, c->world, d) < 0)
+			if (load_dir(zs, &lc, fr, s->path, c->world, d) < 0)
 				rc = -1;
 			break;
 		case SRV_SRC_ZONE:
-			if (zoneset_add_file(zs, s->path, d) < 0)
+			if (load_zone_file(zs, &lc, s->path, "", d) < 0)
 				rc = -1;
 			break;
 		case SRV_SRC_FAULTS:
@@ -363,6 +406,8 @@ srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **fr
 		goto fail;
 	*zsp = zs;
 	*frp = fr;
+	if (counts != NULL)
+		*counts = lc.counts;
 	return 0;
 fail:
 	zoneset_free(zs);
@@ -380,7 +425,8 @@ srv_reload_logged_cb(struct srv *s, int rc, const char *err, void *arg)
 	if (rc < 0)
 		log_warnx("reload failed: %s", err);
 	else
-		log_warnx("reloaded");
+		log_warnx("reloaded: %zu zone%s read, %zu shared unchanged", s->last_build.read,
+		          s->last_build.read == 1 ? "" : "s", s->last_build.shared);
 }
 
 static void

@@ -551,8 +551,8 @@ Test(zone, copy_serves_a_zone_as_read_without_reading_its_file_again)
 	finish(0, "zone with a TTL warning");
 	/* broken on disk now: the copy must not look at the file */
 	test_write(dir, "example.test.zone", "garbage\n");
-	cr_assert_eq(zoneset_add_copy(copy, zset, 0, &d2), 0);
-	zoneset_free(zset); /* the copy owns its data */
+	cr_assert_eq(zoneset_add_shared(copy, zset, 0, &d2), 0);
+	zoneset_free(zset); /* the copy keeps the shared data alive */
 	zset = zoneset_new();
 	cr_assert_eq(zoneset_finish(copy, &d2), 0);
 	cr_assert_eq(d2.errors, 0);
@@ -566,7 +566,7 @@ Test(zone, copy_serves_a_zone_as_read_without_reading_its_file_again)
 	cr_assert_eq(query(copy, "www.example.test.", LDNS_RR_TYPE_A, &an), LDNS_RCODE_NOERROR);
 	cr_assert_eq(an, 2);
 	cr_assert_eq(query(copy, "nope.example.test.", LDNS_RR_TYPE_A, &an), LDNS_RCODE_NXDOMAIN);
-	cr_assert_eq(zoneset_add_copy(copy, zset, 3, &d2), -1, "no such zone");
+	cr_assert_eq(zoneset_add_shared(copy, zset, 3, &d2), -1, "no such zone");
 	cr_assert_eq(zoneset_count(copy), 1);
 	diag_free(&d2);
 	zoneset_free(copy);
