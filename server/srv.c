@@ -540,6 +540,8 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 		snprintf(err, errlen, "cannot set up the reload worker");
 		goto fail;
 	}
+	/* old sets are freed by a thread of their own (NULL: on the loop, as a fallback) */
+	s->freeq = buildq_new(s->base, SRV_BUILD_QUEUE);
 	s->sig_hup = evsignal_new(s->base, SIGHUP, srv_signal_cb, s);
 	s->sig_term = evsignal_new(s->base, SIGTERM, srv_signal_cb, s);
 	s->sig_int = evsignal_new(s->base, SIGINT, srv_signal_cb, s);
@@ -561,6 +563,7 @@ srv_free(struct srv *s)
 	if (s == NULL)
 		return;
 	buildq_free(s->buildq); /* a running build finishes; waiting API requests get no reply */
+	buildq_free(s->freeq);  /* old sets still waiting are freed here */
 	control_free(s->control);
 	net_free(s->net);
 	notify_free(s->notify);
@@ -691,6 +694,50 @@ sync_listeners(struct srv *s, const struct world *w, const struct world *old, ch
 	return 0;
 }
 
+/* A set no longer served (and its world), freed by the freeing thread. */
+struct srv_old {
+	struct zoneset *zs; /* owned */
+	struct world *w;    /* owned, NULL outside world mode */
+};
+
+static void
+old_free_work(void *arg)
+{
+	struct srv_old *o = arg;
+
+	world_free(o->w);
+	zoneset_free(o->zs); /* drops its references to the zones the served set shares */
+}
+
+static void
+old_free_done(void *arg, bool cancelled)
+{
+	struct srv_old *o = arg;
+
+	if (cancelled)
+		old_free_work(o); /* the server stops: freed here */
+	free(o);
+}
+
+/* Free zs and w off the loop: the index of a large set takes milliseconds to give back. Done
+   right here when no thread can take it. */
+static void
+srv_free_later(struct srv *s, struct zoneset *zs, struct world *w)
+{
+	struct srv_old *o = malloc(sizeof(*o));
+
+	if (o != NULL) {
+		o->zs = zs;
+		o->w = w;
+		if (s->freeq != NULL &&
+		    buildq_submit(s->freeq, old_free_work, old_free_done, o) == 0)
+			return;
+		free(o);
+	}
+	world_free(w);
+	zoneset_free(zs);
+}
+
 /* Serve zs (taken over) instead of the zones served now, in world mode with w (taken over,
    built from zs off the loop) whose listeners are bound first; the server states set since
    are applied to w again here. 0, or -1 with err and nothing changed (zs and w freed). */
@@ -708,8 +755,7 @@ srv_swap_zones(struct srv *s, struct zoneset *zs, struct world *w, char *err, si
 		}
 	}
 	notify_changes(s->notify, s->ctx.zs, zs);
-	world_free(s->ctx.world);
-	zoneset_free(s->ctx.zs);
+	srv_free_later(s, s->ctx.zs, s->ctx.world);
 	s->ctx.world = w;
 	s->ctx.zs = zs;
 	return 0;

@@ -136,6 +136,8 @@ struct srv {
 	bool listening;           /* srv_run bound the listeners (reloads rebind from then on) */
 	struct srv_state *states; /* server states in the order set; owned */
 	struct buildq *buildq;    /* reloads and zone changes built off the loop; owned */
+	struct buildq *freeq;     /* sets no longer served, freed off the loop; owned, NULL:
+	                             freed on the loop */
 	struct srv_build_counts last_build; /* zones read and shared by the last build served */
 	size_t nstates;                     /* entries in states */
 };

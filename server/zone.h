@@ -45,9 +45,9 @@ int zoneset_add_text(struct zoneset *zs, const char *name, const char *text, str
 /* Add zone number zone of src (which may be a finished, served set) to dst as it was read:
    same records, same file:line for diagnostics, no file read again, and no copy either: both
    sets share the records (reference counted; whoever changes a shared zone, the signer adding
-   a DS say, gets its own copy first). The sets may be freed in any order, on any thread, but
-   not concurrently with building another set from them. Returns 0 when the zone was added, -1
-   on error (nothing added). */
+   a DS say, gets its own copy first). The sets may be freed in any order, on any thread (the
+   counts are atomic), but src not while this runs. Returns 0 when the zone was added, -1 on
+   error (nothing added). */
 int zoneset_add_shared(struct zoneset *dst, const struct zoneset *src, size_t zone, struct diag *d);
 
 /* Structural checks across the set and index building; call once after adding. Errors
