@@ -486,3 +486,42 @@ Test(e2e_server_reload, sets_swapped_over_and_over_while_transfers_and_queries_r
 	cr_expect_null(strstr(testsrv_stderr(&srv), "Sanitizer"), "%s", testsrv_stderr(&srv));
 	cr_expect_null(strstr(testsrv_stderr(&srv), "runtime error"), "%s", testsrv_stderr(&srv));
 }
+
+/* Does name/type come back signed (an RRSIG in the answer, with DO)? */
+static bool
+answer_signed(const char *name, ldns_rr_type type)
+{
+	uint8_t q[512], a[4096];
+	size_t qlen = test_wire_query(q, name, type, 0x2345, 1232, 0, true), n;
+	ldns_pkt *pkt = NULL;
+	bool sig = false;
+
+	n = test_raw_udp(srv.port, q, qlen, a, sizeof(a), 2000);
+	cr_assert_gt(n, 0, "no answer for %s", name);
+	cr_assert_eq(ldns_wire2pkt(&pkt, a, n), LDNS_STATUS_OK);
+	for (size_t i = 0; i < ldns_pkt_ancount(pkt); i++)
+		sig |= ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_answer(pkt), i)) ==
+		       LDNS_RR_TYPE_RRSIG;
+	ldns_pkt_free(pkt);
+	return sig;
+}
+
+Test(e2e_server_reload, with_sign_a_reload_signs_every_zone_again_and_a_put_keeps_the_others)
+{
+	char arg[320];
+
+	test_tmpdir(dir, sizeof(dir));
+	test_write(dir, "example.test.zone", small_zone);
+	test_write(dir, "other.test.zone", other_zone);
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
+	snprintf(arg, sizeof(arg), "unix:%s", sock);
+	const char *args[] = {"--control", arg, "--sign", NULL};
+	testsrv_start_dir(&srv, dir, args);
+	usleep((ZSTAMP_WAIT_S)*1000000); /* old enough files: only --sign keeps them from sharing */
+	expect_build("POST", "/reload", NULL, 2, 0);
+	expect_build("POST", "/reload", NULL, 2, 0);
+	/* a PUT signs the new zone and keeps the signed other one as served */
+	expect_build("PUT", "/zones/other.test", other_zone, 1, 1);
+	cr_expect(answer_signed("www.example.test.", LDNS_RR_TYPE_A));
+	cr_expect(answer_signed("mail.other.test.", LDNS_RR_TYPE_A));
+}
