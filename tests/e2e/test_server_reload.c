@@ -294,6 +294,18 @@ expect_build(const char *method, const char *path, const char *body, long long r
 	json_decref(j);
 }
 
+/* POST /reload: read and shared zones together are total. */
+static void
+reload_total(long long total)
+{
+	json_t *j = NULL;
+
+	cr_assert_eq(test_http_unix(sock, "POST", "/reload", NULL, &j, NULL, 0), 200);
+	cr_expect_eq(jint(j, "read") + jint(j, "shared"), total, "read %lld, shared %lld",
+	             jint(j, "read"), jint(j, "shared"));
+	json_decref(j);
+}
+
 /* The SOA serial zone answers with. */
 static long
 soa_serial(const char *zone)
@@ -333,7 +345,7 @@ Test(e2e_server_reload, a_put_shares_the_large_zone_and_a_reload_reads_only_chan
 	   the first reload reads them again; once they are older, a reload shares what did not
 	   change */
 	usleep((ZSTAMP_WAIT_S)*1000000);
-	expect_build("POST", "/reload", NULL, 2, 0);
+	reload_total(2); /* what was too recent then is read now (a slow start trusts some) */
 	expect_build("POST", "/reload", NULL, 0, 2);
 	cr_expect_eq(soa_serial("example.test."), 1);
 	/* an edited zone file (same size: only the serial differs) is read again, the big zone
@@ -343,13 +355,15 @@ Test(e2e_server_reload, a_put_shares_the_large_zone_and_a_reload_reads_only_chan
 	           "@ IN NS ns1\nns1 IN A 127.0.0.1\nwww IN A 192.0.2.1\n");
 	expect_build("POST", "/reload", NULL, 1, 1);
 	cr_expect_eq(soa_serial("example.test."), 2);
-	/* SIGHUP says the same on stderr (the POST above logged that line once already) */
+	/* SIGHUP says the same on stderr (where the POSTs above logged it already) */
 	test_write(dir, "example.test.zone", small_zone);
-	cr_assert_eq(count_in_stderr(line), 1, "%s", testsrv_stderr(&srv));
+	int seen = count_in_stderr(line);
+	cr_assert_geq(seen, 1, "%s", testsrv_stderr(&srv));
 	testsrv_signal(&srv, SIGHUP);
-	for (double end = test_now_ms() + 30000; count_in_stderr(line) < 2 && test_now_ms() < end;)
+	for (double end = test_now_ms() + 30000;
+	     count_in_stderr(line) <= seen && test_now_ms() < end;)
 		usleep(10000);
-	cr_expect_eq(count_in_stderr(line), 2, "%s", testsrv_stderr(&srv));
+	cr_expect_eq(count_in_stderr(line), seen + 1, "%s", testsrv_stderr(&srv));
 	cr_expect_eq(soa_serial("example.test."), 1);
 }
 
@@ -368,7 +382,7 @@ Test(e2e_server_reload, an_edited_include_makes_its_zone_read_again)
 	const char *args[] = {"--control", arg, NULL};
 	testsrv_start_dir(&srv, dir, args);
 	usleep((ZSTAMP_WAIT_S)*1000000);
-	expect_build("POST", "/reload", NULL, 2, 0);
+	reload_total(2);
 	/* only the included file changes: its zone is read again, the other one shared */
 	test_write(dir, "hosts.inc", "www IN A 192.0.2.2\n");
 	expect_build("POST", "/reload", NULL, 1, 1);
