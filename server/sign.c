@@ -1116,6 +1116,235 @@ add_child_ds(struct zoneset *zs, size_t c, size_t p, const struct zkeys *zk)
 	return add_ds_at(zs, zs->zones[c]->apex, p, zk);
 }
 
+/* ---- the chain of trust when the set changes ---------------------------------------------- */
+
+/* A zone set built for PUT or DELETE /zones shares the zones it did not change with the served
+   set, signed ones included (they have their DNSKEY, so they are not signed again). A parent
+   signed by sg must still hold, signed, the DS of every child signed by sg (a new one, or one
+   already signed when the parent is new) and none for a child no longer served: each such
+   parent that differs is stripped of what sg added to it (every record of line 0: DNSKEY,
+   RRSIG, NSEC, NSEC3, NSEC3PARAM, DS) and signed again like a new zone. */
+
+/* sg's keys for the origin, NULL when it has none. */
+static struct zkeys *
+keys_for(struct signer *sg, const uint8_t *origin, size_t olen)
+{
+	for (size_t i = 0; i < sg->nkeys; i++)
+		if (sg->keys[i].olen == olen && memcmp(sg->keys[i].origin, origin, olen) == 0)
+			return &sg->keys[i];
+	return NULL;
+}
+
+/* Zone z's apex DNSKEY RRset is exactly sg's KSK and ZSK for its origin: the keys of the
+   zone sg signed (checked further by signed_scan: from no file). NULL when not. */
+static struct zkeys *
+signed_keys(struct signer *sg, const struct zoneset *zs, size_t z)
+{
+	const struct zone *zn = zs->zones[z];
+	const struct rrset *rs;
+	struct zkeys *zk;
+	dnssec_binary_t kr, zr;
+	const uint8_t *r;
+	bool seen[2] = {false, false};
+
+	if (zn->bad || zn->apex == NODE_NONE ||
+	    (rs = zone_rrset_find(zs, zn->apex, (uint32_t)z, TYPE_DNSKEY)) == NULL ||
+	    rs->count != 2 || (zk = keys_for(sg, zn->origin, zn->origin_len)) == NULL ||
+	    dnssec_key_get_rdata(zk->ksk, &kr) != DNSSEC_EOK ||
+	    dnssec_key_get_rdata(zk->zsk, &zr) != DNSSEC_EOK)
+		return NULL;
+	r = (const uint8_t *)(rs + 1);
+	for (unsigned i = 0; i < rs->count; i++) {
+		size_t rdlen = (size_t)(r[8] << 8 | r[9]);
+		const uint8_t *rd = r + 11 + (size_t)r[10] * RR_REF_SIZE;
+		if (rdlen == kr.size && memcmp(rd, kr.data, rdlen) == 0)
+			seen[0] = true;
+		else if (rdlen == zr.size && memcmp(rd, zr.data, rdlen) == 0)
+			seen[1] = true;
+		r = rd + rdlen;
+	}
+	return seen[0] && seen[1] ? zk : NULL;
+}
+
+/* A DS record of a zone: one sg added (line 0), or, for its owner only, one from the text. */
+struct dsrec {
+	uint8_t owner[256]; /* owner, lower-cased wire */
+	size_t olen;        /* bytes of owner */
+	uint8_t rd[64];     /* rdata of one sg added (digest type 2: 36 bytes) */
+	size_t rdlen;       /* its length */
+	bool author;        /* from the zone's text (rd unused) */
+};
+
+/* What signed_scan found in a zone's records. */
+struct dscan {
+	struct dsrec *v;  /* DS records; owned */
+	size_t n;         /* entries used */
+	size_t cap;       /* entries allocated */
+	bool file_dnskey; /* a DNSKEY came from the text: pre-signed, not sg's to touch */
+	bool oom;         /* out of memory (or a record too long to hold) */
+};
+
+static size_t
+wire_len(const uint8_t *name)
+{
+	size_t n = 0;
+
+	while (name[n] && n < 255)
+		n += (size_t)name[n] + 1;
+	return n + 1;
+}
+
+/* zone_drop_rrs callback that drops nothing and takes note of the zone's DS records. */
+static bool
+scan_cb(const struct zone_rr *rr, void *arg)
+{
+	struct dscan *sc = arg;
+	struct dsrec *e;
+
+	if (rr->type == TYPE_DNSKEY && rr->line != 0)
+		sc->file_dnskey = true;
+	if (rr->type != TYPE_DS)
+		return true;
+	if (sc->n == sc->cap) {
+		size_t nc = sc->cap ? sc->cap * 2 : 16;
+		struct dsrec *nv = realloc(sc->v, nc * sizeof(*nv));
+		if (nv == NULL) {
+			sc->oom = true;
+			return true;
+		}
+		sc->v = nv;
+		sc->cap = nc;
+	}
+	e = &sc->v[sc->n];
+	e->olen = wire_len(rr->owner);
+	memcpy(e->owner, rr->owner, e->olen);
+	e->author = rr->line != 0;
+	e->rdlen = 0;
+	if (!e->author) {
+		if (rr->rdlen > sizeof(e->rd)) {
+			sc->oom = true;
+			return true;
+		}
+		memcpy(e->rd, rr->rdata, rr->rdlen);
+		e->rdlen = rr->rdlen;
+	}
+	sc->n++;
+	return true;
+}
+
+/* zone_drop_rrs callback keeping what the zone's text has (sg's additions have line 0). */
+static bool
+text_cb(const struct zone_rr *rr, void *arg)
+{
+	(void)arg;
+	return rr->line != 0;
+}
+
+/* The child zones of zone q whose DS sg gives (kc[c]: index+1 into sg->keys of the keys
+   child c is or will be signed with, 0 none; copies of one child counted once), calling fn
+   for each with the child's apex node. Stops at the first fn that returns nonzero. */
+static int
+each_child(const struct zoneset *zs, size_t q, const size_t *kc, int (*fn)(size_t c, void *arg),
+           void *arg)
+{
+	for (size_t c = 0; c < zs->nzones; c++) {
+		size_t p;
+		bool seen = false;
+		int r;
+		if (kc[c] == 0 || zs->zones[c]->apex == NODE_NONE ||
+		    (p = parent_zone(zs, c)) == SIZE_MAX || !same_origin(zs, (uint32_t)p + 1, q))
+			continue;
+		for (size_t e = 0; e < c && !seen; e++)
+			seen = kc[e] != 0 && same_origin(zs, (uint32_t)e + 1, c);
+		if (!seen && (r = fn(c, arg)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Checking one already signed parent against the DS its children want. */
+struct dscheck {
+	struct signer *sg;         /* keys */
+	const struct zoneset *zs;  /* the set */
+	size_t q;                  /* the parent */
+	const size_t *kc;          /* keys of each child (each_child) */
+	const dnssec_binary_t *ds; /* DS rdata of each child with keys */
+	struct dscan *sc;          /* the parent's DS records */
+	size_t matched;            /* of sc's line-0 records, those a child wants */
+};
+
+/* 0 when child c's DS is as it should be in the parent (there, or none wanted), 1 not. */
+static int
+check_child_cb(size_t c, void *arg)
+{
+	struct dscheck *k = arg;
+	const struct zone *cz = k->zs->zones[c];
+	bool author = false, found = false;
+
+	if (zone_rrset_find(k->zs, cz->apex, (uint32_t)k->q, TYPE_NS) == NULL)
+		return 0; /* no delegation there: no DS */
+	for (size_t i = 0; i < k->sc->n; i++) {
+		const struct dsrec *e = &k->sc->v[i];
+		if (e->olen != cz->origin_len || memcmp(e->owner, cz->origin, e->olen) != 0)
+			continue;
+		if (e->author)
+			author = true;
+		else if (e->rdlen == k->ds[c].size && memcmp(e->rd, k->ds[c].data, e->rdlen) == 0)
+			found = true;
+	}
+	if (author)
+		return 0; /* the author's DS wins (a DS of sg's next to it is counted a mismatch) */
+	if (!found)
+		return 1;
+	k->matched++;
+	return 0;
+}
+
+/* Adding the children's DS to a parent about to be signed. */
+struct dsadd {
+	struct zoneset *zs; /* the set */
+	size_t q;           /* the parent */
+	const size_t *kc;   /* keys of each child */
+	struct signer *sg;  /* keys */
+	bool added;         /* a DS was added */
+};
+
+static int
+add_child_cb(size_t c, void *arg)
+{
+	struct dsadd *a = arg;
+	int r = add_child_ds(a->zs, c, a->q, &a->sg->keys[a->kc[c] - 1]);
+
+	if (r < 0)
+		return -1;
+	a->added |= r > 0;
+	return 0;
+}
+
+/* Zone q (signed by sg with the keys ours[q]) holds the DS its children want: 1 yes, 0 no
+   (to be signed again), -1 not sg's after all (a DNSKEY in its text) or out of memory (oom set). */
+static int
+parent_current(struct signer *sg, struct zoneset *zs, size_t q, const size_t *kc,
+               const dnssec_binary_t *ds, bool *oom)
+{
+	struct dscan sc = {0};
+	struct dscheck k = {sg, zs, q, kc, ds, &sc, 0};
+	size_t ours = 0;
+	int rc;
+
+	zone_drop_rrs(zs, q, scan_cb, &sc); /* drops nothing */
+	if (sc.oom || sc.file_dnskey) {
+		*oom = sc.oom;
+		free(sc.v);
+		return -1;
+	}
+	for (size_t i = 0; i < sc.n; i++)
+		ours += !sc.v[i].author;
+	rc = each_child(zs, q, kc, check_child_cb, &k) == 0 && k.matched == ours;
+	free(sc.v);
+	return rc;
+}
+
 static int sign_all(struct signer *sg, struct zoneset *zs, time_t now, bool reset, struct diag *d);
 
 int
@@ -1159,53 +1388,99 @@ signer_sign_root(struct signer *sg, struct zoneset *root, const struct zoneset *
 static int
 sign_all(struct signer *sg, struct zoneset *zs, time_t now, bool reset, struct diag *d)
 {
-	/* index+1 into sg->keys of each zone to sign (keys may move while more are made) */
-	size_t *todo = calloc(zs->nzones ? zs->nzones : 1, sizeof(*todo));
-	bool any = false, ds = false;
+	size_t nz = zs->nzones ? zs->nzones : 1;
+	/* index+1 into sg->keys (keys may move while more are made), 0 none: of each zone to
+	   sign now (todo), of each zone already signed by sg (ours), of each either (kc) */
+	size_t *todo = calloc(nz, sizeof(*todo)), *ours = calloc(nz, sizeof(*ours));
+	size_t *kc = calloc(nz, sizeof(*kc));
+	dnssec_binary_t *ds = calloc(nz, sizeof(*ds)); /* DS rdata of each zone in kc */
+	bool any = false, ds_added = false, stripped = false, oom = false;
 	int rc = -1;
 
-	if (todo == NULL)
-		return -1;
+	if (todo == NULL || ours == NULL || kc == NULL || ds == NULL)
+		goto out;
 	for (size_t i = 0; reset && i < sg->nkeys; i++)
 		sg->keys[i].signed_now = false;
 	for (size_t z = 0; z < zs->nzones; z++) {
 		struct zone *zn = zs->zones[z];
+		struct zkeys *zk;
 		if (zn->bad || zn->apex == NODE_NONE || !zn->soa || !zn->soa_nx ||
-		    zone_rrset_find(zs, zn->apex, (uint32_t)z, TYPE_DNSKEY) != NULL ||
 		    skipped(sg, zn->origin, zn->origin_len))
 			continue;
-		struct zkeys *zk = zone_keys(sg, zn->origin, zn->origin_len, zn->origin_str, d);
+		if (zone_rrset_find(zs, zn->apex, (uint32_t)z, TYPE_DNSKEY) != NULL) {
+			if ((zk = signed_keys(sg, zs, z)) != NULL)
+				ours[z] = (size_t)(zk - sg->keys) + 1;
+			continue;
+		}
+		zk = zone_keys(sg, zn->origin, zn->origin_len, zn->origin_str, d);
 		if (zk == NULL)
 			goto out;
 		todo[z] = (size_t)(zk - sg->keys) + 1;
 		any = true;
 	}
-	if (!any) {
+	for (size_t z = 0; z < zs->nzones; z++) {
+		if ((kc[z] = todo[z] ? todo[z] : ours[z]) != 0 &&
+		    dnssec_key_create_ds(sg->keys[kc[z] - 1].ksk, DNSSEC_KEY_DIGEST_SHA256,
+		                         &ds[z]) != DNSSEC_EOK)
+			goto out;
+	}
+	/* parents already signed by sg whose DS records are not what their children want are
+	   taken back to their text, to be signed again */
+	for (size_t q = 0; q < zs->nzones; q++) {
+		int r;
+		if (ours[q] == 0)
+			continue;
+		r = parent_current(sg, zs, q, kc, ds, &oom);
+		if (oom)
+			goto out;
+		if (r < 0) {
+			ours[q] = kc[q] = 0; /* its keys are in its text: pre-signed */
+			continue;
+		}
+		if (r == 1) {
+			sg->keys[ours[q] - 1].signed_now = true;
+			continue;
+		}
+		if (zone_drop_rrs(zs, q, text_cb, NULL) != 0)
+			goto out;
+		todo[q] = ours[q];
+		ours[q] = 0;
+		any = stripped = true;
+	}
+	if (stripped && zoneset_finish(zs, d) != 0)
+		goto out;
+	/* parents get the DS of their children signed by sg (new or not), then the set is
+	   indexed again: parents signed now, and parents left unsigned (no DNSKEY); never a
+	   pre-signed one, nor one signed before whose DS are current */
+	for (size_t q = 0; q < zs->nzones; q++) {
+		struct zone *qz = zs->zones[q];
+		struct dsadd a = {zs, q, kc, sg, false};
+		if (qz->bad || qz->apex == NODE_NONE || !qz->soa ||
+		    (todo[q] == 0 &&
+		     zone_rrset_find(zs, qz->apex, (uint32_t)q, TYPE_DNSKEY) != NULL))
+			continue;
+		if (each_child(zs, q, kc, add_child_cb, &a) != 0)
+			goto out;
+		ds_added |= a.added;
+	}
+	if (!any && !ds_added) {
 		rc = 0;
 		goto out;
 	}
-	/* parents get the DS of the children signed here, then the set is indexed again */
-	for (size_t z = 0; z < zs->nzones; z++) {
-		size_t p;
-		int r;
-		if (todo[z] == 0 || (p = parent_zone(zs, z)) == SIZE_MAX)
-			continue;
-		/* every copy of the parent (world mode keeps one per server where they differ) */
-		for (size_t q = 0; q < zs->nzones; q++) {
-			if (!same_origin(zs, (uint32_t)p + 1, q))
-				continue;
-			if ((r = add_child_ds(zs, z, q, &sg->keys[todo[z] - 1])) < 0)
-				goto out;
-			ds |= r > 0;
-		}
-	}
-	if (ds && zoneset_finish(zs, d) != 0)
+	if (zoneset_finish(zs, d) != 0)
 		goto out;
 	for (size_t z = 0; z < zs->nzones; z++)
 		if (todo[z] != 0 && sign_zone(sg, zs, z, &sg->keys[todo[z] - 1], now, d) != 0)
 			goto out;
-	rc = zoneset_finish(zs, d);
+	rc = any ? zoneset_finish(zs, d) : 0;
 out:
+	if (oom)
+		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "out of memory");
+	for (size_t z = 0; ds != NULL && z < zs->nzones; z++)
+		dnssec_binary_free(&ds[z]);
+	free(ds);
+	free(kc);
+	free(ours);
 	free(todo);
 	return rc;
 }
