@@ -805,3 +805,51 @@ Test(sign, a_presigned_parent_is_left_alone_when_a_child_is_put)
 		signer_free(other);
 	}
 }
+
+static const char zone_other[] = "$ORIGIN other.test.\n$TTL 300\n"
+                                 "@ SOA ns hostmaster 1 3600 900 604800 60\n"
+                                 "@ NS ns\nns A 192.0.2.9\n";
+
+static const char zone_root[] = "$ORIGIN .\n$TTL 86400\n"
+                                ". SOA a.root. hostmaster.root. 1 1800 900 604800 86400\n"
+                                ". NS a.root.\na.root. A 198.51.100.1\n"
+                                "sg.test. NS ns1.sg.test.\nns1.sg.test. A 192.0.2.1\n";
+
+Test(sign, a_put_of_another_zone_keeps_signed_top_zones_in_the_anchor_and_the_root)
+{
+	struct signer *sg = new_signer(NULL, false);
+	struct zoneset *a = signed_set(sg), *b, *root = zoneset_new();
+	static const size_t all[] = {0, 1, 2};
+	char dir[256], path[300], buf[4096] = "", err[256];
+	struct diag d;
+	ldns_pkt *p;
+	FILE *fp;
+	size_t n;
+
+	/* PUT /zones/other.test: the signed sg.test. is shared, not signed again */
+	b = put_set(sg, a, all, 3, "zones/other.test.", zone_other);
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/ta", dir);
+	cr_assert_eq(signer_write_trust_anchor(sg, b, path, err, sizeof(err)), 0, "%s", err);
+	fp = fopen(path, "r");
+	cr_assert_not_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	cr_assert(strstr(buf, "sg.test.\t") != NULL, "the shared top zone's DS: %s", buf);
+	cr_assert(strstr(buf, "other.test.\t") != NULL, "the new zone's DS: %s", buf);
+
+	/* world mode: the root made for the new set delegates to sg.test. securely */
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(root, "(root)", zone_root, &d), 0);
+	cr_assert_eq(zoneset_finish(root, &d), 0);
+	cr_assert_eq(signer_sign_root(sg, root, b, NOW, &d), 0);
+	diag_free(&d);
+	p = ask(root, "sg.test.", LDNS_RR_TYPE_DS);
+	assert_verifies(root, ldns_pkt_answer(p), ".", "sg.test.", LDNS_RR_TYPE_DS);
+	ldns_pkt_free(p);
+	zoneset_free(root);
+	zoneset_free(b);
+	zoneset_free(a);
+	signer_free(sg);
+}
