@@ -1177,11 +1177,12 @@ struct dsrec {
 
 /* What signed_scan found in a zone's records. */
 struct dscan {
-	struct dsrec *v;  /* DS records; owned */
-	size_t n;         /* entries used */
-	size_t cap;       /* entries allocated */
-	bool file_dnskey; /* a DNSKEY came from the text: pre-signed, not sg's to touch */
-	bool oom;         /* out of memory (or a record too long to hold) */
+	const struct zoneset *zs; /* the set (a DS from the text counts at served apexes only) */
+	struct dsrec *v;          /* DS records; owned */
+	size_t n;                 /* entries used */
+	size_t cap;               /* entries allocated */
+	bool file_dnskey;         /* a DNSKEY came from the text: pre-signed, not sg's to touch */
+	bool oom;                 /* out of memory (or a record too long to hold) */
 };
 
 static size_t
@@ -1205,6 +1206,13 @@ scan_cb(const struct zone_rr *rr, void *arg)
 		sc->file_dnskey = true;
 	if (rr->type != TYPE_DS)
 		return true;
+	if (rr->line != 0) {
+		/* the author's: it matters only where a served zone's apex is (child DS) */
+		size_t len = wire_len(rr->owner);
+		uint32_t n = zone_node_find(sc->zs, rr->owner, len, zone_name_hash(rr->owner, len));
+		if (n == NODE_NONE || !(sc->zs->nodes[n].flags & NODE_APEX))
+			return true;
+	}
 	if (sc->n == sc->cap) {
 		size_t nc = sc->cap ? sc->cap * 2 : 16;
 		struct dsrec *nv = realloc(sc->v, nc * sizeof(*nv));
@@ -1321,28 +1329,18 @@ add_child_cb(size_t c, void *arg)
 	return 0;
 }
 
-/* Zone q (signed by sg with the keys ours[q]) holds the DS its children want: 1 yes, 0 no
-   (to be signed again), -1 not sg's after all (a DNSKEY in its text) or out of memory (oom set). */
-static int
-parent_current(struct signer *sg, struct zoneset *zs, size_t q, const size_t *kc,
-               const dnssec_binary_t *ds, bool *oom)
+/* Zone q (signed by sg, its records scanned into sc) holds the DS its children want: true
+   when it does, false when it must be signed again. */
+static bool
+parent_current(struct signer *sg, const struct zoneset *zs, size_t q, const size_t *kc,
+               const dnssec_binary_t *ds, struct dscan *sc)
 {
-	struct dscan sc = {0};
-	struct dscheck k = {sg, zs, q, kc, ds, &sc, 0};
+	struct dscheck k = {sg, zs, q, kc, ds, sc, 0};
 	size_t ours = 0;
-	int rc;
 
-	zone_drop_rrs(zs, q, scan_cb, &sc); /* drops nothing */
-	if (sc.oom || sc.file_dnskey) {
-		*oom = sc.oom;
-		free(sc.v);
-		return -1;
-	}
-	for (size_t i = 0; i < sc.n; i++)
-		ours += !sc.v[i].author;
-	rc = each_child(zs, q, kc, check_child_cb, &k) == 0 && k.matched == ours;
-	free(sc.v);
-	return rc;
+	for (size_t i = 0; i < sc->n; i++)
+		ours += !sc->v[i].author;
+	return each_child(zs, q, kc, check_child_cb, &k) == 0 && k.matched == ours;
 }
 
 static int sign_all(struct signer *sg, struct zoneset *zs, time_t now, bool reset, struct diag *d);
@@ -1393,11 +1391,12 @@ sign_all(struct signer *sg, struct zoneset *zs, time_t now, bool reset, struct d
 	   sign now (todo), of each zone already signed by sg (ours), of each either (kc) */
 	size_t *todo = calloc(nz, sizeof(*todo)), *ours = calloc(nz, sizeof(*ours));
 	size_t *kc = calloc(nz, sizeof(*kc));
-	dnssec_binary_t *ds = calloc(nz, sizeof(*ds)); /* DS rdata of each zone in kc */
+	dnssec_binary_t *ds = calloc(nz, sizeof(*ds));    /* DS rdata of each zone in kc */
+	struct dscan *scans = calloc(nz, sizeof(*scans)); /* DS records of each zone in ours */
 	bool any = false, ds_added = false, stripped = false, oom = false;
 	int rc = -1;
 
-	if (todo == NULL || ours == NULL || kc == NULL || ds == NULL)
+	if (todo == NULL || ours == NULL || kc == NULL || ds == NULL || scans == NULL)
 		goto out;
 	for (size_t i = 0; reset && i < sg->nkeys; i++)
 		sg->keys[i].signed_now = false;
@@ -1408,7 +1407,13 @@ sign_all(struct signer *sg, struct zoneset *zs, time_t now, bool reset, struct d
 		    skipped(sg, zn->origin, zn->origin_len))
 			continue;
 		if (zone_rrset_find(zs, zn->apex, (uint32_t)z, TYPE_DNSKEY) != NULL) {
-			if ((zk = signed_keys(sg, zs, z)) != NULL)
+			if ((zk = signed_keys(sg, zs, z)) == NULL)
+				continue;
+			scans[z].zs = zs;
+			zone_drop_rrs(zs, z, scan_cb, &scans[z]); /* drops nothing */
+			if ((oom = scans[z].oom))
+				goto out;
+			if (!scans[z].file_dnskey) /* else pre-signed, with sg's keys */
 				ours[z] = (size_t)(zk - sg->keys) + 1;
 			continue;
 		}
@@ -1427,17 +1432,9 @@ sign_all(struct signer *sg, struct zoneset *zs, time_t now, bool reset, struct d
 	/* parents already signed by sg whose DS records are not what their children want are
 	   taken back to their text, to be signed again */
 	for (size_t q = 0; q < zs->nzones; q++) {
-		int r;
 		if (ours[q] == 0)
 			continue;
-		r = parent_current(sg, zs, q, kc, ds, &oom);
-		if (oom)
-			goto out;
-		if (r < 0) {
-			ours[q] = kc[q] = 0; /* its keys are in its text: pre-signed */
-			continue;
-		}
-		if (r == 1) {
+		if (parent_current(sg, zs, q, kc, ds, &scans[q])) {
 			sg->keys[ours[q] - 1].signed_now = true;
 			continue;
 		}
@@ -1478,6 +1475,9 @@ out:
 		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "out of memory");
 	for (size_t z = 0; ds != NULL && z < zs->nzones; z++)
 		dnssec_binary_free(&ds[z]);
+	for (size_t z = 0; scans != NULL && z < zs->nzones; z++)
+		free(scans[z].v);
+	free(scans);
 	free(ds);
 	free(kc);
 	free(ours);
