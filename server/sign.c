@@ -1175,7 +1175,7 @@ struct dsrec {
 	bool author;        /* from the zone's text (rd unused) */
 };
 
-/* What signed_scan found in a zone's records. */
+/* What scan_cb found in a signed zone's records, and what check_child_cb made of it. */
 struct dscan {
 	const struct zoneset *zs; /* the set (a DS from the text counts at served apexes only) */
 	struct dsrec *v;          /* DS records; owned */
@@ -1183,6 +1183,8 @@ struct dscan {
 	size_t cap;               /* entries allocated */
 	bool file_dnskey;         /* a DNSKEY came from the text: pre-signed, not sg's to touch */
 	bool oom;                 /* out of memory (or a record too long to hold) */
+	size_t matched;           /* of the line-0 DS records, those a child wants */
+	bool stale;               /* a child's DS is missing */
 };
 
 static size_t
@@ -1248,51 +1250,98 @@ text_cb(const struct zone_rr *rr, void *arg)
 	return rr->line != 0;
 }
 
-/* The child zones of zone q whose DS sg gives (kc[c]: index+1 into sg->keys of the keys
-   child c is or will be signed with, 0 none; copies of one child counted once), calling fn
-   for each with the child's apex node. Stops at the first fn that returns nonzero. */
+/* The zones of a finished set ordered by apex node (world-mode copies of one origin share
+   it), to find every copy of a parent without a pass over all zones. */
+struct zgroups {
+	const struct zoneset *zs; /* the set */
+	size_t *ord;              /* zone indexes with an apex, by apex node then index; owned */
+	size_t n;                 /* entries in ord */
+};
+
 static int
-each_child(const struct zoneset *zs, size_t q, const size_t *kc, int (*fn)(size_t c, void *arg),
-           void *arg)
+apex_cmp_r(const void *x, const void *y, void *arg)
 {
-	for (size_t c = 0; c < zs->nzones; c++) {
-		size_t p;
-		bool seen = false;
+	const struct zoneset *zs = arg;
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	uint32_t na = zs->zones[a]->apex, nb = zs->zones[b]->apex;
+
+	if (na != nb)
+		return na < nb ? -1 : 1;
+	return (a > b) - (a < b);
+}
+
+/* 0, -1 when out of memory. */
+static int
+groups_build(struct zgroups *g, const struct zoneset *zs)
+{
+	free(g->ord);
+	g->zs = zs;
+	g->n = 0;
+	if ((g->ord = malloc((zs->nzones ? zs->nzones : 1) * sizeof(*g->ord))) == NULL)
+		return -1;
+	for (size_t z = 0; z < zs->nzones; z++)
+		if (zs->zones[z]->apex != NODE_NONE)
+			g->ord[g->n++] = z;
+	qsort_r(g->ord, g->n, sizeof(*g->ord), apex_cmp_r, (void *)(uintptr_t)zs);
+	return 0;
+}
+
+/* Every pair of a child zone c whose DS sg gives (kc[c]: index+1 into sg->keys of the keys c
+   is or will be signed with, 0 none; of copies of one child, the first with keys) and a copy
+   q of its served parent, to fn; stops at the first fn that returns nonzero. */
+static int
+each_delegation(const struct zgroups *g, const size_t *kc, int (*fn)(size_t c, size_t q, void *arg),
+                void *arg)
+{
+	const struct zoneset *zs = g->zs;
+	uint32_t done = NODE_NONE;
+
+	for (size_t i = 0; i < g->n; i++) {
+		size_t c = g->ord[i], p, lo = 0, hi = g->n;
+		uint32_t pn;
 		int r;
-		if (kc[c] == 0 || zs->zones[c]->apex == NODE_NONE ||
-		    (p = parent_zone(zs, c)) == SIZE_MAX || !same_origin(zs, (uint32_t)p + 1, q))
+		if (kc[c] == 0 || zs->zones[c]->apex == done)
 			continue;
-		for (size_t e = 0; e < c && !seen; e++)
-			seen = kc[e] != 0 && same_origin(zs, (uint32_t)e + 1, c);
-		if (!seen && (r = fn(c, arg)) != 0)
-			return r;
+		done = zs->zones[c]->apex;
+		if ((p = parent_zone(zs, c)) == SIZE_MAX)
+			continue;
+		pn = zs->zones[p]->apex;
+		while (lo < hi) { /* the first zone at the parent's apex */
+			size_t mid = lo + (hi - lo) / 2;
+			if (zs->zones[g->ord[mid]]->apex < pn)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < g->n && zs->zones[g->ord[lo]]->apex == pn; lo++)
+			if ((r = fn(c, g->ord[lo], arg)) != 0)
+				return r;
 	}
 	return 0;
 }
 
-/* Checking one already signed parent against the DS its children want. */
+/* Checking the parents already signed against the DS their children want. */
 struct dscheck {
-	struct signer *sg;         /* keys */
 	const struct zoneset *zs;  /* the set */
-	size_t q;                  /* the parent */
-	const size_t *kc;          /* keys of each child (each_child) */
+	const size_t *ours;        /* keys of each zone signed by sg before (0: not) */
 	const dnssec_binary_t *ds; /* DS rdata of each child with keys */
-	struct dscan *sc;          /* the parent's DS records */
-	size_t matched;            /* of sc's line-0 records, those a child wants */
+	struct dscan *scans;       /* each signed parent's DS records, and the verdict */
 };
 
-/* 0 when child c's DS is as it should be in the parent (there, or none wanted), 1 not. */
+/* Child c's DS in parent q (if q was signed by sg before) is as it should be (there, or none
+   wanted), else q is marked stale. Always 0. */
 static int
-check_child_cb(size_t c, void *arg)
+check_child_cb(size_t c, size_t q, void *arg)
 {
 	struct dscheck *k = arg;
 	const struct zone *cz = k->zs->zones[c];
+	struct dscan *sc = &k->scans[q];
 	bool author = false, found = false;
 
-	if (zone_rrset_find(k->zs, cz->apex, (uint32_t)k->q, TYPE_NS) == NULL)
-		return 0; /* no delegation there: no DS */
-	for (size_t i = 0; i < k->sc->n; i++) {
-		const struct dsrec *e = &k->sc->v[i];
+	if (k->ours[q] == 0 || zone_rrset_find(k->zs, cz->apex, (uint32_t)q, TYPE_NS) == NULL)
+		return 0; /* not a parent to check, or no delegation there: no DS */
+	for (size_t i = 0; i < sc->n; i++) {
+		const struct dsrec *e = &sc->v[i];
 		if (e->olen != cz->origin_len || memcmp(e->owner, cz->origin, e->olen) != 0)
 			continue;
 		if (e->author)
@@ -1302,45 +1351,38 @@ check_child_cb(size_t c, void *arg)
 	}
 	if (author)
 		return 0; /* the author's DS wins (a DS of sg's next to it is counted a mismatch) */
-	if (!found)
-		return 1;
-	k->matched++;
+	if (found)
+		sc->matched++;
+	else
+		sc->stale = true;
 	return 0;
 }
 
-/* Adding the children's DS to a parent about to be signed. */
+/* Adding the children's DS to the parents about to be signed. */
 struct dsadd {
 	struct zoneset *zs; /* the set */
-	size_t q;           /* the parent */
+	const size_t *todo; /* keys of each zone signed now (0: not) */
 	const size_t *kc;   /* keys of each child */
 	struct signer *sg;  /* keys */
 	bool added;         /* a DS was added */
 };
 
+/* Child c's DS into parent q when q is signed now or left unsigned (no DNSKEY): never into a
+   pre-signed one, nor one signed before whose DS are current. */
 static int
-add_child_cb(size_t c, void *arg)
+add_child_cb(size_t c, size_t q, void *arg)
 {
 	struct dsadd *a = arg;
-	int r = add_child_ds(a->zs, c, a->q, &a->sg->keys[a->kc[c] - 1]);
+	const struct zone *qz = a->zs->zones[q];
+	int r;
 
-	if (r < 0)
+	if (qz->bad || !qz->soa ||
+	    (a->todo[q] == 0 && zone_rrset_find(a->zs, qz->apex, (uint32_t)q, TYPE_DNSKEY)))
+		return 0;
+	if ((r = add_child_ds(a->zs, c, q, &a->sg->keys[a->kc[c] - 1])) < 0)
 		return -1;
 	a->added |= r > 0;
 	return 0;
-}
-
-/* Zone q (signed by sg, its records scanned into sc) holds the DS its children want: true
-   when it does, false when it must be signed again. */
-static bool
-parent_current(struct signer *sg, const struct zoneset *zs, size_t q, const size_t *kc,
-               const dnssec_binary_t *ds, struct dscan *sc)
-{
-	struct dscheck k = {sg, zs, q, kc, ds, sc, 0};
-	size_t ours = 0;
-
-	for (size_t i = 0; i < sc->n; i++)
-		ours += !sc->v[i].author;
-	return each_child(zs, q, kc, check_child_cb, &k) == 0 && k.matched == ours;
 }
 
 static int sign_all(struct signer *sg, struct zoneset *zs, time_t now, bool reset, struct diag *d);
@@ -1393,6 +1435,7 @@ sign_all(struct signer *sg, struct zoneset *zs, time_t now, bool reset, struct d
 	size_t *kc = calloc(nz, sizeof(*kc));
 	dnssec_binary_t *ds = calloc(nz, sizeof(*ds));    /* DS rdata of each zone in kc */
 	struct dscan *scans = calloc(nz, sizeof(*scans)); /* DS records of each zone in ours */
+	struct zgroups g = {0};
 	bool any = false, ds_added = false, stripped = false, oom = false;
 	int rc = -1;
 
@@ -1431,10 +1474,19 @@ sign_all(struct signer *sg, struct zoneset *zs, time_t now, bool reset, struct d
 	}
 	/* parents already signed by sg whose DS records are not what their children want are
 	   taken back to their text, to be signed again */
+	if (groups_build(&g, zs) != 0)
+		goto out;
+	{
+		struct dscheck k = {zs, ours, ds, scans};
+		each_delegation(&g, kc, check_child_cb, &k);
+	}
 	for (size_t q = 0; q < zs->nzones; q++) {
+		size_t added = 0;
 		if (ours[q] == 0)
 			continue;
-		if (parent_current(sg, zs, q, kc, ds, &scans[q])) {
+		for (size_t i = 0; i < scans[q].n; i++)
+			added += !scans[q].v[i].author;
+		if (!scans[q].stale && scans[q].matched == added) {
 			sg->keys[ours[q] - 1].signed_now = true;
 			continue;
 		}
@@ -1444,21 +1496,15 @@ sign_all(struct signer *sg, struct zoneset *zs, time_t now, bool reset, struct d
 		ours[q] = 0;
 		any = stripped = true;
 	}
-	if (stripped && zoneset_finish(zs, d) != 0)
+	if (stripped && (zoneset_finish(zs, d) != 0 || groups_build(&g, zs) != 0))
 		goto out;
 	/* parents get the DS of their children signed by sg (new or not), then the set is
-	   indexed again: parents signed now, and parents left unsigned (no DNSKEY); never a
-	   pre-signed one, nor one signed before whose DS are current */
-	for (size_t q = 0; q < zs->nzones; q++) {
-		struct zone *qz = zs->zones[q];
-		struct dsadd a = {zs, q, kc, sg, false};
-		if (qz->bad || qz->apex == NODE_NONE || !qz->soa ||
-		    (todo[q] == 0 &&
-		     zone_rrset_find(zs, qz->apex, (uint32_t)q, TYPE_DNSKEY) != NULL))
-			continue;
-		if (each_child(zs, q, kc, add_child_cb, &a) != 0)
+	   indexed again */
+	{
+		struct dsadd a = {zs, todo, kc, sg, false};
+		if (each_delegation(&g, kc, add_child_cb, &a) != 0)
 			goto out;
-		ds_added |= a.added;
+		ds_added = a.added;
 	}
 	if (!any && !ds_added) {
 		rc = 0;
@@ -1478,6 +1524,7 @@ out:
 	for (size_t z = 0; scans != NULL && z < zs->nzones; z++)
 		free(scans[z].v);
 	free(scans);
+	free(g.ord);
 	free(ds);
 	free(kc);
 	free(ours);
