@@ -1116,6 +1116,275 @@ add_child_ds(struct zoneset *zs, size_t c, size_t p, const struct zkeys *zk)
 	return add_ds_at(zs, zs->zones[c]->apex, p, zk);
 }
 
+/* ---- the chain of trust when the set changes ---------------------------------------------- */
+
+/* A zone set built for PUT or DELETE /zones shares the zones it did not change with the served
+   set, signed ones included (they have their DNSKEY, so they are not signed again). A parent
+   signed by sg must still hold, signed, the DS of every child signed by sg (a new one, or one
+   already signed when the parent is new) and none for a child no longer served: each such
+   parent that differs is stripped of what sg added to it (every record of line 0: DNSKEY,
+   RRSIG, NSEC, NSEC3, NSEC3PARAM, DS) and signed again like a new zone. */
+
+/* sg's keys for the origin, NULL when it has none. */
+static struct zkeys *
+keys_for(struct signer *sg, const uint8_t *origin, size_t olen)
+{
+	for (size_t i = 0; i < sg->nkeys; i++)
+		if (sg->keys[i].olen == olen && memcmp(sg->keys[i].origin, origin, olen) == 0)
+			return &sg->keys[i];
+	return NULL;
+}
+
+/* Zone z's apex DNSKEY RRset is exactly sg's KSK and ZSK for its origin: the keys of the
+   zone sg signed (checked further by signed_scan: from no file). NULL when not. */
+static struct zkeys *
+signed_keys(struct signer *sg, const struct zoneset *zs, size_t z)
+{
+	const struct zone *zn = zs->zones[z];
+	const struct rrset *rs;
+	struct zkeys *zk;
+	dnssec_binary_t kr, zr;
+	const uint8_t *r;
+	bool seen[2] = {false, false};
+
+	if (zn->bad || zn->apex == NODE_NONE ||
+	    (rs = zone_rrset_find(zs, zn->apex, (uint32_t)z, TYPE_DNSKEY)) == NULL ||
+	    rs->count != 2 || (zk = keys_for(sg, zn->origin, zn->origin_len)) == NULL ||
+	    dnssec_key_get_rdata(zk->ksk, &kr) != DNSSEC_EOK ||
+	    dnssec_key_get_rdata(zk->zsk, &zr) != DNSSEC_EOK)
+		return NULL;
+	r = (const uint8_t *)(rs + 1);
+	for (unsigned i = 0; i < rs->count; i++) {
+		size_t rdlen = (size_t)(r[8] << 8 | r[9]);
+		const uint8_t *rd = r + 11 + (size_t)r[10] * RR_REF_SIZE;
+		if (rdlen == kr.size && memcmp(rd, kr.data, rdlen) == 0)
+			seen[0] = true;
+		else if (rdlen == zr.size && memcmp(rd, zr.data, rdlen) == 0)
+			seen[1] = true;
+		r = rd + rdlen;
+	}
+	return seen[0] && seen[1] ? zk : NULL;
+}
+
+/* A DS record of a zone: one sg added (line 0), or, for its owner only, one from the text. */
+struct dsrec {
+	uint8_t owner[256]; /* owner, lower-cased wire */
+	size_t olen;        /* bytes of owner */
+	uint8_t rd[64];     /* rdata of one sg added (digest type 2: 36 bytes) */
+	size_t rdlen;       /* its length */
+	bool author;        /* from the zone's text (rd unused) */
+};
+
+/* What scan_cb found in a signed zone's records, and what check_child_cb made of it. */
+struct dscan {
+	const struct zoneset *zs; /* the set (a DS from the text counts at served apexes only) */
+	struct dsrec *v;          /* DS records; owned */
+	size_t n;                 /* entries used */
+	size_t cap;               /* entries allocated */
+	bool file_dnskey;         /* a DNSKEY came from the text: pre-signed, not sg's to touch */
+	bool oom;                 /* out of memory (or a record too long to hold) */
+	size_t matched;           /* of the line-0 DS records, those a child wants */
+	bool stale;               /* a child's DS is missing */
+};
+
+static size_t
+wire_len(const uint8_t *name)
+{
+	size_t n = 0;
+
+	while (name[n] && n < 255)
+		n += (size_t)name[n] + 1;
+	return n + 1;
+}
+
+/* zone_drop_rrs callback that drops nothing and takes note of the zone's DS records. */
+static bool
+scan_cb(const struct zone_rr *rr, void *arg)
+{
+	struct dscan *sc = arg;
+	struct dsrec *e;
+
+	if (rr->type == TYPE_DNSKEY && rr->line != 0)
+		sc->file_dnskey = true;
+	if (rr->type != TYPE_DS)
+		return true;
+	if (rr->line != 0) {
+		/* the author's: it matters only where a served zone's apex is (child DS) */
+		size_t len = wire_len(rr->owner);
+		uint32_t n = zone_node_find(sc->zs, rr->owner, len, zone_name_hash(rr->owner, len));
+		if (n == NODE_NONE || !(sc->zs->nodes[n].flags & NODE_APEX))
+			return true;
+	}
+	if (sc->n == sc->cap) {
+		size_t nc = sc->cap ? sc->cap * 2 : 16;
+		struct dsrec *nv = realloc(sc->v, nc * sizeof(*nv));
+		if (nv == NULL) {
+			sc->oom = true;
+			return true;
+		}
+		sc->v = nv;
+		sc->cap = nc;
+	}
+	e = &sc->v[sc->n];
+	e->olen = wire_len(rr->owner);
+	memcpy(e->owner, rr->owner, e->olen);
+	e->author = rr->line != 0;
+	e->rdlen = 0;
+	if (!e->author) {
+		if (rr->rdlen > sizeof(e->rd)) {
+			sc->oom = true;
+			return true;
+		}
+		memcpy(e->rd, rr->rdata, rr->rdlen);
+		e->rdlen = rr->rdlen;
+	}
+	sc->n++;
+	return true;
+}
+
+/* zone_drop_rrs callback keeping what the zone's text has (sg's additions have line 0). */
+static bool
+text_cb(const struct zone_rr *rr, void *arg)
+{
+	(void)arg;
+	return rr->line != 0;
+}
+
+/* The zones of a finished set ordered by apex node (world-mode copies of one origin share
+   it), to find every copy of a parent without a pass over all zones. */
+struct zgroups {
+	const struct zoneset *zs; /* the set */
+	size_t *ord;              /* zone indexes with an apex, by apex node then index; owned */
+	size_t n;                 /* entries in ord */
+};
+
+static int
+apex_cmp_r(const void *x, const void *y, void *arg)
+{
+	const struct zoneset *zs = arg;
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	uint32_t na = zs->zones[a]->apex, nb = zs->zones[b]->apex;
+
+	if (na != nb)
+		return na < nb ? -1 : 1;
+	return (a > b) - (a < b);
+}
+
+/* 0, -1 when out of memory. */
+static int
+groups_build(struct zgroups *g, const struct zoneset *zs)
+{
+	free(g->ord);
+	g->zs = zs;
+	g->n = 0;
+	if ((g->ord = malloc((zs->nzones ? zs->nzones : 1) * sizeof(*g->ord))) == NULL)
+		return -1;
+	for (size_t z = 0; z < zs->nzones; z++)
+		if (zs->zones[z]->apex != NODE_NONE)
+			g->ord[g->n++] = z;
+	qsort_r(g->ord, g->n, sizeof(*g->ord), apex_cmp_r, (void *)(uintptr_t)zs);
+	return 0;
+}
+
+/* Every pair of a child zone c whose DS sg gives (kc[c]: index+1 into sg->keys of the keys c
+   is or will be signed with, 0 none; of copies of one child, the first with keys) and a copy
+   q of its served parent, to fn; stops at the first fn that returns nonzero. */
+static int
+each_delegation(const struct zgroups *g, const size_t *kc, int (*fn)(size_t c, size_t q, void *arg),
+                void *arg)
+{
+	const struct zoneset *zs = g->zs;
+	uint32_t done = NODE_NONE;
+
+	for (size_t i = 0; i < g->n; i++) {
+		size_t c = g->ord[i], p, lo = 0, hi = g->n;
+		uint32_t pn;
+		int r;
+		if (kc[c] == 0 || zs->zones[c]->apex == done)
+			continue;
+		done = zs->zones[c]->apex;
+		if ((p = parent_zone(zs, c)) == SIZE_MAX)
+			continue;
+		pn = zs->zones[p]->apex;
+		while (lo < hi) { /* the first zone at the parent's apex */
+			size_t mid = lo + (hi - lo) / 2;
+			if (zs->zones[g->ord[mid]]->apex < pn)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < g->n && zs->zones[g->ord[lo]]->apex == pn; lo++)
+			if ((r = fn(c, g->ord[lo], arg)) != 0)
+				return r;
+	}
+	return 0;
+}
+
+/* Checking the parents already signed against the DS their children want. */
+struct dscheck {
+	const struct zoneset *zs;  /* the set */
+	const size_t *ours;        /* keys of each zone signed by sg before (0: not) */
+	const dnssec_binary_t *ds; /* DS rdata of each child with keys */
+	struct dscan *scans;       /* each signed parent's DS records, and the verdict */
+};
+
+/* Child c's DS in parent q (if q was signed by sg before) is as it should be (there, or none
+   wanted), else q is marked stale. Always 0. */
+static int
+check_child_cb(size_t c, size_t q, void *arg)
+{
+	struct dscheck *k = arg;
+	const struct zone *cz = k->zs->zones[c];
+	struct dscan *sc = &k->scans[q];
+	bool author = false, found = false;
+
+	if (k->ours[q] == 0 || zone_rrset_find(k->zs, cz->apex, (uint32_t)q, TYPE_NS) == NULL)
+		return 0; /* not a parent to check, or no delegation there: no DS */
+	for (size_t i = 0; i < sc->n; i++) {
+		const struct dsrec *e = &sc->v[i];
+		if (e->olen != cz->origin_len || memcmp(e->owner, cz->origin, e->olen) != 0)
+			continue;
+		if (e->author)
+			author = true;
+		else if (e->rdlen == k->ds[c].size && memcmp(e->rd, k->ds[c].data, e->rdlen) == 0)
+			found = true;
+	}
+	if (author)
+		return 0; /* the author's DS wins (a DS of sg's next to it is counted a mismatch) */
+	if (found)
+		sc->matched++;
+	else
+		sc->stale = true;
+	return 0;
+}
+
+/* Adding the children's DS to the parents about to be signed. */
+struct dsadd {
+	struct zoneset *zs; /* the set */
+	const size_t *todo; /* keys of each zone signed now (0: not) */
+	const size_t *kc;   /* keys of each child */
+	struct signer *sg;  /* keys */
+	bool added;         /* a DS was added */
+};
+
+/* Child c's DS into parent q when q is signed now or left unsigned (no DNSKEY): never into a
+   pre-signed one, nor one signed before whose DS are current. */
+static int
+add_child_cb(size_t c, size_t q, void *arg)
+{
+	struct dsadd *a = arg;
+	const struct zone *qz = a->zs->zones[q];
+	int r;
+
+	if (qz->bad || !qz->soa ||
+	    (a->todo[q] == 0 && zone_rrset_find(a->zs, qz->apex, (uint32_t)q, TYPE_DNSKEY)))
+		return 0;
+	if ((r = add_child_ds(a->zs, c, q, &a->sg->keys[a->kc[c] - 1])) < 0)
+		return -1;
+	a->added |= r > 0;
+	return 0;
+}
+
 static int sign_all(struct signer *sg, struct zoneset *zs, time_t now, bool reset, struct diag *d);
 
 int
@@ -1159,53 +1428,106 @@ signer_sign_root(struct signer *sg, struct zoneset *root, const struct zoneset *
 static int
 sign_all(struct signer *sg, struct zoneset *zs, time_t now, bool reset, struct diag *d)
 {
-	/* index+1 into sg->keys of each zone to sign (keys may move while more are made) */
-	size_t *todo = calloc(zs->nzones ? zs->nzones : 1, sizeof(*todo));
-	bool any = false, ds = false;
+	size_t nz = zs->nzones ? zs->nzones : 1;
+	/* index+1 into sg->keys (keys may move while more are made), 0 none: of each zone to
+	   sign now (todo), of each zone already signed by sg (ours), of each either (kc) */
+	size_t *todo = calloc(nz, sizeof(*todo)), *ours = calloc(nz, sizeof(*ours));
+	size_t *kc = calloc(nz, sizeof(*kc));
+	dnssec_binary_t *ds = calloc(nz, sizeof(*ds));    /* DS rdata of each zone in kc */
+	struct dscan *scans = calloc(nz, sizeof(*scans)); /* DS records of each zone in ours */
+	struct zgroups g = {0};
+	bool any = false, ds_added = false, stripped = false, oom = false;
 	int rc = -1;
 
-	if (todo == NULL)
-		return -1;
+	if (todo == NULL || ours == NULL || kc == NULL || ds == NULL || scans == NULL)
+		goto out;
 	for (size_t i = 0; reset && i < sg->nkeys; i++)
 		sg->keys[i].signed_now = false;
 	for (size_t z = 0; z < zs->nzones; z++) {
 		struct zone *zn = zs->zones[z];
+		struct zkeys *zk;
 		if (zn->bad || zn->apex == NODE_NONE || !zn->soa || !zn->soa_nx ||
-		    zone_rrset_find(zs, zn->apex, (uint32_t)z, TYPE_DNSKEY) != NULL ||
 		    skipped(sg, zn->origin, zn->origin_len))
 			continue;
-		struct zkeys *zk = zone_keys(sg, zn->origin, zn->origin_len, zn->origin_str, d);
+		if (zone_rrset_find(zs, zn->apex, (uint32_t)z, TYPE_DNSKEY) != NULL) {
+			if ((zk = signed_keys(sg, zs, z)) == NULL)
+				continue;
+			scans[z].zs = zs;
+			zone_drop_rrs(zs, z, scan_cb, &scans[z]); /* drops nothing */
+			if ((oom = scans[z].oom))
+				goto out;
+			if (!scans[z].file_dnskey) /* else pre-signed, with sg's keys */
+				ours[z] = (size_t)(zk - sg->keys) + 1;
+			continue;
+		}
+		zk = zone_keys(sg, zn->origin, zn->origin_len, zn->origin_str, d);
 		if (zk == NULL)
 			goto out;
 		todo[z] = (size_t)(zk - sg->keys) + 1;
 		any = true;
 	}
-	if (!any) {
+	for (size_t z = 0; z < zs->nzones; z++) {
+		if ((kc[z] = todo[z] ? todo[z] : ours[z]) != 0 &&
+		    dnssec_key_create_ds(sg->keys[kc[z] - 1].ksk, DNSSEC_KEY_DIGEST_SHA256,
+		                         &ds[z]) != DNSSEC_EOK)
+			goto out;
+	}
+	/* parents already signed by sg whose DS records are not what their children want are
+	   taken back to their text, to be signed again */
+	if (groups_build(&g, zs) != 0)
+		goto out;
+	{
+		struct dscheck k = {zs, ours, ds, scans};
+		each_delegation(&g, kc, check_child_cb, &k);
+	}
+	for (size_t q = 0; q < zs->nzones; q++) {
+		size_t added = 0;
+		if (ours[q] == 0)
+			continue;
+		for (size_t i = 0; i < scans[q].n; i++)
+			added += !scans[q].v[i].author;
+		if (!scans[q].stale && scans[q].matched == added) {
+			sg->keys[ours[q] - 1].signed_now = true;
+			continue;
+		}
+		if (zone_drop_rrs(zs, q, text_cb, NULL) != 0)
+			goto out;
+		todo[q] = ours[q];
+		ours[q] = 0;
+		any = stripped = true;
+	}
+	if (stripped && (zoneset_finish(zs, d) != 0 || groups_build(&g, zs) != 0))
+		goto out;
+	/* parents get the DS of their children signed by sg (new or not), then the set is
+	   indexed again */
+	{
+		struct dsadd a = {zs, todo, kc, sg, false};
+		if (each_delegation(&g, kc, add_child_cb, &a) != 0)
+			goto out;
+		ds_added = a.added;
+	}
+	if (!any && !ds_added) {
 		rc = 0;
 		goto out;
 	}
-	/* parents get the DS of the children signed here, then the set is indexed again */
-	for (size_t z = 0; z < zs->nzones; z++) {
-		size_t p;
-		int r;
-		if (todo[z] == 0 || (p = parent_zone(zs, z)) == SIZE_MAX)
-			continue;
-		/* every copy of the parent (world mode keeps one per server where they differ) */
-		for (size_t q = 0; q < zs->nzones; q++) {
-			if (!same_origin(zs, (uint32_t)p + 1, q))
-				continue;
-			if ((r = add_child_ds(zs, z, q, &sg->keys[todo[z] - 1])) < 0)
-				goto out;
-			ds |= r > 0;
-		}
-	}
-	if (ds && zoneset_finish(zs, d) != 0)
+	if (zoneset_finish(zs, d) != 0)
 		goto out;
 	for (size_t z = 0; z < zs->nzones; z++)
 		if (todo[z] != 0 && sign_zone(sg, zs, z, &sg->keys[todo[z] - 1], now, d) != 0)
 			goto out;
-	rc = zoneset_finish(zs, d);
+	rc = any ? zoneset_finish(zs, d) : 0;
 out:
+	if (oom)
+		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "out of memory");
+	for (size_t z = 0; ds != NULL && z < zs->nzones; z++)
+		dnssec_binary_free(&ds[z]);
+	for (size_t z = 0; scans != NULL && z < zs->nzones; z++)
+		free(scans[z].v);
+	free(scans);
+	free(g.ord);
+	free(ds);
+	free(kc);
+	free(ours);
 	free(todo);
 	return rc;
 }

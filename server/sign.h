@@ -29,7 +29,12 @@ void signer_set_reproducible(struct signer *sg, bool on);
 int signer_skip(struct signer *sg, const char *origin);
 
 /* Sign every zone of the finished set zs that has no DNSKEY and is not skipped, with
-   signatures valid from now - 1 h to now + 30 days, then finish the set again. With
+   signatures valid from now - 1 h to now + 30 days, then finish the set again. Parents get the
+   DS of every child zone sg signed (now or before, e.g. shared from the set served before a
+   PUT); a zone sg signed before whose DS records are no longer what its served children want
+   (a new child, a deleted one) is stripped of what sg added (zone_drop_rrs) and signed again
+   with the same keys. A zone whose DNSKEY is not sg's, or comes from its file, is never
+   touched. With
    signer_set_reproducible, the same keys, data and now give the same bytes. Problems go to d.
    Returns 0, -1 on error. */
 int signer_sign(struct signer *sg, struct zoneset *zs, time_t now, struct diag *d);

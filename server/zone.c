@@ -697,6 +697,43 @@ zone_append_rr(struct zoneset *zs, size_t zi, const uint8_t *owner, size_t olen,
 	return 0;
 }
 
+int
+zone_drop_rrs(struct zoneset *zs, size_t zi, bool (*keep)(const struct zone_rr *rr, void *arg),
+              void *arg)
+{
+	struct zone *z;
+	size_t k, n;
+
+	if (zi >= zs->nzones)
+		return -1;
+	z = zs->zones[zi];
+	for (k = 0, n = 0; k < z->nrecs; k++) {
+		const struct zrec *r = &z->recs[k];
+		struct zone_rr rr = {.owner = z->arena + r->owner,
+		                     .type = r->type,
+		                     .ttl = r->ttl,
+		                     .rdata = z->arena + r->rdata,
+		                     .rdlen = r->rdlen,
+		                     .file = z->files[r->file].path,
+		                     .line = r->line,
+		                     .origin = z->origin,
+		                     .server = z->server};
+		if (keep(&rr, arg)) {
+			if (n != k)
+				z->recs[n] =
+				    z->recs[k]; /* only once a record went: the zone is its own */
+			n++;
+			continue;
+		}
+		if (n == k && zone_unshare(z) != 0)
+			return -1; /* the first record to go: the copy keeps every record so far */
+	}
+	if (n != z->nrecs)
+		zs->finished = false;
+	z->nrecs = n; /* the arena keeps the bytes of the dropped records until the zone goes */
+	return 0;
+}
+
 /* ---- reading: the scanner driven record by record, $INCLUDE handled here ------------------ */
 
 #define MAX_INCLUDE_DEPTH 16

@@ -183,6 +183,12 @@ const struct rrset *zone_rrset_find(const struct zoneset *zs, uint32_t n, uint32
    set again. Returns 0, -1 when out of memory. */
 int zone_append_rr(struct zoneset *zs, size_t zi, const uint8_t *owner, size_t olen, uint16_t type,
                    uint32_t ttl, const uint8_t *rd, size_t rdlen);
+/* Drop the records of zone zi for which keep (shown each record once, in store order) says
+   false, then the set must be finished again; when keep drops none, the zone is left as it is
+   (still shared with other sets if it was). The signer strips what it added (line 0) this way
+   before signing a zone again. Returns 0, -1 when out of memory. */
+int zone_drop_rrs(struct zoneset *zs, size_t zi, bool (*keep)(const struct zone_rr *rr, void *arg),
+                  void *arg);
 /* How many sets hold zone zi's records (1: only zs). */
 unsigned zone_share_refs(const struct zoneset *zs, size_t zi);
 

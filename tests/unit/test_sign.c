@@ -579,3 +579,277 @@ Test(sign, a_zone_with_a_dnskey_is_served_as_it_is)
 	zoneset_free(zs);
 	signer_free(sg);
 }
+
+/* ---- the chain of trust when zones change (PUT, DELETE /zones: unchanged zones shared) --- */
+
+/* The zones of texts (name, text pairs) added to a new set after the zones shared[] of from
+   (the way a PUT or DELETE builds its set), finished and signed by sg at NOW. */
+static struct zoneset *
+put_set(struct signer *sg, const struct zoneset *from, const size_t *shared, size_t nshared,
+        const char *name, const char *text)
+{
+	struct zoneset *zs = zoneset_new();
+	struct diag d;
+
+	diag_init(&d);
+	for (size_t i = 0; i < nshared; i++)
+		cr_assert_eq(zoneset_add_shared(zs, from, shared[i], &d), 0);
+	if (text != NULL)
+		cr_assert_eq(zoneset_add_text(zs, name, text, &d), 0);
+	cr_assert_eq(zoneset_finish(zs, &d), 0, "%s", d.n ? d.v[0].msg : "");
+	cr_assert_eq(signer_sign(sg, zs, NOW, &d), 0, "%s", d.n ? d.v[0].msg : "");
+	cr_assert_eq(d.errors, 0, "%s", d.v[0].msg);
+	diag_free(&d);
+	return zs;
+}
+
+/* The denial record (NSEC, or the NSEC3 matching the name) that zone sg.test. of zs has for
+   child.sg.test., read back from its export. */
+static ldns_rr *
+delegation_denial(struct zoneset *zs, bool nsec3)
+{
+	char dir[256], out[300], path[400], err[256];
+	ldns_zone *z = NULL;
+	ldns_rr *found = NULL;
+	ldns_rdf *name = ldns_dname_new_frm_str("child.sg.test.");
+	FILE *fp;
+
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	cr_assert_eq(sign_dump_zones(zs, out, err, sizeof(err)), 0, "%s", err);
+	snprintf(path, sizeof(path), "%s/sg.test.zone", out);
+	fp = fopen(path, "r");
+	cr_assert_not_null(fp);
+	cr_assert_eq(ldns_zone_new_frm_fp(&z, fp, NULL, 0, LDNS_RR_CLASS_IN), LDNS_STATUS_OK);
+	fclose(fp);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(ldns_zone_rrs(z)) && !found; i++) {
+		ldns_rr *rr = ldns_rr_list_rr(ldns_zone_rrs(z), i);
+		if (!nsec3 && ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC &&
+		    ldns_dname_compare(ldns_rr_owner(rr), name) == 0)
+			found = ldns_rr_clone(rr);
+		if (nsec3 && ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC3) {
+			ldns_rdf *h = ldns_nsec3_hash_name_frm_nsec3(rr, name);
+			ldns_rdf *apex = ldns_dname_new_frm_str("sg.test.");
+			ldns_dname_cat(h, apex);
+			if (ldns_dname_compare(ldns_rr_owner(rr), h) == 0)
+				found = ldns_rr_clone(rr);
+			ldns_rdf_deep_free(h);
+			ldns_rdf_deep_free(apex);
+		}
+	}
+	cr_assert_not_null(found, "sg.test. has a denial record for its delegation to child");
+	ldns_zone_deep_free(z);
+	ldns_rdf_deep_free(name);
+	return found;
+}
+
+/* child.sg.test.'s DS is served by zs, signed by sg.test.'s ZSK, is the DS of the child's KSK,
+   and the delegation's NSEC or NSEC3 lists DS. */
+static void
+assert_child_secure(struct zoneset *zs, bool nsec3)
+{
+	ldns_pkt *p = ask(zs, "child.sg.test.", LDNS_RR_TYPE_DS);
+	ldns_pkt *kp = ask(zs, "child.sg.test.", LDNS_RR_TYPE_DNSKEY);
+	ldns_rr_list *ds = pick(ldns_pkt_answer(p), "child.sg.test.", LDNS_RR_TYPE_DS, false);
+	ldns_rr_list *keys =
+	    pick(ldns_pkt_answer(kp), "child.sg.test.", LDNS_RR_TYPE_DNSKEY, false);
+	ldns_rr *den;
+	bool match = false;
+
+	cr_assert_eq(ldns_rr_list_rr_count(ds), 1, "the parent serves the child's DS");
+	assert_verifies(zs, ldns_pkt_answer(p), "sg.test.", "child.sg.test.", LDNS_RR_TYPE_DS);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(keys); i++)
+		match |= ldns_rr_compare_ds(ldns_rr_list_rr(ds, 0), ldns_rr_list_rr(keys, i));
+	cr_assert(match, "the DS of the child's KSK");
+	den = delegation_denial(zs, nsec3);
+	cr_assert(ldns_nsec_bitmap_covers_type(
+	              nsec3 ? ldns_nsec3_bitmap(den) : ldns_nsec_get_bitmap(den), LDNS_RR_TYPE_DS),
+	          "the delegation's denial record lists DS");
+	ldns_rr_free(den);
+	ldns_rr_list_deep_free(ds);
+	ldns_rr_list_deep_free(keys);
+	ldns_pkt_free(kp);
+	ldns_pkt_free(p);
+}
+
+/* No DS for child.sg.test. in zs, and the signed denial says so. */
+static void
+assert_no_child_ds(struct zoneset *zs, bool nsec3)
+{
+	ldns_pkt *p = ask(zs, "child.sg.test.", LDNS_RR_TYPE_DS);
+	ldns_rr *den;
+
+	cr_assert_eq(ldns_pkt_ancount(p), 0, "no DS for child.sg.test.");
+	assert_verifies(zs, ldns_pkt_authority(p), "sg.test.", "sg.test.", LDNS_RR_TYPE_SOA);
+	ldns_pkt_free(p);
+	den = delegation_denial(zs, nsec3);
+	cr_assert(!ldns_nsec_bitmap_covers_type(
+	              nsec3 ? ldns_nsec3_bitmap(den) : ldns_nsec_get_bitmap(den), LDNS_RR_TYPE_DS),
+	          "the delegation's denial record does not list DS");
+	ldns_rr_free(den);
+}
+
+Test(sign, a_child_put_under_a_signed_parent_gets_its_ds_signed_in_the_parent)
+{
+	for (int mode = 0; mode < 4; mode++) {
+		bool reproducible = mode & 1, nsec3 = mode & 2;
+		struct signer *sg = new_signer_mode(NULL, nsec3, reproducible);
+		static const size_t parent[] = {0};
+		struct zoneset *a = put_set(sg, NULL, NULL, 0, "sg.test.zone", zone_parent);
+		struct zoneset *b = put_set(sg, a, parent, 1, "zones/child.sg.test.", zone_child);
+
+		assert_child_secure(b, nsec3);
+		assert_zone_verifies(b, nsec3);
+		/* the set served before is as it was (the parent's records were copied) */
+		assert_no_child_ds(a, nsec3);
+		zoneset_free(b);
+		zoneset_free(a);
+		signer_free(sg);
+	}
+}
+
+Test(sign, a_parent_put_again_gets_the_ds_of_its_signed_children)
+{
+	for (int mode = 0; mode < 4; mode++) {
+		bool reproducible = mode & 1, nsec3 = mode & 2;
+		struct signer *sg = new_signer_mode(NULL, nsec3, reproducible);
+		struct zoneset *a = signed_set(sg);
+		static const size_t kids[] = {1, 2}; /* child, plain: shared, child signed */
+		struct zoneset *b = put_set(sg, a, kids, 2, "zones/sg.test.", zone_parent);
+
+		assert_child_secure(b, nsec3);
+		assert_zone_verifies(b, nsec3);
+		zoneset_free(b);
+		zoneset_free(a);
+		signer_free(sg);
+	}
+}
+
+Test(sign, a_deleted_child_leaves_no_ds_in_the_signed_parent)
+{
+	struct signer *sg = new_signer(NULL, false);
+	struct zoneset *a = signed_set(sg);
+	static const size_t left[] = {0, 2}; /* DELETE /zones/child.sg.test. */
+	struct zoneset *b = put_set(sg, a, left, 2, NULL, NULL);
+	static const size_t back[] = {0}; /* and PUT again: the same keys, the same DS */
+	struct zoneset *c = put_set(sg, b, back, 1, "zones/child.sg.test.", zone_child);
+	ldns_pkt *pa = ask(a, "child.sg.test.", LDNS_RR_TYPE_DS);
+	ldns_pkt *pc = ask(c, "child.sg.test.", LDNS_RR_TYPE_DS);
+	ldns_rr_list *da = pick(ldns_pkt_answer(pa), "child.sg.test.", LDNS_RR_TYPE_DS, false);
+	ldns_rr_list *dc = pick(ldns_pkt_answer(pc), "child.sg.test.", LDNS_RR_TYPE_DS, false);
+
+	assert_no_child_ds(b, false);
+	assert_zone_verifies(a, false);
+	assert_child_secure(c, false);
+	cr_assert_eq(ldns_rr_list_compare(da, dc), 0, "the same DS as before the DELETE");
+	ldns_rr_list_deep_free(da);
+	ldns_rr_list_deep_free(dc);
+	ldns_pkt_free(pa);
+	ldns_pkt_free(pc);
+	zoneset_free(c);
+	zoneset_free(b);
+	zoneset_free(a);
+	signer_free(sg);
+}
+
+/* sg.test. written signed by a signer (its keys) to dir/sg.test.zone. */
+static void
+presigned_parent(struct signer *sg, const char *dir)
+{
+	struct zoneset *zs = put_set(sg, NULL, NULL, 0, "sg.test.zone", zone_parent);
+	char err[256];
+
+	cr_assert_eq(sign_dump_zones(zs, dir, err, sizeof(err)), 0, "%s", err);
+	zoneset_free(zs);
+}
+
+Test(sign, a_presigned_parent_is_left_alone_when_a_child_is_put)
+{
+	char dir[256], out[300], path[400];
+
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(path, sizeof(path), "%s/sg.test.zone", out);
+	for (int own = 0; own < 2; own++) {
+		/* signed before by another signer (its own keys), or by this one and loaded back
+		   from the export (this signer's keys, but from a file) */
+		struct signer *sg = new_signer(NULL, false), *other = new_signer(NULL, false);
+		struct zoneset *a = zoneset_new(), *b;
+		static const size_t parent[] = {0};
+		struct zone_info zi;
+		size_t before;
+		struct diag d;
+		ldns_pkt *p;
+
+		presigned_parent(own ? sg : other, out);
+		diag_init(&d);
+		cr_assert_eq(zoneset_add_file(a, path, &d), 0);
+		cr_assert_eq(zoneset_finish(a, &d), 0);
+		cr_assert_eq(signer_sign(sg, a, NOW, &d), 0);
+		diag_free(&d);
+		zoneset_info(a, 0, &zi);
+		before = zi.records;
+		b = put_set(sg, a, parent, 1, "zones/child.sg.test.", zone_child);
+		zoneset_info(b, 0, &zi);
+		cr_assert_eq(zi.records, before, "the pre-signed parent gets nothing added");
+		p = ask(b, "child.sg.test.", LDNS_RR_TYPE_DS);
+		cr_assert_eq(ldns_pkt_ancount(p), 0, "no DS sg did not sign");
+		ldns_pkt_free(p);
+		p = ask(b, "www.child.sg.test.", LDNS_RR_TYPE_A);
+		assert_verifies(b, ldns_pkt_answer(p), "child.sg.test.", "www.child.sg.test.",
+		                LDNS_RR_TYPE_A);
+		ldns_pkt_free(p);
+		zoneset_free(b);
+		zoneset_free(a);
+		signer_free(sg);
+		signer_free(other);
+	}
+}
+
+static const char zone_other[] = "$ORIGIN other.test.\n$TTL 300\n"
+                                 "@ SOA ns hostmaster 1 3600 900 604800 60\n"
+                                 "@ NS ns\nns A 192.0.2.9\n";
+
+static const char zone_root[] = "$ORIGIN .\n$TTL 86400\n"
+                                ". SOA a.root. hostmaster.root. 1 1800 900 604800 86400\n"
+                                ". NS a.root.\na.root. A 198.51.100.1\n"
+                                "sg.test. NS ns1.sg.test.\nns1.sg.test. A 192.0.2.1\n";
+
+Test(sign, a_put_of_another_zone_keeps_signed_top_zones_in_the_anchor_and_the_root)
+{
+	struct signer *sg = new_signer(NULL, false);
+	struct zoneset *a = signed_set(sg), *b, *root = zoneset_new();
+	static const size_t all[] = {0, 1, 2};
+	char dir[256], path[300], buf[4096] = "", err[256];
+	struct diag d;
+	ldns_pkt *p;
+	FILE *fp;
+	size_t n;
+
+	/* PUT /zones/other.test: the signed sg.test. is shared, not signed again */
+	b = put_set(sg, a, all, 3, "zones/other.test.", zone_other);
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/ta", dir);
+	cr_assert_eq(signer_write_trust_anchor(sg, b, path, err, sizeof(err)), 0, "%s", err);
+	fp = fopen(path, "r");
+	cr_assert_not_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	cr_assert(strstr(buf, "sg.test.\t") != NULL, "the shared top zone's DS: %s", buf);
+	cr_assert(strstr(buf, "other.test.\t") != NULL, "the new zone's DS: %s", buf);
+
+	/* world mode: the root made for the new set delegates to sg.test. securely */
+	diag_init(&d);
+	cr_assert_eq(zoneset_add_text(root, "(root)", zone_root, &d), 0);
+	cr_assert_eq(zoneset_finish(root, &d), 0);
+	cr_assert_eq(signer_sign_root(sg, root, b, NOW, &d), 0);
+	diag_free(&d);
+	p = ask(root, "sg.test.", LDNS_RR_TYPE_DS);
+	assert_verifies(root, ldns_pkt_answer(p), ".", "sg.test.", LDNS_RR_TYPE_DS);
+	ldns_pkt_free(p);
+	zoneset_free(root);
+	zoneset_free(b);
+	zoneset_free(a);
+	signer_free(sg);
+}
