@@ -93,7 +93,7 @@ signed_owner(const ldns_rr *sig, const ldns_rdf *owner)
    or the RRset; bogus: sign other data than what is served. Without the key, bogus flips a
    bit of the old signature and the other cases keep it (then wrong as well). */
 static void
-resign(const struct signer *sg, ldns_rr *sig, const ldns_rr_list *l, bool bogus)
+resign(struct signer *sg, ldns_rr *sig, const ldns_rr_list *l, bool bogus)
 {
 	ldns_rr_type t = ldns_rdf2rr_type(ldns_rr_rdf(sig, SIG_COVERED));
 	ldns_rr_list *set = ldns_rr_list_new();
@@ -141,7 +141,7 @@ resign(const struct signer *sg, ldns_rr *sig, const ldns_rr_list *l, bool bogus)
 }
 
 static void
-alter_section(const struct signer *sg, enum fault_action a, ldns_rr_list *l, time_t now)
+alter_section(struct signer *sg, enum fault_action a, ldns_rr_list *l, time_t now)
 {
 	if (a == FAULT_DS_MISMATCH) {
 		bool changed = false;
@@ -189,7 +189,7 @@ alter_section(const struct signer *sg, enum fault_action a, ldns_rr_list *l, tim
 }
 
 size_t
-dnsfault_apply(const struct signer *sg, enum fault_action a, uint8_t *buf, size_t len, size_t cap,
+dnsfault_apply(struct signer *sg, enum fault_action a, uint8_t *buf, size_t len, size_t cap,
                time_t now)
 {
 	ldns_pkt *p = NULL;

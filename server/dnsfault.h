@@ -19,7 +19,7 @@ struct signer;
    the keys that re-sign (NULL or a zone it did not sign: the validity or data is altered and
    the old signature kept, so it is bogus all the same). Returns the new length (the answer
    unchanged when it cannot be parsed or would not fit). */
-size_t dnsfault_apply(const struct signer *sg, enum fault_action a, uint8_t *buf, size_t len,
-                      size_t cap, time_t now);
+size_t dnsfault_apply(struct signer *sg, enum fault_action a, uint8_t *buf, size_t len, size_t cap,
+                      time_t now);
 
 #endif

@@ -49,17 +49,21 @@ struct zkeys {
 	bool signed_now;        /* the last signer_sign signed the zone with these keys */
 	dnssec_binary_t pem[2]; /* PKCS #8 PEM of the KSK and the ZSK (OpenSSL, second signing
 	                           thread); owned, size 0 when unknown */
+	dnssec_key_t *rk[2];    /* copies of the KSK and ZSK for signer_resign (the event loop's
+	                           own, made on first use from pem); owned, NULL until then */
 };
 
 struct signer {
-	char *key_dir;      /* --key-dir; owned, NULL: keys in memory only */
-	bool nsec3;         /* --nsec3 */
-	uint8_t **skip;     /* --unsigned origins, lower-cased wire; owned */
-	size_t *skiplen;    /* their lengths; owned */
-	size_t nskip;       /* entries in skip */
-	struct zkeys *keys; /* keys made or loaded so far; owned */
-	size_t nkeys;       /* entries in keys */
-	bool reproducible;  /* --sign-reproducible: sign with libdnssec (RFC 6979) */
+	char *key_dir;        /* --key-dir; owned, NULL: keys in memory only */
+	bool nsec3;           /* --nsec3 */
+	uint8_t **skip;       /* --unsigned origins, lower-cased wire; owned */
+	size_t *skiplen;      /* their lengths; owned */
+	size_t nskip;         /* entries in skip */
+	struct zkeys *keys;   /* keys made or loaded so far; owned */
+	size_t nkeys;         /* entries in keys */
+	bool reproducible;    /* --sign-reproducible: sign with libdnssec (RFC 6979) */
+	pthread_mutex_t lock; /* guards keys/nkeys against signer_resign on the event loop while
+	                         a build thread adds keys (realloc moves the array) */
 };
 
 /* ---- keys ----------------------------------------------------------------------------- */
@@ -74,6 +78,7 @@ signer_new(const char *key_dir, bool nsec3, char *err, size_t errlen)
 		return NULL;
 	}
 	dnssec_crypto_init();
+	pthread_mutex_init(&sg->lock, NULL);
 	sg->nsec3 = nsec3;
 	if (key_dir != NULL) {
 		if (mkdir(key_dir, 0700) != 0 && errno != EEXIST) {
@@ -101,6 +106,8 @@ signer_free(struct signer *sg)
 		dnssec_key_free(sg->keys[i].zsk);
 		dnssec_binary_free(&sg->keys[i].pem[0]);
 		dnssec_binary_free(&sg->keys[i].pem[1]);
+		dnssec_key_free(sg->keys[i].rk[0]);
+		dnssec_key_free(sg->keys[i].rk[1]);
 	}
 	for (size_t i = 0; i < sg->nskip; i++)
 		free(sg->skip[i]);
@@ -108,6 +115,7 @@ signer_free(struct signer *sg)
 	free(sg->skiplen);
 	free(sg->keys);
 	free(sg->key_dir);
+	pthread_mutex_destroy(&sg->lock);
 	free(sg);
 }
 
@@ -241,10 +249,13 @@ zone_keys(struct signer *sg, const uint8_t *origin, size_t olen, const char *ost
 	for (size_t i = 0; i < sg->nkeys; i++)
 		if (sg->keys[i].olen == olen && memcmp(sg->keys[i].origin, origin, olen) == 0)
 			return &sg->keys[i];
+	pthread_mutex_lock(&sg->lock);
 	nk = realloc(sg->keys, (sg->nkeys + 1) * sizeof(*nk));
+	if (nk != NULL)
+		sg->keys = nk;
+	pthread_mutex_unlock(&sg->lock);
 	if (nk == NULL)
 		return NULL;
-	sg->keys = nk;
 	zk = &sg->keys[sg->nkeys];
 	memset(zk, 0, sizeof(*zk));
 	memcpy(zk->origin, origin, olen);
@@ -328,7 +339,9 @@ out:
 		dnssec_binary_free(&zk->pem[1]);
 		return NULL;
 	}
+	pthread_mutex_lock(&sg->lock);
 	sg->nkeys++;
+	pthread_mutex_unlock(&sg->lock);
 	return zk;
 }
 
@@ -1533,25 +1546,35 @@ out:
 }
 
 size_t
-signer_resign(const struct signer *sg, const uint8_t *zone, size_t zlen, uint16_t keytag,
+signer_resign(struct signer *sg, const uint8_t *zone, size_t zlen, uint16_t keytag,
               const uint8_t *data, size_t len, uint8_t *sig, size_t cap)
 {
 	dnssec_sign_ctx_t *ctx = NULL;
 	dnssec_binary_t in = {.size = len, .data = (uint8_t *)(uintptr_t)data}, out = {0};
-	const dnssec_key_t *key = NULL;
+	dnssec_key_t *key = NULL;
 	size_t n = 0;
 
 	if (sg == NULL)
 		return 0;
+	/* the lookup under the lock (a build thread may be adding keys); the signature with the
+	   loop's own copy of the key, never the one a signing thread may be using */
+	pthread_mutex_lock(&sg->lock);
 	for (size_t i = 0; i < sg->nkeys && key == NULL; i++) {
-		const struct zkeys *zk = &sg->keys[i];
+		struct zkeys *zk = &sg->keys[i];
+		int k;
 		if (zk->olen != zlen || memcmp(zk->origin, zone, zlen) != 0)
 			continue;
 		if (dnssec_key_get_keytag(zk->zsk) == keytag)
-			key = zk->zsk;
+			k = 1;
 		else if (dnssec_key_get_keytag(zk->ksk) == keytag)
-			key = zk->ksk;
+			k = 0;
+		else
+			continue;
+		if (zk->rk[k] == NULL)
+			zk->rk[k] = key_copy(&zk->pem[k], zk->origin, k ? FLAGS_ZSK : FLAGS_KSK);
+		key = zk->rk[k];
 	}
+	pthread_mutex_unlock(&sg->lock);
 	if (key == NULL || dnssec_sign_new(&ctx, key) != DNSSEC_EOK)
 		return 0;
 	if (dnssec_sign_add(ctx, &in) == DNSSEC_EOK &&

@@ -49,7 +49,7 @@ int signer_sign_root(struct signer *sg, struct zoneset *root, const struct zones
    loaded it (the DNSSEC fault actions re-sign altered answers), with libdnssec, reproducibly
    in both modes (the same altered answer each time). The signature (64 bytes for
    ECDSA P-256) goes to sig (cap bytes); returns its length, 0 when there is no such key. */
-size_t signer_resign(const struct signer *sg, const uint8_t *zone, size_t zlen, uint16_t keytag,
+size_t signer_resign(struct signer *sg, const uint8_t *zone, size_t zlen, uint16_t keytag,
                      const uint8_t *data, size_t len, uint8_t *sig, size_t cap);
 
 /* Write the DS records (digest type 2) of the KSK of every zone signed by sg that has no
