@@ -7,6 +7,7 @@
 #include "server/msg.h"
 #include "common/file.h"
 #include "server/zoneerr.h"
+#include "server/zload.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -56,9 +57,8 @@ zone_name_lower(const uint8_t *name, size_t len, uint8_t *out)
 	}
 }
 
-/* Length of the wire name at p within end, 0 when malformed. */
-static size_t
-name_len(const uint8_t *p, const uint8_t *end)
+size_t
+zone_wire_len(const uint8_t *p, const uint8_t *end)
 {
 	const uint8_t *s = p;
 
@@ -72,9 +72,8 @@ name_len(const uint8_t *p, const uint8_t *end)
 	return 0;
 }
 
-/* Is name (len) equal to or below origin (olen)? Both lower-cased wire names. */
-static bool
-name_is_sub(const uint8_t *name, size_t len, const uint8_t *origin, size_t olen)
+bool
+zone_name_is_sub(const uint8_t *name, size_t len, const uint8_t *origin, size_t olen)
 {
 	size_t p = 0;
 
@@ -159,12 +158,9 @@ tree_full(const struct zoneset *zs)
 	return zs->htab == NULL || ((uint64_t)zs->nnodes + 1) * 10 > ((uint64_t)zs->hmask + 1) * 7;
 }
 
-/* The node of a lower-cased wire name, created with all its ancestors when missing.
-   NODE_NONE when out of memory. */
-static uint32_t
-tree_get(struct zoneset *zs, const uint8_t *name, size_t len)
+uint32_t
+zone_tree_get_h(struct zoneset *zs, const uint8_t *name, size_t len, uint32_t h)
 {
-	uint32_t h = zone_name_hash(name, len);
 	uint32_t n = zone_node_find(zs, name, len, h);
 	uint32_t parent = NODE_NONE;
 	struct node *nd;
@@ -172,9 +168,19 @@ tree_get(struct zoneset *zs, const uint8_t *name, size_t len)
 	if (n != NODE_NONE)
 		return n;
 	if (len > 1) {
-		parent = tree_get(zs, name + name[0] + 1, len - name[0] - 1u);
-		if (parent == NODE_NONE)
-			return NODE_NONE;
+		/* names made one after the other mostly share their parent: compare with the
+		   last one before hashing and looking it up */
+		const uint8_t *pn = name + name[0] + 1;
+		size_t pl = len - name[0] - 1u;
+		const struct node *pc = zs->pcache < zs->nnodes ? &zs->nodes[zs->pcache] : NULL;
+		if (pc != NULL && pc->namelen == pl && memcmp(zs->names + pc->name, pn, pl) == 0) {
+			parent = zs->pcache;
+		} else {
+			parent = zone_tree_get(zs, pn, pl);
+			if (parent == NODE_NONE)
+				return NODE_NONE;
+			zs->pcache = parent;
+		}
 	}
 	if (zs->nnodes == zs->capnodes) {
 		uint32_t nc = zs->capnodes ? zs->capnodes * 2 : 1024;
@@ -209,6 +215,12 @@ tree_get(struct zoneset *zs, const uint8_t *name, size_t len)
 	if (parent == NODE_NONE)
 		zs->root = n;
 	return n;
+}
+
+uint32_t
+zone_tree_get(struct zoneset *zs, const uint8_t *name, size_t len)
+{
+	return zone_tree_get_h(zs, name, len, zone_name_hash(name, len));
 }
 
 /* Records of the served zones (not dup) whose owner differs from the record before: about
@@ -288,33 +300,20 @@ zone_rrset_find(const struct zoneset *zs, uint32_t n, uint32_t z, uint16_t type)
    and NSD refuses is caught after reading: strings over 255 characters (check_suspects). */
 
 struct loadctx {
-	struct zone *z;        /* zone being filled */
-	struct diag *d;        /* where problems go */
-	const char *name;      /* file name (or text name) for messages */
-	const char *cur_name;  /* file read now, for messages (name or an $INCLUDE); borrowed */
-	uint16_t cur_file;     /* its index in z->files */
-	const char *cur_text;  /* text of that file (error lines are quoted from it); borrowed */
-	size_t cur_len;        /* its length */
-	bool from_api;         /* zone text from the control API: $INCLUDE is refused */
-	unsigned depth;        /* $INCLUDE nesting now */
-	size_t bytes;          /* bytes of zone text read for this zone, all files together */
-	size_t errors;         /* errors reported so far */
-	bool oom;              /* ran out of memory */
-	bool stop;             /* gave up (too many errors): stop every scanner */
-	uint32_t last_owner;   /* arena offset of the last owner stored */
-	size_t last_owner_len; /* its length, 0 when none */
-	struct suspect *sus;   /* records to check for over-long strings; owned */
-	size_t nsus;           /* entries used */
-	size_t capsus;         /* entries allocated */
-};
-
-/* A TXT or SPF record whose rdata holds a 255-byte string followed by another: libzscanner
-   splits a string longer than 255 characters that way without a word (inside text arrays,
-   with no switch to turn it off), while NSD refuses the zone. Such records are looked at again
-   in the text once the file is read (check_long_text). */
-struct suspect {
-	uint16_t file; /* index into the zone's files */
-	uint32_t line; /* line the scanner reported for the record (its last) */
+	struct zone *z;       /* zone being filled */
+	struct diag *d;       /* where problems go */
+	const char *name;     /* file name (or text name) for messages */
+	const char *cur_name; /* file read now, for messages (name or an $INCLUDE); borrowed */
+	uint16_t cur_file;    /* its index in z->files */
+	const char *cur_text; /* text of that file (error lines are quoted from it); borrowed */
+	size_t cur_len;       /* its length */
+	bool from_api;        /* zone text from the control API: $INCLUDE is refused */
+	unsigned depth;       /* $INCLUDE nesting now */
+	size_t bytes;         /* bytes of zone text read for this zone, all files together */
+	size_t errors;        /* errors reported so far */
+	bool oom;             /* ran out of memory */
+	bool stop;            /* gave up (too many errors): stop every scanner */
+	struct zload zl;      /* stores the records parsed (zload.c); its suspects owned */
 };
 
 static void
@@ -382,8 +381,8 @@ bytes_reserve(uint8_t **buf, size_t *cap, size_t len, size_t n)
 	return 0;
 }
 
-static int
-arena_reserve(struct zone *z, size_t n)
+int
+zone_arena_reserve(struct zone *z, size_t n)
 {
 	return bytes_reserve(&z->arena, &z->acap, z->alen, n);
 }
@@ -416,8 +415,8 @@ load_error_cb(zs_scanner_t *s)
    it does not compress are in the tree too (for the additional section of SRV, KX and RT, and
    so the tree holds the names NSD's does). The names RRSIG, SIG and NSEC carry are literal data
    there, not listed here. */
-static int
-rdata_names(uint16_t type, const uint8_t *rd, size_t len, size_t *first, bool *compress)
+int
+zone_rdata_names(uint16_t type, const uint8_t *rd, size_t len, size_t *first, bool *compress)
 {
 	*first = 0;
 	*compress = true;
@@ -472,66 +471,10 @@ rdata_names(uint16_t type, const uint8_t *rd, size_t len, size_t *first, bool *c
 	}
 }
 
-/* Lower-case the domain names of rdata that NSD 4.6 keeps as names of its domain table: it
-   normalizes every one of them (compressed or not), so they go out in lower case whatever the
-   zone file says. Everything else keeps its case. */
-static void
-rdata_lower_names(uint16_t type, uint8_t *rd, size_t len)
-{
-	size_t p, l;
-	bool compress;
-	int names = rdata_names(type, rd, len, &p, &compress);
-
-	for (int i = 0; i < names && p < len; i++) {
-		if ((l = name_len(rd + p, rd + len)) == 0)
-			return;
-		zone_name_lower(rd + p, l, rd + p);
-		p += l;
-	}
-}
-
-/* Does this TXT/SPF rdata hold a 255-byte string followed by another one? */
-static bool
-text_may_be_split(uint16_t type, const uint8_t *rd, size_t len)
-{
-	size_t p = 0;
-
-	if (type != TYPE_TXT && type != 99 /* SPF */)
-		return false;
-	while (p < len) {
-		size_t l = rd[p];
-		if (l == 255 && p + 1 + l < len)
-			return true;
-		p += l + 1;
-	}
-	return false;
-}
-
-static void
-add_suspect(struct loadctx *c, uint16_t file, uint32_t line)
-{
-	if (c->nsus == c->capsus) {
-		size_t nc = c->capsus ? c->capsus * 2 : 16;
-		struct suspect *ns = realloc(c->sus, nc * sizeof(*ns));
-		if (ns == NULL) {
-			c->oom = true;
-			return;
-		}
-		c->sus = ns;
-		c->capsus = nc;
-	}
-	c->sus[c->nsus].file = file;
-	c->sus[c->nsus].line = line;
-	c->nsus++;
-}
-
 static void
 load_record_cb(zs_scanner_t *s)
 {
 	struct loadctx *c = s->process.data;
-	struct zone *z = c->z;
-	uint8_t owner[256];
-	struct zrec *r;
 	size_t olen = s->r_owner_length;
 
 	if (c->oom)
@@ -548,45 +491,23 @@ load_record_cb(zs_scanner_t *s)
 		         NULL, "record too long");
 		return;
 	}
-	if (z->nrecs == z->caprecs) {
-		size_t nc = z->caprecs ? z->caprecs * 2 : 256;
-		struct zrec *nr = realloc(z->recs, nc * sizeof(*nr));
-		if (nr == NULL) {
-			c->oom = true;
-			return;
-		}
-		z->recs = nr;
-		z->caprecs = nc;
-	}
-	if (arena_reserve(z, olen + s->r_data_length) != 0) {
+	zload_record(&c->zl, s->r_owner, olen, s->r_type, s->r_ttl, (uint32_t)s->line_counter,
+	             load_file_index(c, s), s->r_data, s->r_data_length);
+	if (zload_failed(&c->zl))
 		c->oom = true;
-		return;
-	}
-	r = &z->recs[z->nrecs];
-	zone_name_lower(s->r_owner, olen, owner);
-	if (c->last_owner_len == olen && memcmp(z->arena + c->last_owner, owner, olen) == 0) {
-		r->owner = c->last_owner;
-	} else {
-		r->owner = (uint32_t)z->alen;
-		memcpy(z->arena + z->alen, owner, olen);
-		z->alen += olen;
-		c->last_owner = r->owner;
-		c->last_owner_len = olen;
-	}
-	r->rdata = (uint32_t)z->alen;
-	memcpy(z->arena + z->alen, s->r_data, s->r_data_length);
-	rdata_lower_names(s->r_type, z->arena + z->alen, s->r_data_length);
-	z->alen += s->r_data_length;
-	r->rdlen = (uint16_t)s->r_data_length;
-	r->ttl = s->r_ttl;
-	r->type = s->r_type;
-	r->line = (uint32_t)s->line_counter;
-	r->file = load_file_index(c, s);
-	r->skip = 0;
-	r->pad = 0;
-	z->nrecs++;
-	if (text_may_be_split(r->type, z->arena + r->rdata, r->rdlen))
-		add_suspect(c, r->file, r->line);
+}
+
+static void index_free(struct zoneset *zs);
+
+/* Forget the index started while loading (and the names it entered): the records changed,
+   or a zone it covered was not added. zoneset_finish then indexes every zone itself. */
+static void
+pre_discard(struct zoneset *zs)
+{
+	index_free(zs);
+	free(zs->pre.items);
+	free(zs->pre.recnode);
+	memset(&zs->pre, 0, sizeof(zs->pre));
 }
 
 int
@@ -598,6 +519,8 @@ zone_append_rr(struct zoneset *zs, size_t zi, const uint8_t *owner, size_t olen,
 
 	if (zi >= zs->nzones || olen == 0 || olen > 255 || rdlen > UINT16_MAX)
 		return -1;
+	if (zs->pre.nzones > 0)
+		pre_discard(zs);
 	z = zs->zones[zi];
 	if (z->nrecs == z->caprecs) {
 		size_t nc = z->caprecs ? z->caprecs * 2 : 256;
@@ -607,7 +530,7 @@ zone_append_rr(struct zoneset *zs, size_t zi, const uint8_t *owner, size_t olen,
 		z->recs = nr;
 		z->caprecs = nc;
 	}
-	if (arena_reserve(z, olen + rdlen) != 0)
+	if (zone_arena_reserve(z, olen + rdlen) != 0)
 		return -1;
 	r = &z->recs[z->nrecs++];
 	memset(r, 0, sizeof(*r));
@@ -1020,9 +943,9 @@ check_long_text(struct loadctx *c, uint16_t f, const char *buf, size_t len)
 		end = line++;
 		if (ntok == 0 || skip)
 			continue;
-		while (si < c->nsus && (c->sus[si].file != f || c->sus[si].line < start))
+		while (si < c->zl.nsus && (c->zl.sus[si].file != f || c->zl.sus[si].line < start))
 			si++;
-		if (toolong && si < c->nsus && c->sus[si].line <= end) {
+		if (toolong && si < c->zl.nsus && c->zl.sus[si].line <= end) {
 			c->errors++;
 			diag_add(c->d, DIAG_ERROR, path, start, NULL,
 			         "text string is longer than 255 characters, try splitting it into "
@@ -1040,8 +963,8 @@ check_suspects(struct loadctx *c, const char *text, size_t textlen)
 		size_t len = 0, k;
 		bool any = false;
 
-		for (k = 0; k < c->nsus && !any; k++)
-			any = c->sus[k].file == f;
+		for (k = 0; k < c->zl.nsus && !any; k++)
+			any = c->zl.sus[k].file == f;
 		if (!any)
 			continue;
 		if (f == 0) {
@@ -1123,7 +1046,27 @@ zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag 
 		zs_deinit(s);
 		goto oom;
 	}
+	{
+		/* the owners go into the set's name table as they are stored when every zone
+		   before this one was indexed that way too (zoneset_finish goes on from there) */
+		uint8_t ow[256];
+		size_t owlen;
+		bool pre = zs->pre.nzones == zs->nzones && zs->nzones < UINT16_MAX &&
+		           (zs->nzones > 0 || zs->nnodes == 0) &&
+		           str_to_wire(origin, ow, &owlen) == 0;
+		if (pre)
+			zone_name_lower(ow, owlen, ow);
+		else
+			owlen = 0;
+		if (zload_begin(&c.zl, z, pre ? zs : NULL, (uint32_t)zs->nzones, ow, owlen,
+		                textlen >= ZLOAD_THREAD_MIN) != 0) {
+			zs_deinit(s);
+			goto oom;
+		}
+	}
 	scan_input(&c, s);
+	if (zload_end(&c.zl) != 0)
+		c.oom = true;
 	if (s->error.fatal && c.errors == 0 && !c.oom && s->error.code != ZS_OK) {
 		c.errors++;
 		diag_add(d, DIAG_ERROR, name, (unsigned long)s->line_counter, NULL, "%s",
@@ -1132,10 +1075,9 @@ zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag 
 	zs_deinit(s);
 	free(s);
 	s = NULL;
-	if (c.nsus > 0 && !c.oom)
+	if (c.zl.nsus > 0 && !c.oom)
 		check_suspects(&c, text, textlen);
-	free(c.sus);
-	c.sus = NULL;
+	zload_free(&c.zl);
 	free(filebuf);
 	filebuf = NULL;
 	if (c.oom)
@@ -1162,6 +1104,8 @@ zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag 
 	}
 	zs->zones[zs->nzones++] = z;
 	zs->finished = false;
+	if (c.zl.zs != NULL)
+		zs->pre.nzones = (uint32_t)zs->nzones;
 	shrink((void **)&z->recs, z->nrecs * sizeof(*z->recs), &z->caprecs, sizeof(*z->recs));
 	shrink((void **)&z->arena, z->alen, &z->acap, 1);
 	return 0;
@@ -1169,7 +1113,9 @@ oom:
 	diag_add(d, DIAG_ERROR, name, 0, NULL, "out of memory");
 fail:
 	free(filebuf);
-	free(c.sus);
+	zload_free(&c.zl);
+	if (c.zl.zs != NULL)
+		pre_discard(zs); /* its owners are in the name table: start over in finish */
 	free(s);
 	zone_free(z);
 	return -1;
@@ -1282,6 +1228,8 @@ zoneset_free(struct zoneset *zs)
 		zone_free(zs->zones[i]);
 	free(zs->zones);
 	index_free(zs);
+	free(zs->pre.items);
+	free(zs->pre.recnode);
 	free(zs);
 }
 
@@ -1356,7 +1304,7 @@ rdata_refs(uint16_t type, const uint8_t *rd, size_t len, struct rr_ref *refs)
 {
 	size_t p;
 	bool compress;
-	int n = rdata_names(type, rd, len, &p, &compress);
+	int n = zone_rdata_names(type, rd, len, &p, &compress);
 
 	for (int i = 0; i < n; i++) {
 		size_t l;
@@ -1364,7 +1312,7 @@ rdata_refs(uint16_t type, const uint8_t *rd, size_t len, struct rr_ref *refs)
 			p = (size_t)refs[i - 1].pos + refs[i - 1].len;
 		if (p >= len)
 			return -1;
-		l = name_len(rd + p, rd + len);
+		l = zone_wire_len(rd + p, rd + len);
 		if (l == 0 || l > 255)
 			return -1;
 		refs[i].pos = (uint16_t)p;
@@ -1375,11 +1323,6 @@ rdata_refs(uint16_t type, const uint8_t *rd, size_t len, struct rr_ref *refs)
 	return n;
 }
 
-struct item {
-	uint32_t zone; /* zone index */
-	uint32_t rec;  /* record index in the zone */
-};
-
 /* RRsets up to this many records find duplicates by comparing with every earlier record;
    bigger ones through a hash table of their rdata (linear time whatever the size). */
 #define DUP_SCAN_MAX 16
@@ -1388,7 +1331,7 @@ struct item {
    (NSD keeps the first of identical records, silently; names in rdata are lower-cased
    already, so they compare without case like NSD's domain references). -1 out of memory. */
 static int
-find_duplicates(const struct zone *z, const struct item *items, const uint32_t *idx, size_t n,
+find_duplicates(const struct zone *z, const struct zitem *items, const uint32_t *idx, size_t n,
                 bool *dup)
 {
 	uint32_t *tab, mask = 15;
@@ -1438,7 +1381,7 @@ find_duplicates(const struct zone *z, const struct item *items, const uint32_t *
 /* Append one RRset made of the records items[idx[0..n-1]] at node nd. Returns the offset of
    the rrset, 0 on failure. */
 static uint32_t
-build_rrset(struct zoneset *zs, uint32_t nd, const struct item *items, const uint32_t *idx,
+build_rrset(struct zoneset *zs, uint32_t nd, const struct zitem *items, const uint32_t *idx,
             size_t n, bool *dup, uint32_t *tail, struct diag *d)
 {
 	const struct zone *z = zs->zones[items[idx[0]].zone];
@@ -1478,7 +1421,7 @@ build_rrset(struct zoneset *zs, uint32_t nd, const struct item *items, const uin
 		for (int k = 0; k < nref; k++) {
 			uint8_t lname[256];
 			zone_name_lower(rd + refs[k].pos, refs[k].len, lname);
-			refs[k].node = tree_get(zs, lname, refs[k].len);
+			refs[k].node = zone_tree_get(zs, lname, refs[k].len);
 			if (refs[k].node == NODE_NONE)
 				return 0;
 		}
@@ -1533,10 +1476,10 @@ check_zone(struct zone *z, struct diag *d)
 	for (size_t k = 0; k < z->nrecs; k++) {
 		struct zrec *r = &z->recs[k];
 		const uint8_t *owner = z->arena + r->owner;
-		size_t olen = name_len(owner, owner + 256);
+		size_t olen = zone_wire_len(owner, owner + 256);
 		bool apex = olen == z->origin_len && memcmp(owner, z->origin, olen) == 0;
 
-		if (!name_is_sub(owner, olen, z->origin, z->origin_len)) {
+		if (!zone_name_is_sub(owner, olen, z->origin, z->origin_len)) {
 			msg_name_to_str(owner, oname, sizeof(oname));
 			rec_error(d, z, r, DIAG_ERROR, "out-of-zone data: %s is not in zone %s",
 			          oname, z->origin_str);
@@ -1588,7 +1531,7 @@ struct group {
 };
 
 static int
-build_node(struct zoneset *zs, uint32_t nd, const struct item *items, uint32_t *idx, size_t n,
+build_node(struct zoneset *zs, uint32_t nd, const struct zitem *items, uint32_t *idx, size_t n,
            uint32_t *scratch, bool *dupflags, struct diag *d)
 {
 	struct group g[64];
@@ -1715,7 +1658,7 @@ build_soa_nx(struct zoneset *zs, uint32_t soa)
 #define NODE_REPORTED 0x80
 
 static void
-check_dname_below(struct zoneset *zs, const struct item *items, const uint32_t *recnode,
+check_dname_below(struct zoneset *zs, const struct zitem *items, const uint32_t *recnode,
                   size_t total, struct diag *d)
 {
 	char dname[1025], below[1025];
@@ -1763,14 +1706,14 @@ check_glue(struct zoneset *zs, size_t zi, struct diag *d)
 
 		if (r->type != TYPE_NS || r->skip)
 			continue;
-		olen = name_len(owner, owner + 256);
+		olen = zone_wire_len(owner, owner + 256);
 		if (olen == z->origin_len)
 			continue; /* apex NS: not a delegation */
-		tlen = name_len(rd, rd + r->rdlen);
+		tlen = zone_wire_len(rd, rd + r->rdlen);
 		if (tlen == 0)
 			continue;
 		zone_name_lower(rd, tlen, target);
-		if (!name_is_sub(target, tlen, owner, olen))
+		if (!zone_name_is_sub(target, tlen, owner, olen))
 			continue;
 		tn = zone_node_find(zs, target, tlen, zone_name_hash(target, tlen));
 		if (zone_rrset_find(zs, tn, (uint32_t)zi, TYPE_A) ||
@@ -1795,13 +1738,22 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 {
 	size_t errors0 = d->errors, total = 0, k;
 	bool *dup = NULL;
-	struct item *items = NULL;
+	struct zitem *items = NULL;
 	uint32_t *recnode = NULL, *cnt = NULL, *order = NULL, *scratch = NULL;
 	bool *dupflags = NULL;
 	uint32_t nn;
 	int rc = -1;
+	/* the owners of zones [0, pre.nzones) were entered while loading (zload.c) */
+	struct zpre pre = zs->pre;
+	size_t first = 0;
 
-	index_free(zs);
+	memset(&zs->pre, 0, sizeof(zs->pre));
+	if (pre.nzones == 0 || pre.nzones > zs->nzones) {
+		index_free(zs);
+		free(pre.items);
+		free(pre.recnode);
+		memset(&pre, 0, sizeof(pre));
+	}
 	if (zs->nzones == 0) {
 		if (zs->allow_empty && d->errors == errors0) {
 			zs->finished = true;
@@ -1839,10 +1791,31 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 			total += z->nrecs;
 		}
 	}
+	for (size_t i = 0; i < pre.nzones; i++) {
+		if (dup[i]) { /* those owners should not have been entered: start over */
+			index_free(zs);
+			free(pre.items);
+			free(pre.recnode);
+			memset(&pre, 0, sizeof(pre));
+			break;
+		}
+	}
 	if (total >= UINT32_MAX)
 		goto oom;
-	items = malloc((total + 1) * sizeof(*items));
-	recnode = malloc((total + 1) * sizeof(*recnode));
+	if (pre.nzones > 0) {
+		items = realloc(pre.items, (total + 1) * sizeof(*items));
+		if (items == NULL)
+			goto oom;
+		pre.items = NULL;
+		recnode = realloc(pre.recnode, (total + 1) * sizeof(*recnode));
+		if (recnode == NULL)
+			goto oom;
+		pre.recnode = NULL;
+		first = pre.nzones;
+	} else {
+		items = malloc((total + 1) * sizeof(*items));
+		recnode = malloc((total + 1) * sizeof(*recnode));
+	}
 	order = malloc((total + 1) * sizeof(*order));
 	scratch = malloc((total + 1) * sizeof(*scratch));
 	dupflags = malloc((total + 1) * sizeof(*dupflags));
@@ -1854,8 +1827,8 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 		goto oom;
 	memset(zs->sets, 0, 8);
 	zs->slen = 8;
-	k = 0;
-	for (size_t i = 0; i < zs->nzones; i++) {
+	k = pre.n;
+	for (size_t i = first; i < zs->nzones; i++) {
 		const struct zone *z = zs->zones[i];
 		uint32_t last_owner = UINT32_MAX, last_node = NODE_NONE;
 		if (dup[i])
@@ -1876,10 +1849,11 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 				/* the bucket of a name a few records on: its cache miss overlaps
 				   this lookup instead of stalling the next */
 				const uint8_t *ahead = z->arena + z->recs[r + PREFETCH_AHEAD].owner;
-				uint32_t h = zone_name_hash(ahead, name_len(ahead, ahead + 256));
+				uint32_t h =
+				    zone_name_hash(ahead, zone_wire_len(ahead, ahead + 256));
 				__builtin_prefetch(&zs->htab[h & zs->hmask]);
 			}
-			recnode[k] = tree_get(zs, owner, name_len(owner, owner + 256));
+			recnode[k] = zone_tree_get(zs, owner, zone_wire_len(owner, owner + 256));
 			last_owner = z->recs[r].owner;
 			last_node = recnode[k];
 			if (recnode[k] == NODE_NONE)
@@ -1919,7 +1893,7 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 		struct zone *z = zs->zones[i];
 		if (dup[i])
 			continue;
-		z->apex = tree_get(zs, z->origin, z->origin_len);
+		z->apex = zone_tree_get(zs, z->origin, z->origin_len);
 		if (z->apex == NODE_NONE)
 			goto oom;
 		zs->nodes[z->apex].flags |= NODE_APEX;
@@ -1971,6 +1945,8 @@ oom:
 	diag_add(d, DIAG_ERROR, NULL, 0, NULL, "out of memory building the zone index");
 	rc = -1;
 done:
+	free(pre.items);
+	free(pre.recnode);
 	free(dup);
 	free(items);
 	free(recnode);
