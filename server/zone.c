@@ -224,7 +224,9 @@ zone_tree_get(struct zoneset *zs, const uint8_t *name, size_t len)
 }
 
 /* Records of the served zones (not dup) whose owner differs from the record before: about
-   the names the index will hold. */
+   the names the index will hold. Only the records read from files count: the ones the signer
+   added are at names already there (RRSIG, NSEC) or few, and counting each of them as a name
+   would make the table several times too big (the table grows when it must). */
 static size_t
 owner_runs(const struct zoneset *zs, const bool *dup)
 {
@@ -235,7 +237,7 @@ owner_runs(const struct zoneset *zs, const bool *dup)
 		uint32_t last = UINT32_MAX;
 		if (dup[i])
 			continue;
-		for (size_t r = 0; r < z->nrecs; r++) {
+		for (size_t r = 0; r < z->nread && r < z->nrecs; r++) {
 			n += z->recs[r].owner != last;
 			last = z->recs[r].owner;
 		}
@@ -536,7 +538,16 @@ zone_append_rr(struct zoneset *zs, size_t zi, const uint8_t *owner, size_t olen,
 	memset(r, 0, sizeof(*r));
 	r->owner = (uint32_t)z->alen;
 	zone_name_lower(owner, olen, z->arena + z->alen);
-	z->alen += olen;
+	/* the signer adds the RRSIGs of a name one after the other: they share its name */
+	if (z->nrecs > 1) {
+		const struct zrec *prev = r - 1;
+		const uint8_t *po = z->arena + prev->owner;
+		if (zone_wire_len(po, po + 256) == olen &&
+		    memcmp(po, z->arena + z->alen, olen) == 0)
+			r->owner = prev->owner;
+	}
+	if (r->owner == z->alen)
+		z->alen += olen;
 	r->rdata = (uint32_t)z->alen;
 	memcpy(z->arena + z->alen, rd, rdlen);
 	z->alen += rdlen;
@@ -1102,6 +1113,7 @@ zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag 
 		zs->zones = nz;
 		zs->capzones = nc;
 	}
+	z->nread = z->nrecs;
 	zs->zones[zs->nzones++] = z;
 	zs->finished = false;
 	if (c.zl.zs != NULL)
@@ -1164,6 +1176,7 @@ zoneset_add_copy(struct zoneset *dst, const struct zoneset *src, size_t zone, st
 			goto oom;
 		memcpy(z->recs, from->recs, from->nrecs * sizeof(*z->recs));
 		z->nrecs = z->caprecs = from->nrecs;
+		z->nread = from->nread;
 	}
 	if (from->alen > 0) {
 		z->arena = malloc(from->alen);
@@ -1466,11 +1479,13 @@ build_rrset(struct zoneset *zs, uint32_t nd, const struct zitem *items, const ui
 #define rec_error(d, z, r, sev, ...)                                                               \
 	diag_add((d), (sev), (z)->files[(r)->file].path, (r)->line, NULL, __VA_ARGS__)
 
-/* Per-zone checks that need no index: SOA and NS at the apex, data outside the origin. */
-static void
+/* Per-zone checks that need no index: SOA and NS at the apex, data outside the origin.
+   Returns whether the zone has a DNAME record. */
+static bool
 check_zone(struct zone *z, struct diag *d)
 {
 	size_t soa = 0, ns = 0;
+	bool dname = false;
 	char oname[1025];
 
 	for (size_t k = 0; k < z->nrecs; k++) {
@@ -1508,6 +1523,7 @@ check_zone(struct zone *z, struct diag *d)
 		} else if (r->type == TYPE_NS && apex) {
 			ns++;
 		}
+		dname |= r->type == TYPE_DNAME;
 	}
 	if (soa == 0) {
 		diag_add(d, DIAG_ERROR, z->files[0].path, 0, NULL,
@@ -1519,6 +1535,7 @@ check_zone(struct zone *z, struct diag *d)
 		         "no NS record at the zone apex %s", z->origin_str);
 		z->bad = true;
 	}
+	return dname;
 }
 
 /* Group the items of one node by (zone, type) in order of appearance and build the RRsets;
@@ -1745,7 +1762,9 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 	int rc = -1;
 	/* the owners of zones [0, pre.nzones) were entered while loading (zload.c) */
 	struct zpre pre = zs->pre;
-	size_t first = 0;
+	size_t first = 0, maxrun = 1;
+	struct zitem *sorted = NULL;
+	bool dnames = false; /* a zone has DNAMEs: items and recnode are needed to the end */
 
 	memset(&zs->pre, 0, sizeof(zs->pre));
 	if (pre.nzones == 0 || pre.nzones > zs->nzones) {
@@ -1787,7 +1806,7 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 			}
 		}
 		if (!dup[i]) {
-			check_zone(z, d);
+			dnames |= check_zone(z, d);
 			total += z->nrecs;
 		}
 	}
@@ -1816,11 +1835,7 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 		items = malloc((total + 1) * sizeof(*items));
 		recnode = malloc((total + 1) * sizeof(*recnode));
 	}
-	order = malloc((total + 1) * sizeof(*order));
-	scratch = malloc((total + 1) * sizeof(*scratch));
-	dupflags = malloc((total + 1) * sizeof(*dupflags));
-	if (items == NULL || recnode == NULL || order == NULL || scratch == NULL ||
-	    dupflags == NULL)
+	if (items == NULL || recnode == NULL)
 		goto oom;
 	/* sets offset 0 means "none": start with a few unused bytes */
 	if (sets_reserve(zs, 8) != 0 || tree_reserve(zs, owner_runs(zs, dup) + 64) != 0)
@@ -1871,15 +1886,38 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 		cnt[recnode[k] + 1]++;
 	for (uint32_t n = 0; n < nn; n++)
 		cnt[n + 1] += cnt[n];
+	for (uint32_t n = 0; n < nn; n++)
+		if (cnt[n + 1] - cnt[n] > maxrun)
+			maxrun = cnt[n + 1] - cnt[n];
+	/* the records themselves are sorted, so that only they (8 bytes each) and the node
+	   runs stay while the RRsets are written, not the file-order arrays too */
+	sorted = malloc((total + 1) * sizeof(*sorted));
+	order = malloc(maxrun * sizeof(*order));
+	scratch = malloc(maxrun * sizeof(*scratch));
+	dupflags = malloc(maxrun * sizeof(*dupflags));
+	if (sorted == NULL || order == NULL || scratch == NULL || dupflags == NULL)
+		goto oom;
 	for (k = 0; k < total; k++)
-		order[cnt[recnode[k]]++] = (uint32_t)k;
+		sorted[cnt[recnode[k]]++] = items[k];
+	if (!dnames) {
+		free(items);
+		free(recnode);
+		items = NULL;
+		recnode = NULL;
+	}
 	/* cnt[n] is now the end of node n's run; its start is cnt[n-1] (0 for n == 0) */
 	for (uint32_t n = 0; n < nn; n++) {
 		uint32_t start = n ? cnt[n - 1] : 0, end = cnt[n];
-		if (end > start &&
-		    build_node(zs, n, items, order + start, end - start, scratch, dupflags, d) != 0)
+		if (end == start)
+			continue;
+		for (uint32_t i = 0; i < end - start; i++)
+			order[i] = i;
+		if (build_node(zs, n, sorted + start, order, end - start, scratch, dupflags, d) !=
+		    0)
 			goto oom;
 	}
+	free(sorted);
+	sorted = NULL;
 	/* existence (data, or data below: empty non-terminals exist) */
 	for (uint32_t n = 0; n < zs->nnodes; n++) {
 		if (zs->nodes[n].rrsets == 0)
@@ -1919,7 +1957,7 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 		    zs->names[nd->name] == 1 && zs->names[nd->name + 1] == '*')
 			zs->nodes[nd->parent].flags |= NODE_WILDKID;
 	}
-	for (uint32_t n = 0; n < zs->nnodes; n++) {
+	for (uint32_t n = 0; dnames && n < zs->nnodes; n++) {
 		if (zs->nodes[n].flags & NODE_DNAME) {
 			check_dname_below(zs, items, recnode, total, d);
 			break;
@@ -1945,6 +1983,7 @@ oom:
 	diag_add(d, DIAG_ERROR, NULL, 0, NULL, "out of memory building the zone index");
 	rc = -1;
 done:
+	free(sorted);
 	free(pre.items);
 	free(pre.recnode);
 	free(dup);

@@ -108,6 +108,8 @@ struct zone {
 	size_t nfiles;           /* entries in files */
 	struct zrec *recs;       /* records in file order; owned */
 	size_t nrecs;            /* records used */
+	size_t nread;            /* the first nread were read from files, the rest added by
+	                            zone_append_rr (the signer) */
 	size_t caprecs;          /* records allocated */
 	uint8_t *arena;          /* owner names and rdata of recs; owned */
 	size_t alen;             /* arena bytes used */
