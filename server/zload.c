@@ -26,6 +26,20 @@ struct zl_head {
 
 #define PREFETCH_AHEAD 8 /* records ahead whose name-table slot the storing side prefetches */
 
+static size_t thread_min = ZLOAD_THREAD_MIN; /* zload_set_thread_min */
+
+void
+zload_set_thread_min(size_t bytes)
+{
+	thread_min = bytes;
+}
+
+bool
+zload_threaded(size_t len)
+{
+	return len >= thread_min;
+}
+
 /* Lower-case the domain names of rdata that NSD 4.6 keeps as names of its domain table: it
    normalizes every one of them (compressed or not), so they go out in lower case whatever the
    zone file says. Everything else keeps its case. */

@@ -14,7 +14,8 @@
 struct zone;
 struct zoneset;
 
-/* Zone text of at least this many bytes is loaded by two threads. */
+/* Zone text of at least this many bytes is loaded by two threads (below, starting a thread
+   costs more than it saves: a world of 10,000 small zones loads them one by one). */
 #define ZLOAD_THREAD_MIN (1024 * 1024)
 #define ZLOAD_BATCHES    4 /* batches in flight between the two threads */
 
@@ -64,6 +65,12 @@ struct zload {
 	unsigned nfull;                   /* batches handed over, not yet stored */
 	bool done;                        /* the parser has handed over its last batch */
 };
+
+/* Load zone text of at least bytes with two threads from now on (ZLOAD_THREAD_MIN unless
+   changed; tests set 0 and SIZE_MAX to compare both ways). */
+void zload_set_thread_min(size_t bytes);
+/* Should zone text of len bytes be loaded by two threads? */
+bool zload_threaded(size_t len);
 
 /* Start loading into z. zs (may be NULL) gets the owner names in its name table as zone
    number zi, origin its lower-cased wire origin; threaded asks for the storing thread (when

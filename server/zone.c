@@ -1070,7 +1070,7 @@ zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag 
 		else
 			owlen = 0;
 		if (zload_begin(&c.zl, z, pre ? zs : NULL, (uint32_t)zs->nzones, ow, owlen,
-		                textlen >= ZLOAD_THREAD_MIN) != 0) {
+		                zload_threaded(textlen)) != 0) {
 			zs_deinit(s);
 			goto oom;
 		}
