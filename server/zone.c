@@ -1744,6 +1744,29 @@ check_glue(struct zoneset *zs, size_t zi, struct diag *d)
 	}
 }
 
+/* Prefetch the name-table slot of the first domain name in the rdata of the first records
+   at node n (cnt as in zoneset_finish): MX, NS and CNAME targets are looked up when the node
+   is built, and the table is too big for the cache. */
+static void
+prefetch_targets(const struct zoneset *zs, const struct zitem *sorted, const uint32_t *cnt,
+                 uint32_t n)
+{
+	uint32_t start = n ? cnt[n - 1] : 0, end = cnt[n];
+
+	for (uint32_t i = start; i < end && i < start + 4; i++) {
+		const struct zone *z = zs->zones[sorted[i].zone];
+		const struct zrec *r = &z->recs[sorted[i].rec];
+		const uint8_t *rd = z->arena + r->rdata;
+		size_t p, l;
+		bool compress;
+		if (zone_rdata_names(r->type, rd, r->rdlen, &p, &compress) == 0 || p >= r->rdlen)
+			continue;
+		if ((l = zone_wire_len(rd + p, rd + r->rdlen)) == 0)
+			continue;
+		__builtin_prefetch(&zs->htab[zone_name_hash(rd + p, l) & zs->hmask]);
+	}
+}
+
 void
 zoneset_allow_empty(struct zoneset *zs)
 {
@@ -1908,6 +1931,8 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 	/* cnt[n] is now the end of node n's run; its start is cnt[n-1] (0 for n == 0) */
 	for (uint32_t n = 0; n < nn; n++) {
 		uint32_t start = n ? cnt[n - 1] : 0, end = cnt[n];
+		if (n + PREFETCH_AHEAD < nn)
+			prefetch_targets(zs, sorted, cnt, n + PREFETCH_AHEAD);
 		if (end == start)
 			continue;
 		for (uint32_t i = 0; i < end - start; i++)
