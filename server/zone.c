@@ -1484,17 +1484,22 @@ build_rrset(struct zoneset *zs, uint32_t nd, const struct zitem *items, const ui
 static bool
 check_zone(struct zone *z, struct diag *d)
 {
-	size_t soa = 0, ns = 0;
-	bool dname = false;
+	size_t soa = 0, ns = 0, olen = 0;
+	bool dname = false, apex = false, sub = false;
+	uint32_t last = UINT32_MAX;
 	char oname[1025];
 
 	for (size_t k = 0; k < z->nrecs; k++) {
 		struct zrec *r = &z->recs[k];
 		const uint8_t *owner = z->arena + r->owner;
-		size_t olen = zone_wire_len(owner, owner + 256);
-		bool apex = olen == z->origin_len && memcmp(owner, z->origin, olen) == 0;
 
-		if (!zone_name_is_sub(owner, olen, z->origin, z->origin_len)) {
+		if (r->owner != last) { /* records of one owner in a row share its name */
+			olen = zone_wire_len(owner, owner + 256);
+			apex = olen == z->origin_len && memcmp(owner, z->origin, olen) == 0;
+			sub = zone_name_is_sub(owner, olen, z->origin, z->origin_len);
+			last = r->owner;
+		}
+		if (!sub) {
 			msg_name_to_str(owner, oname, sizeof(oname));
 			rec_error(d, z, r, DIAG_ERROR, "out-of-zone data: %s is not in zone %s",
 			          oname, z->origin_str);
