@@ -11,6 +11,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1391,12 +1393,87 @@ find_duplicates(const struct zone *z, const struct zitem *items, const uint32_t 
 	return 0;
 }
 
+/* A name in rdata written before it was in the name table (parallel build): entered, and
+   its node put into the record's rr_ref, once both halves are written. */
+struct pending {
+	const uint8_t *name; /* the name in the zone's arena (wire) */
+	uint8_t len;         /* its length */
+	size_t ref;          /* offset of the struct rr_ref in zs->sets */
+};
+
+/* One builder of RRsets: the whole node range (growing the set's RRset area as it goes), or
+   in a parallel build half of it, writing into a range of the area reserved beforehand. */
+struct bctx {
+	struct zoneset *zs;   /* set being indexed */
+	size_t len;           /* next free byte of zs->sets for this builder */
+	bool range;           /* writes inside a reserved range (parallel build) */
+	bool missing;         /* range: out of memory noting a name in rdata to enter later */
+	struct pending *pend; /* range: names in rdata not in the table yet, in order; owned */
+	size_t npend;         /* entries used */
+	size_t cappend;       /* entries allocated */
+	bool *bad;            /* range: zones found unservable (per zone; applied after); owned */
+	struct diag *d;       /* where its diagnostics go (a private list in a parallel build) */
+	uint32_t *order;      /* scratch for one node's records (longest run); owned */
+	uint32_t *scratch;    /* same */
+	bool *dupflags;       /* same */
+};
+
+static int
+add_pending(struct bctx *b, const uint8_t *name, size_t len, size_t ref)
+{
+	if (b->npend == b->cappend) {
+		size_t nc = b->cappend ? b->cappend * 2 : 64;
+		struct pending *np = realloc(b->pend, nc * sizeof(*np));
+		if (np == NULL) {
+			b->missing = true;
+			return -1;
+		}
+		b->pend = np;
+		b->cappend = nc;
+	}
+	b->pend[b->npend].name = name;
+	b->pend[b->npend].len = (uint8_t)len;
+	b->pend[b->npend].ref = ref;
+	b->npend++;
+	return 0;
+}
+
+/* Enter the pending names of b (in the order they were met) and fill in their nodes. */
+static int
+enter_pending(struct bctx *b)
+{
+	struct zoneset *zs = b->zs;
+
+	for (size_t i = 0; i < b->npend; i++) {
+		uint8_t lname[256];
+		struct rr_ref ref;
+		zone_name_lower(b->pend[i].name, b->pend[i].len, lname);
+		memcpy(&ref, zs->sets + b->pend[i].ref, RR_REF_SIZE);
+		ref.node = zone_tree_get(zs, lname, b->pend[i].len);
+		if (ref.node == NODE_NONE)
+			return -1;
+		memcpy(zs->sets + b->pend[i].ref, &ref, RR_REF_SIZE);
+	}
+	return 0;
+}
+
+static void
+mark_bad(struct bctx *b, uint32_t zi)
+{
+	if (b->bad != NULL)
+		b->bad[zi] = true;
+	else
+		b->zs->zones[zi]->bad = true;
+}
+
 /* Append one RRset made of the records items[idx[0..n-1]] at node nd. Returns the offset of
    the rrset, 0 on failure. */
 static uint32_t
-build_rrset(struct zoneset *zs, uint32_t nd, const struct zitem *items, const uint32_t *idx,
-            size_t n, bool *dup, uint32_t *tail, struct diag *d)
+build_rrset(struct bctx *b, uint32_t nd, const struct zitem *items, const uint32_t *idx, size_t n,
+            bool *dup, uint32_t *tail)
 {
+	struct zoneset *zs = b->zs;
+	struct diag *d = b->d;
 	const struct zone *z = zs->zones[items[idx[0]].zone];
 	size_t need = sizeof(struct rrset) + 3;
 	uint32_t off;
@@ -1406,11 +1483,16 @@ build_rrset(struct zoneset *zs, uint32_t nd, const struct zitem *items, const ui
 
 	for (size_t i = 0; i < n; i++)
 		need += 11 + 2 * RR_REF_SIZE + z->recs[items[idx[i]].rec].rdlen;
-	if (find_duplicates(z, items, idx, n, dup) != 0 || sets_reserve(zs, need) != 0)
+	if (find_duplicates(z, items, idx, n, dup) != 0)
 		return 0;
-	zs->slen = (zs->slen + 3) & ~(size_t)3;
-	off = (uint32_t)zs->slen;
-	p = zs->sets + zs->slen + sizeof(struct rrset);
+	if (!b->range) {
+		zs->slen = b->len;
+		if (sets_reserve(zs, need) != 0)
+			return 0;
+	}
+	b->len = (b->len + 3) & ~(size_t)3;
+	off = (uint32_t)b->len;
+	p = zs->sets + b->len + sizeof(struct rrset);
 	for (size_t i = 0; i < n; i++) {
 		const struct zrec *r = &z->recs[items[idx[i]].rec];
 		const uint8_t *rd = z->arena + r->rdata;
@@ -1434,6 +1516,16 @@ build_rrset(struct zoneset *zs, uint32_t nd, const struct zitem *items, const ui
 		for (int k = 0; k < nref; k++) {
 			uint8_t lname[256];
 			zone_name_lower(rd + refs[k].pos, refs[k].len, lname);
+			if (b->range) { /* the table is shared: only looked up */
+				refs[k].node = zone_node_find(zs, lname, refs[k].len,
+				                              zone_name_hash(lname, refs[k].len));
+				if (refs[k].node == NODE_NONE &&
+				    add_pending(b, rd + refs[k].pos, refs[k].len,
+				                (size_t)(p - zs->sets) + 11 +
+				                    (size_t)k * RR_REF_SIZE) != 0)
+					return 0;
+				continue;
+			}
 			refs[k].node = zone_tree_get(zs, lname, refs[k].len);
 			if (refs[k].node == NODE_NONE)
 				return 0;
@@ -1467,7 +1559,9 @@ build_rrset(struct zoneset *zs, uint32_t nd, const struct zitem *items, const ui
 	rs->zone = (uint16_t)items[idx[0]].zone;
 	rs->pad = 0;
 	rs->sigs = 0;
-	zs->slen = (size_t)(p - zs->sets);
+	b->len = (size_t)(p - zs->sets);
+	if (!b->range)
+		zs->slen = b->len;
 	if (*tail == 0)
 		zs->nodes[nd].rrsets = off;
 	else
@@ -1553,9 +1647,11 @@ struct group {
 };
 
 static int
-build_node(struct zoneset *zs, uint32_t nd, const struct zitem *items, uint32_t *idx, size_t n,
-           uint32_t *scratch, bool *dupflags, struct diag *d)
+build_node(struct bctx *b, uint32_t nd, const struct zitem *items, uint32_t *idx, size_t n)
 {
+	struct zoneset *zs = b->zs;
+	struct diag *d = b->d;
+	uint32_t *scratch = b->scratch;
 	struct group g[64];
 	size_t ng = 0, done = 0;
 	uint32_t tail = 0;
@@ -1586,7 +1682,7 @@ build_node(struct zoneset *zs, uint32_t nd, const struct zitem *items, uint32_t 
 			g[ng].count = m;
 			ng++;
 		}
-		if (build_rrset(zs, nd, items, scratch, m, dupflags, &tail, d) == 0)
+		if (build_rrset(b, nd, items, scratch, m, b->dupflags, &tail) == 0)
 			return -1;
 		done += m;
 	}
@@ -1602,7 +1698,7 @@ build_node(struct zoneset *zs, uint32_t nd, const struct zitem *items, uint32_t 
 				                sizeof(oname));
 				diag_add(d, DIAG_ERROR, z->files[r->file].path, r->line, NULL,
 				         "more than one DNAME record at %s", oname);
-				z->bad = true;
+				mark_bad(b, g[i].zone);
 			}
 			continue;
 		}
@@ -1623,13 +1719,13 @@ build_node(struct zoneset *zs, uint32_t nd, const struct zitem *items, uint32_t 
 			         "CNAME and other data at %s (%s at line %lu)", oname,
 			         type_str(g[j].type, tname, sizeof(tname)),
 			         (unsigned long)z->recs[g[j].rec].line);
-			z->bad = true;
+			mark_bad(b, g[i].zone);
 			break;
 		}
 		if (g[i].count > 1) {
 			diag_add(d, DIAG_ERROR, z->files[r->file].path, r->line, NULL,
 			         "more than one CNAME record at %s", oname);
-			z->bad = true;
+			mark_bad(b, g[i].zone);
 		}
 	}
 	return 0;
@@ -1770,6 +1866,184 @@ prefetch_targets(const struct zoneset *zs, const struct zitem *sorted, const uin
 			continue;
 		__builtin_prefetch(&zs->htab[zone_name_hash(rd + p, l) & zs->hmask]);
 	}
+}
+
+/* ---- writing the RRsets, in one thread or two ------------------------------------------ */
+
+/* Sets of at least this many records have their RRsets written by two threads. */
+#define BUILD_PARALLEL_MIN 200000
+static size_t build_parallel_min = BUILD_PARALLEL_MIN; /* zone_set_parallel_min */
+
+void
+zone_set_parallel_min(size_t records)
+{
+	build_parallel_min = records;
+}
+
+static void
+bctx_free(struct bctx *b)
+{
+	free(b->order);
+	free(b->scratch);
+	free(b->dupflags);
+	free(b->bad);
+	free(b->pend);
+}
+
+static int
+bctx_init(struct bctx *b, struct zoneset *zs, size_t maxrun, bool range, struct diag *d)
+{
+	memset(b, 0, sizeof(*b));
+	b->zs = zs;
+	b->len = zs->slen;
+	b->range = range;
+	b->d = d;
+	b->order = malloc(maxrun * sizeof(*b->order));
+	b->scratch = malloc(maxrun * sizeof(*b->scratch));
+	b->dupflags = malloc(maxrun * sizeof(*b->dupflags));
+	if (range)
+		b->bad = calloc(zs->nzones ? zs->nzones : 1, sizeof(*b->bad));
+	if (b->order == NULL || b->scratch == NULL || b->dupflags == NULL ||
+	    (range && b->bad == NULL)) {
+		bctx_free(b);
+		return -1;
+	}
+	return 0;
+}
+
+/* The RRsets of nodes [from, to) (cnt as in zoneset_finish). */
+static int
+build_range(struct bctx *b, const struct zitem *sorted, const uint32_t *cnt, uint32_t from,
+            uint32_t to)
+{
+	for (uint32_t n = from; n < to; n++) {
+		uint32_t start = n ? cnt[n - 1] : 0, end = cnt[n];
+		if (n + PREFETCH_AHEAD < to)
+			prefetch_targets(b->zs, sorted, cnt, n + PREFETCH_AHEAD);
+		if (end == start)
+			continue;
+		for (uint32_t i = 0; i < end - start; i++)
+			b->order[i] = i;
+		if (build_node(b, n, sorted + start, b->order, end - start) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The second half of a parallel build. */
+struct bjob {
+	struct bctx *b;             /* its builder */
+	const struct zitem *sorted; /* the records sorted by node */
+	const uint32_t *cnt;        /* node runs */
+	uint32_t from, to;          /* its nodes */
+	int rc;                     /* what build_range returned */
+};
+
+static void *
+build_thread(void *arg)
+{
+	struct bjob *j = arg;
+
+	j->rc = build_range(j->b, j->sorted, j->cnt, j->from, j->to);
+	return NULL;
+}
+
+/* Most bytes the RRsets of sorted records [from, to) can take (each its own RRset). */
+static size_t
+range_need(const struct zoneset *zs, const struct zitem *sorted, size_t from, size_t to)
+{
+	size_t need = 0;
+
+	for (size_t i = from; i < to; i++)
+		need += sizeof(struct rrset) + 3 + 11 + 2 * RR_REF_SIZE +
+		        zs->zones[sorted[i].zone]->recs[sorted[i].rec].rdlen;
+	return need;
+}
+
+/* Copy the diagnostics of from to the end of d. */
+static void
+diag_append(struct diag *d, const struct diag *from)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		const struct diag_entry *e = &from->v[i];
+		diag_add(d, e->severity, e->file[0] ? e->file : NULL, e->line,
+		         e->code[0] ? e->code : NULL, "%s", e->msg);
+	}
+}
+
+/* Write the RRsets of every node. A big set is split in two halves by records, each written
+   by its own thread into its own range of the RRset area (the first half's range is sized for
+   the most it can take, so the second starts at a known offset; the bytes between are never
+   touched). Names in rdata are then only looked up in the table; the ones not there yet (a
+   target outside the zones, say) are entered afterwards, first half first, in the order one
+   thread would have entered them, so every node gets the number it gets from one thread.
+   Diagnostics come out in node order either way. 0, -1 when out of memory. */
+static int
+build_all(struct zoneset *zs, const struct zitem *sorted, const uint32_t *cnt, uint32_t nn,
+          size_t total, size_t maxrun, struct diag *d)
+{
+	struct bctx a, b;
+	int rc;
+
+	if (total >= build_parallel_min && nn > 1 && total > 1) {
+		uint32_t mid = 1;
+		size_t split, base;
+		struct diag da, db;
+		struct bjob job;
+		pthread_t th;
+		bool threaded;
+		sigset_t all, old;
+
+		while (mid < nn && cnt[mid - 1] < total / 2)
+			mid++;
+		split = cnt[mid - 1];
+		base = (zs->slen + range_need(zs, sorted, 0, split) + 3) & ~(size_t)3;
+		if (sets_reserve(zs, base - zs->slen + range_need(zs, sorted, split, total) + 4) !=
+		    0)
+			return -1;
+		diag_init(&da);
+		diag_init(&db);
+		if (bctx_init(&a, zs, maxrun, true, &da) != 0)
+			return -1;
+		if (bctx_init(&b, zs, maxrun, true, &db) != 0) {
+			bctx_free(&a);
+			return -1;
+		}
+		b.len = base;
+		job = (struct bjob){&b, sorted, cnt, mid, nn, -1};
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		threaded = pthread_create(&th, NULL, build_thread, &job) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		rc = build_range(&a, sorted, cnt, 0, mid);
+		if (threaded)
+			pthread_join(th, NULL);
+		else
+			build_thread(&job);
+		if (rc == 0 && job.rc == 0) {
+			zs->slen = b.len > base ? b.len : a.len;
+			for (size_t i = 0; i < zs->nzones; i++)
+				if (a.bad[i] || b.bad[i])
+					zs->zones[i]->bad = true;
+			diag_append(d, &da);
+			diag_append(d, &db);
+			/* the names one thread would have entered as it went, in its order */
+			if (enter_pending(&a) != 0 || enter_pending(&b) != 0)
+				rc = -1;
+		} else {
+			rc = -1;
+		}
+		bctx_free(&a);
+		bctx_free(&b);
+		diag_free(&da);
+		diag_free(&db);
+		return rc;
+	}
+	if (bctx_init(&a, zs, maxrun, false, d) != 0)
+		return -1;
+	rc = build_range(&a, sorted, cnt, 0, nn);
+	bctx_free(&a);
+	return rc;
 }
 
 void
@@ -1920,10 +2194,7 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 	/* the records themselves are sorted, so that only they (8 bytes each) and the node
 	   runs stay while the RRsets are written, not the file-order arrays too */
 	sorted = malloc((total + 1) * sizeof(*sorted));
-	order = malloc(maxrun * sizeof(*order));
-	scratch = malloc(maxrun * sizeof(*scratch));
-	dupflags = malloc(maxrun * sizeof(*dupflags));
-	if (sorted == NULL || order == NULL || scratch == NULL || dupflags == NULL)
+	if (sorted == NULL)
 		goto oom;
 	for (k = 0; k < total; k++)
 		sorted[cnt[recnode[k]]++] = items[k];
@@ -1934,18 +2205,8 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 		recnode = NULL;
 	}
 	/* cnt[n] is now the end of node n's run; its start is cnt[n-1] (0 for n == 0) */
-	for (uint32_t n = 0; n < nn; n++) {
-		uint32_t start = n ? cnt[n - 1] : 0, end = cnt[n];
-		if (n + PREFETCH_AHEAD < nn)
-			prefetch_targets(zs, sorted, cnt, n + PREFETCH_AHEAD);
-		if (end == start)
-			continue;
-		for (uint32_t i = 0; i < end - start; i++)
-			order[i] = i;
-		if (build_node(zs, n, sorted + start, order, end - start, scratch, dupflags, d) !=
-		    0)
-			goto oom;
-	}
+	if (build_all(zs, sorted, cnt, nn, total, maxrun, d) != 0)
+		goto oom;
 	free(sorted);
 	sorted = NULL;
 	/* existence (data, or data below: empty non-terminals exist) */

@@ -191,6 +191,9 @@ uint32_t zone_tree_get_h(struct zoneset *zs, const uint8_t *name, size_t len, ui
 /* Where the domain names in rdata of a type are: how many follow each other from *first (0:
    none NSD treats as a name); *compress: NSD writes them compressed (RFC 1035 types). */
 int zone_rdata_names(uint16_t type, const uint8_t *rd, size_t len, size_t *first, bool *compress);
+/* Sets of at least records records get their RRsets written by two threads (200,000 unless
+   changed; tests set 0 and SIZE_MAX to compare both ways). */
+void zone_set_parallel_min(size_t records);
 /* Room for n more bytes in the zone's arena. 0, -1 when out of memory. */
 int zone_arena_reserve(struct zone *z, size_t n);
 

@@ -249,3 +249,84 @@ Test(zload, a_zone_refused_between_two_leaves_the_others_indexed_as_without_it)
 	free(big);
 	free(sub);
 }
+
+/* The RRsets of every node of a and b hold the same records (their offsets may differ: a
+   parallel build leaves room between its two halves). */
+static void
+assert_same_rrsets(const struct zoneset *a, const struct zoneset *b)
+{
+	cr_assert_eq(a->nnodes, b->nnodes, "nodes: %u and %u", a->nnodes, b->nnodes);
+	for (uint32_t n = 0; n < a->nnodes; n++) {
+		uint32_t x = a->nodes[n].rrsets, y = b->nodes[n].rrsets;
+		cr_assert_eq(a->nodes[n].namelen, b->nodes[n].namelen, "node %u", n);
+		cr_assert_eq(memcmp(a->names + a->nodes[n].name, b->names + b->nodes[n].name,
+		                    a->nodes[n].namelen),
+		             0, "node %u: another name", n);
+		cr_assert_eq(a->nodes[n].parent, b->nodes[n].parent, "node %u", n);
+		cr_assert_eq(a->nodes[n].flags, b->nodes[n].flags, "node %u", n);
+		cr_assert_eq(a->nodes[n].zone, b->nodes[n].zone, "node %u", n);
+		while (x && y) {
+			const struct rrset *p = zone_rrset_at(a, x), *q = zone_rrset_at(b, y);
+			cr_assert_eq(p->type, q->type, "node %u", n);
+			cr_assert_eq(p->count, q->count, "node %u", n);
+			cr_assert_eq(p->zone, q->zone, "node %u", n);
+			cr_assert_eq(p->len, q->len, "node %u", n);
+			cr_assert_eq(memcmp(p + 1, q + 1, p->len), 0, "node %u: records differ", n);
+			x = p->next;
+			y = q->next;
+		}
+		cr_assert(x == 0 && y == 0, "node %u: as many RRsets", n);
+	}
+	for (size_t i = 0; i < a->nzones; i++)
+		cr_assert_eq(a->zones[i]->bad, b->zones[i]->bad, "zone %zu", i);
+}
+
+Test(zload, two_threads_write_the_rrsets_one_would)
+{
+	/* targets outside the zone (entered after both halves), TTLs that differ (warnings) and
+	   CNAMEs beside other data (errors) in both halves */
+	size_t cap = 8 * 1024 * 1024, len = 0;
+	char *t = malloc(cap);
+	const char *texts[1];
+	struct diag d1, d2;
+	struct zoneset *a, *b;
+	int r1, r2;
+
+	cr_assert_not_null(t);
+	len += (size_t)snprintf(t, cap,
+	                        "$ORIGIN par.test.\n$TTL 3600\n"
+	                        "@ SOA ns1 hostmaster 7 3600 600 86400 300\n"
+	                        "@ NS ns1\nns1 A 192.0.2.1\n");
+	for (size_t i = 0; i < 40000; i++) {
+		len += (size_t)snprintf(t + len, cap - len, "h%zu A 10.0.%zu.%zu\n", i,
+		                        (i >> 8) & 255, i & 255);
+		if (i % 3 == 0)
+			len +=
+			    (size_t)snprintf(t + len, cap - len,
+			                     "h%zu MX 10 mx%zu.Elsewhere.example.\n", i, i % 7000);
+		if (i % 5 == 0)
+			len += (size_t)snprintf(t + len, cap - len, "h%zu 60 A 10.1.%zu.%zu\n", i,
+			                        (i >> 8) & 255, i & 255);
+		if (i % 9000 == 1)
+			len += (size_t)snprintf(t + len, cap - len, "h%zu CNAME h0\n", i);
+		if (i % 4 == 0)
+			len += (size_t)snprintf(t + len, cap - len, "h%zu NS ns.h%zu\n", i, i + 1);
+	}
+	texts[0] = t;
+	diag_init(&d1);
+	diag_init(&d2);
+	zone_set_parallel_min(SIZE_MAX);
+	a = load(texts, 1, 0, &d1, &r1);
+	zone_set_parallel_min(0);
+	b = load(texts, 1, 0, &d2, &r2);
+	cr_assert_eq(r1, r2);
+	cr_assert_eq(r1, -1, "the CNAMEs beside other data make the zone unservable");
+	cr_assert_gt(d2.warnings, 1000, "TTL warnings: %zu", d2.warnings);
+	assert_same_rrsets(a, b);
+	assert_same_diags(&d1, &d2);
+	zoneset_free(a);
+	zoneset_free(b);
+	diag_free(&d1);
+	diag_free(&d2);
+	free(t);
+}
