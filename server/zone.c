@@ -1971,6 +1971,66 @@ diag_append(struct diag *d, const struct diag *from)
 	}
 }
 
+/* The parallel build of build_all; false when it could not start (no room for the two
+   ranges: one thread then writes everything, growing the area as it goes). */
+static bool
+build_halves(struct zoneset *zs, const struct zitem *sorted, const uint32_t *cnt, uint32_t nn,
+             size_t total, size_t maxrun, struct diag *d, int *rc)
+{
+	uint32_t mid = 1;
+	size_t split, base;
+	struct diag da, db;
+	struct bctx a, b;
+	struct bjob job;
+	pthread_t th;
+	bool threaded;
+	sigset_t all, old;
+
+	while (mid < nn && cnt[mid - 1] < total / 2)
+		mid++;
+	split = cnt[mid - 1];
+	base = (zs->slen + range_need(zs, sorted, 0, split) + 3) & ~(size_t)3;
+	if (sets_reserve(zs, base - zs->slen + range_need(zs, sorted, split, total) + 4) != 0)
+		return false;
+	if (bctx_init(&a, zs, maxrun, true, &da) != 0)
+		return false;
+	if (bctx_init(&b, zs, maxrun, true, &db) != 0) {
+		bctx_free(&a);
+		return false;
+	}
+	diag_init(&da);
+	diag_init(&db);
+	b.len = base;
+	job = (struct bjob){&b, sorted, cnt, mid, nn, -1};
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	threaded = pthread_create(&th, NULL, build_thread, &job) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	*rc = build_range(&a, sorted, cnt, 0, mid);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		build_thread(&job);
+	if (*rc == 0 && job.rc == 0) {
+		zs->slen = b.len > base ? b.len : a.len;
+		for (size_t i = 0; i < zs->nzones; i++)
+			if (a.bad[i] || b.bad[i])
+				zs->zones[i]->bad = true;
+		diag_append(d, &da);
+		diag_append(d, &db);
+		/* the names one thread would have entered as it went, in its order */
+		if (enter_pending(&a) != 0 || enter_pending(&b) != 0)
+			*rc = -1;
+	} else {
+		*rc = -1;
+	}
+	bctx_free(&a);
+	bctx_free(&b);
+	diag_free(&da);
+	diag_free(&db);
+	return true;
+}
+
 /* Write the RRsets of every node. A big set is split in two halves by records, each written
    by its own thread into its own range of the RRset area (the first half's range is sized for
    the most it can take, so the second starts at a known offset; the bytes between are never
@@ -1982,63 +2042,12 @@ static int
 build_all(struct zoneset *zs, const struct zitem *sorted, const uint32_t *cnt, uint32_t nn,
           size_t total, size_t maxrun, struct diag *d)
 {
-	struct bctx a, b;
+	struct bctx a;
 	int rc;
 
-	if (total >= build_parallel_min && nn > 1 && total > 1) {
-		uint32_t mid = 1;
-		size_t split, base;
-		struct diag da, db;
-		struct bjob job;
-		pthread_t th;
-		bool threaded;
-		sigset_t all, old;
-
-		while (mid < nn && cnt[mid - 1] < total / 2)
-			mid++;
-		split = cnt[mid - 1];
-		base = (zs->slen + range_need(zs, sorted, 0, split) + 3) & ~(size_t)3;
-		if (sets_reserve(zs, base - zs->slen + range_need(zs, sorted, split, total) + 4) !=
-		    0)
-			return -1;
-		diag_init(&da);
-		diag_init(&db);
-		if (bctx_init(&a, zs, maxrun, true, &da) != 0)
-			return -1;
-		if (bctx_init(&b, zs, maxrun, true, &db) != 0) {
-			bctx_free(&a);
-			return -1;
-		}
-		b.len = base;
-		job = (struct bjob){&b, sorted, cnt, mid, nn, -1};
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		threaded = pthread_create(&th, NULL, build_thread, &job) == 0;
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		rc = build_range(&a, sorted, cnt, 0, mid);
-		if (threaded)
-			pthread_join(th, NULL);
-		else
-			build_thread(&job);
-		if (rc == 0 && job.rc == 0) {
-			zs->slen = b.len > base ? b.len : a.len;
-			for (size_t i = 0; i < zs->nzones; i++)
-				if (a.bad[i] || b.bad[i])
-					zs->zones[i]->bad = true;
-			diag_append(d, &da);
-			diag_append(d, &db);
-			/* the names one thread would have entered as it went, in its order */
-			if (enter_pending(&a) != 0 || enter_pending(&b) != 0)
-				rc = -1;
-		} else {
-			rc = -1;
-		}
-		bctx_free(&a);
-		bctx_free(&b);
-		diag_free(&da);
-		diag_free(&db);
+	if (total >= build_parallel_min && nn > 1 && total > 1 &&
+	    build_halves(zs, sorted, cnt, nn, total, maxrun, d, &rc))
 		return rc;
-	}
 	if (bctx_init(&a, zs, maxrun, false, d) != 0)
 		return -1;
 	rc = build_range(&a, sorted, cnt, 0, nn);
