@@ -28,10 +28,10 @@ CC = gcc
 endif
 
 # Packages: pkg-config names and the Debian packages that provide them.
-PKG_NAMES = libevent ldns libzscanner libdnssec jansson libidn2
+PKG_NAMES = libevent ldns libzscanner libdnssec libcrypto jansson libidn2
 TEST_PKGS = criterion
 DEB_PKGS  = make gcc pkg-config libevent-dev libldns-dev libknot-dev libcriterion-dev \
-            libjansson-dev libidn2-dev ldnsutils
+            libjansson-dev libidn2-dev libssl-dev ldnsutils
 # The lab (mxlab-lab, make lab) and its tests: the recursive resolvers in front of the world,
 # dig/host, unshare/ip. Installed by `make deps` when one of LAB_CMDS is missing.
 LAB_PKGS  = unbound bind9 knot-resolver dnsutils iproute2 util-linux socat

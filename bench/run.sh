@@ -58,30 +58,11 @@ for t in "$COMPARE" "$LOAD" "$BIN_DIR/mxlabd"; do
 done
 # shellcheck source=tests/conformance/nsd.sh
 . "$ROOT/tests/conformance/nsd.sh"
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 [ "$PART" = rules ] || nsd_need bench
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/mxlab-bench.XXXXXX")
-PIDS=()
-stop() { # stop pid $1 (and NSD's main, named in pidfile $2): TERM, bounded wait, KILL
-	{ [ -n "${2:-}" ] && [ -s "$2" ] && kill -TERM "$(cat "$2")"; } 2>/dev/null || true
-	kill -TERM "$1" 2>/dev/null || true
-	for _ in $(seq 1 50); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
-cleanup() {
-	local pid
-	for pid in ${PIDS[@]+"${PIDS[@]}"}; do stop "$pid"; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+bench_init mxlab-bench
 
 # With two cores or more, the server runs on core 1 and the load generator on core 0, so
 # neither steals the other's CPU (what the figures compare is the server's CPU per query).
@@ -91,15 +72,8 @@ if command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
 	PIN_LOAD="taskset -c 0"
 fi
 
-DNSPERF=$(command -v dnsperf || true)
-if [ -z "$DNSPERF" ] && [ "$PART" != rules ]; then
-	echo "bench: installing dnsperf"
-	SUDO=
-	[ "$(id -u)" = 0 ] || SUDO=sudo
-	{ $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq dnsperf; } >/dev/null 2>&1 || true
-	DNSPERF=$(command -v dnsperf || true)
-	[ -n "$DNSPERF" ] || echo "bench: dnsperf not available: the fixed-load figures (b) are skipped" >&2
-fi
+DNSPERF=
+[ "$PART" = rules ] || need_dnsperf
 grep -v '^#' "$HERE/queries.txt" | awk 'NF == 2' >"$TMP/dnsperf.txt"
 
 # fixed_load MODE QPS PORT PID : dnsperf at QPS for SECONDS_FIXED s (TCP: 8 connections);
@@ -111,6 +85,25 @@ fixed_load() {
 	c1=$("$LOAD" -t "$4")
 	n=$(sed -n 's/.*Queries completed: *\([0-9]*\).*/\1/p' <<<"$out")
 	awk -v c="$((c1 - c0))" -v n="${n:-0}" 'BEGIN { if (n > 0) printf "%.2f %d\n", c * 1000 / n, n; else print "0 0" }'
+}
+
+# closed_rounds QUERYFILE LABEL_A PORT_A PID_A LABEL_B PORT_B PID_B : a warm-up, then ROUNDS
+# alternating rounds of QUERIES closed-loop UDP queries to A and to B (build/tools/load);
+# sets A_US, B_US (median server CPU per query) and A_QPS, B_QPS (median queries/s).
+closed_rounds() {
+	local q=$1 round out us_a=() us_b=() qps_a=() qps_b=()
+	"$LOAD" -n 2000 -c "$OUTSTANDING" "$q" "$3" "$4" >/dev/null || true
+	"$LOAD" -n 2000 -c "$OUTSTANDING" "$q" "$6" "$7" >/dev/null || true
+	for round in $(seq 1 "$ROUNDS"); do
+		out=$("$LOAD" -n "$QUERIES" -c "$OUTSTANDING" "$q" "$3" "$4") || true
+		printf '  round %s %-12s %s\n' "$round" "$2:" "$out"
+		us_a+=("$(field us_per_query "$out")") qps_a+=("$(field qps "$out")")
+		out=$("$LOAD" -n "$QUERIES" -c "$OUTSTANDING" "$q" "$6" "$7") || true
+		printf '  round %s %-12s %s\n' "$round" "$5:" "$out"
+		us_b+=("$(field us_per_query "$out")") qps_b+=("$(field qps "$out")")
+	done
+	A_US=$(median "${us_a[@]}") B_US=$(median "${us_b[@]}")
+	A_QPS=$(median "${qps_a[@]}") B_QPS=$(median "${qps_b[@]}")
 }
 
 # nsd_start DIR ZONEFILE... : start NSD on a free port; sets NSD_PID, NSD_PORT (not yet ready).
@@ -135,21 +128,6 @@ mx_start() {
 	PIDS+=("$MX_PID")
 }
 
-# mx_wait DIR PID TIMEOUT_S : wait for the port file; prints the port.
-mx_wait() {
-	local i
-	for i in $(seq 1 $(($3 * 20))); do
-		[ -s "$1/port" ] && { head -n 1 "$1/port"; return 0; }
-		kill -0 "$2" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "bench: mxlabd not ready:" >&2
-	tail -n 5 "$1/stderr" >&2 || true
-	return 1
-}
-
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # sign_with_ldns ORIGIN SRC OUT [options] : ldns-keygen a KSK and a ZSK, then ldns-signzone.
 sign_with_ldns() {
@@ -162,46 +140,60 @@ sign_with_ldns() {
 }
 
 # ---------------------------------------------------------------- (c) a 1M-record zone
-# zone_part: sets NSD_LOAD_MS, NSD_HWM, MX_LOAD_MS, MX_HWM.
-# Nothing else runs while a zone loads, so here the servers are not pinned: either may use
-# both cores (NSD loads on one; mxlabd signs on two).
-zone_part() {
-	local PIN_SERVER=
-	echo "bench: (c) generating a zone of $RECORDS records"
-	BIG=$TMP/big.test.zone
-	awk -v n="$RECORDS" 'BEGIN {
-		print "$ORIGIN big.test."
+# gen_zone ORIGIN RECORDS OUT : a zone of RECORDS records (hosts with A, every 2nd AAAA, every
+# 4th MX, every 8th TXT), the same mix for the load part and the signing part.
+gen_zone() {
+	awk -v o="$1" -v n="$2" 'BEGIN {
+		print "$ORIGIN " o "."
 		print "$TTL 3600"
-		print "@ IN SOA ns1.big.test. hostmaster.big.test. 1 3600 600 86400 300"
-		print "@ IN NS ns1.big.test."
+		print "@ IN SOA ns1 hostmaster 1 3600 600 86400 300"
+		print "@ IN NS ns1"
 		print "ns1 IN A 192.0.2.1"
 		n -= 3
 		for (i = 0; n > 0; i++) {
 			printf "h%d IN A 10.%d.%d.%d\n", i, int(i / 65536) % 256, int(i / 256) % 256, i % 256; n--
 			if (n > 0 && i % 2 == 0) { printf "h%d IN AAAA 2001:db8::%x:%x\n", i, int(i / 65536), i % 65536; n-- }
-			if (n > 0 && i % 4 == 0) { printf "h%d IN MX 10 h%d.big.test.\n", i, i + 1; n-- }
+			if (n > 0 && i % 4 == 0) { printf "h%d IN MX 10 h%d\n", i, i + 1; n-- }
 			if (n > 0 && i % 8 == 0) { printf "h%d IN TXT \"v=spf1 ip4:10.0.0.%d -all\"\n", i, i % 256; n-- }
 		}
-	}' >"$BIG"
-	echo "  $(wc -l <"$BIG") lines, $(($(stat -c %s "$BIG") / 1048576)) MiB"
-
-	T0=$(now_ms)
-	nsd_start "$TMP/nsdbig" "$BIG"
-	"$COMPARE" -w 120000 -s -n big.test "$NSD_PORT"
-	NSD_LOAD_MS=$(($(now_ms) - T0))
-	NSD_HWM=$("$LOAD" -m "$NSD_PID")
+	}' >"$3"
+	echo "  $(wc -l <"$3") lines, $(($(stat -c %s "$3") / 1048576)) MiB"
+}
+# nsd_ready DIR ORIGIN TIMEOUT_MS ZONEFILE : NSD from start until it answers ORIGIN's SOA;
+# sets READY_MS and HWM (peak RSS, kB), then stops it.
+nsd_ready() {
+	local t0
+	t0=$(now_ms)
+	nsd_start "$1" "$4"
+	"$COMPARE" -w "$3" -s -n "$2" "$NSD_PORT"
+	READY_MS=$(($(now_ms) - t0))
+	HWM=$("$LOAD" -m "$NSD_PID")
 	stop "$NSD_PID" "$NSD_PIDFILE"
-
-	T0=$(now_ms)
-	mx_start "$TMP/mxbig" "$BIG"
-	mx_wait "$TMP/mxbig" "$MX_PID" 120 >/dev/null
-	MX_LOAD_MS=$(($(now_ms) - T0))
-	"$COMPARE" -w 5000 -s -n big.test "$(head -n 1 "$TMP/mxbig/port")"
-	MX_HWM=$("$LOAD" -m "$MX_PID")
+}
+# mx_ready DIR ORIGIN TIMEOUT_S ARGS... : the same for mxlabd started with ARGS.
+mx_ready() {
+	local dir=$1 origin=$2 timeout=$3 t0 port
+	shift 3
+	t0=$(now_ms)
+	mx_start "$dir" "$@"
+	port=$(wait_port "$dir" "$MX_PID" "$timeout")
+	READY_MS=$(($(now_ms) - t0))
+	"$COMPARE" -w 5000 -s -n "$origin" "$port"
+	HWM=$("$LOAD" -m "$MX_PID")
 	stop "$MX_PID"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
-verdict() { awk -v r="$1" -v t="$2" 'BEGIN { if (r == "n/a") print "?"; else if (r + 0 <= t + 0) print "ok"; else print "OVER" }'; }
+# Nothing else runs while a zone loads, so here the servers are not pinned: either may use
+# both cores (NSD loads on one; mxlabd signs on two).
+# zone_part: sets NSD_LOAD_MS, NSD_HWM, MX_LOAD_MS, MX_HWM.
+zone_part() {
+	local PIN_SERVER=
+	echo "bench: (c) generating a zone of $RECORDS records"
+	gen_zone big.test "$RECORDS" "$TMP/big.test.zone"
+	nsd_ready "$TMP/nsdbig" big.test 120000 "$TMP/big.test.zone"
+	NSD_LOAD_MS=$READY_MS NSD_HWM=$HWM
+	mx_ready "$TMP/mxbig" big.test 120 "$TMP/big.test.zone"
+	MX_LOAD_MS=$READY_MS MX_HWM=$HWM
+}
 zone_rows() {
 	R_LOAD=$(ratio "$MX_LOAD_MS" "$NSD_LOAD_MS")
 	R_RSS=$(ratio "$MX_HWM" "$NSD_HWM")
@@ -211,40 +203,17 @@ zone_rows() {
 # ---------------------------------------------------------------- (f) sign and serve
 # sign_part: sets LDNS_SIGN_MS, NSD_SLOAD_MS, NSD_SHWM, MX_SIGN_MS, MX_SHWM (unpinned, as (c)).
 sign_part() {
-	local PIN_SERVER=
+	local PIN_SERVER= t0
 	echo "bench: (f) signing a zone of $SIGN_RECORDS records"
-	SBIG=$TMP/sbig.test.zone
-	if [ -n "${BIG:-}" ] && [ "$SIGN_RECORDS" = "$RECORDS" ]; then
-		sed 's/big\.test\./sbig.test./g' "$BIG" >"$SBIG"
-	else
-		awk -v n="$SIGN_RECORDS" 'BEGIN {
-			print "$ORIGIN sbig.test."; print "$TTL 3600"
-			print "@ IN SOA ns1.sbig.test. hostmaster.sbig.test. 1 3600 600 86400 300"
-			print "@ IN NS ns1.sbig.test."; print "ns1 IN A 192.0.2.1"; n -= 3
-			for (i = 0; n > 0; i++) {
-				printf "h%d IN A 10.%d.%d.%d\n", i, int(i / 65536) % 256, int(i / 256) % 256, i % 256; n--
-				if (n > 0 && i % 2 == 0) { printf "h%d IN AAAA 2001:db8::%x:%x\n", i, int(i / 65536), i % 65536; n-- }
-				if (n > 0 && i % 4 == 0) { printf "h%d IN MX 10 h%d.sbig.test.\n", i, i + 1; n-- }
-			}
-		}' >"$SBIG"
-	fi
-	T0=$(now_ms)
+	gen_zone sbig.test "$SIGN_RECORDS" "$TMP/sbig.test.zone"
+	t0=$(now_ms)
 	mkdir -p "$TMP/sbigsigned"
-	sign_with_ldns sbig.test "$SBIG" "$TMP/sbigsigned/sbig.test.zone"
-	LDNS_SIGN_MS=$(($(now_ms) - T0))
-	T0=$(now_ms)
-	nsd_start "$TMP/nsdsbig" "$TMP/sbigsigned/sbig.test.zone"
-	"$COMPARE" -w 600000 -s -n sbig.test "$NSD_PORT"
-	NSD_SLOAD_MS=$(($(now_ms) - T0))
-	NSD_SHWM=$("$LOAD" -m "$NSD_PID")
-	stop "$NSD_PID" "$NSD_PIDFILE"
-	T0=$(now_ms)
-	mx_start "$TMP/mxsbig" --sign "$SBIG"
-	mx_wait "$TMP/mxsbig" "$MX_PID" 600 >/dev/null
-	MX_SIGN_MS=$(($(now_ms) - T0))
-	"$COMPARE" -w 5000 -s -n sbig.test "$(head -n 1 "$TMP/mxsbig/port")"
-	MX_SHWM=$("$LOAD" -m "$MX_PID")
-	stop "$MX_PID"
+	sign_with_ldns sbig.test "$TMP/sbig.test.zone" "$TMP/sbigsigned/sbig.test.zone"
+	LDNS_SIGN_MS=$(($(now_ms) - t0))
+	nsd_ready "$TMP/nsdsbig" sbig.test 600000 "$TMP/sbigsigned/sbig.test.zone"
+	NSD_SLOAD_MS=$READY_MS NSD_SHWM=$HWM
+	mx_ready "$TMP/mxsbig" sbig.test 600 --sign "$TMP/sbig.test.zone"
+	MX_SIGN_MS=$READY_MS MX_SHWM=$HWM
 }
 sign_rows() {
 	R_SIGN=$(ratio "$MX_SIGN_MS" "$((LDNS_SIGN_MS + NSD_SLOAD_MS))")
@@ -280,24 +249,13 @@ awk -v n="$RULES" 'BEGIN {
 	}
 }' >"$TMP/rules.conf"
 mx_start "$TMP/mx0" "$ZONES"/*.zone
-MX0_PORT=$(mx_wait "$TMP/mx0" "$MX_PID" 15)
+MX0_PORT=$(wait_port "$TMP/mx0" "$MX_PID" 15)
 MX0_PID=$MX_PID
 mx_start "$TMP/mxr" "$ZONES"/*.zone -f "$TMP/rules.conf"
-MXR_PORT=$(mx_wait "$TMP/mxr" "$MX_PID" 30)
+MXR_PORT=$(wait_port "$TMP/mxr" "$MX_PID" 30)
 MXR_PID=$MX_PID
-"$LOAD" -n 2000 -c "$OUTSTANDING" "$HERE/queries.txt" "$MX0_PORT" "$MX0_PID" >/dev/null || true
-"$LOAD" -n 2000 -c "$OUTSTANDING" "$HERE/queries.txt" "$MXR_PORT" "$MXR_PID" >/dev/null || true
-R0_USV=() RN_USV=()
-for round in $(seq 1 "$ROUNDS"); do
-	OUT0=$("$LOAD" -n "$QUERIES" -c "$OUTSTANDING" "$HERE/queries.txt" "$MX0_PORT" "$MX0_PID") || true
-	echo "  round $round 0 rules:     $OUT0"
-	OUTN=$("$LOAD" -n "$QUERIES" -c "$OUTSTANDING" "$HERE/queries.txt" "$MXR_PORT" "$MXR_PID") || true
-	echo "  round $round $RULES rules: $OUTN"
-	R0_USV+=("$(field us_per_query "$OUT0")")
-	RN_USV+=("$(field us_per_query "$OUTN")")
-done
-R0_US=$(median "${R0_USV[@]}")
-RN_US=$(median "${RN_USV[@]}")
+closed_rounds "$HERE/queries.txt" "0 rules" "$MX0_PORT" "$MX0_PID" "$RULES rules" "$MXR_PORT" "$MXR_PID"
+R0_US=$A_US RN_US=$B_US
 stop "$MX0_PID"
 stop "$MXR_PID"
 R_RULES=$(ratio "$RN_US" "$R0_US")
@@ -311,35 +269,18 @@ if [ "$PART" = rules ]; then
 	exit 0
 fi
 
-
 # ---------------------------------------------------------------- (a) CPU per UDP query
 echo "bench: (a) $ROUNDS rounds of $QUERIES UDP queries, $OUTSTANDING outstanding, to each server"
 nsd_start "$TMP/nsd" "$ZONES"/*.zone
 "$COMPARE" -w 15000 "$NSD_PORT"
 mx_start "$TMP/mx" "$ZONES"/*.zone
-MX_PORT=$(mx_wait "$TMP/mx" "$MX_PID" 15)
+MX_PORT=$(wait_port "$TMP/mx" "$MX_PID" 15)
 "$COMPARE" -w 15000 "$MX_PORT"
 
-"$LOAD" -n 2000 -c "$OUTSTANDING" "$HERE/queries.txt" "$NSD_PORT" "$NSD_PID" >/dev/null || true
-"$LOAD" -n 2000 -c "$OUTSTANDING" "$HERE/queries.txt" "$MX_PORT" "$MX_PID" >/dev/null || true
-NSD_USV=() MX_USV=() NSD_QPSV=() MX_QPSV=()
-for round in $(seq 1 "$ROUNDS"); do
-	NSD_OUT=$("$LOAD" -n "$QUERIES" -c "$OUTSTANDING" "$HERE/queries.txt" "$NSD_PORT" "$NSD_PID") || true
-	echo "  round $round nsd:    $NSD_OUT"
-	MX_OUT=$("$LOAD" -n "$QUERIES" -c "$OUTSTANDING" "$HERE/queries.txt" "$MX_PORT" "$MX_PID") || true
-	echo "  round $round mxlabd: $MX_OUT"
-	NSD_USV+=("$(field us_per_query "$NSD_OUT")")
-	MX_USV+=("$(field us_per_query "$MX_OUT")")
-	NSD_QPSV+=("$(field qps "$NSD_OUT")")
-	MX_QPSV+=("$(field qps "$MX_OUT")")
-done
-NSD_US=$(median "${NSD_USV[@]}")
-MX_US=$(median "${MX_USV[@]}")
-NSD_QPS=$(median "${NSD_QPSV[@]}")
-MX_QPS=$(median "${MX_QPSV[@]}")
+closed_rounds "$HERE/queries.txt" nsd "$NSD_PORT" "$NSD_PID" mxlabd "$MX_PORT" "$MX_PID"
+NSD_US=$A_US MX_US=$B_US NSD_QPS=$A_QPS MX_QPS=$B_QPS
 
 # ---------------------------------------------------------------- (b) fixed offered load
-spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'; }
 FIX_NSD_UDP=() FIX_MX_UDP=() FIX_NSD_TCP=() FIX_MX_TCP=()
 if [ -n "$DNSPERF" ]; then
 	echo "bench: (b) $ROUNDS rounds of ${SECONDS_FIXED} s at $UDP_QPS UDP and $TCP_QPS TCP queries/s (8 connections) to each server"
@@ -372,20 +313,9 @@ sign_with_ldns n3.test "$ROOT/tests/conformance/signed/n3.test.zone" "$TMP/signe
 nsd_start "$TMP/nsdsig" "$TMP/signed"/*.zone
 "$COMPARE" -w 15000 "$NSD_PORT"
 mx_start "$TMP/mxsig" "$TMP/signed"/*.zone
-MX_PORT=$(mx_wait "$TMP/mxsig" "$MX_PID" 15)
-"$LOAD" -n 2000 -c "$OUTSTANDING" "$HERE/queries-dnssec.txt" "$NSD_PORT" "$NSD_PID" >/dev/null || true
-"$LOAD" -n 2000 -c "$OUTSTANDING" "$HERE/queries-dnssec.txt" "$MX_PORT" "$MX_PID" >/dev/null || true
-NSD_DOV=() MX_DOV=()
-for round in $(seq 1 "$ROUNDS"); do
-	NSD_OUT=$("$LOAD" -n "$QUERIES" -c "$OUTSTANDING" "$HERE/queries-dnssec.txt" "$NSD_PORT" "$NSD_PID") || true
-	echo "  round $round nsd:    $NSD_OUT"
-	MX_OUT=$("$LOAD" -n "$QUERIES" -c "$OUTSTANDING" "$HERE/queries-dnssec.txt" "$MX_PORT" "$MX_PID") || true
-	echo "  round $round mxlabd: $MX_OUT"
-	NSD_DOV+=("$(field us_per_query "$NSD_OUT")")
-	MX_DOV+=("$(field us_per_query "$MX_OUT")")
-done
-NSD_DO=$(median "${NSD_DOV[@]}")
-MX_DO=$(median "${MX_DOV[@]}")
+MX_PORT=$(wait_port "$TMP/mxsig" "$MX_PID" 15)
+closed_rounds "$HERE/queries-dnssec.txt" nsd "$NSD_PORT" "$NSD_PID" mxlabd "$MX_PORT" "$MX_PID"
+NSD_DO=$A_US MX_DO=$B_US
 stop "$NSD_PID" "$NSD_PIDFILE"
 stop "$MX_PID"
 

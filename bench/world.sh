@@ -20,25 +20,13 @@ LOAD=$BUILD_DIR/tools/load
 NZONES=${BENCH_WORLD_ZONES:-10000}
 NSERVERS=${BENCH_WORLD_SERVERS:-2000}
 QUERIES=${BENCH_QUERIES:-200000}
+JSON=${BENCH_JSON:-$HERE/results.json}
 . "$ROOT/tests/conformance/nsd.sh"
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 nsd_need bench
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/mxlab-bench-world.XXXXXX")
-PIDS=()
-stop() {
-	{ [ -n "${2:-}" ] && [ -s "$2" ] && kill -TERM "$(cat "$2")"; } 2>/dev/null || true
-	kill -TERM "$1" 2>/dev/null || true
-	for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
-cleanup() {
-	local pid
-	for pid in ${PIDS[@]+"${PIDS[@]}"}; do stop "$pid"; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+bench_init mxlab-bench-world
 
 # Zone i is w<i>.test, served by ns<s>.srv.test at 127.53.<s/250>.<s%250+1> (s = i % servers);
 # srv.test holds every server name; each zone has an MX, two hosts and a TXT.
@@ -62,24 +50,18 @@ Q=$TMP/q.txt
 printf 'w1.test. MX\nmail.w1.test. A\nwww.w1.test. A\nw1.test. TXT\nnx.w1.test. A\n' >"$Q"
 ADDR=127.53.1.2
 
-start_mx() { # DIR ARGS... : mxlabd -p 0 with args; sets MX_PID, waits for the port file
-	local dir=$1
+# start_mx DIR ARGS... : mxlabd -p 0 with ARGS; sets MX_PID, MX_PORT and READY_MS (start to ready).
+start_mx() {
+	local dir=$1 t0
 	shift
 	mkdir -p "$dir"
-	local t0
 	t0=$(now_ms)
 	"$BIN_DIR/mxlabd" -p 0 --port-file "$dir/port" "$@" >"$dir/stdout" 2>"$dir/stderr" &
 	MX_PID=$!
 	PIDS+=("$MX_PID")
-	for _ in $(seq 1 2400); do
-		[ -s "$dir/port" ] && break
-		kill -0 "$MX_PID" 2>/dev/null || { tail -5 "$dir/stderr" >&2; exit 1; }
-		sleep 0.05
-	done
+	MX_PORT=$(wait_port "$dir" "$MX_PID" 120)
 	READY_MS=$(($(now_ms) - t0))
-	MX_PORT=$(head -n 1 "$dir/port")
 }
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 
 start_mx "$TMP/direct" -a 127.0.0.1 -z "$TMP/zones"
 D_MS=$READY_MS
@@ -106,8 +88,6 @@ PIDS+=("$NSD_PID")
 N_OUT=$("$LOAD" -n "$QUERIES" -c 64 "$Q" "$NSD_PORT" "$NSD_PID") || true
 stop "$NSD_PID" "$TMP/nsd/nsd.pid"
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
-verdict() { awk -v r="$1" -v t="$2" 'BEGIN { if (r == "n/a") print "?"; else if (r + 0 <= t + 0) print "ok"; else print "OVER" }'; }
 D_US=$(field us_per_query "$D_OUT")
 W_US=$(field us_per_query "$W_OUT")
 N_US=$(field us_per_query "$N_OUT")
@@ -120,3 +100,7 @@ printf '%-40s %12s %12s %10s %10s %s\n' "start to ready (ms)" "$D_MS" "$W_MS" "$
 printf '%-40s %12s %12s %10s %10s %s\n' "peak RSS, VmHWM (kB)" "$D_HWM" "$W_HWM" "$R_HWM" "<= 1.20" "$(verdict "$R_HWM" 1.20)"
 printf '%-40s %12s %12s %10s %10s %s\n' "CPU per UDP query, one server (us)" "$D_US" "$W_US" "$R_US" "<= 1.00" "$(verdict "$R_US" 1.00)"
 printf '%-40s %12s %12s %10s\n' "  the same zone on NSD (us)" "$N_US" "" "$(ratio "$W_US" "$N_US")"
+json_add "$JSON" world "$(printf '{"zones": %s, "servers": %s, "direct_ready_ms": %s, "world_ready_ms": %s, "ready_ratio": %s, "direct_kb": %s, "world_kb": %s, "rss_ratio": %s, "direct_us": %s, "world_us": %s, "cpu_ratio": %s, "nsd_us": %s}' \
+	"$NZONES" "$NSERVERS" "$D_MS" "$W_MS" "$(jnum "$R_MS")" "$D_HWM" "$W_HWM" "$(jnum "$R_HWM")" \
+	"$(jnum "$D_US")" "$(jnum "$W_US")" "$(jnum "$R_US")" "$(jnum "$N_US")")"
+echo "bench: world figures added to $JSON"

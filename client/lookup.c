@@ -9,10 +9,12 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -178,6 +180,19 @@ lookup_name_abs(const char *name, char *out, size_t len)
 	out[n] = '\0';
 }
 
+/* Copy a name (snprintf "%s" without the format parsing; this runs several times per
+   lookup). */
+static void
+name_copy(char *dst, const char *src, size_t len)
+{
+	size_t n = strlen(src);
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 void
 lookup_reply_clear(struct lookup_reply *rep)
 {
@@ -197,21 +212,47 @@ lookup_result_free(struct lookup_result *r)
 
 /* ---- records ------------------------------------------------------------------------ */
 
+/* A wire name (uncompressed, as ldns keeps it) in lower-case presentation form, written as
+   ldns_rdf2str() writes it ("\\." "\\;" "\\(" "\\)" "\\\\" escaped, bytes that are not
+   printable ASCII as \\DDD), absolute; "" when it is not a valid name. One pass, no
+   allocation: it runs for every owner and target of every answer. */
 static void
 dname_to_str(const ldns_rdf *rdf, char *out, size_t len)
 {
-	ldns_rdf *c = ldns_rdf_clone(rdf);
-	char *s;
+	const uint8_t *d = ldns_rdf_data(rdf);
+	size_t n = ldns_rdf_size(rdf), p = 0, o = 0;
+	char buf[LDNS_MAX_DOMAINLEN * 4 + 2];
 
 	out[0] = '\0';
-	if (c == NULL)
+	if (d == NULL || n == 0 || n > LDNS_MAX_DOMAINLEN)
 		return;
-	ldns_dname2canonical(c);
-	s = ldns_rdf2str(c);
-	if (s != NULL)
-		lookup_name_abs(s, out, len);
-	free(s);
-	ldns_rdf_deep_free(c);
+	if (n == 1) {
+		lookup_name_abs(".", out, len);
+		return;
+	}
+	while (p < n && d[p] != 0) {
+		size_t l = d[p++];
+		if (p + l > n)
+			return;
+		for (size_t i = 0; i < l; i++) {
+			unsigned char c = (unsigned char)tolower(d[p++]);
+			if (c == '.' || c == ';' || c == '(' || c == ')' || c == '\\') {
+				buf[o++] = '\\';
+				buf[o++] = (char)c;
+			} else if (!(isascii(c) && isgraph(c))) {
+				buf[o++] = '\\';
+				buf[o++] = (char)('0' + c / 100);
+				buf[o++] = (char)('0' + c / 10 % 10);
+				buf[o++] = (char)('0' + c % 10);
+			} else {
+				buf[o++] = (char)c;
+			}
+		}
+		if (p < n)
+			buf[o++] = '.';
+	}
+	buf[o] = '\0';
+	lookup_name_abs(buf, out, len);
 }
 
 /* Copy an ldns RR into our own form. 0 or -1 (unusable rdata). */
@@ -290,9 +331,7 @@ answered_clear(struct lookup *lk)
 {
 	for (size_t i = 0; i < lk->nanswered; i++)
 		lookup_reply_clear(&lk->answered[i].reply);
-	free(lk->answered);
-	lk->answered = NULL;
-	lk->nanswered = 0;
+	lk->nanswered = 0; /* the array is kept for the next check (lookup_free frees it) */
 }
 
 /* Copy the remembered reply to qname/qtype into *out (no packet: queries 0). */
@@ -323,14 +362,18 @@ static void
 answered_put(struct lookup *lk, const char *qname, uint16_t qtype, unsigned flags,
              const struct lookup_reply *rep)
 {
-	struct lookup_answered *v = realloc(lk->answered, (lk->nanswered + 1) * sizeof(*v));
 	struct lookup_answered *a;
 
-	if (v == NULL)
-		abort();
-	lk->answered = v;
-	a = &v[lk->nanswered++];
-	snprintf(a->qname, sizeof(a->qname), "%s", qname);
+	if (lk->nanswered == lk->answered_cap) {
+		size_t cap = lk->answered_cap ? 2 * lk->answered_cap : 16;
+		struct lookup_answered *v = realloc(lk->answered, cap * sizeof(*v));
+		if (v == NULL)
+			abort();
+		lk->answered = v;
+		lk->answered_cap = cap;
+	}
+	a = &lk->answered[lk->nanswered++];
+	name_copy(a->qname, qname, sizeof(a->qname));
 	a->qtype = qtype;
 	a->flags = flags;
 	a->reply = *rep;
@@ -366,6 +409,7 @@ lookup_free(struct lookup *lk)
 	if (lk->ops && lk->ops->free)
 		lk->ops->free(lk->ud);
 	answered_clear(lk);
+	free(lk->answered);
 	free(lk);
 }
 
@@ -433,8 +477,8 @@ follow_answer(struct lookup_result *r, const struct lookup_reply *rep, unsigned 
 				         cname->target);
 			return -1;
 		}
-		snprintf(r->chain[r->nchain++], LOOKUP_NAME_MAX, "%s", cname->target);
-		snprintf(r->final, sizeof(r->final), "%s", cname->target);
+		name_copy(r->chain[r->nchain++], cname->target, LOOKUP_NAME_MAX);
+		name_copy(r->final, cname->target, sizeof(r->final));
 	}
 }
 
@@ -494,15 +538,19 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 {
 	unsigned flags = lk->dnssec ? LOOKUP_Q_DO : 0;
 	bool all_ad = true;
-	struct lookup_result *r = calloc(1, sizeof(*r));
+	struct lookup_result *r = malloc(sizeof(*r));
 	unsigned max = lk->max_cname;
 
 	if (max == 0 || max > LOOKUP_CHAIN_MAX)
 		max = LOOKUP_MAX_CNAME;
 	if (r == NULL)
 		abort();
+	/* Everything zero but the chain names (17 KB, read only up to nchain): clearing those
+	   for every lookup was a noticeable part of mxcheck's CPU. */
+	memset(r, 0, offsetof(struct lookup_result, chain));
+	memset(&r->nchain, 0, sizeof(*r) - offsetof(struct lookup_result, nchain));
 	lookup_name_abs(qname, r->qname, sizeof(r->qname));
-	snprintf(r->final, sizeof(r->final), "%s", r->qname);
+	name_copy(r->final, r->qname, sizeof(r->final));
 	r->qtype = qtype;
 
 	/* Each round asks for r->final; a chain that stops at an alias is asked again. */
@@ -512,7 +560,7 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 		int f;
 
 		memset(&rep, 0, sizeof(rep));
-		snprintf(asked, sizeof(asked), "%s", r->final);
+		name_copy(asked, r->final, sizeof(asked));
 		if (!ask(lk, asked, qtype, flags, &rep)) {
 			r->status = LOOKUP_TEMPORARY;
 			r->reason = LOOKUP_R_TIMEOUT;
@@ -575,6 +623,15 @@ lookup_resolve(struct lookup *lk, const char *qname, uint16_t qtype)
 
 /* ---- the network transport -------------------------------------------------------------- */
 
+#define NET_STALE_MAX 16 /* IDs remembered per reused socket before it is replaced */
+
+/* The UDP socket reused for every exchange with one server (-s without --recursive). */
+struct net_sock {
+	int fd;                        /* connected UDP socket, -1 when none is open; owned */
+	uint16_t stale[NET_STALE_MAX]; /* IDs sent on fd whose replies were never read */
+	size_t nstale;                 /* entries in stale */
+};
+
 struct lookup_net {
 	struct sockaddr_storage srv[LOOKUP_MAX_SERVERS]; /* servers in order */
 	socklen_t srvlen[LOOKUP_MAX_SERVERS];            /* their address lengths */
@@ -584,6 +641,9 @@ struct lookup_net {
 	bool rd;                                         /* set RD (system resolver) */
 	lookup_wait_fn wait;                             /* waits for a socket, NULL: poll() */
 	void *wait_ud;                                   /* argument of wait (not owned) */
+	bool reuse; /* one socket per server for every exchange (else fresh) */
+	struct net_sock sock[LOOKUP_MAX_SERVERS]; /* the reused sockets (reuse), owned */
+	unsigned opened;                          /* UDP sockets opened so far */
 };
 
 static void
@@ -693,49 +753,166 @@ done:
 	return rc;
 }
 
-/* One UDP exchange. Returns the parsed reply or NULL with out filled as a failure. */
+/* A random query ID from the kernel's generator, drawn 128 at a time (one getrandom() per
+   128 queries instead of a library call each). */
+static uint16_t
+net_random_id(void)
+{
+	static uint16_t pool[128];
+	static size_t left;
+
+	if (left == 0) {
+		if (getrandom(pool, sizeof(pool), 0) != (ssize_t)sizeof(pool))
+			return ldns_get_random();
+		left = sizeof(pool) / sizeof(pool[0]);
+	}
+	return pool[--left];
+}
+
+static bool
+stale_has(const struct net_sock *k, uint16_t id)
+{
+	for (size_t i = 0; i < k->nstale; i++)
+		if (k->stale[i] == id)
+			return true;
+	return false;
+}
+
+/* Close a socket the waiter may have watched: it is told first (ev 0), so that an event
+   loop forgets the descriptor before its number can be given to another socket. */
+static void
+net_close(const struct lookup_net *n, int fd)
+{
+	if (n->wait != NULL)
+		n->wait(n->wait_ud, fd, 0, 0);
+	close(fd);
+}
+
+static void
+sock_close(const struct lookup_net *n, struct net_sock *k)
+{
+	if (k->fd >= 0)
+		net_close(n, k->fd);
+	k->fd = -1;
+	k->nstale = 0;
+}
+
+/* A query with this ID went unanswered on k: its reply may still come and must then be
+   skipped. A full list retires the socket, so that the kernel drops what comes later. */
+static void
+stale_add(const struct lookup_net *n, struct net_sock *k, uint16_t id)
+{
+	if (k->nstale == NET_STALE_MAX) {
+		sock_close(n, k);
+		return;
+	}
+	k->stale[k->nstale++] = id;
+}
+
+/* A UDP socket connected to server si (the kernel then takes datagrams from it alone). -1
+   with msg set. */
+static int
+udp_open(struct lookup_net *n, size_t si, char *msg, size_t msglen)
+{
+	int fd = socket(n->srv[si].ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		snprintf(msg, msglen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	n->opened++;
+	if (connect(fd, (const struct sockaddr *)&n->srv[si], n->srvlen[si]) < 0) {
+		snprintf(msg, msglen, "%s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* One UDP exchange. Returns the parsed reply or NULL with out filled as a failure. With
+   n->reuse the server's socket is kept open for the next exchange: the query gets an ID that
+   no unanswered earlier query on it has, and replies carrying such an ID (late answers to a
+   query that timed out) are skipped while waiting. Any other reply is this query's answer
+   or, when it does not match (ID, QR, question), a network failure, as on a fresh socket. */
 static ldns_pkt *
-udp_exchange(const struct lookup_net *n, size_t si, const uint8_t *q, size_t qlen,
-             struct lookup_reply *out)
+udp_exchange(struct lookup_net *n, size_t si, uint8_t *q, size_t qlen, struct lookup_reply *out)
 {
 	uint8_t buf[65536];
 	char who[80], msg[200];
-	int fd;
+	struct net_sock *k = n->reuse ? &n->sock[si] : NULL;
+	int fd = k != NULL ? k->fd : -1;
+	bool fresh = fd < 0;
+	uint16_t id;
 	ssize_t got;
 	ldns_pkt *pkt = NULL;
 	const char *why = NULL;
 	double deadline = lookup_now_ms() + n->timeout_ms;
 
-	addr_str(&n->srv[si], who, sizeof(who));
-	fd = socket(n->srv[si].ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(msg, sizeof(msg), "socket: %s", strerror(errno));
+	if (fd < 0 && (fd = udp_open(n, si, msg, sizeof(msg))) < 0)
 		goto network;
+	if (k != NULL) {
+		k->fd = fd;
+		id = (uint16_t)(q[0] << 8 | q[1]);
+		while (stale_has(k, id))
+			id = net_random_id();
+		q[0] = (uint8_t)(id >> 8);
+		q[1] = (uint8_t)id;
 	}
-	if (connect(fd, (const struct sockaddr *)&n->srv[si], n->srvlen[si]) < 0 ||
-	    send(fd, q, qlen, 0) != (ssize_t)qlen) {
-		snprintf(msg, sizeof(msg), "%s", strerror(errno));
-		goto network;
+	id = (uint16_t)(q[0] << 8 | q[1]);
+	if (send(fd, q, qlen, 0) != (ssize_t)qlen) {
+		if (fresh) {
+			snprintf(msg, sizeof(msg), "%s", strerror(errno));
+			goto network;
+		}
+		/* A reused socket may hold the error of an earlier exchange (an ICMP message
+		   that came late): send again on a fresh one, as this exchange always had. */
+		sock_close(n, k);
+		if ((fd = udp_open(n, si, msg, sizeof(msg))) < 0)
+			goto network;
+		k->fd = fd;
+		if (send(fd, q, qlen, 0) != (ssize_t)qlen) {
+			snprintf(msg, sizeof(msg), "%s", strerror(errno));
+			goto network;
+		}
 	}
-	if (wait_fd(n, fd, POLLIN, deadline) <= 0) {
-		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_TIMEOUT, "no answer from %s", who);
-		goto done;
-	}
-	got = recv(fd, buf, sizeof(buf), 0);
-	if (got < 0) {
-		snprintf(msg, sizeof(msg), "%s: %s", who, strerror(errno));
-		goto network;
+	for (;;) {
+		if (wait_fd(n, fd, POLLIN, deadline) <= 0) {
+			addr_str(&n->srv[si], who, sizeof(who));
+			fail(out, LOOKUP_TEMPORARY, LOOKUP_R_TIMEOUT, "no answer from %s", who);
+			if (k != NULL)
+				stale_add(n, k, id);
+			goto done;
+		}
+		got = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			continue;
+		if (got < 0) {
+			addr_str(&n->srv[si], who, sizeof(who));
+			snprintf(msg, sizeof(msg), "%s: %s", who, strerror(errno));
+			goto network;
+		}
+		if (k != NULL && got >= 2 && stale_has(k, (uint16_t)(buf[0] << 8 | buf[1])))
+			continue; /* a late answer to an earlier query on this socket */
+		break;
 	}
 	if (reply_check(q, qlen, buf, (size_t)got, &pkt, &why) < 0) {
+		addr_str(&n->srv[si], who, sizeof(who)); /* only a failure names the server */
 		snprintf(msg, sizeof(msg), "%s from %s", why, who);
-		goto network;
+		if (k != NULL)
+			stale_add(n, k, id); /* the real answer may still come */
+		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s", msg);
+		goto done;
 	}
 	goto done;
 network:
 	fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s", msg);
+	if (k != NULL) {
+		sock_close(n, k); /* a socket that failed is not used again */
+		fd = -1;
+	}
 done:
-	if (fd >= 0)
-		close(fd);
+	if (k == NULL && fd >= 0)
+		net_close(n, fd);
 	return pkt;
 }
 
@@ -821,7 +998,7 @@ bad:
 	fail(out, LOOKUP_TEMPORARY, LOOKUP_R_TCP_FAILED, "%s", msg);
 done:
 	if (fd >= 0)
-		close(fd);
+		net_close(n, fd);
 	free(frame);
 	free(ans);
 	return pkt;
@@ -909,43 +1086,63 @@ reply_from_pkt(const ldns_pkt *pkt, struct lookup_reply *out)
 	}
 }
 
+size_t
+lookup_query_wire(const char *qname, uint16_t qtype, uint16_t id, bool rd, unsigned flags,
+                  uint8_t *out, size_t cap)
+{
+	ldns_rdf *dn = ldns_dname_new_frm_str(qname);
+	bool edns = (flags & LOOKUP_Q_DO) != 0;
+	size_t nl, p;
+
+	if (dn == NULL)
+		return 0;
+	nl = ldns_rdf_size(dn);
+	if (12 + nl + 4 + (edns ? 11 : 0) > cap) {
+		ldns_rdf_deep_free(dn);
+		return 0;
+	}
+	memset(out, 0, 12);
+	out[0] = (uint8_t)(id >> 8);
+	out[1] = (uint8_t)id;
+	out[2] = rd ? 0x01 : 0;                    /* QR 0, opcode QUERY, RD */
+	out[3] = (flags & LOOKUP_Q_CD) ? 0x10 : 0; /* CD */
+	out[5] = 1;                                /* QDCOUNT */
+	out[11] = edns ? 1 : 0;                    /* ARCOUNT: the OPT record */
+	memcpy(out + 12, ldns_rdf_data(dn), nl);
+	ldns_rdf_deep_free(dn);
+	p = 12 + nl;
+	out[p++] = (uint8_t)(qtype >> 8);
+	out[p++] = (uint8_t)qtype;
+	out[p++] = 0;
+	out[p++] = 1; /* IN */
+	if (edns) {
+		/* EDNS0 (RFC 6891) with DO (RFC 3225); 1232 bytes, the DNS flag day 2020 size */
+		static const uint8_t opt[11] = {0,    0, 41, 1232 >> 8, 1232 & 0xff, 0, 0,
+		                                0x80, 0, 0,  0};
+		memcpy(out + p, opt, sizeof(opt));
+		p += sizeof(opt);
+	}
+	return p;
+}
+
 static void
 net_query_flags(void *ud, const char *qname, uint16_t qtype, unsigned flags,
                 struct lookup_reply *out)
 {
-	const struct lookup_net *n = ud;
-	ldns_rdf *dn = ldns_dname_new_frm_str(qname);
-	ldns_pkt *q = NULL, *a = NULL;
-	uint8_t *wire = NULL;
-	size_t wlen = 0;
+	struct lookup_net *n = ud;
+	uint8_t wire[LDNS_MAX_DOMAINLEN + 64];
+	size_t wlen = lookup_query_wire(qname, qtype, 0, n->rd, flags, wire, sizeof(wire));
+	ldns_pkt *a = NULL;
 
-	if (dn == NULL) {
+	if (wlen == 0) {
 		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "cannot encode name %.200s", qname);
 		return;
 	}
-	q = ldns_pkt_query_new(dn, (ldns_rr_type)qtype, LDNS_RR_CLASS_IN, n->rd ? LDNS_RD : 0);
-	if (q == NULL) {
-		fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "cannot build a query for %.200s",
-		     qname);
-		return;
-	}
-	if (flags & LOOKUP_Q_DO) {
-		/* EDNS0 (RFC 6891) with DO (RFC 3225); 1232 bytes, the DNS flag day 2020 size */
-		ldns_pkt_set_edns_udp_size(q, 1232);
-		ldns_pkt_set_edns_do(q, true);
-	}
-	if (flags & LOOKUP_Q_CD)
-		ldns_pkt_set_cd(q, true);
 	for (int round = 0; round <= n->retries; round++) {
 		for (size_t si = 0; si < n->nsrv; si++) {
-			ldns_pkt_set_random_id(q);
-			free(wire);
-			wire = NULL;
-			if (ldns_pkt2wire(&wire, q, &wlen) != LDNS_STATUS_OK) {
-				fail(out, LOOKUP_TEMPORARY, LOOKUP_R_NETWORK, "%s",
-				     "cannot encode the query");
-				goto done;
-			}
+			uint16_t id = net_random_id();
+			wire[0] = (uint8_t)(id >> 8);
+			wire[1] = (uint8_t)id;
 			out->queries++;
 			a = udp_exchange(n, si, wire, wlen, out);
 			if (a != NULL && ldns_pkt_tc(a)) {
@@ -964,13 +1161,10 @@ net_query_flags(void *ud, const char *qname, uint16_t qtype, unsigned flags,
 			ldns_pkt_free(a);
 			a = NULL;
 			if (out->status == LOOKUP_OK || out->status == LOOKUP_NXDOMAIN)
-				goto done;
+				return;
 			lookup_reply_clear(out);
 		}
 	}
-done:
-	free(wire);
-	ldns_pkt_free(q);
 }
 
 static void
@@ -982,7 +1176,11 @@ net_query(void *ud, const char *qname, uint16_t qtype, struct lookup_reply *out)
 static void
 net_free(void *ud)
 {
-	free(ud);
+	struct lookup_net *n = ud;
+
+	for (size_t i = 0; n != NULL && i < LOOKUP_MAX_SERVERS; i++)
+		sock_close(n, &n->sock[i]);
+	free(n);
 }
 
 static const struct lookup_ops net_ops = {net_query, net_free, NULL, net_query_flags};
@@ -1184,6 +1382,11 @@ lookup_net_new(const char *const *servers, size_t nservers, int timeout_ms, int 
 	}
 	n->timeout_ms = timeout_ms > 0 ? timeout_ms : 2000;
 	n->retries = retries >= 0 ? retries : 1;
+	for (size_t i = 0; i < LOOKUP_MAX_SERVERS; i++)
+		n->sock[i].fd = -1;
+	/* Servers asked directly (a lab tool and its lab server) share one socket per server;
+	   the system resolver keeps a fresh socket, so a fresh source port, per query. */
+	n->reuse = nservers > 0;
 	for (size_t i = 0; i < nservers; i++)
 		if (server_parse(n, servers[i], err, errlen) < 0)
 			goto fail;
@@ -1214,6 +1417,7 @@ lookup_net_set_recursive(struct lookup *lk)
 		return -1;
 	n = lk->ud;
 	n->rd = true;
+	n->reuse = false; /* a recursive resolver: a fresh source port per query */
 	lk->check_aa = false;
 	return 0;
 }

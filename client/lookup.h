@@ -130,6 +130,7 @@ struct lookup {
 	unsigned max_cname; /* CNAME hops followed before a loop, 1..LOOKUP_CHAIN_MAX (0: 8) */
 	struct lookup_answered *answered; /* replies since lookup_begin, owned */
 	size_t nanswered;                 /* entries in answered */
+	size_t answered_cap;              /* entries allocated in answered */
 	bool dnssec;                      /* --dnssec: ask with DO, read AD, tell bogus apart */
 	int validator; /* the resolver validates: 1 yes, 0 no, -1 not probed yet (lookup_new) */
 };
@@ -162,7 +163,9 @@ struct lookup *lookup_net_new(const char *const *servers, size_t nservers, int t
                               int retries, char *err, size_t errlen);
 /* How the network transport waits until fd is ready for ev (POLLIN/POLLOUT) or the monotonic
    time deadline (ms) passes: 1 ready, 0 timed out, -1 error. By default poll(); the -j event
-   loop (client/multi.c) installs one that suspends the check until libevent says so. */
+   loop (client/multi.c) installs one that suspends the check until libevent says so. Called
+   with ev 0 just before the transport closes fd (a socket it may have waited on): drop any
+   registration of fd and return 0. */
 typedef int (*lookup_wait_fn)(void *ud, int fd, short ev, double deadline);
 /* --recursive: ask the -s servers with RD set (a validating resolver) and stop the AA check.
    -1 for another transport. */
@@ -189,6 +192,12 @@ void lookup_ask_server(int family, const uint8_t *addr, uint16_t port, int timeo
                        lookup_wait_fn wait, void *wait_ud, const char *qname, uint16_t qtype,
                        struct lookup_msg *out);
 void lookup_msg_clear(struct lookup_msg *m);
+/* The wire form of the query mxcheck sends for qname (presentation form, absolute)/qtype/IN:
+   this ID, RD when rd, CD for LOOKUP_Q_CD, an EDNS0 OPT record (1232 bytes, DO) for
+   LOOKUP_Q_DO; the same bytes as ldns builds. Returns its length, 0 when the name does not
+   encode or cap is too small. */
+size_t lookup_query_wire(const char *qname, uint16_t qtype, uint16_t id, bool rd, unsigned flags,
+                         uint8_t *out, size_t cap);
 
 /* Free the answer of a reply (NULL-safe on its fields). */
 void lookup_reply_clear(struct lookup_reply *rep);

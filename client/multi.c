@@ -49,6 +49,10 @@ struct multi_slot {
 	struct check_result *r;    /* its result, until complete() takes it */
 	char err[512];             /* its error when r is NULL */
 	int wait_rc;               /* what the last wait gave: 1 ready, 0 timed out */
+	bool waiting;              /* suspended in slot_wait (its event may resume it) */
+	struct event *ev;          /* the socket event it waits on, kept between waits; owned */
+	int ev_fd;                 /* the descriptor ev watches, -1 when ev is not pending */
+	short ev_what;             /* EV_READ / EV_WRITE of ev */
 	void *fake;                /* ASan fake stack of the coroutine (NULL without ASan) */
 	const void *caller_bottom; /* ASan: stack of the resumer */
 	size_t caller_size;        /* ASan: its size */
@@ -110,16 +114,33 @@ slot_main(void)
 
 static void event_ready_cb(evutil_socket_t fd, short what, void *arg);
 
-/* The lookup's waiter: suspend this check until fd is ready or the deadline passes. */
+/* Stop watching the slot's descriptor. */
+static void
+slot_unwatch(struct multi_slot *s)
+{
+	if (s->ev_fd >= 0)
+		event_del(s->ev);
+	s->ev_fd = -1;
+}
+
+/* The lookup's waiter: suspend this check until fd is ready or the deadline passes. The
+   event stays pending (persistent) after the wait, so that the next wait on the same socket
+   (the transport reuses one per server) only moves its timeout instead of taking it out of
+   the kernel's epoll set and putting it back; the transport says before it closes a socket
+   (ev 0), and a slot without more work lets go of it. */
 static int
 slot_wait(void *ud, int fd, short ev, double deadline)
 {
 	struct multi_slot *s = ud;
 	double left = deadline - lookup_now_ms();
 	struct timeval tv;
-	struct event *e;
 	short what = 0;
 
+	if (ev == 0) {
+		if (s->ev_fd == fd)
+			slot_unwatch(s);
+		return 0;
+	}
 	if (left <= 0)
 		return 0;
 	if (ev & POLLIN)
@@ -128,15 +149,21 @@ slot_wait(void *ud, int fd, short ev, double deadline)
 		what |= EV_WRITE;
 	tv.tv_sec = (time_t)(left / 1000);
 	tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec * 1000) * 1000);
-	e = event_new(s->m->base, fd, what, event_ready_cb, s);
-	if (e == NULL || event_add(e, &tv) < 0) {
-		if (e)
-			event_free(e);
+	if (s->ev_fd != fd || s->ev_what != what) {
+		slot_unwatch(s);
+		if (event_assign(s->ev, s->m->base, fd, what | EV_PERSIST, event_ready_cb, s) < 0)
+			return -1;
+		s->ev_fd = fd;
+		s->ev_what = what;
+	}
+	if (event_add(s->ev, &tv) < 0) {
+		slot_unwatch(s);
 		return -1;
 	}
 	s->wait_rc = -1;
+	s->waiting = true;
 	yield(s);
-	event_free(e);
+	s->waiting = false;
 	return s->wait_rc;
 }
 
@@ -166,6 +193,8 @@ complete(struct multi_slot *s)
 	s->r = NULL;
 	s->busy = false;
 	s->finished = false;
+	if (m->next_job >= m->cfg->ntargets)
+		slot_unwatch(s); /* no more checks here: nothing may keep the loop running */
 	deliver_ready(m);
 }
 
@@ -208,6 +237,10 @@ event_ready_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct multi_slot *s = arg;
 
+	if (!s->waiting) {
+		slot_unwatch(s); /* ready while its check runs no wait: nobody to tell */
+		return;
+	}
 	s->wait_rc = (what & (EV_READ | EV_WRITE)) ? 1 : 0;
 	resume(s);
 	if (s->finished)
@@ -228,6 +261,8 @@ multi_free(struct multi *m)
 {
 	for (size_t k = 0; k < m->nslots; k++) {
 		lookup_free(m->slots[k].lk);
+		if (m->slots[k].ev != NULL)
+			event_free(m->slots[k].ev);
 		if (m->slots[k].stack != NULL)
 			munmap(m->slots[k].stack, m->slots[k].stack_size);
 	}
@@ -277,6 +312,12 @@ multi_run(const struct multi_config *cfg, char *err, size_t errlen)
 			goto out;
 		}
 		mprotect(s->stack, page, PROT_NONE); /* guard page: an overflow faults */
+		s->ev_fd = -1;
+		s->ev = event_new(m.base, -1, 0, event_ready_cb, s);
+		if (s->ev == NULL) {
+			snprintf(err, errlen, "out of memory (event loop for -j)");
+			goto out;
+		}
 		s->lk = cfg->new_lookup(cfg->ud, err, errlen);
 		if (s->lk == NULL)
 			goto out;

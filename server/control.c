@@ -462,8 +462,10 @@ zone_done_cb(struct srv *s, int rc, const char *err, void *arg)
 		log_info("control: zone %s %s", w->origin,
 		         w->cmd == EVHTTP_REQ_PUT ? "added or replaced" : "deleted");
 		control_reply_json(w->req, 200, "OK",
-		                   json_pack("{s:s,s:I}", "zone", w->origin, "zones",
-		                             (json_int_t)zoneset_count(s->ctx.zs)));
+		                   json_pack("{s:s,s:I,s:I,s:I}", "zone", w->origin, "zones",
+		                             (json_int_t)zoneset_count(s->ctx.zs), "read",
+		                             (json_int_t)s->last_build.read, "shared",
+		                             (json_int_t)s->last_build.shared));
 	}
 	free(w);
 }
@@ -481,7 +483,11 @@ reload_done_cb(struct srv *s, int rc, const char *err, void *arg)
 	if (rc < 0)
 		reply_error(w->req, 400, "Bad Request", err);
 	else
-		control_reply_json(w->req, 200, "OK", json_pack("{s:b}", "reloaded", 1));
+		control_reply_json(w->req, 200, "OK",
+		                   json_pack("{s:b,s:I,s:I,s:I}", "reloaded", 1, "zones",
+		                             (json_int_t)zoneset_count(s->ctx.zs), "read",
+		                             (json_int_t)s->last_build.read, "shared",
+		                             (json_int_t)s->last_build.shared));
 	free(w);
 }
 

@@ -30,6 +30,7 @@ enum {
 	OPT_NOTIFY,
 	OPT_VERSION,
 	OPT_SIGN,
+	OPT_SIGN_REPRODUCIBLE,
 	OPT_NSEC3,
 	OPT_KEY_DIR,
 	OPT_UNSIGNED,
@@ -49,8 +50,8 @@ static const char usage_text[] =
     "              [--control-mode MODE] [--query-log FILE|-] [--query-log-format json|text]\n"
     "              [--seed N] [-v]... [--check]\n"
     "              [--allow-nonlocal] [--allow-transfer ADDR]... [--notify ADDR[@PORT]]...\n"
-    "              [--sign [--nsec3] [--key-dir DIR] [--unsigned ORIGIN]... [--trust-anchor "
-    "FILE]]\n"
+    "              [--sign|--sign-reproducible [--nsec3] [--key-dir DIR] [--unsigned ORIGIN]...\n"
+    "                 [--trust-anchor FILE]]\n"
     "              [--dump-zones DIR] [-h|--help] [--version]\n"
     "       mxlabd --world [--root-addr ADDR]... [--root-hints FILE] [--closed ADDR|NAME]...\n"
     "              [--resolver-config KIND=FILE]... [any option above]\n"
@@ -76,7 +77,11 @@ static const char usage_text[] =
     "  --notify ADDR[@PORT]  send NOTIFY there when a zone's serial changes (port 53;\n"
     "                    repeatable)\n"
     "  --sign            sign every zone without a DNSKEY at load and reload (ECDSA P-256,\n"
-    "                    KSK+ZSK, NSEC; signatures from 1 h ago to 30 days ahead)\n"
+    "                    KSK+ZSK, NSEC; signatures from 1 h ago to 30 days ahead; OpenSSL,\n"
+    "                    random nonces: every run's signatures differ, all verify)\n"
+    "  --sign-reproducible  --sign with deterministic signatures (libdnssec, RFC 6979): the\n"
+    "                    same keys (--key-dir), zones and time give the same bytes, for golden\n"
+    "                    files; about 2.5 times slower\n"
     "  --nsec3           with --sign: NSEC3 (no extra iterations, empty salt) instead of NSEC\n"
     "  --key-dir DIR     with --sign: keep the keys in DIR and reuse them (else fresh keys)\n"
     "  --unsigned ORIGIN with --sign: leave that zone unsigned (repeatable)\n"
@@ -191,6 +196,7 @@ main(int argc, char *argv[])
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {"sign", no_argument, NULL, OPT_SIGN},
+	    {"sign-reproducible", no_argument, NULL, OPT_SIGN_REPRODUCIBLE},
 	    {"nsec3", no_argument, NULL, OPT_NSEC3},
 	    {"key-dir", required_argument, NULL, OPT_KEY_DIR},
 	    {"unsigned", required_argument, NULL, OPT_UNSIGNED},
@@ -208,7 +214,7 @@ main(int argc, char *argv[])
 	struct fault_rules *fr = NULL;
 	struct srv *s;
 	struct diag d;
-	bool have_zones = false, sign = false, nsec3 = false;
+	bool have_zones = false, sign = false, reproducible = false, nsec3 = false;
 	const char *key_dir = NULL, *unsigned_zones[64];
 	size_t nunsigned = 0;
 	unsigned long long num;
@@ -334,6 +340,9 @@ main(int argc, char *argv[])
 		case OPT_SIGN:
 			sign = true;
 			break;
+		case OPT_SIGN_REPRODUCIBLE:
+			sign = reproducible = true;
+			break;
 		case OPT_NSEC3:
 			nsec3 = true;
 			break;
@@ -420,6 +429,7 @@ main(int argc, char *argv[])
 			fprintf(stderr, "mxlabd: %s\n", err);
 			goto bad_usage_quiet;
 		}
+		signer_set_reproducible(conf.signer, reproducible);
 		for (size_t i = 0; i < nunsigned; i++) {
 			if (signer_skip(conf.signer, unsigned_zones[i]) < 0) {
 				fprintf(stderr, "mxlabd: --unsigned %s: not a domain name\n",

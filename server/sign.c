@@ -1,8 +1,10 @@
 /* server/sign.c -- --sign: DNSKEY, NSEC or NSEC3 chain and RRSIGs for the served zones, built
-   from the zone store's own wire data (canonical RRsets, RFC 4034 §6) and signed with
-   libdnssec (ECDSA P-256, reproducible signatures: the same keys, data and time give the same
+   from the zone store's own wire data (canonical RRsets, RFC 4034 §6). The bulk signatures
+   (ECDSA P-256/SHA-256) are made with OpenSSL's libcrypto (random nonces: fast, not
+   byte-reproducible); with --sign-reproducible, and for the fault actions' re-signing, with
+   libdnssec (RFC 6979 deterministic nonces: the same keys, data and time give the same
    bytes). Keys: libdnssec's PKCS #8 key store in --key-dir (reused), else made at start in a
-   private temporary store and kept in memory only. */
+   private temporary store and kept in memory only; OpenSSL loads the same PEM. */
 #include "server/sign.h"
 #include "server/dnssec.h"
 #include "server/zone_int.h"
@@ -18,6 +20,12 @@
 #include <unistd.h>
 
 #include <ldns/ldns.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <libdnssec/binary.h>
 #include <libdnssec/crypto.h>
 #include <libdnssec/error.h>
@@ -39,8 +47,8 @@ struct zkeys {
 	dnssec_key_t *ksk;      /* key-signing key (flags 257), private part loaded; owned */
 	dnssec_key_t *zsk;      /* zone-signing key (flags 256), private part loaded; owned */
 	bool signed_now;        /* the last signer_sign signed the zone with these keys */
-	dnssec_binary_t pem[2]; /* PKCS #8 PEM of the KSK and the ZSK (second signing thread);
-	                           owned, size 0 when unknown */
+	dnssec_binary_t pem[2]; /* PKCS #8 PEM of the KSK and the ZSK (OpenSSL, second signing
+	                           thread); owned, size 0 when unknown */
 };
 
 struct signer {
@@ -51,6 +59,7 @@ struct signer {
 	size_t nskip;       /* entries in skip */
 	struct zkeys *keys; /* keys made or loaded so far; owned */
 	size_t nkeys;       /* entries in keys */
+	bool reproducible;  /* --sign-reproducible: sign with libdnssec (RFC 6979) */
 };
 
 /* ---- keys ----------------------------------------------------------------------------- */
@@ -120,6 +129,12 @@ name_wire(const char *str, uint8_t *out)
 	ldns_rdf_deep_free(r);
 	zone_name_lower(out, len, out);
 	return len;
+}
+
+void
+signer_set_reproducible(struct signer *sg, bool on)
+{
+	sg->reproducible = on;
 }
 
 int
@@ -334,11 +349,13 @@ rdref_cmp(const void *x, const void *y)
 }
 
 /* Signatures are made in batches: the RRsets to sign are queued (stored ones by reference,
-   generated ones copied), signed by two threads when the batch is big enough (each with its
-   own copy of the keys: a key object is not shared between threads), then appended to the
-   zone in queue order, so the result is the same whatever the threads did. */
+   generated ones copied), signed by two threads taking chunks of the batch in turn when the
+   batch is big enough (each with its own copy of the keys: a key object is not shared
+   between threads), then appended to the zone in queue order, so the records come in the
+   same order whatever the threads did (and with --sign-reproducible the same bytes). */
 #define SIGN_BATCH        4096 /* RRsets per batch */
 #define SIGN_MIN_PARALLEL 512  /* a smaller batch is signed by one thread */
+#define SIGN_CHUNK        64   /* jobs a signing thread takes at a time */
 #define SIG_MAX           128  /* bytes of one signature (64 for ECDSA P-256) */
 
 /* One RRset to sign. */
@@ -358,12 +375,17 @@ struct sjob {
 
 /* What one signing thread owns. */
 struct worker {
-	dnssec_sign_ctx_t *kctx; /* signing with the KSK; owned */
-	dnssec_sign_ctx_t *zctx; /* signing with the ZSK; owned */
+	dnssec_sign_ctx_t *kctx; /* --sign-reproducible: signing with the KSK; owned */
+	dnssec_sign_ctx_t *zctx; /* --sign-reproducible: signing with the ZSK; owned */
+	EVP_PKEY *pkey[2];       /* fast: this thread's ZSK [0] and KSK [1]; owned */
+	EVP_PKEY_CTX *pctx[2];   /* fast: signing with pkey[0] and pkey[1]; owned */
+	EVP_MD_CTX *md;          /* fast: the SHA-256 of the data to sign; owned */
+	EVP_MD *sha256;          /* fast: SHA-256, fetched once; owned */
 	struct rdref *refs;      /* scratch for the records of one RRset; owned */
 	size_t caprefs;          /* entries allocated in refs */
+	uint8_t *buf;            /* scratch for the data signed (RRSIG rdata, records); owned */
+	size_t capbuf;           /* bytes allocated in buf */
 	struct sctx *c;          /* the zone being signed; not owned */
-	size_t from, to;         /* jobs [from, to) of the batch to sign */
 };
 
 /* What signing one zone needs. */
@@ -378,9 +400,11 @@ struct sctx {
 	uint16_t ztag;         /* ZSK key tag */
 	struct worker w[2];    /* signing threads (w[1] unused when nworkers is 1) */
 	int nworkers;          /* 1 or 2 */
+	bool fast;             /* sign with OpenSSL (else libdnssec, reproducibly) */
 	dnssec_key_t *copy[2]; /* KSK and ZSK loaded again for the second thread; owned */
 	struct sjob *jobs;     /* the batch; owned */
 	size_t njobs;          /* jobs queued */
+	size_t next;           /* next job of the batch a thread takes (atomic while signing) */
 	size_t sigs;           /* signatures made */
 };
 
@@ -425,15 +449,40 @@ rrsig_prefix(const struct sctx *c, const struct sjob *j, uint8_t *rr)
 	return p + c->apexlen;
 }
 
+/* ECDSA P-256/SHA-256 signature of data with OpenSSL into out as RFC 6605 wants it (r and
+   s, 32 bytes each); returns 64, 0 on failure. */
+static size_t
+fast_sign(struct worker *w, bool ksk, const uint8_t *data, size_t len, uint8_t *out)
+{
+	uint8_t md[EVP_MAX_MD_SIZE], der[128];
+	unsigned mdlen = 0;
+	size_t derlen = sizeof(der);
+	const unsigned char *q = der;
+	const BIGNUM *r, *s;
+	ECDSA_SIG *es;
+	size_t n = 0;
+
+	if (EVP_DigestInit_ex(w->md, w->sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(w->md, data, len) != 1 || EVP_DigestFinal_ex(w->md, md, &mdlen) != 1 ||
+	    EVP_PKEY_sign(w->pctx[ksk], der, &derlen, md, mdlen) != 1)
+		return 0;
+	es = d2i_ECDSA_SIG(NULL, &q, (long)derlen);
+	if (es == NULL)
+		return 0;
+	ECDSA_SIG_get0(es, &r, &s);
+	if (BN_bn2binpad(r, out, 32) == 32 && BN_bn2binpad(s, out + 32, 32) == 32)
+		n = 64;
+	ECDSA_SIG_free(es);
+	return n;
+}
+
 /* Sign job j with worker w's contexts (RFC 4034 §3.1.8.1: the RRSIG rdata, then the
-   canonical records in canonical order). */
+   canonical records in canonical order, built in w->buf and signed at once). */
 static void
 sign_job(struct worker *w, struct sjob *j)
 {
-	uint8_t rr[18 + 255], hdr[10];
-	dnssec_binary_t bin, sig = {0};
-	dnssec_sign_ctx_t *ctx = j->ksk ? w->kctx : w->zctx;
-	size_t n = j->rs ? j->rs->count : j->ngen, p = rrsig_prefix(w->c, j, rr);
+	size_t n = j->rs ? j->rs->count : j->ngen, p, need = 18 + 255;
+	uint8_t hdr[8];
 
 	j->siglen = 0;
 	if (n > w->caprefs) {
@@ -450,53 +499,76 @@ sign_job(struct worker *w, struct sjob *j)
 			w->refs[i].rd = r + 11 + (size_t)r[10] * RR_REF_SIZE;
 			w->refs[i].len = rdlen;
 			r = w->refs[i].rd + rdlen;
+			need += j->olen + 10 + (size_t)rdlen;
 		}
 	} else {
 		for (size_t i = 0, off = 0; i < n; off += j->genlen[i], i++) {
 			w->refs[i].rd = j->gen + off;
 			w->refs[i].len = j->genlen[i];
+			need += j->olen + 10 + (size_t)j->genlen[i];
 		}
 	}
-	qsort(w->refs, n, sizeof(*w->refs), rdref_cmp);
-	if (dnssec_sign_init(ctx) != DNSSEC_EOK)
-		return;
-	bin.data = rr;
-	bin.size = p;
-	dnssec_sign_add(ctx, &bin);
+	if (n > 1)
+		qsort(w->refs, n, sizeof(*w->refs), rdref_cmp);
+	if (need > w->capbuf) {
+		size_t cap = need > 4096 ? need : 4096;
+		uint8_t *nb = realloc(w->buf, cap);
+		if (nb == NULL)
+			return;
+		w->buf = nb;
+		w->capbuf = cap;
+	}
+	p = rrsig_prefix(w->c, j, w->buf);
 	hdr[0] = (uint8_t)(j->type >> 8);
 	hdr[1] = (uint8_t)j->type;
 	hdr[2] = 0;
 	hdr[3] = CLASS_IN;
 	put32(hdr + 4, j->ttl);
 	for (size_t i = 0; i < n; i++) {
+		uint8_t *o;
 		if (i > 0 && rdref_cmp(&w->refs[i], &w->refs[i - 1]) == 0)
 			continue; /* RFC 4034 §6.3: duplicates count once */
-		bin.data = j->owner;
-		bin.size = j->olen;
-		dnssec_sign_add(ctx, &bin);
-		hdr[8] = (uint8_t)(w->refs[i].len >> 8);
-		hdr[9] = (uint8_t)w->refs[i].len;
-		bin.data = hdr;
-		bin.size = sizeof(hdr);
-		dnssec_sign_add(ctx, &bin);
-		bin.data = (uint8_t *)(uintptr_t)w->refs[i].rd;
-		bin.size = w->refs[i].len;
-		dnssec_sign_add(ctx, &bin);
+		o = w->buf + p;
+		memcpy(o, j->owner, j->olen);
+		o += j->olen;
+		memcpy(o, hdr, sizeof(hdr));
+		o[8] = (uint8_t)(w->refs[i].len >> 8);
+		o[9] = (uint8_t)w->refs[i].len;
+		memcpy(o + 10, w->refs[i].rd, w->refs[i].len);
+		p += j->olen + 10 + (size_t)w->refs[i].len;
 	}
-	if (dnssec_sign_write(ctx, DNSSEC_SIGN_REPRODUCIBLE, &sig) == DNSSEC_EOK &&
-	    sig.size <= SIG_MAX) {
-		memcpy(j->sig, sig.data, sig.size);
-		j->siglen = (uint8_t)sig.size;
+	if (w->c->fast) {
+		j->siglen = (uint8_t)fast_sign(w, j->ksk, w->buf, p, j->sig);
+	} else {
+		dnssec_sign_ctx_t *ctx = j->ksk ? w->kctx : w->zctx;
+		dnssec_binary_t bin = {.size = p, .data = w->buf}, sig = {0};
+		if (dnssec_sign_init(ctx) == DNSSEC_EOK &&
+		    dnssec_sign_add(ctx, &bin) == DNSSEC_EOK &&
+		    dnssec_sign_write(ctx, DNSSEC_SIGN_REPRODUCIBLE, &sig) == DNSSEC_EOK &&
+		    sig.size <= SIG_MAX) {
+			memcpy(j->sig, sig.data, sig.size);
+			j->siglen = (uint8_t)sig.size;
+		}
+		dnssec_binary_free(&sig);
 	}
-	dnssec_binary_free(&sig);
 }
 
 static void *
 worker_run(void *arg)
 {
 	struct worker *w = arg;
-	for (size_t i = w->from; i < w->to; i++)
-		sign_job(w, &w->c->jobs[i]);
+	struct sctx *c = w->c;
+
+	/* chunks taken in turn, so a thread the machine slows down leaves its share to the
+	   other one instead of making it wait at the join */
+	for (;;) {
+		size_t i = __atomic_fetch_add(&c->next, SIGN_CHUNK, __ATOMIC_RELAXED);
+		size_t end = i + SIGN_CHUNK < c->njobs ? i + SIGN_CHUNK : c->njobs;
+		if (i >= c->njobs)
+			break;
+		for (; i < end; i++)
+			sign_job(w, &c->jobs[i]);
+	}
 	return NULL;
 }
 
@@ -509,17 +581,9 @@ flush(struct sctx *c)
 	bool threaded = c->nworkers == 2 && c->njobs >= SIGN_MIN_PARALLEL;
 	int rc = 0;
 
-	c->w[0].from = 0;
-	c->w[0].to = c->njobs;
-	if (threaded) {
-		c->w[0].to = c->njobs / 2;
-		c->w[1].from = c->njobs / 2;
-		c->w[1].to = c->njobs;
-		if (pthread_create(&th, NULL, worker_run, &c->w[1]) != 0) {
-			threaded = false;
-			c->w[0].to = c->njobs;
-		}
-	}
+	c->next = 0;
+	if (threaded && pthread_create(&th, NULL, worker_run, &c->w[1]) != 0)
+		threaded = false;
 	worker_run(&c->w[0]);
 	if (threaded)
 		pthread_join(th, NULL);
@@ -628,15 +692,72 @@ key_copy(const dnssec_binary_t *pem, const uint8_t *origin, uint16_t flags)
 	return k;
 }
 
-/* Contexts for one or two threads. */
+/* The private key in pem loaded into OpenSSL, checked to be the one libdnssec has as key
+   (same public point: the DNSKEY's x and y); NULL when it is not. */
+static EVP_PKEY *
+pkey_load(const dnssec_binary_t *pem, const dnssec_key_t *key)
+{
+	uint8_t pub[65];
+	size_t publen = 0;
+	dnssec_binary_t kp = {0};
+	EVP_PKEY *pk = NULL;
+	BIO *b;
+
+	if (pem->size == 0 || pem->size > 65536)
+		return NULL;
+	if ((b = BIO_new_mem_buf(pem->data, (int)pem->size)) != NULL)
+		pk = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+	BIO_free(b);
+	if (pk == NULL || !EVP_PKEY_is_a(pk, "EC") ||
+	    EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub),
+	                                    &publen) != 1 ||
+	    publen != 65 || pub[0] != 4 || dnssec_key_get_pubkey(key, &kp) != DNSSEC_EOK ||
+	    kp.size != 64 || memcmp(kp.data, pub + 1, 64) != 0) {
+		EVP_PKEY_free(pk);
+		return NULL;
+	}
+	return pk;
+}
+
+/* Worker w's OpenSSL keys (its own, loaded from zk's PEM files) and contexts: 0, -1. */
 static int
-sctx_init(struct sctx *c, const struct zkeys *zk)
+worker_fast_init(struct worker *w, const struct zkeys *zk)
+{
+	w->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	w->md = EVP_MD_CTX_new();
+	if (w->sha256 == NULL || w->md == NULL)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		/* [0] is the ZSK, [1] the KSK (indexed by sjob.ksk) */
+		w->pkey[i] = pkey_load(&zk->pem[i ? 0 : 1], i ? zk->ksk : zk->zsk);
+		if (w->pkey[i] == NULL)
+			return -1;
+		w->pctx[i] = EVP_PKEY_CTX_new_from_pkey(NULL, w->pkey[i], NULL);
+		if (w->pctx[i] == NULL || EVP_PKEY_sign_init(w->pctx[i]) != 1 ||
+		    EVP_PKEY_CTX_set_signature_md(w->pctx[i], w->sha256) != 1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Contexts for one or two threads (each with its own copy of the keys): fast, OpenSSL's;
+   reproducible, libdnssec's. 0, -1, -2 when OpenSSL cannot use the keys. */
+static int
+sctx_init(struct sctx *c, const struct zkeys *zk, bool fast)
 {
 	c->jobs = calloc(SIGN_BATCH, sizeof(*c->jobs));
 	if (c->jobs == NULL)
 		return -1;
 	c->nworkers = 1;
+	c->fast = fast;
 	c->w[0].c = c->w[1].c = c;
+	if (fast) {
+		if (worker_fast_init(&c->w[0], zk) != 0)
+			return -2;
+		if (worker_fast_init(&c->w[1], zk) == 0)
+			c->nworkers = 2;
+		return 0;
+	}
 	if (dnssec_sign_new(&c->w[0].kctx, zk->ksk) != DNSSEC_EOK ||
 	    dnssec_sign_new(&c->w[0].zctx, zk->zsk) != DNSSEC_EOK)
 		return -1;
@@ -655,9 +776,17 @@ sctx_free(struct sctx *c)
 		free(c->jobs[i].gen);
 	free(c->jobs);
 	for (int i = 0; i < 2; i++) {
-		dnssec_sign_free(c->w[i].kctx);
-		dnssec_sign_free(c->w[i].zctx);
-		free(c->w[i].refs);
+		struct worker *w = &c->w[i];
+		dnssec_sign_free(w->kctx);
+		dnssec_sign_free(w->zctx);
+		EVP_PKEY_CTX_free(w->pctx[0]);
+		EVP_PKEY_CTX_free(w->pctx[1]);
+		EVP_PKEY_free(w->pkey[0]);
+		EVP_PKEY_free(w->pkey[1]);
+		EVP_MD_CTX_free(w->md);
+		EVP_MD_free(w->sha256);
+		free(w->refs);
+		free(w->buf);
 		dnssec_key_free(c->copy[i]);
 	}
 }
@@ -797,8 +926,18 @@ sign_zone(struct signer *sg, struct zoneset *zs, size_t z, struct zkeys *zk, tim
 	soa = (const uint8_t *)(zone_rrset_at(zs, zn->soa) + 1);
 	sttl = (uint32_t)soa[4] << 24 | (uint32_t)soa[5] << 16 | (uint32_t)soa[6] << 8 | soa[7];
 	rd = malloc(65536);
-	if (rd == NULL || sctx_init(&c, zk) != 0)
+	if (rd == NULL)
 		goto out;
+	if ((rc = sctx_init(&c, zk, !sg->reproducible)) != 0) {
+		if (rc == -2)
+			diag_add(
+			    d, DIAG_ERROR, zn->files[0].path, 0, NULL,
+			    "%s: OpenSSL cannot use the zone's keys (--sign-reproducible signs "
+			    "without it)",
+			    zn->origin_str);
+		rc = -1;
+		goto out;
+	}
 
 	/* the names of the zone: authoritative ones, delegations, empty non-terminals */
 	for (uint32_t n = 0; n < zs->nnodes; n++) {

@@ -26,6 +26,7 @@
 #include "server/qlog.h"
 #include "server/qlogw.h"
 #include "server/query.h"
+#include "server/zstamp.h"
 
 #ifndef MXLAB_DATADIR
 #define MXLAB_DATADIR "/usr/local/share/mxlab"
@@ -252,8 +253,43 @@ server_copy_name(const char *path, char *buf, size_t len)
 	return srv_addr_is_loopback(buf) < 0 ? -1 : 1;
 }
 
+/* Where srv_load_from takes unchanged zones from, and what it counts. */
+struct load_ctx {
+	const struct zoneset *old;      /* set served now (reload), NULL: read every file */
+	struct srv_build_counts counts; /* zones read and shared so far */
+};
+
+/* Zone file path (world mode: the copy for server, "" for the zone itself) into zs: shared
+   with lc->old when its files are unchanged since it was read there, else read and stamped. */
 static int
-load_dir(struct zoneset *zs, struct fault_rules *fr, const char *dir, bool world, struct diag *d)
+load_zone_file(struct zoneset *zs, struct load_ctx *lc, const char *path, const char *server,
+               struct diag *d)
+{
+	struct timespec since;
+
+	for (size_t i = 0; lc->old != NULL && i < zoneset_count(lc->old); i++) {
+		struct zone_info zi;
+		zoneset_info(lc->old, i, &zi);
+		if (strcmp(zi.file, path) != 0 || strcmp(zoneset_server(lc->old, i), server) != 0 ||
+		    !zstamp_unchanged(lc->old, i))
+			continue;
+		if (zoneset_add_shared(zs, lc->old, i, d) < 0)
+			return -1;
+		lc->counts.shared++;
+		return 0;
+	}
+	clock_gettime(CLOCK_REALTIME, &since);
+	if (zoneset_add_file(zs, path, d) < 0)
+		return -1;
+	zoneset_set_server(zs, zoneset_count(zs) - 1, server);
+	zstamp_take(zs, zoneset_count(zs) - 1, &since);
+	lc->counts.read++;
+	return 0;
+}
+
+static int
+load_dir(struct zoneset *zs, struct load_ctx *lc, struct fault_rules *fr, const char *dir,
+         bool world, struct diag *d)
 {
 	char pattern[PATH_MAX], faults[PATH_MAX];
 	struct stat st;
@@ -286,10 +322,8 @@ load_dir(struct zoneset *zs, struct fault_rules *fr, const char *dir, bool world
 			}
 			if (copy > 0 && !world)
 				continue; /* another server's copy: only world mode has servers */
-			if (zoneset_add_file(zs, g.gl_pathv[i], d) < 0)
+			if (load_zone_file(zs, lc, g.gl_pathv[i], copy > 0 ? server : "", d) < 0)
 				rc = -1;
-			else if (copy > 0)
-				zoneset_set_server(zs, zoneset_count(zs) - 1, server);
 		}
 	}
 	globfree(&g);
@@ -326,8 +360,17 @@ srv_sign(const struct srv_conf *c, struct zoneset *zs, struct diag *d)
 int
 srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **frp, struct diag *d)
 {
+	return srv_load_from(c, NULL, zsp, frp, NULL, d);
+}
+
+int
+srv_load_from(const struct srv_conf *c, const struct zoneset *old, struct zoneset **zsp,
+              struct fault_rules **frp, struct srv_build_counts *counts, struct diag *d)
+{
 	struct zoneset *zs = zoneset_new();
 	struct fault_rules *fr = fault_rules_new(c->seed);
+	/* signing again is what a reload does to signed zones (fresh signatures, DS) */
+	struct load_ctx lc = {.old = c->signer ? NULL : old};
 	int rc = 0;
 
 	*zsp = NULL;
@@ -340,11 +383,11 @@ srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **fr
 		const struct srv_source *s = &c->src[i];
 		switch (s->kind) {
 		case SRV_SRC_DIR:
-			if (load_dir(zs, fr, s->path, c->world, d) < 0)
+			if (load_dir(zs, &lc, fr, s->path, c->world, d) < 0)
 				rc = -1;
 			break;
 		case SRV_SRC_ZONE:
-			if (zoneset_add_file(zs, s->path, d) < 0)
+			if (load_zone_file(zs, &lc, s->path, "", d) < 0)
 				rc = -1;
 			break;
 		case SRV_SRC_FAULTS:
@@ -363,6 +406,8 @@ srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **fr
 		goto fail;
 	*zsp = zs;
 	*frp = fr;
+	if (counts != NULL)
+		*counts = lc.counts;
 	return 0;
 fail:
 	zoneset_free(zs);
@@ -380,7 +425,8 @@ srv_reload_logged_cb(struct srv *s, int rc, const char *err, void *arg)
 	if (rc < 0)
 		log_warnx("reload failed: %s", err);
 	else
-		log_warnx("reloaded");
+		log_warnx("reloaded: %zu zone%s read, %zu shared unchanged", s->last_build.read,
+		          s->last_build.read == 1 ? "" : "s", s->last_build.shared);
 }
 
 static void
@@ -494,6 +540,8 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 		snprintf(err, errlen, "cannot set up the reload worker");
 		goto fail;
 	}
+	/* old sets are freed by a thread of their own (NULL: on the loop, as a fallback) */
+	s->freeq = buildq_new(s->base, SRV_BUILD_QUEUE);
 	s->sig_hup = evsignal_new(s->base, SIGHUP, srv_signal_cb, s);
 	s->sig_term = evsignal_new(s->base, SIGTERM, srv_signal_cb, s);
 	s->sig_int = evsignal_new(s->base, SIGINT, srv_signal_cb, s);
@@ -515,6 +563,7 @@ srv_free(struct srv *s)
 	if (s == NULL)
 		return;
 	buildq_free(s->buildq); /* a running build finishes; waiting API requests get no reply */
+	buildq_free(s->freeq);  /* old sets still waiting are freed here */
 	control_free(s->control);
 	net_free(s->net);
 	notify_free(s->notify);
@@ -645,6 +694,50 @@ sync_listeners(struct srv *s, const struct world *w, const struct world *old, ch
 	return 0;
 }
 
+/* A set no longer served (and its world), freed by the freeing thread. */
+struct srv_old {
+	struct zoneset *zs; /* owned */
+	struct world *w;    /* owned, NULL outside world mode */
+};
+
+static void
+old_free_work(void *arg)
+{
+	struct srv_old *o = arg;
+
+	world_free(o->w);
+	zoneset_free(o->zs); /* drops its references to the zones the served set shares */
+}
+
+static void
+old_free_done(void *arg, bool cancelled)
+{
+	struct srv_old *o = arg;
+
+	if (cancelled)
+		old_free_work(o); /* the server stops: freed here */
+	free(o);
+}
+
+/* Free zs and w off the loop: the index of a large set takes milliseconds to give back. Done
+   right here when no thread can take it. */
+static void
+srv_free_later(struct srv *s, struct zoneset *zs, struct world *w)
+{
+	struct srv_old *o = malloc(sizeof(*o));
+
+	if (o != NULL) {
+		o->zs = zs;
+		o->w = w;
+		if (s->freeq != NULL &&
+		    buildq_submit(s->freeq, old_free_work, old_free_done, o) == 0)
+			return;
+		free(o);
+	}
+	world_free(w);
+	zoneset_free(zs);
+}
+
 /* Serve zs (taken over) instead of the zones served now, in world mode with w (taken over,
    built from zs off the loop) whose listeners are bound first; the server states set since
    are applied to w again here. 0, or -1 with err and nothing changed (zs and w freed). */
@@ -662,8 +755,7 @@ srv_swap_zones(struct srv *s, struct zoneset *zs, struct world *w, char *err, si
 		}
 	}
 	notify_changes(s->notify, s->ctx.zs, zs);
-	world_free(s->ctx.world);
-	zoneset_free(s->ctx.zs);
+	srv_free_later(s, s->ctx.zs, s->ctx.world);
 	s->ctx.world = w;
 	s->ctx.zs = zs;
 	return 0;

@@ -88,6 +88,19 @@ int srv_addr_is_loopback(const char *host);
 int srv_load(const struct srv_conf *c, struct zoneset **zsp, struct fault_rules **frp,
              struct diag *d);
 
+/* How a set was built: zones read (files parsed, zone text of PUT) and zones shared unchanged
+   with the set served before (no file read, no copy). */
+struct srv_build_counts {
+	size_t read;   /* zones read */
+	size_t shared; /* zones shared with the set served before */
+};
+
+/* srv_load for a reload: a zone file whose files are all unchanged since old read them
+   (zstamp.h) is shared with old instead of read again, except with --sign (signing again
+   gives fresh signatures and the parents' DS). old may be NULL; counts may be NULL. */
+int srv_load_from(const struct srv_conf *c, const struct zoneset *old, struct zoneset **zsp,
+                  struct fault_rules **frp, struct srv_build_counts *counts, struct diag *d);
+
 /* Add "file:line: message" (as fault_rules_* report it) to d as an error. */
 void srv_diag_add_msg(struct diag *d, const char *msg);
 
@@ -123,7 +136,10 @@ struct srv {
 	bool listening;           /* srv_run bound the listeners (reloads rebind from then on) */
 	struct srv_state *states; /* server states in the order set; owned */
 	struct buildq *buildq;    /* reloads and zone changes built off the loop; owned */
-	size_t nstates;           /* entries in states */
+	struct buildq *freeq;     /* sets no longer served, freed off the loop; owned, NULL:
+	                             freed on the loop */
+	struct srv_build_counts last_build; /* zones read and shared by the last build served */
+	size_t nstates;                     /* entries in states */
 };
 
 /* Build the running server from c and data already loaded (taken over). NULL + err on error. */

@@ -20,20 +20,21 @@ enum srv_job_kind {
 
 /* One reload or zone change. Built by the worker, applied and freed on the loop. */
 struct srv_job {
-	struct srv *s;          /* server; not owned (the worker reads only s->conf and the
-	                           served zone set, which nothing changes while a job runs) */
-	enum srv_job_kind kind; /* what to build */
-	char origin[1025];      /* PUT, DELETE: zone origin, lower case with trailing dot */
-	char name[1100];        /* PUT: name used for file:line ("zones/ORIGIN") */
-	char *text;             /* PUT: the zone text; owned */
-	srv_done_fn done;       /* told the outcome on the loop */
-	void *arg;              /* for done; the caller's */
-	struct zoneset *zs;     /* the new zone set; owned until applied */
-	struct fault_rules *fr; /* reload: the new fault rules; owned until applied */
-	struct world *w;        /* world mode: servers of zs; owned until applied */
-	struct diag d;          /* every problem found building */
-	int rc;                 /* 0 built, -1 failed (reason in err) */
-	char err[4096];         /* why it failed */
+	struct srv *s;                  /* server; not owned (the worker reads only s->conf and the
+	                                   served zone set, which nothing changes while a job runs) */
+	enum srv_job_kind kind;         /* what to build */
+	char origin[1025];              /* PUT, DELETE: zone origin, lower case with trailing dot */
+	char name[1100];                /* PUT: name used for file:line ("zones/ORIGIN") */
+	char *text;                     /* PUT: the zone text; owned */
+	srv_done_fn done;               /* told the outcome on the loop */
+	void *arg;                      /* for done; the caller's */
+	struct zoneset *zs;             /* the new zone set; owned until applied */
+	struct fault_rules *fr;         /* reload: the new fault rules; owned until applied */
+	struct world *w;                /* world mode: servers of zs; owned until applied */
+	struct srv_build_counts counts; /* zones read and shared with the served set */
+	struct diag d;                  /* every problem found building */
+	int rc;                         /* 0 built, -1 failed (reason in err) */
+	char err[4096];                 /* why it failed */
 };
 
 /* Lower-case origin with a trailing dot. */
@@ -49,8 +50,8 @@ norm_origin(const char *in, char *out, size_t len)
 	out[n] = '\0';
 }
 
-/* PUT, DELETE: every zone served now except job->origin (copied as served, no file read),
-   plus the text when given. Worker thread. */
+/* PUT, DELETE: every zone served now except job->origin (shared with the served set: no
+   file read, no copy), plus the text when given. Worker thread. */
 static int
 build_edit(struct srv_job *job)
 {
@@ -81,10 +82,11 @@ build_edit(struct srv_job *job)
 		zoneset_info(cur, i, &zi);
 		if (strcasecmp(zi.origin, job->origin) == 0 && zoneset_server(cur, i)[0] == '\0')
 			continue;
-		zoneset_add_copy(job->zs, cur, i, d);
+		if (zoneset_add_shared(job->zs, cur, i, d) == 0)
+			job->counts.shared++;
 	}
-	if (job->kind == SRV_JOB_PUT)
-		zoneset_add_text(job->zs, job->name, job->text, d);
+	if (job->kind == SRV_JOB_PUT && zoneset_add_text(job->zs, job->name, job->text, d) == 0)
+		job->counts.read++;
 	zoneset_allow_empty(job->zs); /* DELETE of the last zone leaves an empty server */
 	if (zoneset_finish(job->zs, d) == 0 && job->s->conf->signer)
 		srv_sign(job->s->conf, job->zs, d); /* a new zone gets signed, signed copies kept */
@@ -115,7 +117,8 @@ build_work(void *arg)
 	const struct srv_conf *c = job->s->conf;
 
 	if (job->kind == SRV_JOB_RELOAD) {
-		if (srv_load(c, &job->zs, &job->fr, &job->d) < 0) {
+		if (srv_load_from(c, job->s->ctx.zs, &job->zs, &job->fr, &job->counts, &job->d) <
+		    0) {
 			diag_first_error(&job->d, job->err, sizeof(job->err));
 			if (job->err[0] == '\0')
 				snprintf(job->err, sizeof(job->err), "could not load the zones");
@@ -173,8 +176,10 @@ build_done(void *arg, bool cancelled)
 		s->ctx.rules = job->fr;
 		job->fr = NULL;
 	}
-	if (job->rc == 0)
+	if (job->rc == 0) {
+		s->last_build = job->counts;
 		srv_write_world_files(s);
+	}
 	if (job->rc < 0 && job->kind == SRV_JOB_RELOAD) {
 		/* every problem, not only the first (which is the reason given) */
 		for (size_t i = 0; i < job->d.n; i++) {

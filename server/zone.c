@@ -320,17 +320,89 @@ struct loadctx {
 	struct zload zl;      /* stores the records parsed (zload.c); its suspects owned */
 };
 
+/* Drop one reference to a zone's records as read; true when it was the last (the caller then
+   frees them). */
+static bool
+zone_share_put(struct zone_share *sh)
+{
+	if (sh == NULL)
+		return true;
+	if (atomic_fetch_sub_explicit(&sh->refs, 1, memory_order_acq_rel) != 1)
+		return false;
+	free(sh);
+	return true;
+}
+
 static void
 zone_free(struct zone *z)
 {
 	if (z == NULL)
 		return;
-	for (size_t i = 0; i < z->nfiles; i++)
-		free(z->files[i].path);
-	free(z->files);
-	free(z->recs);
-	free(z->arena);
+	if (zone_share_put(z->share)) {
+		for (size_t i = 0; i < z->nfiles; i++)
+			free(z->files[i].path);
+		free(z->files);
+		free(z->recs);
+		free(z->arena);
+		free(z->stamps);
+	}
 	free(z);
+}
+
+/* Make zone z's records its own before they change: a copy when another set shares them.
+   The stamps go: the zone is no longer what its files say. 0, -1 when out of memory. */
+static int
+zone_unshare(struct zone *z)
+{
+	struct zone_file *files = NULL;
+	struct zrec *recs = NULL;
+	uint8_t *arena = NULL;
+
+	if (z->share != NULL && atomic_load_explicit(&z->share->refs, memory_order_acquire) == 1) {
+		free(z->share); /* the last holder: nobody else can take a reference now */
+		z->share = NULL;
+	}
+	if (z->share == NULL) {
+		free(z->stamps);
+		z->stamps = NULL;
+		return 0;
+	}
+	files = calloc(z->nfiles ? z->nfiles : 1, sizeof(*files));
+	recs = malloc((z->nrecs ? z->nrecs : 1) * sizeof(*recs));
+	arena = malloc(z->alen ? z->alen : 1);
+	if (files == NULL || recs == NULL || arena == NULL)
+		goto oom;
+	for (size_t i = 0; i < z->nfiles; i++)
+		if ((files[i].path = strdup(z->files[i].path)) == NULL)
+			goto oom;
+	memcpy(recs, z->recs, z->nrecs * sizeof(*recs));
+	memcpy(arena, z->arena, z->alen);
+	zone_share_put(z->share); /* not the last: the other holders keep the old ones */
+	z->share = NULL;
+	z->files = files;
+	z->recs = recs;
+	z->caprecs = z->nrecs ? z->nrecs : 1;
+	z->arena = arena;
+	z->acap = z->alen ? z->alen : 1;
+	z->stamps = NULL;
+	return 0;
+oom:
+	for (size_t i = 0; files != NULL && i < z->nfiles; i++)
+		free(files[i].path);
+	free(files);
+	free(recs);
+	free(arena);
+	return -1;
+}
+
+unsigned
+zone_share_refs(const struct zoneset *zs, size_t zi)
+{
+	if (zs == NULL || zi >= zs->nzones)
+		return 0;
+	return zs->zones[zi]->share
+	           ? atomic_load_explicit(&zs->zones[zi]->share->refs, memory_order_acquire)
+	           : 1;
 }
 
 static int
@@ -526,6 +598,8 @@ zone_append_rr(struct zoneset *zs, size_t zi, const uint8_t *owner, size_t olen,
 	if (zs->pre.nzones > 0)
 		pre_discard(zs);
 	z = zs->zones[zi];
+	if (zone_unshare(z) != 0)
+		return -1;
 	if (z->nrecs == z->caprecs) {
 		size_t nc = z->caprecs ? z->caprecs * 2 : 256;
 		struct zrec *nr = realloc(z->recs, nc * sizeof(*nr));
@@ -1150,43 +1224,15 @@ zoneset_add_text(struct zoneset *zs, const char *name, const char *text, struct 
 }
 
 int
-zoneset_add_copy(struct zoneset *dst, const struct zoneset *src, size_t zone, struct diag *d)
+zoneset_add_shared(struct zoneset *dst, const struct zoneset *src, size_t zone, struct diag *d)
 {
-	const struct zone *from;
-	struct zone *z;
+	struct zone *from, *z;
 
 	if (src == NULL || zone >= src->nzones) {
-		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "no zone %zu to copy", zone);
+		diag_add(d, DIAG_ERROR, NULL, 0, NULL, "no zone %zu to share", zone);
 		return -1;
 	}
 	from = src->zones[zone];
-	z = calloc(1, sizeof(*z));
-	if (z == NULL)
-		goto oom;
-	memcpy(z->origin, from->origin, sizeof(z->origin));
-	z->origin_len = from->origin_len;
-	memcpy(z->origin_str, from->origin_str, sizeof(z->origin_str));
-	memcpy(z->server, from->server, sizeof(z->server));
-	z->apex = NODE_NONE;
-	for (size_t i = 0; i < from->nfiles; i++)
-		if (zone_add_file_name(z, from->files[i].path) < 0)
-			goto oom;
-	/* the records as read (wire rdata, file and line), not the index built from them */
-	if (from->nrecs > 0) {
-		z->recs = malloc(from->nrecs * sizeof(*z->recs));
-		if (z->recs == NULL)
-			goto oom;
-		memcpy(z->recs, from->recs, from->nrecs * sizeof(*z->recs));
-		z->nrecs = z->caprecs = from->nrecs;
-		z->nread = from->nread;
-	}
-	if (from->alen > 0) {
-		z->arena = malloc(from->alen);
-		if (z->arena == NULL)
-			goto oom;
-		memcpy(z->arena, from->arena, from->alen);
-		z->alen = z->acap = from->alen;
-	}
 	if (dst->nzones == dst->capzones) {
 		size_t nc = dst->capzones ? dst->capzones * 2 : 8;
 		struct zone **nz = realloc(dst->zones, nc * sizeof(*nz));
@@ -1195,12 +1241,30 @@ zoneset_add_copy(struct zoneset *dst, const struct zoneset *src, size_t zone, st
 		dst->zones = nz;
 		dst->capzones = nc;
 	}
+	if ((z = malloc(sizeof(*z))) == NULL)
+		goto oom;
+	if (from->share == NULL) {
+		/* the first sharer: from's set holds the first reference (the loop frees sets only
+		   between builds, so nobody reads or drops it meanwhile) */
+		if ((from->share = malloc(sizeof(*from->share))) == NULL) {
+			free(z);
+			goto oom;
+		}
+		atomic_init(&from->share->refs, 1);
+	}
+	atomic_fetch_add_explicit(&from->share->refs, 1, memory_order_relaxed);
+	/* the same records as read (file and line for diagnostics), none of the index built from
+	   them: the per-set fields are set again by zoneset_finish */
+	*z = *from;
+	z->serial = 0;
+	z->apex = NODE_NONE;
+	z->soa = z->soa_nx = z->ns = 0;
+	z->bad = false;
 	dst->zones[dst->nzones++] = z;
 	dst->finished = false;
 	return 0;
 oom:
 	diag_add(d, DIAG_ERROR, from->files[0].path, 0, NULL, "out of memory");
-	zone_free(z);
 	return -1;
 }
 
@@ -2103,8 +2167,11 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 		z->serial = 0;
 		z->apex = NODE_NONE;
 		z->soa = z->soa_nx = z->ns = 0;
+		/* a shared zone's records are read-only: it was served, so it has no record to
+		   skip (check_zone marks only records that make the zone fail) */
 		for (k = 0; k < z->nrecs; k++)
-			z->recs[k].skip = 0;
+			if (z->recs[k].skip)
+				z->recs[k].skip = 0;
 		for (size_t j = 0; j < i && !dup[i]; j++) {
 			if (!dup[j] && strcmp(zs->zones[j]->server, z->server) == 0 &&
 			    zs->zones[j]->origin_len == z->origin_len &&

@@ -42,10 +42,13 @@ int zoneset_add_file(struct zoneset *zs, const char *path, struct diag *d);
 /* Same, from text in memory (control API, tests); name is used for file:line. */
 int zoneset_add_text(struct zoneset *zs, const char *name, const char *text, struct diag *d);
 
-/* Add a copy of zone number zone of src (which may be a finished, served set) as it was
-   read: same records, same file:line for diagnostics, no file read again. Returns 0 when the
-   zone was added, -1 on error (nothing added). */
-int zoneset_add_copy(struct zoneset *dst, const struct zoneset *src, size_t zone, struct diag *d);
+/* Add zone number zone of src (which may be a finished, served set) to dst as it was read:
+   same records, same file:line for diagnostics, no file read again, and no copy either: both
+   sets share the records (reference counted; whoever changes a shared zone, the signer adding
+   a DS say, gets its own copy first). The sets may be freed in any order, on any thread (the
+   counts are atomic), but src not while this runs. Returns 0 when the zone was added, -1 on
+   error (nothing added). */
+int zoneset_add_shared(struct zoneset *dst, const struct zoneset *src, size_t zone, struct diag *d);
 
 /* Structural checks across the set and index building; call once after adding. Errors
    (missing SOA/NS, CNAME beside other data, out-of-zone data, duplicate origins) go to d.

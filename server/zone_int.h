@@ -3,9 +3,12 @@
 #ifndef MXLAB_ZONE_INT_H
 #define MXLAB_ZONE_INT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "server/zone.h"
 
@@ -87,6 +90,24 @@ struct zone_file {
 	char *path; /* file name as given (owned) */
 };
 
+/* What a zone file was when it was read (server/zstamp.c): a reload shares the zone instead of
+   reading it again when every file of it still is the same. */
+struct zone_stamp {
+	dev_t dev;            /* device */
+	ino_t ino;            /* inode */
+	off_t size;           /* bytes */
+	struct timespec mtim; /* last modification */
+	struct timespec ctim; /* last status change (any write, rename, touch) */
+};
+
+/* The reference count of the records as read when several sets hold the same zone: the
+   struct zone of each set is its own (the index offsets below differ per set), its files, recs,
+   arena and stamps are the same memory for all, freed with the last (zone_share_put). Built by
+   the one thread that builds sets, dropped by whoever frees a set: atomic. */
+struct zone_share {
+	atomic_uint refs; /* zones (one per set) pointing at the same files, recs and arena */
+};
+
 /* One record as read, in file order. */
 struct zrec {
 	uint32_t owner; /* offset of the lower-cased owner name in the zone arena */
@@ -101,27 +122,33 @@ struct zrec {
 };
 
 struct zone {
-	uint8_t origin[256];     /* origin, lower-cased wire form */
-	size_t origin_len;       /* bytes in origin */
-	char origin_str[1025];   /* presentation form */
-	struct zone_file *files; /* files read (first: the zone file itself); owned */
-	size_t nfiles;           /* entries in files */
-	struct zrec *recs;       /* records in file order; owned */
-	size_t nrecs;            /* records used */
-	size_t nread;            /* the first nread were read from files, the rest added by
-	                            zone_append_rr (the signer) */
-	size_t caprecs;          /* records allocated */
-	uint8_t *arena;          /* owner names and rdata of recs; owned */
-	size_t alen;             /* arena bytes used */
-	size_t acap;             /* arena bytes allocated */
-	uint32_t serial;         /* SOA serial (0 before finish) */
-	uint32_t apex;           /* apex node (after finish), NODE_NONE before */
-	uint32_t soa;            /* offset of the SOA rrset in sets, 0 when none */
-	uint32_t soa_nx;         /* offset of the SOA rrset with the negative TTL, 0 none */
-	uint32_t ns;             /* offset of the apex NS rrset, 0 when none */
-	bool bad;                /* finish found it unservable */
-	char server[64];         /* world mode: the one server address this copy is for ("":
-	                            the zone itself, served wherever its NS records say) */
+	uint8_t origin[256];       /* origin, lower-cased wire form */
+	size_t origin_len;         /* bytes in origin */
+	char origin_str[1025];     /* presentation form */
+	struct zone_file *files;   /* files read (first: the zone file itself); owned */
+	size_t nfiles;             /* entries in files */
+	struct zrec *recs;         /* records in file order; owned */
+	size_t nrecs;              /* records used */
+	size_t nread;              /* the first nread were read from files, the rest added by
+	                              zone_append_rr (the signer) */
+	size_t caprecs;            /* records allocated */
+	uint8_t *arena;            /* owner names and rdata of recs; owned */
+	size_t alen;               /* arena bytes used */
+	size_t acap;               /* arena bytes allocated */
+	uint32_t serial;           /* SOA serial (0 before finish) */
+	uint32_t apex;             /* apex node (after finish), NODE_NONE before */
+	uint32_t soa;              /* offset of the SOA rrset in sets, 0 when none */
+	uint32_t soa_nx;           /* offset of the SOA rrset with the negative TTL, 0 none */
+	uint32_t ns;               /* offset of the apex NS rrset, 0 when none */
+	bool bad;                  /* finish found it unservable */
+	char server[64];           /* world mode: the one server address this copy is for ("":
+	                              the zone itself, served wherever its NS records say) */
+	struct zone_share *share;  /* when other sets hold this zone too: the reference count of
+	                              files, recs, arena and stamps, which are then read-only; NULL:
+	                              they are this zone's own. Owned (one reference) */
+	struct zone_stamp *stamps; /* one per file, NULL when not known (text from the API, a
+	                              file that changed while read, records added); owned like
+	                              recs */
 };
 
 /* A record of the set as the index builder walks it. */
@@ -177,6 +204,9 @@ const struct rrset *zone_rrset_find(const struct zoneset *zs, uint32_t n, uint32
    set again. Returns 0, -1 when out of memory. */
 int zone_append_rr(struct zoneset *zs, size_t zi, const uint8_t *owner, size_t olen, uint16_t type,
                    uint32_t ttl, const uint8_t *rd, size_t rdlen);
+/* How many sets hold zone zi's records (1: only zs). */
+unsigned zone_share_refs(const struct zoneset *zs, size_t zi);
+
 /* Lower-case a wire name into out (same length). */
 void zone_name_lower(const uint8_t *name, size_t len, uint8_t *out);
 /* Length of the wire name at p within end, 0 when malformed. */

@@ -1,6 +1,6 @@
-/* tests/e2e/test_server_sign.c -- bin/mxlabd --sign: the zones it exports pass
-   ldns-verify-zone (NSEC and NSEC3), answers with DO carry the signatures, the trust anchor is
-   written, keys survive a reload (and a restart with --key-dir). */
+/* tests/e2e/test_server_sign.c -- bin/mxlabd --sign (and --sign-reproducible): the zones it
+   exports pass ldns-verify-zone (NSEC and NSEC3), answers with DO carry the signatures, the trust
+   anchor is written, keys survive a reload (and a restart with --key-dir). */
 #include <criterion/criterion.h>
 
 #include <signal.h>
@@ -59,12 +59,13 @@ ask_do(int port, const char *name, uint16_t type)
 	return p;
 }
 
+/* mode: "--sign" or "--sign-reproducible" */
 static void
-signed_zone_verifies(bool nsec3)
+signed_zone_verifies(const char *mode, bool nsec3)
 {
 	char dir[256], zdir[300], out[300], keys[300], ta[300], path[400], buf[8192];
-	const char *extra[] = {"--sign", "--key-dir",    keys, "--trust-anchor",
-	                       ta,       "--dump-zones", out,  nsec3 ? "--nsec3" : NULL,
+	const char *extra[] = {mode, "--key-dir",    keys, "--trust-anchor",
+	                       ta,   "--dump-zones", out,  nsec3 ? "--nsec3" : NULL,
 	                       NULL};
 	char cmd[500];
 	const char *verify[] = {"/bin/sh", "-c", cmd, NULL};
@@ -121,12 +122,18 @@ signed_zone_verifies(bool nsec3)
 
 Test(server_sign, nsec_signed_zone_passes_ldns_verify_zone)
 {
-	signed_zone_verifies(false);
+	signed_zone_verifies("--sign", false);
 }
 
 Test(server_sign, nsec3_signed_zone_passes_ldns_verify_zone)
 {
-	signed_zone_verifies(true);
+	signed_zone_verifies("--sign", true);
+}
+
+Test(server_sign, reproducible_signed_zones_pass_ldns_verify_zone)
+{
+	signed_zone_verifies("--sign-reproducible", false);
+	signed_zone_verifies("--sign-reproducible", true);
 }
 
 Test(server_sign, sign_options_without_sign_are_refused)

@@ -379,3 +379,64 @@ Test(e2e_world, reload_that_needs_an_unservable_address_keeps_the_old_world)
 	cr_assert(ldns_pkt_aa(p));
 	ldns_pkt_free(p);
 }
+
+/* The mail address server addr gives for mail.kestrel.test ("" when none). */
+static void
+mail_addr(const char *addr, char *out, size_t len)
+{
+	ldns_pkt *p = ask(addr, "mail.kestrel.test.", LDNS_RR_TYPE_A);
+
+	out[0] = '\0';
+	cr_assert_not_null(p);
+	if (ldns_pkt_ancount(p) == 1) {
+		char *a = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(p), 0), 0));
+		snprintf(out, len, "%s", a);
+		free(a);
+	}
+	ldns_pkt_free(p);
+}
+
+/* POST /reload; the zones it read and shared. */
+static void
+reload_counts(long long *read, long long *shared)
+{
+	json_t *j = NULL;
+
+	cr_assert_eq(test_http_unix(sock, "POST", "/reload", NULL, &j, NULL, 0), 200);
+	*read = json_integer_value(json_object_get(j, "read"));
+	*shared = json_integer_value(json_object_get(j, "shared"));
+	json_decref(j);
+}
+
+Test(e2e_world, reload_shares_unchanged_zones_and_reads_a_changed_server_copy)
+{
+	static const char stale[] =
+	    "$ORIGIN kestrel.test.\n$TTL 300\n"
+	    "@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\n@ NS ns2\n"
+	    "ns1 A 127.53.10.1\nns2 A 127.53.10.2\n@ MX 10 mail\n"
+	    "mail A 192.0.2.99\n";
+	long long read, shared;
+	char a[64];
+
+	start_world(NULL, NULL);
+	test_write(dir, "kestrel.test@127.53.10.2.zone", stale);
+	reload_counts(&read, &shared); /* the new copy is read; the others were too recent */
+	cr_expect_eq(read + shared, 3);
+	mail_addr("127.53.10.2", a, sizeof(a));
+	cr_expect_str_eq(a, "192.0.2.99", "the server with its own copy answers from it");
+	usleep(2300000); /* the files are now old enough to be trusted unchanged */
+	reload_counts(&read, &shared);
+	cr_expect_eq(read + shared, 3);
+	reload_counts(&read, &shared);
+	cr_expect_eq(read, 0);
+	cr_expect_eq(shared, 3, "test., kestrel.test and the copy for 127.53.10.2 are shared");
+	/* only the server's copy changes: it alone is read again, for that server only */
+	test_write(dir, "kestrel.test@127.53.10.2.zone", zone_kestrel);
+	reload_counts(&read, &shared);
+	cr_expect_eq(read, 1);
+	cr_expect_eq(shared, 2);
+	mail_addr("127.53.10.2", a, sizeof(a));
+	cr_expect_str_eq(a, "192.0.2.25");
+	mail_addr("127.53.10.1", a, sizeof(a));
+	cr_expect_str_eq(a, "192.0.2.25");
+}

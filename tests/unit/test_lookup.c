@@ -2,7 +2,9 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <netinet/in.h>
+#include <ldns/ldns.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -228,4 +230,90 @@ Test(lookup, silent_server_times_out_as_temporary)
 	lookup_result_free(r);
 	lookup_free(net);
 	close(fd);
+}
+
+/* The query mxcheck builds by hand is byte for byte the one ldns builds for the same name,
+   type, ID and flags (escaped labels, the root, RD, CD, EDNS0 with DO included). */
+Test(lookup, query_wire_is_the_one_ldns_builds)
+{
+	static const char names[][40] = {"mx.example.test.", "a\\.b\\032c.test.", ".",
+	                                 "UPPER.Test.", "_25._tcp.mx.test."};
+	static const uint16_t types[] = {LOOKUP_T_MX, LOOKUP_T_AAAA, LOOKUP_T_TLSA};
+	static const unsigned flagsets[] = {0, LOOKUP_Q_DO, LOOKUP_Q_DO | LOOKUP_Q_CD};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+			for (size_t k = 0; k < sizeof(flagsets) / sizeof(flagsets[0]); k++)
+				for (int rd = 0; rd <= 1; rd++) {
+					uint8_t mine[600], *theirs = NULL;
+					size_t ml, tl = 0;
+					unsigned fl = flagsets[k];
+					uint16_t id = (uint16_t)(0x1234 + i * 7 + t * 3 + k + rd);
+					ldns_pkt *q =
+					    ldns_pkt_query_new(ldns_dname_new_frm_str(names[i]),
+					                       (ldns_rr_type)types[t],
+					                       LDNS_RR_CLASS_IN, rd ? LDNS_RD : 0);
+
+					cr_assert_not_null(q);
+					ldns_pkt_set_id(q, id);
+					if (fl & LOOKUP_Q_DO) {
+						ldns_pkt_set_edns_udp_size(q, 1232);
+						ldns_pkt_set_edns_do(q, true);
+					}
+					if (fl & LOOKUP_Q_CD)
+						ldns_pkt_set_cd(q, true);
+					cr_assert_eq(ldns_pkt2wire(&theirs, q, &tl),
+					             LDNS_STATUS_OK);
+					ml = lookup_query_wire(names[i], types[t], id, rd, fl, mine,
+					                       sizeof(mine));
+					cr_expect_eq(
+					    ml, tl,
+					    "%s type %u flags %u rd %d: %zu bytes, ldns %zu",
+					    names[i], types[t], fl, rd, ml, tl);
+					cr_expect(ml == tl && memcmp(mine, theirs, tl) == 0,
+					          "%s type %u flags %u rd %d: bytes differ",
+					          names[i], types[t], fl, rd);
+					free(theirs);
+					ldns_pkt_free(q);
+				}
+	/* too small a buffer, or a name that does not encode */
+	{
+		uint8_t small[20], big[600];
+		cr_expect_eq(lookup_query_wire("mx.example.test.", LOOKUP_T_MX, 1, false, 0, small,
+		                               sizeof(small)),
+		             0);
+		cr_expect_eq(lookup_query_wire("a..b.", LOOKUP_T_MX, 1, false, 0, big, sizeof(big)),
+		             0);
+	}
+}
+
+/* Names copied out of replies read as ldns prints them, lower-cased and absolute: escapes
+   for the special characters, \DDD for bytes that are not printable ASCII. */
+Test(lookup, record_names_read_as_ldns_prints_them)
+{
+	static const char names[][64] = {"mx.example.test.",
+	                                 "UPPER.Case.TEST.",
+	                                 "a\\.b\\;c\\(d\\)e\\\\f.test.",
+	                                 "sp\\032ace\\009tab.test.",
+	                                 "hi\\200\\255bytes.test.",
+	                                 "_25._tcp.mx.test.",
+	                                 "."};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char text[1024], want[LOOKUP_NAME_MAX];
+		struct lookup_rr rr;
+		ldns_rdf *dn = ldns_dname_new_frm_str(names[i]);
+		char *s;
+
+		cr_assert_not_null(dn, "%s", names[i]);
+		ldns_dname2canonical(dn);
+		s = ldns_rdf2str(dn);
+		lookup_name_abs(s, want, sizeof(want));
+		free(s);
+		ldns_rdf_deep_free(dn);
+		snprintf(text, sizeof(text), "%s 300 IN PTR %s", names[i], names[i]);
+		cr_assert_eq(lookup_rr_parse(text, &rr), 0, "%s", text);
+		cr_expect_str_eq(rr.owner, want, "owner of %s", text);
+		cr_expect_str_eq(rr.target, want, "target of %s", text);
+	}
 }

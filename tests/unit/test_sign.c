@@ -1,7 +1,9 @@
 /* tests/unit/test_sign.c -- --sign: zones signed by mxlabd answer with signatures ldns verifies
-   against the zone's DNSKEYs, delegations and glue stay unsigned, NSEC/NSEC3 chains deny
-   what is not there, keys are reused from the key directory, the same keys, data and time
-   give the same bytes, children get their DS in the parent. */
+   against the zone's DNSKEYs (OpenSSL's fast signatures and libdnssec's reproducible ones),
+   delegations and glue stay unsigned, NSEC/NSEC3 chains deny what is not there, keys are
+   reused from the key directory by both, with --sign-reproducible the same keys, data and
+   time give the same bytes (without it each run signs anew), children get their DS in the
+   parent. */
 #include <criterion/criterion.h>
 
 #include <stdio.h>
@@ -61,14 +63,23 @@ signed_set(struct signer *sg)
 	return zs;
 }
 
+/* A signer for dir (NULL: fresh keys), signing with OpenSSL (reproducible false) or with
+   libdnssec's deterministic signatures (--sign-reproducible). */
 static struct signer *
-new_signer(const char *dir, bool nsec3)
+new_signer_mode(const char *dir, bool nsec3, bool reproducible)
 {
 	char err[256];
 	struct signer *sg = signer_new(dir, nsec3, err, sizeof(err));
 	cr_assert_not_null(sg, "%s", err);
+	signer_set_reproducible(sg, reproducible);
 	cr_assert_eq(signer_skip(sg, "plain.sg.test."), 0);
 	return sg;
+}
+
+static struct signer *
+new_signer(const char *dir, bool nsec3)
+{
+	return new_signer_mode(dir, nsec3, false);
 }
 
 static ldns_pkt *
@@ -114,13 +125,13 @@ pick(const ldns_rr_list *l, const char *owner, ldns_rr_type t, bool sigs)
 	return out;
 }
 
-/* The RRset owner/t of section l is signed, and the signature verifies with the zone's
-   DNSKEYs at NOW. */
+/* The RRset owner/t of section l is signed, and the signature verifies at NOW with the
+   DNSKEYs that kzs serves for zone. */
 static void
-assert_verifies(struct zoneset *zs, const ldns_rr_list *l, const char *zone, const char *owner,
-                ldns_rr_type t)
+assert_verifies_keys(struct zoneset *kzs, const ldns_rr_list *l, const char *zone,
+                     const char *owner, ldns_rr_type t)
 {
-	ldns_pkt *kp = ask(zs, zone, LDNS_RR_TYPE_DNSKEY);
+	ldns_pkt *kp = ask(kzs, zone, LDNS_RR_TYPE_DNSKEY);
 	ldns_rr_list *keys = pick(ldns_pkt_answer(kp), zone, LDNS_RR_TYPE_DNSKEY, false);
 	ldns_rr_list *set = pick(l, owner, t, false), *sigs = pick(l, owner, t, true);
 	ldns_rr_list *good = ldns_rr_list_new();
@@ -135,6 +146,14 @@ assert_verifies(struct zoneset *zs, const ldns_rr_list *l, const char *zone, con
 	ldns_rr_list_deep_free(sigs);
 	ldns_rr_list_free(good);
 	ldns_pkt_free(kp);
+}
+
+/* The same with the zone's own DNSKEYs. */
+static void
+assert_verifies(struct zoneset *zs, const ldns_rr_list *l, const char *zone, const char *owner,
+                ldns_rr_type t)
+{
+	assert_verifies_keys(zs, l, zone, owner, t);
 }
 
 Test(sign, every_authoritative_rrset_verifies_with_the_zone_keys)
@@ -342,11 +361,11 @@ Test(sign, key_dir_keys_are_reused_and_signatures_reproducible)
 	snprintf(out1, sizeof(out1), "%s/o1", dir);
 	snprintf(out2, sizeof(out2), "%s/o2", dir);
 	snprintf(out3, sizeof(out3), "%s/o3", dir);
-	a = new_signer(keys, false);
+	a = new_signer_mode(keys, false, true);
 	za = signed_set(a);
-	b = new_signer(keys, false); /* a new run reading the same key directory */
+	b = new_signer_mode(keys, false, true); /* a new run reading the same key directory */
 	zb = signed_set(b);
-	c = new_signer(NULL, false); /* fresh keys */
+	c = new_signer_mode(NULL, false, true); /* fresh keys */
 	zc = signed_set(c);
 	da = dump(za, out1);
 	db = dump(zb, out2);
@@ -363,6 +382,153 @@ Test(sign, key_dir_keys_are_reused_and_signatures_reproducible)
 	signer_free(a);
 	signer_free(b);
 	signer_free(c);
+}
+
+/* Every RRset of answers in zs that a user would look at verifies: the apex's MX, NS, SOA and
+   DNSKEY, an A and an AAAA, the child's DS, and the NSEC or NSEC3 records denying a name. */
+static void
+assert_zone_verifies(struct zoneset *zs, bool nsec3)
+{
+	ldns_rr_type dt = nsec3 ? LDNS_RR_TYPE_NSEC3 : LDNS_RR_TYPE_NSEC;
+	ldns_pkt *p = ask(zs, "sg.test.", LDNS_RR_TYPE_MX);
+	ldns_rr_list *n;
+	size_t cnt;
+
+	assert_verifies(zs, ldns_pkt_answer(p), "sg.test.", "sg.test.", LDNS_RR_TYPE_MX);
+	assert_verifies(zs, ldns_pkt_authority(p), "sg.test.", "sg.test.", LDNS_RR_TYPE_NS);
+	assert_verifies(zs, ldns_pkt_additional(p), "sg.test.", "mail.sg.test.", LDNS_RR_TYPE_A);
+	assert_verifies(zs, ldns_pkt_additional(p), "sg.test.", "mail.sg.test.", LDNS_RR_TYPE_AAAA);
+	ldns_pkt_free(p);
+	p = ask(zs, "sg.test.", LDNS_RR_TYPE_DNSKEY);
+	assert_verifies(zs, ldns_pkt_answer(p), "sg.test.", "sg.test.", LDNS_RR_TYPE_DNSKEY);
+	ldns_pkt_free(p);
+	p = ask(zs, "child.sg.test.", LDNS_RR_TYPE_DS);
+	assert_verifies(zs, ldns_pkt_answer(p), "sg.test.", "child.sg.test.", LDNS_RR_TYPE_DS);
+	ldns_pkt_free(p);
+	p = ask(zs, "child.sg.test.", LDNS_RR_TYPE_SOA);
+	assert_verifies(zs, ldns_pkt_answer(p), "child.sg.test.", "child.sg.test.",
+	                LDNS_RR_TYPE_SOA);
+	ldns_pkt_free(p);
+	p = ask(zs, "nothere.sg.test.", LDNS_RR_TYPE_A);
+	assert_verifies(zs, ldns_pkt_authority(p), "sg.test.", "sg.test.", LDNS_RR_TYPE_SOA);
+	n = ldns_pkt_rr_list_by_type(p, dt, LDNS_SECTION_AUTHORITY);
+	cr_assert_not_null(n, "a denial of nothere.sg.test.");
+	cnt = ldns_rr_list_rr_count(n);
+	cr_assert_geq(cnt, 2, "NSEC: the name and the wildcard; NSEC3: three proofs");
+	for (size_t i = 0; i < cnt; i++) {
+		char *o = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(n, i)));
+		assert_verifies(zs, ldns_pkt_authority(p), "sg.test.", o, dt);
+		free(o);
+	}
+	ldns_rr_list_deep_free(n);
+	ldns_pkt_free(p);
+}
+
+Test(sign, fast_and_reproducible_signatures_verify_with_nsec_and_nsec3)
+{
+	for (int mode = 0; mode < 4; mode++) {
+		bool reproducible = mode & 1, nsec3 = mode & 2;
+		struct signer *sg = new_signer_mode(NULL, nsec3, reproducible);
+		struct zoneset *zs = signed_set(sg);
+		assert_zone_verifies(zs, nsec3);
+		zoneset_free(zs);
+		signer_free(sg);
+	}
+}
+
+/* The RRSIG rdata of owner/t as served by zs, in presentation form (owner "mail.sg.test."). */
+static char *
+rrsig_text(struct zoneset *zs, const char *owner, ldns_rr_type t)
+{
+	ldns_pkt *p = ask(zs, owner, t);
+	ldns_rr_list *s = pick(ldns_pkt_answer(p), owner, t, true);
+	char *txt;
+
+	cr_assert_eq(ldns_rr_list_rr_count(s), 1);
+	txt = ldns_rr2str(ldns_rr_list_rr(s, 0));
+	ldns_rr_list_deep_free(s);
+	ldns_pkt_free(p);
+	return txt;
+}
+
+Test(sign, fast_signatures_differ_between_runs_and_both_verify)
+{
+	char dir[256], keys[300], out1[300], out2[300];
+	struct signer *a, *b;
+	struct zoneset *za, *zb;
+	char *da, *db, *sa, *sb;
+
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(keys, sizeof(keys), "%s/keys", dir);
+	snprintf(out1, sizeof(out1), "%s/o1", dir);
+	snprintf(out2, sizeof(out2), "%s/o2", dir);
+	a = new_signer(keys, false);
+	za = signed_set(a);
+	b = new_signer(keys, false); /* a second run: the same keys, data and time */
+	zb = signed_set(b);
+	da = dump(za, out1);
+	db = dump(zb, out2);
+	cr_assert(strcmp(da, db) != 0, "random nonces: another run, other signatures");
+	sa = rrsig_text(za, "mail.sg.test.", LDNS_RR_TYPE_A);
+	sb = rrsig_text(zb, "mail.sg.test.", LDNS_RR_TYPE_A);
+	cr_assert(strcmp(sa, sb) != 0, "%s\n%s", sa, sb);
+	/* the same RRSIG but for the signature itself (its last field) */
+	cr_assert_eq(strrchr(sa, ' ') - sa, strrchr(sb, ' ') - sb);
+	cr_assert(strncmp(sa, sb, (size_t)(strrchr(sa, ' ') - sa)) == 0, "%s\n%s", sa, sb);
+	assert_zone_verifies(za, false);
+	assert_zone_verifies(zb, false);
+	{
+		/* each run's signatures verify with the other run's DNSKEYs: the same keys */
+		ldns_pkt *p = ask(zb, "mail.sg.test.", LDNS_RR_TYPE_A);
+		assert_verifies_keys(za, ldns_pkt_answer(p), "sg.test.", "mail.sg.test.",
+		                     LDNS_RR_TYPE_A);
+		ldns_pkt_free(p);
+	}
+	free(sa);
+	free(sb);
+	free(da);
+	free(db);
+	zoneset_free(za);
+	zoneset_free(zb);
+	signer_free(a);
+	signer_free(b);
+}
+
+Test(sign, both_modes_use_the_same_keys_from_the_key_dir)
+{
+	char dir[256], keys[300];
+	struct signer *a, *b;
+	struct zoneset *za, *zb;
+	ldns_pkt *ka, *kb, *p;
+	ldns_rr_list *la, *lb;
+
+	test_tmpdir(dir, sizeof(dir));
+	snprintf(keys, sizeof(keys), "%s/keys", dir);
+	a = new_signer_mode(keys, false, false); /* keys made by a fast run */
+	za = signed_set(a);
+	b = new_signer_mode(keys, false, true); /* reused by a --sign-reproducible one */
+	zb = signed_set(b);
+	ka = ask(za, "sg.test.", LDNS_RR_TYPE_DNSKEY);
+	kb = ask(zb, "sg.test.", LDNS_RR_TYPE_DNSKEY);
+	la = pick(ldns_pkt_answer(ka), "sg.test.", LDNS_RR_TYPE_DNSKEY, false);
+	lb = pick(ldns_pkt_answer(kb), "sg.test.", LDNS_RR_TYPE_DNSKEY, false);
+	ldns_rr_list_sort(la);
+	ldns_rr_list_sort(lb);
+	cr_assert_eq(ldns_rr_list_compare(la, lb), 0, "the same DNSKEY RRset");
+	p = ask(zb, "sg.test.", LDNS_RR_TYPE_MX);
+	assert_verifies_keys(za, ldns_pkt_answer(p), "sg.test.", "sg.test.", LDNS_RR_TYPE_MX);
+	ldns_pkt_free(p);
+	p = ask(za, "sg.test.", LDNS_RR_TYPE_MX);
+	assert_verifies_keys(zb, ldns_pkt_answer(p), "sg.test.", "sg.test.", LDNS_RR_TYPE_MX);
+	ldns_pkt_free(p);
+	ldns_rr_list_deep_free(la);
+	ldns_rr_list_deep_free(lb);
+	ldns_pkt_free(ka);
+	ldns_pkt_free(kb);
+	zoneset_free(za);
+	zoneset_free(zb);
+	signer_free(a);
+	signer_free(b);
 }
 
 Test(sign, trust_anchor_has_the_ds_of_top_zones_only)

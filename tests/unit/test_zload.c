@@ -211,9 +211,9 @@ Test(zload, index_started_while_loading_equals_one_built_from_scratch)
 	diag_init(&d);
 	a = load(texts, 2, 0, &d, &rc);
 	cr_assert_eq(rc, 0);
-	/* copies are never indexed while loading: finish builds b from nothing */
-	cr_assert_eq(zoneset_add_copy(b, a, 0, &d), 0);
-	cr_assert_eq(zoneset_add_copy(b, a, 1, &d), 0);
+	/* shared zones are never indexed while loading: finish builds b from nothing */
+	cr_assert_eq(zoneset_add_shared(b, a, 0, &d), 0);
+	cr_assert_eq(zoneset_add_shared(b, a, 1, &d), 0);
 	cr_assert_eq(zoneset_finish(b, &d), 0);
 	assert_same_set(a, b);
 	zoneset_free(a);

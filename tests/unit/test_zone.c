@@ -14,6 +14,7 @@
 #include "server/answer.h"
 #include "server/msg.h"
 #include "server/zone.h"
+#include "server/zone_int.h"
 #include "tests/support/support.h"
 
 static const char good[] = "$ORIGIN example.test.\n"
@@ -551,8 +552,8 @@ Test(zone, copy_serves_a_zone_as_read_without_reading_its_file_again)
 	finish(0, "zone with a TTL warning");
 	/* broken on disk now: the copy must not look at the file */
 	test_write(dir, "example.test.zone", "garbage\n");
-	cr_assert_eq(zoneset_add_copy(copy, zset, 0, &d2), 0);
-	zoneset_free(zset); /* the copy owns its data */
+	cr_assert_eq(zoneset_add_shared(copy, zset, 0, &d2), 0);
+	zoneset_free(zset); /* the copy keeps the shared data alive */
 	zset = zoneset_new();
 	cr_assert_eq(zoneset_finish(copy, &d2), 0);
 	cr_assert_eq(d2.errors, 0);
@@ -566,10 +567,112 @@ Test(zone, copy_serves_a_zone_as_read_without_reading_its_file_again)
 	cr_assert_eq(query(copy, "www.example.test.", LDNS_RR_TYPE_A, &an), LDNS_RCODE_NOERROR);
 	cr_assert_eq(an, 2);
 	cr_assert_eq(query(copy, "nope.example.test.", LDNS_RR_TYPE_A, &an), LDNS_RCODE_NXDOMAIN);
-	cr_assert_eq(zoneset_add_copy(copy, zset, 3, &d2), -1, "no such zone");
+	cr_assert_eq(zoneset_add_shared(copy, zset, 3, &d2), -1, "no such zone");
 	cr_assert_eq(zoneset_count(copy), 1);
 	diag_free(&d2);
 	zoneset_free(copy);
+}
+
+/* ---- zones shared between sets (issue 12 item 10) ------------------------------------------ */
+
+static const char other[] = "$ORIGIN other.test.\n$TTL 300\n@ SOA ns1 hm 3 3600 900 604800 60\n"
+                            "@ NS ns1\nns1 A 192.0.2.9\nmail A 192.0.2.25\n";
+static const char child[] = "$ORIGIN sub.example.test.\n$TTL 300\n"
+                            "@ SOA ns1 hm 1 3600 900 604800 60\n@ NS ns1\nns1 A 192.0.2.7\n";
+
+Test(zone, a_set_built_for_a_put_shares_the_other_zones_records)
+{
+	struct zoneset *next = zoneset_new();
+	const struct zone *a, *b;
+	size_t an;
+
+	add("example.test.zone", good, 0);
+	add("other.test.zone", other, 0);
+	finish(0, "two zones");
+	/* PUT /zones/other.test: example.test is kept, other.test comes from new text */
+	cr_assert_eq(zoneset_add_shared(next, zset, 0, &diags), 0);
+	cr_assert_eq(zoneset_add_text(next, "zones/other.test.",
+	                              "$ORIGIN other.test.\n$TTL 300\n"
+	                              "@ SOA ns1 hm 4 3600 900 604800 60\n@ NS ns1\n"
+	                              "ns1 A 192.0.2.9\nmail A 192.0.2.26\n",
+	                              &diags),
+	             0);
+	cr_assert_eq(zoneset_finish(next, &diags), 0);
+	a = zset->zones[0];
+	b = next->zones[0];
+	cr_assert_neq(a, b, "each set has its own zone header (its index offsets)");
+	cr_expect_eq(a->recs, b->recs, "the records as read are the same memory, not a copy");
+	cr_expect_eq(a->arena, b->arena);
+	cr_expect_eq(a->files, b->files);
+	cr_expect_eq(zone_share_refs(zset, 0), 2);
+	cr_expect_eq(zone_share_refs(next, 0), 2);
+	cr_expect_eq(zone_share_refs(zset, 1), 1, "the replaced zone is not shared");
+	cr_expect_eq(zone_share_refs(next, 1), 1, "the new zone is its set's own");
+	/* the old set still answers from its own index while the new one is built and served */
+	cr_expect_eq(query(zset, "www.example.test.", LDNS_RR_TYPE_A, &an), LDNS_RCODE_NOERROR);
+	cr_expect_eq(an, 1);
+	zoneset_free(zset); /* the loop frees the old set once the new one serves */
+	zset = zoneset_new();
+	cr_expect_eq(zone_share_refs(next, 0), 1, "the last holder owns the records again");
+	cr_expect_eq(query(next, "www.example.test.", LDNS_RR_TYPE_A, &an), LDNS_RCODE_NOERROR);
+	cr_expect_eq(an, 1);
+	cr_expect_eq(query(next, "mail.other.test.", LDNS_RR_TYPE_A, &an), LDNS_RCODE_NOERROR);
+	cr_expect_eq(an, 1);
+	zoneset_free(next);
+}
+
+Test(zone, sets_sharing_a_zone_may_be_freed_in_any_order)
+{
+	struct zoneset *s2 = zoneset_new(), *s3 = zoneset_new();
+	size_t an;
+
+	add("example.test.zone", good, 0);
+	finish(0, "one zone");
+	cr_assert_eq(zoneset_add_shared(s2, zset, 0, &diags), 0);
+	cr_assert_eq(zoneset_finish(s2, &diags), 0);
+	cr_assert_eq(zoneset_add_shared(s3, s2, 0, &diags), 0);
+	cr_assert_eq(zoneset_finish(s3, &diags), 0);
+	cr_expect_eq(zone_share_refs(s3, 0), 3);
+	zoneset_free(s2); /* the middle one first */
+	cr_expect_eq(zone_share_refs(zset, 0), 2);
+	cr_expect_eq(query(s3, "www.example.test.", LDNS_RR_TYPE_A, &an), LDNS_RCODE_NOERROR);
+	zoneset_free(s3);
+	cr_expect_eq(zone_share_refs(zset, 0), 1);
+	cr_expect_eq(query(zset, "www.example.test.", LDNS_RR_TYPE_A, &an), LDNS_RCODE_NOERROR);
+}
+
+Test(zone, adding_records_to_a_shared_zone_copies_it_first)
+{
+	struct zoneset *next = zoneset_new();
+	static const uint8_t owner[] = "\003sub\007example\004test";
+	static const uint8_t ds[] = {0x12, 0x34, 13, 2, 0xaa, 0xbb, 0xcc, 0xdd};
+	size_t an;
+	struct zone_info before, after;
+
+	add("example.test.zone",
+	    "$ORIGIN example.test.\n$TTL 300\n@ SOA ns1 hm 1 3600 900 604800 60\n@ NS ns1\n"
+	    "ns1 A 192.0.2.1\nsub NS ns1.sub\nns1.sub A 192.0.2.7\n",
+	    0);
+	finish(0, "a parent with a delegation");
+	/* the signer adds the DS of a new signed child to the (shared) parent */
+	cr_assert_eq(zoneset_add_shared(next, zset, 0, &diags), 0);
+	cr_assert_eq(zoneset_add_text(next, "zones/sub.example.test.", child, &diags), 0);
+	cr_assert_eq(zoneset_finish(next, &diags), 0);
+	cr_assert_eq(zone_share_refs(next, 0), 2);
+	zoneset_info(zset, 0, &before);
+	cr_assert_eq(
+	    zone_append_rr(next, 0, owner, sizeof(owner), LDNS_RR_TYPE_DS, 300, ds, sizeof(ds)), 0);
+	cr_expect_neq(zset->zones[0]->recs, next->zones[0]->recs, "the changed zone is a copy");
+	cr_expect_eq(zone_share_refs(zset, 0), 1);
+	cr_expect_eq(zone_share_refs(next, 0), 1);
+	zoneset_info(zset, 0, &after);
+	cr_expect_eq(after.records, before.records, "the served set's zone is untouched");
+	cr_assert_eq(zoneset_finish(next, &diags), 0);
+	cr_expect_eq(query(next, "sub.example.test.", LDNS_RR_TYPE_DS, &an), LDNS_RCODE_NOERROR);
+	cr_expect_eq(an, 1, "the new set has the DS");
+	cr_expect_eq(query(zset, "sub.example.test.", LDNS_RR_TYPE_DS, &an), LDNS_RCODE_NOERROR);
+	cr_expect_eq(an, 0, "the served set has none");
+	zoneset_free(next);
 }
 
 /* ---- $INCLUDE and the files read (issue 12 items 1, 2) -------------------------------------- */
