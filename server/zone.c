@@ -7,9 +7,12 @@
 #include "server/msg.h"
 #include "common/file.h"
 #include "server/zoneerr.h"
+#include "server/zload.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,9 +59,8 @@ zone_name_lower(const uint8_t *name, size_t len, uint8_t *out)
 	}
 }
 
-/* Length of the wire name at p within end, 0 when malformed. */
-static size_t
-name_len(const uint8_t *p, const uint8_t *end)
+size_t
+zone_wire_len(const uint8_t *p, const uint8_t *end)
 {
 	const uint8_t *s = p;
 
@@ -72,9 +74,8 @@ name_len(const uint8_t *p, const uint8_t *end)
 	return 0;
 }
 
-/* Is name (len) equal to or below origin (olen)? Both lower-cased wire names. */
-static bool
-name_is_sub(const uint8_t *name, size_t len, const uint8_t *origin, size_t olen)
+bool
+zone_name_is_sub(const uint8_t *name, size_t len, const uint8_t *origin, size_t olen)
 {
 	size_t p = 0;
 
@@ -159,12 +160,9 @@ tree_full(const struct zoneset *zs)
 	return zs->htab == NULL || ((uint64_t)zs->nnodes + 1) * 10 > ((uint64_t)zs->hmask + 1) * 7;
 }
 
-/* The node of a lower-cased wire name, created with all its ancestors when missing.
-   NODE_NONE when out of memory. */
-static uint32_t
-tree_get(struct zoneset *zs, const uint8_t *name, size_t len)
+uint32_t
+zone_tree_get_h(struct zoneset *zs, const uint8_t *name, size_t len, uint32_t h)
 {
-	uint32_t h = zone_name_hash(name, len);
 	uint32_t n = zone_node_find(zs, name, len, h);
 	uint32_t parent = NODE_NONE;
 	struct node *nd;
@@ -172,9 +170,19 @@ tree_get(struct zoneset *zs, const uint8_t *name, size_t len)
 	if (n != NODE_NONE)
 		return n;
 	if (len > 1) {
-		parent = tree_get(zs, name + name[0] + 1, len - name[0] - 1u);
-		if (parent == NODE_NONE)
-			return NODE_NONE;
+		/* names made one after the other mostly share their parent: compare with the
+		   last one before hashing and looking it up */
+		const uint8_t *pn = name + name[0] + 1;
+		size_t pl = len - name[0] - 1u;
+		const struct node *pc = zs->pcache < zs->nnodes ? &zs->nodes[zs->pcache] : NULL;
+		if (pc != NULL && pc->namelen == pl && memcmp(zs->names + pc->name, pn, pl) == 0) {
+			parent = zs->pcache;
+		} else {
+			parent = zone_tree_get(zs, pn, pl);
+			if (parent == NODE_NONE)
+				return NODE_NONE;
+			zs->pcache = parent;
+		}
 	}
 	if (zs->nnodes == zs->capnodes) {
 		uint32_t nc = zs->capnodes ? zs->capnodes * 2 : 1024;
@@ -211,8 +219,16 @@ tree_get(struct zoneset *zs, const uint8_t *name, size_t len)
 	return n;
 }
 
+uint32_t
+zone_tree_get(struct zoneset *zs, const uint8_t *name, size_t len)
+{
+	return zone_tree_get_h(zs, name, len, zone_name_hash(name, len));
+}
+
 /* Records of the served zones (not dup) whose owner differs from the record before: about
-   the names the index will hold. */
+   the names the index will hold. Only the records read from files count: the ones the signer
+   added are at names already there (RRSIG, NSEC) or few, and counting each of them as a name
+   would make the table several times too big (the table grows when it must). */
 static size_t
 owner_runs(const struct zoneset *zs, const bool *dup)
 {
@@ -223,7 +239,7 @@ owner_runs(const struct zoneset *zs, const bool *dup)
 		uint32_t last = UINT32_MAX;
 		if (dup[i])
 			continue;
-		for (size_t r = 0; r < z->nrecs; r++) {
+		for (size_t r = 0; r < z->nread && r < z->nrecs; r++) {
 			n += z->recs[r].owner != last;
 			last = z->recs[r].owner;
 		}
@@ -288,33 +304,20 @@ zone_rrset_find(const struct zoneset *zs, uint32_t n, uint32_t z, uint16_t type)
    and NSD refuses is caught after reading: strings over 255 characters (check_suspects). */
 
 struct loadctx {
-	struct zone *z;        /* zone being filled */
-	struct diag *d;        /* where problems go */
-	const char *name;      /* file name (or text name) for messages */
-	const char *cur_name;  /* file read now, for messages (name or an $INCLUDE); borrowed */
-	uint16_t cur_file;     /* its index in z->files */
-	const char *cur_text;  /* text of that file (error lines are quoted from it); borrowed */
-	size_t cur_len;        /* its length */
-	bool from_api;         /* zone text from the control API: $INCLUDE is refused */
-	unsigned depth;        /* $INCLUDE nesting now */
-	size_t bytes;          /* bytes of zone text read for this zone, all files together */
-	size_t errors;         /* errors reported so far */
-	bool oom;              /* ran out of memory */
-	bool stop;             /* gave up (too many errors): stop every scanner */
-	uint32_t last_owner;   /* arena offset of the last owner stored */
-	size_t last_owner_len; /* its length, 0 when none */
-	struct suspect *sus;   /* records to check for over-long strings; owned */
-	size_t nsus;           /* entries used */
-	size_t capsus;         /* entries allocated */
-};
-
-/* A TXT or SPF record whose rdata holds a 255-byte string followed by another: libzscanner
-   splits a string longer than 255 characters that way without a word (inside text arrays,
-   with no switch to turn it off), while NSD refuses the zone. Such records are looked at again
-   in the text once the file is read (check_long_text). */
-struct suspect {
-	uint16_t file; /* index into the zone's files */
-	uint32_t line; /* line the scanner reported for the record (its last) */
+	struct zone *z;       /* zone being filled */
+	struct diag *d;       /* where problems go */
+	const char *name;     /* file name (or text name) for messages */
+	const char *cur_name; /* file read now, for messages (name or an $INCLUDE); borrowed */
+	uint16_t cur_file;    /* its index in z->files */
+	const char *cur_text; /* text of that file (error lines are quoted from it); borrowed */
+	size_t cur_len;       /* its length */
+	bool from_api;        /* zone text from the control API: $INCLUDE is refused */
+	unsigned depth;       /* $INCLUDE nesting now */
+	size_t bytes;         /* bytes of zone text read for this zone, all files together */
+	size_t errors;        /* errors reported so far */
+	bool oom;             /* ran out of memory */
+	bool stop;            /* gave up (too many errors): stop every scanner */
+	struct zload zl;      /* stores the records parsed (zload.c); its suspects owned */
 };
 
 /* Drop one reference to a zone's records as read; true when it was the last (the caller then
@@ -454,8 +457,8 @@ bytes_reserve(uint8_t **buf, size_t *cap, size_t len, size_t n)
 	return 0;
 }
 
-static int
-arena_reserve(struct zone *z, size_t n)
+int
+zone_arena_reserve(struct zone *z, size_t n)
 {
 	return bytes_reserve(&z->arena, &z->acap, z->alen, n);
 }
@@ -488,8 +491,8 @@ load_error_cb(zs_scanner_t *s)
    it does not compress are in the tree too (for the additional section of SRV, KX and RT, and
    so the tree holds the names NSD's does). The names RRSIG, SIG and NSEC carry are literal data
    there, not listed here. */
-static int
-rdata_names(uint16_t type, const uint8_t *rd, size_t len, size_t *first, bool *compress)
+int
+zone_rdata_names(uint16_t type, const uint8_t *rd, size_t len, size_t *first, bool *compress)
 {
 	*first = 0;
 	*compress = true;
@@ -544,66 +547,10 @@ rdata_names(uint16_t type, const uint8_t *rd, size_t len, size_t *first, bool *c
 	}
 }
 
-/* Lower-case the domain names of rdata that NSD 4.6 keeps as names of its domain table: it
-   normalizes every one of them (compressed or not), so they go out in lower case whatever the
-   zone file says. Everything else keeps its case. */
-static void
-rdata_lower_names(uint16_t type, uint8_t *rd, size_t len)
-{
-	size_t p, l;
-	bool compress;
-	int names = rdata_names(type, rd, len, &p, &compress);
-
-	for (int i = 0; i < names && p < len; i++) {
-		if ((l = name_len(rd + p, rd + len)) == 0)
-			return;
-		zone_name_lower(rd + p, l, rd + p);
-		p += l;
-	}
-}
-
-/* Does this TXT/SPF rdata hold a 255-byte string followed by another one? */
-static bool
-text_may_be_split(uint16_t type, const uint8_t *rd, size_t len)
-{
-	size_t p = 0;
-
-	if (type != TYPE_TXT && type != 99 /* SPF */)
-		return false;
-	while (p < len) {
-		size_t l = rd[p];
-		if (l == 255 && p + 1 + l < len)
-			return true;
-		p += l + 1;
-	}
-	return false;
-}
-
-static void
-add_suspect(struct loadctx *c, uint16_t file, uint32_t line)
-{
-	if (c->nsus == c->capsus) {
-		size_t nc = c->capsus ? c->capsus * 2 : 16;
-		struct suspect *ns = realloc(c->sus, nc * sizeof(*ns));
-		if (ns == NULL) {
-			c->oom = true;
-			return;
-		}
-		c->sus = ns;
-		c->capsus = nc;
-	}
-	c->sus[c->nsus].file = file;
-	c->sus[c->nsus].line = line;
-	c->nsus++;
-}
-
 static void
 load_record_cb(zs_scanner_t *s)
 {
 	struct loadctx *c = s->process.data;
-	struct zone *z = c->z;
-	uint8_t owner[256];
-	struct zrec *r;
 	size_t olen = s->r_owner_length;
 
 	if (c->oom)
@@ -620,45 +567,23 @@ load_record_cb(zs_scanner_t *s)
 		         NULL, "record too long");
 		return;
 	}
-	if (z->nrecs == z->caprecs) {
-		size_t nc = z->caprecs ? z->caprecs * 2 : 256;
-		struct zrec *nr = realloc(z->recs, nc * sizeof(*nr));
-		if (nr == NULL) {
-			c->oom = true;
-			return;
-		}
-		z->recs = nr;
-		z->caprecs = nc;
-	}
-	if (arena_reserve(z, olen + s->r_data_length) != 0) {
+	zload_record(&c->zl, s->r_owner, olen, s->r_type, s->r_ttl, (uint32_t)s->line_counter,
+	             load_file_index(c, s), s->r_data, s->r_data_length);
+	if (zload_failed(&c->zl))
 		c->oom = true;
-		return;
-	}
-	r = &z->recs[z->nrecs];
-	zone_name_lower(s->r_owner, olen, owner);
-	if (c->last_owner_len == olen && memcmp(z->arena + c->last_owner, owner, olen) == 0) {
-		r->owner = c->last_owner;
-	} else {
-		r->owner = (uint32_t)z->alen;
-		memcpy(z->arena + z->alen, owner, olen);
-		z->alen += olen;
-		c->last_owner = r->owner;
-		c->last_owner_len = olen;
-	}
-	r->rdata = (uint32_t)z->alen;
-	memcpy(z->arena + z->alen, s->r_data, s->r_data_length);
-	rdata_lower_names(s->r_type, z->arena + z->alen, s->r_data_length);
-	z->alen += s->r_data_length;
-	r->rdlen = (uint16_t)s->r_data_length;
-	r->ttl = s->r_ttl;
-	r->type = s->r_type;
-	r->line = (uint32_t)s->line_counter;
-	r->file = load_file_index(c, s);
-	r->skip = 0;
-	r->pad = 0;
-	z->nrecs++;
-	if (text_may_be_split(r->type, z->arena + r->rdata, r->rdlen))
-		add_suspect(c, r->file, r->line);
+}
+
+static void index_free(struct zoneset *zs);
+
+/* Forget the index started while loading (and the names it entered): the records changed,
+   or a zone it covered was not added. zoneset_finish then indexes every zone itself. */
+static void
+pre_discard(struct zoneset *zs)
+{
+	index_free(zs);
+	free(zs->pre.items);
+	free(zs->pre.recnode);
+	memset(&zs->pre, 0, sizeof(zs->pre));
 }
 
 int
@@ -670,6 +595,8 @@ zone_append_rr(struct zoneset *zs, size_t zi, const uint8_t *owner, size_t olen,
 
 	if (zi >= zs->nzones || olen == 0 || olen > 255 || rdlen > UINT16_MAX)
 		return -1;
+	if (zs->pre.nzones > 0)
+		pre_discard(zs);
 	z = zs->zones[zi];
 	if (zone_unshare(z) != 0)
 		return -1;
@@ -681,13 +608,22 @@ zone_append_rr(struct zoneset *zs, size_t zi, const uint8_t *owner, size_t olen,
 		z->recs = nr;
 		z->caprecs = nc;
 	}
-	if (arena_reserve(z, olen + rdlen) != 0)
+	if (zone_arena_reserve(z, olen + rdlen) != 0)
 		return -1;
 	r = &z->recs[z->nrecs++];
 	memset(r, 0, sizeof(*r));
 	r->owner = (uint32_t)z->alen;
 	zone_name_lower(owner, olen, z->arena + z->alen);
-	z->alen += olen;
+	/* the signer adds the RRSIGs of a name one after the other: they share its name */
+	if (z->nrecs > 1) {
+		const struct zrec *prev = r - 1;
+		const uint8_t *po = z->arena + prev->owner;
+		if (zone_wire_len(po, po + 256) == olen &&
+		    memcmp(po, z->arena + z->alen, olen) == 0)
+			r->owner = prev->owner;
+	}
+	if (r->owner == z->alen)
+		z->alen += olen;
 	r->rdata = (uint32_t)z->alen;
 	memcpy(z->arena + z->alen, rd, rdlen);
 	z->alen += rdlen;
@@ -1131,9 +1067,9 @@ check_long_text(struct loadctx *c, uint16_t f, const char *buf, size_t len)
 		end = line++;
 		if (ntok == 0 || skip)
 			continue;
-		while (si < c->nsus && (c->sus[si].file != f || c->sus[si].line < start))
+		while (si < c->zl.nsus && (c->zl.sus[si].file != f || c->zl.sus[si].line < start))
 			si++;
-		if (toolong && si < c->nsus && c->sus[si].line <= end) {
+		if (toolong && si < c->zl.nsus && c->zl.sus[si].line <= end) {
 			c->errors++;
 			diag_add(c->d, DIAG_ERROR, path, start, NULL,
 			         "text string is longer than 255 characters, try splitting it into "
@@ -1151,8 +1087,8 @@ check_suspects(struct loadctx *c, const char *text, size_t textlen)
 		size_t len = 0, k;
 		bool any = false;
 
-		for (k = 0; k < c->nsus && !any; k++)
-			any = c->sus[k].file == f;
+		for (k = 0; k < c->zl.nsus && !any; k++)
+			any = c->zl.sus[k].file == f;
 		if (!any)
 			continue;
 		if (f == 0) {
@@ -1234,7 +1170,27 @@ zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag 
 		zs_deinit(s);
 		goto oom;
 	}
+	{
+		/* the owners go into the set's name table as they are stored when every zone
+		   before this one was indexed that way too (zoneset_finish goes on from there) */
+		uint8_t ow[256];
+		size_t owlen;
+		bool pre = zs->pre.nzones == zs->nzones && zs->nzones < UINT16_MAX &&
+		           (zs->nzones > 0 || zs->nnodes == 0) &&
+		           str_to_wire(origin, ow, &owlen) == 0;
+		if (pre)
+			zone_name_lower(ow, owlen, ow);
+		else
+			owlen = 0;
+		if (zload_begin(&c.zl, z, pre ? zs : NULL, (uint32_t)zs->nzones, ow, owlen,
+		                zload_threaded(textlen)) != 0) {
+			zs_deinit(s);
+			goto oom;
+		}
+	}
 	scan_input(&c, s);
+	if (zload_end(&c.zl) != 0)
+		c.oom = true;
 	if (s->error.fatal && c.errors == 0 && !c.oom && s->error.code != ZS_OK) {
 		c.errors++;
 		diag_add(d, DIAG_ERROR, name, (unsigned long)s->line_counter, NULL, "%s",
@@ -1243,10 +1199,9 @@ zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag 
 	zs_deinit(s);
 	free(s);
 	s = NULL;
-	if (c.nsus > 0 && !c.oom)
+	if (c.zl.nsus > 0 && !c.oom)
 		check_suspects(&c, text, textlen);
-	free(c.sus);
-	c.sus = NULL;
+	zload_free(&c.zl);
 	free(filebuf);
 	filebuf = NULL;
 	if (c.oom)
@@ -1271,8 +1226,11 @@ zoneset_add(struct zoneset *zs, const char *name, const char *text, struct diag 
 		zs->zones = nz;
 		zs->capzones = nc;
 	}
+	z->nread = z->nrecs;
 	zs->zones[zs->nzones++] = z;
 	zs->finished = false;
+	if (c.zl.zs != NULL)
+		zs->pre.nzones = (uint32_t)zs->nzones;
 	shrink((void **)&z->recs, z->nrecs * sizeof(*z->recs), &z->caprecs, sizeof(*z->recs));
 	shrink((void **)&z->arena, z->alen, &z->acap, 1);
 	return 0;
@@ -1280,7 +1238,9 @@ oom:
 	diag_add(d, DIAG_ERROR, name, 0, NULL, "out of memory");
 fail:
 	free(filebuf);
-	free(c.sus);
+	zload_free(&c.zl);
+	if (c.zl.zs != NULL)
+		pre_discard(zs); /* its owners are in the name table: start over in finish */
 	free(s);
 	zone_free(z);
 	return -1;
@@ -1384,6 +1344,8 @@ zoneset_free(struct zoneset *zs)
 		zone_free(zs->zones[i]);
 	free(zs->zones);
 	index_free(zs);
+	free(zs->pre.items);
+	free(zs->pre.recnode);
 	free(zs);
 }
 
@@ -1458,7 +1420,7 @@ rdata_refs(uint16_t type, const uint8_t *rd, size_t len, struct rr_ref *refs)
 {
 	size_t p;
 	bool compress;
-	int n = rdata_names(type, rd, len, &p, &compress);
+	int n = zone_rdata_names(type, rd, len, &p, &compress);
 
 	for (int i = 0; i < n; i++) {
 		size_t l;
@@ -1466,7 +1428,7 @@ rdata_refs(uint16_t type, const uint8_t *rd, size_t len, struct rr_ref *refs)
 			p = (size_t)refs[i - 1].pos + refs[i - 1].len;
 		if (p >= len)
 			return -1;
-		l = name_len(rd + p, rd + len);
+		l = zone_wire_len(rd + p, rd + len);
 		if (l == 0 || l > 255)
 			return -1;
 		refs[i].pos = (uint16_t)p;
@@ -1477,11 +1439,6 @@ rdata_refs(uint16_t type, const uint8_t *rd, size_t len, struct rr_ref *refs)
 	return n;
 }
 
-struct item {
-	uint32_t zone; /* zone index */
-	uint32_t rec;  /* record index in the zone */
-};
-
 /* RRsets up to this many records find duplicates by comparing with every earlier record;
    bigger ones through a hash table of their rdata (linear time whatever the size). */
 #define DUP_SCAN_MAX 16
@@ -1490,7 +1447,7 @@ struct item {
    (NSD keeps the first of identical records, silently; names in rdata are lower-cased
    already, so they compare without case like NSD's domain references). -1 out of memory. */
 static int
-find_duplicates(const struct zone *z, const struct item *items, const uint32_t *idx, size_t n,
+find_duplicates(const struct zone *z, const struct zitem *items, const uint32_t *idx, size_t n,
                 bool *dup)
 {
 	uint32_t *tab, mask = 15;
@@ -1537,12 +1494,87 @@ find_duplicates(const struct zone *z, const struct item *items, const uint32_t *
 	return 0;
 }
 
+/* A name in rdata written before it was in the name table (parallel build): entered, and
+   its node put into the record's rr_ref, once both halves are written. */
+struct pending {
+	const uint8_t *name; /* the name in the zone's arena (wire) */
+	uint8_t len;         /* its length */
+	size_t ref;          /* offset of the struct rr_ref in zs->sets */
+};
+
+/* One builder of RRsets: the whole node range (growing the set's RRset area as it goes), or
+   in a parallel build half of it, writing into a range of the area reserved beforehand. */
+struct bctx {
+	struct zoneset *zs;   /* set being indexed */
+	size_t len;           /* next free byte of zs->sets for this builder */
+	bool range;           /* writes inside a reserved range (parallel build) */
+	bool missing;         /* range: out of memory noting a name in rdata to enter later */
+	struct pending *pend; /* range: names in rdata not in the table yet, in order; owned */
+	size_t npend;         /* entries used */
+	size_t cappend;       /* entries allocated */
+	bool *bad;            /* range: zones found unservable (per zone; applied after); owned */
+	struct diag *d;       /* where its diagnostics go (a private list in a parallel build) */
+	uint32_t *order;      /* scratch for one node's records (longest run); owned */
+	uint32_t *scratch;    /* same */
+	bool *dupflags;       /* same */
+};
+
+static int
+add_pending(struct bctx *b, const uint8_t *name, size_t len, size_t ref)
+{
+	if (b->npend == b->cappend) {
+		size_t nc = b->cappend ? b->cappend * 2 : 64;
+		struct pending *np = realloc(b->pend, nc * sizeof(*np));
+		if (np == NULL) {
+			b->missing = true;
+			return -1;
+		}
+		b->pend = np;
+		b->cappend = nc;
+	}
+	b->pend[b->npend].name = name;
+	b->pend[b->npend].len = (uint8_t)len;
+	b->pend[b->npend].ref = ref;
+	b->npend++;
+	return 0;
+}
+
+/* Enter the pending names of b (in the order they were met) and fill in their nodes. */
+static int
+enter_pending(struct bctx *b)
+{
+	struct zoneset *zs = b->zs;
+
+	for (size_t i = 0; i < b->npend; i++) {
+		uint8_t lname[256];
+		struct rr_ref ref;
+		zone_name_lower(b->pend[i].name, b->pend[i].len, lname);
+		memcpy(&ref, zs->sets + b->pend[i].ref, RR_REF_SIZE);
+		ref.node = zone_tree_get(zs, lname, b->pend[i].len);
+		if (ref.node == NODE_NONE)
+			return -1;
+		memcpy(zs->sets + b->pend[i].ref, &ref, RR_REF_SIZE);
+	}
+	return 0;
+}
+
+static void
+mark_bad(struct bctx *b, uint32_t zi)
+{
+	if (b->bad != NULL)
+		b->bad[zi] = true;
+	else
+		b->zs->zones[zi]->bad = true;
+}
+
 /* Append one RRset made of the records items[idx[0..n-1]] at node nd. Returns the offset of
    the rrset, 0 on failure. */
 static uint32_t
-build_rrset(struct zoneset *zs, uint32_t nd, const struct item *items, const uint32_t *idx,
-            size_t n, bool *dup, uint32_t *tail, struct diag *d)
+build_rrset(struct bctx *b, uint32_t nd, const struct zitem *items, const uint32_t *idx, size_t n,
+            bool *dup, uint32_t *tail)
 {
+	struct zoneset *zs = b->zs;
+	struct diag *d = b->d;
 	const struct zone *z = zs->zones[items[idx[0]].zone];
 	size_t need = sizeof(struct rrset) + 3;
 	uint32_t off;
@@ -1552,11 +1584,16 @@ build_rrset(struct zoneset *zs, uint32_t nd, const struct item *items, const uin
 
 	for (size_t i = 0; i < n; i++)
 		need += 11 + 2 * RR_REF_SIZE + z->recs[items[idx[i]].rec].rdlen;
-	if (find_duplicates(z, items, idx, n, dup) != 0 || sets_reserve(zs, need) != 0)
+	if (find_duplicates(z, items, idx, n, dup) != 0)
 		return 0;
-	zs->slen = (zs->slen + 3) & ~(size_t)3;
-	off = (uint32_t)zs->slen;
-	p = zs->sets + zs->slen + sizeof(struct rrset);
+	if (!b->range) {
+		zs->slen = b->len;
+		if (sets_reserve(zs, need) != 0)
+			return 0;
+	}
+	b->len = (b->len + 3) & ~(size_t)3;
+	off = (uint32_t)b->len;
+	p = zs->sets + b->len + sizeof(struct rrset);
 	for (size_t i = 0; i < n; i++) {
 		const struct zrec *r = &z->recs[items[idx[i]].rec];
 		const uint8_t *rd = z->arena + r->rdata;
@@ -1580,7 +1617,17 @@ build_rrset(struct zoneset *zs, uint32_t nd, const struct item *items, const uin
 		for (int k = 0; k < nref; k++) {
 			uint8_t lname[256];
 			zone_name_lower(rd + refs[k].pos, refs[k].len, lname);
-			refs[k].node = tree_get(zs, lname, refs[k].len);
+			if (b->range) { /* the table is shared: only looked up */
+				refs[k].node = zone_node_find(zs, lname, refs[k].len,
+				                              zone_name_hash(lname, refs[k].len));
+				if (refs[k].node == NODE_NONE &&
+				    add_pending(b, rd + refs[k].pos, refs[k].len,
+				                (size_t)(p - zs->sets) + 11 +
+				                    (size_t)k * RR_REF_SIZE) != 0)
+					return 0;
+				continue;
+			}
+			refs[k].node = zone_tree_get(zs, lname, refs[k].len);
 			if (refs[k].node == NODE_NONE)
 				return 0;
 		}
@@ -1613,7 +1660,9 @@ build_rrset(struct zoneset *zs, uint32_t nd, const struct item *items, const uin
 	rs->zone = (uint16_t)items[idx[0]].zone;
 	rs->pad = 0;
 	rs->sigs = 0;
-	zs->slen = (size_t)(p - zs->sets);
+	b->len = (size_t)(p - zs->sets);
+	if (!b->range)
+		zs->slen = b->len;
 	if (*tail == 0)
 		zs->nodes[nd].rrsets = off;
 	else
@@ -1625,20 +1674,27 @@ build_rrset(struct zoneset *zs, uint32_t nd, const struct item *items, const uin
 #define rec_error(d, z, r, sev, ...)                                                               \
 	diag_add((d), (sev), (z)->files[(r)->file].path, (r)->line, NULL, __VA_ARGS__)
 
-/* Per-zone checks that need no index: SOA and NS at the apex, data outside the origin. */
-static void
+/* Per-zone checks that need no index: SOA and NS at the apex, data outside the origin.
+   Returns whether the zone has a DNAME record. */
+static bool
 check_zone(struct zone *z, struct diag *d)
 {
-	size_t soa = 0, ns = 0;
+	size_t soa = 0, ns = 0, olen = 0;
+	bool dname = false, apex = false, sub = false;
+	uint32_t last = UINT32_MAX;
 	char oname[1025];
 
 	for (size_t k = 0; k < z->nrecs; k++) {
 		struct zrec *r = &z->recs[k];
 		const uint8_t *owner = z->arena + r->owner;
-		size_t olen = name_len(owner, owner + 256);
-		bool apex = olen == z->origin_len && memcmp(owner, z->origin, olen) == 0;
 
-		if (!name_is_sub(owner, olen, z->origin, z->origin_len)) {
+		if (r->owner != last) { /* records of one owner in a row share its name */
+			olen = zone_wire_len(owner, owner + 256);
+			apex = olen == z->origin_len && memcmp(owner, z->origin, olen) == 0;
+			sub = zone_name_is_sub(owner, olen, z->origin, z->origin_len);
+			last = r->owner;
+		}
+		if (!sub) {
 			msg_name_to_str(owner, oname, sizeof(oname));
 			rec_error(d, z, r, DIAG_ERROR, "out-of-zone data: %s is not in zone %s",
 			          oname, z->origin_str);
@@ -1667,6 +1723,7 @@ check_zone(struct zone *z, struct diag *d)
 		} else if (r->type == TYPE_NS && apex) {
 			ns++;
 		}
+		dname |= r->type == TYPE_DNAME;
 	}
 	if (soa == 0) {
 		diag_add(d, DIAG_ERROR, z->files[0].path, 0, NULL,
@@ -1678,6 +1735,7 @@ check_zone(struct zone *z, struct diag *d)
 		         "no NS record at the zone apex %s", z->origin_str);
 		z->bad = true;
 	}
+	return dname;
 }
 
 /* Group the items of one node by (zone, type) in order of appearance and build the RRsets;
@@ -1690,9 +1748,11 @@ struct group {
 };
 
 static int
-build_node(struct zoneset *zs, uint32_t nd, const struct item *items, uint32_t *idx, size_t n,
-           uint32_t *scratch, bool *dupflags, struct diag *d)
+build_node(struct bctx *b, uint32_t nd, const struct zitem *items, uint32_t *idx, size_t n)
 {
+	struct zoneset *zs = b->zs;
+	struct diag *d = b->d;
+	uint32_t *scratch = b->scratch;
 	struct group g[64];
 	size_t ng = 0, done = 0;
 	uint32_t tail = 0;
@@ -1723,7 +1783,7 @@ build_node(struct zoneset *zs, uint32_t nd, const struct item *items, uint32_t *
 			g[ng].count = m;
 			ng++;
 		}
-		if (build_rrset(zs, nd, items, scratch, m, dupflags, &tail, d) == 0)
+		if (build_rrset(b, nd, items, scratch, m, b->dupflags, &tail) == 0)
 			return -1;
 		done += m;
 	}
@@ -1739,7 +1799,7 @@ build_node(struct zoneset *zs, uint32_t nd, const struct item *items, uint32_t *
 				                sizeof(oname));
 				diag_add(d, DIAG_ERROR, z->files[r->file].path, r->line, NULL,
 				         "more than one DNAME record at %s", oname);
-				z->bad = true;
+				mark_bad(b, g[i].zone);
 			}
 			continue;
 		}
@@ -1760,13 +1820,13 @@ build_node(struct zoneset *zs, uint32_t nd, const struct item *items, uint32_t *
 			         "CNAME and other data at %s (%s at line %lu)", oname,
 			         type_str(g[j].type, tname, sizeof(tname)),
 			         (unsigned long)z->recs[g[j].rec].line);
-			z->bad = true;
+			mark_bad(b, g[i].zone);
 			break;
 		}
 		if (g[i].count > 1) {
 			diag_add(d, DIAG_ERROR, z->files[r->file].path, r->line, NULL,
 			         "more than one CNAME record at %s", oname);
-			z->bad = true;
+			mark_bad(b, g[i].zone);
 		}
 	}
 	return 0;
@@ -1817,7 +1877,7 @@ build_soa_nx(struct zoneset *zs, uint32_t soa)
 #define NODE_REPORTED 0x80
 
 static void
-check_dname_below(struct zoneset *zs, const struct item *items, const uint32_t *recnode,
+check_dname_below(struct zoneset *zs, const struct zitem *items, const uint32_t *recnode,
                   size_t total, struct diag *d)
 {
 	char dname[1025], below[1025];
@@ -1865,14 +1925,14 @@ check_glue(struct zoneset *zs, size_t zi, struct diag *d)
 
 		if (r->type != TYPE_NS || r->skip)
 			continue;
-		olen = name_len(owner, owner + 256);
+		olen = zone_wire_len(owner, owner + 256);
 		if (olen == z->origin_len)
 			continue; /* apex NS: not a delegation */
-		tlen = name_len(rd, rd + r->rdlen);
+		tlen = zone_wire_len(rd, rd + r->rdlen);
 		if (tlen == 0)
 			continue;
 		zone_name_lower(rd, tlen, target);
-		if (!name_is_sub(target, tlen, owner, olen))
+		if (!zone_name_is_sub(target, tlen, owner, olen))
 			continue;
 		tn = zone_node_find(zs, target, tlen, zone_name_hash(target, tlen));
 		if (zone_rrset_find(zs, tn, (uint32_t)zi, TYPE_A) ||
@@ -1886,6 +1946,216 @@ check_glue(struct zoneset *zs, size_t zi, struct diag *d)
 	}
 }
 
+/* Prefetch the name-table slot of the first domain name in the rdata of the first records
+   at node n (cnt as in zoneset_finish): MX, NS and CNAME targets are looked up when the node
+   is built, and the table is too big for the cache. */
+static void
+prefetch_targets(const struct zoneset *zs, const struct zitem *sorted, const uint32_t *cnt,
+                 uint32_t n)
+{
+	uint32_t start = n ? cnt[n - 1] : 0, end = cnt[n];
+
+	for (uint32_t i = start; i < end && i < start + 4; i++) {
+		const struct zone *z = zs->zones[sorted[i].zone];
+		const struct zrec *r = &z->recs[sorted[i].rec];
+		const uint8_t *rd = z->arena + r->rdata;
+		size_t p, l;
+		bool compress;
+		if (zone_rdata_names(r->type, rd, r->rdlen, &p, &compress) == 0 || p >= r->rdlen)
+			continue;
+		if ((l = zone_wire_len(rd + p, rd + r->rdlen)) == 0)
+			continue;
+		__builtin_prefetch(&zs->htab[zone_name_hash(rd + p, l) & zs->hmask]);
+	}
+}
+
+/* ---- writing the RRsets, in one thread or two ------------------------------------------ */
+
+/* Sets of at least this many records have their RRsets written by two threads. */
+#define BUILD_PARALLEL_MIN 200000
+static size_t build_parallel_min = BUILD_PARALLEL_MIN; /* zone_set_parallel_min */
+
+void
+zone_set_parallel_min(size_t records)
+{
+	build_parallel_min = records;
+}
+
+static void
+bctx_free(struct bctx *b)
+{
+	free(b->order);
+	free(b->scratch);
+	free(b->dupflags);
+	free(b->bad);
+	free(b->pend);
+}
+
+static int
+bctx_init(struct bctx *b, struct zoneset *zs, size_t maxrun, bool range, struct diag *d)
+{
+	memset(b, 0, sizeof(*b));
+	b->zs = zs;
+	b->len = zs->slen;
+	b->range = range;
+	b->d = d;
+	b->order = malloc(maxrun * sizeof(*b->order));
+	b->scratch = malloc(maxrun * sizeof(*b->scratch));
+	b->dupflags = malloc(maxrun * sizeof(*b->dupflags));
+	if (range)
+		b->bad = calloc(zs->nzones ? zs->nzones : 1, sizeof(*b->bad));
+	if (b->order == NULL || b->scratch == NULL || b->dupflags == NULL ||
+	    (range && b->bad == NULL)) {
+		bctx_free(b);
+		return -1;
+	}
+	return 0;
+}
+
+/* The RRsets of nodes [from, to) (cnt as in zoneset_finish). */
+static int
+build_range(struct bctx *b, const struct zitem *sorted, const uint32_t *cnt, uint32_t from,
+            uint32_t to)
+{
+	for (uint32_t n = from; n < to; n++) {
+		uint32_t start = n ? cnt[n - 1] : 0, end = cnt[n];
+		if (n + PREFETCH_AHEAD < to)
+			prefetch_targets(b->zs, sorted, cnt, n + PREFETCH_AHEAD);
+		if (end == start)
+			continue;
+		for (uint32_t i = 0; i < end - start; i++)
+			b->order[i] = i;
+		if (build_node(b, n, sorted + start, b->order, end - start) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The second half of a parallel build. */
+struct bjob {
+	struct bctx *b;             /* its builder */
+	const struct zitem *sorted; /* the records sorted by node */
+	const uint32_t *cnt;        /* node runs */
+	uint32_t from, to;          /* its nodes */
+	int rc;                     /* what build_range returned */
+};
+
+static void *
+build_thread(void *arg)
+{
+	struct bjob *j = arg;
+
+	j->rc = build_range(j->b, j->sorted, j->cnt, j->from, j->to);
+	return NULL;
+}
+
+/* Most bytes the RRsets of sorted records [from, to) can take (each its own RRset). */
+static size_t
+range_need(const struct zoneset *zs, const struct zitem *sorted, size_t from, size_t to)
+{
+	size_t need = 0;
+
+	for (size_t i = from; i < to; i++)
+		need += sizeof(struct rrset) + 3 + 11 + 2 * RR_REF_SIZE +
+		        zs->zones[sorted[i].zone]->recs[sorted[i].rec].rdlen;
+	return need;
+}
+
+/* Copy the diagnostics of from to the end of d. */
+static void
+diag_append(struct diag *d, const struct diag *from)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		const struct diag_entry *e = &from->v[i];
+		diag_add(d, e->severity, e->file[0] ? e->file : NULL, e->line,
+		         e->code[0] ? e->code : NULL, "%s", e->msg);
+	}
+}
+
+/* The parallel build of build_all; false when it could not start (no room for the two
+   ranges: one thread then writes everything, growing the area as it goes). */
+static bool
+build_halves(struct zoneset *zs, const struct zitem *sorted, const uint32_t *cnt, uint32_t nn,
+             size_t total, size_t maxrun, struct diag *d, int *rc)
+{
+	uint32_t mid = 1;
+	size_t split, base;
+	struct diag da, db;
+	struct bctx a, b;
+	struct bjob job;
+	pthread_t th;
+	bool threaded;
+	sigset_t all, old;
+
+	while (mid < nn && cnt[mid - 1] < total / 2)
+		mid++;
+	split = cnt[mid - 1];
+	base = (zs->slen + range_need(zs, sorted, 0, split) + 3) & ~(size_t)3;
+	if (sets_reserve(zs, base - zs->slen + range_need(zs, sorted, split, total) + 4) != 0)
+		return false;
+	if (bctx_init(&a, zs, maxrun, true, &da) != 0)
+		return false;
+	if (bctx_init(&b, zs, maxrun, true, &db) != 0) {
+		bctx_free(&a);
+		return false;
+	}
+	diag_init(&da);
+	diag_init(&db);
+	b.len = base;
+	job = (struct bjob){&b, sorted, cnt, mid, nn, -1};
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	threaded = pthread_create(&th, NULL, build_thread, &job) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	*rc = build_range(&a, sorted, cnt, 0, mid);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		build_thread(&job);
+	if (*rc == 0 && job.rc == 0) {
+		zs->slen = b.len > base ? b.len : a.len;
+		for (size_t i = 0; i < zs->nzones; i++)
+			if (a.bad[i] || b.bad[i])
+				zs->zones[i]->bad = true;
+		diag_append(d, &da);
+		diag_append(d, &db);
+		/* the names one thread would have entered as it went, in its order */
+		if (enter_pending(&a) != 0 || enter_pending(&b) != 0)
+			*rc = -1;
+	} else {
+		*rc = -1;
+	}
+	bctx_free(&a);
+	bctx_free(&b);
+	diag_free(&da);
+	diag_free(&db);
+	return true;
+}
+
+/* Write the RRsets of every node. A big set is split in two halves by records, each written
+   by its own thread into its own range of the RRset area (the first half's range is sized for
+   the most it can take, so the second starts at a known offset; the bytes between are never
+   touched). Names in rdata are then only looked up in the table; the ones not there yet (a
+   target outside the zones, say) are entered afterwards, first half first, in the order one
+   thread would have entered them, so every node gets the number it gets from one thread.
+   Diagnostics come out in node order either way. 0, -1 when out of memory. */
+static int
+build_all(struct zoneset *zs, const struct zitem *sorted, const uint32_t *cnt, uint32_t nn,
+          size_t total, size_t maxrun, struct diag *d)
+{
+	struct bctx a;
+	int rc;
+
+	if (total >= build_parallel_min && nn > 1 && total > 1 &&
+	    build_halves(zs, sorted, cnt, nn, total, maxrun, d, &rc))
+		return rc;
+	if (bctx_init(&a, zs, maxrun, false, d) != 0)
+		return -1;
+	rc = build_range(&a, sorted, cnt, 0, nn);
+	bctx_free(&a);
+	return rc;
+}
+
 void
 zoneset_allow_empty(struct zoneset *zs)
 {
@@ -1897,13 +2167,24 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 {
 	size_t errors0 = d->errors, total = 0, k;
 	bool *dup = NULL;
-	struct item *items = NULL;
+	struct zitem *items = NULL;
 	uint32_t *recnode = NULL, *cnt = NULL, *order = NULL, *scratch = NULL;
 	bool *dupflags = NULL;
 	uint32_t nn;
 	int rc = -1;
+	/* the owners of zones [0, pre.nzones) were entered while loading (zload.c) */
+	struct zpre pre = zs->pre;
+	size_t first = 0, maxrun = 1;
+	struct zitem *sorted = NULL;
+	bool dnames = false; /* a zone has DNAMEs: items and recnode are needed to the end */
 
-	index_free(zs);
+	memset(&zs->pre, 0, sizeof(zs->pre));
+	if (pre.nzones == 0 || pre.nzones > zs->nzones) {
+		index_free(zs);
+		free(pre.items);
+		free(pre.recnode);
+		memset(&pre, 0, sizeof(pre));
+	}
 	if (zs->nzones == 0) {
 		if (zs->allow_empty && d->errors == errors0) {
 			zs->finished = true;
@@ -1940,27 +2221,44 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 			}
 		}
 		if (!dup[i]) {
-			check_zone(z, d);
+			dnames |= check_zone(z, d);
 			total += z->nrecs;
+		}
+	}
+	for (size_t i = 0; i < pre.nzones; i++) {
+		if (dup[i]) { /* those owners should not have been entered: start over */
+			index_free(zs);
+			free(pre.items);
+			free(pre.recnode);
+			memset(&pre, 0, sizeof(pre));
+			break;
 		}
 	}
 	if (total >= UINT32_MAX)
 		goto oom;
-	items = malloc((total + 1) * sizeof(*items));
-	recnode = malloc((total + 1) * sizeof(*recnode));
-	order = malloc((total + 1) * sizeof(*order));
-	scratch = malloc((total + 1) * sizeof(*scratch));
-	dupflags = malloc((total + 1) * sizeof(*dupflags));
-	if (items == NULL || recnode == NULL || order == NULL || scratch == NULL ||
-	    dupflags == NULL)
+	if (pre.nzones > 0) {
+		items = realloc(pre.items, (total + 1) * sizeof(*items));
+		if (items == NULL)
+			goto oom;
+		pre.items = NULL;
+		recnode = realloc(pre.recnode, (total + 1) * sizeof(*recnode));
+		if (recnode == NULL)
+			goto oom;
+		pre.recnode = NULL;
+		first = pre.nzones;
+	} else {
+		items = malloc((total + 1) * sizeof(*items));
+		recnode = malloc((total + 1) * sizeof(*recnode));
+	}
+	if (items == NULL || recnode == NULL)
 		goto oom;
 	/* sets offset 0 means "none": start with a few unused bytes */
 	if (sets_reserve(zs, 8) != 0 || tree_reserve(zs, owner_runs(zs, dup) + 64) != 0)
 		goto oom;
 	memset(zs->sets, 0, 8);
 	zs->slen = 8;
-	k = 0;
-	for (size_t i = 0; i < zs->nzones; i++) {
+	k = pre.n;
+	for (size_t i = first; i < zs->nzones; i++) {
 		const struct zone *z = zs->zones[i];
 		uint32_t last_owner = UINT32_MAX, last_node = NODE_NONE;
 		if (dup[i])
@@ -1981,10 +2279,11 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 				/* the bucket of a name a few records on: its cache miss overlaps
 				   this lookup instead of stalling the next */
 				const uint8_t *ahead = z->arena + z->recs[r + PREFETCH_AHEAD].owner;
-				uint32_t h = zone_name_hash(ahead, name_len(ahead, ahead + 256));
+				uint32_t h =
+				    zone_name_hash(ahead, zone_wire_len(ahead, ahead + 256));
 				__builtin_prefetch(&zs->htab[h & zs->hmask]);
 			}
-			recnode[k] = tree_get(zs, owner, name_len(owner, owner + 256));
+			recnode[k] = zone_tree_get(zs, owner, zone_wire_len(owner, owner + 256));
 			last_owner = z->recs[r].owner;
 			last_node = recnode[k];
 			if (recnode[k] == NODE_NONE)
@@ -2002,15 +2301,27 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 		cnt[recnode[k] + 1]++;
 	for (uint32_t n = 0; n < nn; n++)
 		cnt[n + 1] += cnt[n];
+	for (uint32_t n = 0; n < nn; n++)
+		if (cnt[n + 1] - cnt[n] > maxrun)
+			maxrun = cnt[n + 1] - cnt[n];
+	/* the records themselves are sorted, so that only they (8 bytes each) and the node
+	   runs stay while the RRsets are written, not the file-order arrays too */
+	sorted = malloc((total + 1) * sizeof(*sorted));
+	if (sorted == NULL)
+		goto oom;
 	for (k = 0; k < total; k++)
-		order[cnt[recnode[k]]++] = (uint32_t)k;
-	/* cnt[n] is now the end of node n's run; its start is cnt[n-1] (0 for n == 0) */
-	for (uint32_t n = 0; n < nn; n++) {
-		uint32_t start = n ? cnt[n - 1] : 0, end = cnt[n];
-		if (end > start &&
-		    build_node(zs, n, items, order + start, end - start, scratch, dupflags, d) != 0)
-			goto oom;
+		sorted[cnt[recnode[k]]++] = items[k];
+	if (!dnames) {
+		free(items);
+		free(recnode);
+		items = NULL;
+		recnode = NULL;
 	}
+	/* cnt[n] is now the end of node n's run; its start is cnt[n-1] (0 for n == 0) */
+	if (build_all(zs, sorted, cnt, nn, total, maxrun, d) != 0)
+		goto oom;
+	free(sorted);
+	sorted = NULL;
 	/* existence (data, or data below: empty non-terminals exist) */
 	for (uint32_t n = 0; n < zs->nnodes; n++) {
 		if (zs->nodes[n].rrsets == 0)
@@ -2024,7 +2335,7 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 		struct zone *z = zs->zones[i];
 		if (dup[i])
 			continue;
-		z->apex = tree_get(zs, z->origin, z->origin_len);
+		z->apex = zone_tree_get(zs, z->origin, z->origin_len);
 		if (z->apex == NODE_NONE)
 			goto oom;
 		zs->nodes[z->apex].flags |= NODE_APEX;
@@ -2050,7 +2361,7 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 		    zs->names[nd->name] == 1 && zs->names[nd->name + 1] == '*')
 			zs->nodes[nd->parent].flags |= NODE_WILDKID;
 	}
-	for (uint32_t n = 0; n < zs->nnodes; n++) {
+	for (uint32_t n = 0; dnames && n < zs->nnodes; n++) {
 		if (zs->nodes[n].flags & NODE_DNAME) {
 			check_dname_below(zs, items, recnode, total, d);
 			break;
@@ -2076,6 +2387,9 @@ oom:
 	diag_add(d, DIAG_ERROR, NULL, 0, NULL, "out of memory building the zone index");
 	rc = -1;
 done:
+	free(sorted);
+	free(pre.items);
+	free(pre.recnode);
 	free(dup);
 	free(items);
 	free(recnode);

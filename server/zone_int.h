@@ -129,6 +129,8 @@ struct zone {
 	size_t nfiles;             /* entries in files */
 	struct zrec *recs;         /* records in file order; owned */
 	size_t nrecs;              /* records used */
+	size_t nread;              /* the first nread were read from files, the rest added by
+	                              zone_append_rr (the signer) */
 	size_t caprecs;            /* records allocated */
 	uint8_t *arena;            /* owner names and rdata of recs; owned */
 	size_t alen;               /* arena bytes used */
@@ -149,6 +151,23 @@ struct zone {
 	                              recs */
 };
 
+/* A record of the set as the index builder walks it. */
+struct zitem {
+	uint32_t zone; /* zone index */
+	uint32_t rec;  /* record index in the zone */
+};
+
+/* The index started while loading (zload.c): the owners of the first nzones zones, entered
+   into the name table in the order zoneset_finish would enter them, and the node of each of
+   their records. zoneset_finish continues from here instead of starting over. */
+struct zpre {
+	uint32_t nzones;     /* zones whose owners are in the name table (a prefix of zones) */
+	struct zitem *items; /* their indexed records, in order; owned */
+	uint32_t *recnode;   /* node of each item; owned */
+	size_t n;            /* items used */
+	size_t cap;          /* items allocated */
+};
+
 struct zoneset {
 	struct zone **zones; /* zones in the order added; owned */
 	size_t nzones;       /* zones used */
@@ -165,10 +184,12 @@ struct zoneset {
 	size_t slen;         /* sets bytes used */
 	size_t scap;         /* sets bytes allocated */
 	uint32_t root;       /* root node, NODE_NONE when the tree is empty */
+	uint32_t pcache;     /* node last looked up as a parent by zone_tree_get (a hint) */
 	bool finished;       /* zoneset_finish ran */
 	bool allow_empty; /* no zone at all is a set that can be served (a control API fills it) */
 
 	struct dnssec_index *dnssec; /* signed-zone indexes (dnssec.c), NULL before finish; owned */
+	struct zpre pre;             /* index started while loading; arrays owned */
 };
 
 /* Hash of a lower-cased wire name. */
@@ -194,6 +215,23 @@ unsigned zone_share_refs(const struct zoneset *zs, size_t zi);
 
 /* Lower-case a wire name into out (same length). */
 void zone_name_lower(const uint8_t *name, size_t len, uint8_t *out);
+/* Length of the wire name at p within end, 0 when malformed. */
+size_t zone_wire_len(const uint8_t *p, const uint8_t *end);
+/* Is name (len) equal to or below origin (olen)? Both lower-cased wire names. */
+bool zone_name_is_sub(const uint8_t *name, size_t len, const uint8_t *origin, size_t olen);
+/* The node of a lower-cased wire name, created with all its ancestors when missing.
+   NODE_NONE when out of memory. */
+uint32_t zone_tree_get(struct zoneset *zs, const uint8_t *name, size_t len);
+/* The same, its zone_name_hash h known. */
+uint32_t zone_tree_get_h(struct zoneset *zs, const uint8_t *name, size_t len, uint32_t h);
+/* Where the domain names in rdata of a type are: how many follow each other from *first (0:
+   none NSD treats as a name); *compress: NSD writes them compressed (RFC 1035 types). */
+int zone_rdata_names(uint16_t type, const uint8_t *rd, size_t len, size_t *first, bool *compress);
+/* Sets of at least records records get their RRsets written by two threads (200,000 unless
+   changed; tests set 0 and SIZE_MAX to compare both ways). */
+void zone_set_parallel_min(size_t records);
+/* Room for n more bytes in the zone's arena. 0, -1 when out of memory. */
+int zone_arena_reserve(struct zone *z, size_t n);
 
 static inline const struct rrset *
 zone_rrset_at(const struct zoneset *zs, uint32_t off)

@@ -255,8 +255,22 @@ zoneerr_binary(const char *text, size_t len, unsigned long *line, unsigned *byte
 	size_t i = 0;
 	uint8_t any = 0;
 
-	/* the common case, text: a branch-free pass, no line counting */
-	for (i = 0; i < len; i++)
+	/* the common case, text: a branch-free pass 16 bytes at a time (GCC vector extensions,
+	   SSE2 on x86-64), no line counting */
+	{
+		typedef unsigned char v16 __attribute__((vector_size(16)));
+		v16 acc = {0};
+		for (; i + 16 <= len; i += 16) {
+			v16 v;
+			memcpy(&v, u + i, 16);
+			acc |= (v16)(v < 0x20) &
+			       ~(v16)((v == '\t') | (v == '\n') | (v == '\f') | (v == '\r'));
+			acc |= (v16)(v == 0x7f);
+		}
+		for (int k = 0; k < 16; k++)
+			any |= acc[k];
+	}
+	for (; i < len; i++)
 		any |= bad[u[i]];
 	if (!any)
 		return false;

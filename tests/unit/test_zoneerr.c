@@ -73,6 +73,31 @@ Test(zoneerr, binary_data_is_not_text)
 	cr_expect_eq(byte, 0);
 }
 
+Test(zoneerr, every_control_byte_is_found_wherever_it_is)
+{
+	char text[80];
+
+	/* every byte value at every offset of a block of 16 and in the tail after the blocks */
+	for (unsigned c = 0; c < 256; c++) {
+		bool text_byte =
+		    (c >= 0x20 && c != 0x7f) || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+		for (size_t at = 0; at < 40; at++) {
+			unsigned long line = 0;
+			unsigned byte = 0;
+			memset(text, 'a', sizeof(text));
+			text[5] = '\n';
+			text[at] = (char)c;
+			cr_assert_eq(zoneerr_binary(text, 40, &line, &byte), !text_byte,
+			             "byte 0x%02x at %zu", c, at);
+			if (!text_byte) {
+				cr_expect_eq(byte, c);
+				cr_expect_eq(line, at > 5 ? 2 : 1, "byte 0x%02x at %zu: line %lu",
+				             c, at, line);
+			}
+		}
+	}
+}
+
 Test(zoneerr, lines_are_found_by_number)
 {
 	const char text[] = "one\ntwo\n\nfour";
