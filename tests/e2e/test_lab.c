@@ -19,7 +19,6 @@
 #include "tests/support/support.h"
 
 #define LAB_TIMEOUT_MS 120000 /* one lab run, every query in parallel inside */
-#define LAB_MAX        128    /* queries or catalog rows of one run */
 
 /* One query and what the resolver must answer. */
 struct lab_query {
@@ -254,62 +253,23 @@ Test(lab, knot_resolver_resolves_the_healthy_scenarios_and_fails_the_broken_dele
 /* ---- unbound: every world scenario, and mxcheck's verdicts through it ------------------- */
 
 /* One "world" row of catalog.tsv. */
-struct world_row {
-	char target[128];   /* checked domain or address */
-	char flags[128];    /* mxcheck flags, "world" removed */
-	char verdict[16];   /* expected verdict */
-	char codes[256];    /* expected codes, sorted, comma-separated, "-" none */
-	unsigned long line; /* line in catalog.tsv */
-};
-
-/* The rows of catalog.tsv marked "world" (world true) or the others (false). */
+/* The rows of catalog.tsv marked "world" (world true) or the others (false); the world rows of
+   the signed DNSSEC lab are left to tests/e2e/test_mxcheck_dnssec.c. */
 static size_t
-catalog_rows(struct world_row *v, size_t max, bool world)
+catalog_rows(struct test_catalog_row *v, size_t max, bool world)
 {
-	char buf[1024];
-	FILE *fp = fopen(test_src("zones/catalog.tsv"), "r");
-	size_t n = 0;
-	unsigned long line = 0;
+	size_t all = test_catalog_rows(v, max), n = 0;
 
-	cr_assert_not_null(fp, "zones/catalog.tsv: %s", strerror(errno));
-	while (fgets(buf, sizeof(buf), fp)) {
-		char *f[5], *p = buf;
-		size_t nf = 0;
-
-		line++;
-		buf[strcspn(buf, "\r\n")] = '\0';
-		if (buf[0] == '#' || buf[0] == '\0')
-			continue;
-		for (; nf < 5 && p; nf++) {
-			f[nf] = p;
-			if ((p = strchr(p, '\t')) != NULL)
-				*p++ = '\0';
-		}
-		if (nf < 5 || (strncmp(f[1], "world", 5) == 0 &&
-		               (f[1][5] == ' ' || f[1][5] == '\0')) != world)
-			continue;
-		if (world && strstr(f[1], "--dnssec") != NULL)
-			continue; /* the signed DNSSEC lab: tests/e2e/test_mxcheck_dnssec.c */
-		cr_assert_lt(n, max, "catalog.tsv: more than %zu rows", max);
-		snprintf(v[n].target, sizeof(v[n].target), "%s", f[0]);
-		if (world)
-			snprintf(v[n].flags, sizeof(v[n].flags), "%s", f[1][5] ? f[1] + 6 : "");
-		else
-			snprintf(v[n].flags, sizeof(v[n].flags), "%s",
-			         strcmp(f[1], "-") ? f[1] : "");
-		snprintf(v[n].verdict, sizeof(v[n].verdict), "%s", f[2]);
-		snprintf(v[n].codes, sizeof(v[n].codes), "%s", f[3]);
-		v[n].line = line;
-		n++;
-	}
-	fclose(fp);
+	for (size_t i = 0; i < all; i++)
+		if (v[i].world == world && !(world && strstr(v[i].flags, "--dnssec") != NULL))
+			v[n++] = v[i];
 	return n;
 }
 
 Test(lab, unbound_resolves_every_world_scenario_and_mxcheck_gives_the_catalog_verdicts,
      .timeout = 150)
 {
-	static struct world_row rows[LAB_MAX];
+	static struct test_catalog_row rows[TEST_CATALOG_MAX];
 	const char *why = lab_impossible("unbound");
 	size_t nq = sizeof(unbound_queries) / sizeof(unbound_queries[0]), nr;
 	char dir[256], path[512], buf[16384];
@@ -318,7 +278,7 @@ Test(lab, unbound_resolves_every_world_scenario_and_mxcheck_gives_the_catalog_ve
 
 	if (why)
 		skip_loudly("unbound", why);
-	nr = catalog_rows(rows, LAB_MAX, true);
+	nr = catalog_rows(rows, TEST_CATALOG_MAX, true);
 	cr_assert_geq(nr, 18, "the catalog needs the lab world scenarios, has %zu", nr);
 	test_tmpdir(dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/checks", dir);
@@ -459,7 +419,7 @@ static const struct {
 
 Test(lab, direct_catalog_verdicts_hold_through_unbound, .timeout = 150)
 {
-	static struct world_row rows[LAB_MAX];
+	static struct test_catalog_row rows[TEST_CATALOG_MAX];
 	const char *why = lab_impossible("unbound");
 	char dir[256], path[512], buf[16384];
 	size_t nr;
@@ -468,7 +428,7 @@ Test(lab, direct_catalog_verdicts_hold_through_unbound, .timeout = 150)
 
 	if (why)
 		skip_loudly("unbound", why);
-	nr = catalog_rows(rows, LAB_MAX, false);
+	nr = catalog_rows(rows, TEST_CATALOG_MAX, false);
 	cr_assert_geq(nr, 45);
 	test_tmpdir(dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/checks", dir);

@@ -24,67 +24,18 @@
 #include "tests/support/support.h"
 
 #define UNBOUND   "/usr/sbin/unbound"
-#define ROWS_MAX  32
 #define OUT_BYTES 65536
 
-/* One "world --dnssec" row of catalog.tsv. */
-struct dnssec_row {
-	char target[128];   /* checked domain */
-	char flags[128];    /* mxcheck flags, "world" removed */
-	char verdict[16];   /* expected verdict */
-	char codes[512];    /* expected codes, sorted, comma-separated, "-" none */
-	unsigned long line; /* line in catalog.tsv */
-};
-
+/* The rows of catalog.tsv of the signed DNSSEC lab ("world --dnssec ..."). */
 static size_t
-dnssec_rows(struct dnssec_row *v, size_t max)
+dnssec_rows(struct test_catalog_row *v, size_t max)
 {
-	char buf[1024];
-	FILE *fp = fopen(test_src("zones/catalog.tsv"), "r");
-	size_t n = 0;
-	unsigned long line = 0;
+	size_t all = test_catalog_rows(v, max), n = 0;
 
-	cr_assert_not_null(fp, "zones/catalog.tsv: %s", strerror(errno));
-	while (fgets(buf, sizeof(buf), fp)) {
-		char *f[5], *p = buf;
-		size_t nf = 0;
-
-		line++;
-		buf[strcspn(buf, "\r\n")] = '\0';
-		if (buf[0] == '#' || buf[0] == '\0')
-			continue;
-		for (; nf < 5 && p; nf++) {
-			f[nf] = p;
-			if ((p = strchr(p, '\t')) != NULL)
-				*p++ = '\0';
-		}
-		if (nf < 5 || strncmp(f[1], "world ", 6) != 0 || strstr(f[1], "--dnssec") == NULL)
-			continue;
-		cr_assert_lt(n, max);
-		snprintf(v[n].target, sizeof(v[n].target), "%s", f[0]);
-		snprintf(v[n].flags, sizeof(v[n].flags), "%s", f[1] + 6);
-		snprintf(v[n].verdict, sizeof(v[n].verdict), "%s", f[2]);
-		snprintf(v[n].codes, sizeof(v[n].codes), "%s", f[3]);
-		v[n].line = line;
-		n++;
-	}
-	fclose(fp);
+	for (size_t i = 0; i < all; i++)
+		if (v[i].world && strstr(v[i].flags, "--dnssec") != NULL)
+			v[n++] = v[i];
 	return n;
-}
-
-static pid_t
-start_unbound(const char *conf)
-{
-	pid_t parent = getpid(), pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		execl(UNBOUND, UNBOUND, "-d", "-c", conf, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
 }
 
 /* The resolver answers name A (RD set). */
@@ -158,7 +109,7 @@ lab_up(struct dnssec_lab *lab)
 	         "remote-control:\n  control-enable: no\n",
 	         lab->dir, lab->dir, lab->hints, ta);
 	test_write(lab->dir, "unbound.conf", text);
-	lab->ub = start_unbound(conf);
+	lab->ub = test_spawn((const char *const[]){UNBOUND, "-d", "-c", conf, NULL});
 	for (int i = 0; i < 100 && !up; i++) { /* bounded: until unbound answers */
 		up = resolver_answers("mx1.secure.dnssec.test.");
 		if (!up)
@@ -257,10 +208,10 @@ one_json(const char *target, const char *flags, int *rc, char *out)
 Test(e2e_mxcheck_dnssec, a_validating_unbound_gives_every_dnssec_row_its_verdict_and_dane_state,
      .timeout = 150)
 {
-	static struct dnssec_row rows[ROWS_MAX];
+	static struct test_catalog_row rows[TEST_CATALOG_MAX];
 	static char out[OUT_BYTES];
 	struct dnssec_lab lab;
-	size_t nr = dnssec_rows(rows, ROWS_MAX);
+	size_t nr = dnssec_rows(rows, TEST_CATALOG_MAX);
 	json_t *j, *rt, *addr;
 	char got[1024];
 	int rc;

@@ -73,21 +73,6 @@ free_port(void)
 	return port;
 }
 
-static pid_t
-start_unbound(const char *conf)
-{
-	pid_t parent = getpid(), pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		execl(UNBOUND, UNBOUND, "-d", "-c", conf, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 /* Ask the resolver for name/type (RD set, DO set, cd: CD set); NULL when it does not answer. */
 static ldns_pkt *
 resolve_type(int port, const char *name, uint16_t type, bool cd)
@@ -186,7 +171,7 @@ Test(e2e_validate, unbound_validates_and_fails_exactly_where_the_rules_say, .tim
 	         "stub-zone:\n  name: \"example.test\"\n  stub-addr: 127.0.0.1@%d\n",
 	         port, dir, dir, ta, srv.port);
 	test_write(dir, "unbound.conf", text);
-	ub = start_unbound(conf);
+	ub = test_spawn((const char *const[]){UNBOUND, "-d", "-c", conf, NULL});
 	for (int i = 0; i < 100 && p == NULL; i++) { /* bounded: until unbound answers */
 		p = resolve(port, "mail.example.test.", false);
 		if (p == NULL)
@@ -280,7 +265,7 @@ Test(e2e_validate, world_validates_from_the_signed_root, .timeout = 60)
 	         "remote-control:\n  control-enable: no\n",
 	         dir, dir, hints, ta);
 	test_write(dir, "unbound.conf", text);
-	ub = start_unbound(conf);
+	ub = test_spawn((const char *const[]){UNBOUND, "-d", "-c", conf, NULL});
 	for (int i = 0; i < 100 && p == NULL; i++) {
 		p = resolve(53, "mail.kestrel.test.", false);
 		if (p == NULL)
@@ -369,7 +354,7 @@ Test(e2e_validate, the_dnssec_lab_fails_exactly_where_its_rules_say, .timeout = 
 	         "remote-control:\n  control-enable: no\n",
 	         dir, dir, hints, ta);
 	test_write(dir, "unbound.conf", text);
-	ub = start_unbound(conf);
+	ub = test_spawn((const char *const[]){UNBOUND, "-d", "-c", conf, NULL});
 	for (int i = 0; i < 100 && p == NULL; i++) {
 		p = resolve(53, "mx1.secure.dnssec.test.", false);
 		if (p == NULL)

@@ -718,3 +718,62 @@ test_private_net(void)
 	close(fd);
 	return ok;
 }
+
+pid_t
+test_spawn(const char *const argv[])
+{
+	pid_t parent = getpid(), pid = fork();
+
+	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+size_t
+test_catalog_rows(struct test_catalog_row *v, size_t max)
+{
+	char buf[1024];
+	FILE *fp = fopen(test_src("zones/catalog.tsv"), "r");
+	size_t n = 0;
+	unsigned long line = 0;
+
+	cr_assert_not_null(fp, "zones/catalog.tsv: %s", strerror(errno));
+	while (fgets(buf, sizeof(buf), fp)) {
+		char *f[5], *p = buf, *flags;
+		size_t nf = 0;
+
+		line++;
+		buf[strcspn(buf, "\r\n")] = '\0';
+		if (buf[0] == '#' || buf[0] == '\0')
+			continue;
+		for (; nf < 5 && p; nf++) {
+			f[nf] = p;
+			if ((p = strchr(p, '\t')) != NULL)
+				*p++ = '\0';
+		}
+		if (nf < 5)
+			continue;
+		cr_assert_lt(n, max, "catalog.tsv: more than %zu rows", max);
+		flags = f[1];
+		v[n].world =
+		    strncmp(flags, "world", 5) == 0 && (flags[5] == ' ' || flags[5] == '\0');
+		if (v[n].world)
+			flags += flags[5] ? 6 : 5;
+		else if (strcmp(flags, "-") == 0)
+			flags = "";
+		snprintf(v[n].target, sizeof(v[n].target), "%s", f[0]);
+		snprintf(v[n].flags, sizeof(v[n].flags), "%s", flags);
+		snprintf(v[n].verdict, sizeof(v[n].verdict), "%s", f[2]);
+		snprintf(v[n].codes, sizeof(v[n].codes), "%s", f[3]);
+		v[n].line = line;
+		n++;
+	}
+	fclose(fp);
+	return n;
+}

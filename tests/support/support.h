@@ -120,4 +120,22 @@ bool test_private_net(void);
 /* Milliseconds from a monotonic clock. */
 double test_now_ms(void);
 
+/* Start argv[0] (a path) with argv, its output inherited, killed when the test process dies
+   (PR_SET_PDEATHSIG). Returns its pid; the caller kills and reaps it. */
+pid_t test_spawn(const char *const argv[]);
+
+/* One row of zones/catalog.tsv (TEST_CATALOG_MAX: room for every row). */
+#define TEST_CATALOG_MAX 256
+struct test_catalog_row {
+	char target[128];   /* checked domain or address */
+	char flags[128];    /* mxcheck flags, a leading "world" word removed, "" for "-" */
+	bool world;         /* the flags started with the word "world" (served by --world) */
+	char verdict[16];   /* expected verdict */
+	char codes[512];    /* expected codes, sorted, comma-separated, "-" none */
+	unsigned long line; /* line in catalog.tsv */
+};
+/* Every row of zones/catalog.tsv (comments and blank lines skipped) into v, at most max (more
+   fails the test); returns how many. */
+size_t test_catalog_rows(struct test_catalog_row *v, size_t max);
+
 #endif
