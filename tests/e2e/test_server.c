@@ -160,20 +160,6 @@ wire_id(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* Wait (bounded) until the server's stderr contains needle. */
-static bool
-wait_stderr(struct testsrv *s, const char *needle, int timeout_ms)
-{
-	double deadline = test_now_ms() + timeout_ms;
-
-	while (test_now_ms() < deadline) {
-		if (strstr(testsrv_stderr(s), needle))
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
 /* Run a shell command line, capturing stdout and stderr together. */
 static int
 run_sh(const char *cmd, char *out, size_t cap)
@@ -411,7 +397,7 @@ Test(e2e_server, sighup_reloads_and_keeps_old_data_on_error)
 
 	write_zone_with_big(srvdir, "example.test.zone", "192.0.2.99");
 	testsrv_signal(&srv, SIGHUP);
-	cr_assert(wait_stderr(&srv, "mxlabd: reloaded", 5000), "no reload: %s",
+	cr_assert(testsrv_wait_stderr(&srv, "mxlabd: reloaded", 5000), "no reload: %s",
 	          testsrv_stderr(&srv));
 	expect_a(srv.port, "www.example.test.", false, "192.0.2.99");
 
@@ -419,7 +405,8 @@ Test(e2e_server, sighup_reloads_and_keeps_old_data_on_error)
 	           "$ORIGIN example.test.\n$TTL 300\n@ IN SOA ns1 h 2 2 3 4 5\n@ IN NS ns1\n"
 	           "www IN A 192.0.2.100\nbroken IN A not-an-address\n");
 	testsrv_signal(&srv, SIGHUP);
-	cr_assert(wait_stderr(&srv, "mxlabd: reload failed: ", 5000), "%s", testsrv_stderr(&srv));
+	cr_assert(testsrv_wait_stderr(&srv, "mxlabd: reload failed: ", 5000), "%s",
+	          testsrv_stderr(&srv));
 	snprintf(path, sizeof(path), "%s/example.test.zone:6:", srvdir);
 	cr_expect(strstr(testsrv_stderr(&srv), path) != NULL, "reason should name %s: %s", path,
 	          testsrv_stderr(&srv));

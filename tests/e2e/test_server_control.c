@@ -19,12 +19,7 @@
 static const char zone_text[] = TEST_EXAMPLE_HEAD "ns1  IN A   127.0.0.1\n"
                                                   "www  IN A   192.0.2.1\n";
 
-static const char other_zone[] = "$ORIGIN other.test.\n"
-                                 "$TTL 300\n"
-                                 "@    IN SOA ns1 hostmaster 7 3600 600 86400 300\n"
-                                 "@    IN NS  ns1\n"
-                                 "ns1  IN A   127.0.0.1\n"
-                                 "mail IN A   192.0.2.25\n";
+static const char other_zone[] = TEST_OTHER_ZONE;
 
 static struct testsrv srv;
 static char dir[256];

@@ -26,18 +26,6 @@ static const char zone_text[] = TEST_EXAMPLE_HEAD "ns1   IN A 192.0.2.1\n"
                                                   "sub   IN NS ns.sub\n"
                                                   "ns.sub IN A 192.0.2.53\n";
 
-static bool
-wait_for(struct testsrv *s, const char *needle, int timeout_ms)
-{
-	double deadline = test_now_ms() + timeout_ms;
-	while (test_now_ms() < deadline) {
-		if (strstr(testsrv_stderr(s), needle))
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
 static void
 read_file(const char *path, char *buf, size_t cap)
 {
@@ -112,7 +100,8 @@ signed_zone_verifies(const char *mode, bool nsec3)
 		char before[8192];
 		snprintf(before, sizeof(before), "%s", buf);
 		testsrv_signal(&srv, SIGHUP);
-		cr_assert(wait_for(&srv, "mxlabd: reloaded", 10000), "%s", testsrv_stderr(&srv));
+		cr_assert(testsrv_wait_stderr(&srv, "mxlabd: reloaded", 10000), "%s",
+		          testsrv_stderr(&srv));
 		read_file(ta, buf, sizeof(buf));
 		cr_assert_str_eq(buf, before, "the same key after a reload");
 		testsrv_stop(&srv);

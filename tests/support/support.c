@@ -2,6 +2,9 @@
    port 0 (it dies with the test), running bin/mxcheck, querying with ldns. */
 #include "tests/support/support.h"
 
+#include "server/answer.h"
+#include "server/msg.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -776,4 +779,27 @@ test_catalog_rows(struct test_catalog_row *v, size_t max)
 	}
 	fclose(fp);
 	return n;
+}
+
+size_t
+test_answer_do(const struct zoneset *zs, const char *name, ldns_rr_type type, bool tcp,
+               uint8_t *out, size_t cap)
+{
+	ldns_pkt *qp = NULL;
+	uint8_t *qw = NULL;
+	size_t qlen = 0, len;
+	struct msg_query q;
+
+	cr_assert_eq(ldns_pkt_query_new_frm_str(&qp, name, type, LDNS_RR_CLASS_IN, 0),
+	             LDNS_STATUS_OK);
+	ldns_pkt_set_edns_udp_size(qp, 1232);
+	ldns_pkt_set_edns_do(qp, true);
+	cr_assert_eq(ldns_pkt2wire(&qw, qp, &qlen), LDNS_STATUS_OK);
+	cr_assert_eq(msg_parse_query(qw, qlen, &q), MSG_OK);
+	q.tcp = tcp;
+	len = answer_build(zs, &q, tcp ? 65535 : 1232, out, cap, NULL);
+	cr_assert_gt(len, 0);
+	free(qw);
+	ldns_pkt_free(qp);
+	return len;
 }

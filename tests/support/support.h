@@ -18,6 +18,17 @@
 	"@     IN SOA ns1 hostmaster 1 3600 600 86400 300\n"                                       \
 	"@     IN NS  ns1\n"
 
+/* A second small zone, other.test. (serial 7), for tests that add or replace one zone. */
+#define TEST_OTHER_ZONE                                                                            \
+	"$ORIGIN other.test.\n"                                                                    \
+	"$TTL 300\n"                                                                               \
+	"@    IN SOA ns1 hostmaster 7 3600 600 86400 300\n"                                        \
+	"@    IN NS  ns1\n"                                                                        \
+	"ns1  IN A   127.0.0.1\n"                                                                  \
+	"mail IN A   192.0.2.25\n"
+
+struct zoneset;
+
 struct testsrv {
 	pid_t pid;         /* mxlabd process, 0 when not running */
 	int port;          /* port from the "mxlabd: ready port=N" line */
@@ -119,6 +130,12 @@ bool test_private_net(void);
 
 /* Milliseconds from a monotonic clock. */
 double test_now_ms(void);
+
+/* The answer of the zone set zs (answer_build, no socket) to name/type IN with DO and EDNS
+   1232, over TCP (room for 65535 bytes) or UDP (1232), into out; returns its length (> 0 or
+   the test fails). */
+size_t test_answer_do(const struct zoneset *zs, const char *name, ldns_rr_type type, bool tcp,
+                      uint8_t *out, size_t cap);
 
 /* Start argv[0] (a path) with argv, its output inherited, killed when the test process dies
    (PR_SET_PDEATHSIG). Returns its pid; the caller kills and reaps it. */

@@ -14,6 +14,7 @@
 #include "server/msg.h"
 #include "server/sign.h"
 #include "server/zone.h"
+#include "tests/support/support.h"
 
 #define NOW 1780000000
 
@@ -58,25 +59,13 @@ TestSuite(dnsfault, .init = setup, .fini = teardown);
 static ldns_pkt *
 ask(const char *name, ldns_rr_type type, enum fault_action a)
 {
-	ldns_pkt *qp = NULL, *rp = NULL;
-	uint8_t *qw = NULL;
+	ldns_pkt *rp = NULL;
 	static uint8_t out[65536];
-	size_t qlen = 0, len;
-	struct msg_query q;
+	size_t len = test_answer_do(zs, name, type, false, out, sizeof(out));
 
-	cr_assert_eq(ldns_pkt_query_new_frm_str(&qp, name, type, LDNS_RR_CLASS_IN, 0),
-	             LDNS_STATUS_OK);
-	ldns_pkt_set_edns_udp_size(qp, 1232);
-	ldns_pkt_set_edns_do(qp, true);
-	cr_assert_eq(ldns_pkt2wire(&qw, qp, &qlen), LDNS_STATUS_OK);
-	cr_assert_eq(msg_parse_query(qw, qlen, &q), MSG_OK);
-	len = answer_build(zs, &q, 1232, out, sizeof(out), NULL);
-	cr_assert_gt(len, 0);
 	if (a != FAULT_NONE)
 		len = dnsfault_apply(sg, a, out, len, 1232, NOW);
 	cr_assert_eq(ldns_wire2pkt(&rp, out, len), LDNS_STATUS_OK);
-	free(qw);
-	ldns_pkt_free(qp);
 	return rp;
 }
 
