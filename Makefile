@@ -214,10 +214,11 @@ lab: all | lab-deps
 conformance: all $(TOOLS)
 	@tests/conformance/run.sh $(BIN_DIR) $(BUILD_DIR)
 
+# BENCH_PART picks one part: zone, rules, sign, fixed (parts of run.sh), world or mxcheck.
 bench: all $(TOOLS)
-	@bench/run.sh $(BIN_DIR) $(BUILD_DIR)
-	@bench/world.sh $(BIN_DIR) $(BUILD_DIR)
-	@bench/mxcheck.sh $(BIN_DIR)
+	@case "$${BENCH_PART:-all}" in world|mxcheck) ;; *) bench/run.sh $(BIN_DIR) $(BUILD_DIR) ;; esac
+	@case "$${BENCH_PART:-all}" in all|world) bench/world.sh $(BIN_DIR) $(BUILD_DIR) ;; esac
+	@case "$${BENCH_PART:-all}" in all|mxcheck) bench/mxcheck.sh $(BIN_DIR) ;; esac
 
 # libFuzzer needs clang and its runtime (Debian: clang, libclang-rt-dev); installed when a
 # trivial fuzzer does not link.

@@ -18,7 +18,8 @@
 # (3, alternating servers; the median is reported with the spread), BENCH_RECORDS (1000000),
 # BENCH_UDP_QPS (40000), BENCH_TCP_QPS (15000), BENCH_SECONDS (8 per fixed-load round),
 # BENCH_RULES (10000), BENCH_PART (all; "rules" runs only (d), which needs no NSD; "zone"
-# only (c); "sign" only (f)), BENCH_SIGN_RECORDS (records of the zone signed in (f), 1000000).
+# only (c); "sign" only (f); "fixed" only (b)), BENCH_SIGN_RECORDS (records of the zone signed
+# in (f), 1000000).
 # dnsperf comes from Debian (installed when missing); without it (b) is skipped, loudly.
 # Targets are printed next to the ratios; nothing fails on them. Not part of CI.
 set -euo pipefail
@@ -50,6 +51,10 @@ T_SIGN_RSS=0.80
 SIGN_RECORDS=${BENCH_SIGN_RECORDS:-1000000}
 RULES=${BENCH_RULES:-10000}
 PART=${BENCH_PART:-all}
+case $PART in
+all | zone | rules | sign | fixed) ;;
+*) echo "bench: BENCH_PART=$PART: not one of zone, rules, sign, fixed, world, mxcheck" >&2; exit 2 ;;
+esac
 T_LOAD=0.30
 T_RSS=0.65
 
@@ -247,6 +252,7 @@ if [ "$PART" = zone ]; then
 fi
 
 # ---------------------------------------------------------------- (d) many fault rules
+if [ "$PART" != fixed ]; then
 echo "bench: (d) $ROUNDS rounds of $QUERIES UDP queries to mxlabd with 0 and with $RULES fault rules"
 awk -v n="$RULES" 'BEGIN {
 	for (i = 0; i < n; i++) {
@@ -275,6 +281,7 @@ if [ "$PART" = rules ]; then
 	rules_row
 	exit 0
 fi
+fi
 
 # ---------------------------------------------------------------- (a) CPU per UDP query
 echo "bench: (a) $ROUNDS rounds of $QUERIES UDP queries, $OUTSTANDING outstanding, to each server"
@@ -284,10 +291,31 @@ mx_start "$TMP/mx" "$ZONES"/*.zone
 MX_PORT=$(wait_port "$TMP/mx" "$MX_PID" 15)
 "$COMPARE" -w 15000 "$MX_PORT"
 
-closed_rounds "$HERE/queries.txt" nsd "$NSD_PORT" "$NSD_PID" mxlabd "$MX_PORT" "$MX_PID"
-NSD_US=$A_US MX_US=$B_US NSD_QPS=$A_QPS MX_QPS=$B_QPS
+if [ "$PART" != fixed ]; then
+	closed_rounds "$HERE/queries.txt" nsd "$NSD_PORT" "$NSD_PID" mxlabd "$MX_PORT" "$MX_PID"
+	NSD_US=$A_US MX_US=$B_US NSD_QPS=$A_QPS MX_QPS=$B_QPS
+fi
 
 # ---------------------------------------------------------------- (b) fixed offered load
+# fixed_rows: the (b) rows of the table; sets FIXED_JSON.
+fixed_rows() {
+	FIXED_JSON=
+	if [ ${#FIX_MX_TCP[@]} -gt 0 ]; then
+		for mode in udp tcp; do
+			if [ "$mode" = udp ]; then
+				nv=("${FIX_NSD_UDP[@]}") mv=("${FIX_MX_UDP[@]}") q=$UDP_QPS t=$T_FIXED_UDP
+			else
+				nv=("${FIX_NSD_TCP[@]}") mv=("${FIX_MX_TCP[@]}") q=$TCP_QPS t=$T_FIXED_TCP
+			fi
+			n=$(median "${nv[@]}") m=$(median "${mv[@]}") r=$(ratio "$m" "$n")
+			printf '%-34s %12s %12s %10s %10s %s  (spread nsd %s, mxlabd %s)\n' \
+				"CPU/query, $q qps ${mode^^} (us)" "$n" "$m" "$r" "<= $t" "$(verdict "$r" "$t")" \
+				"$(spread "${nv[@]}")" "$(spread "${mv[@]}")"
+			FIXED_JSON+=$(printf ',\n  "%s_fixed": {"qps": %s, "nsd_us": %s, "mxlabd_us": %s, "ratio": %s, "target": %s, "nsd_rounds": [%s], "mxlabd_rounds": [%s]}' \
+				"$mode" "$q" "$n" "$m" "$r" "$t" "$(IFS=,; echo "${nv[*]}")" "$(IFS=,; echo "${mv[*]}")")
+		done
+	fi
+}
 FIX_NSD_UDP=() FIX_MX_UDP=() FIX_NSD_TCP=() FIX_MX_TCP=()
 if [ -n "$DNSPERF" ]; then
 	echo "bench: (b) $ROUNDS rounds of ${SECONDS_FIXED} s at $UDP_QPS UDP and $TCP_QPS TCP queries/s (8 connections) to each server"
@@ -308,6 +336,12 @@ if [ -n "$DNSPERF" ]; then
 fi
 stop "$NSD_PID" "$NSD_PIDFILE"
 stop "$MX_PID"
+if [ "$PART" = fixed ]; then
+	echo
+	printf '%-34s %12s %12s %10s %10s\n' "metric" "nsd" "mxlabd" "ratio" "target"
+	fixed_rows
+	exit 0
+fi
 
 zone_part
 
@@ -335,22 +369,7 @@ echo
 printf '%-34s %12s %12s %10s %10s\n' "metric" "nsd" "mxlabd" "ratio" "target"
 printf '%-34s %12s %12s %10s %10s %s\n' "CPU per UDP query (us)" "$NSD_US" "$MX_US" "$R_CPU" "<= $T_CPU" "$(verdict "$R_CPU" "$T_CPU")"
 printf '%-34s %12s %12s %10s %10s\n' "queries/s, closed loop (info)" "$NSD_QPS" "$MX_QPS" "$R_QPS" "-"
-FIXED_JSON=
-if [ ${#FIX_MX_TCP[@]} -gt 0 ]; then
-	for mode in udp tcp; do
-		if [ "$mode" = udp ]; then
-			nv=("${FIX_NSD_UDP[@]}") mv=("${FIX_MX_UDP[@]}") q=$UDP_QPS t=$T_FIXED_UDP
-		else
-			nv=("${FIX_NSD_TCP[@]}") mv=("${FIX_MX_TCP[@]}") q=$TCP_QPS t=$T_FIXED_TCP
-		fi
-		n=$(median "${nv[@]}") m=$(median "${mv[@]}") r=$(ratio "$m" "$n")
-		printf '%-34s %12s %12s %10s %10s %s  (spread nsd %s, mxlabd %s)\n' \
-			"CPU/query, $q qps ${mode^^} (us)" "$n" "$m" "$r" "<= $t" "$(verdict "$r" "$t")" \
-			"$(spread "${nv[@]}")" "$(spread "${mv[@]}")"
-		FIXED_JSON+=$(printf ',\n  "%s_fixed": {"qps": %s, "nsd_us": %s, "mxlabd_us": %s, "ratio": %s, "target": %s, "nsd_rounds": [%s], "mxlabd_rounds": [%s]}' \
-			"$mode" "$q" "$n" "$m" "$r" "$t" "$(IFS=,; echo "${nv[*]}")" "$(IFS=,; echo "${mv[*]}")")
-	done
-fi
+fixed_rows
 zone_rows
 rules_row
 R_DO=$(ratio "$MX_DO" "$NSD_DO")
