@@ -1567,6 +1567,13 @@ mark_bad(struct bctx *b, uint32_t zi)
 		b->zs->zones[zi]->bad = true;
 }
 
+/* Most bytes record r takes in an RRset (zone_int.h's layout). */
+static size_t
+rec_need(const struct zrec *r)
+{
+	return 11 + 2 * RR_REF_SIZE + (r->type == TYPE_RRSIG ? RR_RDREF_SIZE : r->rdlen);
+}
+
 /* Append one RRset made of the records items[idx[0..n-1]] at node nd. Returns the offset of
    the rrset, 0 on failure. */
 static uint32_t
@@ -1583,7 +1590,7 @@ build_rrset(struct bctx *b, uint32_t nd, const struct zitem *items, const uint32
 	size_t count = 0;
 
 	for (size_t i = 0; i < n; i++)
-		need += 11 + 2 * RR_REF_SIZE + z->recs[items[idx[i]].rec].rdlen;
+		need += rec_need(&z->recs[items[idx[i]].rec]);
 	if (find_duplicates(z, items, idx, n, dup) != 0)
 		return 0;
 	if (!b->range) {
@@ -1648,8 +1655,13 @@ build_rrset(struct bctx *b, uint32_t nd, const struct zitem *items, const uint32
 			memcpy(p, &refs[k], RR_REF_SIZE);
 			p += RR_REF_SIZE;
 		}
-		memcpy(p, rd, r->rdlen);
-		p += r->rdlen;
+		if (r->type == TYPE_RRSIG) { /* zone_rr_rdata: the arena's copy is the one */
+			memcpy(p, &r->rdata, RR_RDREF_SIZE);
+			p += RR_RDREF_SIZE;
+		} else {
+			memcpy(p, rd, r->rdlen);
+			p += r->rdlen;
+		}
 		count++;
 	}
 	rs = (struct rrset *)(void *)(zs->sets + off);
@@ -2056,8 +2068,8 @@ range_need(const struct zoneset *zs, const struct zitem *sorted, size_t from, si
 	size_t need = 0;
 
 	for (size_t i = from; i < to; i++)
-		need += sizeof(struct rrset) + 3 + 11 + 2 * RR_REF_SIZE +
-		        zs->zones[sorted[i].zone]->recs[sorted[i].rec].rdlen;
+		need += sizeof(struct rrset) + 3 +
+		        rec_need(&zs->zones[sorted[i].zone]->recs[sorted[i].rec]);
 	return need;
 }
 

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -66,7 +67,10 @@ struct zslot {
 
 /* Header of an RRset in zoneset sets (4-byte aligned), followed by its records, each:
    wire[10] (type, class, ttl, rdlength of the uncompressed rdata), nref (1 byte),
-   nref x struct rr_ref, then the rdata as read (names uncompressed). */
+   nref x struct rr_ref, then the rdata as read (names uncompressed) -- except in RRSIG
+   RRsets, where a 4-byte offset of the rdata in the zone's arena stands for it (a signed zone
+   has more RRSIG bytes than anything else; the arena holds them already, unchanged while a
+   set uses it). Read records with zone_rr_rdata / zone_rr_next only. */
 struct rrset {
 	uint32_t next;  /* offset of the next rrset at the same node, 0 at the end */
 	uint32_t len;   /* bytes of records after this header */
@@ -132,7 +136,9 @@ struct zone {
 	size_t nread;              /* the first nread were read from files, the rest added by
 	                              zone_append_rr (the signer) */
 	size_t caprecs;            /* records allocated */
-	uint8_t *arena;            /* owner names and rdata of recs; owned */
+	uint8_t *arena;            /* owner names and rdata of recs; owned. The RRSIG records of
+	                              the index point into it (zone_rr_rdata): it may move and
+	                              grow, its bytes never change while a set uses them */
 	size_t alen;               /* arena bytes used */
 	size_t acap;               /* arena bytes allocated */
 	uint32_t serial;           /* SOA serial (0 before finish) */
@@ -232,6 +238,67 @@ int zone_rdata_names(uint16_t type, const uint8_t *rd, size_t len, size_t *first
 void zone_set_parallel_min(size_t records);
 /* Room for n more bytes in the zone's arena. 0, -1 when out of memory. */
 int zone_arena_reserve(struct zone *z, size_t n);
+
+#define RR_RDREF_SIZE 4 /* bytes of an RRSIG record's rdata offset in the arena */
+
+/* Does the rdata of rs's records live in the zone's arena (an offset in the record)? */
+static inline bool
+zone_rrset_rdref(const struct rrset *rs)
+{
+	return rs->type == TYPE_RRSIG;
+}
+
+/* Bytes of the rdata of record rr as written to the wire (names uncompressed). */
+static inline uint16_t
+zone_rr_rdlen(const uint8_t *rr)
+{
+	return (uint16_t)(rr[8] << 8 | rr[9]);
+}
+
+/* The rdata of record rr of rrset rs. */
+static inline const uint8_t *
+zone_rr_rdata(const struct zoneset *zs, const struct rrset *rs, const uint8_t *rr)
+{
+	const uint8_t *p = rr + 11 + (size_t)rr[10] * RR_REF_SIZE;
+	uint32_t off;
+
+	if (!zone_rrset_rdref(rs))
+		return p;
+	memcpy(&off, p, sizeof(off));
+	return zs->zones[rs->zone]->arena + off;
+}
+
+/* The record after rr in rrset rs. */
+static inline const uint8_t *
+zone_rr_next(const struct rrset *rs, const uint8_t *rr)
+{
+	return rr + 11 + (size_t)rr[10] * RR_REF_SIZE +
+	       (zone_rrset_rdref(rs) ? RR_RDREF_SIZE : zone_rr_rdlen(rr));
+}
+
+/* The first record of rrset rs. */
+static inline const uint8_t *
+zone_rrset_first(const struct rrset *rs)
+{
+	return (const uint8_t *)(rs + 1);
+}
+
+/* The TTL of record rr. */
+static inline uint32_t
+zone_rr_ttl(const uint8_t *rr)
+{
+	return (uint32_t)rr[4] << 24 | (uint32_t)rr[5] << 16 | (uint32_t)rr[6] << 8 | rr[7];
+}
+
+/* Name k (below rr[10]) in the rdata of record rr. */
+static inline struct rr_ref
+zone_rr_ref(const uint8_t *rr, unsigned k)
+{
+	struct rr_ref ref;
+
+	memcpy(&ref, rr + 11 + (size_t)k * RR_REF_SIZE, RR_REF_SIZE);
+	return ref;
+}
 
 static inline const struct rrset *
 zone_rrset_at(const struct zoneset *zs, uint32_t off)
