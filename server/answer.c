@@ -225,18 +225,16 @@ put_node_name(struct actx *c, uint32_t n)
 		put16(c, 0xc000 | ct_get(c->ct, n));
 }
 
-/* One record of rs; false (and nothing written) when it does not fit. */
+/* One record (rd: its rdata, zone_rr_rdata); false (and nothing written) when it does not
+   fit. */
 static bool
-put_rr(struct actx *c, uint32_t owner, const struct rrset *rs, const uint8_t *rr,
-       const uint8_t **next)
+put_rr(struct actx *c, uint32_t owner, const uint8_t *rr, const uint8_t *rd)
 {
 	size_t mark = c->pos;
 	uint8_t nref = rr[10];
 	uint16_t rdlen = zone_rr_rdlen(rr);
-	const uint8_t *rd = zone_rr_rdata(c->zs, rs, rr);
 	bool compress = false;
 
-	*next = zone_rr_next(rs, rr);
 	for (uint8_t k = 0; k < nref; k++)
 		compress |= zone_rr_ref(rr, k).compress != 0;
 	put_node_name(c, owner);
@@ -302,21 +300,23 @@ static bool
 put_sigs(struct actx *c, uint32_t owner, const struct rrset *rs, uint16_t *added)
 {
 	const struct rrset *sig = zone_rrset_at(c->zs, rs->sigs);
-	const uint8_t *rr, *first = zone_rrset_first(rs), *next;
+	const uint8_t *rr, *first = zone_rrset_first(rs), *base;
+	uint16_t type = rs->type, count;
 
-	if (sig == NULL || !c->q->edns_do || rs->type == TYPE_RRSIG ||
+	if (sig == NULL || !c->q->edns_do || type == TYPE_RRSIG ||
 	    !dnssec_zone_secure(c->zs, rs->zone))
 		return true;
+	base = zone_rrset_rdbase(c->zs, sig);
 	rr = zone_rrset_first(sig);
-	for (uint16_t i = 0; i < sig->count; i++, rr = next) {
+	count = sig->count;
+	for (uint16_t i = 0; i < count; i++, rr = zone_rr_next_at(base, rr)) {
 		size_t at = c->pos;
-		if (!dnssec_rrsig_covers(c->zs, sig, rr, rs->type)) {
-			next = zone_rr_next(sig, rr);
+		const uint8_t *rd = zone_rr_rdata_at(base, rr);
+		if (!zone_rrsig_covers(rd, zone_rr_rdlen(rr), type))
 			continue;
-		}
-		if (!put_rr(c, owner, sig, rr, &next))
+		if (!put_rr(c, owner, rr, rd))
 			return false;
-		if (rs->type == TYPE_SOA) {
+		if (type == TYPE_SOA) {
 			while (c->out[at] != 0 && (c->out[at] & 0xc0) != 0xc0)
 				at += (size_t)c->out[at] + 1;
 			at += c->out[at] == 0 ? 1 : 2;
@@ -332,7 +332,7 @@ static uint16_t
 put_rrset(struct actx *c, const struct item *it, bool tcp, bool *done)
 {
 	const struct rrset *rs;
-	const uint8_t *rr;
+	const uint8_t *rr, *base;
 	size_t mark = c->pos;
 	uint16_t added = 0;
 	bool all = true;
@@ -344,9 +344,10 @@ put_rrset(struct actx *c, const struct item *it, bool tcp, bool *done)
 		return 0;
 	}
 	rs = zone_rrset_at(c->zs, it->set);
+	base = zone_rrset_rdbase(c->zs, rs);
 	rr = zone_rrset_first(rs);
-	for (uint16_t i = 0; i < rs->count; i++) {
-		if (!put_rr(c, it->owner, rs, rr, &rr)) {
+	for (uint16_t i = 0, count = rs->count; i < count; i++, rr = zone_rr_next_at(base, rr)) {
+		if (!put_rr(c, it->owner, rr, zone_rr_rdata_at(base, rr))) {
 			all = false;
 			break;
 		}

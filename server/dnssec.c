@@ -37,14 +37,6 @@ struct dnssec_index {
 	size_t nzones;             /* entries in zones */
 };
 
-bool
-dnssec_rrsig_covers(const struct zoneset *zs, const struct rrset *sig, const uint8_t *rr,
-                    uint16_t type)
-{
-	const uint8_t *rd = zone_rr_rdata(zs, sig, rr);
-	return zone_rr_rdlen(rr) >= 2 && (uint16_t)(rd[0] << 8 | rd[1]) == type;
-}
-
 static const struct dnssec_zone *
 dz(const struct zoneset *zs, uint32_t z)
 {
@@ -293,7 +285,8 @@ build_zone(struct zoneset *zs, uint32_t z, struct dnssec_zone *d)
 	if (rs != NULL) {
 		const uint8_t *rr = zone_rrset_first(rs);
 		for (uint16_t k = 0; k < rs->count && !d->secure; k++, rr = zone_rr_next(rs, rr))
-			d->secure = dnssec_rrsig_covers(zs, rs, rr, TYPE_DNSKEY);
+			d->secure = zone_rrsig_covers(zone_rr_rdata(zs, rs, rr), zone_rr_rdlen(rr),
+			                              TYPE_DNSKEY);
 	}
 	/* NSD uses the first NSEC3PARAM it supports (SHA-1, flags 0) whose chain is sound */
 	rs = zone_rrset_find(zs, zn->apex, z, TYPE_NSEC3PARAM);

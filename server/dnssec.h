@@ -11,7 +11,6 @@
 #include <stdint.h>
 
 struct zoneset;
-struct rrset;
 
 #define DNSSEC_MAX_PROOF 8 /* RRsets one proof can add (NSD adds at most 4) */
 
@@ -44,9 +43,6 @@ bool dnssec_zone_secure(const struct zoneset *zs, uint32_t z);
 bool dnssec_zone_nsec3(const struct zoneset *zs, uint32_t z);
 /* Node n holds only NSEC3 (and RRSIG) RRsets of zone z: NSD answers as if it did not exist. */
 bool dnssec_only_nsec3(const struct zoneset *zs, uint32_t n, uint32_t z);
-/* The record rr of RRSIG rrset sig (in zs) covers type. */
-bool dnssec_rrsig_covers(const struct zoneset *zs, const struct rrset *sig, const uint8_t *rr,
-                         uint16_t type);
 
 /* The proof for a NODATA answer to qtype at node original (the name, or the wildcard that
    matched) in zone z, DO set. */

@@ -255,17 +255,40 @@ zone_rr_rdlen(const uint8_t *rr)
 	return (uint16_t)(rr[8] << 8 | rr[9]);
 }
 
-/* The rdata of record rr of rrset rs. */
+/* Where the rdata of rs's records is kept: the zone's arena for RRSIG RRsets, NULL when
+   inline. Loops over many records take it once for zone_rr_rdata_at / zone_rr_next_at. */
 static inline const uint8_t *
-zone_rr_rdata(const struct zoneset *zs, const struct rrset *rs, const uint8_t *rr)
+zone_rrset_rdbase(const struct zoneset *zs, const struct rrset *rs)
+{
+	return zone_rrset_rdref(rs) ? zs->zones[rs->zone]->arena : NULL;
+}
+
+/* The rdata of record rr of an rrset whose zone_rrset_rdbase is base. */
+static inline const uint8_t *
+zone_rr_rdata_at(const uint8_t *base, const uint8_t *rr)
 {
 	const uint8_t *p = rr + 11 + (size_t)rr[10] * RR_REF_SIZE;
 	uint32_t off;
 
-	if (!zone_rrset_rdref(rs))
+	if (base == NULL)
 		return p;
 	memcpy(&off, p, sizeof(off));
-	return zs->zones[rs->zone]->arena + off;
+	return base + off;
+}
+
+/* The record after rr in an rrset whose zone_rrset_rdbase is base. */
+static inline const uint8_t *
+zone_rr_next_at(const uint8_t *base, const uint8_t *rr)
+{
+	return rr + 11 + (size_t)rr[10] * RR_REF_SIZE +
+	       (base != NULL ? RR_RDREF_SIZE : zone_rr_rdlen(rr));
+}
+
+/* The rdata of record rr of rrset rs. */
+static inline const uint8_t *
+zone_rr_rdata(const struct zoneset *zs, const struct rrset *rs, const uint8_t *rr)
+{
+	return zone_rr_rdata_at(zone_rrset_rdbase(zs, rs), rr);
 }
 
 /* The record after rr in rrset rs. */
@@ -274,6 +297,13 @@ zone_rr_next(const struct rrset *rs, const uint8_t *rr)
 {
 	return rr + 11 + (size_t)rr[10] * RR_REF_SIZE +
 	       (zone_rrset_rdref(rs) ? RR_RDREF_SIZE : zone_rr_rdlen(rr));
+}
+
+/* Does the RRSIG rdata rd (rdlen bytes) cover type? */
+static inline bool
+zone_rrsig_covers(const uint8_t *rd, uint16_t rdlen, uint16_t type)
+{
+	return rdlen >= 2 && (uint16_t)(rd[0] << 8 | rd[1]) == type;
 }
 
 /* The first record of rrset rs. */
