@@ -1571,7 +1571,7 @@ mark_bad(struct bctx *b, uint32_t zi)
 static size_t
 rec_need(const struct zrec *r)
 {
-	return 11 + 2 * RR_REF_SIZE + (r->type == TYPE_RRSIG ? RR_RDREF_SIZE : r->rdlen);
+	return 11 + 2 * RR_REF_SIZE + (zone_type_rdref(r->type) ? RR_RDREF_SIZE : r->rdlen);
 }
 
 /* Append one RRset made of the records items[idx[0..n-1]] at node nd. Returns the offset of
@@ -1655,7 +1655,7 @@ build_rrset(struct bctx *b, uint32_t nd, const struct zitem *items, const uint32
 			memcpy(p, &refs[k], RR_REF_SIZE);
 			p += RR_REF_SIZE;
 		}
-		if (r->type == TYPE_RRSIG) { /* zone_rr_rdata: the arena's copy is the one */
+		if (zone_type_rdref(r->type)) { /* zone_rr_rdata: the arena's copy is the one */
 			memcpy(p, &r->rdata, RR_RDREF_SIZE);
 			p += RR_RDREF_SIZE;
 		} else {

@@ -67,10 +67,11 @@ struct zslot {
 
 /* Header of an RRset in zoneset sets (4-byte aligned), followed by its records, each:
    wire[10] (type, class, ttl, rdlength of the uncompressed rdata), nref (1 byte),
-   nref x struct rr_ref, then the rdata as read (names uncompressed) -- except in RRSIG
-   RRsets, where a 4-byte offset of the rdata in the zone's arena stands for it (a signed zone
-   has more RRSIG bytes than anything else; the arena holds them already, unchanged while a
-   set uses it). Read records with zone_rr_rdata / zone_rr_next only. */
+   nref x struct rr_ref, then the rdata as read (names uncompressed) -- except in RRSIG, NSEC
+   and NSEC3 RRsets (zone_type_rdref), where a 4-byte offset of the rdata in the zone's arena
+   stands for it (a signed zone has more of those bytes than of anything else; the arena holds
+   them already, unchanged while a set uses it). Read records with zone_rr_rdata / zone_rr_next
+   (or zone_rrset_rdbase and the _at forms) only. */
 struct rrset {
 	uint32_t next;  /* offset of the next rrset at the same node, 0 at the end */
 	uint32_t len;   /* bytes of records after this header */
@@ -136,7 +137,7 @@ struct zone {
 	size_t nread;              /* the first nread were read from files, the rest added by
 	                              zone_append_rr (the signer) */
 	size_t caprecs;            /* records allocated */
-	uint8_t *arena;            /* owner names and rdata of recs; owned. The RRSIG records of
+	uint8_t *arena;            /* owner names and rdata of recs; owned. The DNSSEC records of
 	                              the index point into it (zone_rr_rdata): it may move and
 	                              grow, its bytes never change while a set uses them */
 	size_t alen;               /* arena bytes used */
@@ -239,13 +240,22 @@ void zone_set_parallel_min(size_t records);
 /* Room for n more bytes in the zone's arena. 0, -1 when out of memory. */
 int zone_arena_reserve(struct zone *z, size_t n);
 
-#define RR_RDREF_SIZE 4 /* bytes of an RRSIG record's rdata offset in the arena */
+#define RR_RDREF_SIZE 4 /* bytes of a record's rdata offset in the arena (zone_type_rdref) */
 
-/* Does the rdata of rs's records live in the zone's arena (an offset in the record)? */
+/* Do the index's records of type keep their rdata in the zone's arena (an offset in the
+   record)? The DNSSEC records: a signed zone holds more of them than of anything else, and
+   only answers with DO carry them. */
+static inline bool
+zone_type_rdref(uint16_t type)
+{
+	return type == TYPE_RRSIG || type == TYPE_NSEC || type == TYPE_NSEC3;
+}
+
+/* Does the rdata of rs's records live in the zone's arena? */
 static inline bool
 zone_rrset_rdref(const struct rrset *rs)
 {
-	return rs->type == TYPE_RRSIG;
+	return zone_type_rdref(rs->type);
 }
 
 /* Bytes of the rdata of record rr as written to the wire (names uncompressed). */

@@ -287,28 +287,72 @@ has_rr(const ldns_rr_list *l, const ldns_rr *rr, ldns_rr_type t)
 	return false;
 }
 
-/* The index keeps RRSIG rdata by reference to the records as read (zone_int.h): every RRSIG
-   of the signed test zones, asked for as an RRSIG RRset and coming with the RRset it covers
-   (DO), is the zone file's, byte for byte. */
-Test(dnssec, rrsigs_in_answers_are_the_zone_files_byte_for_byte)
+/* Every NSEC and NSEC3 record in p is one of rrs (a zone file's) in owner, type and rdata
+   bytes; returns how many there were. */
+static size_t
+assert_denial_as_read(const ldns_pkt *p, const ldns_rr_list *rrs)
+{
+	const ldns_rr_list *secs[] = {ldns_pkt_answer(p), ldns_pkt_authority(p),
+	                              ldns_pkt_additional(p)};
+	ldns_buffer *a = ldns_buffer_new(512), *b = ldns_buffer_new(512);
+	size_t n = 0;
+
+	for (size_t s = 0; s < 3; s++) {
+		for (size_t i = 0; i < ldns_rr_list_rr_count(secs[s]); i++) {
+			ldns_rr *x = ldns_rr_list_rr(secs[s], i);
+			bool found = false;
+			if (ldns_rr_get_type(x) != LDNS_RR_TYPE_NSEC &&
+			    ldns_rr_get_type(x) != LDNS_RR_TYPE_NSEC3)
+				continue;
+			rdata_wire(x, a);
+			for (size_t k = 0; k < ldns_rr_list_rr_count(rrs) && !found; k++) {
+				ldns_rr *y = ldns_rr_list_rr(rrs, k);
+				if (ldns_rr_get_type(y) != ldns_rr_get_type(x) ||
+				    ldns_dname_compare(ldns_rr_owner(y), ldns_rr_owner(x)) != 0)
+					continue;
+				rdata_wire(y, b);
+				found = ldns_buffer_position(a) == ldns_buffer_position(b) &&
+				        memcmp(ldns_buffer_begin(a), ldns_buffer_begin(b),
+				               ldns_buffer_position(a)) == 0;
+			}
+			char *txt = ldns_rr2str(x);
+			cr_assert(found, "not as read: %s", txt);
+			free(txt);
+			n++;
+		}
+	}
+	ldns_buffer_free(a);
+	ldns_buffer_free(b);
+	return n;
+}
+
+/* The index keeps RRSIG, NSEC and NSEC3 rdata by reference to the records as read
+   (zone_int.h): every RRSIG of the signed test zones, asked for as an RRSIG RRset and coming
+   with the RRset it covers (DO), is the zone file's, byte for byte, and so is every NSEC and
+   NSEC3 those answers prove with (the NSEC3 owners do not exist: NXDOMAIN proofs). */
+Test(dnssec, dnssec_records_in_answers_are_the_zone_files_byte_for_byte)
 {
 	static const char files[][40] = {"nsec.test.zone", "sub.nsec.test.zone", "n3.test.zone",
 	                                 "n3o.test.zone"};
-	size_t total = 0, seen = 0;
+	ldns_zone *zones[sizeof(files) / sizeof(files[0])];
+	ldns_rr_list *all = ldns_rr_list_new();
+	size_t total = 0, seen = 0, denial = 0;
 
 	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
 		char rel[256];
 		FILE *fp;
-		ldns_zone *z = NULL;
-		const ldns_rr_list *rrs;
 
 		snprintf(rel, sizeof(rel), "tests/unit/data/dnssec/%s", files[f]);
 		fp = fopen(test_src(rel), "r");
 		cr_assert_not_null(fp, "%s", rel);
-		cr_assert_eq(ldns_zone_new_frm_fp(&z, fp, NULL, 3600, LDNS_RR_CLASS_IN),
+		zones[f] = NULL;
+		cr_assert_eq(ldns_zone_new_frm_fp(&zones[f], fp, NULL, 3600, LDNS_RR_CLASS_IN),
 		             LDNS_STATUS_OK, "%s", rel);
 		fclose(fp);
-		rrs = ldns_zone_rrs(z);
+		cr_assert(ldns_rr_list_cat(all, ldns_zone_rrs(zones[f])));
+	}
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		const ldns_rr_list *rrs = ldns_zone_rrs(zones[f]);
 		for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
 			ldns_rr *sig = ldns_rr_list_rr(rrs, i);
 			ldns_rr_type covered;
@@ -327,6 +371,7 @@ Test(dnssec, rrsigs_in_answers_are_the_zone_files_byte_for_byte)
 			              covered);
 			cr_assert_neq(with_data, -1, "%s %d with DO: its RRSIG not as read", owner,
 			              covered);
+			denial += assert_denial_as_read(p, all) + assert_denial_as_read(q, all);
 			/* NSEC3 owners do not exist to queries; a delegation's NSEC hides behind
 			   its DS */
 			if (covered != LDNS_RR_TYPE_NSEC3 &&
@@ -338,10 +383,13 @@ Test(dnssec, rrsigs_in_answers_are_the_zone_files_byte_for_byte)
 			ldns_pkt_free(q);
 			free(owner);
 		}
-		ldns_zone_deep_free(z);
 	}
+	ldns_rr_list_free(all); /* the records are the zones' */
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++)
+		ldns_zone_deep_free(zones[f]);
 	cr_assert_gt(total, 100, "only %zu RRSIGs in the signed test zones", total);
 	cr_assert_eq(seen, total, "only %zu of %zu RRSIGs in any answer", seen, total);
+	cr_assert_gt(denial, 100, "only %zu NSEC and NSEC3 records in the answers", denial);
 }
 
 Test(dnssec, additional_address_rrsets_come_signed)
