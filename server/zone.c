@@ -1666,7 +1666,6 @@ build_rrset(struct bctx *b, uint32_t nd, const struct zitem *items, const uint32
 	}
 	rs = (struct rrset *)(void *)(zs->sets + off);
 	rs->next = 0;
-	rs->len = (uint32_t)(p - (zs->sets + off + sizeof(struct rrset)));
 	rs->type = z->recs[items[idx[0]].rec].type;
 	rs->count = (uint16_t)count;
 	rs->zone = (uint16_t)items[idx[0]].zone;
@@ -1849,7 +1848,8 @@ static uint32_t
 build_soa_nx(struct zoneset *zs, uint32_t soa)
 {
 	const struct rrset *rs = zone_rrset_at(zs, soa);
-	size_t total = sizeof(struct rrset) + rs->len;
+	const uint8_t *first = zone_rrset_first(rs);
+	size_t total = sizeof(struct rrset) + (size_t)(zone_rr_next(rs, first) - first);
 	struct rrset *nrs;
 	uint8_t *rec;
 	uint32_t off, ttl, min;
@@ -1869,7 +1869,6 @@ build_soa_nx(struct zoneset *zs, uint32_t soa)
 	ttl = (uint32_t)rec[4] << 24 | (uint32_t)rec[5] << 16 | (uint32_t)rec[6] << 8 | rec[7];
 	rdlen = (uint16_t)(rec[8] << 8 | rec[9]);
 	rd = rec + 11 + (size_t)rec[10] * RR_REF_SIZE;
-	nrs->len = (uint32_t)(11 + (size_t)rec[10] * RR_REF_SIZE + rdlen);
 	if (rdlen >= 20) {
 		min = (uint32_t)rd[rdlen - 4] << 24 | (uint32_t)rd[rdlen - 3] << 16 |
 		      (uint32_t)rd[rdlen - 2] << 8 | rd[rdlen - 1];

@@ -74,7 +74,6 @@ struct zslot {
    (or zone_rrset_rdbase and the _at forms) only. */
 struct rrset {
 	uint32_t next;  /* offset of the next rrset at the same node, 0 at the end */
-	uint32_t len;   /* bytes of records after this header */
 	uint16_t type;  /* record type */
 	uint16_t count; /* records */
 	uint16_t zone;  /* index of the zone it belongs to */
@@ -338,6 +337,17 @@ zone_rr_ref(const uint8_t *rr, unsigned k)
 
 	memcpy(&ref, rr + 11 + (size_t)k * RR_REF_SIZE, RR_REF_SIZE);
 	return ref;
+}
+
+/* Bytes of rs's records (after its header). */
+static inline size_t
+zone_rrset_bytes(const struct rrset *rs)
+{
+	const uint8_t *rr = zone_rrset_first(rs);
+
+	for (uint16_t i = 0; i < rs->count; i++)
+		rr = zone_rr_next(rs, rr);
+	return (size_t)(rr - zone_rrset_first(rs));
 }
 
 static inline const struct rrset *
