@@ -225,25 +225,27 @@ put_node_name(struct actx *c, uint32_t n)
 		put16(c, 0xc000 | ct_get(c->ct, n));
 }
 
-/* One record (rd: its rdata, zone_rr_rdata); false (and nothing written) when it does not
-   fit. */
+/* One record of an RRset of type (rd: its rdata, zone_rr_rdata); false (and nothing written)
+   when it does not fit. */
 static bool
-put_rr(struct actx *c, uint32_t owner, const uint8_t *rr, const uint8_t *rd)
+put_rr(struct actx *c, uint32_t owner, uint16_t type, const uint8_t *rr, const uint8_t *rd)
 {
 	size_t mark = c->pos;
-	uint8_t nref = rr[10];
+	uint8_t nref = zone_rr_nref(rr);
 	uint16_t rdlen = zone_rr_rdlen(rr);
 	bool compress = false;
+	uint8_t wire[10] = {(uint8_t)(type >> 8), (uint8_t)type, 0, CLASS_IN};
 
 	for (uint8_t k = 0; k < nref; k++)
 		compress |= zone_rr_ref(rr, k).compress != 0;
+	memcpy(wire + 4, zone_rr_wire_ttl(rr), 6); /* TTL, rdlength */
 	put_node_name(c, owner);
 	if (!compress) {
-		put(c, rr, 10);
+		put(c, wire, 10);
 		put(c, rd, rdlen);
 	} else {
 		size_t lenpos, cur = 0;
-		put(c, rr, 8);
+		put(c, wire, 8);
 		lenpos = c->pos;
 		put16(c, 0);
 		for (uint8_t k = 0; k < nref; k++) {
@@ -300,7 +302,7 @@ static bool
 put_sigs(struct actx *c, uint32_t owner, const struct rrset *rs, uint16_t *added)
 {
 	const struct rrset *sig = zone_rrset_at(c->zs, rs->sigs);
-	const uint8_t *rr, *first = zone_rrset_first(rs), *base;
+	const uint8_t *rr, *first = zone_rrset_first(rs), *base, *next;
 	uint16_t type = rs->type, count;
 
 	if (sig == NULL || !c->q->edns_do || type == TYPE_RRSIG ||
@@ -309,18 +311,18 @@ put_sigs(struct actx *c, uint32_t owner, const struct rrset *rs, uint16_t *added
 	base = zone_rrset_rdbase(c->zs, sig);
 	rr = zone_rrset_first(sig);
 	count = sig->count;
-	for (uint16_t i = 0; i < count; i++, rr = zone_rr_next_at(base, rr)) {
+	for (uint16_t i = 0; i < count; i++, rr = next) {
 		size_t at = c->pos;
-		const uint8_t *rd = zone_rr_rdata_at(base, rr);
+		const uint8_t *rd = zone_rr_rdata_next(base, rr, &next);
 		if (!zone_rrsig_covers(rd, zone_rr_rdlen(rr), type))
 			continue;
-		if (!put_rr(c, owner, rr, rd))
+		if (!put_rr(c, owner, TYPE_RRSIG, rr, rd))
 			return false;
 		if (type == TYPE_SOA) {
 			while (c->out[at] != 0 && (c->out[at] & 0xc0) != 0xc0)
 				at += (size_t)c->out[at] + 1;
 			at += c->out[at] == 0 ? 1 : 2;
-			memcpy(c->out + at + 4, first + 4, 4);
+			memcpy(c->out + at + 4, zone_rr_wire_ttl(first), 4);
 		}
 		(*added)++;
 	}
@@ -332,7 +334,7 @@ static uint16_t
 put_rrset(struct actx *c, const struct item *it, bool tcp, bool *done)
 {
 	const struct rrset *rs;
-	const uint8_t *rr, *base;
+	const uint8_t *rr, *base, *next;
 	size_t mark = c->pos;
 	uint16_t added = 0;
 	bool all = true;
@@ -346,8 +348,9 @@ put_rrset(struct actx *c, const struct item *it, bool tcp, bool *done)
 	rs = zone_rrset_at(c->zs, it->set);
 	base = zone_rrset_rdbase(c->zs, rs);
 	rr = zone_rrset_first(rs);
-	for (uint16_t i = 0, count = rs->count; i < count; i++, rr = zone_rr_next_at(base, rr)) {
-		if (!put_rr(c, it->owner, rr, zone_rr_rdata_at(base, rr))) {
+	for (uint16_t i = 0, count = rs->count, type = rs->type; i < count; i++, rr = next) {
+		const uint8_t *rd = zone_rr_rdata_next(base, rr, &next);
+		if (!put_rr(c, it->owner, type, rr, rd)) {
 			all = false;
 			break;
 		}
@@ -533,7 +536,7 @@ add_additional(struct actx *c, const struct rrset *rs, bool allow_glue)
 		uint32_t target, match, data, tz;
 		bool found = false;
 
-		if (rr[10] == 0)
+		if (zone_rr_nref(rr) == 0)
 			goto next;
 		target = zone_rr_ref(rr, 0).node;
 		match = target;
@@ -674,7 +677,7 @@ answer_domain(struct actx *c, uint32_t data, uint32_t owner)
 		uint32_t save = c->zone;
 		struct rr_ref ref;
 		/* not added: it is already in the answer, a loop; the chain ends here */
-		if (add_rrset(c, SEC_ANSWER, owner, rs) && rr[10] > 0) {
+		if (add_rrset(c, SEC_ANSWER, owner, rs) && zone_rr_nref(rr) > 0) {
 			ref = zone_rr_ref(rr, 0);
 			c->cname_count++;
 			lookup_zone(c, ref.node, true, ref.node);

@@ -346,7 +346,7 @@ each_ns_name(const struct zoneset *zs, const struct zone *z,
 		struct rr_ref ref;
 		int rc;
 
-		if (rr[10] > 0) {
+		if (zone_rr_nref(rr) > 0) {
 			ref = zone_rr_ref(rr, 0);
 			ns.wire = zs->names + zs->nodes[ref.node].name;
 			ns.len = zs->nodes[ref.node].namelen;

@@ -1571,7 +1571,8 @@ mark_bad(struct bctx *b, uint32_t zi)
 static size_t
 rec_need(const struct zrec *r)
 {
-	return 11 + 2 * RR_REF_SIZE + (zone_type_rdref(r->type) ? RR_RDREF_SIZE : r->rdlen);
+	return RR_HDR_SIZE + 2 * RR_REF_SIZE +
+	       (zone_type_rdref(r->type) ? RR_RDREF_SIZE : r->rdlen);
 }
 
 /* Append one RRset made of the records items[idx[0..n-1]] at node nd. Returns the offset of
@@ -1629,7 +1630,7 @@ build_rrset(struct bctx *b, uint32_t nd, const struct zitem *items, const uint32
 				                              zone_name_hash(lname, refs[k].len));
 				if (refs[k].node == NODE_NONE &&
 				    add_pending(b, rd + refs[k].pos, refs[k].len,
-				                (size_t)(p - zs->sets) + 11 +
+				                (size_t)(p - zs->sets) + RR_HDR_SIZE +
 				                    (size_t)k * RR_REF_SIZE) != 0)
 					return 0;
 				continue;
@@ -1639,18 +1640,14 @@ build_rrset(struct bctx *b, uint32_t nd, const struct zitem *items, const uint32
 				return 0;
 		}
 		/* tree_get may have moved nothing in sets; p stays valid */
-		p[0] = (uint8_t)(r->type >> 8);
-		p[1] = (uint8_t)r->type;
-		p[2] = 0;
-		p[3] = CLASS_IN;
-		p[4] = (uint8_t)(r->ttl >> 24);
-		p[5] = (uint8_t)(r->ttl >> 16);
-		p[6] = (uint8_t)(r->ttl >> 8);
-		p[7] = (uint8_t)r->ttl;
-		p[8] = (uint8_t)(r->rdlen >> 8);
-		p[9] = (uint8_t)r->rdlen;
-		p[10] = (uint8_t)nref;
-		p += 11;
+		p[0] = (uint8_t)(r->ttl >> 24);
+		p[1] = (uint8_t)(r->ttl >> 16);
+		p[2] = (uint8_t)(r->ttl >> 8);
+		p[3] = (uint8_t)r->ttl;
+		p[4] = (uint8_t)(r->rdlen >> 8);
+		p[5] = (uint8_t)r->rdlen;
+		p[6] = (uint8_t)nref;
+		p += RR_HDR_SIZE;
 		for (int k = 0; k < nref; k++) {
 			memcpy(p, &refs[k], RR_REF_SIZE);
 			p += RR_REF_SIZE;
@@ -1866,17 +1863,17 @@ build_soa_nx(struct zoneset *zs, uint32_t soa)
 	nrs->next = 0;
 	nrs->count = 1;
 	rec = zs->sets + off + sizeof(struct rrset);
-	ttl = (uint32_t)rec[4] << 24 | (uint32_t)rec[5] << 16 | (uint32_t)rec[6] << 8 | rec[7];
-	rdlen = (uint16_t)(rec[8] << 8 | rec[9]);
-	rd = rec + 11 + (size_t)rec[10] * RR_REF_SIZE;
+	ttl = zone_rr_ttl(rec);
+	rdlen = zone_rr_rdlen(rec);
+	rd = zone_rr_rdata(zs, nrs, rec);
 	if (rdlen >= 20) {
 		min = (uint32_t)rd[rdlen - 4] << 24 | (uint32_t)rd[rdlen - 3] << 16 |
 		      (uint32_t)rd[rdlen - 2] << 8 | rd[rdlen - 1];
-		if (min < ttl) {
-			rec[4] = (uint8_t)(min >> 24);
-			rec[5] = (uint8_t)(min >> 16);
-			rec[6] = (uint8_t)(min >> 8);
-			rec[7] = (uint8_t)min;
+		if (min < ttl) { /* the record starts with its TTL */
+			rec[0] = (uint8_t)(min >> 24);
+			rec[1] = (uint8_t)(min >> 16);
+			rec[2] = (uint8_t)(min >> 8);
+			rec[3] = (uint8_t)min;
 		}
 	}
 	return off;

@@ -66,12 +66,12 @@ struct zslot {
 };
 
 /* Header of an RRset in zoneset sets (4-byte aligned), followed by its records, each:
-   wire[10] (type, class, ttl, rdlength of the uncompressed rdata), nref (1 byte),
-   nref x struct rr_ref, then the rdata as read (names uncompressed) -- except in RRSIG, NSEC
-   and NSEC3 RRsets (zone_type_rdref), where a 4-byte offset of the rdata in the zone's arena
-   stands for it (a signed zone has more of those bytes than of anything else; the arena holds
-   them already, unchanged while a set uses it). Read records with zone_rr_rdata / zone_rr_next
-   (or zone_rrset_rdbase and the _at forms) only. */
+   ttl[4] and rdlength[2] of the uncompressed rdata as on the wire (the type is the RRset's,
+   the class IN), nref (1 byte), nref x struct rr_ref, then the rdata as read (names uncompressed)
+   -- except in RRSIG, NSEC and NSEC3 RRsets (zone_type_rdref), where a 4-byte offset of the rdata
+   in the zone's arena stands for it (a signed zone has more of those bytes than of anything else;
+   the arena holds them already, unchanged while a set uses it). Read records with zone_rr_rdata /
+   zone_rr_next (or zone_rrset_rdbase and the _at forms) only. */
 struct rrset {
 	uint32_t next;  /* offset of the next rrset at the same node, 0 at the end */
 	uint16_t type;  /* record type */
@@ -240,6 +240,7 @@ void zone_set_parallel_min(size_t records);
 int zone_arena_reserve(struct zone *z, size_t n);
 
 #define RR_RDREF_SIZE 4 /* bytes of a record's rdata offset in the arena (zone_type_rdref) */
+#define RR_HDR_SIZE   7 /* bytes of a record before its names: ttl, rdlength, nref */
 
 /* Do the index's records of type keep their rdata in the zone's arena (an offset in the
    record)? The DNSSEC records: a signed zone holds more of them than of anything else, and
@@ -261,11 +262,25 @@ zone_rrset_rdref(const struct rrset *rs)
 static inline uint16_t
 zone_rr_rdlen(const uint8_t *rr)
 {
-	return (uint16_t)(rr[8] << 8 | rr[9]);
+	return (uint16_t)(rr[4] << 8 | rr[5]);
+}
+
+/* Names in the rdata of record rr (struct rr_ref after its header). */
+static inline uint8_t
+zone_rr_nref(const uint8_t *rr)
+{
+	return rr[6];
+}
+
+/* The TTL of record rr as on the wire (4 bytes, network order), then its rdlength (2). */
+static inline const uint8_t *
+zone_rr_wire_ttl(const uint8_t *rr)
+{
+	return rr;
 }
 
 /* Where the rdata of rs's records is kept: the zone's arena for RRSIG RRsets, NULL when
-   inline. Loops over many records take it once for zone_rr_rdata_at / zone_rr_next_at. */
+   inline. Loops over many records take it once for zone_rr_rdata_at / zone_rr_rdata_next. */
 static inline const uint8_t *
 zone_rrset_rdbase(const struct zoneset *zs, const struct rrset *rs)
 {
@@ -276,7 +291,7 @@ zone_rrset_rdbase(const struct zoneset *zs, const struct rrset *rs)
 static inline const uint8_t *
 zone_rr_rdata_at(const uint8_t *base, const uint8_t *rr)
 {
-	const uint8_t *p = rr + 11 + (size_t)rr[10] * RR_REF_SIZE;
+	const uint8_t *p = rr + RR_HDR_SIZE + (size_t)zone_rr_nref(rr) * RR_REF_SIZE;
 	uint32_t off;
 
 	if (base == NULL)
@@ -285,12 +300,21 @@ zone_rr_rdata_at(const uint8_t *base, const uint8_t *rr)
 	return base + off;
 }
 
-/* The record after rr in an rrset whose zone_rrset_rdbase is base. */
+/* The rdata of record rr of an rrset whose zone_rrset_rdbase is base, and in *next the
+   record after it: both at once for the loops of the answer path. */
 static inline const uint8_t *
-zone_rr_next_at(const uint8_t *base, const uint8_t *rr)
+zone_rr_rdata_next(const uint8_t *base, const uint8_t *rr, const uint8_t **next)
 {
-	return rr + 11 + (size_t)rr[10] * RR_REF_SIZE +
-	       (base != NULL ? RR_RDREF_SIZE : zone_rr_rdlen(rr));
+	const uint8_t *p = rr + RR_HDR_SIZE + (size_t)zone_rr_nref(rr) * RR_REF_SIZE;
+	uint32_t off;
+
+	if (base == NULL) {
+		*next = p + zone_rr_rdlen(rr);
+		return p;
+	}
+	memcpy(&off, p, sizeof(off));
+	*next = p + RR_RDREF_SIZE;
+	return base + off;
 }
 
 /* The rdata of record rr of rrset rs. */
@@ -304,7 +328,7 @@ zone_rr_rdata(const struct zoneset *zs, const struct rrset *rs, const uint8_t *r
 static inline const uint8_t *
 zone_rr_next(const struct rrset *rs, const uint8_t *rr)
 {
-	return rr + 11 + (size_t)rr[10] * RR_REF_SIZE +
+	return rr + RR_HDR_SIZE + (size_t)zone_rr_nref(rr) * RR_REF_SIZE +
 	       (zone_rrset_rdref(rs) ? RR_RDREF_SIZE : zone_rr_rdlen(rr));
 }
 
@@ -326,16 +350,16 @@ zone_rrset_first(const struct rrset *rs)
 static inline uint32_t
 zone_rr_ttl(const uint8_t *rr)
 {
-	return (uint32_t)rr[4] << 24 | (uint32_t)rr[5] << 16 | (uint32_t)rr[6] << 8 | rr[7];
+	return (uint32_t)rr[0] << 24 | (uint32_t)rr[1] << 16 | (uint32_t)rr[2] << 8 | rr[3];
 }
 
-/* Name k (below rr[10]) in the rdata of record rr. */
+/* Name k (below zone_rr_nref) in the rdata of record rr. */
 static inline struct rr_ref
 zone_rr_ref(const uint8_t *rr, unsigned k)
 {
 	struct rr_ref ref;
 
-	memcpy(&ref, rr + 11 + (size_t)k * RR_REF_SIZE, RR_REF_SIZE);
+	memcpy(&ref, rr + RR_HDR_SIZE + (size_t)k * RR_REF_SIZE, RR_REF_SIZE);
 	return ref;
 }
 
