@@ -1517,6 +1517,7 @@ struct bctx {
 	uint32_t *order;      /* scratch for one node's records (longest run); owned */
 	uint32_t *scratch;    /* same */
 	bool *dupflags;       /* same */
+	struct zitem *run;    /* the records of the node being written (longest run); owned */
 };
 
 static int
@@ -1954,18 +1955,45 @@ check_glue(struct zoneset *zs, size_t zi, struct diag *d)
 	}
 }
 
+/* The indexed records sorted by node, 4 bytes each (the largest array while the RRsets are
+   written): a record is numbered first[zone] + its index in the zone. */
+struct zsorted {
+	const uint32_t *num;   /* record numbers, node by node (file order inside a node) */
+	const uint32_t *first; /* number of each zone's first record, nzones entries; owned by
+	                          zoneset_finish */
+	size_t nzones;         /* zones of the set */
+};
+
+/* The zone and record of sorted record i. */
+static struct zitem
+zsorted_item(const struct zsorted *s, size_t i)
+{
+	uint32_t g = s->num[i];
+	size_t lo = 0, hi = s->nzones;
+
+	while (hi - lo > 1) { /* the last zone whose first number is at most g */
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->first[mid] <= g)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (struct zitem){(uint32_t)lo, g - s->first[lo]};
+}
+
 /* Prefetch the name-table slot of the first domain name in the rdata of the first records
    at node n (cnt as in zoneset_finish): MX, NS and CNAME targets are looked up when the node
    is built, and the table is too big for the cache. */
 static void
-prefetch_targets(const struct zoneset *zs, const struct zitem *sorted, const uint32_t *cnt,
+prefetch_targets(const struct zoneset *zs, const struct zsorted *sorted, const uint32_t *cnt,
                  uint32_t n)
 {
 	uint32_t start = n ? cnt[n - 1] : 0, end = cnt[n];
 
 	for (uint32_t i = start; i < end && i < start + 4; i++) {
-		const struct zone *z = zs->zones[sorted[i].zone];
-		const struct zrec *r = &z->recs[sorted[i].rec];
+		struct zitem it = zsorted_item(sorted, i);
+		const struct zone *z = zs->zones[it.zone];
+		const struct zrec *r = &z->recs[it.rec];
 		const uint8_t *rd = z->arena + r->rdata;
 		size_t p, l;
 		bool compress;
@@ -1995,6 +2023,7 @@ bctx_free(struct bctx *b)
 	free(b->order);
 	free(b->scratch);
 	free(b->dupflags);
+	free(b->run);
 	free(b->bad);
 	free(b->pend);
 }
@@ -2010,9 +2039,10 @@ bctx_init(struct bctx *b, struct zoneset *zs, size_t maxrun, bool range, struct 
 	b->order = malloc(maxrun * sizeof(*b->order));
 	b->scratch = malloc(maxrun * sizeof(*b->scratch));
 	b->dupflags = malloc(maxrun * sizeof(*b->dupflags));
+	b->run = malloc(maxrun * sizeof(*b->run));
 	if (range)
 		b->bad = calloc(zs->nzones ? zs->nzones : 1, sizeof(*b->bad));
-	if (b->order == NULL || b->scratch == NULL || b->dupflags == NULL ||
+	if (b->order == NULL || b->scratch == NULL || b->dupflags == NULL || b->run == NULL ||
 	    (range && b->bad == NULL)) {
 		bctx_free(b);
 		return -1;
@@ -2022,7 +2052,7 @@ bctx_init(struct bctx *b, struct zoneset *zs, size_t maxrun, bool range, struct 
 
 /* The RRsets of nodes [from, to) (cnt as in zoneset_finish). */
 static int
-build_range(struct bctx *b, const struct zitem *sorted, const uint32_t *cnt, uint32_t from,
+build_range(struct bctx *b, const struct zsorted *sorted, const uint32_t *cnt, uint32_t from,
             uint32_t to)
 {
 	for (uint32_t n = from; n < to; n++) {
@@ -2031,9 +2061,11 @@ build_range(struct bctx *b, const struct zitem *sorted, const uint32_t *cnt, uin
 			prefetch_targets(b->zs, sorted, cnt, n + PREFETCH_AHEAD);
 		if (end == start)
 			continue;
-		for (uint32_t i = 0; i < end - start; i++)
+		for (uint32_t i = 0; i < end - start; i++) {
 			b->order[i] = i;
-		if (build_node(b, n, sorted + start, b->order, end - start) != 0)
+			b->run[i] = zsorted_item(sorted, start + i);
+		}
+		if (build_node(b, n, b->run, b->order, end - start) != 0)
 			return -1;
 	}
 	return 0;
@@ -2041,11 +2073,11 @@ build_range(struct bctx *b, const struct zitem *sorted, const uint32_t *cnt, uin
 
 /* The second half of a parallel build. */
 struct bjob {
-	struct bctx *b;             /* its builder */
-	const struct zitem *sorted; /* the records sorted by node */
-	const uint32_t *cnt;        /* node runs */
-	uint32_t from, to;          /* its nodes */
-	int rc;                     /* what build_range returned */
+	struct bctx *b;               /* its builder */
+	const struct zsorted *sorted; /* the records sorted by node */
+	const uint32_t *cnt;          /* node runs */
+	uint32_t from, to;            /* its nodes */
+	int rc;                       /* what build_range returned */
 };
 
 static void *
@@ -2059,13 +2091,14 @@ build_thread(void *arg)
 
 /* Most bytes the RRsets of sorted records [from, to) can take (each its own RRset). */
 static size_t
-range_need(const struct zoneset *zs, const struct zitem *sorted, size_t from, size_t to)
+range_need(const struct zoneset *zs, const struct zsorted *sorted, size_t from, size_t to)
 {
 	size_t need = 0;
 
-	for (size_t i = from; i < to; i++)
-		need += sizeof(struct rrset) + 3 +
-		        rec_need(&zs->zones[sorted[i].zone]->recs[sorted[i].rec]);
+	for (size_t i = from; i < to; i++) {
+		struct zitem it = zsorted_item(sorted, i);
+		need += sizeof(struct rrset) + 3 + rec_need(&zs->zones[it.zone]->recs[it.rec]);
+	}
 	return need;
 }
 
@@ -2083,7 +2116,7 @@ diag_append(struct diag *d, const struct diag *from)
 /* The parallel build of build_all; false when it could not start (no room for the two
    ranges: one thread then writes everything, growing the area as it goes). */
 static bool
-build_halves(struct zoneset *zs, const struct zitem *sorted, const uint32_t *cnt, uint32_t nn,
+build_halves(struct zoneset *zs, const struct zsorted *sorted, const uint32_t *cnt, uint32_t nn,
              size_t total, size_t maxrun, struct diag *d, int *rc)
 {
 	uint32_t mid = 1;
@@ -2148,7 +2181,7 @@ build_halves(struct zoneset *zs, const struct zitem *sorted, const uint32_t *cnt
    thread would have entered them, so every node gets the number it gets from one thread.
    Diagnostics come out in node order either way. 0, -1 when out of memory. */
 static int
-build_all(struct zoneset *zs, const struct zitem *sorted, const uint32_t *cnt, uint32_t nn,
+build_all(struct zoneset *zs, const struct zsorted *sorted, const uint32_t *cnt, uint32_t nn,
           size_t total, size_t maxrun, struct diag *d)
 {
 	struct bctx a;
@@ -2183,7 +2216,7 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 	/* the owners of zones [0, pre.nzones) were entered while loading (zload.c) */
 	struct zpre pre = zs->pre;
 	size_t first = 0, maxrun = 1;
-	struct zitem *sorted = NULL;
+	uint32_t *sorted = NULL, *zfirst = NULL; /* struct zsorted */
 	bool dnames = false; /* a zone has DNAMEs: items and recnode are needed to the end */
 
 	memset(&zs->pre, 0, sizeof(zs->pre));
@@ -2312,13 +2345,19 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 	for (uint32_t n = 0; n < nn; n++)
 		if (cnt[n + 1] - cnt[n] > maxrun)
 			maxrun = cnt[n + 1] - cnt[n];
-	/* the records themselves are sorted, so that only they (8 bytes each) and the node
-	   runs stay while the RRsets are written, not the file-order arrays too */
+	/* the records themselves are sorted, so that only they (4 bytes each: struct zsorted)
+	   and the node runs stay while the RRsets are written, not the file-order arrays too */
 	sorted = malloc((total + 1) * sizeof(*sorted));
-	if (sorted == NULL)
+	zfirst = malloc(zs->nzones * sizeof(*zfirst));
+	if (sorted == NULL || zfirst == NULL)
 		goto oom;
+	for (size_t i = 0, f = 0; i < zs->nzones; f += zs->zones[i]->nrecs, i++) {
+		if (f + zs->zones[i]->nrecs >= UINT32_MAX)
+			goto oom;
+		zfirst[i] = (uint32_t)f;
+	}
 	for (k = 0; k < total; k++)
-		sorted[cnt[recnode[k]]++] = items[k];
+		sorted[cnt[recnode[k]]++] = zfirst[items[k].zone] + items[k].rec;
 	if (!dnames) {
 		free(items);
 		free(recnode);
@@ -2326,10 +2365,14 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 		recnode = NULL;
 	}
 	/* cnt[n] is now the end of node n's run; its start is cnt[n-1] (0 for n == 0) */
-	if (build_all(zs, sorted, cnt, nn, total, maxrun, d) != 0)
-		goto oom;
+	{
+		struct zsorted zsd = {sorted, zfirst, zs->nzones};
+		if (build_all(zs, &zsd, cnt, nn, total, maxrun, d) != 0)
+			goto oom;
+	}
 	free(sorted);
-	sorted = NULL;
+	free(zfirst);
+	sorted = zfirst = NULL;
 	/* existence (data, or data below: empty non-terminals exist) */
 	for (uint32_t n = 0; n < zs->nnodes; n++) {
 		if (zs->nodes[n].rrsets == 0)
@@ -2396,6 +2439,7 @@ oom:
 	rc = -1;
 done:
 	free(sorted);
+	free(zfirst);
 	free(pre.items);
 	free(pre.recnode);
 	free(dup);
