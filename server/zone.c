@@ -338,6 +338,7 @@ zone_free(struct zone *z)
 {
 	if (z == NULL)
 		return;
+	zowner_free(z);
 	if (zone_share_put(z->share)) {
 		for (size_t i = 0; i < z->nfiles; i++)
 			free(z->files[i].path);
@@ -592,6 +593,7 @@ zone_append_rr(struct zoneset *zs, size_t zi, const uint8_t *owner, size_t olen,
 {
 	struct zone *z;
 	struct zrec *r;
+	uint32_t own;
 
 	if (zi >= zs->nzones || olen == 0 || olen > 255 || rdlen > UINT16_MAX)
 		return -1;
@@ -610,20 +612,23 @@ zone_append_rr(struct zoneset *zs, size_t zi, const uint8_t *owner, size_t olen,
 	}
 	if (zone_arena_reserve(z, olen + rdlen) != 0)
 		return -1;
-	r = &z->recs[z->nrecs++];
-	memset(r, 0, sizeof(*r));
-	r->owner = (uint32_t)z->alen;
 	zone_name_lower(owner, olen, z->arena + z->alen);
-	/* the signer adds the RRSIGs of a name one after the other: they share its name */
-	if (z->nrecs > 1) {
-		const struct zrec *prev = r - 1;
-		const uint8_t *po = z->arena + prev->owner;
+	own = (uint32_t)z->alen;
+	/* the signer adds the RRSIGs of a name one after the other: they share its name; other
+	   records at a name already there share the name from there (zowner.c) */
+	if (z->nrecs > 0) {
+		const uint8_t *po = z->arena + z->recs[z->nrecs - 1].owner;
 		if (zone_wire_len(po, po + 256) == olen &&
 		    memcmp(po, z->arena + z->alen, olen) == 0)
-			r->owner = prev->owner;
+			own = z->recs[z->nrecs - 1].owner;
 	}
-	if (r->owner == z->alen)
+	if (own == z->alen)
+		own = zowner_intern(z, olen);
+	if (own == z->alen)
 		z->alen += olen;
+	r = &z->recs[z->nrecs++];
+	memset(r, 0, sizeof(*r));
+	r->owner = own;
 	r->rdata = (uint32_t)z->alen;
 	memcpy(z->arena + z->alen, rd, rdlen);
 	z->alen += rdlen;
@@ -1293,6 +1298,7 @@ zoneset_add_shared(struct zoneset *dst, const struct zoneset *src, size_t zone, 
 	/* the same records as read (file and line for diagnostics), none of the index built from
 	   them: the per-set fields are set again by zoneset_finish */
 	*z = *from;
+	z->owners = NULL; /* from's own (none once its set is finished) */
 	z->serial = 0;
 	z->apex = NODE_NONE;
 	z->soa = z->soa_nx = z->ns = 0;
@@ -2241,6 +2247,7 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 		goto oom;
 	for (size_t i = 0; i < zs->nzones; i++) {
 		struct zone *z = zs->zones[i];
+		zowner_free(z); /* records are added before a set is finished, not after */
 		z->bad = false;
 		z->serial = 0;
 		z->apex = NODE_NONE;

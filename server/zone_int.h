@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "server/zone.h"
+#include "server/zowner.h"
 
 #define NODE_NONE    UINT32_MAX /* no node */
 #define NODE_EXISTS  0x01       /* has data, or a descendant has (empty non-terminal) */
@@ -152,6 +153,8 @@ struct zone {
 	struct zone_share *share;  /* when other sets hold this zone too: the reference count of
 	                              files, recs, arena and stamps, which are then read-only; NULL:
 	                              they are this zone's own. Owned (one reference) */
+	struct zowner *owners;     /* the owner names of recs by hash while records are appended
+	                              (zowner.c), NULL when none; owned */
 	struct zone_stamp *stamps; /* one per file, NULL when not known (text from the API, a
 	                              file that changed while read, records added); owned like
 	                              recs */

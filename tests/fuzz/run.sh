@@ -16,7 +16,7 @@ CC=${CC:-clang}
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -D_GNU_SOURCE"
 LIBS=$(pkg-config --cflags --libs libevent ldns libzscanner libdnssec jansson libidn2)
 SERVER="server/msg.c server/answer.c server/zone.c server/zoneerr.c server/lint.c server/fault.c
-	server/faultidx.c server/faultjson.c server/world.c server/world_lint.c server/dnssec.c server/zload.c"
+	server/faultidx.c server/faultjson.c server/world.c server/world_lint.c server/dnssec.c server/zload.c server/zowner.c"
 COMMON="common/diag.c common/file.c common/log.c common/num.c"
 failed=
 for t in $targets; do
