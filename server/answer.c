@@ -225,32 +225,31 @@ put_node_name(struct actx *c, uint32_t n)
 		put16(c, 0xc000 | ct_get(c->ct, n));
 }
 
-/* One record; false (and nothing written) when it does not fit. */
+/* One record of an RRset of type (rd: its rdata, zone_rr_rdata); false (and nothing written)
+   when it does not fit. */
 static bool
-put_rr(struct actx *c, uint32_t owner, const uint8_t *rr, const uint8_t **next)
+put_rr(struct actx *c, uint32_t owner, uint16_t type, const uint8_t *rr, const uint8_t *rd)
 {
 	size_t mark = c->pos;
-	uint8_t nref = rr[10];
-	uint16_t rdlen = (uint16_t)(rr[8] << 8 | rr[9]);
-	const uint8_t *refs = rr + 11;
-	const uint8_t *rd = refs + (size_t)nref * RR_REF_SIZE;
+	uint8_t nref = zone_rr_nref(rr);
+	uint16_t rdlen = zone_rr_rdlen(rr);
 	bool compress = false;
+	uint8_t wire[10] = {(uint8_t)(type >> 8), (uint8_t)type, 0, CLASS_IN};
 
-	*next = rd + rdlen;
 	for (uint8_t k = 0; k < nref; k++)
-		compress |= refs[k * RR_REF_SIZE + 3] != 0;
+		compress |= zone_rr_ref(rr, k).compress != 0;
+	memcpy(wire + 4, zone_rr_wire_ttl(rr), 6); /* TTL, rdlength */
 	put_node_name(c, owner);
 	if (!compress) {
-		put(c, rr, 10);
+		put(c, wire, 10);
 		put(c, rd, rdlen);
 	} else {
 		size_t lenpos, cur = 0;
-		put(c, rr, 8);
+		put(c, wire, 8);
 		lenpos = c->pos;
 		put16(c, 0);
 		for (uint8_t k = 0; k < nref; k++) {
-			struct rr_ref ref;
-			memcpy(&ref, refs + (size_t)k * RR_REF_SIZE, RR_REF_SIZE);
+			struct rr_ref ref = zone_rr_ref(rr, k);
 			if (!ref.compress)
 				continue;
 			put(c, rd + cur, ref.pos - cur);
@@ -303,26 +302,27 @@ static bool
 put_sigs(struct actx *c, uint32_t owner, const struct rrset *rs, uint16_t *added)
 {
 	const struct rrset *sig = zone_rrset_at(c->zs, rs->sigs);
-	const uint8_t *rr, *first = (const uint8_t *)(rs + 1), *next;
+	const uint8_t *rr, *first = zone_rrset_first(rs), *base, *next;
+	uint16_t type = rs->type, count;
 
-	if (sig == NULL || !c->q->edns_do || rs->type == TYPE_RRSIG ||
+	if (sig == NULL || !c->q->edns_do || type == TYPE_RRSIG ||
 	    !dnssec_zone_secure(c->zs, rs->zone))
 		return true;
-	rr = (const uint8_t *)(sig + 1);
-	for (uint16_t i = 0; i < sig->count; i++, rr = next) {
+	base = zone_rrset_rdbase(c->zs, sig);
+	rr = zone_rrset_first(sig);
+	count = sig->count;
+	for (uint16_t i = 0; i < count; i++, rr = next) {
 		size_t at = c->pos;
-		if (!dnssec_rrsig_covers(rr, rs->type)) {
-			next =
-			    rr + 11 + (size_t)rr[10] * RR_REF_SIZE + (size_t)(rr[8] << 8 | rr[9]);
+		const uint8_t *rd = zone_rr_rdata_next(base, rr, &next);
+		if (!zone_rrsig_covers(rd, zone_rr_rdlen(rr), type))
 			continue;
-		}
-		if (!put_rr(c, owner, rr, &next))
+		if (!put_rr(c, owner, TYPE_RRSIG, rr, rd))
 			return false;
-		if (rs->type == TYPE_SOA) {
+		if (type == TYPE_SOA) {
 			while (c->out[at] != 0 && (c->out[at] & 0xc0) != 0xc0)
 				at += (size_t)c->out[at] + 1;
 			at += c->out[at] == 0 ? 1 : 2;
-			memcpy(c->out + at + 4, first + 4, 4);
+			memcpy(c->out + at + 4, zone_rr_wire_ttl(first), 4);
 		}
 		(*added)++;
 	}
@@ -334,7 +334,7 @@ static uint16_t
 put_rrset(struct actx *c, const struct item *it, bool tcp, bool *done)
 {
 	const struct rrset *rs;
-	const uint8_t *rr;
+	const uint8_t *rr, *base, *next;
 	size_t mark = c->pos;
 	uint16_t added = 0;
 	bool all = true;
@@ -346,9 +346,11 @@ put_rrset(struct actx *c, const struct item *it, bool tcp, bool *done)
 		return 0;
 	}
 	rs = zone_rrset_at(c->zs, it->set);
-	rr = (const uint8_t *)(rs + 1);
-	for (uint16_t i = 0; i < rs->count; i++) {
-		if (!put_rr(c, it->owner, rr, &rr)) {
+	base = zone_rrset_rdbase(c->zs, rs);
+	rr = zone_rrset_first(rs);
+	for (uint16_t i = 0, count = rs->count, type = rs->type; i < count; i++, rr = next) {
+		const uint8_t *rd = zone_rr_rdata_next(base, rr, &next);
+		if (!put_rr(c, it->owner, type, rr, rd)) {
 			all = false;
 			break;
 		}
@@ -528,19 +530,15 @@ static void
 add_additional(struct actx *c, const struct rrset *rs, bool allow_glue)
 {
 	const struct zoneset *zs = c->zs;
-	const uint8_t *rr = (const uint8_t *)(rs + 1);
+	const uint8_t *rr = zone_rrset_first(rs);
 
 	for (uint16_t i = 0; i < rs->count; i++) {
-		uint8_t nref = rr[10];
-		uint16_t rdlen = (uint16_t)(rr[8] << 8 | rr[9]);
-		struct rr_ref ref;
 		uint32_t target, match, data, tz;
 		bool found = false;
 
-		if (nref == 0)
+		if (zone_rr_nref(rr) == 0)
 			goto next;
-		memcpy(&ref, rr + 11, RR_REF_SIZE);
-		target = ref.node;
+		target = zone_rr_ref(rr, 0).node;
 		match = target;
 		while (match != NODE_NONE && !(zs->nodes[match].flags & NODE_EXISTS))
 			match = zs->nodes[match].parent;
@@ -564,7 +562,7 @@ add_additional(struct actx *c, const struct rrset *rs, bool allow_glue)
 		    find_delegation(c, target, tz - 1) == NODE_NONE)
 			add_target_sets(c, rs->type, target, data, tz - 1);
 	next:
-		rr += 11 + (size_t)nref * RR_REF_SIZE + rdlen;
+		rr = zone_rr_next(rs, rr);
 	}
 }
 
@@ -675,12 +673,12 @@ answer_domain(struct actx *c, uint32_t data, uint32_t owner)
 	} else if ((rs = zone_rrset_find(zs, data, c->zone, qtype)) != NULL) {
 		add_rrset(c, SEC_ANSWER, owner, rs);
 	} else if ((rs = zone_rrset_find(zs, data, c->zone, TYPE_CNAME)) != NULL) {
-		const uint8_t *rr = (const uint8_t *)(rs + 1);
+		const uint8_t *rr = zone_rrset_first(rs);
 		uint32_t save = c->zone;
 		struct rr_ref ref;
 		/* not added: it is already in the answer, a loop; the chain ends here */
-		if (add_rrset(c, SEC_ANSWER, owner, rs) && rr[10] > 0) {
-			memcpy(&ref, rr + 11, RR_REF_SIZE);
+		if (add_rrset(c, SEC_ANSWER, owner, rs) && zone_rr_nref(rr) > 0) {
+			ref = zone_rr_ref(rr, 0);
 			c->cname_count++;
 			lookup_zone(c, ref.node, true, ref.node);
 			c->zone = save;
@@ -749,9 +747,9 @@ static void
 answer_dname(struct actx *c, uint32_t owner, uint32_t ce, const struct rrset *rs)
 {
 	const struct zoneset *zs = c->zs;
-	const uint8_t *rr = (const uint8_t *)(rs + 1);
-	const uint8_t *target = rr + 11 + (size_t)rr[10] * RR_REF_SIZE;
-	size_t tlen = (size_t)(rr[8] << 8 | rr[9]), flen, plen, celen = zs->nodes[ce].namelen;
+	const uint8_t *rr = zone_rrset_first(rs);
+	const uint8_t *target = zone_rr_rdata(zs, rs, rr);
+	size_t tlen = zone_rr_rdlen(rr), flen, plen, celen = zs->nodes[ce].namelen;
 	uint8_t from[256], to[512];
 	uint32_t src, dest, n, save = c->zone;
 	bool exact;
@@ -782,8 +780,7 @@ answer_dname(struct actx *c, uint32_t owner, uint32_t ce, const struct rrset *rs
 		return;
 	c->synth[c->nsynth].owner = src;
 	c->synth[c->nsynth].target = dest;
-	c->synth[c->nsynth].ttl =
-	    (uint32_t)rr[4] << 24 | (uint32_t)rr[5] << 16 | (uint32_t)rr[6] << 8 | rr[7];
+	c->synth[c->nsynth].ttl = zone_rr_ttl(rr);
 	c->items[c->nitems].set = 0;
 	c->items[c->nitems].owner = c->nsynth++;
 	c->items[c->nitems].section = SEC_ANSWER;

@@ -37,31 +37,6 @@ struct dnssec_index {
 	size_t nzones;             /* entries in zones */
 };
 
-/* ---- record access -------------------------------------------------------------------- */
-
-static inline const uint8_t *
-rr_rdata(const uint8_t *rr, uint16_t *rdlen)
-{
-	*rdlen = (uint16_t)(rr[8] << 8 | rr[9]);
-	return rr + 11 + (size_t)rr[10] * RR_REF_SIZE;
-}
-
-static inline const uint8_t *
-rr_next(const uint8_t *rr)
-{
-	uint16_t rdlen;
-	const uint8_t *rd = rr_rdata(rr, &rdlen);
-	return rd + rdlen;
-}
-
-bool
-dnssec_rrsig_covers(const uint8_t *rr, uint16_t type)
-{
-	uint16_t rdlen;
-	const uint8_t *rd = rr_rdata(rr, &rdlen);
-	return rdlen >= 2 && (uint16_t)(rd[0] << 8 | rd[1]) == type;
-}
-
 static const struct dnssec_zone *
 dz(const struct zoneset *zs, uint32_t z)
 {
@@ -261,11 +236,10 @@ build_chain(struct zoneset *zs, uint32_t z, struct dnssec_zone *d, const uint8_t
 		bool uses = false;
 		if (rs == NULL)
 			continue;
-		rr = (const uint8_t *)(rs + 1);
-		for (uint16_t k = 0; k < rs->count && !uses; k++, rr = rr_next(rr)) {
-			uint16_t rdlen;
-			const uint8_t *rd = rr_rdata(rr, &rdlen);
-			uses = n3_uses(rd, rdlen, prd[0], d->iterations, d->saltlen, d->salt);
+		rr = zone_rrset_first(rs);
+		for (uint16_t k = 0; k < rs->count && !uses; k++, rr = zone_rr_next(rs, rr)) {
+			uses = n3_uses(zone_rr_rdata(zs, rs, rr), zone_rr_rdlen(rr), prd[0],
+			               d->iterations, d->saltlen, d->salt);
 		}
 		if (!uses)
 			continue;
@@ -290,11 +264,9 @@ build_chain(struct zoneset *zs, uint32_t z, struct dnssec_zone *d, const uint8_t
 		return false;
 	{
 		const struct rrset *rs = zone_rrset_find(zs, d->n3[i].node, z, TYPE_NSEC3);
-		const uint8_t *rr = (const uint8_t *)(rs + 1);
-		for (uint16_t k = 0; k < rs->count; k++, rr = rr_next(rr)) {
-			uint16_t rdlen;
-			const uint8_t *rd = rr_rdata(rr, &rdlen);
-			if (n3_has_soa(rd, rdlen))
+		const uint8_t *rr = zone_rrset_first(rs);
+		for (uint16_t k = 0; k < rs->count; k++, rr = zone_rr_next(rs, rr)) {
+			if (n3_has_soa(zone_rr_rdata(zs, rs, rr), zone_rr_rdlen(rr)))
 				return true;
 		}
 	}
@@ -311,17 +283,18 @@ build_zone(struct zoneset *zs, uint32_t z, struct dnssec_zone *d)
 		return 0;
 	rs = zone_rrset_find(zs, zn->apex, z, TYPE_RRSIG);
 	if (rs != NULL) {
-		const uint8_t *rr = (const uint8_t *)(rs + 1);
-		for (uint16_t k = 0; k < rs->count && !d->secure; k++, rr = rr_next(rr))
-			d->secure = dnssec_rrsig_covers(rr, TYPE_DNSKEY);
+		const uint8_t *rr = zone_rrset_first(rs);
+		for (uint16_t k = 0; k < rs->count && !d->secure; k++, rr = zone_rr_next(rs, rr))
+			d->secure = zone_rrsig_covers(zone_rr_rdata(zs, rs, rr), zone_rr_rdlen(rr),
+			                              TYPE_DNSKEY);
 	}
 	/* NSD uses the first NSEC3PARAM it supports (SHA-1, flags 0) whose chain is sound */
 	rs = zone_rrset_find(zs, zn->apex, z, TYPE_NSEC3PARAM);
 	if (rs != NULL) {
-		const uint8_t *rr = (const uint8_t *)(rs + 1);
-		for (uint16_t k = 0; k < rs->count && !d->nsec3; k++, rr = rr_next(rr)) {
-			uint16_t rdlen;
-			const uint8_t *rd = rr_rdata(rr, &rdlen);
+		const uint8_t *rr = zone_rrset_first(rs);
+		for (uint16_t k = 0; k < rs->count && !d->nsec3; k++, rr = zone_rr_next(rs, rr)) {
+			uint16_t rdlen = zone_rr_rdlen(rr);
+			const uint8_t *rd = zone_rr_rdata(zs, rs, rr);
 			if (rdlen >= 5 && rd[0] == 1 && rd[1] == 0)
 				d->nsec3 = build_chain(zs, z, d, rd, rdlen);
 		}

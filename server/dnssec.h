@@ -43,8 +43,6 @@ bool dnssec_zone_secure(const struct zoneset *zs, uint32_t z);
 bool dnssec_zone_nsec3(const struct zoneset *zs, uint32_t z);
 /* Node n holds only NSEC3 (and RRSIG) RRsets of zone z: NSD answers as if it did not exist. */
 bool dnssec_only_nsec3(const struct zoneset *zs, uint32_t n, uint32_t z);
-/* The RRSIG record rr (as stored: wire[10], nref, refs, rdata) covers type. */
-bool dnssec_rrsig_covers(const uint8_t *rr, uint16_t type);
 
 /* The proof for a NODATA answer to qtype at node original (the name, or the wildcard that
    matched) in zone z, DO set. */

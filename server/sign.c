@@ -506,12 +506,12 @@ sign_job(struct worker *w, struct sjob *j)
 		w->caprefs = n;
 	}
 	if (j->rs) {
-		const uint8_t *r = (const uint8_t *)(j->rs + 1);
+		const uint8_t *r = zone_rrset_first(j->rs);
 		for (size_t i = 0; i < n; i++) {
-			uint16_t rdlen = (uint16_t)(r[8] << 8 | r[9]);
-			w->refs[i].rd = r + 11 + (size_t)r[10] * RR_REF_SIZE;
+			uint16_t rdlen = zone_rr_rdlen(r);
+			w->refs[i].rd = zone_rr_rdata(w->c->zs, j->rs, r);
 			w->refs[i].len = rdlen;
-			r = w->refs[i].rd + rdlen;
+			r = zone_rr_next(j->rs, r);
 			need += j->olen + 10 + (size_t)rdlen;
 		}
 	} else {
@@ -642,8 +642,7 @@ job_new(struct sctx *c, const uint8_t *owner, size_t olen, uint16_t type, uint32
 static int
 sign_stored(struct sctx *c, const uint8_t *owner, size_t olen, const struct rrset *rs)
 {
-	const uint8_t *rr = (const uint8_t *)(rs + 1);
-	uint32_t ttl = (uint32_t)rr[4] << 24 | (uint32_t)rr[5] << 16 | (uint32_t)rr[6] << 8 | rr[7];
+	uint32_t ttl = zone_rr_ttl(zone_rrset_first(rs));
 	struct sjob *j = job_new(c, owner, olen, rs->type, ttl);
 
 	if (j == NULL)
@@ -921,7 +920,6 @@ sign_zone(struct signer *sg, struct zoneset *zs, size_t z, struct zkeys *zk, tim
 	struct sname *names = NULL;
 	size_t nn = 0, cap = 0;
 	uint32_t apex = zn->apex, nttl, sttl;
-	const uint8_t *soa;
 	uint8_t *rd = NULL;
 	dnssec_binary_t kr, zr;
 	int rc = -1;
@@ -934,10 +932,8 @@ sign_zone(struct signer *sg, struct zoneset *zs, size_t z, struct zkeys *zk, tim
 	c.expiration = (uint32_t)(now + SIGN_VALIDITY);
 	c.ktag = dnssec_key_get_keytag(zk->ksk);
 	c.ztag = dnssec_key_get_keytag(zk->zsk);
-	soa = (const uint8_t *)(zone_rrset_at(zs, zn->soa_nx) + 1);
-	nttl = (uint32_t)soa[4] << 24 | (uint32_t)soa[5] << 16 | (uint32_t)soa[6] << 8 | soa[7];
-	soa = (const uint8_t *)(zone_rrset_at(zs, zn->soa) + 1);
-	sttl = (uint32_t)soa[4] << 24 | (uint32_t)soa[5] << 16 | (uint32_t)soa[6] << 8 | soa[7];
+	nttl = zone_rr_ttl(zone_rrset_first(zone_rrset_at(zs, zn->soa_nx)));
+	sttl = zone_rr_ttl(zone_rrset_first(zone_rrset_at(zs, zn->soa)));
 	rd = malloc(65536);
 	if (rd == NULL)
 		goto out;
@@ -1105,7 +1101,6 @@ static int
 add_ds_at(struct zoneset *zs, uint32_t n, size_t p, const struct zkeys *zk)
 {
 	const struct zone *pz = zs->zones[p];
-	const uint8_t *soa;
 	dnssec_binary_t ds = {0};
 	uint32_t ttl;
 	int rc;
@@ -1115,8 +1110,7 @@ add_ds_at(struct zoneset *zs, uint32_t n, size_t p, const struct zkeys *zk)
 		return 0;
 	if (dnssec_key_create_ds(zk->ksk, DNSSEC_KEY_DIGEST_SHA256, &ds) != DNSSEC_EOK)
 		return -1;
-	soa = (const uint8_t *)(zone_rrset_at(zs, pz->soa) + 1);
-	ttl = (uint32_t)soa[4] << 24 | (uint32_t)soa[5] << 16 | (uint32_t)soa[6] << 8 | soa[7];
+	ttl = zone_rr_ttl(zone_rrset_first(zone_rrset_at(zs, pz->soa)));
 	rc = zone_append_rr(zs, p, zk->origin, zk->olen, TYPE_DS, ttl, ds.data, ds.size);
 	dnssec_binary_free(&ds);
 	return rc == 0 ? 1 : -1;
@@ -1166,15 +1160,14 @@ signed_keys(struct signer *sg, const struct zoneset *zs, size_t z)
 	    dnssec_key_get_rdata(zk->ksk, &kr) != DNSSEC_EOK ||
 	    dnssec_key_get_rdata(zk->zsk, &zr) != DNSSEC_EOK)
 		return NULL;
-	r = (const uint8_t *)(rs + 1);
-	for (unsigned i = 0; i < rs->count; i++) {
-		size_t rdlen = (size_t)(r[8] << 8 | r[9]);
-		const uint8_t *rd = r + 11 + (size_t)r[10] * RR_REF_SIZE;
+	r = zone_rrset_first(rs);
+	for (unsigned i = 0; i < rs->count; i++, r = zone_rr_next(rs, r)) {
+		size_t rdlen = zone_rr_rdlen(r);
+		const uint8_t *rd = zone_rr_rdata(zs, rs, r);
 		if (rdlen == kr.size && memcmp(rd, kr.data, rdlen) == 0)
 			seen[0] = true;
 		else if (rdlen == zr.size && memcmp(rd, zr.data, rdlen) == 0)
 			seen[1] = true;
-		r = rd + rdlen;
 	}
 	return seen[0] && seen[1] ? zk : NULL;
 }

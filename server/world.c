@@ -109,7 +109,7 @@ collect_addrs(const struct zoneset *zs, uint32_t n, uint32_t z, bool glue, union
 {
 	for (uint32_t off = zs->nodes[n].rrsets; off;) {
 		const struct rrset *rs = zone_rrset_at(zs, off);
-		const uint8_t *rr = (const uint8_t *)(rs + 1);
+		const uint8_t *rr = zone_rrset_first(rs);
 
 		off = rs->next;
 		if (rs->type != TYPE_A && rs->type != TYPE_AAAA)
@@ -117,8 +117,8 @@ collect_addrs(const struct zoneset *zs, uint32_t n, uint32_t z, bool glue, union
 		if (glue ? !below_cut(zs, n, rs->zone) : rs->zone != z)
 			continue;
 		for (uint16_t i = 0; i < rs->count; i++) {
-			uint16_t rdlen = (uint16_t)(rr[8] << 8 | rr[9]);
-			const uint8_t *rd = rr + 11 + (size_t)rr[10] * RR_REF_SIZE;
+			uint16_t rdlen = zone_rr_rdlen(rr);
+			const uint8_t *rd = zone_rr_rdata(zs, rs, rr);
 			union qlog_addr a;
 			bool dup = false;
 
@@ -130,7 +130,7 @@ collect_addrs(const struct zoneset *zs, uint32_t n, uint32_t z, bool glue, union
 				a.sin6.sin6_family = AF_INET6;
 				memcpy(&a.sin6.sin6_addr, rd, 16);
 			}
-			rr = rd + rdlen;
+			rr = zone_rr_next(rs, rr);
 			if (a.sa.sa_family == 0)
 				continue;
 			for (size_t k = 0; k < cnt && k < max; k++)
@@ -340,20 +340,17 @@ each_ns_name(const struct zoneset *zs, const struct zone *z,
 
 	if (rs == NULL)
 		return 0;
-	rr = (const uint8_t *)(rs + 1);
-	for (uint16_t i = 0; i < rs->count; i++) {
-		uint16_t rdlen = (uint16_t)(rr[8] << 8 | rr[9]);
-		uint8_t nref = rr[10];
+	rr = zone_rrset_first(rs);
+	for (uint16_t i = 0; i < rs->count; i++, rr = zone_rr_next(rs, rr)) {
 		struct ns_name ns;
 		struct rr_ref ref;
 		int rc;
 
-		if (nref > 0) {
-			memcpy(&ref, rr + 11, RR_REF_SIZE);
+		if (zone_rr_nref(rr) > 0) {
+			ref = zone_rr_ref(rr, 0);
 			ns.wire = zs->names + zs->nodes[ref.node].name;
 			ns.len = zs->nodes[ref.node].namelen;
-			ns.ttl = (uint32_t)rr[4] << 24 | (uint32_t)rr[5] << 16 |
-			         (uint32_t)rr[6] << 8 | rr[7];
+			ns.ttl = zone_rr_ttl(rr);
 			msg_name_to_str(ns.wire, ns.str, sizeof(ns.str));
 			ns.na = world_name_addrs(zs, ns.wire, ns.len, ns.a, WORLD_ADDRS_MAX);
 			if (ns.na > WORLD_ADDRS_MAX)
@@ -361,7 +358,6 @@ each_ns_name(const struct zoneset *zs, const struct zone *z,
 			if ((rc = fn(&ns, arg)) != 0)
 				return rc;
 		}
-		rr += 11 + (size_t)nref * RR_REF_SIZE + rdlen;
 	}
 	return 0;
 }

@@ -338,6 +338,7 @@ zone_free(struct zone *z)
 {
 	if (z == NULL)
 		return;
+	zowner_free(z);
 	if (zone_share_put(z->share)) {
 		for (size_t i = 0; i < z->nfiles; i++)
 			free(z->files[i].path);
@@ -592,6 +593,7 @@ zone_append_rr(struct zoneset *zs, size_t zi, const uint8_t *owner, size_t olen,
 {
 	struct zone *z;
 	struct zrec *r;
+	uint32_t own;
 
 	if (zi >= zs->nzones || olen == 0 || olen > 255 || rdlen > UINT16_MAX)
 		return -1;
@@ -610,20 +612,23 @@ zone_append_rr(struct zoneset *zs, size_t zi, const uint8_t *owner, size_t olen,
 	}
 	if (zone_arena_reserve(z, olen + rdlen) != 0)
 		return -1;
-	r = &z->recs[z->nrecs++];
-	memset(r, 0, sizeof(*r));
-	r->owner = (uint32_t)z->alen;
 	zone_name_lower(owner, olen, z->arena + z->alen);
-	/* the signer adds the RRSIGs of a name one after the other: they share its name */
-	if (z->nrecs > 1) {
-		const struct zrec *prev = r - 1;
-		const uint8_t *po = z->arena + prev->owner;
+	own = (uint32_t)z->alen;
+	/* the signer adds the RRSIGs of a name one after the other: they share its name; other
+	   records at a name already there share the name from there (zowner.c) */
+	if (z->nrecs > 0) {
+		const uint8_t *po = z->arena + z->recs[z->nrecs - 1].owner;
 		if (zone_wire_len(po, po + 256) == olen &&
 		    memcmp(po, z->arena + z->alen, olen) == 0)
-			r->owner = prev->owner;
+			own = z->recs[z->nrecs - 1].owner;
 	}
-	if (r->owner == z->alen)
+	if (own == z->alen)
+		own = zowner_intern(z, olen);
+	if (own == z->alen)
 		z->alen += olen;
+	r = &z->recs[z->nrecs++];
+	memset(r, 0, sizeof(*r));
+	r->owner = own;
 	r->rdata = (uint32_t)z->alen;
 	memcpy(z->arena + z->alen, rd, rdlen);
 	z->alen += rdlen;
@@ -1293,6 +1298,7 @@ zoneset_add_shared(struct zoneset *dst, const struct zoneset *src, size_t zone, 
 	/* the same records as read (file and line for diagnostics), none of the index built from
 	   them: the per-set fields are set again by zoneset_finish */
 	*z = *from;
+	z->owners = NULL; /* from's own (none once its set is finished) */
 	z->serial = 0;
 	z->apex = NODE_NONE;
 	z->soa = z->soa_nx = z->ns = 0;
@@ -1517,6 +1523,7 @@ struct bctx {
 	uint32_t *order;      /* scratch for one node's records (longest run); owned */
 	uint32_t *scratch;    /* same */
 	bool *dupflags;       /* same */
+	struct zitem *run;    /* the records of the node being written (longest run); owned */
 };
 
 static int
@@ -1567,6 +1574,14 @@ mark_bad(struct bctx *b, uint32_t zi)
 		b->zs->zones[zi]->bad = true;
 }
 
+/* Most bytes record r takes in an RRset (zone_int.h's layout). */
+static size_t
+rec_need(const struct zrec *r)
+{
+	return RR_HDR_SIZE + 2 * RR_REF_SIZE +
+	       (zone_type_rdref(r->type) ? RR_RDREF_SIZE : r->rdlen);
+}
+
 /* Append one RRset made of the records items[idx[0..n-1]] at node nd. Returns the offset of
    the rrset, 0 on failure. */
 static uint32_t
@@ -1583,7 +1598,7 @@ build_rrset(struct bctx *b, uint32_t nd, const struct zitem *items, const uint32
 	size_t count = 0;
 
 	for (size_t i = 0; i < n; i++)
-		need += 11 + 2 * RR_REF_SIZE + z->recs[items[idx[i]].rec].rdlen;
+		need += rec_need(&z->recs[items[idx[i]].rec]);
 	if (find_duplicates(z, items, idx, n, dup) != 0)
 		return 0;
 	if (!b->range) {
@@ -1622,7 +1637,7 @@ build_rrset(struct bctx *b, uint32_t nd, const struct zitem *items, const uint32
 				                              zone_name_hash(lname, refs[k].len));
 				if (refs[k].node == NODE_NONE &&
 				    add_pending(b, rd + refs[k].pos, refs[k].len,
-				                (size_t)(p - zs->sets) + 11 +
+				                (size_t)(p - zs->sets) + RR_HDR_SIZE +
 				                    (size_t)k * RR_REF_SIZE) != 0)
 					return 0;
 				continue;
@@ -1632,29 +1647,29 @@ build_rrset(struct bctx *b, uint32_t nd, const struct zitem *items, const uint32
 				return 0;
 		}
 		/* tree_get may have moved nothing in sets; p stays valid */
-		p[0] = (uint8_t)(r->type >> 8);
-		p[1] = (uint8_t)r->type;
-		p[2] = 0;
-		p[3] = CLASS_IN;
-		p[4] = (uint8_t)(r->ttl >> 24);
-		p[5] = (uint8_t)(r->ttl >> 16);
-		p[6] = (uint8_t)(r->ttl >> 8);
-		p[7] = (uint8_t)r->ttl;
-		p[8] = (uint8_t)(r->rdlen >> 8);
-		p[9] = (uint8_t)r->rdlen;
-		p[10] = (uint8_t)nref;
-		p += 11;
+		p[0] = (uint8_t)(r->ttl >> 24);
+		p[1] = (uint8_t)(r->ttl >> 16);
+		p[2] = (uint8_t)(r->ttl >> 8);
+		p[3] = (uint8_t)r->ttl;
+		p[4] = (uint8_t)(r->rdlen >> 8);
+		p[5] = (uint8_t)r->rdlen;
+		p[6] = (uint8_t)nref;
+		p += RR_HDR_SIZE;
 		for (int k = 0; k < nref; k++) {
 			memcpy(p, &refs[k], RR_REF_SIZE);
 			p += RR_REF_SIZE;
 		}
-		memcpy(p, rd, r->rdlen);
-		p += r->rdlen;
+		if (zone_type_rdref(r->type)) { /* zone_rr_rdata: the arena's copy is the one */
+			memcpy(p, &r->rdata, RR_RDREF_SIZE);
+			p += RR_RDREF_SIZE;
+		} else {
+			memcpy(p, rd, r->rdlen);
+			p += r->rdlen;
+		}
 		count++;
 	}
 	rs = (struct rrset *)(void *)(zs->sets + off);
 	rs->next = 0;
-	rs->len = (uint32_t)(p - (zs->sets + off + sizeof(struct rrset)));
 	rs->type = z->recs[items[idx[0]].rec].type;
 	rs->count = (uint16_t)count;
 	rs->zone = (uint16_t)items[idx[0]].zone;
@@ -1837,7 +1852,8 @@ static uint32_t
 build_soa_nx(struct zoneset *zs, uint32_t soa)
 {
 	const struct rrset *rs = zone_rrset_at(zs, soa);
-	size_t total = sizeof(struct rrset) + rs->len;
+	const uint8_t *first = zone_rrset_first(rs);
+	size_t total = sizeof(struct rrset) + (size_t)(zone_rr_next(rs, first) - first);
 	struct rrset *nrs;
 	uint8_t *rec;
 	uint32_t off, ttl, min;
@@ -1854,18 +1870,17 @@ build_soa_nx(struct zoneset *zs, uint32_t soa)
 	nrs->next = 0;
 	nrs->count = 1;
 	rec = zs->sets + off + sizeof(struct rrset);
-	ttl = (uint32_t)rec[4] << 24 | (uint32_t)rec[5] << 16 | (uint32_t)rec[6] << 8 | rec[7];
-	rdlen = (uint16_t)(rec[8] << 8 | rec[9]);
-	rd = rec + 11 + (size_t)rec[10] * RR_REF_SIZE;
-	nrs->len = (uint32_t)(11 + (size_t)rec[10] * RR_REF_SIZE + rdlen);
+	ttl = zone_rr_ttl(rec);
+	rdlen = zone_rr_rdlen(rec);
+	rd = zone_rr_rdata(zs, nrs, rec);
 	if (rdlen >= 20) {
 		min = (uint32_t)rd[rdlen - 4] << 24 | (uint32_t)rd[rdlen - 3] << 16 |
 		      (uint32_t)rd[rdlen - 2] << 8 | rd[rdlen - 1];
-		if (min < ttl) {
-			rec[4] = (uint8_t)(min >> 24);
-			rec[5] = (uint8_t)(min >> 16);
-			rec[6] = (uint8_t)(min >> 8);
-			rec[7] = (uint8_t)min;
+		if (min < ttl) { /* the record starts with its TTL */
+			rec[0] = (uint8_t)(min >> 24);
+			rec[1] = (uint8_t)(min >> 16);
+			rec[2] = (uint8_t)(min >> 8);
+			rec[3] = (uint8_t)min;
 		}
 	}
 	return off;
@@ -1946,18 +1961,45 @@ check_glue(struct zoneset *zs, size_t zi, struct diag *d)
 	}
 }
 
+/* The indexed records sorted by node, 4 bytes each (the largest array while the RRsets are
+   written): a record is numbered first[zone] + its index in the zone. */
+struct zsorted {
+	const uint32_t *num;   /* record numbers, node by node (file order inside a node) */
+	const uint32_t *first; /* number of each zone's first record, nzones entries; owned by
+	                          zoneset_finish */
+	size_t nzones;         /* zones of the set */
+};
+
+/* The zone and record of sorted record i. */
+static struct zitem
+zsorted_item(const struct zsorted *s, size_t i)
+{
+	uint32_t g = s->num[i];
+	size_t lo = 0, hi = s->nzones;
+
+	while (hi - lo > 1) { /* the last zone whose first number is at most g */
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->first[mid] <= g)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (struct zitem){(uint32_t)lo, g - s->first[lo]};
+}
+
 /* Prefetch the name-table slot of the first domain name in the rdata of the first records
    at node n (cnt as in zoneset_finish): MX, NS and CNAME targets are looked up when the node
    is built, and the table is too big for the cache. */
 static void
-prefetch_targets(const struct zoneset *zs, const struct zitem *sorted, const uint32_t *cnt,
+prefetch_targets(const struct zoneset *zs, const struct zsorted *sorted, const uint32_t *cnt,
                  uint32_t n)
 {
 	uint32_t start = n ? cnt[n - 1] : 0, end = cnt[n];
 
 	for (uint32_t i = start; i < end && i < start + 4; i++) {
-		const struct zone *z = zs->zones[sorted[i].zone];
-		const struct zrec *r = &z->recs[sorted[i].rec];
+		struct zitem it = zsorted_item(sorted, i);
+		const struct zone *z = zs->zones[it.zone];
+		const struct zrec *r = &z->recs[it.rec];
 		const uint8_t *rd = z->arena + r->rdata;
 		size_t p, l;
 		bool compress;
@@ -1987,6 +2029,7 @@ bctx_free(struct bctx *b)
 	free(b->order);
 	free(b->scratch);
 	free(b->dupflags);
+	free(b->run);
 	free(b->bad);
 	free(b->pend);
 }
@@ -2002,9 +2045,10 @@ bctx_init(struct bctx *b, struct zoneset *zs, size_t maxrun, bool range, struct 
 	b->order = malloc(maxrun * sizeof(*b->order));
 	b->scratch = malloc(maxrun * sizeof(*b->scratch));
 	b->dupflags = malloc(maxrun * sizeof(*b->dupflags));
+	b->run = malloc(maxrun * sizeof(*b->run));
 	if (range)
 		b->bad = calloc(zs->nzones ? zs->nzones : 1, sizeof(*b->bad));
-	if (b->order == NULL || b->scratch == NULL || b->dupflags == NULL ||
+	if (b->order == NULL || b->scratch == NULL || b->dupflags == NULL || b->run == NULL ||
 	    (range && b->bad == NULL)) {
 		bctx_free(b);
 		return -1;
@@ -2014,7 +2058,7 @@ bctx_init(struct bctx *b, struct zoneset *zs, size_t maxrun, bool range, struct 
 
 /* The RRsets of nodes [from, to) (cnt as in zoneset_finish). */
 static int
-build_range(struct bctx *b, const struct zitem *sorted, const uint32_t *cnt, uint32_t from,
+build_range(struct bctx *b, const struct zsorted *sorted, const uint32_t *cnt, uint32_t from,
             uint32_t to)
 {
 	for (uint32_t n = from; n < to; n++) {
@@ -2023,9 +2067,11 @@ build_range(struct bctx *b, const struct zitem *sorted, const uint32_t *cnt, uin
 			prefetch_targets(b->zs, sorted, cnt, n + PREFETCH_AHEAD);
 		if (end == start)
 			continue;
-		for (uint32_t i = 0; i < end - start; i++)
+		for (uint32_t i = 0; i < end - start; i++) {
 			b->order[i] = i;
-		if (build_node(b, n, sorted + start, b->order, end - start) != 0)
+			b->run[i] = zsorted_item(sorted, start + i);
+		}
+		if (build_node(b, n, b->run, b->order, end - start) != 0)
 			return -1;
 	}
 	return 0;
@@ -2033,11 +2079,11 @@ build_range(struct bctx *b, const struct zitem *sorted, const uint32_t *cnt, uin
 
 /* The second half of a parallel build. */
 struct bjob {
-	struct bctx *b;             /* its builder */
-	const struct zitem *sorted; /* the records sorted by node */
-	const uint32_t *cnt;        /* node runs */
-	uint32_t from, to;          /* its nodes */
-	int rc;                     /* what build_range returned */
+	struct bctx *b;               /* its builder */
+	const struct zsorted *sorted; /* the records sorted by node */
+	const uint32_t *cnt;          /* node runs */
+	uint32_t from, to;            /* its nodes */
+	int rc;                       /* what build_range returned */
 };
 
 static void *
@@ -2051,13 +2097,14 @@ build_thread(void *arg)
 
 /* Most bytes the RRsets of sorted records [from, to) can take (each its own RRset). */
 static size_t
-range_need(const struct zoneset *zs, const struct zitem *sorted, size_t from, size_t to)
+range_need(const struct zoneset *zs, const struct zsorted *sorted, size_t from, size_t to)
 {
 	size_t need = 0;
 
-	for (size_t i = from; i < to; i++)
-		need += sizeof(struct rrset) + 3 + 11 + 2 * RR_REF_SIZE +
-		        zs->zones[sorted[i].zone]->recs[sorted[i].rec].rdlen;
+	for (size_t i = from; i < to; i++) {
+		struct zitem it = zsorted_item(sorted, i);
+		need += sizeof(struct rrset) + 3 + rec_need(&zs->zones[it.zone]->recs[it.rec]);
+	}
 	return need;
 }
 
@@ -2075,7 +2122,7 @@ diag_append(struct diag *d, const struct diag *from)
 /* The parallel build of build_all; false when it could not start (no room for the two
    ranges: one thread then writes everything, growing the area as it goes). */
 static bool
-build_halves(struct zoneset *zs, const struct zitem *sorted, const uint32_t *cnt, uint32_t nn,
+build_halves(struct zoneset *zs, const struct zsorted *sorted, const uint32_t *cnt, uint32_t nn,
              size_t total, size_t maxrun, struct diag *d, int *rc)
 {
 	uint32_t mid = 1;
@@ -2140,7 +2187,7 @@ build_halves(struct zoneset *zs, const struct zitem *sorted, const uint32_t *cnt
    thread would have entered them, so every node gets the number it gets from one thread.
    Diagnostics come out in node order either way. 0, -1 when out of memory. */
 static int
-build_all(struct zoneset *zs, const struct zitem *sorted, const uint32_t *cnt, uint32_t nn,
+build_all(struct zoneset *zs, const struct zsorted *sorted, const uint32_t *cnt, uint32_t nn,
           size_t total, size_t maxrun, struct diag *d)
 {
 	struct bctx a;
@@ -2175,7 +2222,7 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 	/* the owners of zones [0, pre.nzones) were entered while loading (zload.c) */
 	struct zpre pre = zs->pre;
 	size_t first = 0, maxrun = 1;
-	struct zitem *sorted = NULL;
+	uint32_t *sorted = NULL, *zfirst = NULL; /* struct zsorted */
 	bool dnames = false; /* a zone has DNAMEs: items and recnode are needed to the end */
 
 	memset(&zs->pre, 0, sizeof(zs->pre));
@@ -2200,6 +2247,7 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 		goto oom;
 	for (size_t i = 0; i < zs->nzones; i++) {
 		struct zone *z = zs->zones[i];
+		zowner_free(z); /* records are added before a set is finished, not after */
 		z->bad = false;
 		z->serial = 0;
 		z->apex = NODE_NONE;
@@ -2304,13 +2352,19 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 	for (uint32_t n = 0; n < nn; n++)
 		if (cnt[n + 1] - cnt[n] > maxrun)
 			maxrun = cnt[n + 1] - cnt[n];
-	/* the records themselves are sorted, so that only they (8 bytes each) and the node
-	   runs stay while the RRsets are written, not the file-order arrays too */
+	/* the records themselves are sorted, so that only they (4 bytes each: struct zsorted)
+	   and the node runs stay while the RRsets are written, not the file-order arrays too */
 	sorted = malloc((total + 1) * sizeof(*sorted));
-	if (sorted == NULL)
+	zfirst = malloc(zs->nzones * sizeof(*zfirst));
+	if (sorted == NULL || zfirst == NULL)
 		goto oom;
+	for (size_t i = 0, f = 0; i < zs->nzones; f += zs->zones[i]->nrecs, i++) {
+		if (f + zs->zones[i]->nrecs >= UINT32_MAX)
+			goto oom;
+		zfirst[i] = (uint32_t)f;
+	}
 	for (k = 0; k < total; k++)
-		sorted[cnt[recnode[k]]++] = items[k];
+		sorted[cnt[recnode[k]]++] = zfirst[items[k].zone] + items[k].rec;
 	if (!dnames) {
 		free(items);
 		free(recnode);
@@ -2318,10 +2372,14 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 		recnode = NULL;
 	}
 	/* cnt[n] is now the end of node n's run; its start is cnt[n-1] (0 for n == 0) */
-	if (build_all(zs, sorted, cnt, nn, total, maxrun, d) != 0)
-		goto oom;
+	{
+		struct zsorted zsd = {sorted, zfirst, zs->nzones};
+		if (build_all(zs, &zsd, cnt, nn, total, maxrun, d) != 0)
+			goto oom;
+	}
 	free(sorted);
-	sorted = NULL;
+	free(zfirst);
+	sorted = zfirst = NULL;
 	/* existence (data, or data below: empty non-terminals exist) */
 	for (uint32_t n = 0; n < zs->nnodes; n++) {
 		if (zs->nodes[n].rrsets == 0)
@@ -2388,6 +2446,7 @@ oom:
 	rc = -1;
 done:
 	free(sorted);
+	free(zfirst);
 	free(pre.items);
 	free(pre.recnode);
 	free(dup);

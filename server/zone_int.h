@@ -7,10 +7,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 #include <time.h>
 
 #include "server/zone.h"
+#include "server/zowner.h"
 
 #define NODE_NONE    UINT32_MAX /* no node */
 #define NODE_EXISTS  0x01       /* has data, or a descendant has (empty non-terminal) */
@@ -65,11 +67,14 @@ struct zslot {
 };
 
 /* Header of an RRset in zoneset sets (4-byte aligned), followed by its records, each:
-   wire[10] (type, class, ttl, rdlength of the uncompressed rdata), nref (1 byte),
-   nref x struct rr_ref, then the rdata as read (names uncompressed). */
+   ttl[4] and rdlength[2] of the uncompressed rdata as on the wire (the type is the RRset's,
+   the class IN), nref (1 byte), nref x struct rr_ref, then the rdata as read (names uncompressed)
+   -- except in RRSIG, NSEC and NSEC3 RRsets (zone_type_rdref), where a 4-byte offset of the rdata
+   in the zone's arena stands for it (a signed zone has more of those bytes than of anything else;
+   the arena holds them already, unchanged while a set uses it). Read records with zone_rr_rdata /
+   zone_rr_next (or zone_rrset_rdbase and the _at forms) only. */
 struct rrset {
 	uint32_t next;  /* offset of the next rrset at the same node, 0 at the end */
-	uint32_t len;   /* bytes of records after this header */
 	uint16_t type;  /* record type */
 	uint16_t count; /* records */
 	uint16_t zone;  /* index of the zone it belongs to */
@@ -132,7 +137,9 @@ struct zone {
 	size_t nread;              /* the first nread were read from files, the rest added by
 	                              zone_append_rr (the signer) */
 	size_t caprecs;            /* records allocated */
-	uint8_t *arena;            /* owner names and rdata of recs; owned */
+	uint8_t *arena;            /* owner names and rdata of recs; owned. The DNSSEC records of
+	                              the index point into it (zone_rr_rdata): it may move and
+	                              grow, its bytes never change while a set uses them */
 	size_t alen;               /* arena bytes used */
 	size_t acap;               /* arena bytes allocated */
 	uint32_t serial;           /* SOA serial (0 before finish) */
@@ -146,6 +153,8 @@ struct zone {
 	struct zone_share *share;  /* when other sets hold this zone too: the reference count of
 	                              files, recs, arena and stamps, which are then read-only; NULL:
 	                              they are this zone's own. Owned (one reference) */
+	struct zowner *owners;     /* the owner names of recs by hash while records are appended
+	                              (zowner.c), NULL when none; owned */
 	struct zone_stamp *stamps; /* one per file, NULL when not known (text from the API, a
 	                              file that changed while read, records added); owned like
 	                              recs */
@@ -232,6 +241,141 @@ int zone_rdata_names(uint16_t type, const uint8_t *rd, size_t len, size_t *first
 void zone_set_parallel_min(size_t records);
 /* Room for n more bytes in the zone's arena. 0, -1 when out of memory. */
 int zone_arena_reserve(struct zone *z, size_t n);
+
+#define RR_RDREF_SIZE 4 /* bytes of a record's rdata offset in the arena (zone_type_rdref) */
+#define RR_HDR_SIZE   7 /* bytes of a record before its names: ttl, rdlength, nref */
+
+/* Do the index's records of type keep their rdata in the zone's arena (an offset in the
+   record)? The DNSSEC records: a signed zone holds more of them than of anything else, and
+   only answers with DO carry them. */
+static inline bool
+zone_type_rdref(uint16_t type)
+{
+	return type == TYPE_RRSIG || type == TYPE_NSEC || type == TYPE_NSEC3;
+}
+
+/* Does the rdata of rs's records live in the zone's arena? */
+static inline bool
+zone_rrset_rdref(const struct rrset *rs)
+{
+	return zone_type_rdref(rs->type);
+}
+
+/* Bytes of the rdata of record rr as written to the wire (names uncompressed). */
+static inline uint16_t
+zone_rr_rdlen(const uint8_t *rr)
+{
+	return (uint16_t)(rr[4] << 8 | rr[5]);
+}
+
+/* Names in the rdata of record rr (struct rr_ref after its header). */
+static inline uint8_t
+zone_rr_nref(const uint8_t *rr)
+{
+	return rr[6];
+}
+
+/* The TTL of record rr as on the wire (4 bytes, network order), then its rdlength (2). */
+static inline const uint8_t *
+zone_rr_wire_ttl(const uint8_t *rr)
+{
+	return rr;
+}
+
+/* Where the rdata of rs's records is kept: the zone's arena for RRSIG RRsets, NULL when
+   inline. Loops over many records take it once for zone_rr_rdata_at / zone_rr_rdata_next. */
+static inline const uint8_t *
+zone_rrset_rdbase(const struct zoneset *zs, const struct rrset *rs)
+{
+	return zone_rrset_rdref(rs) ? zs->zones[rs->zone]->arena : NULL;
+}
+
+/* The rdata of record rr of an rrset whose zone_rrset_rdbase is base. */
+static inline const uint8_t *
+zone_rr_rdata_at(const uint8_t *base, const uint8_t *rr)
+{
+	const uint8_t *p = rr + RR_HDR_SIZE + (size_t)zone_rr_nref(rr) * RR_REF_SIZE;
+	uint32_t off;
+
+	if (base == NULL)
+		return p;
+	memcpy(&off, p, sizeof(off));
+	return base + off;
+}
+
+/* The rdata of record rr of an rrset whose zone_rrset_rdbase is base, and in *next the
+   record after it: both at once for the loops of the answer path. */
+static inline const uint8_t *
+zone_rr_rdata_next(const uint8_t *base, const uint8_t *rr, const uint8_t **next)
+{
+	const uint8_t *p = rr + RR_HDR_SIZE + (size_t)zone_rr_nref(rr) * RR_REF_SIZE;
+	uint32_t off;
+
+	if (base == NULL) {
+		*next = p + zone_rr_rdlen(rr);
+		return p;
+	}
+	memcpy(&off, p, sizeof(off));
+	*next = p + RR_RDREF_SIZE;
+	return base + off;
+}
+
+/* The rdata of record rr of rrset rs. */
+static inline const uint8_t *
+zone_rr_rdata(const struct zoneset *zs, const struct rrset *rs, const uint8_t *rr)
+{
+	return zone_rr_rdata_at(zone_rrset_rdbase(zs, rs), rr);
+}
+
+/* The record after rr in rrset rs. */
+static inline const uint8_t *
+zone_rr_next(const struct rrset *rs, const uint8_t *rr)
+{
+	return rr + RR_HDR_SIZE + (size_t)zone_rr_nref(rr) * RR_REF_SIZE +
+	       (zone_rrset_rdref(rs) ? RR_RDREF_SIZE : zone_rr_rdlen(rr));
+}
+
+/* Does the RRSIG rdata rd (rdlen bytes) cover type? */
+static inline bool
+zone_rrsig_covers(const uint8_t *rd, uint16_t rdlen, uint16_t type)
+{
+	return rdlen >= 2 && (uint16_t)(rd[0] << 8 | rd[1]) == type;
+}
+
+/* The first record of rrset rs. */
+static inline const uint8_t *
+zone_rrset_first(const struct rrset *rs)
+{
+	return (const uint8_t *)(rs + 1);
+}
+
+/* The TTL of record rr. */
+static inline uint32_t
+zone_rr_ttl(const uint8_t *rr)
+{
+	return (uint32_t)rr[0] << 24 | (uint32_t)rr[1] << 16 | (uint32_t)rr[2] << 8 | rr[3];
+}
+
+/* Name k (below zone_rr_nref) in the rdata of record rr. */
+static inline struct rr_ref
+zone_rr_ref(const uint8_t *rr, unsigned k)
+{
+	struct rr_ref ref;
+
+	memcpy(&ref, rr + RR_HDR_SIZE + (size_t)k * RR_REF_SIZE, RR_REF_SIZE);
+	return ref;
+}
+
+/* Bytes of rs's records (after its header). */
+static inline size_t
+zone_rrset_bytes(const struct rrset *rs)
+{
+	const uint8_t *rr = zone_rrset_first(rs);
+
+	for (uint16_t i = 0; i < rs->count; i++)
+		rr = zone_rr_next(rs, rr);
+	return (size_t)(rr - zone_rrset_first(rs));
+}
 
 static inline const struct rrset *
 zone_rrset_at(const struct zoneset *zs, uint32_t off)

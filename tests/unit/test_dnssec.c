@@ -232,6 +232,166 @@ Test(dnssec, rrsigs_follow_every_answer_and_authority_rrset_with_do)
 	ldns_pkt_free(p);
 }
 
+/* The rdata of rr in wire form into buf. */
+static void
+rdata_wire(const ldns_rr *rr, ldns_buffer *buf)
+{
+	ldns_buffer_clear(buf);
+	cr_assert_eq(ldns_rr_rdata2buffer_wire(buf, rr), LDNS_STATUS_OK);
+}
+
+/* How the RRSIGs in p for sig's owner, covered type and signer compare with sig: 0 none
+   there, 1 sig among them byte for byte, -1 there but none of them is sig. */
+static int
+sig_in_pkt(const ldns_pkt *p, const ldns_rr *sig)
+{
+	const ldns_rr_list *secs[] = {ldns_pkt_answer(p), ldns_pkt_authority(p),
+	                              ldns_pkt_additional(p)};
+	ldns_buffer *a = ldns_buffer_new(512), *b = ldns_buffer_new(512);
+	int found = 0;
+
+	rdata_wire(sig, a);
+	for (size_t s = 0; s < 3 && found < 1; s++) {
+		for (size_t i = 0; i < ldns_rr_list_rr_count(secs[s]) && found < 1; i++) {
+			ldns_rr *x = ldns_rr_list_rr(secs[s], i);
+			if (ldns_rr_get_type(x) != LDNS_RR_TYPE_RRSIG ||
+			    ldns_dname_compare(ldns_rr_owner(x), ldns_rr_owner(sig)) != 0 ||
+			    ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(x)) !=
+			        ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(sig)) ||
+			    ldns_dname_compare(ldns_rr_rrsig_signame(x),
+			                       ldns_rr_rrsig_signame(sig)) != 0)
+				continue;
+			rdata_wire(x, b);
+			found = ldns_buffer_position(a) == ldns_buffer_position(b) &&
+			                memcmp(ldns_buffer_begin(a), ldns_buffer_begin(b),
+			                       ldns_buffer_position(a)) == 0
+			            ? 1
+			            : -1;
+		}
+	}
+	ldns_buffer_free(a);
+	ldns_buffer_free(b);
+	return found;
+}
+
+/* l has a record of type t owned by rr's owner. */
+static bool
+has_rr(const ldns_rr_list *l, const ldns_rr *rr, ldns_rr_type t)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++) {
+		ldns_rr *x = ldns_rr_list_rr(l, i);
+		if (ldns_rr_get_type(x) == t &&
+		    ldns_dname_compare(ldns_rr_owner(x), ldns_rr_owner(rr)) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Every NSEC and NSEC3 record in p is one of rrs (a zone file's) in owner, type and rdata
+   bytes; returns how many there were. */
+static size_t
+assert_denial_as_read(const ldns_pkt *p, const ldns_rr_list *rrs)
+{
+	const ldns_rr_list *secs[] = {ldns_pkt_answer(p), ldns_pkt_authority(p),
+	                              ldns_pkt_additional(p)};
+	ldns_buffer *a = ldns_buffer_new(512), *b = ldns_buffer_new(512);
+	size_t n = 0;
+
+	for (size_t s = 0; s < 3; s++) {
+		for (size_t i = 0; i < ldns_rr_list_rr_count(secs[s]); i++) {
+			ldns_rr *x = ldns_rr_list_rr(secs[s], i);
+			bool found = false;
+			if (ldns_rr_get_type(x) != LDNS_RR_TYPE_NSEC &&
+			    ldns_rr_get_type(x) != LDNS_RR_TYPE_NSEC3)
+				continue;
+			rdata_wire(x, a);
+			for (size_t k = 0; k < ldns_rr_list_rr_count(rrs) && !found; k++) {
+				ldns_rr *y = ldns_rr_list_rr(rrs, k);
+				if (ldns_rr_get_type(y) != ldns_rr_get_type(x) ||
+				    ldns_dname_compare(ldns_rr_owner(y), ldns_rr_owner(x)) != 0)
+					continue;
+				rdata_wire(y, b);
+				found = ldns_buffer_position(a) == ldns_buffer_position(b) &&
+				        memcmp(ldns_buffer_begin(a), ldns_buffer_begin(b),
+				               ldns_buffer_position(a)) == 0;
+			}
+			char *txt = ldns_rr2str(x);
+			cr_assert(found, "not as read: %s", txt);
+			free(txt);
+			n++;
+		}
+	}
+	ldns_buffer_free(a);
+	ldns_buffer_free(b);
+	return n;
+}
+
+/* The index keeps RRSIG, NSEC and NSEC3 rdata by reference to the records as read
+   (zone_int.h): every RRSIG of the signed test zones, asked for as an RRSIG RRset and coming
+   with the RRset it covers (DO), is the zone file's, byte for byte, and so is every NSEC and
+   NSEC3 those answers prove with (the NSEC3 owners do not exist: NXDOMAIN proofs). */
+Test(dnssec, dnssec_records_in_answers_are_the_zone_files_byte_for_byte)
+{
+	static const char files[][40] = {"nsec.test.zone", "sub.nsec.test.zone", "n3.test.zone",
+	                                 "n3o.test.zone"};
+	ldns_zone *zones[sizeof(files) / sizeof(files[0])];
+	ldns_rr_list *all = ldns_rr_list_new();
+	size_t total = 0, seen = 0, denial = 0;
+
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		char rel[256];
+		FILE *fp;
+
+		snprintf(rel, sizeof(rel), "tests/unit/data/dnssec/%s", files[f]);
+		fp = fopen(test_src(rel), "r");
+		cr_assert_not_null(fp, "%s", rel);
+		zones[f] = NULL;
+		cr_assert_eq(ldns_zone_new_frm_fp(&zones[f], fp, NULL, 3600, LDNS_RR_CLASS_IN),
+		             LDNS_STATUS_OK, "%s", rel);
+		fclose(fp);
+		cr_assert(ldns_rr_list_cat(all, ldns_zone_rrs(zones[f])));
+	}
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		const ldns_rr_list *rrs = ldns_zone_rrs(zones[f]);
+		for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+			ldns_rr *sig = ldns_rr_list_rr(rrs, i);
+			ldns_rr_type covered;
+			char *owner;
+			ldns_pkt *p, *q;
+			int as_set, with_data;
+			if (ldns_rr_get_type(sig) != LDNS_RR_TYPE_RRSIG)
+				continue;
+			covered = ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(sig));
+			owner = ldns_rdf2str(ldns_rr_owner(sig));
+			p = ask_lim(owner, LDNS_RR_TYPE_RRSIG, 1232, true, true);
+			q = ask_lim(owner, covered, 1232, true, true);
+			as_set = sig_in_pkt(p, sig);
+			with_data = sig_in_pkt(q, sig);
+			cr_assert_neq(as_set, -1, "%s RRSIG %d asked for: not as read", owner,
+			              covered);
+			cr_assert_neq(with_data, -1, "%s %d with DO: its RRSIG not as read", owner,
+			              covered);
+			denial += assert_denial_as_read(p, all) + assert_denial_as_read(q, all);
+			/* NSEC3 owners do not exist to queries; a delegation's NSEC hides behind
+			   its DS */
+			if (covered != LDNS_RR_TYPE_NSEC3 &&
+			    !(covered == LDNS_RR_TYPE_NSEC && has_rr(rrs, sig, LDNS_RR_TYPE_DS))) {
+				total++;
+				seen += as_set > 0 || with_data > 0;
+			}
+			ldns_pkt_free(p);
+			ldns_pkt_free(q);
+			free(owner);
+		}
+	}
+	ldns_rr_list_free(all); /* the records are the zones' */
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++)
+		ldns_zone_deep_free(zones[f]);
+	cr_assert_gt(total, 100, "only %zu RRSIGs in the signed test zones", total);
+	cr_assert_eq(seen, total, "only %zu of %zu RRSIGs in any answer", seen, total);
+	cr_assert_gt(denial, 100, "only %zu NSEC and NSEC3 records in the answers", denial);
+}
+
 Test(dnssec, additional_address_rrsets_come_signed)
 {
 	ldns_pkt *p = ask("nsec.test.", LDNS_RR_TYPE_MX, true);
