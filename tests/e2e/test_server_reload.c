@@ -20,7 +20,7 @@
 
 #include "tests/support/support.h"
 
-#define BIG_RECORDS 300000
+#define BIG_RECORDS 400000
 /* The longest a query sent during a build may wait for its answer. A build of the big zone
    takes far longer (it is asserted below), so a server building on its loop cannot pass. */
 #define MAX_GAP_MS 50.0
@@ -153,10 +153,11 @@ Test(e2e_server_reload, answering_goes_on_while_a_large_set_is_rebuilt)
 	prober_start(&p);
 	usleep(100000);
 
-	/* a reload re-reads the big zone */
+	/* a reload re-reads the big zone (written again, so it is changed however long the
+	   start took: an unchanged file would be shared, not read) */
+	write_big_zone();
 	t0 = test_now_ms();
 	code = test_http_unix(sock, "POST", "/reload", NULL, &j, NULL, 0);
-	took = test_now_ms() - t0;
 	json_decref(j);
 	cr_expect_eq(code, 200);
 	/* a PUT of a small zone copies and re-indexes the big one */
@@ -167,15 +168,16 @@ Test(e2e_server_reload, answering_goes_on_while_a_large_set_is_rebuilt)
 	code = test_http_unix(sock, "DELETE", "/zones/other.test", NULL, &j, NULL, 0);
 	cr_expect_eq(code, 200);
 	json_decref(j);
+	took = test_now_ms() - t0;
 	prober_stop(&p);
 
 	/* the builds were long enough for a stall to show, and none showed */
-	cr_expect_gt(took, 2 * MAX_GAP_MS, "the reload took only %.0f ms: make the zone bigger",
-	             took);
+	cr_expect_gt(took, 2 * MAX_GAP_MS,
+	             "the three builds took only %.0f ms: make the zone bigger", took);
 	cr_expect_gt(p.sent, 20ul, "only %lu probes", p.sent);
 	cr_expect_eq(p.lost, 0ul, "%lu of %lu probes unanswered", p.lost, p.sent);
-	cr_expect_lt(p.max_ms, MAX_GAP_MS,
-	             "a query waited %.1f ms during the builds (reload %.0f ms)", p.max_ms, took);
+	cr_expect_lt(p.max_ms, MAX_GAP_MS, "a query waited %.1f ms during the builds (%.0f ms)",
+	             p.max_ms, took);
 }
 
 /* Connect to the control socket and send one request; the answer is read by read_status. */
