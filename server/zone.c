@@ -613,17 +613,8 @@ zone_append_rr(struct zoneset *zs, size_t zi, const uint8_t *owner, size_t olen,
 	if (zone_arena_reserve(z, olen + rdlen) != 0)
 		return -1;
 	zone_name_lower(owner, olen, z->arena + z->alen);
-	own = (uint32_t)z->alen;
-	/* the signer adds the RRSIGs of a name one after the other: they share its name; other
-	   records at a name already there share the name from there (zowner.c) */
-	if (z->nrecs > 0) {
-		const uint8_t *po = z->arena + z->recs[z->nrecs - 1].owner;
-		if (zone_wire_len(po, po + 256) == olen &&
-		    memcmp(po, z->arena + z->alen, olen) == 0)
-			own = z->recs[z->nrecs - 1].owner;
-	}
-	if (own == z->alen)
-		own = zowner_intern(z, olen);
+	/* records at a name already there (the signer's RRSIG and NSEC) share its name */
+	own = zowner_intern(z, olen);
 	if (own == z->alen)
 		z->alen += olen;
 	r = &z->recs[z->nrecs++];

@@ -290,19 +290,6 @@ zone_rrset_rdbase(const struct zoneset *zs, const struct rrset *rs)
 	return zone_rrset_rdref(rs) ? zs->zones[rs->zone]->arena : NULL;
 }
 
-/* The rdata of record rr of an rrset whose zone_rrset_rdbase is base. */
-static inline const uint8_t *
-zone_rr_rdata_at(const uint8_t *base, const uint8_t *rr)
-{
-	const uint8_t *p = rr + RR_HDR_SIZE + (size_t)zone_rr_nref(rr) * RR_REF_SIZE;
-	uint32_t off;
-
-	if (base == NULL)
-		return p;
-	memcpy(&off, p, sizeof(off));
-	return base + off;
-}
-
 /* The rdata of record rr of an rrset whose zone_rrset_rdbase is base, and in *next the
    record after it: both at once for the loops of the answer path. */
 static inline const uint8_t *
@@ -318,6 +305,15 @@ zone_rr_rdata_next(const uint8_t *base, const uint8_t *rr, const uint8_t **next)
 	memcpy(&off, p, sizeof(off));
 	*next = p + RR_RDREF_SIZE;
 	return base + off;
+}
+
+/* The rdata of record rr of an rrset whose zone_rrset_rdbase is base. */
+static inline const uint8_t *
+zone_rr_rdata_at(const uint8_t *base, const uint8_t *rr)
+{
+	const uint8_t *next;
+
+	return zone_rr_rdata_next(base, rr, &next);
 }
 
 /* The rdata of record rr of rrset rs. */
