@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "common/log.h"
+#include "server/acache.h"
 #include "server/dash.h"
 #include "server/faultjson.h"
 #include "server/qlogw.h"
@@ -277,6 +278,7 @@ get_stats(struct control *c, struct evhttp_request *req)
 	uint64_t fired = 0;
 	struct net_stats ns;
 	char name[32];
+	json_t *o;
 
 	/* the total is over the rules listed, so both restart when the rules are replaced */
 	for (size_t i = 0; fr && i < fault_rules_count(fr); i++) {
@@ -296,18 +298,25 @@ get_stats(struct control *c, struct evhttp_request *req)
 			                    qlog_rcode_name((uint16_t)r, name, sizeof(name)),
 			                    json_integer((json_int_t)st->by_rcode[r]));
 	net_get_stats(c->srv->net, &ns);
-	control_reply_json(
-	    req, 200, "OK",
-	    json_pack("{s:I,s:{s:I,s:I},s:o,s:o,s:{s:I,s:o},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
-	              "queries", (json_int_t)st->queries, "transport", "udp", (json_int_t)st->udp,
-	              "tcp", (json_int_t)st->tcp, "qtype", types, "rcode", rcodes, "faults",
-	              "fired", (json_int_t)fired, "rules", rules_json(fr), "drops",
-	              (json_int_t)st->drops, "tcp_connections", (json_int_t)ns.tcp_connections,
-	              "tcp_evicted", (json_int_t)ns.tcp_evicted, "tcp_refused",
-	              (json_int_t)ns.tcp_refused, "udp_unsent", (json_int_t)ns.udp_unsent,
-	              "udp_waiting", (json_int_t)ns.udp_waiting, "udp_shed",
-	              (json_int_t)ns.udp_shed, "query_log_dropped",
-	              (json_int_t)qlogw_dropped(c->srv->qlogw)));
+	o = json_pack(
+	    "{s:I,s:{s:I,s:I},s:o,s:o,s:{s:I,s:o},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "queries",
+	    (json_int_t)st->queries, "transport", "udp", (json_int_t)st->udp, "tcp",
+	    (json_int_t)st->tcp, "qtype", types, "rcode", rcodes, "faults", "fired",
+	    (json_int_t)fired, "rules", rules_json(fr), "drops", (json_int_t)st->drops,
+	    "tcp_connections", (json_int_t)ns.tcp_connections, "tcp_evicted",
+	    (json_int_t)ns.tcp_evicted, "tcp_refused", (json_int_t)ns.tcp_refused, "udp_unsent",
+	    (json_int_t)ns.udp_unsent, "udp_waiting", (json_int_t)ns.udp_waiting, "udp_shed",
+	    (json_int_t)ns.udp_shed, "query_log_dropped", (json_int_t)qlogw_dropped(c->srv->qlogw));
+	if (o != NULL && c->srv->ctx.acache != NULL) {
+		struct acache_stats as;
+
+		acache_get_stats(c->srv->ctx.acache, &as);
+		json_object_set_new(o, "answer_cache",
+		                    json_pack("{s:I,s:I,s:I}", "hits", (json_int_t)as.hits,
+		                              "misses", (json_int_t)as.misses, "entries",
+		                              (json_int_t)as.entries));
+	}
+	control_reply_json(req, 200, "OK", o);
 }
 
 struct queries_out {

@@ -1100,8 +1100,8 @@ fault_match(struct fault_rules *r, const struct fault_query *fq)
 	char name[1100];
 	size_t scan = 0;
 
-	if (r == NULL || fq == NULL)
-		return NULL;
+	if (r == NULL || fq == NULL || r->n == 0)
+		return NULL; /* no rule: nothing to count either */
 	if (r->idx)
 		faultidx_start(r->idx, index_name(fq->qname, name, sizeof(name)), &it);
 	/* every rule that can match is visited, in order: conditions_match still decides */

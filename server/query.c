@@ -7,6 +7,7 @@
 
 #include <event2/event.h>
 
+#include "server/acache.h"
 #include "server/answer.h"
 #include "server/xfr.h"
 #include "server/dnsfault.h"
@@ -86,8 +87,7 @@ query_start_at(struct query *q, bool tcp, const struct sockaddr *client,
 		q->reply = NULL;
 		q->reply_cap = 0;
 	}
-	q->parse = MSG_DROP;
-	memset(&q->msg, 0, sizeof(q->msg));
+	q->parse = MSG_DROP; /* q->msg is filled by query_process (the parser clears it) */
 }
 
 /* Make reply hold at least n bytes. */
@@ -222,10 +222,28 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 	const struct world_server *srv = NULL;
 	uint32_t cut = 0; /* tcp-close msgs=N on a transfer: N */
 	size_t limit;
+	struct acache_hit hit;
+	const struct acache_hit *cached = NULL; /* the answer cache had it */
 
 	memset(&meta, 0, sizeof(meta));
-	q->parse = msg_parse_query(pkt, len, &q->msg);
-	q->msg.tcp = q->log.tcp; /* the answer builder's TCP limit does not depend on EDNS */
+	/* the same request bytes (ID aside) over the same transport from the same zones: the
+	   parse and the answer are the ones already made (fault rules still see every request) */
+	if (ctx->acache != NULL && ctx->world == NULL &&
+	    acache_find(ctx->acache, zoneset_gen(zs), q->log.tcp, pkt, len, &hit)) {
+		cached = &hit;
+		q->msg = *hit.msg;
+		q->msg.id = (uint16_t)(pkt[0] << 8 | pkt[1]);
+		q->parse = MSG_OK;
+		strcpy(q->qname, hit.qname);
+	} else {
+		q->parse = msg_parse_query(pkt, len, &q->msg);
+		q->msg.tcp =
+		    q->log.tcp; /* the answer builder's TCP limit does not depend on EDNS */
+		if (q->msg.has_question)
+			msg_name_to_str(q->msg.qname, q->qname, sizeof(q->qname));
+		else
+			q->qname[0] = '\0';
+	}
 	q->log.id = q->msg.id;
 	if (len >= MSG_HEADER_LEN) {
 		q->log.qflags = (uint16_t)(pkt[2] << 8 | pkt[3]);
@@ -237,7 +255,6 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 	q->log.rcode = -1;
 	q->log.action = "answer";
 	if (q->msg.has_question) {
-		msg_name_to_str(q->msg.qname, q->qname, sizeof(q->qname));
 		q->log.qname = q->qname;
 		q->log.qtype = q->msg.qtype;
 	}
@@ -279,6 +296,14 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		    .nserver_names = srv ? srv->nnames : 0,
 		};
 		rule = fault_match(ctx->rules, &fq);
+	}
+	if (cached != NULL && rule == NULL) {
+		memcpy(q->reply, cached->reply, cached->reply_len);
+		q->reply[0] = pkt[0];
+		q->reply[1] = pkt[1];
+		q->reply_len = cached->reply_len;
+		meta.rcode = cached->rcode;
+		goto send;
 	}
 	if (rule) {
 		act = fault_rule_action(rule);
@@ -350,6 +375,9 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		                                 q->reply, limit, &meta);
 		goto send;
 	}
+	if (rule == NULL && ctx->acache != NULL && ctx->world == NULL)
+		acache_put(ctx->acache, zoneset_gen(zs), q->log.tcp, pkt, len, &q->msg, q->qname,
+		           q->reply, q->reply_len, (uint8_t)meta.rcode);
 	if (rule && fault_action_is_dnssec(act))
 		q->reply_len =
 		    dnsfault_apply(ctx->signer, act, q->reply, q->reply_len, limit, time(NULL));

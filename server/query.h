@@ -52,6 +52,8 @@ struct query_ctx {
 	struct signer *signer;     /* --sign keys the DNSSEC faults re-sign with; not owned, NULL */
 	struct world *world;       /* world mode: the servers of zs, by address; not owned, NULL
 	                              in direct mode (and addresses not in it answer from all) */
+	struct acache *acache;     /* answers already built, by request bytes; not owned, may be
+	                              NULL (not used in world mode) */
 	const union qlog_addr *xfr_allow; /* non-loopback clients allowed to transfer zones
 	                                     (--allow-transfer); not owned, may be NULL */
 	size_t nxfr_allow;                /* entries in xfr_allow */

@@ -19,6 +19,7 @@
 
 #include "common/file.h"
 #include "common/log.h"
+#include "server/acache.h"
 #include "server/buildq.h"
 #include "server/control.h"
 #include "server/notify.h"
@@ -506,6 +507,9 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 			goto fail;
 		}
 		diag_free(&d);
+	} else if ((s->ctx.acache = acache_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
 
@@ -578,6 +582,7 @@ srv_free(struct srv *s)
 		event_base_free(s->base);
 	qlog_free(s->qlog);
 	world_free(s->ctx.world);
+	acache_free(s->ctx.acache);
 	zoneset_free(s->ctx.zs);
 	fault_rules_free(s->ctx.rules);
 	free(s->states);

@@ -1307,11 +1307,20 @@ oom:
 struct zoneset *
 zoneset_new(void)
 {
+	static uint64_t next_gen; /* sets are made by the build thread too */
 	struct zoneset *zs = calloc(1, sizeof(*zs));
 
-	if (zs != NULL)
+	if (zs != NULL) {
 		zs->root = NODE_NONE;
+		zs->gen = __atomic_add_fetch(&next_gen, 1, __ATOMIC_RELAXED);
+	}
 	return zs;
+}
+
+uint64_t
+zoneset_gen(const struct zoneset *zs)
+{
+	return zs->gen;
 }
 
 static void

@@ -34,6 +34,9 @@ struct zone_info {
 
 struct zoneset *zoneset_new(void);
 void zoneset_free(struct zoneset *zs);
+/* A number no other set of this process has had: what the answer cache keys its entries by,
+   so an entry never outlives the set it was built from. */
+uint64_t zoneset_gen(const struct zoneset *zs);
 
 /* Read one zone file and add it. Every problem goes to d as file:line. Returns 0 when the
    zone was added, -1 on error (nothing added). */

@@ -195,6 +195,7 @@ struct zoneset {
 	uint32_t root;       /* root node, NODE_NONE when the tree is empty */
 	uint32_t pcache;     /* node last looked up as a parent by zone_tree_get (a hint) */
 	bool finished;       /* zoneset_finish ran */
+	uint64_t gen;        /* unique among the sets of this process (zoneset_gen) */
 	bool allow_empty; /* no zone at all is a set that can be served (a control API fills it) */
 
 	struct dnssec_index *dnssec; /* signed-zone indexes (dnssec.c), NULL before finish; owned */

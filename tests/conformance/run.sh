@@ -195,4 +195,11 @@ status=0
 cat "$HERE/queries.txt" "$TMP/queries-dnssec.txt" >"$TMP/queries.txt"
 "$COMPARE" ${ALLOW[@]+"${ALLOW[@]}"} -A nsd -B "$LABEL" "$TMP/queries.txt" "$REF_PORT" "$TEST_PORT" ||
 	status=$?
+if [ "$LABEL" = mxlabd ]; then
+	# the same requests again: now mxlabd answers them from its answer cache (copies of the
+	# replies it built the first time, with the new IDs), and they must still be NSD's
+	echo "conformance: second pass, mxlabd answering from its answer cache"
+	"$COMPARE" ${ALLOW[@]+"${ALLOW[@]}"} -A nsd -B "$LABEL" "$TMP/queries.txt" "$REF_PORT" "$TEST_PORT" ||
+		status=$?
+fi
 exit "$status"

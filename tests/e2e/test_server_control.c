@@ -309,6 +309,23 @@ Test(e2e_server_control, stats_count_queries)
 	json_decref(j);
 }
 
+Test(e2e_server_control, stats_count_answers_given_from_the_cache)
+{
+	json_t *j, *ac;
+
+	start_ctl();
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(rcode_of("www.example.test."), LDNS_RCODE_NOERROR);
+	cr_assert_eq(http("GET", "/stats", NULL, &j), 200);
+	ac = json_object_get(j, "answer_cache");
+	cr_assert_not_null(ac, "GET /stats has answer_cache");
+	cr_expect_eq(json_integer_value(json_object_get(ac, "hits")), 2,
+	             "the first request is built, the two after it copied");
+	cr_expect_eq(json_integer_value(json_object_get(ac, "misses")), 1);
+	cr_expect_eq(json_integer_value(json_object_get(ac, "entries")), 1);
+	json_decref(j);
+}
+
 Test(e2e_server_control, post_reload_rereads_the_files)
 {
 	json_t *j;

@@ -1,0 +1,53 @@
+/* server/acache.h -- the answer cache: the reply bytes answer_build wrote for a request, kept by
+   the request's own bytes (all but the ID) and the transport, so a request seen before is
+   answered by a copy instead of a second lookup and build. Valid for one zone set (its
+   generation): a reload or PUT /zones serves a new set and every older entry stops matching. */
+#ifndef MXLAB_ACACHE_H
+#define MXLAB_ACACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/msg.h"
+
+#define ACACHE_SLOTS     4096 /* entries at most (one per slot, a newer one replaces) */
+#define ACACHE_KEY_MAX   512  /* requests longer than this are not cached */
+#define ACACHE_REPLY_MAX 4096 /* nor replies longer than this */
+
+/* What a hit hands back: all borrowed from the cache, valid until the next acache_put. */
+struct acache_hit {
+	const struct msg_query *msg; /* the request as parsed (its id is the first one's) */
+	const char *qname;           /* presentation question name, as msg_name_to_str wrote it */
+	const uint8_t *reply;        /* the reply, ID bytes included (the caller writes its own) */
+	size_t reply_len;            /* bytes of reply */
+	uint8_t rcode;               /* the reply's rcode (answer_meta.rcode) */
+};
+
+struct acache_stats {
+	uint64_t hits;   /* requests answered from the cache */
+	uint64_t misses; /* lookups that found nothing valid */
+	uint64_t stored; /* entries written */
+	size_t entries;  /* slots in use (some may be of an older generation) */
+};
+
+struct acache;
+
+struct acache *acache_new(void);
+void acache_free(struct acache *c);
+
+/* The entry for request pkt[0..len) over tcp (or UDP) answered from zone set generation gen;
+   false when there is none. */
+bool acache_find(struct acache *c, uint64_t gen, bool tcp, const uint8_t *pkt, size_t len,
+                 struct acache_hit *hit);
+
+/* Keep reply[0..reply_len) (with rcode, the parsed request msg and its presentation qname) as
+   the answer to pkt[0..len) over tcp from generation gen. Silently keeps nothing when a size
+   is over its limit or memory is short: the cache is only ever a shortcut. */
+void acache_put(struct acache *c, uint64_t gen, bool tcp, const uint8_t *pkt, size_t len,
+                const struct msg_query *msg, const char *qname, const uint8_t *reply,
+                size_t reply_len, uint8_t rcode);
+
+void acache_get_stats(const struct acache *c, struct acache_stats *st);
+
+#endif
