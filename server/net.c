@@ -127,6 +127,7 @@ struct net {
 };
 
 static void conn_free(struct net_conn *c, bool log_waiting);
+static void udp_batch_init(struct net_udp_batch *b);
 static void conn_process(struct net_conn *c, bool fresh);
 static void listener_free(struct net_listener *l);
 
@@ -156,6 +157,7 @@ net_new(struct event_base *base, struct query_ctx *ctx)
 		free(n);
 		return NULL;
 	}
+	udp_batch_init(n->udp);
 	n->base = base;
 	n->ctx = ctx;
 	TAILQ_INIT(&n->ls);
@@ -479,21 +481,33 @@ udp_may_wait(struct net *n, struct query *q)
 	return false;
 }
 
+/* Point each receive slot of b at its address and buffer (they never move). */
+static void
+udp_batch_init(struct net_udp_batch *b)
+{
+	for (int i = 0; i < NET_UDP_BATCH; i++) {
+		struct msghdr *h = &b->in[i].msg_hdr;
+
+		h->msg_name = &b->peer[i];
+		h->msg_iov = &b->in_iov[i];
+		h->msg_iovlen = 1;
+		b->in_iov[i].iov_base = b->buf[i];
+		b->in_iov[i].iov_len = sizeof(b->buf[i]);
+	}
+}
+
 /* Read up to NET_UDP_BATCH datagrams from l without waiting. Returns how many (0: none). */
 static int
 udp_recv_batch(struct net_listener *l, struct net_udp_batch *b)
 {
 	int r;
 
+	/* names, vectors and buffers are set once (udp_batch_init); the kernel rewrites only
+	   these, and the control buffer is the listener's choice */
 	for (int i = 0; i < NET_UDP_BATCH; i++) {
 		struct msghdr *h = &b->in[i].msg_hdr;
 
-		h->msg_name = &b->peer[i];
 		h->msg_namelen = sizeof(b->peer[i]);
-		h->msg_iov = &b->in_iov[i];
-		h->msg_iovlen = 1;
-		b->in_iov[i].iov_base = b->buf[i];
-		b->in_iov[i].iov_len = sizeof(b->buf[i]);
 		h->msg_control = l->pktinfo ? b->in_ctl[i].buf : NULL;
 		h->msg_controllen = l->pktinfo ? sizeof(b->in_ctl[i].buf) : 0;
 		h->msg_flags = 0;
@@ -518,6 +532,7 @@ udp_answer_batch(struct net_listener *l, struct net_udp_batch *b, int nin)
 	struct net *n = l->net;
 	int nout = 0;
 	struct query_clock now;
+	struct timespec done;
 
 	query_clock_now(&now); /* they arrived together: one clock read for all */
 	for (int i = 0; i < nin; i++) {
@@ -557,9 +572,11 @@ udp_answer_batch(struct net_listener *l, struct net_udp_batch *b, int nin)
 		}
 	}
 	udp_send_all(l, b->out, nout, b->sent);
+	clock_gettime(CLOCK_MONOTONIC, &done); /* they left together: one clock read for all */
 	for (int i = 0; i < nin; i++) {
 		if (b->q[i] != NULL)
-			query_done(n->ctx, b->q[i], b->out_of[i] >= 0 && b->sent[b->out_of[i]]);
+			query_done_at(n->ctx, b->q[i], b->out_of[i] >= 0 && b->sent[b->out_of[i]],
+			              &done);
 	}
 }
 

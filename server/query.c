@@ -222,14 +222,22 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 	const struct world_server *srv = NULL;
 	uint32_t cut = 0; /* tcp-close msgs=N on a transfer: N */
 	size_t limit;
+	struct acache_scope scope;
 	struct acache_hit hit;
 	const struct acache_hit *cached = NULL; /* the answer cache had it */
 
 	memset(&meta, 0, sizeof(meta));
-	/* the same request bytes (ID aside) over the same transport from the same zones: the
-	   parse and the answer are the ones already made (fault rules still see every request) */
-	if (ctx->acache != NULL && ctx->world == NULL &&
-	    acache_find(ctx->acache, zoneset_gen(zs), q->log.tcp, pkt, len, &hit)) {
+	/* world mode: the address it arrived at is one server, answering from its zones only */
+	if (ctx->world != NULL)
+		srv = world_find(ctx->world, &q->log.listen.sa);
+	/* the same request bytes (ID aside) to the same server over the same transport from the
+	   same zones: the parse and the answer are the ones already made (the server's state and
+	   the fault rules are still looked at for every request, below) */
+	scope = (struct acache_scope){.zones = zoneset_gen(ctx->zs),
+	                              .world = ctx->world ? world_gen(ctx->world) : 0,
+	                              .server = srv,
+	                              .tcp = q->log.tcp};
+	if (ctx->acache != NULL && acache_find(ctx->acache, &scope, pkt, len, &hit)) {
 		cached = &hit;
 		q->msg = *hit.msg;
 		q->msg.id = (uint16_t)(pkt[0] << 8 | pkt[1]);
@@ -264,8 +272,7 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 
 	if (q->parse == MSG_DROP)
 		goto drop;
-	/* world mode: the address it arrived at is one server, answering from its zones only */
-	if (ctx->world && (srv = world_find(ctx->world, &q->log.listen.sa)) != NULL) {
+	if (srv != NULL) {
 		if (srv->state != WORLD_UP) {
 			q->log.action = "silent";
 			ctx->stats.silent++;
@@ -375,9 +382,9 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		                                 q->reply, limit, &meta);
 		goto send;
 	}
-	if (rule == NULL && ctx->acache != NULL && ctx->world == NULL)
-		acache_put(ctx->acache, zoneset_gen(zs), q->log.tcp, pkt, len, &q->msg, q->qname,
-		           q->reply, q->reply_len, (uint8_t)meta.rcode);
+	if (rule == NULL && ctx->acache != NULL)
+		acache_put(ctx->acache, &scope, pkt, len, &q->msg, q->qname, q->reply, q->reply_len,
+		           (uint8_t)meta.rcode);
 	if (rule && fault_action_is_dnssec(act))
 		q->reply_len =
 		    dnsfault_apply(ctx->signer, act, q->reply, q->reply_len, limit, time(NULL));
@@ -409,13 +416,20 @@ drop:
 void
 query_done(struct query_ctx *ctx, struct query *q, bool sent)
 {
-	struct query_stats *st = &ctx->stats;
 	struct timespec now;
-	int64_t us;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	us = (int64_t)(now.tv_sec - q->start.tv_sec) * 1000000 +
-	     (now.tv_nsec - q->start.tv_nsec) / 1000;
+	query_done_at(ctx, q, sent, &now);
+}
+
+void
+query_done_at(struct query_ctx *ctx, struct query *q, bool sent, const struct timespec *now)
+{
+	struct query_stats *st = &ctx->stats;
+	int64_t us;
+
+	us = (int64_t)(now->tv_sec - q->start.tv_sec) * 1000000 +
+	     (now->tv_nsec - q->start.tv_nsec) / 1000;
 	q->log.latency_us = us > 0 ? (uint64_t)us : 0;
 	if (sent && q->reply_len >= MSG_HEADER_LEN + (q->framed ? 2 : 0)) {
 		/* a transfer is logged by its first message (and all of its bytes) */

@@ -53,7 +53,7 @@ struct query_ctx {
 	struct world *world;       /* world mode: the servers of zs, by address; not owned, NULL
 	                              in direct mode (and addresses not in it answer from all) */
 	struct acache *acache;     /* answers already built, by request bytes; not owned, may be
-	                              NULL (not used in world mode) */
+	                              NULL (no cache) */
 	const union qlog_addr *xfr_allow; /* non-loopback clients allowed to transfer zones
 	                                     (--allow-transfer); not owned, may be NULL */
 	size_t nxfr_allow;                /* entries in xfr_allow */
@@ -112,5 +112,8 @@ enum query_state query_process(struct query_ctx *ctx, struct query *q, const uin
 
 /* The transport finished with q (sent is true when the reply went out): log it, count it. */
 void query_done(struct query_ctx *ctx, struct query *q, bool sent);
+/* The same, with the monotonic time it finished at read by the caller (one read for a batch
+   of replies sent together). */
+void query_done_at(struct query_ctx *ctx, struct query *q, bool sent, const struct timespec *now);
 
 #endif
