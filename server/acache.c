@@ -1,5 +1,5 @@
 /* server/acache.c -- the answer cache: a direct-mapped table of built replies keyed by the
-   request bytes after the ID, the transport and the zone set generation. */
+   request bytes after the ID and their scope (zone set, world server, transport). */
 #include "server/acache.h"
 
 #include <stdlib.h>
@@ -7,16 +7,15 @@
 
 /* One cached answer, one allocation: the key bytes, then the reply, then the qname string. */
 struct acache_entry {
-	uint64_t hash;        /* hash of key (and tcp) */
-	uint64_t gen;         /* zone set generation it was built from */
-	bool tcp;             /* the request came over TCP (no UDP size cap) */
-	uint8_t rcode;        /* the reply's rcode */
-	uint16_t key_len;     /* request bytes after the ID */
-	uint16_t reply_len;   /* reply bytes */
-	uint16_t qname_len;   /* qname string bytes with the NUL */
-	size_t cap;           /* bytes allocated for data */
-	struct msg_query msg; /* the request as parsed */
-	uint8_t data[];       /* key, reply, qname */
+	uint64_t hash;          /* hash of key and scope */
+	struct acache_scope sc; /* what it was built from */
+	uint8_t rcode;          /* the reply's rcode */
+	uint16_t key_len;       /* request bytes after the ID */
+	uint16_t reply_len;     /* reply bytes */
+	uint16_t qname_len;     /* qname string bytes with the NUL */
+	size_t cap;             /* bytes allocated for data */
+	struct msg_query msg;   /* the request as parsed */
+	uint8_t data[];         /* key, reply, qname */
 };
 
 struct acache {
@@ -40,13 +39,14 @@ acache_free(struct acache *c)
 	free(c);
 }
 
-/* A 64-bit hash of p[0..n), eight bytes at a time (the key is compared whole on a hit, so
-   this only has to spread requests over the slots). */
+/* A 64-bit hash of p[0..n) and the scope's server and transport, eight bytes at a time (the
+   key is compared whole on a hit, so this only has to spread requests over the slots). */
 static uint64_t
-key_hash(const uint8_t *p, size_t n, bool tcp)
+key_hash(const uint8_t *p, size_t n, const struct acache_scope *sc)
 {
 	const uint64_t m = 0x9e3779b97f4a7c15ULL;
-	uint64_t h = (uint64_t)n * m ^ (tcp ? 0x5bd1e995ULL : 0);
+	uint64_t h =
+	    ((uint64_t)n ^ (uint64_t)(uintptr_t)sc->server ^ (sc->tcp ? 0x5bd1e995ULL : 0)) * m;
 	uint64_t w;
 
 	for (; n >= 8; p += 8, n -= 8) {
@@ -60,8 +60,15 @@ key_hash(const uint8_t *p, size_t n, bool tcp)
 	return h ^ (h >> 32);
 }
 
+static bool
+same_scope(const struct acache_scope *a, const struct acache_scope *b)
+{
+	return a->zones == b->zones && a->world == b->world && a->server == b->server &&
+	       a->tcp == b->tcp;
+}
+
 bool
-acache_find(struct acache *c, uint64_t gen, bool tcp, const uint8_t *pkt, size_t len,
+acache_find(struct acache *c, const struct acache_scope *sc, const uint8_t *pkt, size_t len,
             struct acache_hit *hit)
 {
 	const struct acache_entry *e;
@@ -69,9 +76,9 @@ acache_find(struct acache *c, uint64_t gen, bool tcp, const uint8_t *pkt, size_t
 
 	if (len < 2 || len - 2 > ACACHE_KEY_MAX)
 		return false;
-	h = key_hash(pkt + 2, len - 2, tcp);
+	h = key_hash(pkt + 2, len - 2, sc);
 	e = c->slot[h & (ACACHE_SLOTS - 1)];
-	if (e == NULL || e->hash != h || e->gen != gen || e->tcp != tcp || e->key_len != len - 2 ||
+	if (e == NULL || e->hash != h || e->key_len != len - 2 || !same_scope(&e->sc, sc) ||
 	    memcmp(e->data, pkt + 2, len - 2) != 0) {
 		c->st.misses++;
 		return false;
@@ -86,7 +93,7 @@ acache_find(struct acache *c, uint64_t gen, bool tcp, const uint8_t *pkt, size_t
 }
 
 void
-acache_put(struct acache *c, uint64_t gen, bool tcp, const uint8_t *pkt, size_t len,
+acache_put(struct acache *c, const struct acache_scope *sc, const uint8_t *pkt, size_t len,
            const struct msg_query *msg, const char *qname, const uint8_t *reply, size_t reply_len,
            uint8_t rcode)
 {
@@ -97,7 +104,7 @@ acache_put(struct acache *c, uint64_t gen, bool tcp, const uint8_t *pkt, size_t 
 	if (len < 2 || len - 2 > ACACHE_KEY_MAX || reply_len > ACACHE_REPLY_MAX ||
 	    qlen > UINT16_MAX)
 		return;
-	h = key_hash(pkt + 2, len - 2, tcp);
+	h = key_hash(pkt + 2, len - 2, sc);
 	slot = &c->slot[h & (ACACHE_SLOTS - 1)];
 	need = (len - 2) + reply_len + qlen;
 	e = *slot;
@@ -112,8 +119,7 @@ acache_put(struct acache *c, uint64_t gen, bool tcp, const uint8_t *pkt, size_t 
 		e->cap = need;
 	}
 	e->hash = h;
-	e->gen = gen;
-	e->tcp = tcp;
+	e->sc = *sc;
 	e->rcode = rcode;
 	e->key_len = (uint16_t)(len - 2);
 	e->reply_len = (uint16_t)reply_len;

@@ -507,7 +507,8 @@ srv_new(struct srv_conf *c, struct zoneset *zs, struct fault_rules *fr, char *er
 			goto fail;
 		}
 		diag_free(&d);
-	} else if ((s->ctx.acache = acache_new()) == NULL) {
+	}
+	if ((s->ctx.acache = acache_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}

@@ -24,6 +24,7 @@ struct world {
 	size_t capservers;            /* entries allocated */
 	uint32_t *htab;               /* address hash -> server index + 1, 0 free; owned */
 	size_t hmask;                 /* buckets - 1 */
+	uint64_t gen;                 /* unique among the worlds of this process (world_gen) */
 };
 
 /* ---- addresses -------------------------------------------------------------------------- */
@@ -542,6 +543,7 @@ add_server_copies(struct world *w, struct diag *d)
 struct world *
 world_new(const struct zoneset *zs, const char *const *root_addrs, size_t nroot, struct diag *d)
 {
+	static uint64_t next_gen; /* worlds are built by the build thread too */
 	static const char *const dflt[] = {WORLD_ROOT_ADDR_DEFAULT};
 	struct world *w = calloc(1, sizeof(*w));
 	bool have_root = false;
@@ -549,6 +551,7 @@ world_new(const struct zoneset *zs, const char *const *root_addrs, size_t nroot,
 	if (w == NULL)
 		goto oom;
 	w->zs = zs;
+	w->gen = __atomic_add_fetch(&next_gen, 1, __ATOMIC_RELAXED);
 	if (rehash(w) < 0)
 		goto oom;
 	for (size_t i = 0; i < zoneset_count(zs); i++)
@@ -613,6 +616,12 @@ oom:
 	diag_add(d, DIAG_ERROR, NULL, 0, NULL, "world: out of memory");
 	world_free(w);
 	return NULL;
+}
+
+uint64_t
+world_gen(const struct world *w)
+{
+	return w->gen;
 }
 
 void

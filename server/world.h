@@ -46,6 +46,8 @@ struct world; /* the servers of one zone set; rebuilt with it on every reload */
 struct world *world_new(const struct zoneset *zs, const char *const *root_addrs, size_t nroot,
                         struct diag *d);
 void world_free(struct world *w);
+/* A number no other world of this process has had (what the answer cache keys by). */
+uint64_t world_gen(const struct world *w);
 
 size_t world_count(const struct world *w);
 struct world_server *world_server_at(struct world *w, size_t i);

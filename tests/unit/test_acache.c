@@ -16,6 +16,11 @@ static const uint8_t req[] = {0x12, 0x34, 0x01, 0x00, 0,   1, 0, 0, 0, 0, 0,
                               0,    3,    'w',  'w',  'w', 0, 0, 1, 0, 1};
 static const uint8_t ans[] = {0x12, 0x34, 0x85, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
 
+static const struct acache_scope s7 = {.zones = 7}, s8 = {.zones = 8},
+                                 s7tcp = {.zones = 7, .tcp = true}, s1 = {.zones = 1},
+                                 s2 = {.zones = 2}, s7w = {.zones = 7, .world = 1},
+                                 s7srv = {.zones = 7, .world = 1, .server = &s7};
+
 static struct msg_query
 parsed(void)
 {
@@ -31,7 +36,7 @@ Test(acache, empty_cache_finds_nothing)
 	struct acache_hit h;
 	struct acache_stats st;
 
-	cr_assert_not(acache_find(c, 1, false, req, sizeof(req), &h));
+	cr_assert_not(acache_find(c, &s1, req, sizeof(req), &h));
 	acache_get_stats(c, &st);
 	cr_assert_eq(st.misses, 1);
 	cr_assert_eq(st.hits, 0);
@@ -45,11 +50,11 @@ Test(acache, same_bytes_with_another_id_hit)
 	struct acache_hit h;
 	uint8_t other[sizeof(req)];
 
-	acache_put(c, 7, false, req, sizeof(req), &m, "www.", ans, sizeof(ans), 0);
+	acache_put(c, &s7, req, sizeof(req), &m, "www.", ans, sizeof(ans), 0);
 	memcpy(other, req, sizeof(req));
 	other[0] = 0xab;
 	other[1] = 0xcd;
-	cr_assert(acache_find(c, 7, false, other, sizeof(other), &h));
+	cr_assert(acache_find(c, &s7, other, sizeof(other), &h));
 	cr_assert_eq(h.reply_len, sizeof(ans));
 	cr_assert_arr_eq(h.reply, ans, sizeof(ans));
 	cr_assert_str_eq(h.qname, "www.");
@@ -57,20 +62,22 @@ Test(acache, same_bytes_with_another_id_hit)
 	acache_free(c);
 }
 
-Test(acache, another_generation_transport_or_byte_misses)
+Test(acache, another_zone_set_world_server_transport_or_byte_misses)
 {
 	struct acache *c = acache_new();
 	struct msg_query m = parsed();
 	struct acache_hit h;
 	uint8_t rd_off[sizeof(req)];
 
-	acache_put(c, 7, false, req, sizeof(req), &m, "www.", ans, sizeof(ans), 0);
-	cr_assert_not(acache_find(c, 8, false, req, sizeof(req), &h), "another zone set");
-	cr_assert_not(acache_find(c, 7, true, req, sizeof(req), &h), "TCP is another key");
+	acache_put(c, &s7, req, sizeof(req), &m, "www.", ans, sizeof(ans), 0);
+	cr_assert_not(acache_find(c, &s8, req, sizeof(req), &h), "another zone set");
+	cr_assert_not(acache_find(c, &s7tcp, req, sizeof(req), &h), "TCP is another key");
+	cr_assert_not(acache_find(c, &s7w, req, sizeof(req), &h), "another world");
+	cr_assert_not(acache_find(c, &s7srv, req, sizeof(req), &h), "another server");
 	memcpy(rd_off, req, sizeof(req));
 	rd_off[2] = 0x00; /* RD clear: the reply copies RD, so it is another answer */
-	cr_assert_not(acache_find(c, 7, false, rd_off, sizeof(rd_off), &h));
-	cr_assert_not(acache_find(c, 7, false, req, sizeof(req) - 1, &h), "shorter request");
+	cr_assert_not(acache_find(c, &s7, rd_off, sizeof(rd_off), &h));
+	cr_assert_not(acache_find(c, &s7, req, sizeof(req) - 1, &h), "shorter request");
 	acache_free(c);
 }
 
@@ -82,10 +89,10 @@ Test(acache, replies_over_the_limit_are_not_kept)
 	uint8_t *big = calloc(1, ACACHE_REPLY_MAX + 1);
 	struct acache_stats st;
 
-	acache_put(c, 1, false, req, sizeof(req), &m, "www.", big, ACACHE_REPLY_MAX + 1, 0);
-	cr_assert_not(acache_find(c, 1, false, req, sizeof(req), &h));
-	acache_put(c, 1, false, req, sizeof(req), &m, "www.", big, ACACHE_REPLY_MAX, 0);
-	cr_assert(acache_find(c, 1, false, req, sizeof(req), &h));
+	acache_put(c, &s1, req, sizeof(req), &m, "www.", big, ACACHE_REPLY_MAX + 1, 0);
+	cr_assert_not(acache_find(c, &s1, req, sizeof(req), &h));
+	acache_put(c, &s1, req, sizeof(req), &m, "www.", big, ACACHE_REPLY_MAX, 0);
+	cr_assert(acache_find(c, &s1, req, sizeof(req), &h));
 	cr_assert_eq(h.reply_len, ACACHE_REPLY_MAX);
 	acache_get_stats(c, &st);
 	cr_assert_eq(st.stored, 1);
@@ -100,10 +107,10 @@ Test(acache, a_newer_answer_replaces_the_older_one)
 	struct acache_hit h;
 	uint8_t ans2[sizeof(ans) + 4] = {0x12, 0x34, 0x85, 0x03};
 
-	acache_put(c, 1, false, req, sizeof(req), &m, "www.", ans, sizeof(ans), 0);
-	acache_put(c, 2, false, req, sizeof(req), &m, "www.", ans2, sizeof(ans2), 3);
-	cr_assert_not(acache_find(c, 1, false, req, sizeof(req), &h));
-	cr_assert(acache_find(c, 2, false, req, sizeof(req), &h));
+	acache_put(c, &s1, req, sizeof(req), &m, "www.", ans, sizeof(ans), 0);
+	acache_put(c, &s2, req, sizeof(req), &m, "www.", ans2, sizeof(ans2), 3);
+	cr_assert_not(acache_find(c, &s1, req, sizeof(req), &h));
+	cr_assert(acache_find(c, &s2, req, sizeof(req), &h));
 	cr_assert_eq(h.reply_len, sizeof(ans2));
 	cr_assert_eq(h.rcode, 3);
 	acache_free(c);

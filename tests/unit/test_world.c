@@ -10,10 +10,13 @@
 
 #include <ldns/ldns.h>
 
+#include "server/acache.h"
 #include "server/answer.h"
 #include "server/msg.h"
+#include "server/query.h"
 #include "server/world.h"
 #include "server/zone.h"
+#include "tests/support/support.h"
 
 /* test. delegates kestrel.test (glue that differs from the child's own address) and
    nochild.test (a child not served: only glue says where it is). */
@@ -512,5 +515,64 @@ Test(world, per_server_copy_answers_at_its_address_only)
 	cr_assert_eq(ldns_pkt_ancount(r.pkt), 2);
 	ldns_pkt_free(r.pkt);
 	diag_free(&d);
+	wfix_free(&f);
+}
+
+/* ---- the answer cache in world mode: one entry per server, the state still looked at */
+
+/* Ask host through query_process with ctx (its answer cache on); the reply in out. */
+static enum query_state
+ask_cached(struct query_ctx *ctx, struct query *q, const char *host, uint16_t id, uint8_t *out,
+           size_t *outlen)
+{
+	struct sockaddr_in local = {.sin_family = AF_INET, .sin_port = htons(53)};
+	uint8_t pkt[512];
+	size_t len = test_wire_query(pkt, "mail.kestrel.test.", LDNS_RR_TYPE_A, id, -1, 0, false);
+	enum query_state st;
+
+	cr_assert_eq(inet_pton(AF_INET, host, &local.sin_addr), 1);
+	query_start(q, false, NULL, (const struct sockaddr *)&local);
+	st = query_process(ctx, q, pkt, len);
+	memcpy(out, q->reply, q->reply_len);
+	*outlen = q->reply_len;
+	return st;
+}
+
+Test(world, cached_answers_stay_each_servers_own)
+{
+	struct wfix f;
+	struct query_ctx ctx;
+	struct query *q = query_new();
+	uint8_t child[2][1024], parent[2][1024], fresh[1024];
+	size_t nc[2], np[2], nf;
+	struct acache_stats st;
+	struct ans r;
+
+	wfix_all(&f);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.zs = f.zs;
+	ctx.world = f.w;
+	ctx.acache = acache_new();
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(ask_cached(&ctx, q, "127.53.10.2", 7, child[i], &nc[i]), QUERY_SEND);
+		cr_assert_eq(ask_cached(&ctx, q, "127.53.2.1", 7, parent[i], &np[i]), QUERY_SEND);
+	}
+	acache_get_stats(ctx.acache, &st);
+	cr_assert_eq(st.hits, 2, "the second request to each server is a copy");
+	cr_assert_eq(nc[0], nc[1]);
+	cr_assert_arr_eq(child[0], child[1], nc[0]);
+	cr_assert_eq(np[0], np[1]);
+	cr_assert_arr_eq(parent[0], parent[1], np[0]);
+	cr_assert(child[1][2] & 0x04, "the child's server is authoritative");
+	cr_assert_not(parent[1][2] & 0x04, "the parent's server refers");
+	/* and what each copy says is what that server builds anew */
+	ask_at(&f, "127.53.2.1", "mail.kestrel.test.", LDNS_RR_TYPE_A, &r);
+	cr_assert_not(ldns_pkt_aa(r.pkt));
+	ldns_pkt_free(r.pkt);
+	/* a server made silent drops the request it answered from the cache before */
+	cr_assert_eq(world_set_state(f.w, "127.53.10.2", WORLD_SILENT), 1);
+	cr_assert_eq(ask_cached(&ctx, q, "127.53.10.2", 8, fresh, &nf), QUERY_DROP);
+	acache_free(ctx.acache);
+	query_free(q);
 	wfix_free(&f);
 }
