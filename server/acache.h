@@ -13,7 +13,7 @@
 
 #define ACACHE_SLOTS     4096 /* entries at most (one per slot, a newer one replaces) */
 #define ACACHE_KEY_MAX   512  /* requests longer than this are not cached */
-#define ACACHE_REPLY_MAX 4096 /* nor replies longer than this */
+#define ACACHE_REPLY_MAX 1232 /* nor replies longer than our EDNS size (a few TCP ones) */
 
 /* What a hit hands back: all borrowed from the cache, valid until the next acache_put. */
 struct acache_hit {
