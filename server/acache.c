@@ -12,7 +12,6 @@ struct acache_entry {
 	uint8_t rcode;          /* the reply's rcode */
 	uint16_t key_len;       /* request bytes after the ID */
 	uint16_t reply_len;     /* reply bytes */
-	uint16_t qname_len;     /* qname string bytes with the NUL */
 	size_t cap;             /* bytes allocated for data */
 	struct msg_query msg;   /* the request as parsed */
 	uint8_t data[];         /* key, reply, qname */
@@ -101,8 +100,7 @@ acache_put(struct acache *c, const struct acache_scope *sc, const uint8_t *pkt, 
 	size_t qlen = strlen(qname) + 1, need;
 	uint64_t h;
 
-	if (len < 2 || len - 2 > ACACHE_KEY_MAX || reply_len > ACACHE_REPLY_MAX ||
-	    qlen > UINT16_MAX)
+	if (len < 2 || len - 2 > ACACHE_KEY_MAX || reply_len > ACACHE_REPLY_MAX)
 		return;
 	h = key_hash(pkt + 2, len - 2, sc);
 	slot = &c->slot[h & (ACACHE_SLOTS - 1)];
@@ -123,7 +121,6 @@ acache_put(struct acache *c, const struct acache_scope *sc, const uint8_t *pkt, 
 	e->rcode = rcode;
 	e->key_len = (uint16_t)(len - 2);
 	e->reply_len = (uint16_t)reply_len;
-	e->qname_len = (uint16_t)qlen;
 	e->msg = *msg;
 	memcpy(e->data, pkt + 2, len - 2);
 	memcpy(e->data + e->key_len, reply, reply_len);

@@ -245,8 +245,8 @@ query_process(struct query_ctx *ctx, struct query *q, const uint8_t *pkt, size_t
 		strcpy(q->qname, hit.qname);
 	} else {
 		q->parse = msg_parse_query(pkt, len, &q->msg);
-		q->msg.tcp =
-		    q->log.tcp; /* the answer builder's TCP limit does not depend on EDNS */
+		/* the answer builder's TCP limit does not depend on EDNS */
+		q->msg.tcp = q->log.tcp;
 		if (q->msg.has_question)
 			msg_name_to_str(q->msg.qname, q->qname, sizeof(q->qname));
 		else
