@@ -30,6 +30,17 @@ parsed(void)
 	return m;
 }
 
+/* A cache holding ans as the answer to req in scope s7. */
+static struct acache *
+cache_with_www(void)
+{
+	struct acache *c = acache_new();
+	struct msg_query m = parsed();
+
+	acache_put(c, &s7, req, sizeof(req), &m, "www.", ans, sizeof(ans), 0);
+	return c;
+}
+
 Test(acache, empty_cache_finds_nothing)
 {
 	struct acache *c = acache_new();
@@ -45,12 +56,10 @@ Test(acache, empty_cache_finds_nothing)
 
 Test(acache, same_bytes_with_another_id_hit)
 {
-	struct acache *c = acache_new();
-	struct msg_query m = parsed();
+	struct acache *c = cache_with_www();
 	struct acache_hit h;
 	uint8_t other[sizeof(req)];
 
-	acache_put(c, &s7, req, sizeof(req), &m, "www.", ans, sizeof(ans), 0);
 	memcpy(other, req, sizeof(req));
 	other[0] = 0xab;
 	other[1] = 0xcd;
@@ -64,12 +73,10 @@ Test(acache, same_bytes_with_another_id_hit)
 
 Test(acache, another_zone_set_world_server_transport_or_byte_misses)
 {
-	struct acache *c = acache_new();
-	struct msg_query m = parsed();
+	struct acache *c = cache_with_www();
 	struct acache_hit h;
 	uint8_t rd_off[sizeof(req)];
 
-	acache_put(c, &s7, req, sizeof(req), &m, "www.", ans, sizeof(ans), 0);
 	cr_assert_not(acache_find(c, &s8, req, sizeof(req), &h), "another zone set");
 	cr_assert_not(acache_find(c, &s7tcp, req, sizeof(req), &h), "TCP is another key");
 	cr_assert_not(acache_find(c, &s7w, req, sizeof(req), &h), "another world");
