@@ -127,7 +127,6 @@ struct net {
 };
 
 static void conn_free(struct net_conn *c, bool log_waiting);
-static void udp_batch_init(struct net_udp_batch *b);
 static void conn_process(struct net_conn *c, bool fresh);
 static void listener_free(struct net_listener *l);
 
@@ -139,6 +138,21 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Point each receive slot of b at its address and buffer (they never move). */
+static void
+udp_batch_init(struct net_udp_batch *b)
+{
+	for (int i = 0; i < NET_UDP_BATCH; i++) {
+		struct msghdr *h = &b->in[i].msg_hdr;
+
+		h->msg_name = &b->peer[i];
+		h->msg_iov = &b->in_iov[i];
+		h->msg_iovlen = 1;
+		b->in_iov[i].iov_base = b->buf[i];
+		b->in_iov[i].iov_len = sizeof(b->buf[i]);
+	}
 }
 
 struct net *
@@ -479,21 +493,6 @@ udp_may_wait(struct net *n, struct query *q)
 		n->shed_warned = now;
 	}
 	return false;
-}
-
-/* Point each receive slot of b at its address and buffer (they never move). */
-static void
-udp_batch_init(struct net_udp_batch *b)
-{
-	for (int i = 0; i < NET_UDP_BATCH; i++) {
-		struct msghdr *h = &b->in[i].msg_hdr;
-
-		h->msg_name = &b->peer[i];
-		h->msg_iov = &b->in_iov[i];
-		h->msg_iovlen = 1;
-		b->in_iov[i].iov_base = b->buf[i];
-		b->in_iov[i].iov_len = sizeof(b->buf[i]);
-	}
 }
 
 /* Read up to NET_UDP_BATCH datagrams from l without waiting. Returns how many (0: none). */
