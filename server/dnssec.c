@@ -312,6 +312,7 @@ dnssec_index_build(struct zoneset *zs)
 {
 	struct dnssec_index *ix;
 	size_t *caps;
+	bool any = false;
 
 	dnssec_index_free(zs);
 	ix = calloc(1, sizeof(*ix));
@@ -327,8 +328,12 @@ dnssec_index_build(struct zoneset *zs)
 	}
 	ix->nzones = zs->nzones;
 	zs->dnssec = ix;
-	/* every RRset learns where its RRSIGs are; NSEC owners per zone */
-	for (uint32_t n = 0; n < zs->nnodes; n++) {
+	/* every RRset learns where its RRSIGs are; NSEC owners per zone. Without any RRSIG or
+	   NSEC record in the set there is nothing to learn (build left every sigs 0), and
+	   walking every RRset of a large unsigned zone costs milliseconds. */
+	for (size_t z = 0; z < zs->nzones; z++)
+		any |= zs->zones[z]->dnssec_recs;
+	for (uint32_t n = 0; any && n < zs->nnodes; n++) {
 		for (uint32_t off = zs->nodes[n].rrsets; off;) {
 			struct rrset *rs = (struct rrset *)(void *)(zs->sets + off);
 			const struct rrset *sig = zone_rrset_find(zs, n, rs->zone, TYPE_RRSIG);

@@ -1699,10 +1699,17 @@ check_zone(struct zone *z, struct diag *d)
 	uint32_t last = UINT32_MAX;
 	char oname[1025];
 
+	z->dnssec_recs = false;
+
 	for (size_t k = 0; k < z->nrecs; k++) {
 		struct zrec *r = &z->recs[k];
 		const uint8_t *owner = z->arena + r->owner;
 
+		/* a record skipped by an earlier finish is looked at again; a shared zone's
+		   records are read-only, and being served it has none to skip (only records
+		   that make the zone fail are marked) */
+		if (r->skip)
+			r->skip = 0;
 		if (r->owner != last) { /* records of one owner in a row share its name */
 			olen = zone_wire_len(owner, owner + 256);
 			apex = olen == z->origin_len && memcmp(owner, z->origin, olen) == 0;
@@ -1739,6 +1746,7 @@ check_zone(struct zone *z, struct diag *d)
 			ns++;
 		}
 		dname |= r->type == TYPE_DNAME;
+		z->dnssec_recs |= r->type == TYPE_RRSIG || r->type == TYPE_NSEC;
 	}
 	if (soa == 0) {
 		diag_add(d, DIAG_ERROR, z->files[0].path, 0, NULL,
@@ -2252,11 +2260,6 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 		z->serial = 0;
 		z->apex = NODE_NONE;
 		z->soa = z->soa_nx = z->ns = 0;
-		/* a shared zone's records are read-only: it was served, so it has no record to
-		   skip (check_zone marks only records that make the zone fail) */
-		for (k = 0; k < z->nrecs; k++)
-			if (z->recs[k].skip)
-				z->recs[k].skip = 0;
 		for (size_t j = 0; j < i && !dup[i]; j++) {
 			if (!dup[j] && strcmp(zs->zones[j]->server, z->server) == 0 &&
 			    zs->zones[j]->origin_len == z->origin_len &&
@@ -2269,8 +2272,12 @@ zoneset_finish(struct zoneset *zs, struct diag *d)
 			}
 		}
 		if (!dup[i]) {
-			dnames |= check_zone(z, d);
+			dnames |= check_zone(z, d); /* also clears the skips of an earlier finish */
 			total += z->nrecs;
+		} else {
+			for (k = 0; k < z->nrecs; k++)
+				if (z->recs[k].skip)
+					z->recs[k].skip = 0;
 		}
 	}
 	for (size_t i = 0; i < pre.nzones; i++) {

@@ -148,6 +148,7 @@ struct zone {
 	uint32_t soa_nx;           /* offset of the SOA rrset with the negative TTL, 0 none */
 	uint32_t ns;               /* offset of the apex NS rrset, 0 when none */
 	bool bad;                  /* finish found it unservable */
+	bool dnssec_recs;          /* it has RRSIG or NSEC records (set by finish) */
 	char server[64];           /* world mode: the one server address this copy is for ("":
 	                              the zone itself, served wherever its NS records say) */
 	struct zone_share *share;  /* when other sets hold this zone too: the reference count of
