@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH_SIZE (256 * 1024) /* bytes of packed records per batch */
+#define BATCH_SIZE (64 * 1024) /* bytes of packed records per batch */
 
 /* Header of a packed record; the owner (olen bytes) and the rdata (rdlen) follow. */
 struct zl_head {
