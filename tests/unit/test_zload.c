@@ -147,6 +147,59 @@ Test(zload, two_threads_give_the_records_and_index_of_one)
 	free(sub);
 }
 
+/* Records of every size the parser hands over: a 254-byte owner, rdata of a few bytes, of 2 KB
+   and of 65,280 bytes (with that owner, more than a whole 64 KB batch), between small ones. */
+Test(zload, records_of_every_size_cross_the_batches_intact)
+{
+	char *base = gen_zone("big.test.", 30000, false), *t, label[64], owner[300];
+	size_t cap = strlen(base) + 200000, len;
+	struct diag d1, d2;
+	struct zoneset *a, *b;
+	int r1, r2;
+
+	memset(label, 'L', 60);
+	label[60] = '\0';
+	snprintf(owner, sizeof(owner), "%s.%s.%s.%s", label, label, label, label);
+	t = malloc(cap);
+	cr_assert_not_null(t);
+	len = (size_t)snprintf(t, cap, "%s%s A 192.0.2.9\nmid2k TXT", base, owner);
+	for (int i = 0; i < 8; i++)
+		len += (size_t)snprintf(t + len, cap - len, " \"%0255d\"", i);
+	len += (size_t)snprintf(t + len, cap - len, "\nafter A 192.0.2.10\n%s TXT", owner);
+	for (int i = 0; i < 255; i++)
+		len += (size_t)snprintf(t + len, cap - len, " \"%0255d\"", i);
+	snprintf(t + len, cap - len, "\nlast A 192.0.2.11\n");
+	{
+		const char *texts[] = {t};
+		diag_init(&d1);
+		diag_init(&d2);
+		a = load(texts, 1, SIZE_MAX, &d1, &r1);
+		b = load(texts, 1, 0, &d2, &r2);
+	}
+	cr_assert_eq(r1, 0);
+	cr_assert_eq(r2, 0);
+	assert_same_set(a, b);
+	assert_same_diags(&d1, &d2);
+	{
+		const struct zone *z = b->zones[0];
+		size_t n = z->nrecs;
+		cr_assert_eq(n, 30000 + 7 + 5);
+		cr_assert_eq(z->recs[n - 4].rdlen, 8 * 256, "the 2 KB TXT");
+		cr_assert_eq(z->recs[n - 2].rdlen, 255 * 256, "the 65,280-byte TXT");
+		cr_assert_eq(zone_wire_len(z->arena + z->recs[n - 2].owner, z->arena + z->alen),
+		             254, "its owner");
+		cr_assert_eq(z->arena[z->recs[n - 2].rdata + 255 * 256 - 1], '4',
+		             "the last string ends as written (...254)");
+		cr_assert_eq(z->recs[n - 1].rdlen, 4, "and the record after it");
+	}
+	zoneset_free(a);
+	zoneset_free(b);
+	diag_free(&d1);
+	diag_free(&d2);
+	free(base);
+	free(t);
+}
+
 Test(zload, two_threads_report_every_error_at_its_line)
 {
 	char *big = gen_zone("big.test.", 30000, false), *t;
