@@ -99,12 +99,18 @@ static int
 pre_index(struct zload *zl, const struct zrec *r, uint32_t hash, uint32_t rec)
 {
 	struct zpre *pre = &zl->zs->pre;
-	const uint8_t *owner = zl->z->arena + r->owner;
-	size_t olen = zone_wire_len(owner, owner + 256);
-	bool apex = olen == zl->origin_len && memcmp(owner, zl->origin, olen) == 0;
 
-	if (!zone_name_is_sub(owner, olen, zl->origin, zl->origin_len) ||
-	    (r->type == TYPE_SOA && !apex))
+	if (r->owner != zl->last_idx_owner) { /* a new run of one owner */
+		const uint8_t *owner = zl->z->arena + r->owner;
+		size_t olen = zone_wire_len(owner, owner + 256);
+		zl->last_idx_owner = r->owner;
+		zl->last_node = NODE_NONE;
+		zl->last_len = olen;
+		zl->last_hash = hash; /* a new run starts with a record that has its hash */
+		zl->last_apex = olen == zl->origin_len && zone_bytes_eq(owner, zl->origin, olen);
+		zl->last_sub = zone_name_is_sub(owner, olen, zl->origin, zl->origin_len);
+	}
+	if (!zl->last_sub || (r->type == TYPE_SOA && !zl->last_apex))
 		return 0;
 	if (pre->n == pre->cap) {
 		size_t nc = pre->cap ? pre->cap * 2 : 4096;
@@ -119,11 +125,11 @@ pre_index(struct zload *zl, const struct zrec *r, uint32_t hash, uint32_t rec)
 		pre->recnode = nr;
 		pre->cap = nc;
 	}
-	if (r->owner != zl->last_idx_owner) {
-		zl->last_node = zone_tree_get_h(zl->zs, owner, olen, hash);
+	if (zl->last_node == NODE_NONE) {
+		zl->last_node =
+		    zone_tree_get_h(zl->zs, zl->z->arena + r->owner, zl->last_len, zl->last_hash);
 		if (zl->last_node == NODE_NONE)
 			return -1;
-		zl->last_idx_owner = r->owner;
 	}
 	pre->items[pre->n].zone = zl->zi;
 	pre->items[pre->n].rec = rec;
@@ -197,7 +203,7 @@ static void
 prepare(struct zload *zl, struct zl_head *h, uint8_t *owner)
 {
 	zone_name_lower(owner, h->olen, owner);
-	h->same = zl->c_len == h->olen && memcmp(zl->c_owner, owner, h->olen) == 0;
+	h->same = zl->c_len == h->olen && zone_bytes_eq(zl->c_owner, owner, h->olen);
 	if (!h->same) {
 		memcpy(zl->c_owner, owner, h->olen);
 		zl->c_len = h->olen;

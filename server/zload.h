@@ -47,8 +47,13 @@ struct zload {
 	size_t origin_len;       /* its length */
 	uint32_t last_owner;     /* arena offset of the last owner stored */
 	size_t last_owner_len;   /* its length, 0 when none */
-	uint32_t last_node;      /* node of the last owner entered into zs, NODE_NONE before */
-	uint32_t last_idx_owner; /* arena offset of that owner, UINT32_MAX before */
+	uint32_t last_idx_owner; /* arena offset of the owner of the last record pre-indexed,
+	                            UINT32_MAX before */
+	uint32_t last_node;      /* its node in zs, NODE_NONE until looked up */
+	size_t last_len;         /* its length */
+	uint32_t last_hash;      /* its zone_name_hash */
+	bool last_apex;          /* it is the zone's apex */
+	bool last_sub;           /* it is in the zone (records out of it are left out) */
 	uint8_t c_owner[256];    /* the previous record's owner, lower-cased */
 	size_t c_len;            /* its length, 0 before the first record */
 	struct suspect *sus;     /* records to check for over-long strings; owned */

@@ -83,7 +83,7 @@ zone_name_is_sub(const uint8_t *name, size_t len, const uint8_t *origin, size_t 
 		return false;
 	while (len - p > olen)
 		p += (size_t)name[p] + 1;
-	return len - p == olen && memcmp(name + p, origin, olen) == 0;
+	return len - p == olen && zone_bytes_eq(name + p, origin, olen);
 }
 
 /* Mnemonic of a record type ("MX", "TYPE65280" for types without one) into buf. */
@@ -112,7 +112,7 @@ zone_node_find(const struct zoneset *zs, const uint8_t *name, size_t len, uint32
 		if (sl->hash != hash)
 			continue;
 		nd = &zs->nodes[sl->node];
-		if (nd->namelen == len && memcmp(zs->names + nd->name, name, len) == 0)
+		if (nd->namelen == len && zone_bytes_eq(zs->names + nd->name, name, len))
 			return sl->node;
 	}
 }
@@ -175,7 +175,8 @@ zone_tree_get_h(struct zoneset *zs, const uint8_t *name, size_t len, uint32_t h)
 		const uint8_t *pn = name + name[0] + 1;
 		size_t pl = len - name[0] - 1u;
 		const struct node *pc = zs->pcache < zs->nnodes ? &zs->nodes[zs->pcache] : NULL;
-		if (pc != NULL && pc->namelen == pl && memcmp(zs->names + pc->name, pn, pl) == 0) {
+		if (pc != NULL && pc->namelen == pl &&
+		    zone_bytes_eq(zs->names + pc->name, pn, pl)) {
 			parent = zs->pcache;
 		} else {
 			parent = zone_tree_get(zs, pn, pl);
@@ -1712,7 +1713,7 @@ check_zone(struct zone *z, struct diag *d)
 			r->skip = 0;
 		if (r->owner != last) { /* records of one owner in a row share its name */
 			olen = zone_wire_len(owner, owner + 256);
-			apex = olen == z->origin_len && memcmp(owner, z->origin, olen) == 0;
+			apex = olen == z->origin_len && zone_bytes_eq(owner, z->origin, olen);
 			sub = zone_name_is_sub(owner, olen, z->origin, z->origin_len);
 			last = r->owner;
 		}

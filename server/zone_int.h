@@ -247,6 +247,40 @@ int zone_arena_reserve(struct zone *z, size_t n);
 #define RR_RDREF_SIZE 4 /* bytes of a record's rdata offset in the arena (zone_type_rdref) */
 #define RR_HDR_SIZE   7 /* bytes of a record before its names: ttl, rdlength, nref */
 
+/* Are the n bytes at a and b equal? memcmp for the short names of the loader and the lookup,
+   without a call: 8-byte words, the last one overlapping the one before. */
+static inline bool
+zone_bytes_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint64_t x, y;
+	uint32_t u, v;
+
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 <= n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	if (n >= 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		if (u != v)
+			return false;
+		memcpy(&u, a + n - 4, 4);
+		memcpy(&v, b + n - 4, 4);
+		return u == v;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 /* Do the index's records of type keep their rdata in the zone's arena (an offset in the
    record)? The DNSSEC records: a signed zone holds more of them than of anything else, and
    only answers with DO carry them. */
