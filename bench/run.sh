@@ -178,15 +178,23 @@ nsd_ready() {
 	HWM=$("$LOAD" -m "$NSD_PID")
 	stop "$NSD_PID" "$NSD_PIDFILE"
 }
-# mx_ready DIR ORIGIN TIMEOUT_S ARGS... : the same for mxlabd started with ARGS.
+# mx_ready DIR ORIGIN TIMEOUT_S ARGS... : the same for mxlabd started with ARGS, measured
+# the same way: on a port chosen beforehand, until compare sees the authoritative SOA.
 mx_ready() {
 	local dir=$1 origin=$2 timeout=$3 t0 port
 	shift 3
+	mkdir -p "$dir"
+	port=$("$COMPARE" -P)
 	t0=$(now_ms)
-	mx_start "$dir" "$@"
-	port=$(wait_port "$dir" "$MX_PID" "$timeout")
+	$PIN_SERVER "$BIN_DIR/mxlabd" -p "$port" -a 127.0.0.1 "$@" >"$dir/stdout" 2>"$dir/stderr" &
+	MX_PID=$!
+	PIDS+=("$MX_PID")
+	if ! "$COMPARE" -w $((timeout * 1000)) -s -n "$origin" "$port"; then
+		echo "bench: mxlabd not ready:" >&2
+		tail -n 5 "$dir/stderr" >&2 || true
+		return 1
+	fi
 	READY_MS=$(($(now_ms) - t0))
-	"$COMPARE" -w 5000 -s -n "$origin" "$port"
 	HWM=$("$LOAD" -m "$MX_PID")
 	stop "$MX_PID"
 }
