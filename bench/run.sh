@@ -85,14 +85,15 @@ DNSPERF=
 grep -v '^#' "$HERE/queries.txt" | awk 'NF == 2' >"$TMP/dnsperf.txt"
 
 # fixed_load MODE QPS PORT PID : dnsperf at QPS for SECONDS_FIXED s (TCP: 8 connections);
-# prints "us_per_query completed".
+# prints "us_per_query completed latency_us" (dnsperf's average latency).
 fixed_load() {
-	local c0 c1 out n
+	local c0 c1 out n lat
 	c0=$("$LOAD" -t "$4")
 	out=$($PIN_LOAD "$DNSPERF" -m "$1" -c 8 -q 64 -Q "$2" -l "$SECONDS_FIXED" -s 127.0.0.1 -p "$3" -d "$TMP/dnsperf.txt" 2>&1) || true
 	c1=$("$LOAD" -t "$4")
 	n=$(sed -n 's/.*Queries completed: *\([0-9]*\).*/\1/p' <<<"$out")
-	awk -v c="$((c1 - c0))" -v n="${n:-0}" 'BEGIN { if (n > 0) printf "%.2f %d\n", c * 1000 / n, n; else print "0 0" }'
+	lat=$(sed -n 's/.*Average Latency (s): *\([0-9.]*\).*/\1/p' <<<"$out")
+	awk -v c="$((c1 - c0))" -v n="${n:-0}" -v l="${lat:-0}" 'BEGIN { if (n > 0) printf "%.2f %d %.0f\n", c * 1000 / n, n, l * 1e6; else print "0 0 0" }'
 }
 
 # closed_rounds QUERYFILE LABEL_A PORT_A PID_A LABEL_B PORT_B PID_B : a warm-up, then ROUNDS
@@ -315,32 +316,40 @@ fixed_rows() {
 		for mode in udp tcp; do
 			if [ "$mode" = udp ]; then
 				nv=("${FIX_NSD_UDP[@]}") mv=("${FIX_MX_UDP[@]}") q=$UDP_QPS t=$T_FIXED_UDP
+				nl=("${LAT_NSD_UDP[@]}") ml=("${LAT_MX_UDP[@]}")
 			else
 				nv=("${FIX_NSD_TCP[@]}") mv=("${FIX_MX_TCP[@]}") q=$TCP_QPS t=$T_FIXED_TCP
+				nl=("${LAT_NSD_TCP[@]}") ml=("${LAT_MX_TCP[@]}")
 			fi
 			n=$(median "${nv[@]}") m=$(median "${mv[@]}") r=$(ratio "$m" "$n")
 			printf '%-34s %12s %12s %10s %10s %s  (spread nsd %s, mxlabd %s)\n' \
 				"CPU/query, $q qps ${mode^^} (us)" "$n" "$m" "$r" "<= $t" "$(verdict "$r" "$t")" \
 				"$(spread "${nv[@]}")" "$(spread "${mv[@]}")"
-			FIXED_JSON+=$(printf ',\n  "%s_fixed": {"qps": %s, "nsd_us": %s, "mxlabd_us": %s, "ratio": %s, "target": %s, "nsd_rounds": [%s], "mxlabd_rounds": [%s]}' \
-				"$mode" "$q" "$n" "$m" "$r" "$t" "$(IFS=,; echo "${nv[*]}")" "$(IFS=,; echo "${mv[*]}")")
+			printf '%-34s %12s %12s %10s %10s\n' "  dnsperf's latency (us, info)" \
+				"$(median "${nl[@]}")" "$(median "${ml[@]}")" - -
+			FIXED_JSON+=$(printf ',\n  "%s_fixed": {"qps": %s, "nsd_us": %s, "mxlabd_us": %s, "ratio": %s, "target": %s, "nsd_rounds": [%s], "mxlabd_rounds": [%s], "nsd_latency_us": %s, "mxlabd_latency_us": %s}' \
+				"$mode" "$q" "$n" "$m" "$r" "$t" "$(IFS=,; echo "${nv[*]}")" "$(IFS=,; echo "${mv[*]}")" \
+				"$(median "${nl[@]}")" "$(median "${ml[@]}")")
 		done
 	fi
 }
 FIX_NSD_UDP=() FIX_MX_UDP=() FIX_NSD_TCP=() FIX_MX_TCP=()
+LAT_NSD_UDP=() LAT_MX_UDP=() LAT_NSD_TCP=() LAT_MX_TCP=()
 if [ -n "$DNSPERF" ]; then
 	echo "bench: (b) $FIXED_ROUNDS rounds of ${SECONDS_FIXED} s at $UDP_QPS UDP and $TCP_QPS TCP queries/s (8 connections) to each server"
 	for round in $(seq 1 "$FIXED_ROUNDS"); do
 		for mode in udp tcp; do
 			qps=$UDP_QPS
 			[ "$mode" = tcp ] && qps=$TCP_QPS
-			read -r n_us n_done < <(fixed_load "$mode" "$qps" "$NSD_PORT" "$NSD_PID")
-			read -r m_us m_done < <(fixed_load "$mode" "$qps" "$MX_PORT" "$MX_PID")
-			echo "  round $round $mode: nsd $n_us us/query ($n_done answered), mxlabd $m_us us/query ($m_done answered)"
+			read -r n_us n_done n_lat < <(fixed_load "$mode" "$qps" "$NSD_PORT" "$NSD_PID")
+			read -r m_us m_done m_lat < <(fixed_load "$mode" "$qps" "$MX_PORT" "$MX_PID")
+			echo "  round $round $mode: nsd $n_us us/query ($n_done answered, latency $n_lat us), mxlabd $m_us us/query ($m_done answered, latency $m_lat us)"
 			if [ "$mode" = udp ]; then
 				FIX_NSD_UDP+=("$n_us") FIX_MX_UDP+=("$m_us")
+				LAT_NSD_UDP+=("$n_lat") LAT_MX_UDP+=("$m_lat")
 			else
 				FIX_NSD_TCP+=("$n_us") FIX_MX_TCP+=("$m_us")
+				LAT_NSD_TCP+=("$n_lat") LAT_MX_TCP+=("$m_lat")
 			fi
 		done
 	done
