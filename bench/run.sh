@@ -325,14 +325,16 @@ fixed_rows() {
 				nl=("${LAT_NSD_TCP[@]}") ml=("${LAT_MX_TCP[@]}")
 			fi
 			n=$(median "${nv[@]}") m=$(median "${mv[@]}") r=$(ratio "$m" "$n")
-			printf '%-34s %12s %12s %10s %10s %s  (spread nsd %s, mxlabd %s)\n' \
+			rr=()
+			for i in "${!nv[@]}"; do rr+=("$(ratio "${mv[$i]}" "${nv[$i]}")"); done
+			printf '%-34s %12s %12s %10s %10s %s  (spread nsd %s, mxlabd %s; round by round %s)\n' \
 				"CPU/query, $q qps ${mode^^} (us)" "$n" "$m" "$r" "<= $t" "$(verdict "$r" "$t")" \
-				"$(spread "${nv[@]}")" "$(spread "${mv[@]}")"
+				"$(spread "${nv[@]}")" "$(spread "${mv[@]}")" "$(IFS=' '; echo "${rr[*]}")"
 			printf '%-34s %12s %12s %10s %10s\n' "  dnsperf's latency (us, info)" \
 				"$(median "${nl[@]}")" "$(median "${ml[@]}")" - -
-			FIXED_JSON+=$(printf ',\n  "%s_fixed": {"qps": %s, "nsd_us": %s, "mxlabd_us": %s, "ratio": %s, "target": %s, "nsd_rounds": [%s], "mxlabd_rounds": [%s], "nsd_latency_us": %s, "mxlabd_latency_us": %s}' \
+			FIXED_JSON+=$(printf ',\n  "%s_fixed": {"qps": %s, "nsd_us": %s, "mxlabd_us": %s, "ratio": %s, "target": %s, "nsd_rounds": [%s], "mxlabd_rounds": [%s], "round_ratios": [%s], "nsd_latency_us": %s, "mxlabd_latency_us": %s}' \
 				"$mode" "$q" "$n" "$m" "$r" "$t" "$(IFS=,; echo "${nv[*]}")" "$(IFS=,; echo "${mv[*]}")" \
-				"$(median "${nl[@]}")" "$(median "${ml[@]}")")
+				"$(IFS=,; echo "${rr[*]}")" "$(median "${nl[@]}")" "$(median "${ml[@]}")")
 		done
 	fi
 }
@@ -346,7 +348,7 @@ if [ -n "$DNSPERF" ]; then
 			[ "$mode" = tcp ] && qps=$TCP_QPS
 			read -r n_us n_done n_lat < <(fixed_load "$mode" "$qps" "$NSD_PORT" "$NSD_PID")
 			read -r m_us m_done m_lat < <(fixed_load "$mode" "$qps" "$MX_PORT" "$MX_PID")
-			echo "  round $round $mode: nsd $n_us us/query ($n_done answered, latency $n_lat us), mxlabd $m_us us/query ($m_done answered, latency $m_lat us)"
+			echo "  round $round $mode: nsd $n_us us/query ($n_done answered, latency $n_lat us), mxlabd $m_us us/query ($m_done answered, latency $m_lat us), ratio $(ratio "$m_us" "$n_us")"
 			if [ "$mode" = udp ]; then
 				FIX_NSD_UDP+=("$n_us") FIX_MX_UDP+=("$m_us")
 				LAT_NSD_UDP+=("$n_lat") LAT_MX_UDP+=("$m_lat")
