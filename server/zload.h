@@ -47,7 +47,7 @@ struct zload {
 	size_t origin_len;       /* its length */
 	uint32_t last_owner;     /* arena offset of the last owner stored */
 	size_t last_owner_len;   /* its length, 0 when none */
-	uint32_t last_idx_owner; /* arena offset of the owner of the last record pre-indexed,
+	uint32_t last_idx_owner; /* arena offset of the owner of the last record pre_index saw,
 	                            UINT32_MAX before */
 	uint32_t last_node;      /* its node in zs, NODE_NONE until looked up */
 	size_t last_len;         /* its length */
