@@ -130,14 +130,19 @@ nsd_start() {
 	PIDS+=("$NSD_PID")
 }
 
-# mx_start DIR ZONEFILE... : start mxlabd -p 0; sets MX_PID (port in DIR/port when ready).
-mx_start() {
-	local dir=$1
-	shift
+# mx_launch DIR PORT ARGS... : start mxlabd on 127.0.0.1:PORT with ARGS, output in DIR;
+# sets MX_PID.
+mx_launch() {
+	local dir=$1 port=$2
+	shift 2
 	mkdir -p "$dir"
-	$PIN_SERVER "$BIN_DIR/mxlabd" -p 0 -a 127.0.0.1 --port-file "$dir/port" "$@" >"$dir/stdout" 2>"$dir/stderr" &
+	$PIN_SERVER "$BIN_DIR/mxlabd" -p "$port" -a 127.0.0.1 "$@" >"$dir/stdout" 2>"$dir/stderr" &
 	MX_PID=$!
 	PIDS+=("$MX_PID")
+}
+# mx_start DIR ZONEFILE... : start mxlabd -p 0; sets MX_PID (port in DIR/port when ready).
+mx_start() {
+	mx_launch "$1" 0 --port-file "$1/port" "${@:2}"
 }
 
 
@@ -187,12 +192,9 @@ nsd_ready() {
 mx_ready() {
 	local dir=$1 origin=$2 timeout=$3 t0 port
 	shift 3
-	mkdir -p "$dir"
 	port=$("$COMPARE" -P)
 	t0=$(now_ms)
-	$PIN_SERVER "$BIN_DIR/mxlabd" -p "$port" -a 127.0.0.1 "$@" >"$dir/stdout" 2>"$dir/stderr" &
-	MX_PID=$!
-	PIDS+=("$MX_PID")
+	mx_launch "$dir" "$port" "$@"
 	if ! "$COMPARE" -w $((timeout * 1000)) -s -n "$origin" "$port"; then
 		echo "bench: mxlabd not ready:" >&2
 		tail -n 5 "$dir/stderr" >&2 || true
