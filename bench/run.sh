@@ -16,8 +16,9 @@
 #
 # Knobs (environment): BENCH_QUERIES (200000 per round), BENCH_OUTSTANDING (64), BENCH_ROUNDS
 # (3, alternating servers; the median is reported with the spread), BENCH_RECORDS (1000000),
-# BENCH_UDP_QPS (40000), BENCH_TCP_QPS (15000), BENCH_SECONDS (8 per fixed-load round),
-# BENCH_FIXED_ROUNDS (5 alternating rounds of the fixed-load part), BENCH_ZONE_ROUNDS (5
+# BENCH_UDP_QPS (40000), BENCH_TCP_QPS (15000), BENCH_SECONDS (6 per fixed-load round),
+# BENCH_FIXED_ROUNDS (7 rounds of the fixed-load part; which server goes first alternates),
+# BENCH_ZONE_ROUNDS (5
 # alternating rounds of the zone-load part),
 # BENCH_RULES (10000), BENCH_PART (all; "rules" runs only (d), which needs no NSD; "zone"
 # only (c); "sign" only (f); "fixed" only (b)), BENCH_SIGN_RECORDS (records of the zone signed
@@ -38,13 +39,14 @@ QUERIES=${BENCH_QUERIES:-200000}
 OUTSTANDING=${BENCH_OUTSTANDING:-64}
 RECORDS=${BENCH_RECORDS:-1000000}
 ROUNDS=${BENCH_ROUNDS:-3}
-# part (b) swings most from run to run on a virtual machine: more rounds for its medians
-FIXED_ROUNDS=${BENCH_FIXED_ROUNDS:-5}
+# part (b) swings most from run to run on a virtual machine (a round's ratio anywhere from
+# 0.7 to 1.4 on a 2-core VM): more, shorter rounds for its medians
+FIXED_ROUNDS=${BENCH_FIXED_ROUNDS:-7}
 # and so does the zone load, which is quick (about 2 s a round)
 ZONE_ROUNDS=${BENCH_ZONE_ROUNDS:-5}
 UDP_QPS=${BENCH_UDP_QPS:-40000}
 TCP_QPS=${BENCH_TCP_QPS:-15000}
-SECONDS_FIXED=${BENCH_SECONDS:-8}
+SECONDS_FIXED=${BENCH_SECONDS:-6}
 JSON=${BENCH_JSON:-$HERE/results.json}
 # Targets (ratio mxlabd/NSD), printed only.
 T_CPU=1.50
@@ -348,8 +350,15 @@ if [ -n "$DNSPERF" ]; then
 		for mode in udp tcp; do
 			qps=$UDP_QPS
 			[ "$mode" = tcp ] && qps=$TCP_QPS
-			read -r n_us n_done n_lat < <(fixed_load "$mode" "$qps" "$NSD_PORT" "$NSD_PID")
-			read -r m_us m_done m_lat < <(fixed_load "$mode" "$qps" "$MX_PORT" "$MX_PID")
+			# who goes first alternates from round to round (nsd, mxlabd, then mxlabd, nsd),
+			# so a machine that drifts slower or faster during a run favours neither
+			if [ $((round % 2)) = 1 ]; then
+				read -r n_us n_done n_lat < <(fixed_load "$mode" "$qps" "$NSD_PORT" "$NSD_PID")
+				read -r m_us m_done m_lat < <(fixed_load "$mode" "$qps" "$MX_PORT" "$MX_PID")
+			else
+				read -r m_us m_done m_lat < <(fixed_load "$mode" "$qps" "$MX_PORT" "$MX_PID")
+				read -r n_us n_done n_lat < <(fixed_load "$mode" "$qps" "$NSD_PORT" "$NSD_PID")
+			fi
 			echo "  round $round $mode: nsd $n_us us/query ($n_done answered, latency $n_lat us), mxlabd $m_us us/query ($m_done answered, latency $m_lat us), ratio $(ratio "$m_us" "$n_us")"
 			if [ "$mode" = udp ]; then
 				FIX_NSD_UDP+=("$n_us") FIX_MX_UDP+=("$m_us")
