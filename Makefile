@@ -181,6 +181,13 @@ $(BUILD_DIR)/tools/$(notdir $(basename $(1))): $(call obj,$(1)) $(SERVER_LIB) $(
 endef
 $(foreach t,$(TOOL_SRC),$(eval $(call tool_rule,$(t))))
 
+# LD_PRELOAD shim for the bench's second NSD (TCP_NODELAY on what it accepts); never built
+# with the sanitizers, which would have to be loaded before NSD itself.
+NODELAY_SO = $(BUILD_DIR)/tools/nodelay.so
+$(NODELAY_SO): bench/preload/nodelay.c
+	@mkdir -p $(dir $@)
+	$(CC) -D_GNU_SOURCE $(CSTD) -O2 $(WARN) -fPIC -shared -o $@ $< -ldl
+
 SAN_ENV  = $(if $(SAN),ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
 TEST_ENV = MXLAB_BIN_DIR=$(abspath $(BIN_DIR)) MXLAB_SRC_DIR=$(CURDIR) \
            MXLAB_BUILD_DIR=$(abspath $(BUILD_DIR)) $(SAN_ENV)
@@ -215,7 +222,7 @@ conformance: all $(TOOLS)
 	@tests/conformance/run.sh $(BIN_DIR) $(BUILD_DIR)
 
 # BENCH_PART picks one part: zone, rules, sign, fixed (parts of run.sh), world or mxcheck.
-bench: all $(TOOLS)
+bench: all $(TOOLS) $(NODELAY_SO)
 	@case "$${BENCH_PART:-all}" in world|mxcheck) ;; *) bench/run.sh $(BIN_DIR) $(BUILD_DIR) ;; esac
 	@case "$${BENCH_PART:-all}" in all|world) bench/world.sh $(BIN_DIR) $(BUILD_DIR) ;; esac
 	@case "$${BENCH_PART:-all}" in all|mxcheck) bench/mxcheck.sh $(BIN_DIR) ;; esac

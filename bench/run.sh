@@ -3,7 +3,9 @@
 #   (a) server CPU time per UDP query (utime+stime from /proc) under a bounded closed-loop load,
 #   (b) server CPU time per query at a fixed offered load (dnsperf -Q), over UDP and over TCP
 #       (8 connections, queries pipelined), the load generator and the server each on a core
-#       of their own when there are two,
+#       of their own when there are two; beside them, for information, the floor over UDP
+#       (build/tools/echo: every datagram sent back, nothing else) and over TCP an NSD whose
+#       connections have TCP_NODELAY as mxlabd's do (build/tools/nodelay.so preloaded),
 #   (c) load time and peak RSS (VmHWM) for a generated zone of 1,000,000 records,
 #   (d) mxlabd alone: CPU per query with 10,000 fault rules that match none of the queries
 #       (exact names, "*." suffixes, typed) against the same server with no rules.
@@ -336,16 +338,46 @@ fixed_rows() {
 				"$(spread "${nv[@]}")" "$(spread "${mv[@]}")" "$(IFS=' '; echo "${rr[*]}")"
 			printf '%-34s %12s %12s %10s %10s\n' "  dnsperf's latency (us, info)" \
 				"$(median "${nl[@]}")" "$(median "${ml[@]}")" - -
-			FIXED_JSON+=$(printf ',\n  "%s_fixed": {"qps": %s, "nsd_us": %s, "mxlabd_us": %s, "ratio": %s, "target": %s, "nsd_rounds": [%s], "mxlabd_rounds": [%s], "round_ratios": [%s], "nsd_latency_us": %s, "mxlabd_latency_us": %s}' \
+			if [ "$mode" = udp ]; then
+				x=$(median "${FIX_ECHO[@]}") xr=$(ratio "$x" "$n")
+				# the floor: what answering costs with no server code at all
+				printf '%-34s %12s %12s %10s %10s  (spread %s; mxlabd/echo %s)\n' \
+					"  echo responder, the floor (info)" "$n" "echo: $x" "$xr" - \
+					"$(spread "${FIX_ECHO[@]}")" "$(ratio "$m" "$x")"
+				extra=$(printf ', "echo_us": %s, "echo_ratio": %s, "echo_rounds": [%s]' \
+					"$x" "$xr" "$(IFS=,; echo "${FIX_ECHO[*]}")")
+			else
+				x=$(median "${FIX_ND[@]}") xr=$(ratio "$m" "$x")
+				printf '%-34s %12s %12s %10s %10s  (spread %s; its latency %s us)\n' \
+					"  vs NSD with TCP_NODELAY (info)" "$x" "$m" "$xr" - \
+					"$(spread "${FIX_ND[@]}")" "$(median "${LAT_ND[@]}")"
+				extra=$(printf ', "nsd_nodelay_us": %s, "nodelay_ratio": %s, "nsd_nodelay_rounds": [%s], "nsd_nodelay_latency_us": %s' \
+					"$x" "$xr" "$(IFS=,; echo "${FIX_ND[*]}")" "$(median "${LAT_ND[@]}")")
+			fi
+			FIXED_JSON+=$(printf ',\n  "%s_fixed": {"qps": %s, "nsd_us": %s, "mxlabd_us": %s, "ratio": %s, "target": %s, "nsd_rounds": [%s], "mxlabd_rounds": [%s], "round_ratios": [%s], "nsd_latency_us": %s, "mxlabd_latency_us": %s%s}' \
 				"$mode" "$q" "$n" "$m" "$r" "$t" "$(IFS=,; echo "${nv[*]}")" "$(IFS=,; echo "${mv[*]}")" \
-				"$(IFS=,; echo "${rr[*]}")" "$(median "${nl[@]}")" "$(median "${ml[@]}")")
+				"$(IFS=,; echo "${rr[*]}")" "$(median "${nl[@]}")" "$(median "${ml[@]}")" "$extra")
 		done
 	fi
 }
 FIX_NSD_UDP=() FIX_MX_UDP=() FIX_NSD_TCP=() FIX_MX_TCP=()
 LAT_NSD_UDP=() LAT_MX_UDP=() LAT_NSD_TCP=() LAT_MX_TCP=()
+FIX_ECHO=() FIX_ND=() LAT_ND=()
 if [ -n "$DNSPERF" ]; then
 	echo "bench: (b) $FIXED_ROUNDS rounds of ${SECONDS_FIXED} s at $UDP_QPS UDP and $TCP_QPS TCP queries/s (8 connections) to each server"
+	# two references beside NSD, for information: the floor over UDP (build/tools/echo sends
+	# every datagram back, nothing else), and over TCP an NSD whose connections have
+	# TCP_NODELAY as mxlabd's do (NSD leaves Nagle's algorithm on)
+	mkdir -p "$TMP/echo"
+	$PIN_SERVER "$BUILD_DIR/tools/echo" "$TMP/echo/port" >"$TMP/echo/stderr" 2>&1 &
+	ECHO_PID=$!
+	PIDS+=("$ECHO_PID")
+	ECHO_PORT=$(wait_port "$TMP/echo" "$ECHO_PID" 15)
+	M_NSD_PID=$NSD_PID M_NSD_PORT=$NSD_PORT M_NSD_PIDFILE=$NSD_PIDFILE
+	LD_PRELOAD=$BUILD_DIR/tools/nodelay.so nsd_start "$TMP/nsdnd" "$ZONES"/*.zone
+	ND_PID=$NSD_PID ND_PORT=$NSD_PORT ND_PIDFILE=$NSD_PIDFILE
+	NSD_PID=$M_NSD_PID NSD_PORT=$M_NSD_PORT NSD_PIDFILE=$M_NSD_PIDFILE
+	"$COMPARE" -w 15000 "$ND_PORT"
 	for round in $(seq 1 "$FIXED_ROUNDS"); do
 		for mode in udp tcp; do
 			qps=$UDP_QPS
@@ -363,12 +395,20 @@ if [ -n "$DNSPERF" ]; then
 			if [ "$mode" = udp ]; then
 				FIX_NSD_UDP+=("$n_us") FIX_MX_UDP+=("$m_us")
 				LAT_NSD_UDP+=("$n_lat") LAT_MX_UDP+=("$m_lat")
+				read -r x_us x_done x_lat < <(fixed_load udp "$qps" "$ECHO_PORT" "$ECHO_PID")
+				echo "  round $round udp: echo $x_us us/query ($x_done answered, latency $x_lat us)"
+				FIX_ECHO+=("$x_us")
 			else
 				FIX_NSD_TCP+=("$n_us") FIX_MX_TCP+=("$m_us")
 				LAT_NSD_TCP+=("$n_lat") LAT_MX_TCP+=("$m_lat")
+				read -r x_us x_done x_lat < <(fixed_load tcp "$qps" "$ND_PORT" "$ND_PID")
+				echo "  round $round tcp: nsd with TCP_NODELAY $x_us us/query ($x_done answered, latency $x_lat us)"
+				FIX_ND+=("$x_us") LAT_ND+=("$x_lat")
 			fi
 		done
 	done
+	stop "$ECHO_PID"
+	stop "$ND_PID" "$ND_PIDFILE"
 fi
 stop "$NSD_PID" "$NSD_PIDFILE"
 stop "$MX_PID"
