@@ -13,13 +13,15 @@ struct buildq;
 
 /* work runs in the worker thread and may touch only what arg owns and data nobody changes
    while it runs; done runs on the event loop once work returned (cancelled: the queue is
-   being freed, done must only release arg). */
+   being freed, done must only release arg; its work may or may not have run: the running
+   job's has, the waiting ones' not). */
 typedef void (*buildq_work_fn)(void *arg);
 typedef void (*buildq_done_fn)(void *arg, bool cancelled);
 
 /* A queue on base holding at most max_jobs jobs (running and waiting). NULL on error. */
 struct buildq *buildq_new(struct event_base *base, size_t max_jobs);
-/* Waits for a running job, then calls done(arg, true) for it and every waiting one. */
+/* Waits for a running job, then calls done(arg, true) for it (its work done) and every
+   waiting one (their work not run). */
 void buildq_free(struct buildq *q);
 
 /* Queue a job; it starts when every job before it is done. 0, or -1 when max_jobs are

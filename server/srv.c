@@ -702,8 +702,8 @@ sync_listeners(struct srv *s, const struct world *w, const struct world *old, ch
 
 /* A set no longer served (and its world), freed by the freeing thread. */
 struct srv_old {
-	struct zoneset *zs; /* owned */
-	struct world *w;    /* owned, NULL outside world mode */
+	struct zoneset *zs; /* owned until freed, then NULL */
+	struct world *w;    /* owned until freed, then NULL (always NULL outside world mode) */
 };
 
 static void
@@ -712,7 +712,9 @@ old_free_work(void *arg)
 	struct srv_old *o = arg;
 
 	world_free(o->w);
+	o->w = NULL;
 	zoneset_free(o->zs); /* drops its references to the zones the served set shares */
+	o->zs = NULL;
 }
 
 static void
@@ -720,8 +722,10 @@ old_free_done(void *arg, bool cancelled)
 {
 	struct srv_old *o = arg;
 
+	/* the server stops: what the worker has not freed yet is freed here (a job the worker
+	   ran is cancelled too when the loop never heard it finish; it owns nothing by then) */
 	if (cancelled)
-		old_free_work(o); /* the server stops: freed here */
+		old_free_work(o);
 	free(o);
 }
 

@@ -84,7 +84,9 @@ Test(buildq, a_full_queue_refuses_and_free_cancels_the_rest)
 	cr_expect_eq(buildq_submit(q, work, done, &jobs[2]), -1);
 	buildq_free(q); /* the loop never ran: both are cancelled, the first after its work */
 	cr_expect(jobs[0].done && jobs[0].cancelled);
+	cr_expect(jobs[0].other, "the running job's work did not run");
 	cr_expect(jobs[1].done && jobs[1].cancelled);
+	cr_expect_not(jobs[1].other, "a waiting job's work ran");
 	cr_expect_not(jobs[2].done);
 	event_base_free(base);
 }
