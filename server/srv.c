@@ -717,15 +717,14 @@ old_free_work(void *arg)
 	o->zs = NULL;
 }
 
+/* Whatever the worker did not free (all of it when the server stops before the job ran,
+   nothing once the work ran, cancelled or not) is freed here. */
 static void
 old_free_done(void *arg, bool cancelled)
 {
 	struct srv_old *o = arg;
 
-	/* the server stops: what the worker has not freed yet is freed here (a job the worker
-	   ran is cancelled too when the loop never heard it finish; it owns nothing by then) */
-	if (cancelled)
-		old_free_work(o);
+	old_free_work(o);
 	free(o);
 }
 

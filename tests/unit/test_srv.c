@@ -1,7 +1,5 @@
 /* tests/unit/test_srv.c -- the running server's own bookkeeping, without its loop running:
    sets swapped out are freed once, also when the server stops while they are being freed. */
-#include <string.h>
-
 #include <criterion/criterion.h>
 
 #include "server/srv.h"
